@@ -1,0 +1,26 @@
+import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** One agent run: what `/agent triage INC-123` starts. */
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    agent: text('agent').notNull(),
+    charterHash: text('charter_hash').notNull(),
+    requester: text('requester').notNull(),
+    incidentId: text('incident_id'),
+    environment: text('environment'),
+    /** running | completed | failed | killed | budget_exhausted */
+    state: text('state').notNull(),
+    toolCalls: integer('tool_calls').notNull().default(0),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    deniedCount: integer('denied_count').notNull().default(0),
+    slackChannel: text('slack_channel'),
+    slackThreadTs: text('slack_thread_ts'),
+    summary: text('summary'),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('runs_agent_state_idx').on(t.agent, t.state), index('runs_incident_idx').on(t.incidentId)],
+);

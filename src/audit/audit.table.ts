@@ -1,0 +1,33 @@
+import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * Append-only, hash-chained audit events. A trigger (see migrations) refuses UPDATE, DELETE and TRUNCATE.
+ * `hash = sha256(prevHash + canonical(event))`; `seq` orders the one linear chain.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    actor: text('actor').notNull(),
+    /** e.g. `proposal.decided`, `execution.succeeded`, `kill.engaged`. */
+    action: text('action').notNull(),
+    agent: text('agent'),
+    environment: text('environment'),
+    decision: text('decision'),
+    reasonCode: text('reason_code'),
+    charterHash: text('charter_hash'),
+    runId: text('run_id'),
+    incidentId: text('incident_id'),
+    proposalId: text('proposal_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_run_idx').on(t.runId, t.seq),
+    index('audit_incident_idx').on(t.incidentId, t.seq),
+    index('audit_proposal_idx').on(t.proposalId, t.seq),
+    index('audit_at_idx').on(t.at),
+  ],
+);

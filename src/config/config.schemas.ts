@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const url = (what: string) =>
+  optionalText.refine((v) => v === undefined || URL.canParse(v), { message: `must be a ${what} URL` });
+
+/** The environment Warden reads (DESIGN §5). Nothing else reads `process.env`. */
+export const envSchema = z.object({
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^xox[bp]-/.test(v), {
+    message: 'must be a bot token starting with xoxb-',
+  }),
+  SLACK_APP_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    message: 'must be an app-level token starting with xapp-',
+  }),
+  SLACK_API_URL: url('http(s)'),
+  SLACK_AUDIT_CHANNEL: optionalText,
+  SLACK_ALERTS_CHANNEL: optionalText,
+  PORT: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().max(65535, 'must be at most 65535'))
+      .optional(),
+  ).transform((v) => v ?? 3000),
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  }),
+  WARDEN_DATA_DIR: optionalText.default('./.warden'),
+  WARDEN_WORLD_FILE: optionalText.default('./worlds/sandbox.yaml'),
+  WARDEN_INSTANCE_ID: optionalText,
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: url('http(s)'),
+  OPENAI_MODEL: optionalText.default('gpt-4o-mini'),
+  CHARTERS_DIR: optionalText.default('./charters'),
+  LOG_LEVEL: optionalText
+    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional())
+    .transform((v) => v ?? 'info'),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,71 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { wardenError } from '../shared/errors.ts';
+import { envSchema } from './config.schemas.ts';
+
+/** Warden's configuration, parsed once from the environment. */
+export type Config = {
+  slack: {
+    signingSecret?: string;
+    botToken?: string;
+    appToken?: string;
+    apiUrl?: string;
+    auditChannel?: string;
+    alertsChannel?: string;
+  };
+  port: number;
+  database: { url?: string; dataDir: string };
+  worldFile: string;
+  instanceId: string;
+  openai: { apiKey?: string; baseUrl?: string; model: string };
+  chartersDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Local mode: no Slack workspace configured, so Warden runs its own emulator and console. */
+  localMode: boolean;
+  /** Values that must never appear in logs, audit events, prompts or Slack. */
+  secrets: string[];
+};
+
+/** Parses the environment; a bad value throws `config.invalid` with one line naming the variable. */
+export function parseConfig({ env }: { env: Record<string, string | undefined> }): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw wardenError({
+      code: 'config.invalid',
+      message: `${name} ${issue ? describeIssue(issue) : 'is invalid'}`,
+      details: { variable: name },
+    });
+  }
+  const e = parsed.data;
+  const secrets = [e.SLACK_SIGNING_SECRET, e.SLACK_BOT_TOKEN, e.SLACK_APP_TOKEN, e.OPENAI_API_KEY];
+  const dbPassword = e.DATABASE_URL ? new URL(e.DATABASE_URL).password : '';
+  if (dbPassword) secrets.push(decodeURIComponent(dbPassword));
+  return {
+    slack: {
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      auditChannel: e.SLACK_AUDIT_CHANNEL,
+      alertsChannel: e.SLACK_ALERTS_CHANNEL,
+    },
+    port: e.PORT,
+    database: { url: e.DATABASE_URL, dataDir: e.WARDEN_DATA_DIR },
+    worldFile: e.WARDEN_WORLD_FILE,
+    instanceId: e.WARDEN_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    chartersDir: e.CHARTERS_DIR,
+    logLevel: e.LOG_LEVEL,
+    localMode: e.SLACK_BOT_TOKEN === undefined,
+    secrets: secrets.filter((s): s is string => typeof s === 'string' && s.length > 0),
+  };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'too_big' || issue.code === 'too_small') return `is out of range (${issue.message})`;
+  if (issue.code === 'invalid_type') return `must be a ${issue.expected}`;
+  return issue.message;
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+/** The drizzle database, whichever driver is underneath. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything queries can run on: the database or an open transaction. */
+export type DbOrTx = Db | Tx;
+
+/** The committed drizzle-kit migrations. */
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+const MIGRATION_LOCK = 7305001;
+
+export type Unlisten = () => Promise<void>;
+
+/** A connected database plus the few driver features drizzle does not cover. */
+export type Database = {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** LISTEN on a channel; the handler gets each NOTIFY payload. */
+  listen: (channel: string, onPayload: (payload: string) => void) => Promise<Unlisten>;
+  /** Applies every pending committed migration; safe when several instances start at once. */
+  migrate: () => Promise<void>;
+  close: () => Promise<void>;
+};
+
+/** Connects to Postgres through postgres.js. */
+export function connectPostgres({ url, max = 10 }: { url: string; max?: number }): Database {
+  const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
+  const db = drizzlePostgres(sql, { schema });
+  return {
+    db: db as unknown as Db,
+    kind: 'postgres',
+    listen: async (channel, onPayload) => {
+      const sub = await sql.listen(channel, onPayload);
+      return () => sub.unlisten();
+    },
+    migrate: async () => {
+      // One instance migrates at a time; the others wait on the advisory lock, then find nothing to do.
+      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      try {
+        await single`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migratePostgres(drizzlePostgres(single, { schema }), { migrationsFolder });
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+/** Wraps an open PGlite instance (in memory or on disk). */
+export function wrapPglite(pg: PGlite): Database {
+  const db = drizzlePglite(pg, { schema });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    listen: async (channel, onPayload) => pg.listen(channel, onPayload),
+    migrate: () => migratePglite(db, { migrationsFolder }),
+    close: () => pg.close(),
+  };
+}
+
+/** Opens embedded PGlite; `dataDir` undefined means in memory. */
+export async function openPglite({ dataDir }: { dataDir?: string }): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  return wrapPglite(pg);
+}
+
+/** Postgres when a URL is given, embedded PGlite otherwise. */
+export async function openDatabase({ url, dataDir }: { url?: string; dataDir: string }): Promise<Database> {
+  return url ? connectPostgres({ url }) : openPglite({ dataDir });
+}

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+
+/** Durations in charters are written like `30s`, `10m`, `2h`, `1d`; stored as milliseconds. */
+export const durationSchema = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 10m, 2h or 1d')
+  .transform((text) => {
+    const match = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    return Number(match[1]) * unit;
+  });
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCD');
+const slackUsergroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group ID such as S0123ABCD');
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD');
+const name = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _');
+
+export const MODES = ['shadow', 'read_only', 'human_in_the_loop', 'human_on_the_loop', 'autonomous'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** A constraint on one argument value. All keys given must hold. */
+export const argConstraintSchema = z
+  .strictObject({
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    not_in: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    lt: z.number().optional(),
+    gt: z.number().optional(),
+    pattern: z
+      .string()
+      .refine((p) => {
+        try {
+          new RegExp(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a valid regular expression')
+      .optional(),
+    max_length: z.number().int().positive().optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, 'must state at least one condition');
+export type ArgConstraint = z.infer<typeof argConstraintSchema>;
+
+/** Argument name → constraint. */
+export const argConstraintsSchema = z.record(z.string(), argConstraintSchema);
+
+/** Who must approve: `count` distinct people from `from` (any one of the groups, or each of them with `all`). */
+export const approvalSpecSchema = z.strictObject({
+  count: z.number().int().min(1).max(10).default(1),
+  from: z.array(name).min(1),
+  /** `any`: approvers may come from any listed group. `all`: at least one approver from each group. */
+  groups_mode: z.enum(['any', 'all']).default('any'),
+});
+export type ApprovalSpec = z.infer<typeof approvalSpecSchema>;
+
+/** The decision for one tool in one environment. */
+export const toolEnvRuleSchema = z.union([
+  z.literal('allow'),
+  z.literal('deny'),
+  z.strictObject({ approve: approvalSpecSchema }),
+]);
+export type ToolEnvRule = z.infer<typeof toolEnvRuleSchema>;
+
+export const charterToolSchema = z.strictObject({
+  /** Environment name → rule. An environment not listed here is denied for this tool. */
+  environments: z.record(name, toolEnvRuleSchema),
+  /** Argument constraints that must hold in every environment. */
+  constraints: argConstraintsSchema.optional(),
+});
+export type CharterTool = z.infer<typeof charterToolSchema>;
+
+export const prohibitedSchema = z.strictObject({
+  /** A tool name, or `*` for every tool. */
+  tool: z.string().min(1),
+  /** Environments where the prohibition applies; all when omitted. */
+  environments: z.array(name).min(1).optional(),
+  /** The prohibition applies when every given argument condition matches; always when omitted. */
+  when: argConstraintsSchema.optional(),
+  reason: z.string().min(3),
+});
+export type Prohibited = z.infer<typeof prohibitedSchema>;
+
+const breakerBase = {
+  name,
+  /** How long the breaker stays open before a half-open trial. */
+  cool_down: durationSchema,
+};
+
+export const breakerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...breakerBase,
+    kind: z.literal('rate'),
+    /** Tool counted, or `*` for every write tool. */
+    tool: z.string().min(1),
+    /** Environment counted; every environment when omitted (each counted separately). */
+    environment: name.optional(),
+    limit: z.number().int().min(1),
+    window: durationSchema,
+  }),
+  z.strictObject({
+    ...breakerBase,
+    kind: z.literal('consecutive_failures'),
+    threshold: z.number().int().min(1),
+  }),
+  z.strictObject({
+    ...breakerBase,
+    kind: z.literal('denied_requests'),
+    /** Denied requests within one run that trip the breaker. */
+    threshold: z.number().int().min(1),
+  }),
+]);
+export type BreakerSpec = z.infer<typeof breakerSchema>;
+
+export const groupSchema = z
+  .strictObject({
+    users: z.array(slackUserId).default([]),
+    /** A Slack user group whose members also belong (resolved through `usergroups.users.list`). */
+    slack_usergroup: slackUsergroupId.optional(),
+  })
+  .refine((g) => g.users.length > 0 || g.slack_usergroup !== undefined, 'must list users or a slack_usergroup');
+
+export const charterSchema = z
+  .strictObject({
+    agent: name,
+    version: z.number().int().min(1),
+    purpose: z.string().min(10, 'must be a sentence saying what the agent is for'),
+    owners: z.strictObject({
+      business: slackUserId,
+      technical: slackUserId,
+      security: slackUserId,
+    }),
+    /** Named sets of people, referred to by invokers and approval rules. */
+    groups: z.record(name, groupSchema).default({}),
+    invokers: z
+      .strictObject({
+        users: z.array(slackUserId).default([]),
+        groups: z.array(name).default([]),
+        channels: z.array(slackChannelId).default([]),
+      })
+      .refine((i) => i.users.length + i.groups.length > 0, 'must name at least one user or group'),
+    environments: z
+      .record(name, z.strictObject({ mode: z.enum(MODES) }))
+      .refine((e) => Object.keys(e).length > 0, 'must name at least one environment'),
+    tools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a tool name'), charterToolSchema),
+    prohibited: z.array(prohibitedSchema).default([]),
+    breakers: z.array(breakerSchema).default([]),
+    budgets: z.strictObject({
+      tool_calls: z.number().int().min(1),
+      tokens: z.number().int().min(0),
+      wall_time: durationSchema,
+    }),
+    approval_ttl: durationSchema,
+    allow_self_approval: z.boolean().default(false),
+  })
+  .superRefine((charter, ctx) => {
+    const groups = new Set(Object.keys(charter.groups));
+    const envs = new Set(Object.keys(charter.environments));
+    charter.invokers.groups.forEach((g, i) => {
+      if (!groups.has(g))
+        ctx.addIssue({ code: 'custom', path: ['invokers', 'groups', i], message: `names unknown group "${g}"` });
+    });
+    for (const [tool, spec] of Object.entries(charter.tools)) {
+      for (const [env, rule] of Object.entries(spec.environments)) {
+        if (!envs.has(env))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tools', tool, 'environments', env],
+            message: `names environment "${env}", which is not under environments`,
+          });
+        if (typeof rule === 'object') {
+          rule.approve.from.forEach((g, i) => {
+            if (!groups.has(g))
+              ctx.addIssue({
+                code: 'custom',
+                path: ['tools', tool, 'environments', env, 'approve', 'from', i],
+                message: `names unknown group "${g}"`,
+              });
+          });
+          if (rule.approve.groups_mode === 'all' && rule.approve.count < rule.approve.from.length)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['tools', tool, 'environments', env, 'approve', 'count'],
+              message: 'must be at least the number of groups when groups_mode is all',
+            });
+        }
+      }
+    }
+    charter.prohibited.forEach((p, i) => {
+      for (const env of p.environments ?? [])
+        if (!envs.has(env))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['prohibited', i, 'environments'],
+            message: `names environment "${env}", which is not under environments`,
+          });
+    });
+    const breakerNames = new Set<string>();
+    charter.breakers.forEach((b, i) => {
+      if (breakerNames.has(b.name))
+        ctx.addIssue({ code: 'custom', path: ['breakers', i, 'name'], message: `"${b.name}" is used twice` });
+      breakerNames.add(b.name);
+      if (b.kind === 'rate' && b.environment && !envs.has(b.environment))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['breakers', i, 'environment'],
+          message: `names environment "${b.environment}", which is not under environments`,
+        });
+    });
+  });
+
+/** A charter as written in YAML, after validation. */
+export type CharterSpec = z.infer<typeof charterSchema>;
+
+/** A loaded charter: the validated spec plus where it came from and its content hash. */
+export type Charter = CharterSpec & {
+  /** sha256 of the file's canonical content; recorded in every audit event. */
+  hash: string;
+  file: string;
+};

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+
+export type ToolKind = 'read' | 'write';
+export type Risk = 'low' | 'medium' | 'high';
+
+/** What an executor receives besides its validated input. It never sees approvals or the model. */
+export type ToolContext = {
+  environment: string;
+  agent: string;
+  runId: string | null;
+  proposalId: string;
+  incidentId: string | null;
+  /** Same key on every attempt at the same proposal: executors make their effect at most once per key. */
+  idempotencyKey: string;
+  /** Short-lived credential from the broker, scoped to (tool, environment, run). Never log or return it. */
+  credential: string;
+  /** Aborted when the kill switch is engaged while the call is in flight. */
+  signal: AbortSignal;
+};
+
+/** What a tool returns: a one-line summary for people and structured data for the planner. */
+export type ToolResult = {
+  summary: string;
+  data: Record<string, unknown>;
+};
+
+/** Everything Warden needs to know about a tool, minus the executor. Safe to hand to any layer. */
+export type ToolInfo = {
+  name: string;
+  description: string;
+  input: z.ZodType<Record<string, unknown>>;
+  kind: ToolKind;
+  risk: Risk;
+  reversible: boolean;
+  idempotent: boolean;
+};
+
+export type ToolDefinition<Input extends Record<string, unknown> = Record<string, unknown>> = Omit<
+  ToolInfo,
+  'input'
+> & {
+  input: z.ZodType<Input>;
+  execute: (input: Input, context: ToolContext) => Promise<ToolResult>;
+};
+
+/** Declares a tool once: schema, risk, reversibility and executor (openai-agents-js style). */
+export function defineTool<Input extends Record<string, unknown>>(
+  definition: ToolDefinition<Input>,
+): ToolDefinition<Record<string, unknown>> {
+  return definition as unknown as ToolDefinition<Record<string, unknown>>;
+}
