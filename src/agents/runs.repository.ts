@@ -1,0 +1,87 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../db/client.ts';
+import { runs } from './runs.table.ts';
+
+export type RunRow = typeof runs.$inferSelect;
+export type RunState = 'running' | 'completed' | 'failed' | 'killed' | 'budget_exhausted';
+
+export async function insertRun({ tx, run }: { tx: Tx; run: typeof runs.$inferInsert }): Promise<RunRow> {
+  const [row] = await tx.insert(runs).values(run).returning();
+  return row!;
+}
+
+export async function getRun({ db, id }: { db: DbOrTx; id: string }): Promise<RunRow | null> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row ?? null;
+}
+
+/** Reads a run and locks it, so budget counting stays right under concurrent tool calls. */
+export async function lockRun({ tx, id }: { tx: Tx; id: string }): Promise<RunRow | null> {
+  const [row] = await tx.select().from(runs).where(eq(runs.id, id)).for('update');
+  return row ?? null;
+}
+
+/** Adds to a run's counters. */
+export async function addToRunCounters({
+  tx,
+  id,
+  toolCalls = 0,
+  tokens = 0,
+  denied = 0,
+}: {
+  tx: Tx;
+  id: string;
+  toolCalls?: number;
+  tokens?: number;
+  denied?: number;
+}): Promise<RunRow | null> {
+  const [row] = await tx
+    .update(runs)
+    .set({
+      toolCalls: sql`${runs.toolCalls} + ${toolCalls}`,
+      tokensUsed: sql`${runs.tokensUsed} + ${tokens}`,
+      deniedCount: sql`${runs.deniedCount} + ${denied}`,
+    })
+    .where(eq(runs.id, id))
+    .returning();
+  return row ?? null;
+}
+
+/** Ends a run if it is still running; returns null when it had already ended. */
+export async function finishRun({
+  tx,
+  id,
+  state,
+  now,
+  summary,
+  error,
+}: {
+  tx: Tx;
+  id: string;
+  state: Exclude<RunState, 'running'>;
+  now: Date;
+  summary?: string;
+  error?: string;
+}): Promise<RunRow | null> {
+  const [row] = await tx
+    .update(runs)
+    .set({ state, endedAt: now, summary, error })
+    .where(and(eq(runs.id, id), eq(runs.state, 'running')))
+    .returning();
+  return row ?? null;
+}
+
+/** Stops every running run of an agent (all agents when omitted); returns their ids. */
+export async function killRunningRuns({ tx, agent, now }: { tx: Tx; agent?: string; now: Date }): Promise<string[]> {
+  const running = eq(runs.state, 'running');
+  const rows = await tx
+    .update(runs)
+    .set({ state: 'killed', endedAt: now, error: 'stopped by the kill switch' })
+    .where(agent === undefined ? running : and(running, eq(runs.agent, agent)))
+    .returning({ id: runs.id });
+  return rows.map((r) => r.id);
+}
+
+export async function listRuns({ db, states }: { db: DbOrTx; states: RunState[] }): Promise<RunRow[]> {
+  return db.select().from(runs).where(inArray(runs.state, states));
+}

@@ -1,0 +1,152 @@
+import { killRunningRuns } from '../agents/runs.repository.ts';
+import { listExecuting, lockCancellableProposals, transitionProposal } from '../approvals/proposals.repository.ts';
+import type { Database, Unlisten } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { wardenError } from '../shared/errors.ts';
+import type { InFlightRegistry } from '../tools/in-flight.ts';
+import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
+import { agentScope, GLOBAL_SCOPE, KILL_CHANNEL, setKillSwitch } from './kill-switch.repository.ts';
+
+/** What a kill actually stopped, for the Slack layer to report truthfully. */
+export type KillReport = {
+  scope: string;
+  alreadyEngaged: boolean;
+  /** Pending or approved proposals that will now never run. */
+  cancelledProposals: string[];
+  /** Executions in flight (on any instance) that were signalled to abort. */
+  abortedExecutions: string[];
+  /** Of those, the ones running in this process and aborted here. */
+  abortedHere: string[];
+  revokedCredentials: number;
+  stoppedRuns: string[];
+};
+
+type KillDeps = Pick<GuardDeps, 'db' | 'clock' | 'audit' | 'broker' | 'inFlight' | 'charters' | 'logger'>;
+
+/** The kill switch: anyone may engage it; only owners may release it (DESIGN §4.4). */
+export function createKillSwitch(deps: KillDeps) {
+  /** Engages the global switch (no agent) or one agent's: cancels, aborts, revokes, and reports. */
+  async function engage({ agent, actor, reason }: { agent?: string; actor: string; reason?: string }): Promise<KillReport> {
+    if (agent !== undefined && !deps.charters.get(agent)) {
+      throw wardenError({ code: 'kill_switch.unknown_agent', message: `There is no agent called "${agent}".` });
+    }
+    const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
+    const now = deps.clock.now();
+    const committed = await deps.db.transaction(async (tx) => {
+      const { before } = await setKillSwitch({ tx, scope, engaged: true, actor, reason: reason ?? null, now });
+      const cancellable = await lockCancellableProposals({ tx, agent });
+      const cancelled: string[] = [];
+      for (const proposal of cancellable) {
+        const row = await transitionProposal({
+          tx,
+          id: proposal.id,
+          from: ['pending', 'approved'],
+          to: 'cancelled',
+          changes: { stateReason: 'kill_switch', finishedAt: now },
+        });
+        if (row) cancelled.push(row.id);
+      }
+      const executing = await listExecuting({ db: tx, agent });
+      const stoppedRuns = await killRunningRuns({ tx, agent, now });
+      await deps.audit.append(tx, {
+        actor,
+        action: 'kill.engaged',
+        agent: agent ?? null,
+        decision: 'deny',
+        reasonCode: 'kill_switch',
+        details: {
+          scope,
+          reason: reason ?? null,
+          cancelledProposals: cancelled,
+          inFlight: executing.map((p) => p.id),
+          stoppedRuns,
+        },
+      });
+      return { alreadyEngaged: before?.engaged === true, cancelled, executing: executing.map((p) => p.id), stoppedRuns };
+    });
+    // After the commit: the database already refuses new work; now stop what is running.
+    const abortedHere = deps.inFlight.abort({ agent, reason: 'kill switch engaged' }).map((e) => e.proposalId);
+    const revokedCredentials = await deps.broker.revokeAllActive({ db: deps.db, agent, reason: 'kill switch engaged' });
+    deps.logger.warn({ scope, actor, cancelled: committed.cancelled.length }, 'kill switch engaged');
+    return {
+      scope,
+      alreadyEngaged: committed.alreadyEngaged,
+      cancelledProposals: committed.cancelled,
+      abortedExecutions: committed.executing,
+      abortedHere,
+      revokedCredentials,
+      stoppedRuns: committed.stoppedRuns,
+    };
+  }
+
+  /** Releases a switch; only an owner of the agent (for the global switch: of every agent) may. */
+  async function release({ agent, actor }: { agent?: string; actor: string }): Promise<{ scope: string; wasEngaged: boolean }> {
+    const owners = ownersFor({ charters: deps.charters, agent });
+    if (!owners.has(actor)) {
+      throw wardenError({
+        code: 'kill_switch.not_owner',
+        message:
+          agent === undefined
+            ? 'Only an owner of every agent may resume all agents.'
+            : `Only an owner of ${agent} (business, technical or security) may resume it.`,
+      });
+    }
+    const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
+    const now = deps.clock.now();
+    return deps.db.transaction(async (tx) => {
+      const { before } = await setKillSwitch({ tx, scope, engaged: false, actor, reason: null, now });
+      await deps.audit.append(tx, {
+        actor,
+        action: 'kill.released',
+        agent: agent ?? null,
+        decision: 'allow',
+        reasonCode: 'kill_switch.released',
+        details: { scope, wasEngaged: before?.engaged === true },
+      });
+      return { scope, wasEngaged: before?.engaged === true };
+    });
+  }
+
+  return { engage, release };
+}
+
+export type KillSwitch = ReturnType<typeof createKillSwitch>;
+
+function ownersFor({ charters, agent }: { charters: CharterSet; agent?: string }): Set<string> {
+  const ownersOf = (c: { owners: { business: string; technical: string; security: string } }) =>
+    new Set([c.owners.business, c.owners.technical, c.owners.security]);
+  if (agent !== undefined) {
+    const charter = charters.get(agent);
+    return charter ? ownersOf(charter) : new Set();
+  }
+  const all = charters.list().map(ownersOf);
+  const [first, ...rest] = all;
+  if (!first) return new Set();
+  return new Set([...first].filter((user) => rest.every((set) => set.has(user))));
+}
+
+/**
+ * Listens for kill switch changes made by any instance and aborts executions running here. The
+ * database re-check before every execution is what guarantees safety; this makes in-flight calls stop fast.
+ */
+export async function watchKillSwitch({
+  database,
+  inFlight,
+  logger,
+}: {
+  database: Database;
+  inFlight: InFlightRegistry;
+  logger: Logger;
+}): Promise<Unlisten> {
+  return database.listen(KILL_CHANNEL, (payload) => {
+    try {
+      const { scope, engaged } = JSON.parse(payload) as { scope: string; engaged: boolean };
+      if (!engaged) return;
+      const agent = scope === GLOBAL_SCOPE ? undefined : scope.replace(/^agent:/, '');
+      const aborted = inFlight.abort({ agent, reason: 'kill switch engaged' });
+      if (aborted.length > 0) logger.warn({ scope, aborted: aborted.map((a) => a.proposalId) }, 'aborted in-flight calls');
+    } catch (error) {
+      logger.error({ err: error }, 'unreadable kill switch notification');
+    }
+  });
+}

@@ -1,0 +1,364 @@
+import {
+  getProposal,
+  listApprovals,
+  lockProposal,
+  type ProposalRow,
+  transitionProposal,
+} from '../approvals/proposals.repository.ts';
+import {
+  commitBreakerReservations,
+  evaluateBreakers,
+  openBreakersFor,
+  recordExecutionOutcome,
+} from '../breakers/breakers.repository.ts';
+import { readKillState } from '../breakers/kill-switch.repository.ts';
+import type { Tx } from '../db/client.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import { isApprovalSatisfied } from '../policy/approval-validity.ts';
+import { decide } from '../policy/decide.ts';
+import { isWardenError, wardenError } from '../shared/errors.ts';
+import { actionHash } from '../shared/hash.ts';
+import type { ToolResult } from './define.ts';
+import type { GuardDeps } from './guard.types.ts';
+
+export type ExecutionOutcome =
+  | { status: 'succeeded'; proposal: ProposalRow; result: ToolResult }
+  | { status: 'failed' | 'outcome_unknown'; proposal: ProposalRow; reasonCode: string; message: string }
+  /** The guard refused at execution time; nothing ran. */
+  | { status: 'refused'; proposal: ProposalRow; reasonCode: string; message: string }
+  /** Someone else already claimed it (double click, retry, another instance), or it is not approved. */
+  | { status: 'not_claimed'; proposal: ProposalRow | null; message: string };
+
+type Refusal = { reasonCode: string; message: string };
+
+/**
+ * Exactly-once execution of approved proposals: the claim (approved → executing) and its audit event
+ * commit in one transaction after every check is re-run, so a second attempt finds nothing to claim.
+ */
+export function createExecutor(deps: GuardDeps) {
+  /** Claims an approved proposal and runs it once; any other caller gets `not_claimed`. */
+  async function execute({ proposalId, actor }: { proposalId: string; actor: string }): Promise<ExecutionOutcome> {
+    const claim = await deps.db.transaction((tx) => claimProposal({ tx, proposalId, actor }));
+    if (claim.status !== 'claimed') return claim.outcome;
+    return run({ proposal: claim.proposal, charter: claim.charter });
+  }
+
+  async function claimProposal({
+    tx,
+    proposalId,
+    actor,
+  }: {
+    tx: Tx;
+    proposalId: string;
+    actor: string;
+  }): Promise<
+    { status: 'claimed'; proposal: ProposalRow; charter: Charter } | { status: 'done'; outcome: ExecutionOutcome }
+  > {
+    const proposal = await lockProposal({ tx, id: proposalId });
+    if (!proposal || proposal.state !== 'approved') {
+      const message = proposal
+        ? `Proposal ${proposalId} is ${proposal.state}, so there is nothing to run.`
+        : `Proposal ${proposalId} does not exist.`;
+      return { status: 'done', outcome: { status: 'not_claimed', proposal, message } };
+    }
+    const now = deps.clock.now();
+    const charter = deps.charters.get(proposal.agent);
+    const refusal = charter
+      ? await recheckAtExecution({ tx, proposal, charter, now })
+      : { reasonCode: 'charter_changed', message: `The charter for ${proposal.agent} is no longer loaded.` };
+    if (refusal || !charter) {
+      const refused = await transitionProposal({
+        tx,
+        id: proposal.id,
+        from: ['approved'],
+        to: 'cancelled',
+        changes: { stateReason: refusal?.reasonCode, finishedAt: now },
+      });
+      await deps.audit.append(tx, {
+        actor,
+        action: 'execution.refused',
+        agent: proposal.agent,
+        environment: proposal.environment,
+        decision: 'deny',
+        reasonCode: refusal?.reasonCode,
+        charterHash: proposal.charterHash,
+        runId: proposal.runId,
+        incidentId: proposal.incidentId,
+        proposalId: proposal.id,
+        details: { tool: proposal.tool, message: refusal?.message },
+      });
+      return {
+        status: 'done',
+        outcome: {
+          status: 'refused',
+          proposal: refused ?? proposal,
+          reasonCode: refusal?.reasonCode ?? 'charter_changed',
+          message: refusal?.message ?? '',
+        },
+      };
+    }
+    const claimed = await transitionProposal({
+      tx,
+      id: proposal.id,
+      from: ['approved'],
+      to: 'executing',
+      changes: { executionStartedAt: now, executedBy: deps.instanceId },
+    });
+    await deps.audit.append(tx, {
+      actor,
+      action: 'execution.started',
+      agent: proposal.agent,
+      environment: proposal.environment,
+      decision: 'allow',
+      reasonCode: proposal.reasonCode,
+      charterHash: proposal.charterHash,
+      runId: proposal.runId,
+      incidentId: proposal.incidentId,
+      proposalId: proposal.id,
+      details: { tool: proposal.tool, idempotencyKey: proposal.idempotencyKey, instance: deps.instanceId },
+    });
+    return { status: 'claimed', proposal: claimed!, charter };
+  }
+
+  /**
+   * Re-runs the guard at execution time (DESIGN §4.1): same charter version and action, no kill switch,
+   * no open breaker, the charter still allows it, and approvals are still valid. Run budgets bound the
+   * agent's own work and were checked when it proposed; the time a person takes to approve does not count.
+   */
+  async function recheckAtExecution({
+    tx,
+    proposal,
+    charter,
+    now,
+  }: {
+    tx: Tx;
+    proposal: ProposalRow;
+    charter: Charter;
+    now: Date;
+  }): Promise<Refusal | null> {
+    if (charter.hash !== proposal.charterHash) {
+      return { reasonCode: 'charter_changed', message: 'The charter changed after this was proposed; propose it again.' };
+    }
+    const tool = deps.registry.get(proposal.tool);
+    if (!tool) return { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` };
+    const parsed = tool.input.safeParse(proposal.args);
+    if (!parsed.success) return { reasonCode: 'invalid_arguments', message: 'The stored arguments no longer validate.' };
+    const hash = actionHash({
+      tool: proposal.tool,
+      args: parsed.data,
+      environment: proposal.environment,
+      charterHash: charter.hash,
+    });
+    if (hash !== proposal.actionHash) {
+      return { reasonCode: 'approval.action_changed', message: 'The action changed after it was decided on.' };
+    }
+    const kill = await readKillState({ db: tx, agent: proposal.agent });
+    const metadata = { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible };
+    const needsReservation = proposal.decision === 'needs_approval';
+    const breakers = needsReservation
+      ? await evaluateBreakers({
+          tx,
+          charter,
+          agent: proposal.agent,
+          tool: tool.name,
+          toolKind: tool.kind,
+          environment: proposal.environment,
+          now,
+        })
+      : null;
+    const openBreakers = breakers
+      ? breakers.blocked
+        ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+        : []
+      : await openBreakersFor({ db: tx, agent: proposal.agent, now });
+    const decision = decide({
+      charter,
+      request: {
+        agent: proposal.agent,
+        tool: metadata,
+        args: parsed.data,
+        environment: proposal.environment,
+        requester: proposal.requester,
+      },
+      state: { kill, openBreakers, budget: { toolCalls: 0, tokens: 0, elapsedMs: 0 } },
+    });
+    if (decision.decision === 'deny') return { reasonCode: decision.reasonCode, message: decision.message };
+    if (decision.decision === 'needs_approval') {
+      const approvals = await listApprovals({ db: tx, proposalId: proposal.id });
+      const satisfied = isApprovalSatisfied({
+        approval: decision.approval!,
+        approvals,
+        requester: proposal.requester,
+        actionHash: proposal.actionHash,
+      });
+      if (!satisfied) {
+        return { reasonCode: 'approval.missing', message: 'The approvals the charter asks for are not all there.' };
+      }
+    }
+    if (breakers) await commitBreakerReservations({ tx, reservations: breakers.reservations, proposalId: proposal.id, now });
+    return null;
+  }
+
+  /** Runs the claimed proposal's executor with a scoped credential, then records the outcome. */
+  async function run({ proposal, charter }: { proposal: ProposalRow; charter: Charter }): Promise<ExecutionOutcome> {
+    const controller = new AbortController();
+    const timeout = setTimeout(
+      () => controller.abort(wardenError({ code: 'tools.timeout', message: 'The tool took too long.' })),
+      deps.executionTimeoutMs,
+    );
+    let lease: { token: string; leaseId: string } | null = null;
+    try {
+      lease = await deps.broker.mint({
+        tool: proposal.tool,
+        environment: proposal.environment,
+        agent: proposal.agent,
+        runId: proposal.runId,
+        proposalId: proposal.id,
+      });
+      deps.inFlight.add({
+        proposalId: proposal.id,
+        agent: proposal.agent,
+        tool: proposal.tool,
+        leaseId: lease.leaseId,
+        controller,
+      });
+      const args = await assertExecutionAuthorised({ proposal, charter });
+      const result = await deps.executors.get(proposal.tool)!.execute(args, {
+        environment: proposal.environment,
+        agent: proposal.agent,
+        runId: proposal.runId,
+        proposalId: proposal.id,
+        incidentId: proposal.incidentId,
+        idempotencyKey: proposal.idempotencyKey,
+        credential: lease.token,
+        signal: controller.signal,
+      });
+      return await finish({ proposal, charter, ok: true, result: deps.redactor.redactValue(result) });
+    } catch (error) {
+      const timedOut = isWardenError(controller.signal.reason, 'tools.timeout');
+      const reasonCode = timedOut
+        ? 'tools.timeout'
+        : controller.signal.aborted
+          ? 'kill_switch'
+          : isWardenError(error)
+            ? error.code
+            : 'tools.error';
+      const message = deps.redactor.redactText(
+        timedOut
+          ? `${proposal.tool} did not finish in time; whether it had an effect is unknown.`
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
+      deps.logger.warn({ proposalId: proposal.id, tool: proposal.tool, reasonCode }, 'tool execution failed');
+      return await finish({ proposal, charter, ok: false, reasonCode, message, unknown: timedOut });
+    } finally {
+      clearTimeout(timeout);
+      deps.inFlight.remove(proposal.id);
+      if (lease) await deps.broker.release({ leaseId: lease.leaseId }).catch(() => {});
+    }
+  }
+
+  /**
+   * Defence in depth, right before the executor: the proposal must be `executing`, the arguments about to
+   * run must hash to what was decided, and the approvals on record must still satisfy the charter.
+   */
+  async function assertExecutionAuthorised({
+    proposal,
+    charter,
+  }: {
+    proposal: ProposalRow;
+    charter: Charter;
+  }): Promise<Record<string, unknown>> {
+    const current = await getProposal({ db: deps.db, id: proposal.id });
+    const tool = deps.registry.get(proposal.tool);
+    const executor = deps.executors.get(proposal.tool);
+    if (!current || current.state !== 'executing' || current.executedBy !== deps.instanceId || !tool || !executor) {
+      throw wardenError({ code: 'tools.not_authorised', message: 'The execution record is not in place.' });
+    }
+    const args = tool.input.parse(current.args);
+    const hash = actionHash({ tool: tool.name, args, environment: current.environment, charterHash: charter.hash });
+    if (hash !== current.actionHash || current.charterHash !== charter.hash) {
+      throw wardenError({ code: 'tools.not_authorised', message: 'The action differs from the one decided on.' });
+    }
+    if (current.decision === 'needs_approval') {
+      const approvals = await listApprovals({ db: deps.db, proposalId: current.id });
+      const spec = current.approvalSpec as Parameters<typeof isApprovalSatisfied>[0]['approval'] | null;
+      if (!spec || !isApprovalSatisfied({ approval: spec, approvals, requester: current.requester, actionHash: hash })) {
+        throw wardenError({ code: 'tools.not_authorised', message: 'The approvals on record do not cover this action.' });
+      }
+    } else if (current.decision !== 'allow') {
+      throw wardenError({ code: 'tools.not_authorised', message: 'The guard did not allow this action.' });
+    }
+    const kill = await readKillState({ db: deps.db, agent: current.agent });
+    if (kill.engaged) throw wardenError({ code: 'kill_switch', message: 'The kill switch is engaged.' });
+    return args;
+  }
+
+  async function finish(
+    input: { proposal: ProposalRow; charter: Charter } & (
+      | { ok: true; result: ToolResult }
+      | { ok: false; reasonCode: string; message: string; unknown?: boolean }
+    ),
+  ): Promise<ExecutionOutcome> {
+    const { proposal, charter } = input;
+    const now = deps.clock.now();
+    const to = input.ok ? 'succeeded' : input.unknown ? 'outcome_unknown' : 'failed';
+    return deps.db.transaction(async (tx) => {
+      const done = await transitionProposal({
+        tx,
+        id: proposal.id,
+        from: ['executing'],
+        to,
+        changes: input.ok
+          ? { result: input.result, finishedAt: now }
+          : { error: input.message, stateReason: input.reasonCode, finishedAt: now },
+      });
+      const outcome = await recordExecutionOutcome({
+        tx,
+        charter,
+        agent: proposal.agent,
+        tool: proposal.tool,
+        environment: proposal.environment,
+        proposalId: proposal.id,
+        ok: input.ok,
+        now,
+      });
+      await deps.audit.append(tx, {
+        actor: `agent:${proposal.agent}`,
+        action: `execution.${to}`,
+        agent: proposal.agent,
+        environment: proposal.environment,
+        decision: input.ok ? 'allow' : 'deny',
+        reasonCode: input.ok ? proposal.reasonCode : input.reasonCode,
+        charterHash: proposal.charterHash,
+        runId: proposal.runId,
+        incidentId: proposal.incidentId,
+        proposalId: proposal.id,
+        details: input.ok
+          ? { tool: proposal.tool, summary: input.result.summary }
+          : { tool: proposal.tool, error: input.message },
+      });
+      for (const trip of outcome.tripped) {
+        await deps.audit.append(tx, {
+          actor: 'warden',
+          action: 'breaker.tripped',
+          agent: proposal.agent,
+          environment: proposal.environment,
+          decision: 'deny',
+          reasonCode: 'breaker_open',
+          charterHash: proposal.charterHash,
+          runId: proposal.runId,
+          incidentId: proposal.incidentId,
+          proposalId: proposal.id,
+          details: { breaker: trip.breaker, key: trip.key, reason: trip.reason, until: trip.until.toISOString() },
+        });
+      }
+      const row = done ?? proposal;
+      if (input.ok) return { status: 'succeeded', proposal: row, result: input.result };
+      return { status: to as 'failed' | 'outcome_unknown', proposal: row, reasonCode: input.reasonCode, message: input.message };
+    });
+  }
+
+  return { execute };
+}

@@ -1,0 +1,55 @@
+import type { createAuditLog } from '../audit/audit.repository.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Redactor } from '../shared/redact.ts';
+import type { createCredentialBroker } from './broker.ts';
+import type { InFlightRegistry } from './in-flight.ts';
+import type { createToolRegistry } from './registry.ts';
+
+export type AuditLog = ReturnType<typeof createAuditLog>;
+export type CredentialBroker = ReturnType<typeof createCredentialBroker>;
+export type ToolRegistry = ReturnType<typeof createToolRegistry>['registry'];
+export type ToolExecutors = ReturnType<typeof createToolRegistry>['executors'];
+
+/** The loaded charters, by agent name. */
+export type CharterSet = {
+  get: (agent: string) => Charter | null;
+  list: () => Charter[];
+};
+
+/** Everything the guard needs; built once by the composition root. */
+export type GuardDeps = {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  broker: CredentialBroker;
+  registry: ToolRegistry;
+  executors: ToolExecutors;
+  charters: CharterSet;
+  inFlight: InFlightRegistry;
+  redactor: Redactor;
+  logger: Logger;
+  instanceId: string;
+  /** An executor still running after this long is aborted and its outcome reported as unknown. */
+  executionTimeoutMs: number;
+};
+
+/** Where a proposal came from. */
+export type ProposalSource = 'planner' | 'human' | 'agent';
+
+export type ProposeInput = {
+  agent: string;
+  tool: string;
+  /** Untrusted: validated against the tool's schema before anything else. */
+  args: unknown;
+  environment: string;
+  /** The person the run acts for; never counts as an approver unless the charter says so. */
+  requester: string;
+  runId?: string | null;
+  incidentId?: string | null;
+  source: ProposalSource;
+  rationale?: string;
+  evidence?: unknown;
+};

@@ -1,0 +1,79 @@
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { buildServices, type Services } from '../../src/app/services.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import type { Database } from '../../src/db/client.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { parseCharterText } from '../../src/policy/charter.loader.ts';
+import type { Charter } from '../../src/policy/charter.schemas.ts';
+import { createManualClock, type ManualClock } from '../../src/shared/clock.ts';
+import { createRedactor } from '../../src/shared/redact.ts';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A pino destination that keeps every line in memory, for canary checks. */
+export function createLogCapture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  return { lines, stream, text: () => lines.join('') };
+}
+
+export type TestServices = Services & { clock: ManualClock; logs: ReturnType<typeof createLogCapture> };
+
+/**
+ * Warden's real services on a test database, with a manual clock, captured logs and the shipped
+ * charters and sandbox world unless others are given.
+ */
+export async function createTestServices({
+  database,
+  charters,
+  env = {},
+  clock = createManualClock(),
+  instanceId = 'test-instance',
+  sandboxWriteDelayMs = 0,
+  executionTimeoutMs,
+  secrets = [],
+}: {
+  database: Database;
+  charters?: Charter[];
+  env?: Record<string, string>;
+  clock?: ManualClock;
+  instanceId?: string;
+  sandboxWriteDelayMs?: number;
+  executionTimeoutMs?: number;
+  secrets?: string[];
+}): Promise<TestServices> {
+  const config = parseConfig({
+    env: {
+      CHARTERS_DIR: `${repoRoot}/charters`,
+      WARDEN_WORLD_FILE: `${repoRoot}/worlds/sandbox.yaml`,
+      WARDEN_INSTANCE_ID: instanceId,
+      LOG_LEVEL: 'debug',
+      ...env,
+    },
+  });
+  const redactor = createRedactor({ secrets: [...config.secrets, ...secrets] });
+  const logs = createLogCapture();
+  const logger = createLogger({ level: 'debug', redactor, destination: logs.stream });
+  const services = await buildServices({
+    config,
+    database,
+    clock,
+    logger,
+    redactor,
+    charters,
+    sandboxWriteDelayMs,
+    executionTimeoutMs,
+  });
+  return Object.assign(services, { clock, logs });
+}
+
+/** Parses a charter written inline in a test. */
+export function charterFromYaml(text: string, file = 'test-charter.yaml'): Charter {
+  return parseCharterText({ text, file });
+}

@@ -1,0 +1,169 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, credentialLeases, proposals, runs, sandboxServices } from '../../../src/db/schema.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { people, testCharters } from './fixtures.ts';
+
+const ticket = (i: number) => ({ title: `Checkout errors #${i}`, body: 'evidence', severity: 'sev3' });
+
+describe.each(databaseKinds)('the kill switch on %s', (kind) => {
+  let database: TestDatabase;
+  let services: TestServices;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    services = await createTestServices({ database, charters: testCharters() });
+  });
+  afterEach(async () => {
+    await services.close();
+    await database.drop();
+  });
+
+  const proposeRestart = (agent = 'triage') =>
+    services.guard.propose({
+      agent,
+      tool: 'restart_service',
+      args: { service: 'checkout' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+
+  it('cancels pending approvals, stops runs, blocks new calls, and says what it stopped', async () => {
+    const pending = await proposeRestart();
+    const otherAgent = await proposeRestart('ops');
+    await services.db.insert(runs).values({
+      id: 'run_1',
+      agent: 'triage',
+      charterHash: services.charters.get('triage')!.hash,
+      requester: people.oncall,
+      state: 'running',
+      startedAt: services.clock.now(),
+    });
+    const report = await services.killSwitch.engage({ agent: 'triage', actor: people.outsider, reason: 'looping' });
+    expect(report).toMatchObject({
+      scope: 'agent:triage',
+      alreadyEngaged: false,
+      cancelledProposals: [pending.proposal.id],
+      stoppedRuns: ['run_1'],
+    });
+    const [cancelled] = await services.db.select().from(proposals).where(eq(proposals.id, pending.proposal.id));
+    expect(cancelled).toMatchObject({ state: 'cancelled', stateReason: 'kill_switch' });
+    const [untouched] = await services.db.select().from(proposals).where(eq(proposals.id, otherAgent.proposal.id));
+    expect(untouched?.state).toBe('pending');
+
+    const blocked = await services.guard.propose({
+      agent: 'triage',
+      tool: 'get_incident',
+      args: { incident_id: 'INC-123' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    expect(blocked.decision).toMatchObject({ decision: 'deny', reasonCode: 'kill_switch' });
+    expect(blocked.execution).toBeUndefined();
+    const engaged = await services.db.select().from(auditEvents).where(eq(auditEvents.action, 'kill.engaged'));
+    expect(engaged).toHaveLength(1);
+    expect(engaged[0]?.actor).toBe(people.outsider);
+  });
+
+  it('refuses resume from anyone but an owner, and resumes for an owner', async () => {
+    await services.killSwitch.engage({ actor: people.oncall, reason: 'stop everything' });
+    await expect(services.killSwitch.release({ actor: people.oncall })).rejects.toMatchObject({
+      code: 'kill_switch.not_owner',
+    });
+    await expect(services.killSwitch.release({ agent: 'triage', actor: people.approver1 })).rejects.toMatchObject({
+      code: 'kill_switch.not_owner',
+    });
+    const still = await services.guard.propose({
+      agent: 'ops',
+      tool: 'create_ticket',
+      args: ticket(1),
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    expect(still.decision.reasonCode).toBe('kill_switch');
+    expect(await services.killSwitch.release({ actor: people.owner })).toEqual({ scope: 'global', wasEngaged: true });
+    const after = await services.guard.propose({
+      agent: 'ops',
+      tool: 'create_ticket',
+      args: ticket(2),
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    expect(after.execution?.status).toBe('succeeded');
+  });
+
+  it('refuses an approved proposal at execution time when the kill switch was engaged in between', async () => {
+    const { proposal } = await proposeRestart('ops');
+    await services.db.update(proposals).set({ state: 'approved' }).where(eq(proposals.id, proposal.id));
+    // Engaged straight in the table (as a racing instance could, before it cancelled anything).
+    await services.db.execute(sql`insert into kill_switches (scope, engaged, generation) values ('global', true, 1)`);
+    const outcome = await services.guard.execute({ proposalId: proposal.id, actor: people.approver1 });
+    expect(outcome).toMatchObject({ status: 'refused', reasonCode: 'kill_switch' });
+  });
+});
+
+describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two instances', () => {
+  let database: TestDatabase;
+  let a: TestServices;
+  let b: TestServices;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    const charters = testCharters();
+    a = await createTestServices({ database, charters, instanceId: 'instance-a' });
+    b = await createTestServices({
+      database: database.connectAnother(),
+      charters,
+      instanceId: 'instance-b',
+      sandboxWriteDelayMs: 5_000,
+    });
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    await database.drop();
+  });
+
+  it('engaged on one instance, aborts a slow executor mid-call on the other and revokes its credential', async () => {
+    const started = Date.now();
+    const inFlight = b.guard.propose({
+      agent: 'ops',
+      tool: 'scale_service',
+      args: { service: 'checkout', replicas: 9 },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    // Wait until instance b has claimed the execution and its executor is running.
+    for (let i = 0; i < 100 && b.inFlight.list().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(b.inFlight.list()).toHaveLength(1);
+
+    const report = await a.killSwitch.engage({ actor: people.oncall, reason: 'runaway scaling' });
+    expect(report.abortedExecutions).toHaveLength(1);
+    expect(report.abortedHere).toHaveLength(0);
+    expect(report.revokedCredentials).toBe(1);
+
+    const outcome = await inFlight;
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(outcome.execution).toMatchObject({ status: 'failed', reasonCode: 'kill_switch' });
+    const [svc] = await a.db.select().from(sandboxServices).where(eq(sandboxServices.name, 'checkout'));
+    expect(svc?.replicas).not.toBe(9);
+    const leases = await a.db.select().from(credentialLeases);
+    expect(leases.every((l) => l.revokedAt !== null)).toBe(true);
+
+    const refused = await b.guard.propose({
+      agent: 'ops',
+      tool: 'create_ticket',
+      args: ticket(3),
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    expect(refused.decision.reasonCode).toBe('kill_switch');
+  });
+});
