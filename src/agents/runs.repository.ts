@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { runs } from './runs.table.ts';
 
@@ -71,8 +71,47 @@ export async function finishRun({
   return row ?? null;
 }
 
+/** Records the environment a run turned out to be about (learnt from `get_incident`). */
+export async function setRunEnvironment({
+  db,
+  id,
+  environment,
+}: {
+  db: DbOrTx;
+  id: string;
+  environment: string;
+}): Promise<void> {
+  await db.update(runs).set({ environment }).where(eq(runs.id, id));
+}
+
+/** Stores the summary of a run something else already ended (the kill switch), without changing its state. */
+export async function recordEndedRunSummary({
+  tx,
+  id,
+  summary,
+}: {
+  tx: Tx;
+  id: string;
+  summary: string;
+}): Promise<RunRow | null> {
+  const [row] = await tx
+    .update(runs)
+    .set({ summary })
+    .where(and(eq(runs.id, id), ne(runs.state, 'running')))
+    .returning();
+  return row ?? null;
+}
+
 /** Stops every running run of an agent (all agents when omitted); returns their ids. */
-export async function killRunningRuns({ tx, agent, now }: { tx: Tx; agent?: string; now: Date }): Promise<string[]> {
+export async function killRunningRuns({
+  tx,
+  agent,
+  now,
+}: {
+  tx: Tx;
+  agent?: string;
+  now: Date;
+}): Promise<string[]> {
   const running = eq(runs.state, 'running');
   const rows = await tx
     .update(runs)

@@ -48,10 +48,17 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<ApprovalDecisionOutcome> {
-    const recorded = await deps.db.transaction((tx) => record({ tx, proposalId, approver, decision, reason }));
+    const recorded = await deps.db.transaction((tx) =>
+      record({ tx, proposalId, approver, decision, reason }),
+    );
     if (recorded.outcome !== 'approved_pending_execution') return recorded;
     const execution = await guard.execute({ proposalId, actor: approver.userId });
-    return { outcome: 'approved', proposal: execution.proposal ?? recorded.proposal, execution, message: recorded.message };
+    return {
+      outcome: 'approved',
+      proposal: execution.proposal ?? recorded.proposal,
+      execution,
+      message: recorded.message,
+    };
   }
 
   async function record({
@@ -67,19 +74,30 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<
-    Exclude<ApprovalDecisionOutcome, { outcome: 'approved' }> | { outcome: 'approved_pending_execution'; proposal: ProposalRow; message: string }
+    | Exclude<ApprovalDecisionOutcome, { outcome: 'approved' }>
+    | { outcome: 'approved_pending_execution'; proposal: ProposalRow; message: string }
   > {
     const now = deps.clock.now();
     const proposal = await lockProposal({ tx, id: proposalId });
     if (!proposal) {
-      return { outcome: 'refused', proposal: null, reasonCode: 'approval.unknown', message: 'That proposal does not exist.' };
+      return {
+        outcome: 'refused',
+        proposal: null,
+        reasonCode: 'approval.unknown',
+        message: 'That proposal does not exist.',
+      };
     }
     const charter = deps.charters.get(proposal.agent);
     const tool = deps.registry.get(proposal.tool);
     const parsed = tool?.input.safeParse(proposal.args);
     const currentActionHash =
       charter && parsed?.success
-        ? actionHash({ tool: proposal.tool, args: parsed.data, environment: proposal.environment, charterHash: charter.hash })
+        ? actionHash({
+            tool: proposal.tool,
+            args: parsed.data,
+            environment: proposal.environment,
+            charterHash: charter.hash,
+          })
         : 'unavailable';
     const prior = await listApprovals({ db: tx, proposalId });
     const check = checkApproval({
@@ -176,7 +194,13 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
         message: `Approval ${check.counted} of ${check.needed} recorded; waiting for ${check.needed - check.counted} more.`,
       };
     }
-    const approved = await transitionProposal({ tx, id: proposalId, from: ['pending'], to: 'approved', changes: { decidedAt: now } });
+    const approved = await transitionProposal({
+      tx,
+      id: proposalId,
+      from: ['pending'],
+      to: 'approved',
+      changes: { decidedAt: now },
+    });
     return { outcome: 'approved_pending_execution', proposal: approved!, message: 'Approved.' };
   }
 

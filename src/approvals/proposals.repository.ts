@@ -30,7 +30,13 @@ export const FINAL_STATES: ProposalState[] = [
   'outcome_unknown',
 ];
 
-export async function insertProposal({ tx, proposal }: { tx: Tx; proposal: NewProposal }): Promise<ProposalRow> {
+export async function insertProposal({
+  tx,
+  proposal,
+}: {
+  tx: Tx;
+  proposal: NewProposal;
+}): Promise<ProposalRow> {
   const [row] = await tx.insert(proposals).values(proposal).returning();
   return row!;
 }
@@ -68,8 +74,18 @@ export async function transitionProposal({
   return row ?? null;
 }
 
-export async function listApprovals({ db, proposalId }: { db: DbOrTx; proposalId: string }): Promise<ApprovalRow[]> {
-  return db.select().from(approvals).where(eq(approvals.proposalId, proposalId)).orderBy(asc(approvals.createdAt));
+export async function listApprovals({
+  db,
+  proposalId,
+}: {
+  db: DbOrTx;
+  proposalId: string;
+}): Promise<ApprovalRow[]> {
+  return db
+    .select()
+    .from(approvals)
+    .where(eq(approvals.proposalId, proposalId))
+    .orderBy(asc(approvals.createdAt));
 }
 
 export async function insertApproval({
@@ -84,7 +100,13 @@ export async function insertApproval({
 }
 
 /** Pending or approved-but-not-started proposals of an agent (all agents when omitted), locked. */
-export async function lockCancellableProposals({ tx, agent }: { tx: Tx; agent?: string }): Promise<ProposalRow[]> {
+export async function lockCancellableProposals({
+  tx,
+  agent,
+}: {
+  tx: Tx;
+  agent?: string;
+}): Promise<ProposalRow[]> {
   const cancellable = inArray(proposals.state, ['pending', 'approved']);
   return tx
     .select()

@@ -1,4 +1,13 @@
-import { bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 /** Global (`global`) and per-agent (`agent:<name>`) kill switches. */
 export const killSwitches = pgTable('kill_switches', {

@@ -19,7 +19,9 @@ export async function readKillState({ db, agent }: { db: DbOrTx; agent: string }
   const rows = await db
     .select()
     .from(killSwitches)
-    .where(and(inArray(killSwitches.scope, [GLOBAL_SCOPE, agentScope(agent)]), eq(killSwitches.engaged, true)));
+    .where(
+      and(inArray(killSwitches.scope, [GLOBAL_SCOPE, agentScope(agent)]), eq(killSwitches.engaged, true)),
+    );
   const row = rows.find((r) => r.scope === GLOBAL_SCOPE) ?? rows[0];
   if (!row) return { engaged: false };
   return { engaged: true, scope: row.scope, reason: row.reason, by: row.engagedBy, at: row.engagedAt };

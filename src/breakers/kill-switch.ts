@@ -1,10 +1,14 @@
 import { killRunningRuns } from '../agents/runs.repository.ts';
-import { listExecuting, lockCancellableProposals, transitionProposal } from '../approvals/proposals.repository.ts';
+import {
+  listExecuting,
+  lockCancellableProposals,
+  transitionProposal,
+} from '../approvals/proposals.repository.ts';
 import type { Database, Unlisten } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import { wardenError } from '../shared/errors.ts';
-import type { InFlightRegistry } from '../tools/in-flight.ts';
 import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
+import type { InFlightRegistry } from '../tools/in-flight.ts';
 import { agentScope, GLOBAL_SCOPE, KILL_CHANNEL, setKillSwitch } from './kill-switch.repository.ts';
 
 /** What a kill actually stopped, for the Slack layer to report truthfully. */
@@ -26,14 +30,32 @@ type KillDeps = Pick<GuardDeps, 'db' | 'clock' | 'audit' | 'broker' | 'inFlight'
 /** The kill switch: anyone may engage it; only owners may release it (DESIGN §4.4). */
 export function createKillSwitch(deps: KillDeps) {
   /** Engages the global switch (no agent) or one agent's: cancels, aborts, revokes, and reports. */
-  async function engage({ agent, actor, reason }: { agent?: string; actor: string; reason?: string }): Promise<KillReport> {
+  async function engage({
+    agent,
+    actor,
+    reason,
+  }: {
+    agent?: string;
+    actor: string;
+    reason?: string;
+  }): Promise<KillReport> {
     if (agent !== undefined && !deps.charters.get(agent)) {
-      throw wardenError({ code: 'kill_switch.unknown_agent', message: `There is no agent called "${agent}".` });
+      throw wardenError({
+        code: 'kill_switch.unknown_agent',
+        message: `There is no agent called "${agent}".`,
+      });
     }
     const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
     const now = deps.clock.now();
     const committed = await deps.db.transaction(async (tx) => {
-      const { before } = await setKillSwitch({ tx, scope, engaged: true, actor, reason: reason ?? null, now });
+      const { before } = await setKillSwitch({
+        tx,
+        scope,
+        engaged: true,
+        actor,
+        reason: reason ?? null,
+        now,
+      });
       const cancellable = await lockCancellableProposals({ tx, agent });
       const cancelled: string[] = [];
       for (const proposal of cancellable) {
@@ -62,11 +84,22 @@ export function createKillSwitch(deps: KillDeps) {
           stoppedRuns,
         },
       });
-      return { alreadyEngaged: before?.engaged === true, cancelled, executing: executing.map((p) => p.id), stoppedRuns };
+      return {
+        alreadyEngaged: before?.engaged === true,
+        cancelled,
+        executing: executing.map((p) => p.id),
+        stoppedRuns,
+      };
     });
     // After the commit: the database already refuses new work; now stop what is running.
-    const abortedHere = deps.inFlight.abort({ agent, reason: 'kill switch engaged' }).map((e) => e.proposalId);
-    const revokedCredentials = await deps.broker.revokeAllActive({ db: deps.db, agent, reason: 'kill switch engaged' });
+    const abortedHere = deps.inFlight
+      .abort({ agent, reason: 'kill switch engaged' })
+      .map((e) => e.proposalId);
+    const revokedCredentials = await deps.broker.revokeAllActive({
+      db: deps.db,
+      agent,
+      reason: 'kill switch engaged',
+    });
     deps.logger.warn({ scope, actor, cancelled: committed.cancelled.length }, 'kill switch engaged');
     return {
       scope,
@@ -80,7 +113,13 @@ export function createKillSwitch(deps: KillDeps) {
   }
 
   /** Releases a switch; only an owner of the agent (for the global switch: of every agent) may. */
-  async function release({ agent, actor }: { agent?: string; actor: string }): Promise<{ scope: string; wasEngaged: boolean }> {
+  async function release({
+    agent,
+    actor,
+  }: {
+    agent?: string;
+    actor: string;
+  }): Promise<{ scope: string; wasEngaged: boolean }> {
     const owners = ownersFor({ charters: deps.charters, agent });
     if (!owners.has(actor)) {
       throw wardenError({
@@ -144,7 +183,8 @@ export async function watchKillSwitch({
       if (!engaged) return;
       const agent = scope === GLOBAL_SCOPE ? undefined : scope.replace(/^agent:/, '');
       const aborted = inFlight.abort({ agent, reason: 'kill switch engaged' });
-      if (aborted.length > 0) logger.warn({ scope, aborted: aborted.map((a) => a.proposalId) }, 'aborted in-flight calls');
+      if (aborted.length > 0)
+        logger.warn({ scope, aborted: aborted.map((a) => a.proposalId) }, 'aborted in-flight calls');
     } catch (error) {
       logger.error({ err: error }, 'unreadable kill switch notification');
     }

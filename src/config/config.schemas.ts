@@ -21,14 +21,16 @@ export const envSchema = z.object({
   SLACK_API_URL: url('http(s)'),
   SLACK_AUDIT_CHANNEL: optionalText,
   SLACK_ALERTS_CHANNEL: optionalText,
-  PORT: optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().max(65535, 'must be at most 65535'))
-      .optional(),
-  ).transform((v) => v ?? 3000),
+  PORT: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, 'must be a whole number')
+        .transform(Number)
+        .pipe(z.number().int().max(65535, 'must be at most 65535'))
+        .optional(),
+    )
+    .transform((v) => v ?? 3000),
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'must be a postgres:// or postgresql:// URL',
   }),

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { wardenError } from '../shared/errors.ts';
 import { envSchema } from './config.schemas.ts';
 

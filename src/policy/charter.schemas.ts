@@ -6,13 +6,19 @@ export const durationSchema = z
   .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 10m, 2h or 1d')
   .transform((text) => {
     const match = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      match[2] as 'ms' | 's' | 'm' | 'h' | 'd'
+    ];
     return Number(match[1]) * unit;
   });
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCD');
-const slackUsergroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group ID such as S0123ABCD');
-const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD');
+const slackUsergroupId = z
+  .string()
+  .regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group ID such as S0123ABCD');
+const slackChannelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD');
 const name = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _');
 
 export const MODES = ['shadow', 'read_only', 'human_in_the_loop', 'human_on_the_loop', 'autonomous'] as const;
@@ -22,8 +28,14 @@ export type Mode = (typeof MODES)[number];
 export const argConstraintSchema = z
   .strictObject({
     equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    in: z.array(z.union([z.string(), z.number()])).min(1).optional(),
-    not_in: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    in: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1)
+      .optional(),
+    not_in: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1)
+      .optional(),
     min: z.number().optional(),
     max: z.number().optional(),
     lt: z.number().optional(),
@@ -120,7 +132,10 @@ export const groupSchema = z
     /** A Slack user group whose members also belong (resolved through `usergroups.users.list`). */
     slack_usergroup: slackUsergroupId.optional(),
   })
-  .refine((g) => g.users.length > 0 || g.slack_usergroup !== undefined, 'must list users or a slack_usergroup');
+  .refine(
+    (g) => g.users.length > 0 || g.slack_usergroup !== undefined,
+    'must list users or a slack_usergroup',
+  );
 
 export const charterSchema = z
   .strictObject({
@@ -149,7 +164,8 @@ export const charterSchema = z
     breakers: z.array(breakerSchema).default([]),
     budgets: z.strictObject({
       tool_calls: z.number().int().min(1),
-      tokens: z.number().int().min(0),
+      // At least 1: decide() denies once tokens used >= budget, so 0 would deny every call.
+      tokens: z.number().int().min(1),
       wall_time: durationSchema,
     }),
     approval_ttl: durationSchema,
@@ -160,7 +176,11 @@ export const charterSchema = z
     const envs = new Set(Object.keys(charter.environments));
     charter.invokers.groups.forEach((g, i) => {
       if (!groups.has(g))
-        ctx.addIssue({ code: 'custom', path: ['invokers', 'groups', i], message: `names unknown group "${g}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['invokers', 'groups', i],
+          message: `names unknown group "${g}"`,
+        });
     });
     for (const [tool, spec] of Object.entries(charter.tools)) {
       for (const [env, rule] of Object.entries(spec.environments)) {

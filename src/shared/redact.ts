@@ -13,7 +13,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /\b(password|passwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi,
 ];
 
-const SECRET_KEY = /^(password|passwd|secret|token|api[_-]?key|apikey|authorization|access[_-]?token|client[_-]?secret|credential|private[_-]?key|cookie)$/i;
+const SECRET_KEY =
+  /^(password|passwd|secret|token|api[_-]?key|apikey|authorization|access[_-]?token|client[_-]?secret|credential|private[_-]?key|cookie)$/i;
 
 export type Redactor = {
   /** Replaces known secret values and secret-looking patterns in a string. */
@@ -26,7 +27,11 @@ export type Redactor = {
 };
 
 /** Builds a redactor that knows the given secret values (config secrets, minted credentials). */
-export function createRedactor({ secrets = [] }: { secrets?: readonly (string | undefined)[] } = {}): Redactor {
+export function createRedactor({
+  secrets = [],
+}: {
+  secrets?: readonly (string | undefined)[];
+} = {}): Redactor {
   const known = new Set<string>();
   for (const s of secrets) if (s && s.length >= 6) known.add(s);
 
@@ -38,7 +43,8 @@ export function createRedactor({ secrets = [] }: { secrets?: readonly (string | 
         // key=value patterns keep the key so the reader knows what was hidden
         const key = groups[0];
         const sep = groups[1];
-        if (typeof key === 'string' && typeof sep === 'string' && /[:=]/.test(sep)) return `${key}${sep}${REDACTED}`;
+        if (typeof key === 'string' && typeof sep === 'string' && /[:=]/.test(sep))
+          return `${key}${sep}${REDACTED}`;
         if (typeof key === 'string' && /^(bearer|basic)$/i.test(key)) return `${key} ${REDACTED}`;
         return match.length > 0 ? REDACTED : match;
       });
@@ -68,7 +74,10 @@ function redactAny(value: unknown, redactText: (t: string) => string, depth = 0)
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      out[key] = SECRET_KEY.test(key) && v !== null && v !== undefined ? REDACTED : redactAny(v, redactText, depth + 1);
+      out[key] =
+        SECRET_KEY.test(key) && v !== null && v !== undefined
+          ? REDACTED
+          : redactAny(v, redactText, depth + 1);
     }
     return out;
   }

@@ -13,8 +13,8 @@ import {
 } from '../breakers/breakers.repository.ts';
 import { readKillState } from '../breakers/kill-switch.repository.ts';
 import type { Tx } from '../db/client.ts';
-import type { Charter } from '../policy/charter.schemas.ts';
 import { isApprovalSatisfied } from '../policy/approval-validity.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
 import { decide } from '../policy/decide.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
@@ -37,7 +37,13 @@ type Refusal = { reasonCode: string; message: string };
  */
 export function createExecutor(deps: GuardDeps) {
   /** Claims an approved proposal and runs it once; any other caller gets `not_claimed`. */
-  async function execute({ proposalId, actor }: { proposalId: string; actor: string }): Promise<ExecutionOutcome> {
+  async function execute({
+    proposalId,
+    actor,
+  }: {
+    proposalId: string;
+    actor: string;
+  }): Promise<ExecutionOutcome> {
     const claim = await deps.db.transaction((tx) => claimProposal({ tx, proposalId, actor }));
     if (claim.status !== 'claimed') return claim.outcome;
     return run({ proposal: claim.proposal, charter: claim.charter });
@@ -52,10 +58,11 @@ export function createExecutor(deps: GuardDeps) {
     proposalId: string;
     actor: string;
   }): Promise<
-    { status: 'claimed'; proposal: ProposalRow; charter: Charter } | { status: 'done'; outcome: ExecutionOutcome }
+    | { status: 'claimed'; proposal: ProposalRow; charter: Charter }
+    | { status: 'done'; outcome: ExecutionOutcome }
   > {
     const proposal = await lockProposal({ tx, id: proposalId });
-    if (!proposal || proposal.state !== 'approved') {
+    if (proposal?.state !== 'approved') {
       const message = proposal
         ? `Proposal ${proposalId} is ${proposal.state}, so there is nothing to run.`
         : `Proposal ${proposalId} does not exist.`;
@@ -137,12 +144,16 @@ export function createExecutor(deps: GuardDeps) {
     now: Date;
   }): Promise<Refusal | null> {
     if (charter.hash !== proposal.charterHash) {
-      return { reasonCode: 'charter_changed', message: 'The charter changed after this was proposed; propose it again.' };
+      return {
+        reasonCode: 'charter_changed',
+        message: 'The charter changed after this was proposed; propose it again.',
+      };
     }
     const tool = deps.registry.get(proposal.tool);
     if (!tool) return { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` };
     const parsed = tool.input.safeParse(proposal.args);
-    if (!parsed.success) return { reasonCode: 'invalid_arguments', message: 'The stored arguments no longer validate.' };
+    if (!parsed.success)
+      return { reasonCode: 'invalid_arguments', message: 'The stored arguments no longer validate.' };
     const hash = actionHash({
       tool: proposal.tool,
       args: parsed.data,
@@ -150,7 +161,10 @@ export function createExecutor(deps: GuardDeps) {
       charterHash: charter.hash,
     });
     if (hash !== proposal.actionHash) {
-      return { reasonCode: 'approval.action_changed', message: 'The action changed after it was decided on.' };
+      return {
+        reasonCode: 'approval.action_changed',
+        message: 'The action changed after it was decided on.',
+      };
     }
     const kill = await readKillState({ db: tx, agent: proposal.agent });
     const metadata = { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible };
@@ -192,15 +206,30 @@ export function createExecutor(deps: GuardDeps) {
         actionHash: proposal.actionHash,
       });
       if (!satisfied) {
-        return { reasonCode: 'approval.missing', message: 'The approvals the charter asks for are not all there.' };
+        return {
+          reasonCode: 'approval.missing',
+          message: 'The approvals the charter asks for are not all there.',
+        };
       }
     }
-    if (breakers) await commitBreakerReservations({ tx, reservations: breakers.reservations, proposalId: proposal.id, now });
+    if (breakers)
+      await commitBreakerReservations({
+        tx,
+        reservations: breakers.reservations,
+        proposalId: proposal.id,
+        now,
+      });
     return null;
   }
 
   /** Runs the claimed proposal's executor with a scoped credential, then records the outcome. */
-  async function run({ proposal, charter }: { proposal: ProposalRow; charter: Charter }): Promise<ExecutionOutcome> {
+  async function run({
+    proposal,
+    charter,
+  }: {
+    proposal: ProposalRow;
+    charter: Charter;
+  }): Promise<ExecutionOutcome> {
     const controller = new AbortController();
     const timeout = setTimeout(
       () => controller.abort(wardenError({ code: 'tools.timeout', message: 'The tool took too long.' })),
@@ -273,19 +302,33 @@ export function createExecutor(deps: GuardDeps) {
     const current = await getProposal({ db: deps.db, id: proposal.id });
     const tool = deps.registry.get(proposal.tool);
     const executor = deps.executors.get(proposal.tool);
-    if (!current || current.state !== 'executing' || current.executedBy !== deps.instanceId || !tool || !executor) {
+    if (current?.state !== 'executing' || current.executedBy !== deps.instanceId || !tool || !executor) {
       throw wardenError({ code: 'tools.not_authorised', message: 'The execution record is not in place.' });
     }
     const args = tool.input.parse(current.args);
-    const hash = actionHash({ tool: tool.name, args, environment: current.environment, charterHash: charter.hash });
+    const hash = actionHash({
+      tool: tool.name,
+      args,
+      environment: current.environment,
+      charterHash: charter.hash,
+    });
     if (hash !== current.actionHash || current.charterHash !== charter.hash) {
-      throw wardenError({ code: 'tools.not_authorised', message: 'The action differs from the one decided on.' });
+      throw wardenError({
+        code: 'tools.not_authorised',
+        message: 'The action differs from the one decided on.',
+      });
     }
     if (current.decision === 'needs_approval') {
       const approvals = await listApprovals({ db: deps.db, proposalId: current.id });
       const spec = current.approvalSpec as Parameters<typeof isApprovalSatisfied>[0]['approval'] | null;
-      if (!spec || !isApprovalSatisfied({ approval: spec, approvals, requester: current.requester, actionHash: hash })) {
-        throw wardenError({ code: 'tools.not_authorised', message: 'The approvals on record do not cover this action.' });
+      if (
+        !spec ||
+        !isApprovalSatisfied({ approval: spec, approvals, requester: current.requester, actionHash: hash })
+      ) {
+        throw wardenError({
+          code: 'tools.not_authorised',
+          message: 'The approvals on record do not cover this action.',
+        });
       }
     } else if (current.decision !== 'allow') {
       throw wardenError({ code: 'tools.not_authorised', message: 'The guard did not allow this action.' });
@@ -351,12 +394,22 @@ export function createExecutor(deps: GuardDeps) {
           runId: proposal.runId,
           incidentId: proposal.incidentId,
           proposalId: proposal.id,
-          details: { breaker: trip.breaker, key: trip.key, reason: trip.reason, until: trip.until.toISOString() },
+          details: {
+            breaker: trip.breaker,
+            key: trip.key,
+            reason: trip.reason,
+            until: trip.until.toISOString(),
+          },
         });
       }
       const row = done ?? proposal;
       if (input.ok) return { status: 'succeeded', proposal: row, result: input.result };
-      return { status: to as 'failed' | 'outcome_unknown', proposal: row, reasonCode: input.reasonCode, message: input.message };
+      return {
+        status: to as 'failed' | 'outcome_unknown',
+        proposal: row,
+        reasonCode: input.reasonCode,
+        message: input.message,
+      };
     });
   }
 

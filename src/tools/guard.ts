@@ -70,7 +70,9 @@ export function createGuard(deps: GuardDeps) {
         charter,
         request: {
           agent: charter.agent,
-          tool: tool ? { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible } : null,
+          tool: tool
+            ? { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible }
+            : null,
           toolName: input.tool,
           args,
           environment: input.environment,
@@ -78,7 +80,9 @@ export function createGuard(deps: GuardDeps) {
         },
         state: {
           kill,
-          openBreakers: breakers.blocked ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }] : [],
+          openBreakers: breakers.blocked
+            ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+            : [],
           budget: {
             toolCalls: run?.toolCalls ?? 0,
             tokens: run?.tokensUsed ?? 0,
@@ -97,7 +101,12 @@ export function createGuard(deps: GuardDeps) {
           args,
           environment: input.environment,
           charterHash: charter.hash,
-          actionHash: actionHash({ tool: input.tool, args, environment: input.environment, charterHash: charter.hash }),
+          actionHash: actionHash({
+            tool: input.tool,
+            args,
+            environment: input.environment,
+            charterHash: charter.hash,
+          }),
           state: stateFor(decision),
           decision: decision.decision,
           reasonCode: decision.reasonCode,
@@ -112,7 +121,8 @@ export function createGuard(deps: GuardDeps) {
           evidence: input.evidence === undefined ? null : deps.redactor.redactValue(input.evidence),
           idempotencyKey: `idem_${proposalId}`,
           createdAt: now,
-          expiresAt: decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
+          expiresAt:
+            decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
           decidedAt: decision.decision === 'needs_approval' ? null : now,
         },
       });
@@ -120,7 +130,12 @@ export function createGuard(deps: GuardDeps) {
         await commitBreakerReservations({ tx, reservations: breakers.reservations, proposalId, now });
       }
       if (run) {
-        await addToRunCounters({ tx, id: run.id, toolCalls: 1, denied: decision.decision === 'deny' ? 1 : 0 });
+        await addToRunCounters({
+          tx,
+          id: run.id,
+          toolCalls: 1,
+          denied: decision.decision === 'deny' ? 1 : 0,
+        });
       }
       await deps.audit.append(tx, {
         actor: `agent:${charter.agent}`,
@@ -203,7 +218,13 @@ async function auditBreakerTrips({
       runId: proposal.runId,
       incidentId: proposal.incidentId,
       proposalId: proposal.id,
-      details: { breaker: trip.breaker, key: trip.key, kind: trip.kind, reason: trip.reason, until: trip.until.toISOString() },
+      details: {
+        breaker: trip.breaker,
+        key: trip.key,
+        kind: trip.kind,
+        reason: trip.reason,
+        until: trip.until.toISOString(),
+      },
     });
   }
 }
@@ -220,7 +241,13 @@ function asArgsRecord(args: unknown): Record<string, unknown> {
 }
 
 /** Reasons decided before arguments are looked at; they stand even when the arguments are also bad. */
-const DECIDED_BEFORE_ARGUMENTS = new Set(['kill_switch', 'tool_unknown', 'tool_not_in_charter', 'env_unknown', 'env_not_allowed']);
+const DECIDED_BEFORE_ARGUMENTS = new Set([
+  'kill_switch',
+  'tool_unknown',
+  'tool_not_in_charter',
+  'env_unknown',
+  'env_not_allowed',
+]);
 
 /** Arguments that fail the tool's schema are denied, unless a check that comes first already denied the call. */
 function invalidArgumentsDecision({

@@ -1,4 +1,8 @@
-import { lockStaleExecutions, type ProposalRow, transitionProposal } from '../approvals/proposals.repository.ts';
+import {
+  lockStaleExecutions,
+  type ProposalRow,
+  transitionProposal,
+} from '../approvals/proposals.repository.ts';
 import type { GuardDeps } from './guard.types.ts';
 
 /**
@@ -15,7 +19,9 @@ export async function recoverInterruptedExecutions({
   everything?: boolean;
 }): Promise<ProposalRow[]> {
   const now = deps.clock.now();
-  const startedBefore = everything ? new Date(now.getTime() + 1) : new Date(now.getTime() - deps.executionTimeoutMs);
+  const startedBefore = everything
+    ? new Date(now.getTime() + 1)
+    : new Date(now.getTime() - deps.executionTimeoutMs);
   return deps.db.transaction(async (tx) => {
     const stale = await lockStaleExecutions({ tx, instanceId: deps.instanceId, startedBefore });
     const recovered: ProposalRow[] = [];
@@ -25,7 +31,11 @@ export async function recoverInterruptedExecutions({
         id: proposal.id,
         from: ['executing'],
         to: 'outcome_unknown',
-        changes: { finishedAt: now, stateReason: 'interrupted', error: 'Warden stopped while this was running.' },
+        changes: {
+          finishedAt: now,
+          stateReason: 'interrupted',
+          error: 'Warden stopped while this was running.',
+        },
       });
       if (!row) continue;
       recovered.push(row);
@@ -44,7 +54,8 @@ export async function recoverInterruptedExecutions({
           tool: proposal.tool,
           executedBy: proposal.executedBy,
           startedAt: proposal.executionStartedAt?.toISOString() ?? null,
-          message: 'The instance running this stopped before it finished; check the target and reconcile by hand.',
+          message:
+            'The instance running this stopped before it finished; check the target and reconcile by hand.',
         },
       });
     }

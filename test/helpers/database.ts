@@ -53,13 +53,13 @@ export async function createTestDatabase(kind: DatabaseKind = 'pglite'): Promise
   const admin = connectPostgres({ url: testPostgresUrl, max: 1 });
   await admin.db.execute(sql.raw(`create database ${name}`));
   const url = withDatabaseName(testPostgresUrl, name);
-  const database = connectPostgres({ url, max: 30 });
+  const database = connectPostgres({ url, max: 10 });
   await database.migrate();
   const others: Database[] = [];
   return {
     ...database,
     connectAnother: () => {
-      const other = connectPostgres({ url, max: 30 });
+      const other = connectPostgres({ url, max: 10 });
       others.push(other);
       return other;
     },

@@ -1,6 +1,6 @@
+import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
-import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { charterFromYaml, repoRoot } from '../../helpers/services.ts';
 
 export const people = {
@@ -38,7 +38,10 @@ approval_ttl: 30m
 
 /** The shipped charters plus the `ops` test charter. */
 export function testCharters(): Charter[] {
-  return [...loadCharters({ dir: `${repoRoot}/charters` }).charters, charterFromYaml(opsCharterYaml, 'ops.yaml')];
+  return [
+    ...loadCharters({ dir: `${repoRoot}/charters` }).charters,
+    charterFromYaml(opsCharterYaml, 'ops.yaml'),
+  ];
 }
 
 /** The approver as the Slack layer would pass it: user id plus the charter groups they belong to. */

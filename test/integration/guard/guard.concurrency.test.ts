@@ -1,7 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, breakerHits, proposals, sandboxChanges, sandboxTickets } from '../../../src/db/schema.ts';
+import {
+  auditEvents,
+  breakerHits,
+  proposals,
+  sandboxChanges,
+  sandboxTickets,
+} from '../../../src/db/schema.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';
@@ -80,17 +86,17 @@ describe.skipIf(!onPostgres)('the guard under concurrency, two instances on one 
     const executions = Array.from({ length: 50 }, (_, i) =>
       (i % 2 === 0 ? a : b).guard.execute({ proposalId: proposed.proposal.id, actor: people.approver1 }),
     );
-    const [clickResults, executionResults] = await Promise.all([Promise.all(clicks), Promise.all(executions)]);
+    const [clickResults, executionResults] = await Promise.all([
+      Promise.all(clicks),
+      Promise.all(executions),
+    ]);
     expect(clickResults.filter((r) => r.outcome === 'approved')).toHaveLength(1);
     const ran = [
       ...executionResults.filter((r) => r.status === 'succeeded'),
       ...clickResults.filter((r) => r.outcome === 'approved' && r.execution.status === 'succeeded'),
     ];
     expect(ran).toHaveLength(1);
-    const started = await a.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, 'execution.started'));
+    const started = await a.db.select().from(auditEvents).where(eq(auditEvents.action, 'execution.started'));
     expect(started.filter((e) => e.proposalId === proposed.proposal.id)).toHaveLength(1);
     const changes = await a.db
       .select()

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, proposals, sandboxServices, sandboxTickets } from '../../../src/db/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
+import { auditEvents, proposals, sandboxServices, sandboxTickets } from '../../../src/db/schema.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';
@@ -53,7 +53,9 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
     expect(outcome.decision.decision).toBe('allow');
     expect(outcome.execution?.status).toBe('succeeded');
     expect(JSON.stringify(outcome.execution)).toContain('INC-123');
-    const actions = (await services.db.select().from(auditEvents).orderBy(auditEvents.seq)).map((e) => e.action);
+    const actions = (await services.db.select().from(auditEvents).orderBy(auditEvents.seq)).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(['proposal.decided', 'execution.started', 'execution.succeeded']);
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true, count: 3 });
   });
@@ -113,8 +115,14 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
       decision: 'approve',
     });
     expect(outsider).toMatchObject({ outcome: 'refused', reasonCode: 'approval.not_in_group' });
-    const refused = await services.db.select().from(auditEvents).where(eq(auditEvents.action, 'approval.refused'));
-    expect(refused.map((e) => e.reasonCode).sort()).toEqual(['approval.not_in_group', 'approval.self_approval']);
+    const refused = await services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'approval.refused'));
+    expect(refused.map((e) => e.reasonCode).sort()).toEqual([
+      'approval.not_in_group',
+      'approval.self_approval',
+    ]);
     expect(await checkoutVersion()).toBe('v2.14.0');
   });
 
@@ -188,23 +196,41 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
   });
 
   it('blocks unknown tools, invalid arguments and prohibited actions with their reason codes', async () => {
-    const base = { agent: 'triage', environment: 'production', requester: people.oncall, source: 'planner' as const };
+    const base = {
+      agent: 'triage',
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner' as const,
+    };
     const unknown = await services.guard.propose({ ...base, tool: 'delete_database', args: {} });
     expect(unknown.decision).toMatchObject({ decision: 'deny', reasonCode: 'tool_unknown' });
     expect(unknown.proposal.state).toBe('blocked');
-    const invalid = await services.guard.propose({ ...base, tool: 'scale_service', args: { service: 'checkout', replicas: 'lots' } });
+    const invalid = await services.guard.propose({
+      ...base,
+      tool: 'scale_service',
+      args: { service: 'checkout', replicas: 'lots' },
+    });
     expect(invalid.decision).toMatchObject({ decision: 'deny', reasonCode: 'invalid_arguments' });
-    const prohibited = await services.guard.propose({ ...base, tool: 'scale_service', args: { service: 'checkout', replicas: 0 } });
+    const prohibited = await services.guard.propose({
+      ...base,
+      tool: 'scale_service',
+      args: { service: 'checkout', replicas: 0 },
+    });
     expect(prohibited.decision).toMatchObject({ decision: 'deny', reasonCode: 'prohibited' });
     const tickets = await services.db.select().from(sandboxTickets);
     expect(tickets).toHaveLength(0);
-    const decided = await services.db.select().from(auditEvents).where(eq(auditEvents.action, 'proposal.decided'));
+    const decided = await services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'proposal.decided'));
     expect(decided.map((e) => e.reasonCode)).toEqual(['tool_unknown', 'invalid_arguments', 'prohibited']);
   });
 
   it('fails closed: when the audit write fails, the proposal is not recorded and nothing runs', async () => {
     // Make the audit insert fail the way a full disk or a revoked privilege would.
-    await services.db.execute(sql`alter table audit_events add constraint audit_refuse_all check (seq < 0) not valid`);
+    await services.db.execute(
+      sql`alter table audit_events add constraint audit_refuse_all check (seq < 0) not valid`,
+    );
     await expect(
       services.guard.propose({
         agent: 'ops',

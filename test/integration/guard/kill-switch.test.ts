@@ -41,16 +41,26 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
       state: 'running',
       startedAt: services.clock.now(),
     });
-    const report = await services.killSwitch.engage({ agent: 'triage', actor: people.outsider, reason: 'looping' });
+    const report = await services.killSwitch.engage({
+      agent: 'triage',
+      actor: people.outsider,
+      reason: 'looping',
+    });
     expect(report).toMatchObject({
       scope: 'agent:triage',
       alreadyEngaged: false,
       cancelledProposals: [pending.proposal.id],
       stoppedRuns: ['run_1'],
     });
-    const [cancelled] = await services.db.select().from(proposals).where(eq(proposals.id, pending.proposal.id));
+    const [cancelled] = await services.db
+      .select()
+      .from(proposals)
+      .where(eq(proposals.id, pending.proposal.id));
     expect(cancelled).toMatchObject({ state: 'cancelled', stateReason: 'kill_switch' });
-    const [untouched] = await services.db.select().from(proposals).where(eq(proposals.id, otherAgent.proposal.id));
+    const [untouched] = await services.db
+      .select()
+      .from(proposals)
+      .where(eq(proposals.id, otherAgent.proposal.id));
     expect(untouched?.state).toBe('pending');
 
     const blocked = await services.guard.propose({
@@ -63,7 +73,10 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
     });
     expect(blocked.decision).toMatchObject({ decision: 'deny', reasonCode: 'kill_switch' });
     expect(blocked.execution).toBeUndefined();
-    const engaged = await services.db.select().from(auditEvents).where(eq(auditEvents.action, 'kill.engaged'));
+    const engaged = await services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'kill.engaged'));
     expect(engaged).toHaveLength(1);
     expect(engaged[0]?.actor).toBe(people.outsider);
   });
@@ -73,7 +86,9 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
     await expect(services.killSwitch.release({ actor: people.oncall })).rejects.toMatchObject({
       code: 'kill_switch.not_owner',
     });
-    await expect(services.killSwitch.release({ agent: 'triage', actor: people.approver1 })).rejects.toMatchObject({
+    await expect(
+      services.killSwitch.release({ agent: 'triage', actor: people.approver1 }),
+    ).rejects.toMatchObject({
       code: 'kill_switch.not_owner',
     });
     const still = await services.guard.propose({
@@ -85,7 +100,10 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
       source: 'planner',
     });
     expect(still.decision.reasonCode).toBe('kill_switch');
-    expect(await services.killSwitch.release({ actor: people.owner })).toEqual({ scope: 'global', wasEngaged: true });
+    expect(await services.killSwitch.release({ actor: people.owner })).toEqual({
+      scope: 'global',
+      wasEngaged: true,
+    });
     const after = await services.guard.propose({
       agent: 'ops',
       tool: 'create_ticket',
@@ -101,7 +119,9 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
     const { proposal } = await proposeRestart('ops');
     await services.db.update(proposals).set({ state: 'approved' }).where(eq(proposals.id, proposal.id));
     // Engaged straight in the table (as a racing instance could, before it cancelled anything).
-    await services.db.execute(sql`insert into kill_switches (scope, engaged, generation) values ('global', true, 1)`);
+    await services.db.execute(
+      sql`insert into kill_switches (scope, engaged, generation) values ('global', true, 1)`,
+    );
     const outcome = await services.guard.execute({ proposalId: proposal.id, actor: people.approver1 });
     expect(outcome).toMatchObject({ status: 'refused', reasonCode: 'kill_switch' });
   });
@@ -140,7 +160,8 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
       source: 'planner',
     });
     // Wait until instance b has claimed the execution and its executor is running.
-    for (let i = 0; i < 100 && b.inFlight.list().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && b.inFlight.list().length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(b.inFlight.list()).toHaveLength(1);
 
     const report = await a.killSwitch.engage({ actor: people.oncall, reason: 'runaway scaling' });

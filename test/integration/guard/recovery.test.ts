@@ -38,7 +38,10 @@ describe.each(databaseKinds)('crash recovery on %s', (kind) => {
     expect(restarted.recovered.map((p) => p.id)).toEqual([proposal.id]);
     const [row] = await restarted.db.select().from(proposals).where(eq(proposals.id, proposal.id));
     expect(row?.state).toBe('outcome_unknown');
-    const events = await restarted.db.select().from(auditEvents).where(eq(auditEvents.proposalId, proposal.id));
+    const events = await restarted.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.proposalId, proposal.id));
     expect(events.map((e) => e.action)).toContain('execution.outcome_unknown');
     expect((await restarted.guard.execute({ proposalId: proposal.id, actor: people.approver1 })).status).toBe(
       'not_claimed',

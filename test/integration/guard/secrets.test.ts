@@ -62,7 +62,10 @@ describe.each(databaseKinds)('secrets on %s', (kind) => {
       decision: 'approve',
       reason: `ok ${leak}`,
     });
-    services.logger.info({ leak, headers: { authorization: `Bearer ${CANARY_OPENAI_KEY}` } }, `logging ${leak}`);
+    services.logger.info(
+      { leak, headers: { authorization: `Bearer ${CANARY_OPENAI_KEY}` } },
+      `logging ${leak}`,
+    );
     services.logger.flush();
 
     const dump = async (table: string) =>
@@ -80,7 +83,12 @@ describe.each(databaseKinds)('secrets on %s', (kind) => {
     const logs = services.logs.text();
     expect(logs).toContain('logging');
     for (const haystack of [stored, results, logs]) {
-      for (const canary of [CANARY_BOT_TOKEN, CANARY_OPENAI_KEY, CANARY_CUSTOM, 'plain-value-under-a-secret-key']) {
+      for (const canary of [
+        CANARY_BOT_TOKEN,
+        CANARY_OPENAI_KEY,
+        CANARY_CUSTOM,
+        'plain-value-under-a-secret-key',
+      ]) {
         expect(haystack).not.toContain(canary);
       }
       expect(haystack).not.toMatch(/wdn_cred_[A-Za-z0-9_-]{16,}/);

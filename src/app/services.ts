@@ -1,0 +1,135 @@
+import { sql } from 'drizzle-orm';
+import { createApprovals } from '../approvals/approvals.usecases.ts';
+import { createAuditLog } from '../audit/audit.repository.ts';
+import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
+import type { Config } from '../config/config.ts';
+import { type Database, openDatabase } from '../db/client.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { loadCharters } from '../policy/charter.loader.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { wardenError } from '../shared/errors.ts';
+import { createRedactor, type Redactor } from '../shared/redact.ts';
+import { createCredentialBroker } from '../tools/broker.ts';
+import { createGuard } from '../tools/guard.ts';
+import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
+import { createInFlightRegistry } from '../tools/in-flight.ts';
+import { recoverInterruptedExecutions } from '../tools/recovery.ts';
+import { createToolRegistry } from '../tools/registry.ts';
+import { seedWorld } from '../tools/sandbox/sandbox.repository.ts';
+import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
+import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
+
+/** Builds a charter set from loaded charters. */
+export function charterSet(charters: Charter[]): CharterSet {
+  const byAgent = new Map(charters.map((c) => [c.agent, c]));
+  return { get: (agent) => byAgent.get(agent) ?? null, list: () => [...byAgent.values()] };
+}
+
+export type ServicesOptions = {
+  config: Config;
+  /** An open database (tests pass their own); otherwise one is opened from the config. */
+  database?: Database;
+  clock?: Clock;
+  logger?: Logger;
+  redactor?: Redactor;
+  charters?: Charter[];
+  /** Seed the sandbox world from `config.worldFile` when its tables are empty (default true). */
+  seedSandbox?: boolean;
+  executionTimeoutMs?: number;
+  sandboxWriteDelayMs?: number;
+};
+
+/**
+ * The composition root: the one place that creates clients and wires the layers with plain arguments.
+ * Fails with a coded error (never a half-built app) when the database or the charters are unusable.
+ */
+export async function buildServices(options: ServicesOptions) {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const redactor = options.redactor ?? createRedactor({ secrets: config.secrets });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, redactor });
+  const charters = charterSet(options.charters ?? (await loadCharters({ dir: config.chartersDir })).charters);
+  const database = options.database ?? (await openConfiguredDatabase(config));
+  const { db } = database;
+  if (!options.database) await database.migrate();
+
+  const audit = createAuditLog({ redactor, clock });
+  const broker = createCredentialBroker({ db, clock, redactor });
+  const tools = createSandboxTools({
+    db,
+    broker,
+    clock,
+    redactor,
+    writeDelayMs: options.sandboxWriteDelayMs ?? 0,
+  });
+  const { registry, executors } = createToolRegistry({ tools });
+  if (options.seedSandbox ?? true) {
+    const world = loadWorldFile({ file: config.worldFile });
+    await seedWorld({ db, world, now: clock.now() });
+  }
+  const inFlight = createInFlightRegistry();
+  const deps: GuardDeps = {
+    db,
+    clock,
+    audit,
+    broker,
+    registry,
+    executors,
+    charters,
+    inFlight,
+    redactor,
+    logger,
+    instanceId: config.instanceId,
+    executionTimeoutMs: options.executionTimeoutMs ?? 120_000,
+  };
+  const guard = createGuard(deps);
+  const approvals = createApprovals({ deps, guard });
+  const killSwitch = createKillSwitch(deps);
+  const unwatch = await watchKillSwitch({ database, inFlight, logger });
+  const recovered = await recoverInterruptedExecutions({ deps, everything: database.kind === 'pglite' });
+  for (const proposal of recovered) {
+    logger.warn({ proposalId: proposal.id, tool: proposal.tool }, 'execution interrupted; outcome unknown');
+  }
+
+  return {
+    config,
+    database,
+    db,
+    clock,
+    logger,
+    redactor,
+    charters,
+    audit,
+    broker,
+    registry,
+    guard,
+    approvals,
+    killSwitch,
+    inFlight,
+    recovered,
+    close: async () => {
+      await unwatch().catch(() => {});
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof buildServices>>;
+
+async function openConfiguredDatabase(config: Config): Promise<Database> {
+  try {
+    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    await database.db.execute(sql`select 1`);
+    return database;
+  } catch (error) {
+    const where = config.database.url
+      ? 'DATABASE_URL'
+      : `the embedded database in ${config.database.dataDir}`;
+    throw wardenError({
+      code: 'db.unavailable',
+      message: `Cannot open ${where}: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,227 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db, DbOrTx, Tx } from '../db/client.ts';
+import type { Clock } from '../shared/clock.ts';
+import { wardenError } from '../shared/errors.ts';
+import type { Redactor } from '../shared/redact.ts';
+import { cleanText, plainJsonDetails } from './audit.details.ts';
+import { GENESIS_HASH, hashAuditEvent } from './audit.hash.ts';
+import {
+  AUDIT_COLUMNS,
+  type AuditRow,
+  eventFromRow,
+  publicEvent,
+  rowsOf,
+  storedIsoTime,
+} from './audit.rows.ts';
+import type {
+  AuditChainBreak,
+  AuditEvent,
+  AuditEventInput,
+  AuditHead,
+  AuditVerifyResult,
+} from './audit.types.ts';
+
+export type { AuditEvent, AuditEventInput, AuditHead, AuditVerifyResult };
+
+/** The advisory lock every writer of the chain takes, on any connection of any instance. */
+export const AUDIT_CHAIN_LOCK = 7305100;
+
+const LOCK_CHAIN = sql.raw(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+const READ_HEAD = sql.raw(
+  'select seq::text as seq, hash from audit_events order by audit_events.seq desc limit 1',
+);
+
+export type AuditLog = {
+  /**
+   * Appends one event inside the caller's transaction, so the audited step and its event commit together
+   * (if this throws, the caller's transaction must roll back). The chain lock is held until that
+   * transaction ends: append as the last statement of short transactions. Use READ COMMITTED; a
+   * REPEATABLE READ snapshot taken before the lock sees a stale head and the insert fails (never forks).
+   */
+  append: (tx: Tx, event: AuditEventInput) => Promise<AuditEvent>;
+  /** Appends one event in a transaction of its own. */
+  appendNow: (db: Db, event: AuditEventInput) => Promise<AuditEvent>;
+};
+
+/** Builds the audit log writer; everything is redacted before it is hashed and stored. */
+export function createAuditLog({ redactor, clock }: { redactor: Redactor; clock: Clock }): AuditLog {
+  const text = (value: string | null | undefined): string | null =>
+    value === null || value === undefined ? null : cleanText(redactor.redactText(value));
+
+  const append = async (tx: Tx, input: AuditEventInput): Promise<AuditEvent> => {
+    const details = redactor.redactValue(plainJsonDetails({ action: input.action, details: input.details }));
+    const content = {
+      at: clock.now(),
+      actor: text(input.actor) ?? '',
+      action: text(input.action) ?? '',
+      agent: text(input.agent),
+      environment: text(input.environment),
+      decision: text(input.decision),
+      reasonCode: text(input.reasonCode),
+      charterHash: text(input.charterHash),
+      runId: text(input.runId),
+      incidentId: text(input.incidentId),
+      proposalId: text(input.proposalId),
+      details,
+    };
+    try {
+      await tx.execute(LOCK_CHAIN);
+      const [head] = rowsOf<{ seq: string | number; hash: string }>(await tx.execute(READ_HEAD));
+      const seq = head ? Number(head.seq) + 1 : 1;
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const hash = hashAuditEvent({ prevHash, event: { seq, ...content } });
+      await tx.execute(sql`insert into audit_events (seq, at, actor, action, agent, environment, decision,
+        reason_code, charter_hash, run_id, incident_id, proposal_id, details, prev_hash, hash)
+        values (${String(seq)}::bigint, ${content.at.toISOString()}::timestamptz, ${content.actor},
+        ${content.action}, ${content.agent}, ${content.environment}, ${content.decision}, ${content.reasonCode},
+        ${content.charterHash}, ${content.runId}, ${content.incidentId}, ${content.proposalId},
+        ${JSON.stringify(details)}::jsonb, ${prevHash}, ${hash})`);
+      return { seq, ...content, prevHash, hash };
+    } catch (error) {
+      throw wardenError({
+        code: 'audit.write_failed',
+        message: `The audit event ${content.action} could not be written, so the step it records must not happen.`,
+        details: { action: content.action },
+        cause: error,
+      });
+    }
+  };
+
+  return {
+    append,
+    appendNow: (db, event) => db.transaction((tx) => append(tx, event)),
+  };
+}
+
+/** The last event's seq, hash and time, or null for an empty chain. */
+export async function auditHead({ db }: { db: DbOrTx }): Promise<AuditHead | null> {
+  const result = await db.execute(sql`select seq::text as seq, hash,
+    to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at_iso
+    from audit_events order by audit_events.seq desc limit 1`);
+  const [row] = rowsOf<{ seq: string | number; hash: string; at_iso: string }>(result);
+  return row ? { seq: Number(row.seq), hash: row.hash, at: new Date(storedIsoTime(row.at_iso)) } : null;
+}
+
+/**
+ * The events of one run, incident and/or proposal (all given filters must match), oldest first:
+ * at most `limit` events after `afterSeq`; pass the last seq seen to page on.
+ */
+export async function listAuditTrail({
+  db,
+  runId,
+  incidentId,
+  proposalId,
+  afterSeq = 0,
+  limit,
+}: {
+  db: DbOrTx;
+  runId?: string;
+  incidentId?: string;
+  proposalId?: string;
+  afterSeq?: number;
+  limit: number;
+}): Promise<AuditEvent[]> {
+  const conditions: SQL[] = [sql`seq > ${String(afterSeq)}::bigint`];
+  if (runId !== undefined) conditions.push(sql`run_id = ${runId}`);
+  if (incidentId !== undefined) conditions.push(sql`incident_id = ${incidentId}`);
+  if (proposalId !== undefined) conditions.push(sql`proposal_id = ${proposalId}`);
+  const result = await db.execute(sql`select ${AUDIT_COLUMNS} from audit_events
+    where ${sql.join(conditions, sql` and `)} order by audit_events.seq limit ${limit}`);
+  return rowsOf<AuditRow>(result).map((row) => publicEvent(eventFromRow(row)));
+}
+
+/** One page of the chain in seq order (keyset pagination), for streaming verification. */
+async function readAuditBatch({
+  db,
+  afterSeq,
+  limit,
+}: {
+  db: DbOrTx;
+  afterSeq: number;
+  limit: number;
+}): Promise<AuditRow[]> {
+  const result = await db.execute(sql`select ${AUDIT_COLUMNS} from audit_events
+    where seq > ${String(afterSeq)}::bigint order by audit_events.seq limit ${limit}`);
+  return rowsOf<AuditRow>(result);
+}
+
+export type AuditVerifyProgress = { count: number; lastSeq: number };
+
+/**
+ * Walks the whole chain in seq order, `batchSize` rows per query (keyset pagination, never all rows in
+ * memory), and reports the first event whose seq, prev_hash or hash is wrong. A rewrite that recomputes
+ * every later hash is not caught here: compare the head with the one anchored outside Postgres.
+ */
+export async function verifyAuditChain({
+  db,
+  batchSize = 5000,
+  onProgress,
+}: {
+  db: DbOrTx;
+  batchSize?: number;
+  onProgress?: (progress: AuditVerifyProgress) => void;
+}): Promise<AuditVerifyResult> {
+  let count = 0;
+  let lastSeq = 0;
+  let prevHash = GENESIS_HASH;
+  let head: AuditHead | null = null;
+  const limit = Math.max(1, Math.floor(batchSize));
+  const fetchAfter = (afterSeq: number) => {
+    const batch = readAuditBatch({ db, afterSeq, limit });
+    batch.catch(() => {}); // a prefetch left behind by an early return must not become an unhandled rejection
+    return batch;
+  };
+  let next = fetchAfter(0);
+  for (;;) {
+    const rows = await next;
+    // Fetch the next page while this one is hashed: at most two pages are ever held.
+    const lastRow = rows.at(-1);
+    if (rows.length === limit && lastRow) next = fetchAfter(Number(lastRow.seq));
+    for (const row of rows) {
+      const event = eventFromRow(row);
+      if (event.seq !== lastSeq + 1) {
+        const missing =
+          event.seq === lastSeq + 2
+            ? `event #${lastSeq + 1} is`
+            : `events #${lastSeq + 1}–#${event.seq - 1} are`;
+        return chainBreak({ event, count, reason: 'seq_gap', problem: `${missing} missing` });
+      }
+      if (event.prevHash !== prevHash) {
+        const previous = lastSeq === 0 ? 'the genesis hash' : `the hash of event #${lastSeq}`;
+        const problem = `its prev_hash does not match ${previous}`;
+        return chainBreak({ event, count, reason: 'prev_hash_mismatch', problem });
+      }
+      const expected = hashAuditEvent({ prevHash, event: { ...event, at: event.atText } });
+      if (event.hash !== expected) {
+        return chainBreak({
+          event,
+          count,
+          reason: 'hash_mismatch',
+          problem: 'hash does not match its content',
+        });
+      }
+      count += 1;
+      lastSeq = event.seq;
+      prevHash = event.hash;
+      head = { seq: event.seq, hash: event.hash, at: event.at };
+    }
+    if (rows.length > 0) onProgress?.({ count, lastSeq });
+    if (rows.length < limit) return { ok: true, count, head };
+  }
+}
+
+/** The failed result naming the first broken event. */
+function chainBreak({
+  event,
+  count,
+  reason,
+  problem,
+}: {
+  event: { seq: number; action: string; atText: string };
+  count: number;
+  reason: AuditChainBreak;
+  problem: string;
+}): AuditVerifyResult {
+  const message = `audit chain broken at event #${event.seq} (${event.action}, ${event.atText}): ${problem}`;
+  return { ok: false, count, brokenAt: event.seq, reason, message };
+}

@@ -1,0 +1,119 @@
+import type { Tx } from '../db/client.ts';
+import type { BreakerSpec, Charter } from '../policy/charter.schemas.ts';
+import { deniedTripReason } from './breaker.messages.ts';
+import { deleteHits, lockRows, rowIdText, rowsHitBy, saveRow } from './breaker.rows.ts';
+import { AGENT_KEY, afterOutcome, type BreakerRow, effectiveState, tripRow } from './breaker.state.ts';
+
+// Breakers updated after the fact: an executed action's outcome, a denied request. Re-exported by
+// breakers.repository.ts, which callers import.
+
+/** A breaker that has just tripped; the caller audits it and alerts the channel and the owners. */
+export type BreakerTrip = {
+  agent: string;
+  breaker: string;
+  key: string;
+  /** null when the breaker is no longer in the charter (its row still pauses the agent until it closes). */
+  kind: BreakerSpec['kind'] | null;
+  until: Date;
+  reason: string;
+};
+
+const specsOf = (charter: Charter) => new Map(charter.breakers.map((b) => [b.name, b]));
+
+/** The trip a just-tripped row stands for. */
+export function tripOf({ row, spec }: { row: BreakerRow; spec: BreakerSpec | undefined }): BreakerTrip {
+  return {
+    agent: row.agent,
+    breaker: row.breaker,
+    key: row.key,
+    kind: spec?.kind ?? null,
+    until: row.coolDownUntil!,
+    reason: row.lastReason ?? 'tripped',
+  };
+}
+
+/**
+ * Updates the agent's breakers after an executed action: consecutive-failure counters (+1 on failure,
+ * 0 on success, trip at the threshold), and a half-open breaker whose trial this was closes on success
+ * and re-opens on failure. Pass `proposalId` so the trial is recognised exactly; without it any
+ * outcome resolves a trial in flight.
+ */
+export async function recordExecutionOutcome({
+  tx,
+  charter,
+  agent,
+  tool,
+  environment,
+  proposalId,
+  ok,
+  now,
+}: {
+  tx: Tx;
+  charter: Charter;
+  agent: string;
+  tool: string;
+  environment: string;
+  proposalId?: string | null;
+  ok: boolean;
+  now: Date;
+}): Promise<{ tripped: BreakerTrip[]; closed: string[] }> {
+  const specs = specsOf(charter);
+  const counters = charter.breakers.filter((b) => b.kind === 'consecutive_failures');
+  const ids = counters.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
+  const rows = await lockRows({ tx, agent, ids, alsoTrials: true, now });
+  const trialRows = proposalId ? await rowsHitBy({ tx, agent, proposalId }) : null;
+  const tripped: BreakerTrip[] = [];
+  const closed: string[] = [];
+  for (const row of rows) {
+    const spec = specs.get(row.breaker);
+    const isTrial = row.trialInFlight && (trialRows === null || trialRows.has(rowIdText(row)));
+    const next = afterOutcome({ spec, row, ok, isTrial, failureReason: `${tool} in ${environment}`, now });
+    if (next.row !== row) await saveRow({ tx, row: next.row });
+    if (next.event === 'tripped') tripped.push(tripOf({ row: next.row, spec }));
+    if (next.event === 'closed') {
+      await deleteHits({ tx, agent, breaker: row.breaker, keys: [row.key] });
+      closed.push(row.breaker);
+    }
+  }
+  return { tripped, closed: [...new Set(closed)] };
+}
+
+/** Trips the agent's denied-requests breakers once a run has had `deniedInRun` requests denied. */
+export async function recordDeniedRequest({
+  tx,
+  charter,
+  agent,
+  runId,
+  deniedInRun,
+  now,
+}: {
+  tx: Tx;
+  charter: Charter;
+  agent: string;
+  runId: string;
+  deniedInRun: number;
+  now: Date;
+}): Promise<BreakerTrip | null> {
+  const crossed = charter.breakers.filter((b) => b.kind === 'denied_requests' && deniedInRun >= b.threshold);
+  if (crossed.length === 0) return null;
+  const rows = await lockRows({
+    tx,
+    agent,
+    ids: crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY })),
+    now,
+  });
+  const specs = specsOf(charter);
+  for (const row of rows) {
+    if (effectiveState({ row, now }) !== 'closed') continue;
+    const spec = specs.get(row.breaker)!;
+    const tripped = tripRow({
+      row,
+      coolDownMs: spec.cool_down,
+      reason: deniedTripReason({ deniedInRun, runId }),
+      now,
+    });
+    await saveRow({ tx, row: tripped });
+    return tripOf({ row: tripped, spec });
+  }
+  return null;
+}

@@ -1,0 +1,164 @@
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { formatCharterPath } from './charter.paths.ts';
+
+/** Policy files larger than this are refused before they are parsed. */
+export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
+
+export type SafeYaml =
+  | {
+      ok: true;
+      /** The top-level mapping as plain data. */
+      value: Record<string, unknown>;
+      /** The 1-based line of the node at a path (or of its nearest ancestor found), for messages. */
+      lineOf: (path: readonly PropertyKey[]) => number | undefined;
+    }
+  | { ok: false; problems: string[] };
+
+/**
+ * Parses a policy file (charter or charter test) as plain YAML 1.2 data and refuses anything else: more than
+ * 1 MiB, syntax errors, several documents, duplicate keys, any explicit tag (`!!js/function`, `!Ref`,
+ * even `!!str`), alias bombs, an empty file or a top level that is not a mapping. Each problem is one line
+ * starting with the file name.
+ */
+export function parseSafeYaml({
+  text,
+  file,
+  expected,
+}: {
+  text: string;
+  file: string;
+  expected: string;
+}): SafeYaml {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_POLICY_FILE_BYTES) return { ok: false, problems: [tooLarge({ file, bytes })] };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    uniqueKeys: true,
+    prettyErrors: true,
+    schema: 'core',
+    customTags: [],
+    resolveKnownTags: false,
+    lineCounter,
+  });
+  const lineAt = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  const problems: string[] = [];
+  const duplicates = findDuplicateKeys({ doc: doc.contents });
+  for (const dup of duplicates) {
+    problems.push(
+      `${file}: ${dup.path}: key "${dup.key}" appears more than once (line ${lineAt(dup.offset)})`,
+    );
+  }
+  for (const error of doc.errors) {
+    if (error.code === 'DUPLICATE_KEY' && duplicates.length > 0) continue;
+    problems.push(`${file}: is not valid YAML: ${firstLine(error.message)}`);
+  }
+  visit(doc, (_key, node, ancestors) => {
+    if (!isNode(node) || !node.tag) return;
+    const where = formatCharterPath(pathOf([...ancestors, node])) || '(top level)';
+    problems.push(
+      `${file}: ${where}: uses the YAML tag ${shortTag(node.tag)} (line ${lineAt(node.range?.[0])}); ` +
+        'policy files may not use YAML tags',
+    );
+  });
+  for (const warning of doc.warnings) {
+    if (warning.code !== 'TAG_RESOLVE_FAILED') problems.push(`${file}: ${firstLine(warning.message)}`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, problems: [`${file}: cannot be read as plain data: ${reason}`] };
+  }
+  if (value === null || value === undefined) {
+    return { ok: false, problems: [`${file}: is empty; it must be a YAML mapping with ${expected}`] };
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const found = Array.isArray(value) ? 'a list' : `a single ${typeof value}`;
+    return {
+      ok: false,
+      problems: [`${file}: must be a YAML mapping with ${expected}, but the file holds ${found}`],
+    };
+  }
+  return {
+    ok: true,
+    value: value as Record<string, unknown>,
+    lineOf: (path) => lineAt(nodeAt({ root: doc.contents, path })?.range?.[0]),
+  };
+}
+
+/** The message for a file over the size limit. */
+export function tooLarge({ file, bytes }: { file: string; bytes: number }): string {
+  const mib = (bytes / (1024 * 1024)).toFixed(1);
+  return `${file}: is ${mib} MiB; policy files may be at most 1 MiB`;
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/:$/, '');
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+function keyOf(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/** The data path of a node from the ancestors `visit` gives (Document, maps, pairs, sequences). */
+function pathOf(chain: readonly unknown[]): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  chain.forEach((item, i) => {
+    const next = chain[i + 1];
+    if (isPair(item) && next !== undefined && next === item.value) path.push(keyOf(item.key));
+    if (isSeq(item) && next !== undefined) path.push(item.items.indexOf(next as never));
+  });
+  return path;
+}
+
+/** The node at a data path; for a map key, the key node itself (so the line is where the key is written). */
+function nodeAt({ root, path }: { root: unknown; path: readonly PropertyKey[] }): Node | undefined {
+  let current: unknown = root;
+  let found: Node | undefined = isNode(root) ? root : undefined;
+  for (const part of path) {
+    if (isMap(current)) {
+      const pair = current.items.find((p) => keyOf(p.key) === String(part));
+      if (!pair) break;
+      if (isNode(pair.key)) found = pair.key;
+      current = pair.value;
+    } else if (isSeq(current) && typeof part === 'number') {
+      current = current.items[part];
+      if (isNode(current)) found = current;
+    } else break;
+  }
+  return found;
+}
+
+type Duplicate = { path: string; key: string; offset: number | undefined };
+
+function findDuplicateKeys({ doc }: { doc: unknown }): Duplicate[] {
+  const out: Duplicate[] = [];
+  const walk = (node: unknown, path: PropertyKey[]) => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = keyOf(pair.key);
+        if (seen.has(key)) {
+          const offset = isNode(pair.key) ? pair.key.range?.[0] : undefined;
+          out.push({ path: formatCharterPath(path) || '(top level)', key, offset });
+        }
+        seen.add(key);
+        walk(pair.value, [...path, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
+    }
+  };
+  walk(doc, []);
+  return out;
+}

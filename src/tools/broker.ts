@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.ts';
+import type { Clock } from '../shared/clock.ts';
+import { wardenError } from '../shared/errors.ts';
+import { sha256Hex } from '../shared/hash.ts';
+import { newId } from '../shared/ids.ts';
+import type { Redactor } from '../shared/redact.ts';
+import { credentialLeases } from './credentials.table.ts';
+
+export type MintedCredential = { token: string; leaseId: string; expiresAt: Date };
+
+/** What a valid credential was issued for. */
+export type VerifiedLease = {
+  leaseId: string;
+  proposalId: string;
+  agent: string;
+  runId: string | null;
+  expiresAt: Date;
+};
+
+/**
+ * The credential broker: mints short-lived credentials scoped to one tool, environment and proposal.
+ * Only a hash of each token is stored, every token is registered with the redactor the moment it exists,
+ * and `verify` reads the database each time so a revocation by any instance takes effect at once.
+ */
+export function createCredentialBroker({
+  db,
+  clock,
+  redactor,
+  ttlMs = 60_000,
+}: {
+  db: Db;
+  clock: Clock;
+  redactor: Redactor;
+  ttlMs?: number;
+}) {
+  // Tokens this process minted and has not released, so the redactor can let go of them afterwards.
+  const liveTokens = new Map<string, string>();
+
+  /** Mints a credential for one tool call; the token exists only in memory and in the caller's hands. */
+  async function mint(input: {
+    tool: string;
+    environment: string;
+    agent: string;
+    runId: string | null;
+    proposalId: string;
+  }): Promise<MintedCredential> {
+    const token = `wdn_cred_${randomBytes(32).toString('base64url')}`;
+    redactor.addSecret(token);
+    const leaseId = newId('lease');
+    const issuedAt = clock.now();
+    const expiresAt = new Date(issuedAt.getTime() + ttlMs);
+    try {
+      await db.insert(credentialLeases).values({
+        id: leaseId,
+        tokenHash: sha256Hex(token),
+        tool: input.tool,
+        environment: input.environment,
+        agent: input.agent,
+        runId: input.runId,
+        proposalId: input.proposalId,
+        issuedAt,
+        expiresAt,
+      });
+    } catch (error) {
+      redactor.forgetSecret(token);
+      throw error;
+    }
+    liveTokens.set(leaseId, token);
+    return { token, leaseId, expiresAt };
+  }
+
+  /** Throws `broker.credential_*` unless the token names a live lease for this tool and environment. */
+  async function verify(input: {
+    token: string;
+    tool: string;
+    environment: string;
+    /** When given, the lease must have been minted for this proposal too. */
+    proposalId?: string;
+  }): Promise<VerifiedLease> {
+    const fail = (code: string, message: string) =>
+      wardenError({ code, message, details: { tool: input.tool } });
+    if (typeof input.token !== 'string' || !input.token.startsWith('wdn_cred_'))
+      throw fail('broker.credential_invalid', 'The tool was called without a valid credential.');
+    const [lease] = await db
+      .select()
+      .from(credentialLeases)
+      .where(eq(credentialLeases.tokenHash, sha256Hex(input.token)))
+      .limit(1);
+    if (!lease) throw fail('broker.credential_invalid', 'The credential is not one the broker issued.');
+    if (lease.revokedAt)
+      throw fail('broker.credential_revoked', `The credential was revoked (${lease.revokedReason}).`);
+    if (lease.expiresAt.getTime() <= clock.now().getTime())
+      throw fail('broker.credential_expired', 'The credential has expired.');
+    const scopeOk =
+      lease.tool === input.tool &&
+      lease.environment === input.environment &&
+      (input.proposalId === undefined || lease.proposalId === input.proposalId);
+    if (!scopeOk)
+      throw fail(
+        'broker.credential_scope',
+        `The credential was issued for ${lease.tool} in ${lease.environment}, not ${input.tool} in ${input.environment}.`,
+      );
+    return {
+      leaseId: lease.id,
+      proposalId: lease.proposalId,
+      agent: lease.agent,
+      runId: lease.runId,
+      expiresAt: lease.expiresAt,
+    };
+  }
+
+  /** Revokes a lease once its call has ended; returns whether it was still active. */
+  async function release({ leaseId }: { leaseId: string }): Promise<{ released: boolean }> {
+    const count = await revokeWhere({ db, where: eq(credentialLeases.id, leaseId), reason: 'released' });
+    const token = liveTokens.get(leaseId);
+    liveTokens.delete(leaseId);
+    // The token is dead now; the `wdn_cred_` pattern still redacts it should it ever surface.
+    if (token) redactor.forgetSecret(token);
+    return { released: count > 0 };
+  }
+
+  /** Revokes the active leases of the given proposals (kill switch); returns how many were revoked. */
+  async function revokeForProposals(input: {
+    db: DbOrTx;
+    proposalIds: string[];
+    reason: string;
+  }): Promise<number> {
+    if (input.proposalIds.length === 0) return 0;
+    return revokeWhere({
+      db: input.db,
+      where: inArray(credentialLeases.proposalId, input.proposalIds),
+      reason: input.reason,
+    });
+  }
+
+  /** Revokes every unexpired, unrevoked lease, or only one agent's; returns how many were revoked. */
+  async function revokeAllActive(input: { db: DbOrTx; agent?: string; reason: string }): Promise<number> {
+    const active = gt(credentialLeases.expiresAt, clock.now());
+    const where = input.agent === undefined ? active : and(active, eq(credentialLeases.agent, input.agent));
+    return revokeWhere({ db: input.db, where, reason: input.reason });
+  }
+
+  async function revokeWhere({
+    db: on,
+    where,
+    reason,
+  }: {
+    db: DbOrTx;
+    where: SQL | undefined;
+    reason: string;
+  }) {
+    const rows = await on
+      .update(credentialLeases)
+      .set({ revokedAt: clock.now(), revokedReason: reason })
+      .where(and(where, isNull(credentialLeases.revokedAt)))
+      .returning({ id: credentialLeases.id });
+    return rows.length;
+  }
+
+  return { mint, verify, release, revokeForProposals, revokeAllActive };
+}
+
+export type CredentialBroker = ReturnType<typeof createCredentialBroker>;

@@ -1,0 +1,285 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GENESIS_HASH, hashAuditEvent } from '../../../src/audit/audit.hash.ts';
+import { auditHead, listAuditTrail, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
+import { isWardenError, postgresErrorCode } from '../../../src/shared/errors.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { appendMany, createTestAuditLog, errorOf, messagesOf, storedSeqs, tamper } from './audit.helpers.ts';
+
+describe.each(databaseKinds)('audit chain on %s', (kind) => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  it('appends linked events from seq 1 that verify, and reports the head', async () => {
+    const { db } = database;
+    const { log, clock } = createTestAuditLog();
+    expect(await verifyAuditChain({ db })).toEqual({ ok: true, count: 0, head: null });
+    expect(await auditHead({ db })).toBeNull();
+
+    const first = await log.appendNow(db, { actor: 'U1', action: 'run.started', runId: 'run_a' });
+    clock.advance(1500);
+    const second = await db.transaction((tx) =>
+      log.append(tx, { actor: 'U1', action: 'proposal.decided', runId: 'run_a', decision: 'allow' }),
+    );
+
+    expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH, details: {}, agent: null });
+    expect(first.at.toISOString()).toBe('2026-11-24T09:00:00.000Z');
+    expect(second).toMatchObject({ seq: 2, prevHash: first.hash, decision: 'allow' });
+    expect(second.hash).toBe(hashAuditEvent({ prevHash: first.hash, event: second }));
+    expect(await verifyAuditChain({ db })).toEqual({
+      ok: true,
+      count: 2,
+      head: { seq: 2, hash: second.hash, at: new Date('2026-11-24T09:00:01.500Z') },
+    });
+    expect(await auditHead({ db })).toEqual({ seq: 2, hash: second.hash, at: second.at });
+  });
+
+  it('stores what it hashed: events read back are equal and re-hash to the stored hash', async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog();
+    const written = await log.appendNow(db, {
+      actor: 'U1',
+      action: 'execution.succeeded',
+      agent: 'triage',
+      environment: 'production',
+      decision: 'allow',
+      reasonCode: 'policy.allowed',
+      charterHash: 'c'.repeat(64),
+      runId: 'run_rt',
+      incidentId: 'INC-1',
+      proposalId: 'prp_1',
+      details: {
+        zeta: 1.0,
+        alpha: { big: 1e21, tiny: 1e-7, sum: 0.1 + 0.2, neg: -5 },
+        list: [3, 'two', null, true],
+        when: new Date('2026-11-24T09:00:00.007Z'),
+        text: 'ünïcødé 🚀 "quoted" \\ back',
+        gone: undefined,
+      },
+    });
+    const [read] = await listAuditTrail({ db, runId: 'run_rt', limit: 10 });
+    expect(read).toEqual(written);
+    expect(read!.details.when).toBe('2026-11-24T09:00:00.007Z');
+    expect(hashAuditEvent({ prevHash: read!.prevHash, event: read! })).toBe(read!.hash);
+    expect((await verifyAuditChain({ db })).ok).toBe(true);
+  });
+
+  it('leaves no event and no gap when the caller’s transaction rolls back', async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog();
+    await log.appendNow(db, { actor: 'U1', action: 'run.started' });
+    const failure = await errorOf(
+      db.transaction(async (tx) => {
+        await log.append(tx, { actor: 'U1', action: 'proposal.decided' });
+        throw new Error('the audited step failed');
+      }),
+    );
+    expect((failure as Error).message).toBe('the audited step failed');
+    expect(await storedSeqs(db)).toEqual([1]);
+
+    const next = await log.appendNow(db, { actor: 'U1', action: 'proposal.decided' });
+    expect(next.seq).toBe(2);
+    expect(await storedSeqs(db)).toEqual([1, 2]);
+    expect(await verifyAuditChain({ db })).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it('fails closed: an event that cannot be written rolls back the step recorded before it', async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog();
+    const failure = await errorOf(
+      db.transaction(async (tx) => {
+        await log.append(tx, { actor: 'U1', action: 'execution.started' });
+        await log.append(tx, { actor: 'U1', action: 'execution.succeeded', details: { size: 10n } });
+      }),
+    );
+    expect(isWardenError(failure, 'audit.invalid_details')).toBe(true);
+    expect(await storedSeqs(db)).toEqual([]);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on audit_events', async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog();
+    await log.appendNow(db, { actor: 'U1', action: 'run.started', details: { n: 1 } });
+    const statements = [
+      { op: 'UPDATE', statement: sql`update audit_events set actor = 'mallory'` },
+      { op: 'DELETE', statement: sql`delete from audit_events` },
+      { op: 'TRUNCATE', statement: sql`truncate audit_events` },
+    ];
+    for (const { op, statement } of statements) {
+      const error = await errorOf(db.execute(statement));
+      expect(postgresErrorCode(error)).toBe('42501');
+      expect(messagesOf(error)).toContain(`audit_events is append-only: ${op} refused`);
+    }
+    const [row] = await listAuditTrail({ db, limit: 1 });
+    expect(row).toMatchObject({ seq: 1, actor: 'U1' });
+    expect((await verifyAuditChain({ db })).ok).toBe(true);
+  });
+
+  it('names exactly the row a superuser changed', async () => {
+    const { db } = database;
+    const { log, clock } = createTestAuditLog();
+    await appendMany({ db, log, clock, count: 6 });
+    await tamper(
+      db,
+      sql`update audit_events set details = jsonb_set(details, '{tool}', '"drop_db"') where seq = 4`,
+    );
+
+    const result = await verifyAuditChain({ db });
+    expect(result).toMatchObject({ ok: false, count: 3, brokenAt: 4, reason: 'hash_mismatch' });
+    expect(!result.ok && result.message).toBe(
+      'audit chain broken at event #4 (execution.succeeded, 2026-11-24T09:00:04.000Z): hash does not match its content',
+    );
+  });
+
+  it('finds a nulled column, a sub-millisecond time change and a rewrite with a recomputed hash', async () => {
+    const { db } = database;
+    const { log, clock } = createTestAuditLog();
+    await appendMany({ db, log, clock, count: 5 });
+    await tamper(db, sql`update audit_events set agent = null where seq = 2`);
+    expect(await verifyAuditChain({ db })).toMatchObject({ ok: false, brokenAt: 2, reason: 'hash_mismatch' });
+
+    const other = await createTestDatabase(kind);
+    try {
+      await appendMany({ db: other.db, log, clock, count: 5 });
+      await tamper(other.db, sql`update audit_events set at = at + interval '1 microsecond' where seq = 3`);
+      expect(await verifyAuditChain({ db: other.db })).toMatchObject({
+        ok: false,
+        brokenAt: 3,
+        reason: 'hash_mismatch',
+      });
+    } finally {
+      await other.drop();
+    }
+
+    const third = await createTestDatabase(kind);
+    try {
+      await appendMany({ db: third.db, log, clock, count: 5 });
+      const [row] = await listAuditTrail({ db: third.db, runId: 'run_3', limit: 1 });
+      const forged = { ...row!, details: { n: 3, tool: 'forged' } };
+      const forgedHash = hashAuditEvent({ prevHash: row!.prevHash, event: forged });
+      await tamper(
+        third.db,
+        sql`update audit_events set details = ${JSON.stringify(forged.details)}::jsonb, hash = ${forgedHash}
+          where seq = 3`,
+      );
+      const result = await verifyAuditChain({ db: third.db });
+      expect(result).toMatchObject({ ok: false, count: 3, brokenAt: 4, reason: 'prev_hash_mismatch' });
+      expect(!result.ok && result.message).toContain('prev_hash does not match the hash of event #3');
+    } finally {
+      await third.drop();
+    }
+  });
+
+  it('finds a deleted middle row as a gap', async () => {
+    const { db } = database;
+    const { log, clock } = createTestAuditLog();
+    await appendMany({ db, log, clock, count: 8 });
+    await tamper(db, sql`delete from audit_events where seq = 5`);
+    const result = await verifyAuditChain({ db });
+    expect(result).toMatchObject({ ok: false, count: 4, brokenAt: 6, reason: 'seq_gap' });
+    expect(!result.ok && result.message).toContain('event #5 is missing');
+
+    await tamper(db, sql`delete from audit_events where seq = 1`);
+    expect(await verifyAuditChain({ db })).toMatchObject({
+      ok: false,
+      count: 0,
+      brokenAt: 2,
+      reason: 'seq_gap',
+    });
+  });
+
+  it('verifies in batches (keyset pages) and finds a break in the second batch', async () => {
+    const { db } = database;
+    const { log, clock } = createTestAuditLog();
+    await appendMany({ db, log, clock, count: 50 });
+
+    const progress: number[] = [];
+    const result = await verifyAuditChain({ db, batchSize: 7, onProgress: (p) => progress.push(p.count) });
+    expect(result).toMatchObject({ ok: true, count: 50, head: { seq: 50 } });
+    expect(progress).toEqual([7, 14, 21, 28, 35, 42, 49, 50]);
+
+    await tamper(db, sql`update audit_events set actor = 'mallory' where seq = 10`);
+    await tamper(db, sql`update audit_events set actor = 'mallory' where seq = 30`);
+    const brokenProgress: number[] = [];
+    const broken = await verifyAuditChain({
+      db,
+      batchSize: 7,
+      onProgress: (p) => brokenProgress.push(p.count),
+    });
+    expect(broken).toMatchObject({ ok: false, count: 9, brokenAt: 10, reason: 'hash_mismatch' });
+    expect(brokenProgress).toEqual([7]);
+  });
+
+  it('never stores a secret, in details or in free text, and still verifies', async () => {
+    const { db } = database;
+    const custom = 'custom-canary-VALUE-77';
+    const slack = 'xoxb-CANARY-1234567890';
+    const { log } = createTestAuditLog({ secrets: [custom] });
+    const written = await log.appendNow(db, {
+      actor: `U1 via ${slack}`,
+      action: 'execution.failed',
+      agent: 'triage',
+      reasonCode: `tools.failed: ${custom}`,
+      runId: 'run_secret',
+      details: {
+        error: `auth failed with token ${slack}`,
+        nested: { list: [`x ${custom} y`, { deeper: slack }] },
+        token: 'an-unnamed-value-under-a-secret-key',
+        headers: 'Authorization: Bearer abcdefghijklmnop',
+      },
+    });
+    const result = await db.execute(sql`select t::text as row from audit_events t`);
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { row: string }[];
+    const stored = rows.map((r) => r.row).join('\n');
+    expect(rows).toHaveLength(1);
+    for (const secret of [slack, custom, 'an-unnamed-value-under-a-secret-key', 'abcdefghijklmnop']) {
+      expect(stored).not.toContain(secret);
+      expect(JSON.stringify(written)).not.toContain(secret);
+    }
+    expect(stored).toContain('[REDACTED]');
+    expect(written.actor).toBe('U1 via [REDACTED]');
+    expect(written.reasonCode).toBe('tools.failed: [REDACTED]');
+    expect((await verifyAuditChain({ db })).ok).toBe(true);
+  });
+
+  it('stores text Postgres would refuse (NUL, lone surrogates) instead of failing the step', async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog();
+    const nul = String.fromCharCode(0);
+    const written = await log.appendNow(db, {
+      actor: `U1${nul}`,
+      action: 'evidence.read',
+      details: { output: `bin${nul}ary \uD83D tail` },
+    });
+    expect(written.actor).toBe('U1\uFFFD');
+    expect(written.details.output).toBe('bin\uFFFDary \uFFFD tail');
+    expect((await verifyAuditChain({ db })).ok).toBe(true);
+  });
+
+  it('lists a trail by run, incident or proposal in seq order, paging with afterSeq', async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog();
+    for (const [runId, incidentId, proposalId] of [
+      ['run_a', 'INC-1', 'prp_1'],
+      ['run_b', 'INC-2', null],
+      ['run_a', 'INC-1', 'prp_2'],
+      ['run_a', 'INC-1', 'prp_1'],
+      ['run_b', 'INC-2', 'prp_3'],
+    ] as const) {
+      await log.appendNow(db, { actor: 'U1', action: 'step', runId, incidentId, proposalId });
+    }
+    const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
+    expect(seqs(await listAuditTrail({ db, runId: 'run_a', limit: 10 }))).toEqual([1, 3, 4]);
+    expect(seqs(await listAuditTrail({ db, incidentId: 'INC-2', limit: 10 }))).toEqual([2, 5]);
+    expect(seqs(await listAuditTrail({ db, proposalId: 'prp_1', limit: 10 }))).toEqual([1, 4]);
+    expect(seqs(await listAuditTrail({ db, runId: 'run_a', proposalId: 'prp_2', limit: 10 }))).toEqual([3]);
+    expect(seqs(await listAuditTrail({ db, runId: 'run_a', limit: 2 }))).toEqual([1, 3]);
+    expect(seqs(await listAuditTrail({ db, runId: 'run_a', afterSeq: 3, limit: 2 }))).toEqual([4]);
+    expect(await listAuditTrail({ db, runId: 'run_none', limit: 10 })).toEqual([]);
+  });
+});
