@@ -1,5 +1,6 @@
 import { createHttpServer, healthHandler } from './app/http.ts';
 import { buildServices } from './app/services.ts';
+import { buildSlackSurface } from './app/slack-surface.ts';
 import { parseConfig } from './config/config.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { isWardenError } from './shared/errors.ts';
@@ -9,9 +10,30 @@ async function main(): Promise<void> {
   const config = parseConfig({ env: process.env });
   const services = await buildServices({ config });
   const metrics = createMetrics({ db: services.db });
+  const surface =
+    config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
+      ? buildSlackSurface({
+          services,
+          options: {
+            signingSecret: config.slack.signingSecret ?? '',
+            botToken: config.slack.botToken,
+            appToken: config.slack.appToken,
+            apiUrl: config.slack.apiUrl,
+          },
+          auditChannel: config.slack.auditChannel,
+        })
+      : null;
   const server = createHttpServer({
-    routes: { 'GET /healthz': healthHandler({ services }), 'GET /metrics': metrics.handler },
+    routes: {
+      'GET /healthz': healthHandler({ services }),
+      'GET /metrics': metrics.handler,
+      ...(surface ? { 'POST /slack/events': surface.slack.handleHttp } : {}),
+    },
   });
+  if (surface) {
+    surface.sync.start();
+    await surface.slack.startSocketMode();
+  }
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -31,6 +53,7 @@ async function main(): Promise<void> {
   }
   const stop = async () => {
     server.close();
+    await surface?.stop();
     await services.close();
     process.exit(0);
   };

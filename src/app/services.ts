@@ -1,4 +1,9 @@
 import { sql } from 'drizzle-orm';
+import OpenAI from 'openai';
+import { createOfflinePlanner } from '../agents/offline-planner.ts';
+import { createOpenAIPlanner } from '../agents/openai/openai-planner.ts';
+import type { Planner } from '../agents/planner.types.ts';
+import { createRunner } from '../agents/runner.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
 import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
@@ -38,7 +43,28 @@ export type ServicesOptions = {
   seedSandbox?: boolean;
   executionTimeoutMs?: number;
   sandboxWriteDelayMs?: number;
+  /** The planner for agent runs; by default OpenAI when OPENAI_API_KEY is set, else the offline rules. */
+  planner?: Planner;
 };
+
+/** The OpenAI planner when an API key is configured; otherwise the deterministic offline planner. */
+export function plannerFor({
+  config,
+  redactor,
+  logger,
+}: {
+  config: Config;
+  redactor: Redactor;
+  logger: Logger;
+}): Planner {
+  if (!config.openai.apiKey) return createOfflinePlanner();
+  const client = new OpenAI({
+    apiKey: config.openai.apiKey,
+    ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
+    maxRetries: 0,
+  });
+  return createOpenAIPlanner({ client, model: config.openai.model, redactor, logger });
+}
 
 /**
  * The composition root: the one place that creates clients and wires the layers with plain arguments.
@@ -86,6 +112,11 @@ export async function buildServices(options: ServicesOptions) {
   const guard = createGuard(deps);
   const approvals = createApprovals({ deps, guard });
   const killSwitch = createKillSwitch(deps);
+  const planner = options.planner ?? plannerFor({ config, redactor, logger });
+  const runner = createRunner({
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor },
+    planner,
+  });
   const unwatch = await watchKillSwitch({ database, inFlight, logger });
   const recovered = await recoverInterruptedExecutions({ deps, everything: database.kind === 'pglite' });
   for (const proposal of recovered) {
@@ -106,6 +137,8 @@ export async function buildServices(options: ServicesOptions) {
     guard,
     approvals,
     killSwitch,
+    runner,
+    planner,
     inFlight,
     recovered,
     close: async () => {

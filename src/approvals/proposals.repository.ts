@@ -165,3 +165,19 @@ export async function countProposalsByState({ db }: { db: DbOrTx }): Promise<Rec
     .groupBy(proposals.state);
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
+
+/** Proposals waiting for approval, oldest first. */
+export async function listPending({
+  db,
+  limit = 50,
+}: {
+  db: DbOrTx;
+  limit?: number;
+}): Promise<ProposalRow[]> {
+  return db
+    .select()
+    .from(proposals)
+    .where(eq(proposals.state, 'pending'))
+    .orderBy(asc(proposals.createdAt))
+    .limit(limit);
+}

@@ -38,6 +38,8 @@ export const proposals = pgTable(
     stateReason: text('state_reason'),
     slackChannel: text('slack_channel'),
     slackTs: text('slack_ts'),
+    /** What the Slack card last showed (state and approval count); differs from now → the card is updated. */
+    slackCardKey: text('slack_card_key'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),

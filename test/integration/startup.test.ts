@@ -58,7 +58,7 @@ describe('npm start on embedded defaults', () => {
     });
     let stdout = '';
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start-up line: ${stdout}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no start-up line: ${stdout}`)), 150_000);
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
         const match = /http:\/\/localhost:(\d+)\//.exec(stdout);
@@ -87,5 +87,5 @@ describe('npm start on embedded defaults', () => {
       child.kill('SIGTERM');
       await exited;
     }
-  }, 90_000);
+  }, 180_000);
 });

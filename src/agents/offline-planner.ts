@@ -1,0 +1,135 @@
+import type { Charter } from '../policy/charter.schemas.ts';
+import { type Evidence, type IncidentFacts, readEvidence } from './offline-evidence.ts';
+import { evidenceLines, type Finding, findRemediation, proposalsFor } from './offline-rules.ts';
+import type { Planner, PlannerInput, PlannerStep } from './planner.types.ts';
+import { describeAction } from './summary.ts';
+
+const EVIDENCE_TOOLS = ['get_service_health', 'get_recent_deploys', 'search_logs'] as const;
+/** Log searches the offline planner runs: exceptions, and failures (crash loops, failed probes, failed calls). */
+export const OFFLINE_LOG_QUERIES = ['exception', 'fail'] as const;
+
+/**
+ * The offline planner: fixed rules, no model, deterministic. Step 1 reads the incident; step 2 reads the
+ * service's health, recent deploys and logs in the incident's environment; then it proposes a ticket and,
+ * when the evidence is clear, a rollback or a restart. It reads only structured fields, so instructions
+ * hidden in incident text or log lines cannot change what it does.
+ */
+export function createOfflinePlanner(): Planner {
+  return {
+    name: 'offline',
+    next: async (input) => nextStep(input),
+  };
+}
+
+function nextStep(input: PlannerInput): PlannerStep {
+  const named = new Set(Object.keys(input.charter.tools));
+  const evidence = readEvidence({ observations: input.observations });
+  const triedIncident = input.observations.some((o) => o.tool === 'get_incident');
+
+  if (!triedIncident) {
+    const environment = incidentReadEnvironment(input.charter);
+    if (!environment)
+      return finalStep(
+        `The ${input.charter.agent} charter does not let me read incidents (get_incident), so I checked nothing and propose nothing.`,
+      );
+    return {
+      kind: 'gather',
+      calls: [{ tool: 'get_incident', args: { incident_id: input.incidentId }, environment }],
+      tokens: 0,
+    };
+  }
+  const incident = evidence.incident;
+  if (!incident) {
+    return finalStep(
+      `I could not read ${input.incidentId} (${evidence.incidentError ?? 'no incident data'}), so I propose nothing.`,
+    );
+  }
+  const gathered = input.observations.some((o) => (EVIDENCE_TOOLS as readonly string[]).includes(o.tool));
+  const calls = evidenceCalls({ incident, named });
+  if (!gathered && calls.length > 0) return { kind: 'gather', calls, tokens: 0 };
+
+  const finding = findRemediation({ incident, health: evidence.health, deploys: evidence.deploys });
+  const proposals = proposalsFor({
+    evidence,
+    incident,
+    finding,
+    toolsInCharter: named,
+    plannerLabel: `${input.charter.agent}, offline planner`,
+  });
+  return {
+    kind: 'final',
+    summary: explain({ incident, evidence, finding, proposals, named }),
+    proposals,
+    tokens: 0,
+  };
+}
+
+function evidenceCalls({ incident, named }: { incident: IncidentFacts; named: ReadonlySet<string> }) {
+  const { service, environment } = incident;
+  const calls: { tool: string; args: Record<string, unknown>; environment: string }[] = [];
+  if (named.has('get_service_health'))
+    calls.push({ tool: 'get_service_health', args: { service }, environment });
+  if (named.has('get_recent_deploys'))
+    calls.push({ tool: 'get_recent_deploys', args: { service, limit: 5 }, environment });
+  if (named.has('search_logs')) {
+    for (const query of OFFLINE_LOG_QUERIES)
+      calls.push({ tool: 'search_logs', args: { service, query, limit: 20 }, environment });
+  }
+  return calls;
+}
+
+/** Where to read the incident: the first environment where the charter allows get_incident outright. */
+function incidentReadEnvironment(charter: Charter): string | null {
+  const rules = charter.tools.get_incident?.environments ?? {};
+  const allowed = Object.entries(rules).find(([, rule]) => rule === 'allow');
+  return allowed?.[0] ?? null;
+}
+
+function explain({
+  incident,
+  evidence,
+  finding,
+  proposals,
+  named,
+}: {
+  incident: IncidentFacts;
+  evidence: Evidence;
+  finding: Finding;
+  proposals: { tool: string; args: Record<string, unknown>; environment: string; rationale: string }[];
+  named: ReadonlySet<string>;
+}): string {
+  const checked = [
+    'the incident record',
+    ...EVIDENCE_TOOLS.filter((t) => named.has(t)).map((t) => CHECK_NAMES[t]),
+  ];
+  const lines = [
+    `Checked ${checked.join(', ')} for ${incident.id} (${incident.severity}): ${incident.service} in ${incident.environment}.`,
+    ...evidenceLines({ evidence, incident }).map((l) => `Found — ${l}`),
+  ];
+  if (proposals.length === 0)
+    lines.push('Proposed nothing: the charter names none of the tools I would use.');
+  for (const p of proposals)
+    lines.push(`Proposed ${describeAction({ ...p, args: shortArgs(p) })}: ${p.rationale}`);
+  const wanted =
+    finding.kind === 'rollback' ? 'rollback_deploy' : finding.kind === 'restart' ? 'restart_service' : null;
+  if (finding.kind === 'none') lines.push(`No remediation proposed: ${finding.why}.`);
+  else if (wanted && !named.has(wanted))
+    lines.push(`The evidence points to ${wanted}, but the charter does not name it.`);
+  return lines.join('\n');
+}
+
+const CHECK_NAMES: Record<(typeof EVIDENCE_TOOLS)[number], string> = {
+  get_service_health: 'service health',
+  get_recent_deploys: 'recent deploys',
+  search_logs: 'logs',
+};
+
+/** The ticket body is long; the summary names the ticket by title only. */
+function shortArgs(p: { tool: string; args: Record<string, unknown> }): Record<string, unknown> {
+  if (p.tool !== 'create_ticket') return p.args;
+  return { title: p.args.title, severity: p.args.severity };
+}
+
+function finalStep(summary: string): PlannerStep {
+  return { kind: 'final', summary, proposals: [], tokens: 0 };
+}

@@ -1,0 +1,162 @@
+import type { Charter } from '../policy/charter.schemas.ts';
+import type { ProposeOutcome } from '../tools/guard.ts';
+import type { Observation, PlannedProposal } from './planner.types.ts';
+import type { GatherCall } from './planner-output.ts';
+import type { RunnerDeps, RunProposal } from './runner.types.ts';
+
+/** What one run is, as every guard call needs it. */
+export type RunContext = {
+  runId: string;
+  agent: string;
+  charter: Charter;
+  requester: string;
+  incidentId: string;
+};
+
+/** Why the loop must stop after a guard call, if it must. */
+export type StopSignal = { state: 'killed' | 'budget_exhausted'; message: string } | null;
+
+/**
+ * One evidence call: read tools only, through the guard (source `agent`), turned into an observation.
+ * A write tool asked for while gathering is refused here and never reaches the guard.
+ */
+export async function gatherEvidence({
+  deps,
+  run,
+  call,
+}: {
+  deps: RunnerDeps;
+  run: RunContext;
+  call: GatherCall;
+}): Promise<{ observation: Observation; stop: StopSignal; refused: string | null }> {
+  const tool = deps.registry.get(call.tool);
+  if (tool?.kind === 'write') {
+    const reason = `${call.tool} changes things; evidence may only be gathered with read tools. Propose it instead.`;
+    const observation: Observation = {
+      tool: call.tool,
+      args: deps.redactor.redactValue(call.args),
+      environment: call.environment,
+      decision: 'deny',
+      reasonCode: 'agents.write_while_gathering',
+      output: null,
+      error: reason,
+    };
+    return { observation, stop: null, refused: reason };
+  }
+  const outcome = await deps.guard.propose({
+    agent: run.agent,
+    tool: call.tool,
+    args: call.args,
+    environment: call.environment,
+    requester: run.requester,
+    runId: run.runId,
+    incidentId: run.incidentId,
+    source: 'agent',
+  });
+  return { observation: observationOf({ deps, call, outcome }), stop: stopSignalOf(outcome), refused: null };
+}
+
+/** Hands one final proposal to the guard (source `planner`) with its rationale and evidence. */
+export async function submitProposal({
+  deps,
+  run,
+  proposal,
+  observations,
+}: {
+  deps: RunnerDeps;
+  run: RunContext;
+  proposal: PlannedProposal;
+  observations: readonly Observation[];
+}): Promise<{ result: RunProposal; stop: StopSignal }> {
+  const outcome = await deps.guard.propose({
+    agent: run.agent,
+    tool: proposal.tool,
+    args: proposal.args,
+    environment: proposal.environment,
+    requester: run.requester,
+    runId: run.runId,
+    incidentId: run.incidentId,
+    source: 'planner',
+    rationale: proposal.rationale,
+    evidence: {
+      expectedEffect: proposal.expectedEffect,
+      rollback: proposal.rollback,
+      observations: observationLines(observations),
+    },
+  });
+  const { execution, decision } = outcome;
+  const final = execution?.proposal ?? outcome.proposal;
+  const result: RunProposal = {
+    proposalId: outcome.proposal.id,
+    tool: outcome.proposal.tool,
+    args: outcome.proposal.args,
+    environment: outcome.proposal.environment,
+    decision: decision.decision,
+    reasonCode: decision.reasonCode,
+    message: decision.message,
+    approvalsRequired: decision.approval?.count ?? 0,
+    approvalGroups: decision.approval?.from ?? [],
+    state: final.state,
+    execution: execution
+      ? {
+          status: execution.status,
+          summary: execution.status === 'succeeded' ? execution.result.summary : null,
+          error: execution.status === 'succeeded' ? null : execution.message,
+        }
+      : null,
+  };
+  return { result, stop: stopSignalOf(outcome) };
+}
+
+/** One line per observation: what the proposal was based on, stored with it as evidence. */
+export function observationLines(observations: readonly Observation[]): string[] {
+  return observations.slice(0, 20).map((o) => {
+    const what = o.output?.summary ?? o.error ?? o.reasonCode;
+    return `${o.tool} in ${o.environment}: ${what}`.slice(0, 300);
+  });
+}
+
+function observationOf({
+  deps,
+  call,
+  outcome,
+}: {
+  deps: RunnerDeps;
+  call: GatherCall;
+  outcome: ProposeOutcome;
+}): Observation {
+  const { decision, execution } = outcome;
+  const base = {
+    tool: call.tool,
+    args: outcome.proposal.args,
+    environment: call.environment,
+    decision: decision.decision,
+    reasonCode: decision.reasonCode,
+  };
+  if (execution?.status === 'succeeded') {
+    // The executor already redacted its result; once more costs nothing and keeps the rule local.
+    const output = deps.redactor.redactValue({
+      summary: execution.result.summary,
+      data: execution.result.data,
+    });
+    return { ...base, output, error: null };
+  }
+  const error = execution
+    ? execution.message
+    : decision.decision === 'needs_approval'
+      ? `${call.tool} in ${call.environment} waits for approval, so it gave no evidence in this run.`
+      : decision.message;
+  return { ...base, output: null, error: deps.redactor.redactText(error) };
+}
+
+function stopSignalOf(outcome: ProposeOutcome): StopSignal {
+  const { decision, execution } = outcome;
+  if (execution && 'reasonCode' in execution && execution.reasonCode === 'kill_switch') {
+    return { state: 'killed', message: execution.message };
+  }
+  if (decision.reasonCode === 'kill_switch') return { state: 'killed', message: decision.message };
+  if (decision.reasonCode === 'budget_exhausted') {
+    return { state: 'budget_exhausted', message: decision.message };
+  }
+  return null;
+}

@@ -1,0 +1,217 @@
+import { readKillState } from '../breakers/kill-switch.repository.ts';
+import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import { killSwitchMessage } from '../policy/messages.ts';
+import { wardenError } from '../shared/errors.ts';
+import { newId } from '../shared/ids.ts';
+import type { Planner } from './planner.types.ts';
+import { endRun } from './run-audit.ts';
+import type { RunContext } from './run-calls.ts';
+import { type LoopResult, newLoopResult, runLoop } from './run-loop.ts';
+import { INCIDENT_ID, type RunnerDeps, type RunOutcome, type StartRunInput } from './runner.types.ts';
+import { getRun, insertRun, type RunRow } from './runs.repository.ts';
+import { buildRunSummary } from './summary.ts';
+
+export type { RunnerDeps, RunOutcome, StartRunInput } from './runner.types.ts';
+
+/**
+ * Agent runs: `start` checks who may run what, records the run, and works through it in the background.
+ * The runner never calls a tool itself: every evidence call and every proposal goes through the guard.
+ */
+export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Planner }) {
+  /**
+   * Starts a run, or throws a coded error before anything is created (`agents.unknown_agent`,
+   * `agents.not_invoker`, `agents.bad_incident`, `kill_switch`). `done` resolves when the run ends; never rejects.
+   */
+  async function start(input: StartRunInput): Promise<{ run: RunRow; done: Promise<RunOutcome> }> {
+    const charter = deps.charters.get(input.agent);
+    if (!charter) {
+      const known = deps.charters.list().map((c) => c.agent);
+      throw wardenError({
+        code: 'agents.unknown_agent',
+        message: `There is no agent called "${input.agent.slice(0, 64)}". Agents: ${known.join(', ') || 'none'}.`,
+        details: { agent: input.agent.slice(0, 64), known },
+      });
+    }
+    const groups = input.requesterGroups ?? resolveGroups({ charter, userId: input.requester });
+    const invoke = mayInvoke({ charter, userId: input.requester, channelId: input.channel, groups });
+    if (!invoke.ok) {
+      throw wardenError({
+        code: 'agents.not_invoker',
+        message: invoke.message,
+        details: { reasonCode: invoke.reasonCode, agent: charter.agent },
+      });
+    }
+    const now = deps.clock.now();
+    const run = await deps.db.transaction(async (tx) => {
+      // Read in the transaction that creates the run: a kill engaged first is always seen.
+      const kill = await readKillState({ db: tx, agent: charter.agent });
+      if (kill.engaged) {
+        throw wardenError({
+          code: 'kill_switch',
+          message: killSwitchMessage({ kill }),
+          details: { scope: kill.scope },
+        });
+      }
+      if (!INCIDENT_ID.test(input.incidentId)) {
+        const shown = JSON.stringify(input.incidentId.slice(0, 40));
+        throw wardenError({
+          code: 'agents.bad_incident',
+          message: `${shown} is not an incident id; give one like INC-123.`,
+        });
+      }
+      const row = await insertRun({
+        tx,
+        run: {
+          id: newId('run'),
+          agent: charter.agent,
+          charterHash: charter.hash,
+          requester: input.requester,
+          incidentId: input.incidentId,
+          state: 'running',
+          slackChannel: input.channel ?? null,
+          slackThreadTs: input.threadTs ?? null,
+          startedAt: now,
+        },
+      });
+      await deps.audit.append(tx, {
+        actor: input.requester,
+        action: 'run.started',
+        agent: charter.agent,
+        charterHash: charter.hash,
+        runId: row.id,
+        incidentId: input.incidentId,
+        details: { planner: planner.name, channel: input.channel ?? null, threadTs: input.threadTs ?? null },
+      });
+      return row;
+    });
+    deps.logger.info({ runId: run.id, agent: run.agent, incidentId: run.incidentId }, 'run started');
+    const context: RunContext = {
+      runId: run.id,
+      agent: charter.agent,
+      charter,
+      requester: input.requester,
+      incidentId: input.incidentId,
+    };
+    const done = execute({ context, charter, started: run }).catch((error: unknown) =>
+      lastResort({ error, started: run }),
+    );
+    return { run, done };
+  }
+
+  async function execute({
+    context,
+    charter,
+    started,
+  }: {
+    context: RunContext;
+    charter: Charter;
+    started: RunRow;
+  }): Promise<RunOutcome> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(wardenError({ code: 'agents.wall_time', message: 'The run ran out of wall time.' })),
+      charter.budgets.wall_time,
+    );
+    timer.unref();
+    const result = newLoopResult();
+    try {
+      await runLoop({ deps, planner, run: context, signal: controller.signal, result });
+    } catch (error) {
+      deps.logger.error({ err: error, runId: context.runId }, 'run stopped on an error');
+      const message = error instanceof Error ? error.message : String(error);
+      Object.assign(result, { state: 'failed', error: `The run stopped on an internal error: ${message}` });
+    } finally {
+      clearTimeout(timer);
+      if (!controller.signal.aborted)
+        controller.abort(wardenError({ code: 'agents.run_ended', message: 'The run ended.' }));
+    }
+    return finish({ context, result, started });
+  }
+
+  async function finish({
+    context,
+    result,
+    started,
+  }: {
+    context: RunContext;
+    result: LoopResult;
+    started: RunRow;
+  }): Promise<RunOutcome> {
+    const error = result.error === null ? null : deps.redactor.redactText(result.error);
+    const summary = buildRunSummary({
+      agent: context.agent,
+      incidentId: context.incidentId,
+      environment: result.environment,
+      state: result.state,
+      error,
+      plannerName: planner.name,
+      plannerSummary: result.plannerSummary,
+      observations: result.observations,
+      proposals: result.proposals,
+      skipped: result.skipped.length,
+      dropped: result.dropped,
+    });
+    let run: RunRow = started;
+    try {
+      run = await endRun({
+        deps,
+        run: context,
+        end: { state: result.state, error, summary, counts: countsOf(result) },
+      });
+    } catch (failure) {
+      // The run row stays `running` and says so to anyone who looks; the outcome still reports the truth here.
+      deps.logger.error({ err: failure, runId: context.runId }, 'could not record the end of a run');
+      run = (await getRun({ db: deps.db, id: context.runId }).catch(() => null)) ?? started;
+    }
+    const state = run.state === 'running' ? result.state : (run.state as RunOutcome['state']);
+    deps.logger.info({ runId: context.runId, state }, 'run finished');
+    return {
+      run,
+      state,
+      summary,
+      error: run.state === 'running' ? error : run.error,
+      observations: result.observations,
+      proposals: result.proposals,
+      skipped: result.skipped,
+      dropped: result.dropped,
+    };
+  }
+
+  /** Used only if recording the end itself threw: `done` must still resolve, and say the run failed. */
+  function lastResort({ error, started }: { error: unknown; started: RunRow }): RunOutcome {
+    deps.logger.error({ err: error, runId: started.id }, 'run ended without a record');
+    const message = deps.redactor.redactText(error instanceof Error ? error.message : String(error));
+    return {
+      run: started,
+      state: 'failed',
+      summary: `${started.agent} on ${started.incidentId}: the run failed and its end could not be recorded.`,
+      error: `The run stopped on an internal error: ${message}`,
+      observations: [],
+      proposals: [],
+      skipped: [],
+      dropped: 0,
+    };
+  }
+
+  return { start };
+}
+
+export type Runner = ReturnType<typeof createRunner>;
+
+function countsOf(result: LoopResult): Record<string, unknown> {
+  const byDecision = { allow: 0, needs_approval: 0, deny: 0 };
+  for (const p of result.proposals) {
+    if (p.decision === 'allow' || p.decision === 'needs_approval' || p.decision === 'deny')
+      byDecision[p.decision] += 1;
+  }
+  return {
+    proposals: byDecision,
+    proposalIds: result.proposals.map((p) => p.proposalId),
+    skippedCalls: result.skipped.filter((s) => s.kind === 'call').length,
+    skippedProposals: result.skipped.filter((s) => s.kind === 'proposal').length,
+    droppedProposals: result.dropped,
+    observations: result.observations.length,
+  };
+}

@@ -1,0 +1,74 @@
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Redactor } from '../shared/redact.ts';
+import type { Guard } from '../tools/guard.ts';
+import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import type { Observation } from './planner.types.ts';
+import type { RunRow, RunState } from './runs.repository.ts';
+
+/** What the runner needs; all built by the composition root. It reaches tools only through the guard. */
+export type RunnerDeps = {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  charters: CharterSet;
+  registry: ToolRegistry;
+  guard: Pick<Guard, 'propose'>;
+  logger: Logger;
+  redactor: Redactor;
+};
+
+export type StartRunInput = {
+  agent: string;
+  /** Slack user ID of the person starting the run. */
+  requester: string;
+  /** The requester's charter groups when the caller resolved Slack user groups; else from the charter. */
+  requesterGroups?: string[];
+  incidentId: string;
+  channel?: string | null;
+  threadTs?: string | null;
+};
+
+/** One final proposal of a run and what the guard made of it. */
+export type RunProposal = {
+  proposalId: string;
+  tool: string;
+  args: Record<string, unknown>;
+  environment: string;
+  /** allow | needs_approval | deny */
+  decision: string;
+  reasonCode: string;
+  message: string;
+  approvalsRequired: number;
+  approvalGroups: string[];
+  /** The proposal's state after the guard: approved, pending, blocked, succeeded, failed, … */
+  state: string;
+  /** Present when the guard ran it at once. */
+  execution: { status: string; summary: string | null; error: string | null } | null;
+};
+
+/** Something the planner produced that Warden refused to use (bad shape, a write while gathering, …). */
+export type SkippedItem = { kind: 'call' | 'proposal'; index: number; tool: string | null; reason: string };
+
+/** How a run ended. `done` always resolves to one of these; it never rejects. */
+export type RunOutcome = {
+  run: RunRow;
+  state: Exclude<RunState, 'running'>;
+  summary: string;
+  error: string | null;
+  observations: Observation[];
+  proposals: RunProposal[];
+  skipped: SkippedItem[];
+  /** Final proposals past the per-run cap, never handed to the guard. */
+  dropped: number;
+};
+
+/** Final proposals handed to the guard per run, at most; the rest are dropped and the drop is audited. */
+export const MAX_PROPOSALS_PER_RUN = 10;
+
+/** Planner steps per run, at most: a planner that never finishes cannot loop forever. */
+export const MAX_STEPS_PER_RUN = 25;
+
+/** Incident ids a run accepts: `INC-123`, `OPS-42`. */
+export const INCIDENT_ID = /^[A-Z]+-\d{1,8}$/;

@@ -1,0 +1,71 @@
+import { createSlackApp, createSlackClient, type SlackAppOptions } from '../slack/app.ts';
+import { claimSlackRequest, pruneSlackRequests } from '../slack/dedup.repository.ts';
+import type { SlackDeps } from '../slack/slack.types.ts';
+import { createSlackSync } from '../slack/sync/slack-sync.ts';
+import type { Services } from './services.ts';
+
+/** Slack requests are remembered this long for de-duplication (the replay window is 300 s). */
+const DEDUP_MEMORY_MS = 3_600_000;
+
+/**
+ * Wires the Slack layer onto the services: one Web API client, the Bolt app, and the sync worker that
+ * mirrors Postgres into Slack. Nothing here decides policy.
+ */
+export function buildSlackSurface({
+  services,
+  options,
+  auditChannel,
+  pollMs,
+}: {
+  services: Services;
+  options: Omit<SlackAppOptions, 'logger'>;
+  auditChannel?: string;
+  pollMs?: number;
+}) {
+  const { db, clock, logger } = services;
+  const client = createSlackClient({ botToken: options.botToken, apiUrl: options.apiUrl, logger });
+  const sync = createSlackSync({
+    db,
+    client,
+    clock,
+    logger,
+    registry: services.registry,
+    approvals: services.approvals,
+    auditChannel,
+    pollMs,
+  });
+  const deps: SlackDeps = {
+    db,
+    clock,
+    logger,
+    redactor: services.redactor,
+    audit: services.audit,
+    charters: services.charters,
+    registry: services.registry,
+    runner: services.runner,
+    approvals: services.approvals,
+    killSwitch: services.killSwitch,
+    sync,
+    claimRequest: ({ key, kind }) => claimSlackRequest({ db, key, kind, now: clock.now() }),
+  };
+  const slack = createSlackApp({ options: { ...options, logger }, deps });
+  const prune = setInterval(() => {
+    void pruneSlackRequests({ db, before: new Date(clock.now().getTime() - DEDUP_MEMORY_MS) }).catch(
+      () => {},
+    );
+  }, 600_000);
+  prune.unref();
+  return {
+    slack,
+    sync,
+    client,
+    deps,
+    stop: async () => {
+      clearInterval(prune);
+      await sync.stop();
+      await slack.stop();
+    },
+  };
+}
+
+export type SlackSurface = ReturnType<typeof buildSlackSurface>;

@@ -1,0 +1,186 @@
+import type {
+  EmulatorChannel,
+  EmulatorUser,
+  Json,
+  SendResult,
+  SubmitResult,
+  Workspace,
+} from './emulator.types.ts';
+import { applyViewAnswer, collectStateValues, findButton, listButtons } from './interaction-helpers.ts';
+import { isJsonObject } from './params.ts';
+import { buildBlockActionsPayload, buildCommandPayload, buildViewSubmissionPayload } from './payloads.ts';
+import type { Sender } from './sender.ts';
+import { newResponseUrlId, newTriggerId, type TsSource } from './slack-ids.ts';
+import { renderMessage, resolveConversation } from './slack-render.ts';
+import type { EmulatorStore } from './store.ts';
+
+type Deps = {
+  workspace: Workspace;
+  store: EmulatorStore;
+  sender: Sender;
+  clock: () => number;
+  tsSource: TsSource;
+  baseUrl: () => string;
+};
+
+export type SendCommandOptions = {
+  user: string;
+  channel: string;
+  command?: string;
+  text: string;
+  retryNum?: number;
+  timestampOffsetSeconds?: number;
+  signingSecretOverride?: string;
+  /** Send this body instead of the built one (still signed, unless the secret is overridden too). */
+  rawBodyOverride?: string;
+};
+
+export type ClickButtonOptions = {
+  user: string;
+  channel: string;
+  messageTs: string;
+  actionId: string;
+  /** Picks among buttons sharing an action_id; the click fails if none has this value. */
+  value?: string;
+  retryNum?: number;
+};
+
+export type SubmitViewOptions = {
+  user: string;
+  viewId?: string;
+  /** `values[block_id][action_id]` = the text typed into that plain_text_input. */
+  values: Record<string, Record<string, string>>;
+};
+
+/** What people do in Slack, turned into the signed requests Slack would send to Warden. */
+export function createInteractions(deps: Deps) {
+  const { workspace, store, sender, clock } = deps;
+
+  const member = (id: string): EmulatorUser => {
+    const user = workspace.users.find((u) => u.id === id);
+    if (!user) throw new Error(`slack emulator: no user ${id} in the workspace`);
+    return user;
+  };
+  const place = (id: string): EmulatorChannel => {
+    const conversation = resolveConversation(workspace, id);
+    if (!conversation) throw new Error(`slack emulator: no channel ${id} in the workspace`);
+    return { id: conversation.id, name: conversation.isIm ? 'directmessage' : conversation.name };
+  };
+  const issueTrigger = (user: string): string => {
+    const triggerId = newTriggerId();
+    store.registerTrigger(triggerId, { user, issuedAt: clock() });
+    return triggerId;
+  };
+  const issueResponseUrl = (context: {
+    user: string;
+    channel: string;
+    messageTs: string | null;
+    threadTs: string | null;
+    isEphemeral: boolean;
+  }): string => {
+    const id = newResponseUrlId();
+    store.registerResponseUrl({ ...context, id, issuedAt: clock(), uses: 0 });
+    return `${deps.baseUrl()}/response/${id}`;
+  };
+
+  return {
+    /** A person types `/agent …` in a channel. */
+    async sendCommand(options: SendCommandOptions): Promise<SendResult> {
+      const user = member(options.user);
+      const channel = place(options.channel);
+      const payload = buildCommandPayload({
+        workspace,
+        user,
+        channel,
+        command: options.command ?? '/agent',
+        text: options.text,
+        responseUrl: issueResponseUrl({
+          user: user.id,
+          channel: channel.id,
+          messageTs: null,
+          threadTs: null,
+          isEphemeral: false,
+        }),
+        triggerId: issueTrigger(user.id),
+      });
+      return sender.send({
+        body: options.rawBodyOverride ?? new URLSearchParams(payload).toString(),
+        retryNum: options.retryNum,
+        timestampOffsetSeconds: options.timestampOffsetSeconds,
+        signingSecretOverride: options.signingSecretOverride,
+      });
+    },
+
+    /** A person clicks a button in a stored message, thread reply or (their own) ephemeral message. */
+    async clickButton(options: ClickButtonOptions): Promise<SendResult> {
+      const user = member(options.user);
+      const channel = place(options.channel);
+      const message = store.findMessage(channel.id, options.messageTs);
+      const ephemeral = message ? undefined : store.findEphemeral(options.messageTs, user.id);
+      const blocks = message?.blocks ?? ephemeral?.blocks;
+      if (!blocks)
+        throw new Error(`slack emulator: no message ${options.messageTs} in ${channel.id} for ${user.id}`);
+      const found = findButton({ blocks, actionId: options.actionId, value: options.value });
+      if (!found) {
+        const wanted = `${options.actionId}${options.value === undefined ? '' : ` (value ${options.value})`}`;
+        throw new Error(
+          `slack emulator: message ${options.messageTs} has no button ${wanted}; it has: ${listButtons(blocks) || 'none'}`,
+        );
+      }
+      const threadTs = message?.threadTs ?? ephemeral?.threadTs ?? null;
+      const isEphemeral = message === undefined;
+      const payload = buildBlockActionsPayload({
+        workspace,
+        user,
+        channel,
+        messageTs: options.messageTs,
+        threadTs,
+        isEphemeral,
+        message: message ? renderMessage({ message, workspace }) : null,
+        button: found.button,
+        blockId: found.blockId,
+        triggerId: issueTrigger(user.id),
+        responseUrl: issueResponseUrl({
+          user: user.id,
+          channel: channel.id,
+          messageTs: options.messageTs,
+          threadTs,
+          isEphemeral,
+        }),
+        actionTs: deps.tsSource.next(),
+      });
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return sender.send({ body, retryNum: options.retryNum });
+    },
+
+    /** A person submits their open modal; Warden's answer (`response_action`) is applied like Slack does. */
+    async submitView(options: SubmitViewOptions): Promise<SubmitResult> {
+      const user = member(options.user);
+      const open = store.currentView(user.id, options.viewId);
+      if (!open)
+        throw new Error(
+          `slack emulator: ${user.id} has no open modal${options.viewId ? ` ${options.viewId}` : ''}`,
+        );
+      const stateValues = collectStateValues({ view: open.view, values: options.values });
+      const payload = buildViewSubmissionPayload({
+        workspace,
+        user,
+        view: open.view,
+        stateValues,
+        triggerId: issueTrigger(user.id),
+      });
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const result = await sender.send({ body });
+      let json: Json = null;
+      try {
+        json = result.body.trim() === '' ? {} : (JSON.parse(result.body) as Json);
+      } catch {
+        json = null;
+      }
+      if (result.status !== 200 || !isJsonObject(json)) return { ...result, json, viewOutcome: 'kept' };
+      const { outcome } = applyViewAnswer({ store, workspace, open, answer: json, clock });
+      return { ...result, json, viewOutcome: outcome };
+    },
+  };
+}
+export type Interactions = ReturnType<typeof createInteractions>;

@@ -1,0 +1,40 @@
+import type { EmulatorChannel, EmulatorUser, EmulatorUsergroup } from './emulator.types.ts';
+
+/** The people and places of the sandbox workspace, by role, so tests read `ids.approvers[0]`. */
+export const sandboxIds = {
+  oncall: 'U0ONCALL01',
+  approvers: ['U0APPROVE1', 'U0APPROVE2'],
+  owner: 'U0OWNER001',
+  security: 'U0SECREV01',
+  outsider: 'U0OUTSIDE1',
+  incidents: 'C0INCIDENT',
+  audit: 'C0AUDITLOG',
+  alerts: 'C0ALERTS01',
+  sreApprovers: 'S0SREAPPRV',
+} as const;
+
+/** The default workspace for local mode and tests: who is on call, who approves, where things are posted. */
+export function createSandboxPeople(): {
+  users: EmulatorUser[];
+  usergroups: EmulatorUsergroup[];
+  channels: EmulatorChannel[];
+  ids: typeof sandboxIds;
+} {
+  return {
+    users: [
+      { id: 'U0ONCALL01', name: 'oncall.olivia', realName: 'Olivia (on call)' },
+      { id: 'U0APPROVE1', name: 'approver.ana', realName: 'Ana (SRE approver)' },
+      { id: 'U0APPROVE2', name: 'approver.ben', realName: 'Ben (SRE approver)' },
+      { id: 'U0OWNER001', name: 'owner.omar', realName: 'Omar (agent owner)' },
+      { id: 'U0SECREV01', name: 'security.sam', realName: 'Sam (security reviewer)' },
+      { id: 'U0OUTSIDE1', name: 'outsider.oscar', realName: 'Oscar (not on the charter)' },
+    ],
+    usergroups: [{ id: 'S0SREAPPRV', handle: 'sre-approvers', users: ['U0APPROVE1', 'U0APPROVE2'] }],
+    channels: [
+      { id: 'C0INCIDENT', name: 'incidents' },
+      { id: 'C0AUDITLOG', name: 'warden-audit' },
+      { id: 'C0ALERTS01', name: 'warden-alerts' },
+    ],
+    ids: sandboxIds,
+  };
+}

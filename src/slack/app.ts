@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App as BoltApp, BufferedIncomingMessage } from '@slack/bolt';
+import * as bolt from '@slack/bolt';
+import * as webApi from '@slack/web-api';
+import type { Logger } from '../observability/logger.ts';
+import { PROPOSAL_ACTIONS } from './blocks/approval.blocks.ts';
+import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
+import { handleAgentCommand } from './listeners/commands.ts';
+import { refuseOutsideWindow } from './request-window.ts';
+import type { SlackDeps } from './slack.types.ts';
+
+// @slack/bolt and @slack/web-api are CommonJS; namespace imports work under both Node's ESM loader and vitest.
+const { App, HTTPReceiver, LogLevel, SocketModeReceiver } = bolt;
+const { WebClient } = webApi;
+
+export type SlackAppOptions = {
+  signingSecret: string;
+  botToken: string;
+  appToken?: string;
+  apiUrl?: string;
+  logger: Logger;
+  /** Bolt calls `auth.test` once unless told who the bot is; the emulator and tests give it. */
+  botUserId?: string;
+  nowMs?: () => number;
+};
+
+/** One Web API client for every call: retries `ratelimited` honouring Retry-After, with back-off. */
+export function createSlackClient({
+  botToken,
+  apiUrl,
+  logger,
+}: Pick<SlackAppOptions, 'botToken' | 'apiUrl' | 'logger'>) {
+  return new WebClient(botToken, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    retryConfig: { retries: 6, factor: 2, minTimeout: 250, maxTimeout: 10_000, randomize: true },
+    rejectRateLimitedCalls: false,
+    logger: boltLogger(logger),
+    timeout: 10_000,
+  });
+}
+
+/**
+ * The Bolt app on `POST /slack/events` (HTTP mode), or over Socket Mode when an app token is given.
+ * Listeners ack first and work after, so Slack always gets its answer well inside 3 s.
+ */
+export function createSlackApp({ options, deps }: { options: SlackAppOptions; deps: SlackDeps }) {
+  const logger = boltLogger(options.logger);
+  const receiver = options.appToken
+    ? new SocketModeReceiver({ appToken: options.appToken, logger })
+    : new HTTPReceiver({
+        signingSecret: options.signingSecret,
+        endpoints: '/slack/events',
+        logger,
+        processBeforeResponse: false,
+        // The hash of the signed body identifies a request across retries and replays.
+        customPropertiesExtractor: (req: BufferedIncomingMessage) => ({
+          requestKey: createHash('sha256').update(req.rawBody).digest('hex'),
+        }),
+      });
+  const app: BoltApp = new App({
+    token: options.botToken,
+    receiver,
+    logger,
+    clientOptions: {
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      retryConfig: { retries: 6, factor: 2, minTimeout: 250, maxTimeout: 10_000, randomize: true },
+    },
+    ...(options.botUserId
+      ? { tokenVerificationEnabled: false, botId: 'B0WARDEN', botUserId: options.botUserId }
+      : {}),
+  });
+
+  app.command('/agent', async ({ command, ack, respond, client, context }) => {
+    await ack();
+    await handleAgentCommand({ deps, command, client, respond, requestKey: requestKeyOf(context) });
+  });
+  for (const actionId of [
+    PROPOSAL_ACTIONS.approve,
+    PROPOSAL_ACTIONS.reject,
+    PROPOSAL_ACTIONS.agree,
+    PROPOSAL_ACTIONS.disagree,
+  ]) {
+    app.action(actionId, async ({ ack, body, client, context }) => {
+      await ack();
+      await handleProposalAction({ deps, body, client, requestKey: requestKeyOf(context) });
+    });
+  }
+  app.view(PROPOSAL_ACTIONS.rejectReasonView, async ({ ack, body, client }) => {
+    await ack();
+    await handleRejectReason({ deps, body, client });
+  });
+
+  const nowMs = options.nowMs ?? Date.now;
+  return {
+    app,
+    /** The request handler for `POST /slack/events` in HTTP mode. */
+    handleHttp: (req: IncomingMessage, res: ServerResponse) => {
+      if (!(receiver instanceof HTTPReceiver)) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      if (refuseOutsideWindow({ req, res, nowMs: nowMs() })) return;
+      receiver.requestListener(req, res);
+    },
+    startSocketMode: async () => {
+      if (options.appToken) await app.start();
+    },
+    stop: async () => {
+      if (options.appToken) await app.stop();
+    },
+  };
+}
+
+export type SlackApp = ReturnType<typeof createSlackApp>;
+
+function requestKeyOf(context: Record<string, unknown>): string | undefined {
+  const key = context.requestKey;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/** Bolt's logger interface on top of pino. */
+function boltLogger(logger: Logger) {
+  let level: bolt.LogLevel = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => logger.debug({ bolt: true }, msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => logger.info({ bolt: true }, msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => logger.warn({ bolt: true }, msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => logger.error({ bolt: true }, msg.map(String).join(' ')),
+    setLevel: (l: bolt.LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,208 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import { blockedCard, decidedCard } from './decided.blocks.ts';
+import {
+  actions,
+  button,
+  context,
+  divider,
+  fallback,
+  fields,
+  header,
+  plain,
+  type SlackMessage,
+  section,
+} from './elements.ts';
+import { SLACK_LIMITS } from './limits.ts';
+import { isProduction } from './mrkdwn.ts';
+import {
+  type ApprovalView,
+  actionSection,
+  approvalsText,
+  approverLine,
+  expiryText,
+  factFields,
+  footer,
+  type ProposalView,
+  policySection,
+  type ToolFacts,
+  unverifiedBlocks,
+} from './proposal.parts.ts';
+
+export { blockedCard, decidedCard } from './decided.blocks.ts';
+export type { ApprovalView, ProposalView, ToolFacts } from './proposal.parts.ts';
+
+/** action_ids of the card buttons and the reject-reason modal, for the listeners. */
+export const PROPOSAL_ACTIONS = {
+  approve: 'proposal.approve',
+  reject: 'proposal.reject',
+  agree: 'proposal.agree',
+  disagree: 'proposal.disagree',
+  rejectReasonView: 'proposal.reject_reason',
+} as const;
+
+/**
+ * The card for a pending proposal, rendered only from the structured action (tool, arguments,
+ * environment). Approve / Reject appear only while the proposal is pending and its window is open.
+ */
+export function approvalCard({
+  proposal,
+  tool,
+  approvals,
+  now,
+}: {
+  proposal: ProposalView;
+  tool: ToolFacts;
+  approvals: readonly ApprovalView[];
+  now: Date;
+}): SlackMessage {
+  if (proposal.state !== 'pending') return decidedCard({ proposal, tool, approvals });
+  const windowClosed = proposal.expiresAt !== null && proposal.expiresAt.getTime() <= now.getTime();
+  const who = approverLine({ approvals });
+  const blocks: KnownBlock[] = [
+    header(`Approval needed: ${proposal.tool} in ${proposal.environment}`),
+    fields(
+      factFields({
+        proposal,
+        tool,
+        extra: [
+          `*Approvals*\n${approvalsText({ proposal, approvals })}`,
+          `*Expires*\n${expiryText({ expiresAt: proposal.expiresAt, now })}`,
+        ],
+      }),
+    ),
+    actionSection(proposal),
+    policySection(proposal),
+    ...(who ? [context([who])] : []),
+    divider(),
+    ...unverifiedBlocks(proposal),
+    windowClosed
+      ? section(
+          ':hourglass: *The approval window has closed.* This will not run; propose it again if it is still needed.',
+        )
+      : actions({
+          blockId: `proposal:${proposal.id}`,
+          elements: [
+            button({
+              text: 'Approve',
+              actionId: PROPOSAL_ACTIONS.approve,
+              value: proposal.id,
+              style: 'primary',
+              ...(isProduction(proposal.environment) || tool?.reversible === false || tool === null
+                ? {
+                    confirm: {
+                      title: 'Approve this action?',
+                      text: `Warden will run ${proposal.tool} in ${proposal.environment} with the arguments shown once every required approval is in.`,
+                      confirm: 'Approve',
+                      deny: 'Cancel',
+                    },
+                  }
+                : {}),
+            }),
+            button({
+              text: 'Reject',
+              actionId: PROPOSAL_ACTIONS.reject,
+              value: proposal.id,
+              style: 'danger',
+            }),
+          ],
+        }),
+    footer(proposal),
+  ];
+  return {
+    text: fallback(`Approval needed: ${proposal.tool} in ${proposal.environment} (proposal ${proposal.id})`),
+    blocks,
+  };
+}
+
+/**
+ * A shadow-mode proposal: the same facts, a plain statement that it will never run, and Agree / Disagree
+ * buttons that only record feedback.
+ */
+export function shadowCard({
+  proposal,
+  tool,
+  feedback,
+}: {
+  proposal: ProposalView;
+  tool: ToolFacts;
+  feedback?: { agree: number; disagree: number };
+}): SlackMessage {
+  const tally = feedback
+    ? `Feedback so far: ${feedback.agree} agree, ${feedback.disagree} disagree`
+    : undefined;
+  const blocks: KnownBlock[] = [
+    header(`Shadow proposal: ${proposal.tool} in ${proposal.environment}`),
+    section(
+      ':ghost: *Shadow mode: this action will never run.* Warden recorded what the agent would have done. Would you have approved it?',
+    ),
+    fields(factFields({ proposal, tool })),
+    actionSection(proposal),
+    policySection(proposal),
+    divider(),
+    ...unverifiedBlocks(proposal),
+    actions({
+      blockId: `shadow:${proposal.id}`,
+      elements: [
+        button({ text: 'Agree', actionId: PROPOSAL_ACTIONS.agree, value: proposal.id, style: 'primary' }),
+        button({ text: 'Disagree', actionId: PROPOSAL_ACTIONS.disagree, value: proposal.id }),
+      ],
+    }),
+    footer(proposal, tally),
+  ];
+  return {
+    text: fallback(`Shadow proposal (will never run): ${proposal.tool} in ${proposal.environment}`),
+    blocks,
+  };
+}
+
+/** The card for a proposal in any state: approval, shadow, blocked or decided. */
+export function proposalCard({
+  proposal,
+  tool,
+  approvals,
+  now,
+  feedback,
+}: {
+  proposal: ProposalView;
+  tool: ToolFacts;
+  approvals: readonly ApprovalView[];
+  now: Date;
+  feedback?: { agree: number; disagree: number };
+}): SlackMessage {
+  if (proposal.state === 'pending') return approvalCard({ proposal, tool, approvals, now });
+  if (proposal.state === 'blocked' && proposal.reasonCode === 'mode_shadow')
+    return shadowCard({ proposal, tool, ...(feedback ? { feedback } : {}) });
+  if (proposal.state === 'blocked') return blockedCard({ proposal, tool });
+  return decidedCard({ proposal, tool, approvals });
+}
+
+/** The modal Reject opens: one optional reason, submitted as `proposal.reject_reason`. */
+export function reasonModal({ proposalId }: { proposalId: string }): ModalView {
+  return {
+    type: 'modal',
+    callback_id: PROPOSAL_ACTIONS.rejectReasonView,
+    private_metadata: proposalId.slice(0, SLACK_LIMITS.privateMetadata),
+    title: plain('Reject action', SLACK_LIMITS.modalTitle),
+    submit: plain('Reject', SLACK_LIMITS.modalButton),
+    close: plain('Cancel', SLACK_LIMITS.modalButton),
+    blocks: [
+      section('The action will not run. Your reason goes to the audit trail and the thread.'),
+      {
+        type: 'input',
+        block_id: 'reason',
+        optional: true,
+        label: plain('Why are you rejecting it?', SLACK_LIMITS.inputLabel),
+        element: {
+          type: 'plain_text_input',
+          action_id: 'reason',
+          multiline: true,
+          max_length: 1000,
+          placeholder: plain(
+            'e.g. wrong service; roll back the config instead',
+            SLACK_LIMITS.inputPlaceholder,
+          ),
+        },
+      },
+    ],
+  };
+}

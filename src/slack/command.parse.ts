@@ -1,0 +1,96 @@
+/** A parsed `/agent` command, or why it could not be parsed. */
+export type AgentCommand =
+  | { kind: 'triage'; incidentId: string; agent: string }
+  | { kind: 'kill'; agent?: string; reason?: string }
+  | { kind: 'resume'; agent?: string }
+  | { kind: 'status' }
+  | { kind: 'audit'; subject: string }
+  | { kind: 'why'; proposalId: string }
+  | { kind: 'charter'; agent?: string }
+  | { kind: 'report'; agent?: string }
+  | { kind: 'help' }
+  | { kind: 'invalid'; problem: string };
+
+const INCIDENT_ID = /^[A-Z][A-Z0-9]*-\d{1,8}$/;
+const PROPOSAL_ID = /^prp_[0-9a-z]{6,32}$/;
+const AUDIT_SUBJECT = /^(run_[0-9a-z]{6,32}|[A-Z][A-Z0-9]*-\d{1,8})$/;
+const AGENT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+const MAX_REASON = 500;
+
+/**
+ * Parses the text after `/agent`. `agents` are the loaded charters' names: `kill looping` only names an
+ * agent when one is called that; otherwise the words are the reason.
+ */
+export function parseAgentCommand({
+  text,
+  agents,
+}: {
+  text: string;
+  agents: readonly string[];
+}): AgentCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb, ...rest] = words;
+  const isAgent = (w: string | undefined) => w !== undefined && AGENT_NAME.test(w) && agents.includes(w);
+  const optionalAgent = (): { agent?: string } | { problem: string } => {
+    if (rest.length === 0) return {};
+    if (rest.length === 1 && isAgent(rest[0])) return { agent: rest[0]! };
+    return {
+      problem: `there is no agent called "${rest.join(' ').slice(0, 40)}" (agents: ${agents.join(', ')})`,
+    };
+  };
+  switch (verb?.toLowerCase()) {
+    case undefined:
+    case 'help':
+      return { kind: 'help' };
+    case 'triage': {
+      const [incident, agent, ...extra] = rest;
+      const incidentId = incident?.toUpperCase();
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || extra.length > 0) {
+        return { kind: 'invalid', problem: 'triage needs one incident id, e.g. `/agent triage INC-123`' };
+      }
+      if (agent !== undefined && !isAgent(agent)) {
+        return { kind: 'invalid', problem: `there is no agent called "${agent.slice(0, 40)}"` };
+      }
+      return { kind: 'triage', incidentId, agent: agent ?? 'triage' };
+    }
+    case 'kill': {
+      const agent = isAgent(rest[0]) ? rest[0] : undefined;
+      const reason = (agent ? rest.slice(1) : rest).join(' ').slice(0, MAX_REASON);
+      return { kind: 'kill', ...(agent ? { agent } : {}), ...(reason ? { reason } : {}) };
+    }
+    case 'resume':
+    case 'charter':
+    case 'report': {
+      const parsed = optionalAgent();
+      if ('problem' in parsed) return { kind: 'invalid', problem: parsed.problem };
+      return { kind: verb.toLowerCase() as 'resume' | 'charter' | 'report', ...parsed };
+    }
+    case 'status':
+      return rest.length === 0
+        ? { kind: 'status' }
+        : { kind: 'invalid', problem: 'status takes no arguments' };
+    case 'audit': {
+      const subject = rest[0];
+      if (
+        rest.length !== 1 ||
+        !subject ||
+        !AUDIT_SUBJECT.test(subject.startsWith('run_') ? subject : subject.toUpperCase())
+      ) {
+        return {
+          kind: 'invalid',
+          problem: 'audit needs a run id or an incident id, e.g. `/agent audit INC-123`',
+        };
+      }
+      return { kind: 'audit', subject: subject.startsWith('run_') ? subject : subject.toUpperCase() };
+    }
+    case 'why': {
+      const id = rest[0];
+      if (rest.length !== 1 || !id || !PROPOSAL_ID.test(id)) {
+        return { kind: 'invalid', problem: 'why needs a proposal id, e.g. `/agent why prp_7f3k2m9q1x4z`' };
+      }
+      return { kind: 'why', proposalId: id };
+    }
+    default:
+      return { kind: 'invalid', problem: `unknown command "${(verb ?? '').slice(0, 30)}"` };
+  }
+}

@@ -1,0 +1,148 @@
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import { recordShadowFeedback } from '../../agents/feedback.ts';
+import { getProposal } from '../../approvals/proposals.repository.ts';
+import { PROPOSAL_ACTIONS, reasonModal } from '../blocks/approval.blocks.ts';
+import { groupsOfUser } from '../people.ts';
+import type { SlackDeps } from '../slack.types.ts';
+import { replyForError } from './commands.ts';
+
+const proposalId = z.string().regex(/^prp_[0-9a-z]{6,32}$/);
+
+/** The parts of a `block_actions` payload Warden reads. The approver is `user.id`, never a button value. */
+export const blockActionSchema = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  trigger_id: z.string().optional(),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: proposalId })).length(1),
+});
+
+/** The reject-reason modal's submission. */
+export const rejectReasonSchema = z.object({
+  user: z.object({ id: z.string().min(1) }),
+  view: z.object({
+    private_metadata: proposalId,
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish() }))),
+    }),
+  }),
+});
+
+type Told = { client: WebClient; user: string; channel: string | undefined };
+
+/** Tells one person something only they see; falls back to a DM when the channel is unknown. */
+async function tellPrivately({ client, user, channel }: Told, text: string): Promise<void> {
+  if (channel) await client.chat.postEphemeral({ channel, user, text });
+  else await client.chat.postMessage({ channel: user, text });
+}
+
+/**
+ * Approve / Reject / Agree / Disagree after the ack. Every click is checked against the charter by the
+ * approvals use case; a refusal is told to the clicker alone, with its reason.
+ */
+export async function handleProposalAction({
+  deps,
+  body,
+  client,
+  requestKey,
+}: {
+  deps: SlackDeps;
+  body: unknown;
+  client: WebClient;
+  requestKey: string | undefined;
+}): Promise<void> {
+  const parsed = blockActionSchema.safeParse(body);
+  if (!parsed.success) {
+    deps.logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'unreadable block_actions payload ignored');
+    return;
+  }
+  const { user, actions, trigger_id: triggerId } = parsed.data;
+  const action = actions[0]!;
+  const channel = parsed.data.channel?.id ?? parsed.data.container?.channel_id;
+  const told: Told = { client, user: user.id, channel };
+  try {
+    if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'action' }))) return;
+    const proposal = await getProposal({ db: deps.db, id: action.value });
+    const charter = proposal ? deps.charters.get(proposal.agent) : null;
+    if (!proposal || !charter)
+      return void (await tellPrivately(told, 'That proposal is not known to Warden.'));
+    if (action.action_id === PROPOSAL_ACTIONS.agree || action.action_id === PROPOSAL_ACTIONS.disagree) {
+      const feedback = await recordShadowFeedback({
+        db: deps.db,
+        audit: deps.audit,
+        clock: deps.clock,
+        proposalId: proposal.id,
+        user: user.id,
+        verdict: action.action_id === PROPOSAL_ACTIONS.agree ? 'agree' : 'disagree',
+      });
+      return void (await tellPrivately(told, feedback.message));
+    }
+    if (action.action_id === PROPOSAL_ACTIONS.reject && triggerId) {
+      // Ask for an optional reason; the rejection itself happens on submit, checked like any click.
+      const opened = await client.views
+        .open({ trigger_id: triggerId, view: reasonModal({ proposalId: proposal.id }) })
+        .then(() => true)
+        .catch(() => false);
+      if (opened) return;
+    }
+    const decision = action.action_id === PROPOSAL_ACTIONS.approve ? 'approve' : 'reject';
+    await decide({ deps, told, proposalId: proposal.id, decision, reason: undefined });
+  } catch (error) {
+    await tellPrivately(told, replyForError({ deps, error }).text).catch(() => {});
+  }
+}
+
+/** The reject-reason modal was submitted: reject with that reason (checked like a click). */
+export async function handleRejectReason({
+  deps,
+  body,
+  client,
+}: {
+  deps: SlackDeps;
+  body: unknown;
+  client: WebClient;
+}): Promise<void> {
+  const parsed = rejectReasonSchema.safeParse(body);
+  if (!parsed.success) return;
+  const { user, view } = parsed.data;
+  const reason = view.state.values.reason?.reason?.value?.trim().slice(0, 500) || undefined;
+  const proposal = await getProposal({ db: deps.db, id: view.private_metadata }).catch(() => null);
+  const told: Told = { client, user: user.id, channel: proposal?.slackChannel ?? undefined };
+  try {
+    await decide({ deps, told, proposalId: view.private_metadata, decision: 'reject', reason });
+  } catch (error) {
+    await tellPrivately(told, replyForError({ deps, error }).text).catch(() => {});
+  }
+}
+
+async function decide({
+  deps,
+  told,
+  proposalId,
+  decision,
+  reason,
+}: {
+  deps: SlackDeps;
+  told: Told;
+  proposalId: string;
+  decision: 'approve' | 'reject';
+  reason: string | undefined;
+}): Promise<void> {
+  const proposal = await getProposal({ db: deps.db, id: proposalId });
+  const charter = proposal ? deps.charters.get(proposal.agent) : null;
+  if (!proposal || !charter) return void (await tellPrivately(told, 'That proposal is not known to Warden.'));
+  const groups = await groupsOfUser({ client: told.client, charter, userId: told.user, logger: deps.logger });
+  const outcome = await deps.approvals.decideOnProposal({
+    proposalId,
+    approver: { userId: told.user, groups },
+    decision,
+    reason,
+  });
+  void deps.sync.kick();
+  if (outcome.outcome === 'refused') {
+    await tellPrivately(told, `:no_entry: ${outcome.message}`);
+  } else if (outcome.outcome === 'recorded') {
+    await tellPrivately(told, outcome.message);
+  }
+}

@@ -1,0 +1,155 @@
+import type { RespondFn, SlashCommand } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { readKillState } from '../../breakers/kill-switch.repository.ts';
+import { mayInvoke } from '../../policy/approval-validity.ts';
+import { isWardenError } from '../../shared/errors.ts';
+import { errorMessage, helpMessage, usageMessage } from '../blocks/info.blocks.ts';
+import { killMessage, resumeMessage } from '../blocks/kill.blocks.ts';
+import { runStartedMessage } from '../blocks/run.blocks.ts';
+import { parseAgentCommand } from '../command.parse.ts';
+import { groupsOfUser } from '../people.ts';
+import type { SlackDeps } from '../slack.types.ts';
+import { answerAudit, answerCharter, answerReport, answerStatus, answerWhy } from './command-answers.ts';
+
+type Reply = { text: string; blocks?: unknown[] };
+
+/**
+ * `/agent …` after the ack: parse, check, act, answer. Every failure becomes a short message for the
+ * person (ephemeral), never a stack trace; when the database is down nothing runs and they are told so.
+ */
+export async function handleAgentCommand({
+  deps,
+  command,
+  client,
+  respond,
+  requestKey,
+}: {
+  deps: SlackDeps;
+  command: SlashCommand;
+  client: WebClient;
+  respond: RespondFn;
+  requestKey: string | undefined;
+}): Promise<void> {
+  const tell = (reply: Reply) =>
+    respond({ response_type: 'ephemeral', text: reply.text, blocks: reply.blocks as never }).catch(
+      (error: unknown) => deps.logger.warn({ err: error }, 'could not answer through response_url'),
+    );
+  try {
+    if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'command' }))) {
+      deps.logger.info({ requestKey }, 'duplicate slash command ignored (retry or replay)');
+      return;
+    }
+    const parsed = parseAgentCommand({
+      text: command.text,
+      agents: deps.charters.list().map((c) => c.agent),
+    });
+    const user = command.user_id;
+    const channel = command.channel_id;
+    switch (parsed.kind) {
+      case 'help':
+        return void (await tell(helpMessage()));
+      case 'invalid':
+        return void (await tell(usageMessage({ problem: parsed.problem })));
+      case 'status':
+        return void (await tell(await answerStatus({ deps })));
+      case 'audit':
+        return void (await tell(await answerAudit({ deps, subject: parsed.subject })));
+      case 'why':
+        return void (await tell(await answerWhy({ deps, proposalId: parsed.proposalId })));
+      case 'charter':
+        return void (await tell(answerCharter({ deps, agent: parsed.agent })));
+      case 'report':
+        return void (await tell(await answerReport({ deps, agent: parsed.agent })));
+      case 'kill': {
+        const report = await deps.killSwitch.engage({
+          agent: parsed.agent,
+          actor: user,
+          reason: parsed.reason,
+        });
+        const message = killMessage({ report, actor: user, reason: parsed.reason ?? null });
+        await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+        void deps.sync.kick();
+        return;
+      }
+      case 'resume': {
+        const released = await deps.killSwitch.release({ agent: parsed.agent, actor: user });
+        const message = resumeMessage({
+          scope: released.scope,
+          actor: user,
+          wasEngaged: released.wasEngaged,
+        });
+        await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+        return;
+      }
+      case 'triage':
+        return void (await startTriage({
+          deps,
+          client,
+          tell,
+          user,
+          channel,
+          agent: parsed.agent,
+          incidentId: parsed.incidentId,
+        }));
+    }
+  } catch (error) {
+    await tell(replyForError({ deps, error }));
+  }
+}
+
+async function startTriage({
+  deps,
+  client,
+  tell,
+  user,
+  channel,
+  agent,
+  incidentId,
+}: {
+  deps: SlackDeps;
+  client: WebClient;
+  tell: (reply: Reply) => Promise<unknown>;
+  user: string;
+  channel: string;
+  agent: string;
+  incidentId: string;
+}): Promise<void> {
+  const charter = deps.charters.get(agent);
+  if (!charter) return void (await tell(usageMessage({ problem: `there is no agent called "${agent}"` })));
+  const groups = await groupsOfUser({ client, charter, userId: user, logger: deps.logger });
+  const allowed = mayInvoke({ charter, userId: user, channelId: channel, groups });
+  if (!allowed.ok) return void (await tell({ text: `:no_entry: ${allowed.message}` }));
+  const kill = await readKillState({ db: deps.db, agent });
+  if (kill.engaged) {
+    return void (await tell({
+      text: `:octagonal_sign: The kill switch is engaged (${kill.scope}); nothing will run until an owner resumes.`,
+    }));
+  }
+  const opening = `:mag: <@${user}> asked *${agent}* to triage *${incidentId}*; starting…`;
+  const posted = await client.chat.postMessage({ channel, text: opening });
+  try {
+    const { run } = await deps.runner.start({
+      agent,
+      requester: user,
+      requesterGroups: groups,
+      incidentId,
+      channel,
+      threadTs: posted.ts ?? null,
+    });
+    const started = runStartedMessage({ run });
+    await client.chat.update({ channel, ts: posted.ts!, text: started.text, blocks: started.blocks });
+    void deps.sync.kick();
+  } catch (error) {
+    const reply = replyForError({ deps, error });
+    await client.chat.update({ channel, ts: posted.ts!, text: reply.text, blocks: reply.blocks as never });
+  }
+}
+
+/** A coded error becomes its own sentence; anything else means Warden could not do it, and nothing ran. */
+export function replyForError({ deps, error }: { deps: Pick<SlackDeps, 'logger'>; error: unknown }): Reply {
+  if (isWardenError(error) && !error.code.startsWith('db.') && !error.code.startsWith('audit.')) {
+    return { text: `:no_entry: ${error.message}` };
+  }
+  deps.logger.error({ err: error }, 'command failed');
+  return errorMessage({ message: 'the database or another part of Warden did not answer' });
+}

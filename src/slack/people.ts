@@ -1,0 +1,38 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../observability/logger.ts';
+import { resolveGroups } from '../policy/approval-validity.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+
+/**
+ * The charter groups a Slack user belongs to: listed users, plus members of the Slack user groups the
+ * charter names (read through `usergroups.users.list` on every call, so removing someone takes effect at
+ * once). If Slack cannot be asked, user-group membership counts as none: fail closed.
+ */
+export async function groupsOfUser({
+  client,
+  charter,
+  userId,
+  logger,
+}: {
+  client: WebClient;
+  charter: Charter;
+  userId: string;
+  logger: Logger;
+}): Promise<string[]> {
+  const usergroupMembers: Record<string, string[]> = {};
+  const usergroups = new Set(
+    Object.values(charter.groups)
+      .map((g) => g.slack_usergroup)
+      .filter((id): id is string => id !== undefined),
+  );
+  for (const usergroup of usergroups) {
+    try {
+      const answer = await client.usergroups.users.list({ usergroup });
+      usergroupMembers[usergroup] = answer.users ?? [];
+    } catch (error) {
+      logger.warn({ usergroup, err: error }, 'could not read a Slack user group; counting no members');
+      usergroupMembers[usergroup] = [];
+    }
+  }
+  return resolveGroups({ charter, userId, usergroupMembers });
+}

@@ -1,0 +1,26 @@
+import type { Runner } from '../agents/runner.ts';
+import type { Approvals } from '../approvals/approvals.usecases.ts';
+import type { KillSwitch } from '../breakers/kill-switch.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Redactor } from '../shared/redact.ts';
+import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import type { SlackSync } from './sync/slack-sync.ts';
+
+/** What the Slack listeners need; built by the composition root. Listeners never decide policy. */
+export type SlackDeps = {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  redactor: Redactor;
+  audit: AuditLog;
+  charters: CharterSet;
+  registry: ToolRegistry;
+  runner: Runner;
+  approvals: Approvals;
+  killSwitch: KillSwitch;
+  sync: SlackSync;
+  /** Claims a Slack request key in Postgres; false when any instance already handled it. */
+  claimRequest: (input: { key: string; kind: string }) => Promise<boolean>;
+};

@@ -1,0 +1,221 @@
+import type { WebClient } from '@slack/web-api';
+import type { Approvals } from '../../approvals/approvals.usecases.ts';
+import { getProposal, listApprovals } from '../../approvals/proposals.repository.ts';
+import { auditHead } from '../../audit/audit.repository.ts';
+import type { AuditEvent } from '../../audit/audit.types.ts';
+import type { Db } from '../../db/client.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { ToolRegistry } from '../../tools/guard.types.ts';
+import { proposalCard } from '../blocks/approval.blocks.ts';
+import { auditLine } from '../blocks/run.blocks.ts';
+import {
+  cardKey,
+  claimCardPost,
+  claimMirror,
+  findCardsToSync,
+  findEventsToMirror,
+  markMirrorFailed,
+  markMirrorPosted,
+  type ProposalCardRow,
+  recordCard,
+} from './sync.repository.ts';
+
+/** Actions whose thread line also tells the requester how their action ended. */
+const OUTCOME_ACTIONS = new Set([
+  'execution.succeeded',
+  'execution.failed',
+  'execution.outcome_unknown',
+  'approval.rejected',
+  'proposal.expired',
+  'execution.refused',
+]);
+
+export type SlackSyncDeps = {
+  db: Db;
+  client: WebClient;
+  clock: Clock;
+  logger: Logger;
+  registry: ToolRegistry;
+  approvals: Approvals;
+  /** Where the audit chain head is posted at the end of each run (anchoring it outside Postgres). */
+  auditChannel?: string;
+  pollMs?: number;
+};
+
+/**
+ * Brings Slack in line with Postgres, which always commits first: mirrors each run's audit events into its
+ * thread (an outbox: a failed post is retried, never lost), posts and updates proposal cards from the
+ * proposals' state, expires due approvals, and anchors the audit chain head after each run.
+ * Safe on several instances: every post is claimed in the database first.
+ */
+export function createSlackSync(deps: SlackSyncDeps) {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+
+  async function tick(): Promise<void> {
+    await deps.approvals.expireDueProposals().catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not expire due proposals');
+    });
+    await mirrorEvents();
+    await syncCards();
+  }
+
+  async function mirrorEvents(): Promise<void> {
+    const now = deps.clock.now();
+    const targets = await findEventsToMirror({ db: deps.db, now, limit: 50 });
+    for (const target of targets) {
+      if (!(await claimMirror({ db: deps.db, target, now: deps.clock.now(), leaseMs: 30_000 }))) continue;
+      try {
+        const message = await threadMessage(target.event);
+        const posted = await deps.client.chat.postMessage({
+          channel: target.channel,
+          thread_ts: target.threadTs,
+          text: message.text,
+          blocks: message.blocks,
+        });
+        const permalink = await deps.client.chat
+          .getPermalink({ channel: target.channel, message_ts: posted.ts! })
+          .then((r) => r.permalink ?? null)
+          .catch(() => null);
+        await markMirrorPosted({
+          db: deps.db,
+          seq: target.event.seq,
+          messageTs: posted.ts!,
+          permalink,
+          now: deps.clock.now(),
+        });
+        if (target.event.action === 'run.finished') await anchorChainHead({ runEvent: target.event });
+      } catch (error) {
+        const attemptDelay = 1_000;
+        deps.logger.warn({ seq: target.event.seq, err: error }, 'thread reply failed; will retry');
+        await markMirrorFailed({
+          db: deps.db,
+          seq: target.event.seq,
+          error: error instanceof Error ? error.message : String(error),
+          retryAt: new Date(deps.clock.now().getTime() + attemptDelay),
+        });
+        // Keep the thread in order: stop here and retry this event first next time.
+        return;
+      }
+    }
+  }
+
+  /** The thread line for an event; for an action's final outcome it also mentions the requester. */
+  async function threadMessage(event: AuditEvent) {
+    const line = auditLine({ event });
+    if (!OUTCOME_ACTIONS.has(event.action) || !event.proposalId) return line;
+    const proposal = await getProposal({ db: deps.db, id: event.proposalId });
+    // Evidence reads are the agent's own business; people are told about actions proposed to them.
+    if (!proposal || proposal.source === 'agent') return line;
+    const told = `<@${proposal.requester}> your ${proposal.tool} in ${proposal.environment}: ${event.action.replace('.', ' ')}`;
+    return {
+      text: `${told}. ${line.text}`,
+      blocks: [
+        { type: 'section' as const, text: { type: 'mrkdwn' as const, text: told } },
+        ...(line.blocks ?? []),
+      ],
+    };
+  }
+
+  async function anchorChainHead({ runEvent }: { runEvent: AuditEvent }): Promise<void> {
+    if (!deps.auditChannel) return;
+    const head = await auditHead({ db: deps.db });
+    if (!head) return;
+    const text = `Audit chain head after run ${runEvent.runId}: event #${head.seq}, sha256 ${head.hash} at ${head.at.toISOString()}`;
+    await deps.client.chat.postMessage({ channel: deps.auditChannel, text });
+  }
+
+  async function syncCards(): Promise<void> {
+    const due = await findCardsToSync({ db: deps.db, limit: 20 });
+    for (const proposal of due) {
+      try {
+        await syncCard(proposal);
+      } catch (error) {
+        deps.logger.warn({ proposalId: proposal.id, err: error }, 'card update failed; will retry');
+      }
+    }
+  }
+
+  async function syncCard(proposal: ProposalCardRow): Promise<void> {
+    const approvals = await listApprovals({ db: deps.db, proposalId: proposal.id });
+    const key = cardKey({
+      state: proposal.state,
+      approvalCount: approvals.filter((a) => a.decision === 'approve').length,
+    });
+    const info = deps.registry.get(proposal.tool);
+    const message = proposalCard({
+      proposal,
+      tool: info ? { kind: info.kind, risk: info.risk, reversible: info.reversible } : null,
+      approvals,
+      now: deps.clock.now(),
+    });
+    if (proposal.slackTs && proposal.slackChannel) {
+      await deps.client.chat.update({
+        channel: proposal.slackChannel,
+        ts: proposal.slackTs,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      await recordCard({
+        db: deps.db,
+        proposalId: proposal.id,
+        channel: proposal.slackChannel,
+        ts: proposal.slackTs,
+        key,
+      });
+      return;
+    }
+    if (!proposal.runChannel || !(await claimCardPost({ db: deps.db, proposalId: proposal.id }))) return;
+    try {
+      const posted = await deps.client.chat.postMessage({
+        channel: proposal.runChannel,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      await recordCard({
+        db: deps.db,
+        proposalId: proposal.id,
+        channel: proposal.runChannel,
+        ts: posted.ts!,
+        key,
+      });
+    } catch (error) {
+      await recordCard({ db: deps.db, proposalId: proposal.id, channel: null, ts: null, key: null });
+      throw error;
+    }
+  }
+
+  /** Runs one pass now (or right after the pass in progress). */
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await tick().catch((error: unknown) => deps.logger.warn({ err: error }, 'slack sync pass failed'));
+      } while (again);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  return {
+    kick,
+    start: () => {
+      timer ??= setInterval(() => void kick(), deps.pollMs ?? 1_000);
+      timer.unref();
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running;
+    },
+  };
+}
+
+export type SlackSync = ReturnType<typeof createSlackSync>;

@@ -1,0 +1,113 @@
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/app/http.ts';
+import { buildSlackSurface, type SlackSurface } from '../../src/app/slack-surface.ts';
+import type { Database } from '../../src/db/client.ts';
+import {
+  createSandboxPeople,
+  createSlackEmulator,
+  type SlackEmulator,
+} from '../../src/dev/slack-emulator/index.ts';
+import type { Charter } from '../../src/policy/charter.schemas.ts';
+import type { ManualClock } from '../../src/shared/clock.ts';
+import { createTestServices, type TestServices } from './services.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-7d1c0e9a';
+export const BOT_TOKEN = 'xoxb-test-0000000000-warden';
+export const people = createSandboxPeople().ids;
+
+export type WardenInstance = { services: TestServices; surface: SlackSurface; server: Server; url: string };
+
+/** Starts one Warden instance (services + Bolt app + sync worker + HTTP server) against the emulator. */
+export async function startWarden({
+  database,
+  emulator,
+  apiUrl,
+  instanceId,
+  clock,
+  charters,
+  sandboxWriteDelayMs,
+}: {
+  database: Database;
+  emulator: SlackEmulator;
+  apiUrl: string;
+  instanceId: string;
+  clock?: ManualClock;
+  charters?: Charter[];
+  sandboxWriteDelayMs?: number;
+}): Promise<WardenInstance> {
+  const services = await createTestServices({
+    database,
+    instanceId,
+    charters,
+    sandboxWriteDelayMs,
+    ...(clock ? { clock } : {}),
+    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl },
+  });
+  const surface = buildSlackSurface({
+    services,
+    options: {
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      apiUrl,
+      botUserId: emulator.workspace.botUserId,
+    },
+    auditChannel: people.audit,
+    pollMs: 50,
+  });
+  const server = createHttpServer({ routes: { 'POST /slack/events': surface.slack.handleHttp } });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  surface.sync.start();
+  return { services, surface, server, url };
+}
+
+export async function stopWarden(instance: WardenInstance): Promise<void> {
+  await instance.surface.stop();
+  await new Promise((resolve) => instance.server.close(resolve));
+  await instance.services.close();
+}
+
+/** The emulator with the sandbox workspace. */
+export async function startEmulator(): Promise<{ emulator: SlackEmulator; apiUrl: string }> {
+  const emulator = createSlackEmulator({
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    ...createSandboxPeople(),
+  });
+  const { apiUrl } = await emulator.start();
+  return { emulator, apiUrl };
+}
+
+/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 10_000, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last !== undefined && last !== null && last !== false) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+}
+
+/** Every text in a message's blocks, flattened, for assertions. */
+export function blockText(message: { text: string; blocks: unknown[] }): string {
+  return `${message.text}\n${JSON.stringify(message.blocks)}`;
+}
+
+/** Button texts of a message. */
+export function buttonsOf(message: { blocks: unknown[] }): string[] {
+  const out: string[] = [];
+  for (const block of message.blocks as {
+    type: string;
+    elements?: { type: string; text?: { text: string } }[];
+  }[]) {
+    if (block.type !== 'actions') continue;
+    for (const el of block.elements ?? []) if (el.type === 'button' && el.text) out.push(el.text.text);
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { asc, eq } from 'drizzle-orm';
+import type { Planner, PlannerInput, PlannerStep } from '../../../src/agents/planner.types.ts';
+import { createRunner } from '../../../src/agents/runner.ts';
+import type { Db } from '../../../src/db/client.ts';
+import { auditEvents, proposals } from '../../../src/db/schema.ts';
+import { loadCharters } from '../../../src/policy/charter.loader.ts';
+import type { Charter } from '../../../src/policy/charter.schemas.ts';
+import { charterFromYaml, repoRoot, type TestServices } from '../../helpers/services.ts';
+
+export const people = {
+  oncall: 'U0ONCALL01',
+  approver1: 'U0APPROVE1',
+  approver2: 'U0APPROVE2',
+  owner: 'U0OWNER001',
+  outsider: 'U0OUTSIDE1',
+} as const;
+
+/** The shipped triage charter's YAML text, for variants made by replacing one line. */
+export function triageYaml(): string {
+  return readFileSync(`${repoRoot}/charters/triage.yaml`, 'utf8');
+}
+
+/** The shipped triage charter with one piece of text replaced (the replacement must happen). */
+export function triageVariant({
+  replace,
+  by,
+  agent,
+}: {
+  replace: string;
+  by: string;
+  agent?: string;
+}): Charter {
+  const text = triageYaml();
+  if (!text.includes(replace)) throw new Error(`triage.yaml has no "${replace}"`);
+  let changed = text.replace(replace, by);
+  if (agent) changed = changed.replace('agent: triage', `agent: ${agent}`);
+  return charterFromYaml(changed, `${agent ?? 'triage'}.yaml`);
+}
+
+/** The shipped charters. */
+export function shippedCharters(): Charter[] {
+  return loadCharters({ dir: `${repoRoot}/charters` }).charters;
+}
+
+/** A runner on the test services with the given planner. */
+export function runnerFor(services: TestServices, planner: Planner) {
+  const { db, clock, audit, charters, registry, guard, logger, redactor } = services;
+  return createRunner({ deps: { db, clock, audit, charters, registry, guard, logger, redactor }, planner });
+}
+
+/**
+ * A planner that plays a script, one function per step (the last one repeats), recording every input it
+ * was given: the test double for a model, like openai-agents-js's ScriptedModel.
+ */
+export function scriptedPlanner(
+  steps: ((input: PlannerInput) => PlannerStep | Promise<PlannerStep> | unknown)[],
+) {
+  const inputs: PlannerInput[] = [];
+  const planner: Planner = {
+    name: 'scripted',
+    next: async (input) => {
+      inputs.push(input);
+      const step = steps[Math.min(inputs.length, steps.length) - 1];
+      if (!step) throw new Error('the script is empty');
+      return (await step(input)) as PlannerStep;
+    },
+  };
+  return { planner, inputs };
+}
+
+/** The audit actions of one run, oldest first. */
+export async function runAuditActions(db: Db, runId: string): Promise<string[]> {
+  const rows = await db
+    .select({ action: auditEvents.action })
+    .from(auditEvents)
+    .where(eq(auditEvents.runId, runId))
+    .orderBy(asc(auditEvents.seq));
+  return rows.map((r) => r.action);
+}
+
+/** The audit events of one run, oldest first. */
+export async function runAuditEvents(db: Db, runId: string) {
+  return db.select().from(auditEvents).where(eq(auditEvents.runId, runId)).orderBy(asc(auditEvents.seq));
+}
+
+/** The proposal rows of one run, oldest first. */
+export async function runProposals(db: Db, runId: string) {
+  return db.select().from(proposals).where(eq(proposals.runId, runId)).orderBy(asc(proposals.createdAt));
+}
+
+/** A scripted step: read INC-123 in production (120 tokens). */
+export const readIncident: PlannerStep = {
+  kind: 'gather',
+  calls: [{ tool: 'get_incident', args: { incident_id: 'INC-123' }, environment: 'production' }],
+  tokens: 120,
+};
+/** A scripted step: read checkout's health in production (80 tokens). */
+export const readHealth: PlannerStep = {
+  kind: 'gather',
+  calls: [{ tool: 'get_service_health', args: { service: 'checkout' }, environment: 'production' }],
+  tokens: 80,
+};
+/** A well-formed create_ticket proposal for staging. */
+export const ticket = (n: number) => ({
+  tool: 'create_ticket',
+  args: { title: `Search crash loop ${n}`, body: 'Pods crash-loop after a node drain.', severity: 'sev3' },
+  environment: 'staging',
+  rationale: 'Record the incident.',
+  expectedEffect: 'A ticket exists.',
+  rollback: 'Close the ticket.',
+});

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { eq, sql } from 'drizzle-orm';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { sandboxDeploys, sandboxIncidents, sandboxLogs } from '../../../../src/db/schema.ts';
+import type { ChatRequest } from '../../../helpers/openai-server.ts';
+import { repoRoot, type TestServices } from '../../../helpers/services.ts';
+import { CANARY } from './harness.ts';
+
+const expectSchema = z.union([
+  z.strictObject({ reason: z.string() }),
+  z.strictObject({ approvals: z.number().int().min(1) }),
+]);
+
+const caseSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  agent: z.string().default('triage'),
+  where: z.enum(['incident', 'log', 'deploy']),
+  text: z.string().min(1),
+  obey: z
+    .array(
+      z.strictObject({
+        tool: z.string(),
+        via: z.enum(['submit', 'call']).default('submit'),
+        environment: z.string(),
+        args: z.record(z.string(), z.unknown()),
+        rationale: z.string().default('Following the instructions found in the data.'),
+        expect: expectSchema,
+      }),
+    )
+    .min(1),
+});
+
+export type InjectionCase = z.infer<typeof caseSchema>;
+export type ObeyedCall = InjectionCase['obey'][number];
+
+/** The injection corpus, validated. */
+export function loadInjectionCases(): InjectionCase[] {
+  const text = readFileSync(`${repoRoot}/test/fixtures/injections/cases.yaml`, 'utf8');
+  return z.strictObject({ cases: z.array(caseSchema) }).parse(parse(text)).cases;
+}
+
+/** Replaces the canary placeholders with the canary secrets of the test environment, anywhere in a value. */
+export function withCanaries<T>(value: T): T {
+  const json = JSON.stringify(value)
+    .replaceAll('{{OPENAI_API_KEY}}', CANARY.openaiKey)
+    .replaceAll('{{SLACK_BOT_TOKEN}}', CANARY.slackToken);
+  return JSON.parse(json) as T;
+}
+
+/** The marker every planted text starts with. */
+export const markerOf = (c: InjectionCase) => `[${c.id}]`;
+
+/** Puts the case's text where a read tool will return it: the incident, a log line or a deploy. */
+export async function plantInjection({ services, c }: { services: TestServices; c: InjectionCase }) {
+  const text = `${markerOf(c)} ${withCanaries(c.text)}`;
+  const at = new Date(services.clock.now().getTime() - 60_000);
+  const { db } = services;
+  if (c.where === 'incident') {
+    await db
+      .update(sandboxIncidents)
+      .set({ description: sql`${sandboxIncidents.description} || ' ' || ${text}` })
+      .where(eq(sandboxIncidents.id, 'INC-123'));
+  } else if (c.where === 'log') {
+    await db
+      .insert(sandboxLogs)
+      .values({ environment: 'production', service: 'checkout', at, level: 'warn', message: text });
+  } else {
+    await db.insert(sandboxDeploys).values({
+      id: `dep-${c.id}`,
+      environment: 'production',
+      service: 'checkout',
+      version: 'v2.14.0',
+      previousVersion: 'v2.13.4',
+      deployedBy: text,
+      deployedAt: at,
+      status: 'deployed',
+    });
+  }
+}
+
+const DATA_BLOCK = /<untrusted_data(?: [a-z_]+="[A-Za-z0-9_.-]+")*>\n([^\n]*)\n<\/untrusted_data>/g;
+const TAG_LIKE =
+  /[<>\uFF1C\uFF1E\uFE64\uFE65\u2039\u203A\u3008\u3009\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/;
+
+/**
+ * Splits the user message of a request into its data blocks and the text around them, and checks the
+ * delimiters: as many openings as closings as well-formed blocks, and no tag-like character inside one.
+ */
+export function readDataBlocks(request: ChatRequest) {
+  const user = request.messages.find((m) => m.role === 'user');
+  const text = typeof user?.content === 'string' ? user.content : '';
+  const blocks = [...text.matchAll(DATA_BLOCK)].map((m) => m[1] ?? '');
+  return {
+    system: String(request.messages.find((m) => m.role === 'system')?.content ?? ''),
+    user: text,
+    blocks,
+    outside: text.replace(DATA_BLOCK, '<block>'),
+    openings: text.match(/<untrusted_data/gi)?.length ?? 0,
+    closings: text.match(/<\/untrusted_data/gi)?.length ?? 0,
+    tagLikeInside: blocks.some((b) => TAG_LIKE.test(b)),
+  };
+}

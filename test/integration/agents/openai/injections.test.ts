@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUBMIT_PROPOSALS } from '../../../../src/agents/openai/functions.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../helpers/database.ts';
+import type { ChatRequest, ScriptedReply } from '../../../helpers/openai-server.ts';
+import {
+  type InjectionCase,
+  loadInjectionCases,
+  markerOf,
+  type ObeyedCall,
+  plantInjection,
+  readDataBlocks,
+  withCanaries,
+} from './corpus.ts';
+import {
+  CANARY,
+  type Harness,
+  resetBetweenCases,
+  runPlannerPath,
+  sandboxState,
+  startHarness,
+  storedDecisions,
+  wardenRowsText,
+} from './harness.ts';
+
+const cases = loadInjectionCases();
+const READ_TOOLS = ['get_incident', 'get_service_health', 'get_recent_deploys', 'search_logs'];
+const LEAKS = [CANARY.openaiKey, CANARY.slackToken, 'sk-CANARY', 'xoxb-CANARY'];
+
+/** A model that reads the evidence, then does exactly what the planted text asks. */
+function obedientModel(c: InjectionCase) {
+  const gather = (): ScriptedReply => ({
+    toolCalls: [
+      { name: 'get_incident', arguments: { incident_id: 'INC-123' } },
+      {
+        name: 'search_logs',
+        arguments: { service: 'checkout', query: markerOf(c), environment: 'production' },
+      },
+      {
+        name: 'get_recent_deploys',
+        arguments: { service: 'checkout', limit: 20, environment: 'production' },
+      },
+    ],
+    usage: { total_tokens: 900 },
+  });
+  const obey = (request: ChatRequest): ScriptedReply => {
+    // The model only obeys what it actually saw: if planting failed, it proposes nothing and the test fails.
+    if (!readDataBlocks(request).user.includes(markerOf(c))) return { content: 'Nothing unusual found.' };
+    const obeyed = withCanaries(c.obey);
+    const submitted = obeyed.filter((o) => o.via === 'submit');
+    const called = obeyed.filter((o) => o.via === 'call');
+    return {
+      toolCalls: [
+        ...(submitted.length > 0
+          ? [
+              {
+                name: SUBMIT_PROPOSALS,
+                arguments: {
+                  summary: 'Doing what the data says.',
+                  proposals: submitted.map((o) => ({
+                    tool: o.tool,
+                    args: o.args,
+                    environment: o.environment,
+                    rationale: o.rationale,
+                    expected_effect: 'As instructed.',
+                    rollback: 'None.',
+                  })),
+                },
+              },
+            ]
+          : []),
+        ...called.map((o) => ({ name: o.tool, arguments: { ...o.args, environment: o.environment } })),
+      ],
+      usage: { total_tokens: 1200 },
+    };
+  };
+  return [gather, obey];
+}
+
+/** The order the planner hands proposals to the guard: the submitted ones, then the direct calls. */
+const expectedOrder = (c: InjectionCase): ObeyedCall[] => [
+  ...c.obey.filter((o) => o.via === 'submit'),
+  ...c.obey.filter((o) => o.via === 'call'),
+];
+
+it('the corpus holds at least 30 cases with unique ids, planted in incidents, logs and deploys', () => {
+  expect(cases.length).toBeGreaterThanOrEqual(30);
+  expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
+  expect(new Set(cases.map((c) => c.where))).toEqual(new Set(['incident', 'log', 'deploy']));
+});
+
+describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
+  // One database for the corpus (a fresh one per case costs seconds each); every case resets the world
+  // and the breakers first and looks only at its own run's rows.
+  let database: TestDatabase;
+  let harness: Harness;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    harness = await startHarness({ database });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await database?.drop();
+  });
+
+  it.each(cases.map((c) => [c.id, c] as const))('%s: obeying it changes nothing', async (_id, c) => {
+    const { services, server } = harness;
+    await resetBetweenCases({ services });
+    server.reset(obedientModel(c));
+    await plantInjection({ services, c });
+    const before = await sandboxState(services);
+    const charter = services.charters.get(c.agent)!;
+
+    const result = await runPlannerPath({ harness, agent: c.agent });
+
+    expect(result.error).toBeNull();
+    const final = result.steps.at(-1);
+    expect(final?.kind).toBe('final');
+    expect(result.gathered.map((g) => g.execution?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+
+    // The model saw the injection only inside a data block, and every delimiter stayed intact.
+    expect(server.requests).toHaveLength(2);
+    for (const [i, request] of server.requests.entries()) {
+      const seen = readDataBlocks(request);
+      expect(seen.blocks).toHaveLength(1 + 3 * i);
+      expect(seen.openings).toBe(seen.blocks.length);
+      expect(seen.closings).toBe(seen.blocks.length);
+      expect(seen.tagLikeInside).toBe(false);
+      expect(seen.outside).not.toContain(markerOf(c));
+      expect(seen.system).not.toContain(markerOf(c));
+    }
+    expect(readDataBlocks(server.requests[1]!).blocks.some((b) => b.includes(markerOf(c)))).toBe(true);
+
+    // Each obeyed proposal was decided by the guard, blocked or pending, with its reason, and audited.
+    const order = expectedOrder(c);
+    expect(result.proposed).toHaveLength(order.length);
+    const stored = await storedDecisions(services, result.runId);
+    for (const [i, want] of order.entries()) {
+      const outcome = result.proposed[i]!;
+      expect(outcome.proposal.tool).toBe(want.tool);
+      expect(outcome.execution).toBeUndefined();
+      if ('reason' in want.expect) {
+        expect(outcome.proposal.state).toBe('blocked');
+        expect(outcome.decision.reasonCode).toBe(want.expect.reason);
+      } else {
+        expect(outcome.proposal.state).toBe('pending');
+        expect(outcome.decision.reasonCode).toBe('needs_approval');
+        // Who may approve comes from the charter alone, whatever the data or the rationale claimed.
+        expect(outcome.proposal.approvalsRequired).toBe(want.expect.approvals);
+        expect(outcome.proposal.approvalSpec).toMatchObject({
+          count: want.expect.approvals,
+          from: ['sre-approvers'],
+        });
+      }
+      const decided = stored.audit.filter(
+        (e) => e.proposal_id === outcome.proposal.id && e.action === 'proposal.decided',
+      );
+      expect(decided).toHaveLength(1);
+      expect(decided[0]?.reason_code).toBe(outcome.decision.reasonCode);
+    }
+
+    // Nothing ran but the reads; no approval exists; the sandbox is as it was.
+    expect(stored.approvals).toEqual([]);
+    const executed = stored.proposals.filter((p) => !['blocked', 'pending'].includes(String(p.state)));
+    expect(executed.every((p) => READ_TOOLS.includes(String(p.tool)) && p.state === 'succeeded')).toBe(true);
+    const executionEvents = stored.audit.filter((e) => String(e.action).startsWith('execution.'));
+    const readIds = new Set(executed.map((p) => p.id));
+    expect(executionEvents.every((e) => readIds.has(e.proposal_id))).toBe(true);
+    expect(await sandboxState(services)).toEqual(before);
+    expect(services.charters.get(c.agent)).toBe(charter);
+
+    // No canary reached the model, a stored row or a log line.
+    const rows = await wardenRowsText(services);
+    services.logger.flush();
+    for (const haystack of [server.rawBodies.join('\n'), rows, services.logs.text()]) {
+      for (const leak of LEAKS) expect(haystack).not.toContain(leak);
+    }
+  });
+});

@@ -1,0 +1,204 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, proposals, runs, sandboxTickets } from '../../../src/db/schema.ts';
+import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import {
+  buttonsOf,
+  people,
+  startEmulator,
+  startWarden,
+  stopWarden,
+  type WardenInstance,
+  waitFor,
+} from '../../helpers/slack-harness.ts';
+
+const channel = people.incidents;
+
+describe.each(databaseKinds)('Slack request checks on %s', (kind) => {
+  let database: TestDatabase;
+  let emulator: SlackEmulator;
+  let warden: WardenInstance;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    const started = await startEmulator();
+    emulator = started.emulator;
+    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'req-a' });
+    emulator.setWardenUrl(warden.url);
+  });
+  afterEach(async () => {
+    await stopWarden(warden);
+    await emulator.stop();
+    await database.drop();
+  });
+
+  const runCount = async () => (await warden.services.db.select().from(runs)).length;
+
+  it('answers 401 to a bad signature, a stale timestamp and a timestamp from the future, and changes nothing', async () => {
+    const badSignature = await emulator.sendCommand({
+      user: people.oncall,
+      channel,
+      text: 'triage INC-123',
+      signingSecretOverride: 'not-the-secret',
+    });
+    const stale = await emulator.sendCommand({
+      user: people.oncall,
+      channel,
+      text: 'triage INC-123',
+      timestampOffsetSeconds: -301,
+    });
+    const ahead = await emulator.sendCommand({
+      user: people.oncall,
+      channel,
+      text: 'triage INC-123',
+      timestampOffsetSeconds: 301,
+    });
+    expect([badSignature.status, stale.status, ahead.status]).toEqual([401, 401, 401]);
+    const fine = await emulator.sendCommand({
+      user: people.oncall,
+      channel,
+      text: 'status',
+      timestampOffsetSeconds: 290,
+    });
+    expect(fine.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await runCount()).toBe(0);
+    expect(await warden.services.db.select().from(auditEvents)).toHaveLength(0);
+  });
+
+  it('starts one run for a command however often Slack retries it or someone replays it', async () => {
+    const first = await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
+    expect(first.status).toBe(200);
+    const retried = await emulator.retry(first.request, { retryNum: 1, retryReason: 'http_timeout' });
+    const replayed = await emulator.replay(first.request);
+    expect([retried.status, replayed.status]).toEqual([200, 200]);
+    await waitFor(async () => (await runCount()) >= 1, { what: 'the run' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await runCount()).toBe(1);
+  });
+
+  it('answers unknown and malformed commands with a short usage message, never an error', async () => {
+    for (const text of ['frobnicate', 'triage', 'triage not-an-incident', 'why 42', 'audit']) {
+      await emulator.sendCommand({ user: people.oncall, channel, text });
+    }
+    const posts = await waitFor(
+      () => (emulator.responseUrlPosts().length >= 5 ? emulator.responseUrlPosts() : undefined),
+      {
+        what: 'five usage answers',
+      },
+    );
+    for (const post of posts) {
+      expect(JSON.stringify(post)).toMatch(/agent help|\/agent/);
+      expect(JSON.stringify(post)).not.toMatch(/Error:|\s+at\s+\S+\.ts/);
+    }
+  });
+
+  it('answers help, status, charter, why and audit', async () => {
+    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
+    const [run] = await waitFor(
+      async () => {
+        const rows = await warden.services.db.select().from(runs);
+        return rows[0]?.state === 'running' ? undefined : rows.length ? rows : undefined;
+      },
+      { what: 'the finished run', timeoutMs: 20_000 },
+    );
+    const [proposal] = await warden.services.db
+      .select()
+      .from(proposals)
+      .where(eq(proposals.source, 'planner'));
+    for (const text of [
+      'help',
+      'status',
+      'charter triage',
+      `why ${proposal!.id}`,
+      `audit ${run!.id}`,
+      'audit INC-124',
+      'report',
+    ]) {
+      await emulator.sendCommand({ user: people.oncall, channel, text });
+    }
+    const posts = await waitFor(
+      () => (emulator.responseUrlPosts().length >= 7 ? emulator.responseUrlPosts() : undefined),
+      {
+        what: 'seven answers',
+      },
+    );
+    const all = JSON.stringify(posts);
+    expect(all).toContain('triage');
+    expect(all).toContain(proposal!.reasonCode);
+    expect(all).toContain('run.started');
+    expect(all).toMatch(/kill switch/i);
+  });
+});
+
+describe.skipIf(!databaseKinds.includes('postgres'))(
+  'Slack clicks across two Warden instances on one Postgres',
+  () => {
+    let database: TestDatabase;
+    let emulator: SlackEmulator;
+    let a: WardenInstance;
+    let b: WardenInstance;
+
+    beforeAll(async () => {
+      database = await createTestDatabase('postgres');
+      const started = await startEmulator();
+      emulator = started.emulator;
+      a = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'click-a' });
+      b = await startWarden({
+        database: database.connectAnother(),
+        emulator,
+        apiUrl: started.apiUrl,
+        instanceId: 'click-b',
+      });
+      emulator.setWardenUrl(a.url);
+    });
+    afterAll(async () => {
+      await stopWarden(a);
+      await stopWarden(b);
+      await emulator.stop();
+      await database.drop();
+    });
+
+    it('executes once when 20 Approve clicks arrive at two instances at the same time', async () => {
+      await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
+      const card = await waitFor(
+        () =>
+          emulator
+            .messages(channel)
+            .find((m) => m.text.includes('create_ticket') && buttonsOf(m).includes('Approve')),
+        { what: 'the ticket approval card', timeoutMs: 20_000 },
+      );
+      const clicks: Promise<{ status: number }>[] = [];
+      for (let i = 0; i < 20; i++) {
+        emulator.setWardenUrl(i % 2 === 0 ? a.url : b.url);
+        clicks.push(
+          emulator.clickButton({
+            user: i % 3 === 0 ? people.approvers[0] : people.approvers[1],
+            channel,
+            messageTs: card.ts,
+            actionId: 'proposal.approve',
+            retryNum: i % 4 === 3 ? 1 : undefined,
+          }),
+        );
+      }
+      const statuses = (await Promise.all(clicks)).map((r) => r.status);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      await waitFor(async () => (await a.services.db.select().from(sandboxTickets)).length === 1, {
+        what: 'the ticket',
+      });
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await a.services.db.select().from(sandboxTickets)).toHaveLength(1);
+      const started = await a.services.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.action, 'execution.started'));
+      const [ticketProposal] = await a.services.db
+        .select()
+        .from(proposals)
+        .where(eq(proposals.tool, 'create_ticket'));
+      expect(started.filter((e) => e.proposalId === ticketProposal!.id)).toHaveLength(1);
+      expect(ticketProposal!.state).toBe('succeeded');
+    });
+  },
+);

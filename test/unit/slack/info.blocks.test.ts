@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { describeCharter } from '../../../src/policy/charter.describe.ts';
+import { charterSchema } from '../../../src/policy/charter.schemas.ts';
+import { describeReason } from '../../../src/policy/reasons.ts';
+import {
+  AGENT_COMMANDS,
+  auditTrailMessage,
+  charterMessage,
+  errorMessage,
+  helpMessage,
+  usageMessage,
+  whyMessage,
+} from '../../../src/slack/blocks/info.blocks.ts';
+import { allText, buttonsOf, expectNoInjectedMarkup, expectValidMessage } from './block-schema.ts';
+import {
+  BIG_EVIDENCE,
+  HOSTILE,
+  makeApprovals,
+  makeEvent,
+  makeProposal,
+  REQUESTER,
+} from './slack-fixtures.ts';
+
+describe('auditTrailMessage', () => {
+  it('shows the trail as escaped lines and says how many it left out', () => {
+    const events = Array.from({ length: 2000 }, (_, i) =>
+      makeEvent({ seq: i + 1, details: { tool: 'create_ticket', reason: i % 7 === 0 ? HOSTILE : 'ok' } }),
+    );
+    const message = auditTrailMessage({ subject: 'run run_4h2j8k', events, truncatedCount: 500 });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message);
+    const text = allText(message);
+    expect(message.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: 'Audit trail: run run_4h2j8k' },
+    });
+    expect(text).toContain('`#1` 09:55:01 UTC · warden · proposal.decided');
+    const footer = message.blocks.at(-1) as { type: string; elements: { text: string }[] };
+    expect(footer.type).toBe('context');
+    const shown = Number(/^(\d+) events shown/.exec(footer.elements[0]!.text)?.[1]);
+    expect(shown).toBeGreaterThan(100);
+    expect(footer.elements[0]!.text).toContain(`, ${2000 - shown + 500} more not shown`);
+  });
+
+  it('says when there is nothing', () => {
+    const message = auditTrailMessage({ subject: 'INC-1', events: [], truncatedCount: 0 });
+    expectValidMessage(message);
+    expect(allText(message)).toContain('No audit events recorded');
+  });
+});
+
+describe('whyMessage', () => {
+  it('names the rule, the decision in words, what the code means, and who decided', () => {
+    const proposal = makeProposal({
+      state: 'rejected',
+      stateReason: HOSTILE,
+      rationale: HOSTILE,
+      evidence: BIG_EVIDENCE,
+    });
+    const approvals = [
+      ...makeApprovals(1),
+      {
+        approver: 'U0REJECTER',
+        decision: 'reject',
+        createdAt: new Date(),
+        reason: HOSTILE,
+        groups: ['security'],
+      },
+    ];
+    const message = whyMessage({
+      proposal,
+      approvals,
+      reasonDescription: describeReason({ code: proposal.reasonCode }),
+    });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message, [REQUESTER, 'U0000000001', 'U0REJECTER']);
+    const text = allText(message);
+    expect(text).toContain('*Decision:* allowed only with approval (`needs_approval`)');
+    expect(text).toContain('*Rule:* `tools.rollback_deploy.production`');
+    expect(text).toContain('*In words:* rollback_deploy in production needs 2 approvals');
+    expect(text).toContain('The action runs only after the approvals the charter asks for.');
+    expect(text).toContain('<@U0000000001> approved as `sre`');
+    expect(text).toContain('<@U0REJECTER> rejected as `security`');
+    expect(text).toContain("*Planner's reason (unverified)*");
+    expect(buttonsOf(message)).toEqual([]);
+  });
+});
+
+describe('charterMessage', () => {
+  it('renders the charter description in sections within limits', () => {
+    const charter = charterSchema.parse({
+      agent: 'triage',
+      version: 3,
+      purpose: 'Triage production incidents and propose fixes.',
+      owners: { business: 'U0BUSINESS', technical: 'U0TECHNICL', security: 'U0SECURITY' },
+      groups: { sre: { users: ['U0SRE00001'] } },
+      invokers: { groups: ['sre'] },
+      environments: { production: { mode: 'human_in_the_loop' } },
+      tools: {
+        create_ticket: { environments: { production: 'allow' } },
+        rollback_deploy: { environments: { production: { approve: { count: 2, from: ['sre'] } } } },
+      },
+      prohibited: [{ tool: '*', reason: `never ${HOSTILE}` }],
+      budgets: { tool_calls: 20, tokens: 50_000, wall_time: '10m' },
+      approval_ttl: '30m',
+    });
+    const description = describeCharter({ charter });
+    const message = charterMessage({
+      charter: { ...charter, hash: 'f'.repeat(64), file: 'charters/triage.yaml' },
+      description,
+    });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message);
+    const text = allText(message);
+    expect(message.blocks[0]).toMatchObject({ text: { text: 'Charter: triage (version 3)' } });
+    expect(text).toContain('• rollback_deploy: needs 2 approvals (different people) from sre');
+    expect(text).toContain('`ffffffffffff`');
+  });
+
+  it('fits a huge description into 50 blocks', () => {
+    const description = Array.from({ length: 200 }, (_, i) => `Paragraph ${i}\n${'word '.repeat(800)}`).join(
+      '\n\n',
+    );
+    const message = charterMessage({ charter: { agent: 'triage', version: 1 }, description });
+    expectValidMessage(message);
+    expect(message.blocks).toHaveLength(50);
+    expect(message.blocks.at(-1)).toMatchObject({ type: 'context' });
+  });
+});
+
+describe('help, usage and error messages', () => {
+  it('lists every /agent command from the design', () => {
+    const message = helpMessage();
+    expectValidMessage(message);
+    const text = allText(message);
+    for (const command of ['triage', 'kill', 'resume', 'status', 'audit', 'why', 'charter', 'report', 'help'])
+      expect(text).toContain(`\`/agent ${command}`);
+    expect(text).toContain('`/agent triage &lt;incident-id&gt;`');
+    expect(AGENT_COMMANDS.map((c) => c.name)).toHaveLength(9);
+    expectNoInjectedMarkup(message);
+  });
+
+  it('answers bad input with a short usage, escaping what the person typed', () => {
+    const message = usageMessage({ problem: `I don't know "${HOSTILE}".` });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message);
+    expect(message.blocks.length).toBeLessThanOrEqual(2);
+    expect(allText(message)).toContain('`/agent help`');
+  });
+
+  it('says Warden is unavailable and that nothing ran', () => {
+    const message = errorMessage({ message: 'the database did not answer.' });
+    expectValidMessage(message);
+    expect(message.text).toBe('Warden is unavailable: the database did not answer. Nothing ran.');
+    expect(allText(message)).toContain(
+      ':warning: *Warden is unavailable:* the database did not answer. *Nothing ran.*',
+    );
+    expectNoInjectedMarkup(errorMessage({ message: HOSTILE }));
+  });
+});

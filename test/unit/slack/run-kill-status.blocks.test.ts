@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import type { RunRow } from '../../../src/agents/runs.repository.ts';
+import type { KillReport } from '../../../src/breakers/kill-switch.ts';
+import { killMessage, resumeMessage } from '../../../src/slack/blocks/kill.blocks.ts';
+import { auditLine, runStartedMessage, runSummaryMessage } from '../../../src/slack/blocks/run.blocks.ts';
+import { statusMessage } from '../../../src/slack/blocks/status.blocks.ts';
+import { allText, buttonsOf, expectNoInjectedMarkup, expectValidMessage } from './block-schema.ts';
+import { BIG_EVIDENCE, HOSTILE, makeEvent, makeProposal, NOW, REQUESTER } from './slack-fixtures.ts';
+
+function makeRun(overrides: Partial<RunRow> = {}): RunRow {
+  return {
+    id: 'run_4h2j8k',
+    agent: 'triage',
+    charterHash: 'c'.repeat(64),
+    requester: REQUESTER,
+    incidentId: 'INC-4211',
+    environment: 'production',
+    state: 'running',
+    toolCalls: 4,
+    tokensUsed: 12_345,
+    deniedCount: 1,
+    slackChannel: 'C0INCIDENT',
+    slackThreadTs: '1700000000.000100',
+    summary: null,
+    error: null,
+    startedAt: new Date('2026-03-02T09:54:00.000Z'),
+    endedAt: null,
+    ...overrides,
+  };
+}
+
+describe('run messages', () => {
+  it('opens the thread with who started what, on which incident', () => {
+    const message = runStartedMessage({
+      run: makeRun(),
+      incident: {
+        id: 'INC-4211',
+        title: `Checkout latency ${HOSTILE}`,
+        service: 'checkout',
+        severity: 'sev2',
+      },
+    });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message, [REQUESTER]);
+    const text = allText(message);
+    expect(text).toContain(`*\`triage\` is working on \`INC-4211\`* for <@${REQUESTER}>`);
+    expect(text).toContain('> Checkout latency');
+    expect(text).toContain('`run_4h2j8k`');
+    expect(message.text).toBe('triage is working on INC-4211 (run run_4h2j8k)');
+  });
+
+  it('summarises a finished run, labelling the agent’s summary as unverified', () => {
+    const message = runSummaryMessage({
+      run: makeRun({ state: 'completed', endedAt: new Date('2026-03-02T09:56:05.000Z') }),
+      summary: `Rolled back. ${BIG_EVIDENCE.logs}`,
+      proposals: Array.from({ length: 40 }, (_, i) => ({
+        id: `prp_${i}`,
+        tool: 'create_ticket',
+        environment: 'production',
+        state: 'succeeded',
+      })),
+    });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message);
+    const text = allText(message);
+    expect(text).toContain(':checkered_flag: *Finished*');
+    expect(text).toContain("*Agent's summary (unverified)*\n> Rolled back.");
+    expect(text).toContain('truncated: ');
+    expect(text).toContain('*Took*\n2 min 5 s');
+    expect(text).toContain('…and 25 more');
+    expect(text).toContain('12,345');
+  });
+
+  it('writes one short thread line per audit event, escaped', () => {
+    const line = auditLine({
+      event: makeEvent({ actor: 'U0APPROVER', details: { reason: HOSTILE } }),
+      permalink: 'https://example.slack.com/archives/C0INCIDENT/p1700000000000100',
+    });
+    expectValidMessage(line);
+    expectNoInjectedMarkup(line);
+    expect(line.blocks).toHaveLength(1);
+    const text = allText(line);
+    expect(text).toContain(
+      ':raised_hand: `#42` 09:55:01 UTC · U0APPROVER · proposal.decided · needs_approval (needs_approval)',
+    );
+    expect(text).toContain('|view>');
+    expect(line.text.length).toBeLessThanOrEqual(300);
+  });
+
+  it('drops a permalink that is not a plain https URL', () => {
+    const line = auditLine({ event: makeEvent(), permalink: 'https://x|<!channel>' });
+    expectNoInjectedMarkup(line);
+    expect(allText(line)).not.toContain('view>');
+  });
+});
+
+describe('kill and resume messages', () => {
+  const report: KillReport = {
+    scope: 'global',
+    alreadyEngaged: false,
+    cancelledProposals: Array.from({ length: 30 }, (_, i) => `prp_${i}`),
+    abortedExecutions: ['prp_exec1', 'prp_exec2'],
+    abortedHere: ['prp_exec1'],
+    revokedCredentials: 3,
+    stoppedRuns: ['run_1'],
+  };
+
+  it('says who killed, why, exactly what stopped, and that only owners resume', () => {
+    const message = killMessage({ report, actor: 'U0KILLER1', reason: `Runaway agent ${HOSTILE}` });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message, ['U0KILLER1']);
+    const text = allText(message);
+    expect(text).toContain('Kill switch engaged: all agents');
+    expect(text).toContain('<@U0KILLER1> engaged the kill switch for *all agents*');
+    expect(text).toContain('> Runaway agent');
+    expect(text).toContain('*Proposals cancelled*\n30');
+    expect(text).toContain('*Calls in flight aborted*\n2 (1 on this instance)');
+    expect(text).toContain('*Credentials revoked*\n3');
+    expect(text).toContain('*Runs stopped*\n1');
+    expect(text).toContain('`prp_19` and 10 more');
+    expect(text).toContain('`prp_exec2`');
+    expect(text).toContain('Only an owner of every agent can resume: `/agent resume`');
+    expect(buttonsOf(message)).toEqual([]);
+  });
+
+  it('names the agent and its resume command for an agent kill, and says when nothing was running', () => {
+    const message = killMessage({
+      report: {
+        ...report,
+        scope: 'agent:triage',
+        cancelledProposals: [],
+        abortedExecutions: [],
+        abortedHere: [],
+        stoppedRuns: [],
+        revokedCredentials: 0,
+        alreadyEngaged: true,
+      },
+      actor: 'U0KILLER1',
+      reason: null,
+    });
+    expectValidMessage(message);
+    const text = allText(message);
+    expect(text).toContain('Kill switch engaged: agent triage');
+    expect(text).toContain('already engaged');
+    expect(text).toContain('Nothing was running or waiting for approval');
+    expect(text).toContain('_No reason given._');
+    expect(text).toContain('`/agent resume triage`');
+  });
+
+  it('says who resumed, or that nothing changed', () => {
+    const resumed = resumeMessage({ scope: 'agent:triage', wasEngaged: true, actor: 'U0OWNER01' });
+    expectValidMessage(resumed);
+    expect(allText(resumed)).toContain('<@U0OWNER01> resumed *agent triage*');
+    const noop = resumeMessage({ scope: 'global', wasEngaged: false, actor: 'U0OWNER01' });
+    expect(allText(noop)).toContain('was not engaged; nothing changed');
+  });
+});
+
+describe('statusMessage', () => {
+  it('lists engaged switches, open breakers, runs and pending approvals within limits', () => {
+    const message = statusMessage({
+      killSwitches: [
+        {
+          scope: 'global',
+          engaged: true,
+          engagedBy: 'U0KILLER1',
+          reason: HOSTILE.repeat(10),
+          engagedAt: NOW,
+        },
+        { scope: 'agent:triage', engaged: false, engagedBy: null, reason: null, engagedAt: null },
+      ],
+      breakers: [
+        {
+          agent: 'triage',
+          breaker: 'prod_tickets',
+          key: 'create_ticket@production',
+          state: 'open',
+          coolDownUntil: new Date('2026-03-02T10:10:00.000Z'),
+          lastReason: `6 tickets in 10 min ${HOSTILE}`,
+        },
+        {
+          agent: 'triage',
+          breaker: 'failures',
+          key: '*',
+          state: 'half_open',
+          coolDownUntil: null,
+          lastReason: null,
+        },
+        {
+          agent: 'triage',
+          breaker: 'denied',
+          key: '*',
+          state: 'closed',
+          coolDownUntil: null,
+          lastReason: null,
+        },
+      ],
+      openRuns: Array.from({ length: 25 }, (_, i) => ({ ...makeRun({ id: `run_${i}` }) })),
+      pendingProposals: [
+        makeProposal(),
+        makeProposal({ id: 'prp_late', expiresAt: new Date('2026-03-02T09:00:00.000Z') }),
+      ],
+      now: NOW,
+    });
+    expectValidMessage(message);
+    expectNoInjectedMarkup(message, ['U0KILLER1', REQUESTER]);
+    const text = allText(message);
+    expect(text).toContain(':octagonal_sign: *Kill switch engaged (1)*');
+    expect(text).toContain('• *all agents* by <@U0KILLER1>');
+    expect(text).toContain('`prod_tickets` (`create_ticket@production`) open until <!date^');
+    expect(text).toContain('half-open: one trial action may run');
+    expect(text).not.toContain('`denied`');
+    expect(text).toContain('*Running (25)*');
+    expect(text).toContain('…and 15 more');
+    expect(text).toContain('*Waiting for approval (2)*');
+    expect(text).toContain('`prp_late` `rollback_deploy` in `production` (`triage`), window closed');
+  });
+
+  it('says plainly when all is quiet', () => {
+    const message = statusMessage({
+      killSwitches: [],
+      breakers: [],
+      openRuns: [],
+      pendingProposals: [],
+      now: NOW,
+    });
+    expectValidMessage(message);
+    const text = allText(message);
+    expect(text).toContain('*Kill switch:* not engaged.');
+    expect(text).toContain('all closed');
+    expect(text).toContain('none running');
+    expect(text).toContain('nothing waiting');
+  });
+});
