@@ -78,11 +78,17 @@ function evidenceCalls({ incident, named }: { incident: IncidentFacts; named: Re
   return calls;
 }
 
-/** Where to read the incident: the first environment where the charter allows get_incident outright. */
+/**
+ * Where to read the incident (the record is the same everywhere): the first environment where the charter
+ * allows get_incident outright and does not run in shadow mode, which would record the read without running it.
+ */
 function incidentReadEnvironment(charter: Charter): string | null {
   const rules = charter.tools.get_incident?.environments ?? {};
-  const allowed = Object.entries(rules).find(([, rule]) => rule === 'allow');
-  return allowed?.[0] ?? null;
+  const usable = Object.entries(rules).filter(
+    ([env, rule]) => rule === 'allow' && Object.hasOwn(charter.environments, env),
+  );
+  const readable = usable.find(([env]) => charter.environments[env]?.mode !== 'shadow') ?? usable[0];
+  return readable?.[0] ?? null;
 }
 
 function explain({

@@ -12,6 +12,8 @@ export const testPostgresUrl = process.env.TEST_DATABASE_URL ?? process.env.DATA
 export const databaseKinds: DatabaseKind[] = testPostgresUrl ? ['pglite', 'postgres'] : ['pglite'];
 
 export type TestDatabase = Database & {
+  /** The database's URL (Postgres only). */
+  url?: string;
   /** Another connection pool to the same database (Postgres only): a second Warden instance. */
   connectAnother: () => Database;
   drop: () => Promise<void>;
@@ -58,6 +60,7 @@ export async function createTestDatabase(kind: DatabaseKind = 'pglite'): Promise
   const others: Database[] = [];
   return {
     ...database,
+    url,
     connectAnother: () => {
       const other = connectPostgres({ url, max: 10 });
       others.push(other);
