@@ -113,6 +113,27 @@ describe('the offline planner', () => {
     });
   });
 
+  it('does not read the incident where shadow mode would only record the read', async () => {
+    const shadowFirst = charterFromYaml(
+      `
+agent: watcher
+version: 1
+purpose: Watches production in shadow mode before it may act.
+owners: { business: U0OWNER001, technical: U0OWNER001, security: U0SECREV01 }
+groups: { oncall: { users: [U0ONCALL01] } }
+invokers: { groups: [oncall] }
+environments: { production: { mode: shadow }, staging: { mode: read_only } }
+tools:
+  get_incident: { environments: { production: allow, staging: allow } }
+budgets: { tool_calls: 10, tokens: 10, wall_time: 1m }
+approval_ttl: 10m
+`,
+    );
+    expect(await plan([], shadowFirst)).toMatchObject({
+      calls: [{ tool: 'get_incident', environment: 'staging' }],
+    });
+  });
+
   it('then reads health, deploys and logs of the incident service in the incident environment', async () => {
     const step = await plan([incident()]);
     expect(step).toEqual({
