@@ -62,12 +62,19 @@ describe('Slack: the audit thread mirror', () => {
       .filter((s): s is string => s !== undefined)
       .map(Number);
     expect(seqs).toEqual(events.map((e) => e.seq).sort((x, y) => x - y));
-    const mirrored = await warden.services.db.select().from(auditMirror);
-    expect(
-      mirrored
-        .filter((m) => events.some((e) => e.seq === m.seq))
-        .every((m) => m.status === 'posted' && m.permalink),
-    ).toBe(true);
+    // The link is stored right after the post; every event of the run ends up posted with its permalink.
+    const mirrored = await waitFor(
+      async () => {
+        const rows = (await warden.services.db.select().from(auditMirror)).filter((m) =>
+          events.some((e) => e.seq === m.seq),
+        );
+        return rows.length === events.length && rows.every((m) => m.status === 'posted' && m.permalink)
+          ? rows
+          : undefined;
+      },
+      { what: 'every mirror row posted with its link' },
+    );
+    expect(mirrored).toHaveLength(events.length);
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 });
