@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
@@ -58,13 +60,49 @@ const manifestSchema = z.strictObject({
   }),
 });
 
+/** The bot scope each Web API method Warden may call needs (null: none beyond the app's own token). */
+const METHOD_SCOPES: Record<string, string | null> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'chat.getPermalink': null,
+  'usergroups.users.list': 'usergroups:read',
+  'users.info': 'users:read',
+  'conversations.info': 'channels:read',
+  'views.open': null,
+  'views.publish': null,
+  'auth.test': null,
+};
+
+/** The Slack Web API methods Warden's own code calls (`client.chat.postMessage(` …), read from the sources (the agents talk to OpenAI, not Slack). */
+function methodsCalledBySource(): string[] {
+  const root = fileURLToPath(new URL('../../../src', import.meta.url));
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.startsWith('dev') && !f.startsWith('agents'))
+    .map((f) => readFileSync(join(root, f), 'utf8'));
+  const called = new Set<string>();
+  for (const text of files) {
+    for (const m of text.matchAll(
+      /client\.(chat|users|usergroups|conversations|views|auth)\.(\w+)(?:\.(\w+))?\(/g,
+    )) {
+      called.add([m[1], m[2], m[3]].filter(Boolean).join('.'));
+    }
+  }
+  return [...called].sort();
+}
+
+/** `commands` for the slash command, plus exactly the scopes the called methods need. */
 const ALLOWED_BOT_SCOPES = [
   'commands',
-  'chat:write',
-  'users:read',
-  'usergroups:read',
-  'channels:read',
-  'groups:read',
+  ...new Set(
+    methodsCalledBySource()
+      .map((method) => {
+        if (!(method in METHOD_SCOPES))
+          throw new Error(`add ${method} to METHOD_SCOPES with the scope it needs`);
+        return METHOD_SCOPES[method];
+      })
+      .filter((scope): scope is string => scope !== null),
+  ),
 ];
 
 describe('manifest.yml', () => {
