@@ -181,3 +181,12 @@ export async function listPending({
     .orderBy(asc(proposals.createdAt))
     .limit(limit);
 }
+
+/** The proposals a planner or person made in a run (not the agent's evidence reads), oldest first. */
+export async function listRunProposals({ db, runId }: { db: DbOrTx; runId: string }): Promise<ProposalRow[]> {
+  return db
+    .select()
+    .from(proposals)
+    .where(and(eq(proposals.runId, runId), inArray(proposals.source, ['planner', 'human'])))
+    .orderBy(asc(proposals.createdAt));
+}

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { Planner } from '../../src/agents/planner.types.ts';
 import { buildServices, type Services } from '../../src/app/services.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -38,6 +39,7 @@ export async function createTestServices({
   sandboxWriteDelayMs = 0,
   executionTimeoutMs,
   secrets = [],
+  planner,
 }: {
   database: Database;
   charters?: Charter[];
@@ -47,6 +49,7 @@ export async function createTestServices({
   sandboxWriteDelayMs?: number;
   executionTimeoutMs?: number;
   secrets?: string[];
+  planner?: Planner;
 }): Promise<TestServices> {
   const config = parseConfig({
     env: {
@@ -69,6 +72,7 @@ export async function createTestServices({
     charters,
     sandboxWriteDelayMs,
     executionTimeoutMs,
+    planner,
   });
   return Object.assign(services, { clock, logs });
 }

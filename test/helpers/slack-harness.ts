@@ -26,6 +26,7 @@ export async function startWarden({
   clock,
   charters,
   sandboxWriteDelayMs,
+  env = {},
 }: {
   database: Database;
   emulator: SlackEmulator;
@@ -34,6 +35,8 @@ export async function startWarden({
   clock?: ManualClock;
   charters?: Charter[];
   sandboxWriteDelayMs?: number;
+  /** More environment for the instance, e.g. OPENAI_BASE_URL to use the OpenAI planner. */
+  env?: Record<string, string>;
 }): Promise<WardenInstance> {
   const services = await createTestServices({
     database,
@@ -41,7 +44,7 @@ export async function startWarden({
     charters,
     sandboxWriteDelayMs,
     ...(clock ? { clock } : {}),
-    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl },
+    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl, ...env },
   });
   const surface = buildSlackSurface({
     services,

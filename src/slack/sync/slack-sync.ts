@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
+import { getRun } from '../../agents/runs.repository.ts';
 import type { Approvals } from '../../approvals/approvals.usecases.ts';
-import { getProposal, listApprovals } from '../../approvals/proposals.repository.ts';
+import { getProposal, listApprovals, listRunProposals } from '../../approvals/proposals.repository.ts';
 import { auditHead } from '../../audit/audit.repository.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
@@ -8,7 +9,8 @@ import type { Logger } from '../../observability/logger.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { ToolRegistry } from '../../tools/guard.types.ts';
 import { proposalCard } from '../blocks/approval.blocks.ts';
-import { auditLine } from '../blocks/run.blocks.ts';
+import { fitBlocks } from '../blocks/limits.ts';
+import { auditLine, runSummaryMessage } from '../blocks/run.blocks.ts';
 import {
   cardKey,
   claimCardPost,
@@ -102,9 +104,22 @@ export function createSlackSync(deps: SlackSyncDeps) {
     }
   }
 
-  /** The thread line for an event; for an action's final outcome it also mentions the requester. */
+  /**
+   * The thread line for an event. The end of a run also carries the run's summary (how it ended, why,
+   * what it proposed); an action's final outcome also mentions the requester.
+   */
   async function threadMessage(event: AuditEvent) {
     const line = auditLine({ event });
+    if (event.action === 'run.finished' && event.runId) {
+      const run = await getRun({ db: deps.db, id: event.runId });
+      if (!run) return line;
+      const proposed = await listRunProposals({ db: deps.db, runId: run.id });
+      const summary = runSummaryMessage({ run, summary: run.summary, proposals: proposed });
+      return {
+        text: summary.text,
+        blocks: fitBlocks({ blocks: [...summary.blocks, ...(line.blocks ?? [])], keepLast: 1 }),
+      };
+    }
     if (!OUTCOME_ACTIONS.has(event.action) || !event.proposalId) return line;
     const proposal = await getProposal({ db: deps.db, id: event.proposalId });
     // Evidence reads are the agent's own business; people are told about actions proposed to them.
