@@ -80,7 +80,7 @@ function evidenceCalls({ incident, named }: { incident: IncidentFacts; named: Re
 
 /**
  * Where to read the incident (the record is the same everywhere): the first environment where the charter
- * allows get_incident outright and does not run in shadow mode, which would record the read without running it.
+ * allows get_incident outright, preferring one that is not in shadow mode.
  */
 function incidentReadEnvironment(charter: Charter): string | null {
   const rules = charter.tools.get_incident?.environments ?? {};

@@ -11,7 +11,7 @@ import { defaultApproval } from './decide.ts';
 import type { ToolFacts } from './decide.types.ts';
 
 const MODE_WORDS: Record<Mode, string> = {
-  shadow: 'shadow: actions are recorded, nothing runs',
+  shadow: 'shadow: evidence is gathered, actions are recorded, no write runs',
   read_only: 'read-only: read tools only, no writes',
   human_in_the_loop: 'human in the loop: every write waits for approval',
   human_on_the_loop:
@@ -106,7 +106,8 @@ function ruleWords({
 }): string {
   if (rule === undefined) return 'not allowed (no rule)';
   if (rule === 'deny') return 'denied';
-  if (mode === 'shadow') return 'recorded only, never run (shadow)';
+  if (mode === 'shadow' && facts?.kind !== 'read') return 'recorded only, never run (shadow)';
+  if (mode === 'shadow' && rule === 'allow') return 'allowed (evidence in shadow mode)';
   if (mode === 'read_only' && facts?.kind === 'write') return 'denied (read-only environment)';
   if (rule !== 'allow') return `needs ${approvalWords(rule.approve)}`;
   if (mode === 'autonomous' || mode === 'read_only' || facts?.kind === 'read') return 'allowed';

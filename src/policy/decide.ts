@@ -126,7 +126,9 @@ function decideByMode({
 }): Decision {
   const { tool, environment: env } = request;
   const modePath = path(['environments', env, 'mode']);
-  if (mode === 'shadow') {
+  // Shadow mode: the agent may gather evidence (reads follow their rule) but no write ever runs; its
+  // proposals are recorded so people can say whether they agree before the agent gets more autonomy.
+  if (mode === 'shadow' && tool.kind === 'write') {
     return deny(
       'mode_shadow',
       modePath,
@@ -143,7 +145,7 @@ function decideByMode({
   const ruleApproval = rule === 'allow' ? null : requirement(charter, rule.approve);
   if (ruleApproval) return needsApproval(rulePath, ruleApproval, `${tool.name} in ${env}`);
   // From here the rule is `allow`.
-  if (tool.kind === 'read' || mode === 'read_only') {
+  if (tool.kind === 'read' || mode === 'read_only' || mode === 'shadow') {
     return allow('allowed', rulePath, `The ${charter.agent} charter allows ${tool.name} in ${env}.`);
   }
   if (mode === 'autonomous') {

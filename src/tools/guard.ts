@@ -195,7 +195,7 @@ async function auditBreakerTrips({
 }): Promise<void> {
   const trips: BreakerTrip[] = [];
   if (breakers.blocked?.trip) trips.push(breakers.blocked.trip);
-  if (decision.decision === 'deny' && run) {
+  if (countsAsDenied(decision) && run) {
     const trip = await recordDeniedRequest({
       tx,
       charter,
@@ -227,6 +227,11 @@ async function auditBreakerTrips({
       },
     });
   }
+}
+
+/** Denials that count against the run's denied-requests breaker; shadow mode denies by design, not as a fault. */
+function countsAsDenied(decision: Decision): boolean {
+  return decision.decision === 'deny' && decision.reasonCode !== 'mode_shadow';
 }
 
 function stateFor(decision: Decision): 'approved' | 'pending' | 'blocked' {

@@ -45,7 +45,8 @@ describe('describeCharter', () => {
       s.environments.production.mode = 'read_only';
     });
     const text = describeCharter({ charter: shadow, toolCatalog: sandboxCatalog });
-    expect(text).toContain('get_incident: recorded only, never run (shadow)');
+    expect(text).toContain('get_incident: allowed (evidence in shadow mode)');
+    expect(text).toContain('create_ticket: recorded only, never run (shadow)');
     expect(text).toContain('create_ticket: denied (read-only environment)');
     expect(text).toContain('rollback_deploy: denied');
   });

@@ -269,14 +269,19 @@ describe('decide: modes', () => {
   const run = (mode: string, name: string) =>
     decide({ charter: inMode(mode), request: request({ tool: tool(name) }), state: calmState() });
 
-  it('shadow runs nothing, not even reads', () => {
-    for (const name of ['get_incident', 'create_ticket', 'restart_service']) {
+  it('shadow never runs a write, and lets reads (evidence) follow their rule', () => {
+    for (const name of ['create_ticket', 'restart_service']) {
       expect(run('shadow', name)).toMatchObject({
         decision: 'deny',
         reasonCode: 'mode_shadow',
         rule: 'environments.staging.mode',
       });
     }
+    expect(run('shadow', 'get_incident')).toMatchObject({ decision: 'allow', reasonCode: 'allowed' });
+    expect(run('shadow', 'search_logs')).toMatchObject({
+      decision: 'needs_approval',
+      approval: { count: 1 },
+    });
   });
 
   it('read_only denies writes and lets reads follow their rule', () => {
