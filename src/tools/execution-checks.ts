@@ -1,0 +1,166 @@
+import { getProposal, listApprovals, type ProposalRow } from '../approvals/proposals.repository.ts';
+import {
+  commitBreakerReservations,
+  evaluateBreakers,
+  openBreakersFor,
+} from '../breakers/breakers.repository.ts';
+import { readKillState } from '../breakers/kill-switch.repository.ts';
+import type { Tx } from '../db/client.ts';
+import { isApprovalSatisfied } from '../policy/approval-validity.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import { decide } from '../policy/decide.ts';
+import { wardenError } from '../shared/errors.ts';
+import { actionHash } from '../shared/hash.ts';
+import type { GuardDeps } from './guard.types.ts';
+
+/** Why the guard refused at execution time. */
+export type Refusal = { reasonCode: string; message: string };
+
+/**
+ * Re-runs the guard at execution time (DESIGN §4.1): same charter version and action, no kill switch,
+ * no open breaker, the charter still allows it, and approvals are still valid. Run budgets bound the
+ * agent's own work and were checked when it proposed; the time a person takes to approve does not count.
+ */
+export async function recheckAtExecution({
+  deps,
+  tx,
+  proposal,
+  charter,
+  now,
+}: {
+  deps: GuardDeps;
+  tx: Tx;
+  proposal: ProposalRow;
+  charter: Charter;
+  now: Date;
+}): Promise<Refusal | null> {
+  if (charter.hash !== proposal.charterHash) {
+    return {
+      reasonCode: 'charter_changed',
+      message: 'The charter changed after this was proposed; propose it again.',
+    };
+  }
+  const tool = deps.registry.get(proposal.tool);
+  if (!tool) return { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` };
+  const parsed = tool.input.safeParse(proposal.args);
+  if (!parsed.success)
+    return { reasonCode: 'invalid_arguments', message: 'The stored arguments no longer validate.' };
+  const hash = actionHash({
+    tool: proposal.tool,
+    args: parsed.data,
+    environment: proposal.environment,
+    charterHash: charter.hash,
+  });
+  if (hash !== proposal.actionHash) {
+    return {
+      reasonCode: 'approval.action_changed',
+      message: 'The action changed after it was decided on.',
+    };
+  }
+  const kill = await readKillState({ db: tx, agent: proposal.agent });
+  const metadata = { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible };
+  const needsReservation = proposal.decision === 'needs_approval';
+  const breakers = needsReservation
+    ? await evaluateBreakers({
+        tx,
+        charter,
+        agent: proposal.agent,
+        tool: tool.name,
+        toolKind: tool.kind,
+        environment: proposal.environment,
+        now,
+      })
+    : null;
+  const openBreakers = breakers
+    ? breakers.blocked
+      ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+      : []
+    : await openBreakersFor({ db: tx, agent: proposal.agent, now });
+  const decision = decide({
+    charter,
+    request: {
+      agent: proposal.agent,
+      tool: metadata,
+      args: parsed.data,
+      environment: proposal.environment,
+      requester: proposal.requester,
+    },
+    state: { kill, openBreakers, budget: { toolCalls: 0, tokens: 0, elapsedMs: 0 } },
+  });
+  if (decision.decision === 'deny') return { reasonCode: decision.reasonCode, message: decision.message };
+  if (decision.decision === 'needs_approval') {
+    const approvals = await listApprovals({ db: tx, proposalId: proposal.id });
+    const satisfied = isApprovalSatisfied({
+      approval: decision.approval!,
+      approvals,
+      requester: proposal.requester,
+      actionHash: proposal.actionHash,
+    });
+    if (!satisfied) {
+      return {
+        reasonCode: 'approval.missing',
+        message: 'The approvals the charter asks for are not all there.',
+      };
+    }
+  }
+  if (breakers)
+    await commitBreakerReservations({
+      tx,
+      reservations: breakers.reservations,
+      proposalId: proposal.id,
+      now,
+    });
+  return null;
+}
+
+/**
+ * Defence in depth, right before the executor: the proposal must be `executing`, the arguments about to
+ * run must hash to what was decided, and the approvals on record must still satisfy the charter.
+ */
+export async function assertExecutionAuthorised({
+  deps,
+  proposal,
+  charter,
+}: {
+  deps: GuardDeps;
+  proposal: ProposalRow;
+  charter: Charter;
+}): Promise<Record<string, unknown>> {
+  const current = await getProposal({ db: deps.db, id: proposal.id });
+  const tool = deps.registry.get(proposal.tool);
+  const executor = deps.executors.get(proposal.tool);
+  if (current?.state !== 'executing' || current.executedBy !== deps.instanceId || !tool || !executor) {
+    throw wardenError({ code: 'tools.not_authorised', message: 'The execution record is not in place.' });
+  }
+  const args = tool.input.parse(current.args);
+  const hash = actionHash({
+    tool: tool.name,
+    args,
+    environment: current.environment,
+    charterHash: charter.hash,
+  });
+  if (hash !== current.actionHash || current.charterHash !== charter.hash) {
+    throw wardenError({
+      code: 'tools.not_authorised',
+      message: 'The action differs from the one decided on.',
+    });
+  }
+  if (current.decision === 'needs_approval') {
+    const approvals = await listApprovals({ db: deps.db, proposalId: current.id });
+    const spec = current.approvalSpec as Parameters<typeof isApprovalSatisfied>[0]['approval'] | null;
+    if (
+      !spec ||
+      !isApprovalSatisfied({ approval: spec, approvals, requester: current.requester, actionHash: hash })
+    ) {
+      throw wardenError({
+        code: 'tools.not_authorised',
+        message: 'The approvals on record do not cover this action.',
+      });
+    }
+  } else if (current.decision !== 'allow') {
+    throw wardenError({ code: 'tools.not_authorised', message: 'The guard did not allow this action.' });
+  }
+  const kill = await readKillState({ db: deps.db, agent: current.agent });
+  if (kill.engaged) throw wardenError({ code: 'kill_switch', message: 'The kill switch is engaged.' });
+  return args;
+}
