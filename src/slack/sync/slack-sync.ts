@@ -143,7 +143,7 @@ export function createSlackSync(deps: SlackSyncDeps) {
   }
 
   async function syncCards(): Promise<void> {
-    const due = await findCardsToSync({ db: deps.db, limit: 20 });
+    const due = await findCardsToSync({ db: deps.db, limit: 20, now: deps.clock.now() });
     for (const proposal of due) {
       try {
         await syncCard(proposal);

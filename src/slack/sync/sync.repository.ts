@@ -9,6 +9,9 @@ import { auditMirror } from '../slack.table.ts';
 
 export type MirrorTarget = { event: AuditEvent; channel: string; threadTs: string };
 
+/** Proposal cards are kept in line for this long after the proposal was made. */
+const CARD_WINDOW_MS = 7 * 24 * 3_600_000;
+
 /** Runs whose events are still mirrored: running, or ended within this long. */
 const RECENT_RUN_MS = 24 * 3_600_000;
 
@@ -133,7 +136,15 @@ export type ProposalCardRow = typeof proposals.$inferSelect & {
  * thread and no card yet (evidence reads only appear as thread lines), and cards whose recorded key differs
  * from the proposal's state and approval count now.
  */
-export async function findCardsToSync({ db, limit }: { db: Db; limit: number }): Promise<ProposalCardRow[]> {
+export async function findCardsToSync({
+  db,
+  limit,
+  now,
+}: {
+  db: Db;
+  limit: number;
+  now: Date;
+}): Promise<ProposalCardRow[]> {
   const approvalCount = sql<number>`(select count(*)::int from ${approvals} where ${approvals.proposalId} = ${proposals.id} and ${approvals.decision} = 'approve')`;
   const currentKey = sql`${proposals.state} || ':' || ${approvalCount}`;
   const rows = await db
@@ -141,16 +152,20 @@ export async function findCardsToSync({ db, limit }: { db: Db; limit: number }):
     .from(proposals)
     .leftJoin(runs, eq(proposals.runId, runs.id))
     .where(
-      or(
-        and(
-          isNull(proposals.slackTs),
-          isNotNull(runs.slackThreadTs),
-          inArray(proposals.source, ['planner', 'human']),
-        ),
-        and(
-          isNotNull(proposals.slackTs),
-          sql`${proposals.slackTs} <> 'posting'`,
-          sql`${proposals.slackCardKey} is distinct from ${currentKey}`,
+      and(
+        // Cards of proposals older than this are final; the scan stays proportional to recent work.
+        gt(proposals.createdAt, new Date(now.getTime() - CARD_WINDOW_MS)),
+        or(
+          and(
+            isNull(proposals.slackTs),
+            isNotNull(runs.slackThreadTs),
+            inArray(proposals.source, ['planner', 'human']),
+          ),
+          and(
+            isNotNull(proposals.slackTs),
+            sql`${proposals.slackTs} <> 'posting'`,
+            sql`${proposals.slackCardKey} is distinct from ${currentKey}`,
+          ),
         ),
       ),
     )
