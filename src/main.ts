@@ -1,7 +1,8 @@
 import { createHttpServer, healthHandler } from './app/http.ts';
-import { buildServices } from './app/services.ts';
+import { buildServices, type Services } from './app/services.ts';
 import { buildSlackSurface } from './app/slack-surface.ts';
-import { parseConfig } from './config/config.ts';
+import { type Config, parseConfig } from './config/config.ts';
+import { REAL_WORKSPACE_HINT, startLocalMode } from './dev/local-mode.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { isWardenError } from './shared/errors.ts';
 
@@ -9,6 +10,36 @@ import { isWardenError } from './shared/errors.ts';
 async function main(): Promise<void> {
   const config = parseConfig({ env: process.env });
   const services = await buildServices({ config });
+  const { port, stop } = config.localMode
+    ? await startLocalMode({ config, services })
+    : await startWorkspace({ config, services });
+  const where = config.database.url
+    ? 'Postgres (DATABASE_URL)'
+    : `embedded PGlite in ${config.database.dataDir}`;
+  const agents = services.charters
+    .list()
+    .map((c) => c.agent)
+    .join(', ');
+  const lines = [`Warden is running on http://localhost:${port}/ — ${where}, charters: ${agents}.`];
+  if (config.localMode) {
+    lines.push(
+      `Open http://localhost:${port}/ for the local console: a Slack channel on the emulator's sandbox workspace.`,
+      REAL_WORKSPACE_HINT,
+    );
+  }
+  // One write, so whoever reads the first line also has the rest.
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const shutdown = async () => {
+    await stop();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+/** A real workspace: Bolt on `POST /slack/events` (or Socket Mode), with health and metrics. */
+async function startWorkspace({ config, services }: { config: Config; services: Services }) {
   const metrics = createMetrics({ db: services.db });
   const surface =
     config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
@@ -37,28 +68,13 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const where = config.database.url
-    ? 'Postgres (DATABASE_URL)'
-    : `embedded PGlite in ${config.database.dataDir}`;
-  process.stdout.write(
-    `Warden is running on http://localhost:${port}/ — ${where}, charters: ${services.charters
-      .list()
-      .map((c) => c.agent)
-      .join(', ')}.\n`,
-  );
-  if (config.localMode) {
-    process.stdout.write(
-      'Local mode: no SLACK_BOT_TOKEN is set. To use a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).\n',
-    );
-  }
-  const stop = async () => {
-    server.close();
-    await surface?.stop();
-    await services.close();
-    process.exit(0);
+  return {
+    port,
+    stop: async () => {
+      server.close();
+      await surface?.stop();
+    },
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {

@@ -60,8 +60,9 @@ export function createSlackSync(deps: SlackSyncDeps) {
     await deps.approvals.expireDueProposals().catch((error: unknown) => {
       deps.logger.warn({ err: error }, 'could not expire due proposals');
     });
-    await mirrorEvents();
+    // Cards first: an approver waits on the card; the thread trail can follow a moment later.
     await syncCards();
+    await mirrorEvents();
   }
 
   async function mirrorEvents(): Promise<void> {

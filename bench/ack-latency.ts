@@ -1,0 +1,190 @@
+/**
+ * Figure 1 — `/agent` ack latency: bursts of 50 concurrent, correctly signed `/agent status` and
+ * `/agent triage INC-124` requests against Warden (`src/main.ts` on Postgres, Web API pointed at the
+ * emulator), then the same bursts against a bare Bolt app whose handler only acks. Each server runs in its
+ * own process; this process only sends (undici, 50 keep-alive connections) and times each answer.
+ */
+import postgres from 'postgres';
+import { Pool } from 'undici';
+import { buildSignedHeaders } from '../src/dev/slack-emulator/signing.ts';
+import { createBenchDatabase } from './lib/database.ts';
+import { type FigureContext, runFigure } from './lib/figure.ts';
+import { childEnv, type SpawnedServer, spawnServer } from './lib/process.ts';
+import { latencySummary, ratioOf, sleep } from './lib/stats.ts';
+import { BOT_TOKEN, people, SIGNING_SECRET } from './lib/warden.ts';
+
+const FIGURE = '1. ack latency';
+const CONCURRENCY = 50;
+const ROUNDS = Number(process.env.BENCH_ACK_ROUNDS ?? 12);
+const GAP_MS = 1_000;
+
+type Sample = { kind: 'status' | 'triage'; ms: number; status: number };
+
+let sequence = 0;
+
+/** A slash command as Slack sends it: form-encoded, v0-signed, with its own response_url and trigger_id. */
+function signedCommand({ text, sinkUrl }: { text: string; sinkUrl: string }) {
+  sequence += 1;
+  const body = new URLSearchParams({
+    token: 'bench-verification-token',
+    team_id: 'T0WARDEN',
+    team_domain: 'warden-emulator',
+    channel_id: people.incidents,
+    channel_name: 'incidents',
+    user_id: people.oncall,
+    user_name: 'oncall',
+    command: '/agent',
+    text,
+    api_app_id: 'A0WARDEN',
+    is_enterprise_install: 'false',
+    response_url: `${sinkUrl}/response/${sequence.toString(16)}`,
+    trigger_id: `${sequence}.${Date.now()}.bench`,
+  }).toString();
+  const headers = buildSignedHeaders({
+    signingSecret: SIGNING_SECRET,
+    timestampSeconds: Math.floor(Date.now() / 1000),
+    body,
+  });
+  return { body, headers };
+}
+
+/** One burst: 50 requests sent at once (status and triage alternating), each timed until its answer. */
+async function burst({ pool, sinkUrl }: { pool: Pool; sinkUrl: string }): Promise<Sample[]> {
+  const requests = Array.from({ length: CONCURRENCY }, (_, i) => {
+    const kind = i % 2 === 0 ? ('status' as const) : ('triage' as const);
+    return { kind, ...signedCommand({ text: kind === 'status' ? 'status' : 'triage INC-124', sinkUrl }) };
+  });
+  return Promise.all(
+    requests.map(async ({ kind, body, headers }) => {
+      const start = performance.now();
+      const res = await pool.request({ method: 'POST', path: '/slack/events', headers, body });
+      await res.body.text();
+      return { kind, ms: performance.now() - start, status: res.statusCode };
+    }),
+  );
+}
+
+/** A warm-up burst (connections, JIT, Bolt's first request), then `rounds` measured bursts with a gap between. */
+async function measure({
+  url,
+  sinkUrl,
+  rounds,
+}: {
+  url: string;
+  sinkUrl: string;
+  rounds: number;
+}): Promise<Sample[]> {
+  const pool = new Pool(url, { connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 30_000 });
+  try {
+    await burst({ pool, sinkUrl });
+    await sleep(GAP_MS);
+    const samples: Sample[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      samples.push(...(await burst({ pool, sinkUrl })));
+      await sleep(GAP_MS);
+    }
+    return samples;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Triage runs Warden is still working through (they go on after the ack). */
+async function runsStillRunning({ url }: { url: string }): Promise<number> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await client`select count(*)::int as n from runs where state = 'running'`;
+    return Number(row?.n ?? 0);
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+function summarise({ samples, label, log }: { samples: Sample[]; label: string; log: (m: string) => void }) {
+  const all = latencySummary(samples.map((s) => s.ms));
+  log(
+    `${label}: p50 ${all.p50.toFixed(1)} ms, p99 ${all.p99.toFixed(1)} ms, max ${all.max.toFixed(1)} ms (${all.n} requests)`,
+  );
+  return {
+    all,
+    status: latencySummary(samples.filter((s) => s.kind === 'status').map((s) => s.ms)),
+    triage: latencySummary(samples.filter((s) => s.kind === 'triage').map((s) => s.ms)),
+    failures: samples.filter((s) => s.status !== 200).length,
+  };
+}
+
+async function main({ report, log }: FigureContext): Promise<void> {
+  const servers: SpawnedServer[] = [];
+  const bench = await createBenchDatabase({ label: 'ack' });
+  try {
+    const slackSide = await spawnServer({ script: 'bench/servers/slack-side.ts', env: childEnv({}) });
+    servers.push(slackSide);
+    const apiUrl = /(http:\/\/\S+\/api\/)/.exec(slackSide.line)?.[1];
+    const sinkPort = /sink=(\d+)/.exec(slackSide.line)?.[1];
+    if (!apiUrl || !sinkPort) throw new Error(`unexpected slack-side line: ${slackSide.line}`);
+    const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+
+    const bolt = await spawnServer({
+      script: 'bench/servers/bare-bolt.ts',
+      env: childEnv({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN }),
+    });
+    servers.push(bolt);
+    // Bare Bolt before and after Warden (A-B-A), so drift in the machine's load hits both sides alike.
+    const boltSamples = await measure({ url: bolt.url, sinkUrl, rounds: ROUNDS / 2 });
+    const warden = await spawnServer({
+      script: 'src/main.ts',
+      env: childEnv({
+        PORT: '0',
+        DATABASE_URL: bench.url,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: apiUrl,
+        SLACK_AUDIT_CHANNEL: people.audit,
+        LOG_LEVEL: 'info',
+      }),
+    });
+    servers.push(warden);
+    const ours = summarise({
+      samples: await measure({ url: warden.url, sinkUrl, rounds: ROUNDS }),
+      label: 'Warden',
+      log,
+    });
+    const backlog = await runsStillRunning({ url: bench.url });
+    // Warden's triage runs go on after their acks; stop it so they do not load the second baseline half.
+    await warden.stop();
+    boltSamples.push(...(await measure({ url: bolt.url, sinkUrl, rounds: ROUNDS / 2 })));
+    const baseline = summarise({ samples: boltSamples, label: 'bare Bolt', log });
+
+    const failures = ours.failures + baseline.failures;
+    const failed = failures > 0 ? `${failures} request(s) not answered 200` : undefined;
+    const p50Ratio = ratioOf({ ours: ours.all.p50, baseline: baseline.all.p50 });
+    report({
+      metric: `p50, ${CONCURRENCY} concurrent (status + triage)`,
+      unit: 'ms',
+      ours: ours.all.p50,
+      baseline: baseline.all.p50,
+      baselineLabel: 'bare Bolt',
+      ratio: p50Ratio,
+      target: '—',
+      pass: failed ? false : null,
+      ...(failed ? { note: failed } : {}),
+    });
+    const p99Ratio = ratioOf({ ours: ours.all.p99, baseline: baseline.all.p99 });
+    report({
+      metric: `p99, ${CONCURRENCY} concurrent (status + triage)`,
+      unit: 'ms',
+      ours: ours.all.p99,
+      baseline: baseline.all.p99,
+      baselineLabel: 'bare Bolt',
+      ratio: p99Ratio,
+      target: '≤ 100 ms and ≤ 1.5× bare Bolt',
+      pass: !failed && ours.all.p99 <= 100 && p99Ratio !== null && p99Ratio <= 1.5,
+      note: `${ours.all.n} requests in ${ROUNDS} bursts of ${CONCURRENCY} (bare Bolt: ${ROUNDS / 2} before, ${ROUNDS / 2} after), ${backlog} triage runs still working after the last burst; p99 status ${ours.status.p99.toFixed(1)} ms, triage ${ours.triage.p99.toFixed(1)} ms (bare Bolt ${baseline.status.p99.toFixed(1)} / ${baseline.triage.p99.toFixed(1)} ms)${failed ? `; ${failed}` : ''}`,
+    });
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+    await bench.drop();
+  }
+}
+
+await runFigure({ figure: FIGURE, budgetMs: 75_000, main });

@@ -1,0 +1,146 @@
+/**
+ * Figure 2 — guard decisions per second on real Postgres, at 1 and 8 concurrent callers, beside raw
+ * single-row inserts per second into a table shaped like audit_events, on the same database in the same run.
+ *
+ *   allowed read: guard.propose(get_incident) that the triage charter allows: policy + kill switch +
+ *     breakers + proposal and audit insert, then the execution (claim, credential, the read, outcome).
+ *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
+ *     the same decision path and audit insert, and nothing executes.
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { Services } from '../src/app/services.ts';
+import { createBenchDatabase } from './lib/database.ts';
+import { type FigureContext, runFigure } from './lib/figure.ts';
+import { ratioOf, sleep } from './lib/stats.ts';
+import { buildBenchServices, people } from './lib/warden.ts';
+
+const FIGURE = '2. guard throughput';
+const TARGET = '≥ 1,000/s and ≥ 0.4× raw';
+const WINDOW_MS = Number(process.env.BENCH_GUARD_WINDOW_MS ?? 4_000);
+const WARMUP_MS = 500;
+
+type Operation = () => Promise<void>;
+
+/** Runs `operation` in `callers` loops for the window (after a warm-up); completed operations per second. */
+async function throughput({
+  operation,
+  callers,
+}: {
+  operation: Operation;
+  callers: number;
+}): Promise<number> {
+  let counting = false;
+  let done = 0;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      await operation();
+      if (counting) done += 1;
+    }
+  };
+  const loops = Array.from({ length: callers }, loop);
+  await sleep(WARMUP_MS);
+  counting = true;
+  const start = performance.now();
+  await sleep(WINDOW_MS);
+  counting = false;
+  const elapsed = performance.now() - start;
+  stop = true;
+  await Promise.all(loops);
+  return (done / elapsed) * 1000;
+}
+
+function guardOperations(services: Services) {
+  const base = { agent: 'triage', requester: people.oncall, source: 'planner' as const };
+  return {
+    allowedRead: async () => {
+      const outcome = await services.guard.propose({
+        ...base,
+        tool: 'get_incident',
+        args: { incident_id: 'INC-124' },
+        environment: 'staging',
+        incidentId: 'INC-124',
+      });
+      if (outcome.execution?.status !== 'succeeded')
+        throw new Error(`get_incident did not run: ${outcome.decision.reasonCode}`);
+    },
+    decisionOnly: async () => {
+      const outcome = await services.guard.propose({
+        ...base,
+        tool: 'scale_service',
+        args: { service: 'checkout', replicas: 0 },
+        environment: 'production',
+        incidentId: 'INC-123',
+      });
+      if (outcome.decision.decision !== 'deny') throw new Error('scale to zero in production was not denied');
+    },
+  };
+}
+
+const RAW_TABLE = `create table bench_raw_inserts (
+  seq bigserial primary key, at timestamptz not null, actor text not null, action text not null, agent text,
+  environment text, decision text, reason_code text, charter_hash text, run_id text, incident_id text,
+  proposal_id text, details jsonb not null, prev_hash text not null, hash text not null);
+  create index on bench_raw_inserts (run_id, seq); create index on bench_raw_inserts (incident_id, seq);
+  create index on bench_raw_inserts (proposal_id, seq); create index on bench_raw_inserts (at);`;
+
+function rawInsert(sql: postgres.Sql): Operation {
+  const details = JSON.stringify({
+    tool: 'get_incident',
+    args: { incident_id: 'INC-124' },
+    source: 'planner',
+    requester: people.oncall,
+    rule: 'tools.get_incident',
+    message: 'Allowed by the charter.',
+  });
+  return async () => {
+    const hex = randomBytes(32).toString('hex');
+    await sql`insert into bench_raw_inserts (at, actor, action, agent, environment, decision, reason_code,
+      charter_hash, run_id, incident_id, proposal_id, details, prev_hash, hash)
+      values (now(), 'agent:triage', 'proposal.decided', 'triage', 'staging', 'allow', 'allowed', ${hex}, null,
+      'INC-124', ${`prp_${hex.slice(0, 16)}`}, ${details}::jsonb, ${hex}, ${hex})`;
+  };
+}
+
+async function main({ report, log }: FigureContext): Promise<void> {
+  const bench = await createBenchDatabase({ label: 'guard' });
+  await bench.migrate();
+  const database = bench.connect({ max: 10 });
+  const services = await buildBenchServices({ database, instanceId: 'bench-guard' });
+  const raw = postgres(bench.url, { max: 10, onnotice: () => {} });
+  try {
+    await raw.unsafe(RAW_TABLE);
+    const ops = guardOperations(services);
+    for (const callers of [1, 8]) {
+      const rawRate = await throughput({ operation: rawInsert(raw), callers });
+      log(`raw inserts, ${callers} caller(s): ${rawRate.toFixed(0)}/s`);
+      const allowed = await throughput({ operation: ops.allowedRead, callers });
+      log(`allowed read, ${callers} caller(s): ${allowed.toFixed(0)}/s`);
+      const decided = await throughput({ operation: ops.decisionOnly, callers });
+      log(`decision only, ${callers} caller(s): ${decided.toFixed(0)}/s`);
+      for (const [metric, ours] of [
+        [`allowed read executed, ${callers} caller${callers > 1 ? 's' : ''}`, allowed],
+        [`decision only (denied), ${callers} caller${callers > 1 ? 's' : ''}`, decided],
+      ] as const) {
+        const ratio = ratioOf({ ours, baseline: rawRate });
+        report({
+          metric,
+          unit: '/s',
+          ours,
+          baseline: rawRate,
+          baselineLabel: 'raw inserts',
+          ratio,
+          target: TARGET,
+          pass: ours >= 1000 && ratio !== null && ratio >= 0.4,
+        });
+      }
+    }
+  } finally {
+    await raw.end({ timeout: 5 });
+    await services.close();
+    await bench.drop();
+  }
+}
+
+await runFigure({ figure: FIGURE, budgetMs: 60_000, main });

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createHttpServer, healthHandler } from '../app/http.ts';
+import type { Services } from '../app/services.ts';
+import { buildSlackSurface } from '../app/slack-surface.ts';
+import type { Config } from '../config/config.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { wardenError } from '../shared/errors.ts';
+import { createConsole } from './console/console.ts';
+import { createSandboxPeople, createSlackEmulator } from './slack-emulator/index.ts';
+
+/** Local mode binds to loopback only: the console can act as anyone in the workspace, without a login. */
+const LOCAL_HOST = '127.0.0.1';
+
+/** The sentence printed at start-up that says how to leave local mode. */
+export const REAL_WORKSPACE_HINT =
+  'Local mode: no SLACK_BOT_TOKEN is set. To use a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).';
+
+/**
+ * Local mode: Warden against the Slack emulator and its sandbox workspace, with the web console on the
+ * same HTTP server as `POST /slack/events`, `/healthz` and `/metrics`. The signing secret and bot token
+ * are made up at start-up; requests from the console are signed with them exactly as Slack signs its own.
+ */
+export async function startLocalMode({
+  config,
+  services,
+  port = config.port,
+  pollMs = 250,
+}: {
+  config: Config;
+  services: Services;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  pollMs?: number;
+}) {
+  const signingSecret = randomBytes(24).toString('hex');
+  const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
+  services.redactor.addSecret(signingSecret);
+  services.redactor.addSecret(botToken);
+
+  const sandbox = createSandboxPeople();
+  const emulator = createSlackEmulator({ signingSecret, botToken, ...sandbox });
+  const { apiUrl } = await emulator.start();
+  const surface = buildSlackSurface({
+    services,
+    options: { signingSecret, botToken, apiUrl, botUserId: emulator.workspace.botUserId },
+    auditChannel: config.slack.auditChannel ?? sandbox.ids.audit,
+    pollMs,
+  });
+  const web = createConsole({
+    services,
+    emulator,
+    users: sandbox.users,
+    usergroups: sandbox.usergroups,
+    channels: sandbox.channels,
+  });
+  const metrics = createMetrics({ db: services.db });
+  const server = createHttpServer({
+    routes: {
+      'POST /slack/events': surface.slack.handleHttp,
+      'GET /healthz': healthHandler({ services }),
+      'GET /metrics': metrics.handler,
+      ...web.routes,
+    },
+  });
+  try {
+    await listen(server, port);
+  } catch (error) {
+    await surface.stop();
+    await emulator.stop();
+    throw error;
+  }
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  emulator.setWardenUrl(`http://${LOCAL_HOST}:${boundPort}`);
+  surface.sync.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://localhost:${boundPort}/`,
+    port: boundPort,
+    emulator,
+    surface,
+    server,
+    people: web.people,
+    /** Stops the console streams, the sync worker, the HTTP server and the emulator (not the services). */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        web.closeStreams();
+        await surface.stop();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await emulator.stop();
+      })();
+      return stopping;
+    },
+  };
+}
+
+export type LocalMode = Awaited<ReturnType<typeof startLocalMode>>;
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? wardenError({
+              code: 'http.port_in_use',
+              message: `port ${port} is already in use; set PORT to a free port`,
+              cause: error,
+            })
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, LOCAL_HOST, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
