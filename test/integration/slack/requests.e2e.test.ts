@@ -46,20 +46,20 @@ describe.each(databaseKinds)('Slack request checks on %s', (kind) => {
       user: people.oncall,
       channel,
       text: 'triage INC-123',
-      timestampOffsetSeconds: -301,
+      timestampOffsetSeconds: -330,
     });
     const ahead = await emulator.sendCommand({
       user: people.oncall,
       channel,
       text: 'triage INC-123',
-      timestampOffsetSeconds: 301,
+      timestampOffsetSeconds: 330,
     });
     expect([badSignature.status, stale.status, ahead.status]).toEqual([401, 401, 401]);
     const fine = await emulator.sendCommand({
       user: people.oncall,
       channel,
       text: 'status',
-      timestampOffsetSeconds: 290,
+      timestampOffsetSeconds: 270,
     });
     expect(fine.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
