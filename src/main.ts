@@ -3,6 +3,7 @@ import { buildServices, type Services } from './app/services.ts';
 import { buildSlackSurface } from './app/slack-surface.ts';
 import { type Config, parseConfig } from './config/config.ts';
 import { REAL_WORKSPACE_HINT, startLocalMode } from './dev/local-mode.ts';
+import { withRequestLogging } from './observability/http-logging.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { isWardenError } from './shared/errors.ts';
 
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 
 /** A real workspace: Bolt on `POST /slack/events` (or Socket Mode), with health and metrics. */
 async function startWorkspace({ config, services }: { config: Config; services: Services }) {
-  const metrics = createMetrics({ db: services.db });
+  const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
   const surface =
     config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
       ? buildSlackSurface({
@@ -55,11 +56,14 @@ async function startWorkspace({ config, services }: { config: Config; services: 
         })
       : null;
   const server = createHttpServer({
-    routes: {
-      'GET /healthz': healthHandler({ services }),
-      'GET /metrics': metrics.handler,
-      ...(surface ? { 'POST /slack/events': surface.slack.handleHttp } : {}),
-    },
+    routes: withRequestLogging({
+      logger: services.logger,
+      routes: {
+        'GET /healthz': healthHandler({ services }),
+        'GET /metrics': metrics.handler,
+        ...(surface ? { 'POST /slack/events': surface.slack.handleHttp } : {}),
+      },
+    }),
   });
   if (surface) {
     surface.sync.start();

@@ -10,6 +10,7 @@ import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
+import { createObservability } from '../observability/observability.ts';
 import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -74,13 +75,16 @@ export async function buildServices(options: ServicesOptions) {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const redactor = options.redactor ?? createRedactor({ secrets: config.secrets });
-  const logger = options.logger ?? createLogger({ level: config.logLevel, redactor });
+  const logger =
+    options.logger ?? createLogger({ level: config.logLevel, redactor, pretty: config.localMode });
   const charters = charterSet(options.charters ?? (await loadCharters({ dir: config.chartersDir })).charters);
   const database = options.database ?? (await openConfiguredDatabase(config));
   const { db } = database;
   if (!options.database) await database.migrate();
 
-  const audit = createAuditLog({ redactor, clock });
+  // Metrics and behaviour alerts follow the audit stream: every step is an audit event already.
+  const observability = createObservability({ db, clock, logger });
+  const audit = createAuditLog({ redactor, clock, onAppended: observability.onAppended });
   const broker = createCredentialBroker({ db, clock, redactor });
   const tools = createSandboxTools({
     db,
@@ -90,6 +94,7 @@ export async function buildServices(options: ServicesOptions) {
     writeDelayMs: options.sandboxWriteDelayMs ?? 0,
   });
   const { registry, executors } = createToolRegistry({ tools });
+  observability.startAlerts({ audit, charters, registry });
   if (options.seedSandbox ?? true) {
     const world = loadWorldFile({ file: config.worldFile });
     await seedWorld({ db, world, now: clock.now() });
@@ -141,8 +146,11 @@ export async function buildServices(options: ServicesOptions) {
     planner,
     inFlight,
     recovered,
+    observability,
+    metrics: observability.metrics,
     close: async () => {
       await unwatch().catch(() => {});
+      await observability.stop();
       if (!options.database) await database.close();
     },
   };

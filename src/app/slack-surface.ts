@@ -1,3 +1,6 @@
+import { createAlertPoster } from '../observability/alert-poster.ts';
+import { ALERT_ACTION } from '../observability/alerts.repository.ts';
+import { createCountingSlackFetch } from '../observability/slack-metrics.ts';
 import { createSlackApp, createSlackClient, type SlackAppOptions } from '../slack/app.ts';
 import { claimSlackRequest, pruneSlackRequests } from '../slack/dedup.repository.ts';
 import type { SlackDeps } from '../slack/slack.types.ts';
@@ -15,15 +18,20 @@ export function buildSlackSurface({
   services,
   options,
   auditChannel,
+  alertsChannel = services.config.slack.alertsChannel,
   pollMs,
 }: {
   services: Services;
   options: Omit<SlackAppOptions, 'logger'>;
   auditChannel?: string;
+  /** Where behaviour alerts are posted; `SLACK_ALERTS_CHANNEL` unless given. */
+  alertsChannel?: string;
   pollMs?: number;
 }) {
   const { db, clock, logger } = services;
-  const client = createSlackClient({ botToken: options.botToken, apiUrl: options.apiUrl, logger });
+  // Every Slack call (the WebClient's, Bolt's and respond()) is counted for the metrics.
+  const fetch = options.fetch ?? createCountingSlackFetch({ metrics: services.metrics });
+  const client = createSlackClient({ botToken: options.botToken, apiUrl: options.apiUrl, logger, fetch });
   const sync = createSlackSync({
     db,
     client,
@@ -48,7 +56,11 @@ export function buildSlackSurface({
     sync,
     claimRequest: ({ key, kind }) => claimSlackRequest({ db, key, kind, now: clock.now() }),
   };
-  const slack = createSlackApp({ options: { ...options, logger }, deps });
+  const slack = createSlackApp({ options: { ...options, logger, fetch }, deps });
+  const alertPoster = createAlertPoster({ db, client, clock, logger, channel: alertsChannel, pollMs });
+  services.observability.feed.subscribe(({ event }) => {
+    if (event.action === ALERT_ACTION) void alertPoster.kick();
+  });
   const prune = setInterval(() => {
     void pruneSlackRequests({ db, before: new Date(clock.now().getTime() - DEDUP_MEMORY_MS) }).catch(
       () => {},
@@ -57,12 +69,26 @@ export function buildSlackSurface({
   prune.unref();
   return {
     slack,
-    sync,
+    /** The sync worker, with the alert poster started, kicked and stopped alongside it. */
+    sync: {
+      kick: async () => {
+        await Promise.all([sync.kick(), alertPoster.kick()]);
+      },
+      start: () => {
+        sync.start();
+        alertPoster.start();
+      },
+      stop: async () => {
+        await Promise.all([sync.stop(), alertPoster.stop()]);
+      },
+    },
+    alertPoster,
     client,
     deps,
     stop: async () => {
       clearInterval(prune);
       await sync.stop();
+      await alertPoster.stop();
       await slack.stop();
     },
   };

@@ -43,8 +43,23 @@ export type AuditLog = {
   appendNow: (db: Db, event: AuditEventInput) => Promise<AuditEvent>;
 };
 
+/**
+ * Told of each event right after its insert, inside the caller's transaction (which may still roll back):
+ * a listener must not throw, must not touch the database synchronously, and must confirm the event
+ * committed before acting on it (see `src/observability/audit-feed.ts`).
+ */
+export type AuditAppendedHook = (event: AuditEvent) => void;
+
 /** Builds the audit log writer; everything is redacted before it is hashed and stored. */
-export function createAuditLog({ redactor, clock }: { redactor: Redactor; clock: Clock }): AuditLog {
+export function createAuditLog({
+  redactor,
+  clock,
+  onAppended,
+}: {
+  redactor: Redactor;
+  clock: Clock;
+  onAppended?: AuditAppendedHook;
+}): AuditLog {
   const text = (value: string | null | undefined): string | null =>
     value === null || value === undefined ? null : cleanText(redactor.redactText(value));
 
@@ -64,6 +79,7 @@ export function createAuditLog({ redactor, clock }: { redactor: Redactor; clock:
       proposalId: text(input.proposalId),
       details,
     };
+    let event: AuditEvent;
     try {
       await tx.execute(LOCK_CHAIN);
       const [head] = rowsOf<{ seq: string | number; hash: string }>(await tx.execute(READ_HEAD));
@@ -76,7 +92,7 @@ export function createAuditLog({ redactor, clock }: { redactor: Redactor; clock:
         ${content.action}, ${content.agent}, ${content.environment}, ${content.decision}, ${content.reasonCode},
         ${content.charterHash}, ${content.runId}, ${content.incidentId}, ${content.proposalId},
         ${JSON.stringify(details)}::jsonb, ${prevHash}, ${hash})`);
-      return { seq, ...content, prevHash, hash };
+      event = { seq, ...content, prevHash, hash };
     } catch (error) {
       throw wardenError({
         code: 'audit.write_failed',
@@ -85,6 +101,12 @@ export function createAuditLog({ redactor, clock }: { redactor: Redactor; clock:
         cause: error,
       });
     }
+    try {
+      onAppended?.(event);
+    } catch {
+      // Observers (metrics, alerts) never decide whether a step happens.
+    }
+    return event;
   };
 
   return {

@@ -4,6 +4,7 @@ import { createHttpServer, healthHandler } from '../app/http.ts';
 import type { Services } from '../app/services.ts';
 import { buildSlackSurface } from '../app/slack-surface.ts';
 import type { Config } from '../config/config.ts';
+import { withRequestLogging } from '../observability/http-logging.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { wardenError } from '../shared/errors.ts';
 import { createConsole } from './console/console.ts';
@@ -45,6 +46,7 @@ export async function startLocalMode({
     services,
     options: { signingSecret, botToken, apiUrl, botUserId: emulator.workspace.botUserId },
     auditChannel: config.slack.auditChannel ?? sandbox.ids.audit,
+    alertsChannel: config.slack.alertsChannel ?? sandbox.ids.alerts,
     pollMs,
   });
   const web = createConsole({
@@ -54,14 +56,17 @@ export async function startLocalMode({
     usergroups: sandbox.usergroups,
     channels: sandbox.channels,
   });
-  const metrics = createMetrics({ db: services.db });
+  const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
   const server = createHttpServer({
-    routes: {
-      'POST /slack/events': surface.slack.handleHttp,
-      'GET /healthz': healthHandler({ services }),
-      'GET /metrics': metrics.handler,
-      ...web.routes,
-    },
+    routes: withRequestLogging({
+      logger: services.logger,
+      routes: {
+        'POST /slack/events': surface.slack.handleHttp,
+        'GET /healthz': healthHandler({ services }),
+        'GET /metrics': metrics.handler,
+        ...web.routes,
+      },
+    }),
   });
   try {
     await listen(server, port);

@@ -1,37 +1,150 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { ServerResponse } from 'node:http';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { countProposalsByState } from '../approvals/proposals.repository.ts';
+import { listBreakerStates } from '../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
 
-/** Prometheus metrics read from the database at scrape time, so every instance reports the shared truth. */
-export function createMetrics({ db }: { db: Db }) {
+/** Seconds a person takes to approve or reject: from seconds to hours. */
+const WAIT_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
+/** Seconds a tool takes to run. */
+const EXECUTION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/**
+ * Warden's Prometheus instruments on one registry. Counters and histograms count what this instance did
+ * (Prometheus sums instances); the gauges read the database at scrape time, so every instance reports
+ * the shared truth (kill switches, breakers, proposals). A gauge whose database read fails is left empty
+ * rather than failing the scrape (`/healthz` reports the database).
+ */
+export function createWardenMetrics({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'warden_process_' });
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+
   new Gauge({
     name: 'warden_kill_switch_engaged',
-    help: 'Kill switch state by scope (1 engaged, 0 released)',
+    help: 'Kill switch state by scope (1 engaged, 0 released), read from the database at scrape',
     labelNames: ['scope'],
-    registers: [registry],
+    registers,
     async collect() {
       this.reset();
-      for (const row of await listKillSwitches({ db })) this.set({ scope: row.scope }, row.engaged ? 1 : 0);
+      const rows = await listKillSwitches({ db }).catch(() => []);
+      for (const row of rows) this.set({ scope: row.scope }, row.engaged ? 1 : 0);
     },
   });
   new Gauge({
     name: 'warden_proposals',
-    help: 'Proposals by state',
+    help: 'Proposals by state, read from the database at scrape',
     labelNames: ['state'],
-    registers: [registry],
+    registers,
     async collect() {
       this.reset();
-      for (const [state, n] of Object.entries(await countProposalsByState({ db }))) this.set({ state }, n);
+      const byState = await countProposalsByState({ db }).catch(() => ({}));
+      for (const [state, n] of Object.entries(byState)) this.set({ state }, n);
     },
   });
+  new Gauge({
+    name: 'warden_breakers_open',
+    help: 'Circuit breakers not closed (1 open, 0.5 half-open), read from the database at scrape',
+    labelNames: ['agent', 'breaker'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const row of await listBreakerStates({ db, now: clock.now() }).catch(() => [])) {
+        if (row.state === 'closed') continue;
+        this.set({ agent: row.agent, breaker: row.breaker }, row.state === 'half_open' ? 0.5 : 1);
+      }
+    },
+  });
+
   return {
     registry,
-    handler: async (_req: unknown, res: import('node:http').ServerResponse) => {
-      const body = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType });
+    runsStarted: counter('warden_runs_started_total', 'Agent runs started', ['agent']),
+    runsFinished: counter('warden_runs_finished_total', 'Agent runs finished, by outcome', [
+      'agent',
+      'outcome',
+    ]),
+    toolCalls: counter(
+      'warden_tool_calls_total',
+      'Tool executions, by result (succeeded, failed, outcome_unknown, refused)',
+      ['agent', 'tool', 'environment', 'result'],
+    ),
+    decisions: counter(
+      'warden_decisions_total',
+      'Guard decisions (allow, needs_approval, deny), by reason code',
+      ['agent', 'decision', 'reason'],
+    ),
+    approvalDecisions: counter('warden_approval_decisions_total', 'Approvals and rejections people gave', [
+      'agent',
+      'decision',
+    ]),
+    approvalRefusals: counter(
+      'warden_approval_refusals_total',
+      'Approve/Reject clicks that did not count, by reason',
+      ['agent', 'reason'],
+    ),
+    proposalsExpired: counter('warden_proposals_expired_total', 'Proposals whose approval window closed', [
+      'agent',
+    ]),
+    approvalWait: histogram(
+      'warden_approval_wait_seconds',
+      'Time from a proposal to the human decision that settled it (approved or rejected)',
+      ['agent', 'outcome'],
+      WAIT_BUCKETS,
+    ),
+    executionSeconds: histogram(
+      'warden_tool_execution_seconds',
+      'Tool execution latency, from the claim to the recorded outcome',
+      ['tool', 'result'],
+      EXECUTION_BUCKETS,
+    ),
+    breakerTrips: counter('warden_breaker_trips_total', 'Circuit breaker trips', ['agent', 'breaker']),
+    killSwitchEngaged: counter('warden_kill_switch_engagements_total', 'Times the kill switch was engaged', [
+      'scope',
+    ]),
+    modelTokens: counter('warden_model_tokens_total', 'Model tokens used by agent runs', ['agent']),
+    alertsRaised: counter('warden_alerts_raised_total', 'Behaviour alerts raised', ['agent', 'rule']),
+    slackApiErrors: counter(
+      'warden_slack_api_errors_total',
+      'Slack Web API calls that failed, by method and error',
+      ['method', 'error'],
+    ),
+    slackRateLimited: counter('warden_slack_rate_limited_total', 'Slack Web API calls answered 429', [
+      'method',
+    ]),
+    slackRateLimitWait: counter(
+      'warden_slack_rate_limit_wait_seconds_total',
+      'Seconds Slack asked Warden to wait (Retry-After)',
+      ['method'],
+    ),
+  };
+}
+
+export type WardenMetrics = ReturnType<typeof createWardenMetrics>;
+
+/**
+ * The `GET /metrics` handler (Prometheus text) over a registry: the services' one
+ * (`services.metrics.registry`), or a new one with the database gauges only. Adds the process metrics once.
+ */
+export function createMetrics({ db, registry }: { db: Db; registry?: Registry }) {
+  const target = registry ?? createWardenMetrics({ db }).registry;
+  // prom-client's process_* and nodejs_* metrics, as warden_process_cpu_user_seconds_total and so on.
+  if (!target.getSingleMetric('warden_process_cpu_user_seconds_total')) {
+    collectDefaultMetrics({ register: target, prefix: 'warden_' });
+  }
+  return {
+    registry: target,
+    handler: async (_req: unknown, res: ServerResponse) => {
+      const body = await target.metrics();
+      res.writeHead(200, { 'content-type': target.contentType });
       res.end(body);
     },
   };

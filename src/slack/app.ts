@@ -3,8 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App as BoltApp, BufferedIncomingMessage } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
+import { readHomeFigures } from '../observability/figures.ts';
 import type { Logger } from '../observability/logger.ts';
 import { PROPOSAL_ACTIONS } from './blocks/approval.blocks.ts';
+import { homeView } from './blocks/home.blocks.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
 import { refuseOutsideWindow } from './request-window.ts';
@@ -23,6 +25,8 @@ export type SlackAppOptions = {
   /** Bolt calls `auth.test` once unless told who the bot is; the emulator and tests give it. */
   botUserId?: string;
   nowMs?: () => number;
+  /** The `fetch` every Slack call goes through (counts Slack's errors and rate limits for the metrics). */
+  fetch?: webApi.FetchFunction;
 };
 
 /** One Web API client for every call: retries `ratelimited` honouring Retry-After, with back-off. */
@@ -30,9 +34,11 @@ export function createSlackClient({
   botToken,
   apiUrl,
   logger,
-}: Pick<SlackAppOptions, 'botToken' | 'apiUrl' | 'logger'>) {
+  fetch,
+}: Pick<SlackAppOptions, 'botToken' | 'apiUrl' | 'logger' | 'fetch'>) {
   return new WebClient(botToken, {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    ...(fetch ? { fetch } : {}),
     retryConfig: { retries: 6, factor: 2, minTimeout: 250, maxTimeout: 10_000, randomize: true },
     rejectRateLimitedCalls: false,
     logger: boltLogger(logger),
@@ -64,6 +70,7 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
     logger,
     clientOptions: {
       ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       retryConfig: { retries: 6, factor: 2, minTimeout: 250, maxTimeout: 10_000, randomize: true },
     },
     ...(options.botUserId
@@ -89,6 +96,17 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
   app.view(PROPOSAL_ACTIONS.rejectReasonView, async ({ ack, body, client }) => {
     await ack();
     await handleRejectReason({ deps, body, client });
+  });
+  // The Home tab: the same per-agent figures as `/agent status`, published whenever someone opens it.
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    try {
+      const agents = deps.charters.list().map((c) => c.agent);
+      const home = await readHomeFigures({ db: deps.db, agents, now: deps.clock.now() });
+      await client.views.publish({ user_id: event.user, view: homeView(home) });
+    } catch (error) {
+      deps.logger.warn({ err: error, user: event.user }, 'could not publish the App Home');
+    }
   });
 
   const nowMs = options.nowMs ?? Date.now;

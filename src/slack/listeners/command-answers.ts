@@ -4,9 +4,11 @@ import { getProposal, listApprovals, listPending } from '../../approvals/proposa
 import { listAuditTrail } from '../../audit/audit.repository.ts';
 import { listBreakerStates } from '../../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../../breakers/kill-switch.repository.ts';
+import { readAgentFigures } from '../../observability/figures.ts';
 import { describeCharter } from '../../policy/charter.describe.ts';
 import { describeReason } from '../../policy/reasons.ts';
 import type { SlackMessage } from '../blocks/elements.ts';
+import { statusWithFigures } from '../blocks/home.blocks.ts';
 import { auditTrailMessage, charterMessage, usageMessage, whyMessage } from '../blocks/info.blocks.ts';
 import { codeBlock } from '../blocks/mrkdwn.ts';
 import { statusMessage } from '../blocks/status.blocks.ts';
@@ -15,16 +17,18 @@ import type { SlackDeps } from '../slack.types.ts';
 const TRAIL_LIMIT = 60;
 const DAY_MS = 86_400_000;
 
-/** `/agent status`: kill switches, breakers, open runs, pending approvals. */
+/** `/agent status`: kill switches, breakers, open runs, pending approvals, and each agent's last 24 h. */
 export async function answerStatus({ deps }: { deps: SlackDeps }): Promise<SlackMessage> {
   const now = deps.clock.now();
-  return statusMessage({
+  const status = statusMessage({
     killSwitches: await listKillSwitches({ db: deps.db }),
     breakers: await listBreakerStates({ db: deps.db, now }),
     openRuns: await listRuns({ db: deps.db, states: ['running'] }),
     pendingProposals: await listPending({ db: deps.db }),
     now,
   });
+  const agents = deps.charters.list().map((c) => c.agent);
+  return statusWithFigures({ status, figures: await readAgentFigures({ db: deps.db, agents, now }) });
 }
 
 /** `/agent audit <run-id|incident-id>`: the readable trail, newest part cut when long. */

@@ -1,0 +1,212 @@
+import { and, asc, count, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { proposals } from '../approvals/proposals.table.ts';
+import { AUDIT_CHAIN_LOCK } from '../audit/audit.repository.ts';
+import { rowsOf } from '../audit/audit.rows.ts';
+import { auditEvents } from '../audit/audit.table.ts';
+import type { AuditEvent } from '../audit/audit.types.ts';
+import type { Db, DbOrTx, Tx } from '../db/client.ts';
+import { auditMirror } from '../slack/slack.table.ts';
+
+/** The action of every behaviour alert in the audit trail. */
+export const ALERT_ACTION = 'alert.raised';
+
+/** seq → hash of the given events that have committed (what a reader outside the writer sees). */
+export async function readCommittedHashes({
+  db,
+  seqs,
+}: {
+  db: Db;
+  seqs: number[];
+}): Promise<Map<number, string>> {
+  if (seqs.length === 0) return new Map();
+  const rows = await db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(inArray(auditEvents.seq, [...new Set(seqs)]));
+  return new Map(rows.map((r) => [Number(r.seq), r.hash]));
+}
+
+/**
+ * Like `readCommittedHashes`, but only when no audit writer is in a transaction (the chain lock is free):
+ * then an event that is not there rolled back for good. Null while a writer holds the lock.
+ */
+export async function readSettledHashes({
+  db,
+  seqs,
+}: {
+  db: Db;
+  seqs: number[];
+}): Promise<Map<number, string> | null> {
+  return db.transaction(async (tx) => {
+    const result = await tx.execute(sql.raw(`select pg_try_advisory_xact_lock(${AUDIT_CHAIN_LOCK}) as free`));
+    const [row] = rowsOf<{ free: boolean }>(result);
+    if (!row?.free) return null;
+    const rows = await tx
+      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+      .from(auditEvents)
+      .where(inArray(auditEvents.seq, [...new Set(seqs)]));
+    return new Map(rows.map((r) => [Number(r.seq), r.hash]));
+  });
+}
+
+/**
+ * Takes the audit chain lock for the rest of the transaction, so "was this alert raised lately?" and the
+ * new `alert.raised` event are one step for every instance (the append takes the same lock).
+ */
+export async function lockAlertChain({ tx }: { tx: Tx }): Promise<void> {
+  await tx.execute(sql.raw(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`));
+}
+
+/** True when an alert with this key was raised at or after `since`. */
+export async function alertRaisedSince({
+  db,
+  agent,
+  key,
+  since,
+}: {
+  db: DbOrTx;
+  agent: string;
+  key: string;
+  since: Date;
+}): Promise<boolean> {
+  const rows = await db
+    .select({ seq: auditEvents.seq })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.action, ALERT_ACTION),
+        eq(auditEvents.agent, agent),
+        gte(auditEvents.at, since),
+        sql`${auditEvents.details}->>'key' = ${key}`,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** Approvals and rejections people gave for an agent's proposals since `since`. */
+export async function countApprovalDecisions({
+  db,
+  agent,
+  since,
+}: {
+  db: DbOrTx;
+  agent: string;
+  since: Date;
+}): Promise<{ approvals: number; rejections: number }> {
+  const rows = await db
+    .select({ action: auditEvents.action, n: count() })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.agent, agent),
+        gte(auditEvents.at, since),
+        inArray(auditEvents.action, ['approval.recorded', 'approval.rejected']),
+      ),
+    )
+    .groupBy(auditEvents.action);
+  const of = (action: string) => Number(rows.find((r) => r.action === action)?.n ?? 0);
+  return { approvals: of('approval.recorded'), rejections: of('approval.rejected') };
+}
+
+/** How many proposals of this exact action ended in one of `states` since `since` (by their end time). */
+export async function countActionOutcomes({
+  db,
+  agent,
+  actionHash,
+  states,
+  since,
+  excludeId,
+}: {
+  db: DbOrTx;
+  agent: string;
+  actionHash: string;
+  states: string[];
+  since: Date;
+  excludeId?: string;
+}): Promise<number> {
+  const ended = sql`coalesce(${proposals.finishedAt}, ${proposals.decidedAt}, ${proposals.createdAt})`;
+  const [row] = await db
+    .select({ n: count() })
+    .from(proposals)
+    .where(
+      and(
+        eq(proposals.agent, agent),
+        eq(proposals.actionHash, actionHash),
+        inArray(proposals.state, states),
+        sql`${ended} >= ${since.toISOString()}::timestamptz`,
+        excludeId === undefined ? undefined : ne(proposals.id, excludeId),
+      ),
+    );
+  return Number(row?.n ?? 0);
+}
+
+/** When the agent started writes (tools named) since `since`, before event `beforeSeq`; one environment or all. */
+export async function listWriteStarts({
+  db,
+  agent,
+  tools,
+  since,
+  beforeSeq,
+  environment,
+  limit,
+}: {
+  db: DbOrTx;
+  agent: string;
+  tools: string[];
+  since: Date;
+  beforeSeq: number;
+  environment?: string;
+  limit: number;
+}): Promise<Date[]> {
+  if (tools.length === 0) return [];
+  const rows = await db
+    .select({ at: auditEvents.at })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.action, 'execution.started'),
+        eq(auditEvents.agent, agent),
+        gte(auditEvents.at, since),
+        lt(auditEvents.seq, beforeSeq),
+        inArray(sql`${auditEvents.details}->>'tool'`, tools),
+        environment === undefined ? undefined : eq(auditEvents.environment, environment),
+      ),
+    )
+    .limit(limit);
+  return rows.map((r) => r.at);
+}
+
+/**
+ * `alert.raised` events since `since` that are not yet in the alerts channel (no outbox row, or a failed
+ * post now due again), oldest first. They never carry a run id, so the thread mirror leaves them alone.
+ */
+export async function findAlertsToPost({
+  db,
+  since,
+  now,
+  limit,
+}: {
+  db: Db;
+  since: Date;
+  now: Date;
+  limit: number;
+}): Promise<AuditEvent[]> {
+  const rows = await db
+    .select({ event: auditEvents })
+    .from(auditEvents)
+    .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
+    .where(
+      and(
+        eq(auditEvents.action, ALERT_ACTION),
+        gte(auditEvents.at, since),
+        or(
+          isNull(auditMirror.seq),
+          and(inArray(auditMirror.status, ['pending', 'posting']), lte(auditMirror.nextAttemptAt, now)),
+        ),
+      ),
+    )
+    .orderBy(asc(auditEvents.seq))
+    .limit(limit);
+  return rows.map((r) => r.event as AuditEvent);
+}

@@ -1,0 +1,236 @@
+import { type AlertsSpec, alertsSchema, type Charter } from '../policy/charter.schemas.ts';
+
+export type AlertRule = keyof AlertsSpec;
+
+/** A behaviour alert worth raising: what was seen, against which threshold, in words for people. */
+export type Alert = {
+  rule: AlertRule;
+  agent: string;
+  environment: string | null;
+  /** One alert per key per cool-down, across instances. */
+  key: string;
+  coolDownMs: number;
+  figures: Record<string, number | string>;
+  threshold: Record<string, number | string>;
+  message: string;
+};
+
+/** The charter's alert thresholds, defaults filled in (a charter without `alerts:` gets every default). */
+export function alertSettings({ charter }: { charter: Pick<Charter, 'alerts'> }): AlertsSpec {
+  return charter.alerts ?? alertsSchema.parse({});
+}
+
+/** `90m` → `1h 30m`; whole days, hours, minutes or seconds as people write them. */
+export function formatDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1_000, 's'],
+  ];
+  const parts: string[] = [];
+  let left = ms;
+  for (const [size, unit] of units) {
+    if (left >= size) {
+      parts.push(`${Math.floor(left / size)}${unit}`);
+      left %= size;
+    }
+  }
+  return parts.slice(0, 2).join(' ') || `${ms}ms`;
+}
+
+/** Many approvals and (almost) no rejections within the window: people may be approving without reading. */
+export function checkApprovalRate({
+  agent,
+  spec,
+  approvals,
+  rejections,
+}: {
+  agent: string;
+  spec: AlertsSpec['approval_rate'];
+  approvals: number;
+  rejections: number;
+}): Alert | null {
+  if (!spec.enabled) return null;
+  const decided = approvals + rejections;
+  const rate = decided === 0 ? 0 : approvals / decided;
+  if (approvals < spec.min_approvals || rate < spec.min_rate) return null;
+  const window = formatDuration(spec.window);
+  return {
+    rule: 'approval_rate',
+    agent,
+    environment: null,
+    key: `approval_rate:${agent}`,
+    coolDownMs: spec.window,
+    figures: { approvals, rejections, rate: round(rate), window },
+    threshold: { min_approvals: spec.min_approvals, min_rate: spec.min_rate, window },
+    message: `${approvals} approvals and ${rejections} rejections of ${agent}'s proposals in ${window} (${percent(rate)} approved; alert at ${spec.min_approvals}+ approvals and ${percent(spec.min_rate)}+). People may be approving without reading.`,
+  };
+}
+
+/** The same action (tool, arguments, environment) failing again and again within the window. */
+export function checkRepeatedFailures({
+  agent,
+  spec,
+  failures,
+  tool,
+  environment,
+  actionHash,
+}: {
+  agent: string;
+  spec: AlertsSpec['repeated_failures'];
+  failures: number;
+  tool: string;
+  environment: string;
+  actionHash: string;
+}): Alert | null {
+  if (!spec.enabled || failures < spec.threshold) return null;
+  const window = formatDuration(spec.window);
+  return {
+    rule: 'repeated_failures',
+    agent,
+    environment,
+    key: `repeated_failures:${agent}:${actionHash}`,
+    coolDownMs: spec.window,
+    figures: { failures, tool, window },
+    threshold: { threshold: spec.threshold, window },
+    message: `${agent}'s ${tool} in ${environment} failed ${failures} times in ${window} with the same arguments (alert at ${spec.threshold}). It is being retried without a change.`,
+  };
+}
+
+/**
+ * A write in an environment where the agent wrote nothing within the look-back, by an agent that did write
+ * elsewhere in it (a new agent's very first write has no usual places to differ from).
+ */
+export function checkNewEnvironment({
+  agent,
+  spec,
+  environment,
+  priorWritesHere,
+  priorWritesElsewhere,
+  tool,
+}: {
+  agent: string;
+  spec: AlertsSpec['new_environment'];
+  environment: string;
+  priorWritesHere: number;
+  priorWritesElsewhere: number;
+  tool: string;
+}): Alert | null {
+  if (!spec.enabled || priorWritesHere > 0 || priorWritesElsewhere === 0) return null;
+  const lookback = formatDuration(spec.lookback);
+  return {
+    rule: 'new_environment',
+    agent,
+    environment,
+    key: `new_environment:${agent}:${environment}`,
+    coolDownMs: spec.lookback,
+    figures: { prior_writes: priorWritesHere, tool, lookback },
+    threshold: { lookback },
+    message: `${agent} ran ${tool} in ${environment}, where it had run no write in the last ${lookback} (it did write elsewhere). Check this is expected.`,
+  };
+}
+
+/** Writes outside working hours piling up within the window. */
+export function checkOffHours({
+  agent,
+  spec,
+  offHoursWrites,
+}: {
+  agent: string;
+  spec: AlertsSpec['off_hours'];
+  offHoursWrites: number;
+}): Alert | null {
+  if (!spec.enabled || offHoursWrites < spec.threshold) return null;
+  const window = formatDuration(spec.window);
+  const hours = spec.working_hours;
+  const working = `${hours.days.join(', ')} ${hours.start}–${hours.end} ${hours.timezone}`;
+  return {
+    rule: 'off_hours',
+    agent,
+    environment: null,
+    key: `off_hours:${agent}`,
+    coolDownMs: spec.window,
+    figures: { off_hours_writes: offHoursWrites, window },
+    threshold: { threshold: spec.threshold, window, working_hours: working },
+    message: `${agent} ran ${offHoursWrites} writes outside working hours (${working}) in ${window} (alert at ${spec.threshold}).`,
+  };
+}
+
+/** The same action proposed again after it was rejected or expired, again and again. */
+export function checkEscalationLoop({
+  agent,
+  spec,
+  priorEndings,
+  tool,
+  environment,
+  actionHash,
+}: {
+  agent: string;
+  spec: AlertsSpec['escalation_loop'];
+  priorEndings: number;
+  tool: string;
+  environment: string;
+  actionHash: string;
+}): Alert | null {
+  if (!spec.enabled || priorEndings < spec.threshold) return null;
+  const window = formatDuration(spec.window);
+  return {
+    rule: 'escalation_loop',
+    agent,
+    environment,
+    key: `escalation_loop:${agent}:${actionHash}`,
+    coolDownMs: spec.window,
+    figures: { rejected_or_expired: priorEndings, tool, window },
+    threshold: { threshold: spec.threshold, window },
+    message: `${agent} proposed ${tool} in ${environment} again after it was rejected or expired ${priorEndings} times in ${window} (alert at ${spec.threshold}). It keeps asking instead of changing the plan.`,
+  };
+}
+
+const WEEKDAY_BY_NAME: Record<string, string> = {
+  Mon: 'mon',
+  Tue: 'tue',
+  Wed: 'wed',
+  Thu: 'thu',
+  Fri: 'fri',
+  Sat: 'sat',
+  Sun: 'sun',
+};
+
+/** True when `at` falls inside the working hours (a day listed, start ≤ time < end; end before start spans midnight). */
+export function isWorkingTime({
+  at,
+  hours,
+}: {
+  at: Date;
+  hours: AlertsSpec['off_hours']['working_hours'];
+}): boolean {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: hours.timezone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const day = WEEKDAY_BY_NAME[part('weekday')] ?? '';
+  const minute = Number(part('hour')) * 60 + Number(part('minute'));
+  const start = minutesOf(hours.start);
+  const end = minutesOf(hours.end);
+  if (!(hours.days as string[]).includes(day)) return false;
+  if (start === end) return true;
+  return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+}
+
+function minutesOf(time: string): number {
+  const [h, m] = time.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function percent(n: number): string {
+  return `${Math.round(n * 100)}%`;
+}

@@ -1,0 +1,44 @@
+import type { Db } from '../db/client.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import { createAlertEvaluator } from './alerts.ts';
+import { createAuditFeed } from './audit-feed.ts';
+import { createAuditMetrics } from './audit-metrics.ts';
+import type { Logger } from './logger.ts';
+import { createWardenMetrics } from './metrics.ts';
+
+/**
+ * Metrics and behaviour alerts, both fed by the audit stream. Built before the audit log (whose
+ * `onAppended` hook feeds it); alerts start once the audit log exists, since they are audit events too.
+ */
+export function createObservability({ db, clock, logger }: { db: Db; clock: Clock; logger: Logger }) {
+  const metrics = createWardenMetrics({ db, clock });
+  const feed = createAuditFeed({ db, logger });
+  feed.subscribe(createAuditMetrics({ db, metrics }).record);
+  let alertsOn = false;
+  return {
+    metrics,
+    feed,
+    /** The hook for `createAuditLog({ onAppended })`. */
+    onAppended: feed.onAppended,
+    /** Evaluates behaviour alerts on every committed event from now on. */
+    startAlerts({
+      audit,
+      charters,
+      registry,
+    }: {
+      audit: AuditLog;
+      charters: CharterSet;
+      registry: ToolRegistry;
+    }) {
+      if (alertsOn) return;
+      alertsOn = true;
+      feed.subscribe(createAlertEvaluator({ db, audit, charters, registry, logger }).evaluate);
+    },
+    /** Waits until every event appended so far has been counted and checked (tests, shutdown). */
+    flush: feed.flush,
+    stop: feed.stop,
+  };
+}
+
+export type Observability = ReturnType<typeof createObservability>;

@@ -1,0 +1,63 @@
+import type { WardenMetrics } from './metrics.ts';
+
+type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** A Web API method name (`chat.postMessage`); anything else Warden posts to is a response_url. */
+const METHOD = /^[a-z]+(\.[a-zA-Z]+)+$/;
+
+/**
+ * A `fetch` for the Slack clients (the WebClient's and Bolt's `clientOptions.fetch`, which also carries
+ * `respond()`) that counts what Slack answered: errors by method and code (`ok: false`, HTTP errors, network
+ * failures) and rate limits with the wait Slack asked for. The response itself is passed on untouched.
+ */
+export function createCountingSlackFetch({
+  metrics,
+  fetch = globalThis.fetch,
+}: {
+  metrics: Pick<WardenMetrics, 'slackApiErrors' | 'slackRateLimited' | 'slackRateLimitWait'>;
+  fetch?: Fetch;
+}): Fetch {
+  return async (url, init) => {
+    const method = methodOf(url);
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      metrics.slackApiErrors.inc({ method, error: 'request_failed' });
+      throw error;
+    }
+    if (response.status === 429) {
+      metrics.slackRateLimited.inc({ method });
+      const wait = Number(response.headers.get('retry-after'));
+      if (Number.isFinite(wait) && wait > 0) metrics.slackRateLimitWait.inc({ method }, wait);
+      return response;
+    }
+    if (response.status !== 200) {
+      metrics.slackApiErrors.inc({ method, error: `http_${response.status}` });
+      return response;
+    }
+    if (response.headers.get('content-type')?.includes('json')) {
+      const body = await response
+        .clone()
+        .json()
+        .catch(() => null);
+      if (body && typeof body === 'object' && (body as { ok?: unknown }).ok === false) {
+        const code = (body as { error?: unknown }).error;
+        metrics.slackApiErrors.inc({
+          method,
+          error: typeof code === 'string' ? code.slice(0, 60) : 'unknown',
+        });
+      }
+    }
+    return response;
+  };
+}
+
+function methodOf(url: string | URL): string {
+  try {
+    const last = new URL(String(url)).pathname.split('/').filter(Boolean).at(-1) ?? '';
+    return METHOD.test(last) ? last : 'response_url';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,114 @@
+import type { HomeView, KnownBlock } from '@slack/types';
+import type { KillSwitchRow } from '../../breakers/kill-switch.repository.ts';
+import type { AgentFigures } from '../../observability/figures.ts';
+import { context, divider, fields, header, lines, type SlackMessage, section } from './elements.ts';
+import { SLACK_LIMITS } from './limits.ts';
+import { fitMrkdwn, inlineCode, slackDate } from './mrkdwn.ts';
+
+/** Agents listed in full; more would crowd the message (each takes two blocks). */
+const MAX_AGENTS = 15;
+
+type AlertView = { seq: number; at: Date; agent: string | null; details: Record<string, unknown> };
+type KillView = Pick<KillSwitchRow, 'scope' | 'engaged'>;
+
+/** `252` → `4m 12s`; under a minute in seconds. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
+  const rest = s % 60;
+  return rest > 0 ? `${m}m ${rest}s` : `${m}m`;
+}
+
+/** The two columns of one agent's figures, in words. */
+function agentFields(f: AgentFigures): string[] {
+  const outcomes = Object.entries(f.runs.byOutcome)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([outcome, n]) => `${n} ${outcome.replace(/_/g, ' ')}`)
+    .join(', ');
+  const n = (value: number) => value.toLocaleString('en-US');
+  return [
+    `*Runs*\n${n(f.runs.started)} started${outcomes ? ` · ${outcomes}` : ''}`,
+    `*Tool calls*\n${n(f.toolCalls.succeeded)} succeeded · ${n(f.toolCalls.failed)} failed · ${n(f.toolCalls.outcomeUnknown)} unknown · ${n(f.toolCalls.refused)} refused`,
+    `*Decisions*\n${n(f.decisions.allow)} allowed · ${n(f.decisions.needsApproval)} asked for approval · ${n(f.decisions.deny)} blocked`,
+    `*Approvals*\n${n(f.approvals.approved)} approved · ${n(f.approvals.rejected)} rejected · ${n(f.approvals.expired)} expired`,
+    `*Time to decide*\n${f.medianDecisionSeconds === null ? '—' : `median ${formatSeconds(f.medianDecisionSeconds)}`}`,
+    `*Breaker trips · alerts*\n${n(f.breakerTrips)} · ${n(f.alerts)}`,
+    `*Model tokens*\n${n(f.tokens)}`,
+  ];
+}
+
+/** Per-agent figures for the last 24 hours: a title and one block of fields per agent. */
+export function agentFiguresBlocks({ figures }: { figures: readonly AgentFigures[] }): KnownBlock[] {
+  if (figures.length === 0) return [section('*Last 24 hours:* no agents are loaded.')];
+  const shown = figures.slice(0, MAX_AGENTS);
+  const blocks: KnownBlock[] = [section('*Last 24 hours, per agent*')];
+  for (const f of shown) {
+    blocks.push(context([`Agent ${inlineCode(f.agent, 60)}`]), fields(agentFields(f)));
+  }
+  if (figures.length > shown.length)
+    blocks.push(context([`…and ${figures.length - shown.length} more agents`]));
+  return blocks;
+}
+
+/** `/agent status` with the per-agent figures added above its closing line. */
+export function statusWithFigures({
+  status,
+  figures,
+}: {
+  status: SlackMessage;
+  figures: readonly AgentFigures[];
+}): SlackMessage {
+  const closing = status.blocks.at(-1);
+  const body = closing?.type === 'context' ? status.blocks.slice(0, -1) : status.blocks;
+  const blocks = [
+    ...body,
+    divider(),
+    ...agentFiguresBlocks({ figures }),
+    ...(closing?.type === 'context' ? [closing] : []),
+  ];
+  return { text: status.text, blocks: blocks.slice(0, SLACK_LIMITS.messageBlocks) };
+}
+
+/** The App Home tab: kill switch, the latest alerts and the same per-agent figures as `/agent status`. */
+export function homeView({
+  figures,
+  killSwitches,
+  recentAlerts,
+  now,
+}: {
+  figures: readonly AgentFigures[];
+  killSwitches: readonly KillView[];
+  recentAlerts: readonly AlertView[];
+  now: Date;
+}): HomeView {
+  const engaged = killSwitches.filter((k) => k.engaged);
+  const kill =
+    engaged.length === 0
+      ? ':white_check_mark: *Kill switch:* not engaged.'
+      : `:octagonal_sign: *Kill switch engaged:* ${engaged.map((k) => inlineCode(k.scope, 60)).join(', ')}`;
+  const alerts =
+    recentAlerts.length === 0
+      ? '*Alerts (24 h):* none.'
+      : lines(
+          `*Latest alerts (24 h)*`,
+          ...recentAlerts.map((a) => {
+            const rule = typeof a.details.rule === 'string' ? a.details.rule : 'alert';
+            const message = typeof a.details.message === 'string' ? a.details.message : '';
+            return `• ${inlineCode(rule, 40)} ${inlineCode(a.agent ?? '?', 60)} ${slackDate(a.at)}: ${fitMrkdwn({ text: message, max: 300 })}`;
+          }),
+        );
+  const blocks: KnownBlock[] = [
+    header('Warden'),
+    section(kill),
+    section(alerts),
+    divider(),
+    ...agentFiguresBlocks({ figures }),
+    context([
+      `As of ${slackDate(now)} · \`/agent status\` shows the same figures · \`/agent help\` lists commands`,
+    ]),
+  ];
+  return { type: 'home', blocks: blocks.slice(0, SLACK_LIMITS.modalBlocks) };
+}

@@ -1,0 +1,256 @@
+import { asc, eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
+import { auditEvents } from '../../../src/db/schema.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { decide, opsCharter, people, withShipped } from './helpers.ts';
+
+/** Small thresholds, so a test can reach each one in a few steps. Working hours are Paris office hours. */
+const alerts = `
+  approval_rate: { min_approvals: 3, min_rate: 0.9, window: 1h }
+  repeated_failures: { threshold: 3, window: 1h }
+  new_environment: { lookback: 7d }
+  off_hours:
+    threshold: 3
+    window: 1h
+    working_hours: { timezone: Europe/Paris, days: [mon, tue, wed, thu, fri], start: '09:00', end: '18:00' }
+  escalation_loop: { threshold: 2, window: 24h }
+`;
+
+// Tuesday 24 November 2026, 10:00 in Paris (09:00 UTC): working hours.
+const TUESDAY_MORNING = '2026-11-24T09:00:00.000Z';
+// Saturday 28 November 2026, 23:00 in Paris.
+const SATURDAY_NIGHT = '2026-11-28T22:00:00.000Z';
+
+describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
+  let database: TestDatabase;
+  let services: TestServices;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    services = await createTestServices({ database, charters: withShipped(opsCharter({ alerts })) });
+    services.clock.set(TUESDAY_MORNING);
+  });
+  afterEach(async () => {
+    await services.close();
+    await database.drop();
+  });
+
+  const propose = (tool: string, args: Record<string, unknown>, environment = 'staging') =>
+    services.guard.propose({
+      agent: 'ops',
+      tool,
+      args,
+      environment,
+      requester: people.oncall,
+      source: 'human',
+    });
+  const ticket = (n: number, environment = 'staging') =>
+    propose(
+      'create_ticket',
+      { title: `Ticket number ${n}`, body: 'Filed by a test.', severity: 'sev3' },
+      environment,
+    );
+  const restart = () => propose('restart_service', { service: 'search' });
+  const approve = (proposalId: string) =>
+    decide(services, { agent: 'ops', proposalId, userId: people.approver1, decision: 'approve' });
+  const reject = (proposalId: string) =>
+    decide(services, { agent: 'ops', proposalId, userId: people.approver1, decision: 'reject' });
+  const minute = () => services.clock.advance(60_000);
+
+  const raised = async () => {
+    await services.observability.flush();
+    return services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'alert.raised'))
+      .orderBy(asc(auditEvents.seq));
+  };
+  const rules = async () => (await raised()).map((e) => e.details.rule);
+
+  it('approval rate: three approvals and no rejection within the hour is an alert, once per window', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const { proposal } = await restart();
+      expect((await approve(proposal.id)).outcome).toBe('approved');
+      minute();
+    }
+    const [alert, ...more] = await raised();
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({
+      actor: 'warden',
+      agent: 'ops',
+      reasonCode: 'alert.approval_rate',
+      runId: null,
+      charterHash: services.charters.get('ops')!.hash,
+    });
+    expect(alert!.details).toMatchObject({
+      rule: 'approval_rate',
+      figures: { approvals: 3, rejections: 0, rate: 1, window: '1h' },
+      threshold: { min_approvals: 3, min_rate: 0.9, window: '1h' },
+      owners: ['U0OWNER001', 'U0SECREV01'],
+    });
+    // A fourth approval inside the same window does not raise it again.
+    const { proposal } = await restart();
+    await approve(proposal.id);
+    expect(await rules()).toEqual(['approval_rate']);
+    expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
+  });
+
+  it('approval rate: no alert when people also reject (3 of 4 approved is under 90 %)', async () => {
+    const first = await restart();
+    await reject(first.proposal.id);
+    for (let i = 0; i < 3; i += 1) {
+      const { proposal } = await restart();
+      await approve(proposal.id);
+      minute();
+    }
+    expect(await rules()).toEqual([]);
+  });
+
+  it('repeated failures: the same failing action three times is an alert; different arguments are not', async () => {
+    for (let i = 0; i < 2; i += 1)
+      expect((await propose('scale_service', { service: 'ghost', replicas: 2 })).execution?.status).toBe(
+        'failed',
+      );
+    expect((await propose('scale_service', { service: 'ghost', replicas: 3 })).execution?.status).toBe(
+      'failed',
+    );
+    expect(await rules()).toEqual([]);
+    minute();
+    await propose('scale_service', { service: 'ghost', replicas: 2 });
+    const [alert] = await raised();
+    expect(alert).toMatchObject({ reasonCode: 'alert.repeated_failures', environment: 'staging' });
+    expect(alert!.details.figures).toMatchObject({ failures: 3, tool: 'scale_service' });
+    expect(alert!.details.threshold).toMatchObject({ threshold: 3 });
+  });
+
+  it('new environment: a write in production by an agent that only ever wrote in staging is an alert', async () => {
+    await ticket(1); // the agent's first write anywhere: no usual place to differ from
+    minute();
+    await ticket(2);
+    expect(await rules()).toEqual([]);
+    minute();
+    const outcome = await ticket(3, 'production');
+    expect(outcome.execution?.status).toBe('succeeded');
+    const [alert] = await raised();
+    expect(alert).toMatchObject({ reasonCode: 'alert.new_environment', environment: 'production' });
+    expect(alert!.details.figures).toMatchObject({ prior_writes: 0, tool: 'create_ticket', lookback: '7d' });
+    // Once it has written there, it is no longer new.
+    await ticket(4, 'production');
+    expect(await rules()).toEqual(['new_environment']);
+  });
+
+  it('off hours: three writes on a Saturday night are an alert; the same on a Tuesday morning are not', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await ticket(i);
+      minute();
+    }
+    expect(await rules()).toEqual([]);
+    services.clock.set(SATURDAY_NIGHT);
+    await ticket(10);
+    minute();
+    await ticket(11);
+    expect(await rules()).toEqual([]);
+    minute();
+    await ticket(12);
+    const [alert] = await raised();
+    expect(alert).toMatchObject({ reasonCode: 'alert.off_hours' });
+    expect(alert!.details.figures).toMatchObject({ off_hours_writes: 3, window: '1h' });
+    expect(String(alert!.details.message)).toContain('09:00–18:00 Europe/Paris');
+  });
+
+  it('escalation loop: proposing the same action again after two rejections is an alert; after one it is not', async () => {
+    const first = await restart();
+    await reject(first.proposal.id);
+    minute();
+    const second = await restart();
+    expect(await rules()).toEqual([]);
+    await reject(second.proposal.id);
+    minute();
+    const third = await restart();
+    expect(third.decision.decision).toBe('needs_approval');
+    const [alert] = await raised();
+    expect(alert).toMatchObject({ reasonCode: 'alert.escalation_loop', proposalId: third.proposal.id });
+    expect(alert!.details.figures).toMatchObject({ rejected_or_expired: 2, tool: 'restart_service' });
+  });
+
+  it('escalation loop: expiries count like rejections (and are never called rejections)', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      await restart();
+      services.clock.advance(31 * 60_000);
+      expect(await services.approvals.expireDueProposals()).toHaveLength(1);
+    }
+    await restart();
+    const [alert] = await raised();
+    expect(alert?.details.rule).toBe('escalation_loop');
+  });
+
+  it('raises nothing during a normal working day', async () => {
+    await ticket(1);
+    minute();
+    await ticket(2);
+    const restarted = await restart();
+    await approve(restarted.proposal.id);
+    const rejected = await restart();
+    await reject(rejected.proposal.id);
+    await propose('scale_service', { service: 'search', replicas: 4 });
+    await propose('scale_service', { service: 'ghost', replicas: 2 }); // one failure
+    await propose('get_incident', { incident_id: 'INC-123' }, 'production'); // a read in production is no write
+    const { done } = await services.runner.start({
+      agent: 'triage',
+      requester: people.oncall,
+      incidentId: 'INC-123',
+    });
+    await done;
+    expect(await rules()).toEqual([]);
+  });
+
+  it('takes its thresholds from the charter: with the rule off, nothing is raised', async () => {
+    await services.close();
+    services = await createTestServices({
+      database,
+      charters: withShipped(opsCharter({ alerts: '  repeated_failures: { enabled: false }' })),
+    });
+    for (let i = 0; i < 4; i += 1) await propose('scale_service', { service: 'ghost', replicas: 2 });
+    expect(await rules()).toEqual([]);
+  });
+});
+
+describe.skipIf(!databaseKinds.includes('postgres'))('behaviour alerts on two instances', () => {
+  it('raise one alert between them: the cool-down is read from the shared audit trail', async () => {
+    const database = await createTestDatabase('postgres');
+    const charters = withShipped(opsCharter({ alerts }));
+    const a = await createTestServices({ database, charters, instanceId: 'alerts-a' });
+    const b = await createTestServices({
+      database: database.connectAnother(),
+      charters,
+      instanceId: 'alerts-b',
+    });
+    try {
+      for (const services of [a, b, a, b]) {
+        const { proposal } = await services.guard.propose({
+          agent: 'ops',
+          tool: 'restart_service',
+          args: { service: 'search' },
+          environment: 'staging',
+          requester: people.oncall,
+          source: 'human',
+        });
+        await decide(services, {
+          agent: 'ops',
+          proposalId: proposal.id,
+          userId: people.approver2,
+          decision: 'approve',
+        });
+        await services.observability.flush();
+      }
+      const all = await a.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.raised'));
+      expect(all.map((e) => e.details.rule)).toEqual(['approval_rate']);
+    } finally {
+      await b.close();
+      await a.close();
+      await database.drop();
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpServer, healthHandler } from '../../../src/app/http.ts';
+import { buildSlackSurface, type SlackSurface } from '../../../src/app/slack-surface.ts';
+import { runs } from '../../../src/db/schema.ts';
+import {
+  createSandboxPeople,
+  createSlackEmulator,
+  type SlackEmulator,
+} from '../../../src/dev/slack-emulator/index.ts';
+import { withRequestLogging } from '../../../src/observability/http-logging.ts';
+import { createMetrics } from '../../../src/observability/metrics.ts';
+import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { buttonsOf, people, waitFor } from '../../helpers/slack-harness.ts';
+
+// Canary values: if any of them shows up in a log line, a secret leaked.
+const SIGNING_SECRET = 'canary-signing-secret-5e1f0c2d';
+const BOT_TOKEN = 'xoxb-canary-7311-bottoken-a9c4e2';
+const EXTRA_SECRET = 'canary-extra-3b9d8f7a6c5e';
+const PASSWORD = 'canary-pw-d41d8cd98f';
+const CANARIES = [SIGNING_SECRET, BOT_TOKEN, EXTRA_SECRET, PASSWORD];
+
+/**
+ * Warden as main wires it for a workspace: the Bolt app, the sync worker and the alert poster behind one
+ * HTTP server whose routes carry request ids. Logs at debug, so Bolt's and the WebClient's debug lines
+ * (request bodies, headers and results) are written too.
+ */
+describe('logs: canary secrets never reach a log line, and lines carry their ids', () => {
+  let database: TestDatabase;
+  let emulator: SlackEmulator;
+  let services: TestServices;
+  let surface: SlackSurface;
+  let close: () => Promise<void>;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('pglite');
+    emulator = createSlackEmulator({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      ...createSandboxPeople(),
+    });
+    const { apiUrl } = await emulator.start();
+    services = await createTestServices({
+      database,
+      secrets: [EXTRA_SECRET],
+      env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl },
+    });
+    surface = buildSlackSurface({
+      services,
+      options: {
+        signingSecret: SIGNING_SECRET,
+        botToken: BOT_TOKEN,
+        apiUrl,
+        botUserId: emulator.workspace.botUserId,
+      },
+      pollMs: 50,
+    });
+    const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
+    const server = createHttpServer({
+      routes: withRequestLogging({
+        logger: services.logger,
+        routes: {
+          'POST /slack/events': surface.slack.handleHttp,
+          'GET /healthz': healthHandler({ services }),
+          'GET /metrics': metrics.handler,
+        },
+      }),
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    emulator.setWardenUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    surface.sync.start();
+    close = async () => {
+      await surface.stop();
+      await new Promise((resolve) => server.close(resolve));
+    };
+  });
+  afterEach(async () => {
+    await close();
+    await services.close();
+    await emulator.stop();
+    await database.drop();
+  });
+
+  it('through a whole triage run, an approval, failed Slack calls and debug-logged request bodies', async () => {
+    const channel = people.incidents;
+    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
+    const card = await waitFor(
+      () =>
+        emulator.messages(channel).find((m) => m.text.includes('create_ticket') && buttonsOf(m).length > 0),
+      { what: 'the ticket card', timeoutMs: 20_000 },
+    );
+    // The card update after the approval fails once, with an error text that carries a secret.
+    emulator.failNext({ method: 'chat.update', error: `invalid_auth ${EXTRA_SECRET}` });
+    await emulator.clickButton({
+      user: people.approvers[0],
+      channel,
+      messageTs: card.ts,
+      actionId: 'proposal.approve',
+    });
+    await waitFor(() => services.logs.lines.some((l) => l.includes('card update failed')), {
+      what: 'the failed card update in the logs',
+    });
+    await waitFor(() => emulator.messages(channel).find((m) => m.ts === card.ts && m.edited), {
+      what: 'the card updated on retry',
+    });
+    // The WebClient logs request bodies and results at debug: a secret in a body must be scrubbed there.
+    await surface.client.chat.postMessage({
+      channel,
+      text: `a body with ${EXTRA_SECRET}, password=${PASSWORD} and Authorization: Bearer ${BOT_TOKEN}`,
+    });
+    // A person's text that looks like a secret.
+    const answered = emulator.responseUrlPosts().length;
+    await emulator.sendCommand({ user: people.oncall, channel, text: `why prp_x password=${PASSWORD}` });
+    await waitFor(() => emulator.responseUrlPosts().length > answered, { what: 'the answer to why' });
+    await services.observability.flush();
+
+    const lines = services.logs.lines;
+    expect(lines.length).toBeGreaterThan(50);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    // These paths really were logged, so the absence below means something.
+    expect(lines.some((l) => l.includes('http request body'))).toBe(true);
+    expect(lines.some((l) => l.includes('http request headers'))).toBe(true);
+    expect(lines.some((l) => l.includes('http request result'))).toBe(true);
+    expect(lines.some((l) => l.includes('card update failed') && l.includes('invalid_auth [REDACTED]'))).toBe(
+      true,
+    );
+    expect(lines.some((l) => l.includes('a body with [REDACTED]'))).toBe(true);
+    for (const canary of CANARIES) {
+      expect(
+        lines.filter((l) => l.includes(canary)),
+        canary,
+      ).toEqual([]);
+    }
+
+    // Ids: every request line has one; a run started by a command carries that command's request id.
+    const requests = parsed.filter((l) => l.msg === 'http request');
+    expect(requests.length).toBeGreaterThan(2);
+    expect(requests.every((l) => typeof l.requestId === 'string' && l.path === '/slack/events')).toBe(true);
+    const started = parsed.find((l) => l.msg === 'run started');
+    const [run] = await services.db.select().from(runs);
+    expect(started).toMatchObject({ runId: run!.id, requestId: expect.stringMatching(/^req_/) });
+    expect(requests.map((l) => l.requestId)).toContain(started!.requestId);
+    // Bolt's own lines written while handling a request carry its id too.
+    expect(parsed.some((l) => l.bolt === true && typeof l.requestId === 'string')).toBe(true);
+  });
+});
