@@ -1,16 +1,10 @@
 import { z } from 'zod';
+import { alertsSchema } from './charter.alerts.schemas.ts';
+import { durationSchema } from './duration.schema.ts';
 
-/** Durations in charters are written like `30s`, `10m`, `2h`, `1d`; stored as milliseconds. */
-export const durationSchema = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 30s, 10m, 2h or 1d')
-  .transform((text) => {
-    const match = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
-      match[2] as 'ms' | 's' | 'm' | 'h' | 'd'
-    ];
-    return Number(match[1]) * unit;
-  });
+export { type AlertsSpec, alertsSchema, WEEKDAYS } from './charter.alerts.schemas.ts';
+
+export { durationSchema } from './duration.schema.ts';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCD');
 const slackUsergroupId = z
@@ -125,73 +119,6 @@ export const breakerSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type BreakerSpec = z.infer<typeof breakerSchema>;
-
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as 08:00');
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as UTC or Europe/Paris');
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-
-/**
- * Behaviour alerts: patterns worth a person's look even when every action "succeeded". Everything left out
- * takes its default; `enabled: false` turns a rule off. Alerts are audit events posted to the alerts channel.
- */
-export const alertsSchema = z.strictObject({
-  /** At least `min_approvals` approvals in `window` with an approval rate of at least `min_rate`: rubber-stamping? */
-  approval_rate: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      min_approvals: z.number().int().min(1).default(10),
-      min_rate: z.number().min(0).max(1).default(0.95),
-      window: durationSchema.prefault('1h'),
-    })
-    .prefault({}),
-  /** The same action (tool, arguments, environment) failing `threshold` times within `window`. */
-  repeated_failures: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      threshold: z.number().int().min(2).default(3),
-      window: durationSchema.prefault('1h'),
-    })
-    .prefault({}),
-  /** A write in an environment where the agent ran no write within `lookback`. */
-  new_environment: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      lookback: durationSchema.prefault('30d'),
-    })
-    .prefault({}),
-  /** At least `threshold` writes outside working hours within `window`. */
-  off_hours: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      threshold: z.number().int().min(1).default(5),
-      window: durationSchema.prefault('1h'),
-      working_hours: z
-        .strictObject({
-          timezone: timeZone.default('UTC'),
-          days: z.array(z.enum(WEEKDAYS)).default(['mon', 'tue', 'wed', 'thu', 'fri']),
-          start: clockTime.default('08:00'),
-          end: clockTime.default('18:00'),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  /** The same action proposed again after `threshold` rejections or expiries within `window`. */
-  escalation_loop: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      threshold: z.number().int().min(1).default(2),
-      window: durationSchema.prefault('24h'),
-    })
-    .prefault({}),
-});
-export type AlertsSpec = z.infer<typeof alertsSchema>;
 
 export const groupSchema = z
   .strictObject({
