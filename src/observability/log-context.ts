@@ -11,9 +11,13 @@ export function runWithLogIds<T>(ids: LogIds, fn: () => T): T {
   return storage.run({ ...storage.getStore(), ...definedIds(ids) }, fn);
 }
 
-/** The ids in effect here; empty outside any request, run or proposal. */
+/**
+ * A copy of the ids in effect here; empty outside any request, run or proposal. A copy, because pino merges
+ * each line's fields into the object its mixin returns: handing out the store itself would leak one line's
+ * fields (a status, a proposal id) into every later line of the same context.
+ */
 export function currentLogIds(): LogIds {
-  return storage.getStore() ?? {};
+  return { ...storage.getStore() };
 }
 
 function definedIds(ids: LogIds): LogIds {

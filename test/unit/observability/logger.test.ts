@@ -101,6 +101,24 @@ describe('the logger scrubs every line', () => {
     }
   });
 
+  it("does not carry one line's fields into the next line of the same context", () => {
+    const capture = createLogCapture();
+    const logger = createLogger({ level: 'info', redactor: createRedactor(), destination: capture.stream });
+    runWithLogIds({ requestId: 'req_abc' }, () => {
+      logger.info({ proposalId: 'prp_A', status: 500 }, 'first');
+      logger.info('second');
+      runWithLogIds({ runId: 'run_def' }, () => logger.info('nested'));
+    });
+    const [first, second, nested] = capture.lines.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ requestId: 'req_abc', proposalId: 'prp_A', status: 500 });
+    expect(second).toMatchObject({ requestId: 'req_abc', msg: 'second' });
+    expect(second).not.toHaveProperty('status');
+    expect(second).not.toHaveProperty('proposalId');
+    expect(nested).toMatchObject({ requestId: 'req_abc', runId: 'run_def' });
+    expect(nested).not.toHaveProperty('status');
+    expect(nested).not.toHaveProperty('proposalId');
+  });
+
   it('keeps ids apart across concurrent async work', async () => {
     const capture = createLogCapture();
     const logger = createLogger({ level: 'info', redactor: createRedactor(), destination: capture.stream });
