@@ -20,7 +20,7 @@ import { createCredentialBroker } from '../tools/broker.ts';
 import { createGuard } from '../tools/guard.ts';
 import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
 import { createInFlightRegistry } from '../tools/in-flight.ts';
-import { recoverInterruptedExecutions } from '../tools/recovery.ts';
+import { recoverInterruptedExecutions, startRecoverySweeps } from '../tools/recovery.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
@@ -43,6 +43,8 @@ export type ServicesOptions = {
   /** Seed the sandbox world from `config.worldFile` when its tables are empty (default true). */
   seedSandbox?: boolean;
   executionTimeoutMs?: number;
+  /** How often this instance sweeps for executions another instance left behind (default 30 s). */
+  recoverySweepMs?: number;
   sandboxWriteDelayMs?: number;
   /** The planner for agent runs; by default OpenAI when OPENAI_API_KEY is set, else the offline rules. */
   planner?: Planner;
@@ -64,7 +66,13 @@ export function plannerFor({
     ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
     maxRetries: 0,
   });
-  return createOpenAIPlanner({ client, model: config.openai.model, redactor, logger });
+  return createOpenAIPlanner({
+    client,
+    model: config.openai.model,
+    timeoutMs: config.openai.timeoutMs,
+    redactor,
+    logger,
+  });
 }
 
 /**
@@ -123,10 +131,11 @@ export async function buildServices(options: ServicesOptions) {
     planner,
   });
   const unwatch = await watchKillSwitch({ database, inFlight, logger });
-  const recovered = await recoverInterruptedExecutions({ deps, everything: database.kind === 'pglite' });
-  for (const proposal of recovered) {
-    logger.warn({ proposalId: proposal.id, tool: proposal.tool }, 'execution interrupted; outcome unknown');
-  }
+  const recovered = await recoverInterruptedExecutions({
+    deps,
+    scope: database.kind === 'pglite' ? 'all' : 'own_and_stale',
+  });
+  const recovery = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
 
   return {
     config,
@@ -149,6 +158,7 @@ export async function buildServices(options: ServicesOptions) {
     observability,
     metrics: observability.metrics,
     close: async () => {
+      await recovery.stop();
       await unwatch().catch(() => {});
       await observability.stop();
       if (!options.database) await database.close();

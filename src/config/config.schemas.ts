@@ -40,6 +40,17 @@ export const envSchema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: url('http(s)'),
   OPENAI_MODEL: optionalText.default('gpt-4o-mini'),
+  /** How long one model request may take before it counts as a timeout (then retried, then the run fails). */
+  OPENAI_TIMEOUT_MS: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, 'must be a whole number of milliseconds')
+        .transform(Number)
+        .pipe(z.number().int().min(100, 'must be at least 100').max(600_000, 'must be at most 600000'))
+        .optional(),
+    )
+    .transform((v) => v ?? 20_000),
   CHARTERS_DIR: optionalText.default('./charters'),
   LOG_LEVEL: optionalText
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional())

@@ -17,7 +17,8 @@ export type Config = {
   database: { url?: string; dataDir: string };
   worldFile: string;
   instanceId: string;
-  openai: { apiKey?: string; baseUrl?: string; model: string };
+  /** `timeoutMs`: per model request (OPENAI_TIMEOUT_MS). */
+  openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
   chartersDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Local mode: no Slack workspace configured, so Warden runs its own emulator and console. */
@@ -55,7 +56,12 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     database: { url: e.DATABASE_URL, dataDir: e.WARDEN_DATA_DIR },
     worldFile: e.WARDEN_WORLD_FILE,
     instanceId: e.WARDEN_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
-    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
     chartersDir: e.CHARTERS_DIR,
     logLevel: e.LOG_LEVEL,
     localMode: e.SLACK_BOT_TOKEN === undefined,

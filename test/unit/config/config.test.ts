@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/config.ts';
+import { isWardenError } from '../../../src/shared/errors.ts';
+
+const refusal = (env: Record<string, string>) => {
+  try {
+    parseConfig({ env });
+  } catch (error) {
+    if (isWardenError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('expected parseConfig to refuse the environment');
+};
+
+describe('OPENAI_TIMEOUT_MS', () => {
+  it('defaults to 20 s per model request', () => {
+    expect(parseConfig({ env: {} }).openai.timeoutMs).toBe(20_000);
+    expect(parseConfig({ env: { OPENAI_TIMEOUT_MS: ' ' } }).openai.timeoutMs).toBe(20_000);
+  });
+
+  it('takes a whole number of milliseconds', () => {
+    expect(parseConfig({ env: { OPENAI_TIMEOUT_MS: '4500' } }).openai.timeoutMs).toBe(4_500);
+  });
+
+  it.each(['2s', '-1', '1.5', '50', '600001'])('refuses %j with one line naming the variable', (value) => {
+    const refused = refusal({ OPENAI_TIMEOUT_MS: value });
+    expect(refused.code).toBe('config.invalid');
+    expect(refused.message).toMatch(/^OPENAI_TIMEOUT_MS /);
+    expect(refused.message).not.toContain('\n');
+  });
+});
