@@ -1,4 +1,5 @@
 import { readKillState } from '../breakers/kill-switch.repository.ts';
+import { runWithLogIds } from '../observability/log-context.ts';
 import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { killSwitchMessage } from '../policy/messages.ts';
@@ -93,8 +94,11 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
       requester: input.requester,
       incidentId: input.incidentId,
     };
-    const done = execute({ context, charter, started: run }).catch((error: unknown) =>
-      lastResort({ error, started: run }),
+    // Every line the run writes (planner retries, guard, executions) carries its id.
+    const done = runWithLogIds({ runId: run.id }, () =>
+      execute({ context, charter, started: run }).catch((error: unknown) =>
+        lastResort({ error, started: run }),
+      ),
     );
     return { run, done };
   }

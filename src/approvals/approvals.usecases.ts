@@ -1,6 +1,7 @@
 import { openBreakersFor } from '../breakers/breakers.repository.ts';
 import { readKillState } from '../breakers/kill-switch.repository.ts';
 import type { Tx } from '../db/client.ts';
+import { runWithLogIds } from '../observability/log-context.ts';
 import { checkApproval } from '../policy/approval-validity.ts';
 import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
@@ -48,17 +49,20 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<ApprovalDecisionOutcome> {
-    const recorded = await deps.db.transaction((tx) =>
-      record({ tx, proposalId, approver, decision, reason }),
-    );
-    if (recorded.outcome !== 'approved_pending_execution') return recorded;
-    const execution = await guard.execute({ proposalId, actor: approver.userId });
-    return {
-      outcome: 'approved',
-      proposal: execution.proposal ?? recorded.proposal,
-      execution,
-      message: recorded.message,
-    };
+    // Every line the click writes from here on (the decision, the execution) carries the proposal id.
+    return runWithLogIds({ proposalId }, async () => {
+      const recorded = await deps.db.transaction((tx) =>
+        record({ tx, proposalId, approver, decision, reason }),
+      );
+      if (recorded.outcome !== 'approved_pending_execution') return recorded;
+      const execution = await guard.execute({ proposalId, actor: approver.userId });
+      return {
+        outcome: 'approved',
+        proposal: execution.proposal ?? recorded.proposal,
+        execution,
+        message: recorded.message,
+      };
+    });
   }
 
   async function record({

@@ -1,6 +1,7 @@
 import { lockProposal, type ProposalRow, transitionProposal } from '../approvals/proposals.repository.ts';
 import { recordExecutionOutcome } from '../breakers/breakers.repository.ts';
 import type { Tx } from '../db/client.ts';
+import { runWithLogIds } from '../observability/log-context.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import type { ToolResult } from './define.ts';
@@ -28,9 +29,12 @@ export function createExecutor(deps: GuardDeps) {
     proposalId: string;
     actor: string;
   }): Promise<ExecutionOutcome> {
-    const claim = await deps.db.transaction((tx) => claimProposal({ tx, proposalId, actor }));
-    if (claim.status !== 'claimed') return claim.outcome;
-    return run({ proposal: claim.proposal, charter: claim.charter });
+    // Every line the execution writes carries the proposal id.
+    return runWithLogIds({ proposalId }, async () => {
+      const claim = await deps.db.transaction((tx) => claimProposal({ tx, proposalId, actor }));
+      if (claim.status !== 'claimed') return claim.outcome;
+      return run({ proposal: claim.proposal, charter: claim.charter });
+    });
   }
 
   async function claimProposal({

@@ -1,11 +1,20 @@
 import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { createOpenAIPlanner } from '../../../src/agents/openai/openai-planner.ts';
 import type { Planner, PlannerStep } from '../../../src/agents/planner.types.ts';
+import { createRunner } from '../../../src/agents/runner.ts';
 import { createHttpServer, healthHandler } from '../../../src/app/http.ts';
+import { createApprovals } from '../../../src/approvals/approvals.usecases.ts';
 import { withRequestLogging } from '../../../src/observability/http-logging.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
+import type { ToolDefinition } from '../../../src/tools/define.ts';
+import { createGuard } from '../../../src/tools/guard.ts';
+import { createToolRegistry } from '../../../src/tools/registry.ts';
+import { createSandboxTools } from '../../../src/tools/sandbox/sandbox.tools.ts';
+import type { ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import { charterFromYaml, repoRoot, type TestServices } from '../../helpers/services.ts';
 
 export const people = {
@@ -157,4 +166,48 @@ export function sampleValue(
   );
   if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matched ${found.length} samples`);
   return found[0]?.value;
+}
+
+/**
+ * The guard, approvals and runner as services wires them, over sandbox tools whose backend writes a log
+ * line on every call (as a real API client does) without knowing which run or proposal it serves, and the
+ * OpenAI planner on a scripted model server.
+ */
+export function wiredWithLoggingBackend({
+  services,
+  model,
+}: {
+  services: TestServices;
+  model: ScriptedOpenAIServer;
+}) {
+  const { db, clock, audit, broker, charters, inFlight, redactor, logger } = services;
+  const tools = createSandboxTools({ db, broker, clock, redactor }).map(
+    (tool): ToolDefinition => ({
+      ...tool,
+      execute: (input, context) => {
+        logger.info({ tool: tool.name }, 'backend call');
+        return tool.execute(input, context);
+      },
+    }),
+  );
+  const { registry, executors } = createToolRegistry({ tools });
+  const deps = { db, clock, audit, broker, registry, executors, charters, inFlight, redactor, logger };
+  const guard = createGuard({ ...deps, instanceId: 'ids', executionTimeoutMs: 10_000 });
+  const approvals = createApprovals({
+    deps: { ...deps, instanceId: 'ids', executionTimeoutMs: 10_000 },
+    guard,
+  });
+  const planner = createOpenAIPlanner({
+    client: new OpenAI({ baseURL: model.url, apiKey: 'sk-test-ids', maxRetries: 0 }),
+    model: 'scripted',
+    redactor,
+    logger,
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+  });
+  const runner = createRunner({
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor },
+    planner,
+  });
+  return { approvals, runner };
 }

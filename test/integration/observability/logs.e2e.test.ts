@@ -10,9 +10,12 @@ import {
 } from '../../../src/dev/slack-emulator/index.ts';
 import { withRequestLogging } from '../../../src/observability/http-logging.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
+import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { buttonsOf, people, waitFor } from '../../helpers/slack-harness.ts';
+import { wiredWithLoggingBackend } from './helpers.ts';
 
 // Canary values: if any of them shows up in a log line, a secret leaked.
 const SIGNING_SECRET = 'canary-signing-secret-5e1f0c2d';
@@ -143,5 +146,106 @@ describe('logs: canary secrets never reach a log line, and lines carry their ids
     expect(requests.map((l) => l.requestId)).toContain(started!.requestId);
     // Bolt's own lines written while handling a request carry its id too.
     expect(parsed.some((l) => l.bolt === true && typeof l.requestId === 'string')).toBe(true);
+  });
+});
+
+describe('logs: every line of a run carries its run id, every line of an approval its proposal id', () => {
+  let database: TestDatabase;
+  let services: TestServices;
+  let model: ScriptedOpenAIServer;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('pglite');
+    services = await createTestServices({ database });
+    model = await createScriptedOpenAIServer();
+  });
+  afterEach(async () => {
+    await model.close();
+    await services.close();
+    await database.drop();
+  });
+
+  /** The lines `work` writes, parsed. */
+  async function linesOf(work: () => Promise<unknown>) {
+    const from = services.logs.lines.length;
+    await work();
+    return services.logs.lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('planner retries, evidence, executions and the model giving up; then the approval click', async () => {
+    const { approvals, runner } = wiredWithLoggingBackend({ services, model });
+    const ticket = { title: 'Search pods crash-looping', body: 'After the node drain.', severity: 'sev3' };
+    const proposal = (tool: string, args: Record<string, unknown>) => ({
+      tool,
+      args,
+      environment: 'staging',
+      rationale: 'Because.',
+      expected_effect: 'Better.',
+      rollback: 'Undo it.',
+    });
+    model.reset([
+      { status: 500 },
+      { toolCalls: [{ name: 'get_incident', arguments: { incident_id: 'INC-124' } }] },
+      {
+        toolCalls: [
+          {
+            name: 'submit_proposals',
+            arguments: {
+              summary: 'Restart search.',
+              proposals: [
+                proposal('create_ticket', ticket),
+                proposal('restart_service', { service: 'search' }),
+              ],
+            },
+          },
+        ],
+      },
+    ]);
+    let started = await runner.start({ agent: 'triage', requester: people.oncall, incidentId: 'INC-124' });
+    const first = await linesOf(() => started.done);
+    const outcome = await started.done;
+    const [allowed, pending] = outcome.proposals;
+    expect([allowed?.decision, pending?.decision]).toEqual(['allow', 'needs_approval']);
+    expect(first.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'model call failed; retrying',
+        'backend call',
+        'model answered',
+        'run finished',
+      ]),
+    );
+    for (const line of first) expect(line, String(line.msg)).toMatchObject({ runId: started.run.id });
+    // The allowed ticket ran inside the run: its backend line names the run and the proposal.
+    expect(first.filter((l) => l.msg === 'backend call' && l.tool === 'create_ticket')).toEqual([
+      expect.objectContaining({ runId: started.run.id, proposalId: allowed!.proposalId }),
+    ]);
+
+    // A second run whose model never answers: the retries and the give-up carry that run's id.
+    model.reset([{ status: 500 }, { status: 500 }, { status: 500 }]);
+    started = await runner.start({ agent: 'triage', requester: people.oncall, incidentId: 'INC-124' });
+    const second = await linesOf(() => started.done);
+    expect(second.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['model call failed; retrying', 'model unavailable']),
+    );
+    for (const line of second) expect(line, String(line.msg)).toMatchObject({ runId: started.run.id });
+
+    // The approval click, outside any run: every line carries the proposal id.
+    const charter = services.charters.get('triage')!;
+    const click = await linesOf(async () => {
+      const decided = await approvals.decideOnProposal({
+        proposalId: pending!.proposalId,
+        approver: {
+          userId: people.approvers[0],
+          groups: resolveGroups({ charter, userId: people.approvers[0] }),
+        },
+        decision: 'approve',
+      });
+      expect(decided.outcome).toBe('approved');
+    });
+    expect(click.map((l) => l.msg)).toContain('backend call');
+    for (const line of click) {
+      expect(line, String(line.msg)).toMatchObject({ proposalId: pending!.proposalId });
+      expect(line.runId).toBeUndefined();
+    }
   });
 });
