@@ -62,7 +62,10 @@ export async function handleProposalAction({
   const channel = parsed.data.channel?.id ?? parsed.data.container?.channel_id;
   const told: Told = { client, user: user.id, channel };
   try {
-    if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'action' }))) return;
+    if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'action' }))) {
+      deps.logger.info({ requestKey }, 'duplicate click ignored (retry or replay)');
+      return;
+    }
     const proposal = await getProposal({ db: deps.db, id: action.value });
     const charter = proposal ? deps.charters.get(proposal.agent) : null;
     if (!proposal || !charter)

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, proposals, runs, sandboxTickets } from '../../../src/db/schema.ts';
+import { approvals, auditEvents, proposals, runs, sandboxTickets } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import {
@@ -160,6 +160,87 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       await database.drop();
     });
 
+    const duplicatesIgnored = (instance: WardenInstance, kind: 'slash command' | 'click') =>
+      instance.services.logs.text().split(`duplicate ${kind} ignored`).length - 1;
+    const runsOn = async (incidentId: string) =>
+      a.services.db.select().from(runs).where(eq(runs.incidentId, incidentId));
+
+    it('starts one run when a command reaches instance A and its retry and a byte-identical replay reach instance B', async () => {
+      emulator.setWardenUrl(a.url);
+      const before = (await runsOn('INC-124')).length;
+      const ignoredBefore = duplicatesIgnored(b, 'slash command');
+      const first = await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
+      expect(first.status).toBe(200);
+      emulator.setWardenUrl(b.url);
+      const retried = await emulator.retry(first.request, { retryNum: 1, retryReason: 'http_timeout' });
+      // The same bytes and headers (timestamp and signature too), delivered to the other instance.
+      const replayed = await emulator.replay({ ...first.request, url: `${b.url}/slack/events` });
+      expect([retried.status, replayed.status]).toEqual([200, 200]);
+      await waitFor(async () => (await runsOn('INC-124')).length > before, { what: 'the run' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await runsOn('INC-124')).length).toBe(before + 1);
+      // B received both and found them claimed in Postgres by A: it said so and started nothing.
+      await waitFor(() => duplicatesIgnored(b, 'slash command') - ignoredBefore === 2, {
+        what: 'instance B to ignore the retry and the replay',
+      });
+      emulator.setWardenUrl(a.url);
+    });
+
+    it('counts a click once when it reaches instance A and its retry and a byte-identical replay reach instance B', async () => {
+      emulator.setWardenUrl(a.url);
+      const known = new Set((await runsOn('INC-124')).map((r) => r.id));
+      await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
+      const run = await waitFor(async () => (await runsOn('INC-124')).find((r) => !known.has(r.id)), {
+        what: 'the run',
+      });
+      // The staging restart waits for one approver; its card is the one clicked.
+      const proposal = await waitFor(
+        async () => {
+          const [row] = await a.services.db
+            .select()
+            .from(proposals)
+            .where(and(eq(proposals.runId, run.id), eq(proposals.tool, 'restart_service')));
+          return row?.slackTs && row.slackTs !== 'posting' ? row : undefined;
+        },
+        { what: 'the restart card', timeoutMs: 20_000 },
+      );
+      const ignoredBefore = duplicatesIgnored(b, 'click');
+      const click = await emulator.clickButton({
+        user: people.approvers[0],
+        channel,
+        messageTs: proposal.slackTs!,
+        actionId: 'proposal.approve',
+      });
+      expect(click.status).toBe(200);
+      emulator.setWardenUrl(b.url);
+      const retried = await emulator.retry(click.request, { retryNum: 1, retryReason: 'http_timeout' });
+      const replayed = await emulator.replay({ ...click.request, url: `${b.url}/slack/events` });
+      expect([retried.status, replayed.status]).toEqual([200, 200]);
+      const ran = await waitFor(
+        async () => {
+          const [row] = await a.services.db.select().from(proposals).where(eq(proposals.id, proposal.id));
+          return row?.state === 'succeeded' ? row : undefined;
+        },
+        { what: 'the restart to run' },
+      );
+      expect(ran.state).toBe('succeeded');
+      await new Promise((r) => setTimeout(r, 500));
+      // One approval, one execution, and no refusal: the duplicates never reached the approvals use case.
+      const trail = await a.services.db
+        .select()
+        .from(auditEvents)
+        .where(eq(auditEvents.proposalId, proposal.id));
+      const count = (action: string) => trail.filter((e) => e.action === action).length;
+      expect([count('approval.recorded'), count('approval.refused'), count('execution.started')]).toEqual([
+        1, 0, 1,
+      ]);
+      expect(
+        await a.services.db.select().from(approvals).where(eq(approvals.proposalId, proposal.id)),
+      ).toHaveLength(1);
+      expect(duplicatesIgnored(b, 'click') - ignoredBefore).toBe(2);
+      emulator.setWardenUrl(a.url);
+    });
+
     it('executes once when 20 Approve clicks arrive at two instances at the same time', async () => {
       await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
       const card = await waitFor(
@@ -184,11 +265,12 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       }
       const statuses = (await Promise.all(clicks)).map((r) => r.status);
       expect(statuses.every((s) => s === 200)).toBe(true);
-      await waitFor(async () => (await a.services.db.select().from(sandboxTickets)).length === 1, {
-        what: 'the ticket',
-      });
+      // Staging tickets from the other tests run without approval; the production one is this card's.
+      const productionTickets = () =>
+        a.services.db.select().from(sandboxTickets).where(eq(sandboxTickets.environment, 'production'));
+      await waitFor(async () => (await productionTickets()).length === 1, { what: 'the ticket' });
       await new Promise((r) => setTimeout(r, 1_000));
-      expect(await a.services.db.select().from(sandboxTickets)).toHaveLength(1);
+      expect(await productionTickets()).toHaveLength(1);
       const started = await a.services.db
         .select()
         .from(auditEvents)
@@ -196,7 +278,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       const [ticketProposal] = await a.services.db
         .select()
         .from(proposals)
-        .where(eq(proposals.tool, 'create_ticket'));
+        .where(and(eq(proposals.tool, 'create_ticket'), eq(proposals.environment, 'production')));
       expect(started.filter((e) => e.proposalId === ticketProposal!.id)).toHaveLength(1);
       expect(ticketProposal!.state).toBe('succeeded');
     });
