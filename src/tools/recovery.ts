@@ -6,25 +6,43 @@ import {
 import type { GuardDeps } from './guard.types.ts';
 
 /**
- * Executions a crashed instance left in `executing` become `outcome_unknown`: shown to people for
- * reconciliation, never re-run (DESIGN §4.3). At start-up an instance recovers its own rows (same
- * instance id) and anyone's that have run longer than the execution timeout; embedded PGlite is one
- * process, so there every `executing` row is stale.
+ * How long past the execution timeout an `executing` row must be before a sweep takes it: a live
+ * executor aborts itself at the timeout and records its own outcome first, and clocks of instances differ.
+ */
+export const STALE_GRACE_MS = 5_000;
+
+/**
+ * Which `executing` rows a sweep takes: `stale` (started longer than the execution timeout ago, on any
+ * instance), `own_and_stale` (at start-up: also every row claimed under this instance id, which nothing
+ * here is running any more), or `all` (embedded PGlite at start-up: one process, so nothing is running).
+ */
+export type RecoveryScope = 'stale' | 'own_and_stale' | 'all';
+
+type RecoveryDeps = Pick<
+  GuardDeps,
+  'db' | 'clock' | 'audit' | 'logger' | 'instanceId' | 'executionTimeoutMs'
+>;
+
+/**
+ * Executions a crashed instance left in `executing` become `outcome_unknown`, audited: shown to people for
+ * reconciliation, never re-run (DESIGN §4.3).
  */
 export async function recoverInterruptedExecutions({
   deps,
-  everything = false,
+  scope,
 }: {
-  deps: Pick<GuardDeps, 'db' | 'clock' | 'audit' | 'instanceId' | 'executionTimeoutMs'>;
-  everything?: boolean;
+  deps: RecoveryDeps;
+  scope: RecoveryScope;
 }): Promise<ProposalRow[]> {
   const now = deps.clock.now();
-  const startedBefore = everything
-    ? new Date(now.getTime() + 1)
-    : new Date(now.getTime() - deps.executionTimeoutMs);
-  return deps.db.transaction(async (tx) => {
-    const stale = await lockStaleExecutions({ tx, instanceId: deps.instanceId, startedBefore });
-    const recovered: ProposalRow[] = [];
+  const startedBefore =
+    scope === 'all'
+      ? new Date(now.getTime() + 1)
+      : new Date(now.getTime() - deps.executionTimeoutMs - STALE_GRACE_MS);
+  const instanceId = scope === 'own_and_stale' ? deps.instanceId : undefined;
+  const recovered = await deps.db.transaction(async (tx) => {
+    const stale = await lockStaleExecutions({ tx, instanceId, startedBefore });
+    const rows: ProposalRow[] = [];
     for (const proposal of stale) {
       const row = await transitionProposal({
         tx,
@@ -38,7 +56,7 @@ export async function recoverInterruptedExecutions({
         },
       });
       if (!row) continue;
-      recovered.push(row);
+      rows.push(row);
       await deps.audit.append(tx, {
         actor: 'warden',
         action: 'execution.outcome_unknown',
@@ -54,11 +72,52 @@ export async function recoverInterruptedExecutions({
           tool: proposal.tool,
           executedBy: proposal.executedBy,
           startedAt: proposal.executionStartedAt?.toISOString() ?? null,
+          foundBy: deps.instanceId,
           message:
             'The instance running this stopped before it finished; check the target and reconcile by hand.',
         },
       });
     }
-    return recovered;
+    return rows;
   });
+  for (const proposal of recovered) {
+    deps.logger.warn(
+      { proposalId: proposal.id, tool: proposal.tool, executedBy: proposal.executedBy },
+      'execution interrupted; outcome unknown',
+    );
+  }
+  return recovered;
+}
+
+/**
+ * Sweeps for stale executions every `intervalMs` on every instance, so an instance that died is found by
+ * the others while they run, not only when one of them restarts (DESIGN §7). `stop` waits for a sweep
+ * in progress.
+ */
+export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; intervalMs: number }) {
+  let timer: NodeJS.Timeout | null = null;
+  let sweeping: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      sweeping = recoverInterruptedExecutions({ deps, scope: 'stale' })
+        .then(
+          () => {},
+          (error: unknown) => deps.logger.warn({ err: error }, 'recovery sweep failed; retrying later'),
+        )
+        .finally(schedule);
+    }, intervalMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await sweeping;
+    },
+  };
 }

@@ -38,6 +38,7 @@ export async function createTestServices({
   instanceId = 'test-instance',
   sandboxWriteDelayMs = 0,
   executionTimeoutMs,
+  recoverySweepMs,
   secrets = [],
   planner,
 }: {
@@ -48,6 +49,7 @@ export async function createTestServices({
   instanceId?: string;
   sandboxWriteDelayMs?: number;
   executionTimeoutMs?: number;
+  recoverySweepMs?: number;
   secrets?: string[];
   planner?: Planner;
 }): Promise<TestServices> {
@@ -72,6 +74,7 @@ export async function createTestServices({
     charters,
     sandboxWriteDelayMs,
     executionTimeoutMs,
+    recoverySweepMs,
     planner,
   });
   return Object.assign(services, { clock, logs });

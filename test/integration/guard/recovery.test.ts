@@ -1,6 +1,13 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, proposals, sandboxTickets } from '../../../src/db/schema.ts';
+import {
+  auditEvents,
+  proposals,
+  sandboxChanges,
+  sandboxServices,
+  sandboxTickets,
+} from '../../../src/db/schema.ts';
+import { STALE_GRACE_MS } from '../../../src/tools/recovery.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { people, testCharters } from './fixtures.ts';
@@ -48,5 +55,114 @@ describe.each(databaseKinds)('crash recovery on %s', (kind) => {
     );
     expect(await restarted.db.select().from(sandboxTickets)).toHaveLength(0);
     services = restarted;
+  });
+});
+
+describe.each(databaseKinds)('the periodic recovery sweep on %s', (kind) => {
+  const timeoutMs = 60_000;
+  let database: TestDatabase;
+  let survivor: TestServices | null;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    // A live instance that sweeps every 25 ms; its clock only moves when the test says so.
+    survivor = await createTestServices({
+      database,
+      charters: testCharters(),
+      instanceId: 'survivor',
+      executionTimeoutMs: timeoutMs,
+      recoverySweepMs: 25,
+    });
+  });
+  afterEach(async () => {
+    await survivor?.close();
+    await database.drop();
+  });
+
+  /** A restart another instance claimed and then died running: `executing`, claimed by `executedBy`. */
+  async function leftExecuting(services: TestServices, executedBy: string) {
+    const { proposal } = await services.guard.propose({
+      agent: 'ops',
+      tool: 'restart_service',
+      args: { service: 'checkout' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    await services.db
+      .update(proposals)
+      .set({ state: 'executing', executedBy, executionStartedAt: services.clock.now() })
+      .where(eq(proposals.id, proposal.id));
+    return proposal;
+  }
+  const stateOf = async (services: TestServices, id: string) =>
+    (await services.db.select().from(proposals).where(eq(proposals.id, id)))[0]?.state;
+  const checkout = async (services: TestServices) =>
+    (
+      await services.db
+        .select()
+        .from(sandboxServices)
+        .where(and(eq(sandboxServices.environment, 'production'), eq(sandboxServices.name, 'checkout')))
+    )[0];
+  const waitFor = async (check: () => Promise<boolean>, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end && !(await check()); )
+      await new Promise((r) => setTimeout(r, 20));
+  };
+
+  it("marks another instance's execution outcome_unknown once it is past the timeout, audits it and never re-runs it", async () => {
+    const services = survivor!;
+    const checkoutBefore = await checkout(services);
+    const proposal = await leftExecuting(services, 'crashed-host-4242');
+    const ownLive = await leftExecuting(services, 'survivor');
+
+    // Sweeps keep running, but an execution younger than the timeout may still be alive (this
+    // instance's own included: only a restart makes those dead): left alone.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await stateOf(services, proposal.id)).toBe('executing');
+    expect(await stateOf(services, ownLive.id)).toBe('executing');
+
+    services.clock.advance(timeoutMs + STALE_GRACE_MS + 1);
+    await waitFor(async () => (await stateOf(services, proposal.id)) === 'outcome_unknown', 5_000);
+    expect(await stateOf(services, proposal.id)).toBe('outcome_unknown');
+
+    // Later sweeps find nothing more: one audit event, naming who ran it and who found it.
+    await new Promise((r) => setTimeout(r, 100));
+    const events = await services.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(eq(auditEvents.proposalId, proposal.id), eq(auditEvents.action, 'execution.outcome_unknown')),
+      );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      actor: 'warden',
+      reasonCode: 'execution.interrupted',
+      agent: 'ops',
+      environment: 'production',
+      details: { tool: 'restart_service', executedBy: 'crashed-host-4242', foundBy: 'survivor' },
+    });
+
+    // Never re-run: not claimable, and the sandbox never saw the call.
+    expect((await services.guard.execute({ proposalId: proposal.id, actor: people.approver1 })).status).toBe(
+      'not_claimed',
+    );
+    const [row] = await services.db.select().from(proposals).where(eq(proposals.id, proposal.id));
+    expect(
+      await services.db
+        .select()
+        .from(sandboxChanges)
+        .where(eq(sandboxChanges.idempotencyKey, row!.idempotencyKey)),
+    ).toEqual([]);
+    expect(await checkout(services)).toEqual(checkoutBefore);
+  });
+
+  it('stops sweeping when the services close', async () => {
+    const services = survivor!;
+    const proposal = await leftExecuting(services, 'crashed-host-4242');
+    await services.close();
+    survivor = null;
+    services.clock.advance(timeoutMs + STALE_GRACE_MS + 1);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await stateOf(services, proposal.id)).toBe('executing');
   });
 });
