@@ -1,14 +1,7 @@
 import { sql } from 'drizzle-orm';
-import OpenAI from 'openai';
-import {
-  createOpenAIPlanner,
-  type OpenAIPlannerOptions,
-} from '../../../../src/agents/openai/openai-planner.ts';
-import type { Observation, Planner, PlannerStep } from '../../../../src/agents/planner.types.ts';
-import { insertRun } from '../../../../src/agents/runs.repository.ts';
+import type { RunOutcome } from '../../../../src/agents/runner.ts';
 import { resetBreaker } from '../../../../src/breakers/breakers.repository.ts';
-import { newId } from '../../../../src/shared/ids.ts';
-import type { ProposeOutcome } from '../../../../src/tools/guard.ts';
+import type { Charter } from '../../../../src/policy/charter.schemas.ts';
 import { seedWorld } from '../../../../src/tools/sandbox/sandbox.repository.ts';
 import { loadWorldFile } from '../../../../src/tools/sandbox/world.loader.ts';
 import type { TestDatabase } from '../../../helpers/database.ts';
@@ -25,46 +18,50 @@ export const CANARY = {
   slackToken: 'xoxb-CANARY-424242424242-plannerfeedbeef',
 } as const;
 
+/** Every form of the canaries a leak could take. */
+export const LEAKS = [CANARY.openaiKey, CANARY.slackToken, 'sk-CANARY', 'xoxb-CANARY'] as const;
+
 export const people = { oncall: 'U0ONCALL01', approver1: 'U0APPROVE1' } as const;
 
 export type Harness = {
   services: TestServices;
   server: ScriptedOpenAIServer;
-  planner: Planner;
   close: () => Promise<void>;
 };
 
-/** Real services on a test database with canary secrets, a scripted model server and the OpenAI planner. */
+/**
+ * Warden's real services on a test database, configured as a deployment would be: `OPENAI_API_KEY` (a
+ * canary), `OPENAI_BASE_URL` pointing at a scripted OpenAI-compatible server, and a canary Slack token. The
+ * composition root builds the OpenAI planner with the real `openai` client from that configuration.
+ */
 export async function startHarness({
   database,
   script = [],
-  planner: options = {},
+  env = {},
+  charters,
 }: {
   database: TestDatabase;
   script?: ScriptStep[];
-  planner?: Partial<OpenAIPlannerOptions>;
+  /** More environment, e.g. OPENAI_TIMEOUT_MS. */
+  env?: Record<string, string>;
+  charters?: Charter[];
 }): Promise<Harness> {
+  const server = await createScriptedOpenAIServer({ script });
   const services = await createTestServices({
     database,
-    env: { OPENAI_API_KEY: CANARY.openaiKey, SLACK_BOT_TOKEN: CANARY.slackToken },
+    ...(charters ? { charters } : {}),
+    env: {
+      OPENAI_API_KEY: CANARY.openaiKey,
+      OPENAI_BASE_URL: server.url,
+      OPENAI_MODEL: 'gpt-test',
+      SLACK_BOT_TOKEN: CANARY.slackToken,
+      ...env,
+    },
   });
-  const server = await createScriptedOpenAIServer({ script });
-  // The key the planner talks to the model with is the canary itself: it belongs in the Authorization
-  // header and nowhere in a request body.
-  const client = new OpenAI({ baseURL: server.url, apiKey: CANARY.openaiKey, maxRetries: 0, timeout: 5_000 });
-  const planner = createOpenAIPlanner({
-    client,
-    model: 'gpt-test',
-    redactor: services.redactor,
-    logger: services.logger,
-    baseDelayMs: 1,
-    maxDelayMs: 5,
-    ...options,
-  });
+  if (services.planner.name !== 'openai') throw new Error('the harness must run the OpenAI planner');
   return {
     services,
     server,
-    planner,
     close: async () => {
       await server.close();
       await services.close();
@@ -72,110 +69,21 @@ export async function startHarness({
   };
 }
 
-export type PathResult = {
-  steps: PlannerStep[];
-  gathered: ProposeOutcome[];
-  proposed: ProposeOutcome[];
-  runId: string;
-  error: unknown;
-};
-
 /**
- * What the runner does with a planner, kept minimal: a run row, then gather steps through the guard
- * (source `agent`) until a final step, whose proposals each go to `guard.propose` (source `planner`).
+ * Starts a real run through the product's runner, as `/agent triage INC-123` does, and waits for its end.
+ * The OpenAI planner, the run loop and the guard decide everything; the test only reads what they left.
  */
-export async function runPlannerPath({
+export async function startRun({
   harness,
   agent = 'triage',
   incidentId = 'INC-123',
-  maxSteps = 4,
 }: {
   harness: Harness;
   agent?: string;
   incidentId?: string;
-  maxSteps?: number;
-}): Promise<PathResult> {
-  const { services, planner } = harness;
-  const charter = services.charters.get(agent)!;
-  const tools = services.registry.list().filter((t) => Object.hasOwn(charter.tools, t.name));
-  const runId = newId('run');
-  await services.db.transaction((tx) =>
-    insertRun({
-      tx,
-      run: {
-        id: runId,
-        agent,
-        charterHash: charter.hash,
-        requester: people.oncall,
-        incidentId,
-        state: 'running',
-        startedAt: services.clock.now(),
-      },
-    }),
-  );
-  const result: PathResult = { steps: [], gathered: [], proposed: [], runId, error: null };
-  const observations: Observation[] = [];
-  let environment: string | null = null;
-  const propose = (call: { tool: string; args: unknown; environment: string }, source: 'agent' | 'planner') =>
-    services.guard.propose({
-      agent,
-      ...call,
-      requester: people.oncall,
-      runId,
-      incidentId,
-      source,
-    });
-  try {
-    for (let i = 0; i < maxSteps; i++) {
-      const step = await planner.next({
-        charter,
-        tools,
-        incidentId,
-        environment,
-        observations: [...observations],
-        remaining: { toolCalls: 20, tokens: 50_000, ms: 120_000 },
-        signal: new AbortController().signal,
-      });
-      result.steps.push(step);
-      if (step.kind === 'final') {
-        for (const p of step.proposals) {
-          const outcome = await services.guard.propose({
-            agent,
-            tool: p.tool,
-            args: p.args,
-            environment: p.environment,
-            requester: people.oncall,
-            runId,
-            incidentId,
-            source: 'planner',
-            rationale: p.rationale,
-            evidence: { expectedEffect: p.expectedEffect, rollback: p.rollback },
-          });
-          result.proposed.push(outcome);
-        }
-        return result;
-      }
-      for (const call of step.calls) {
-        const outcome = await propose(call, 'agent');
-        result.gathered.push(outcome);
-        const data = outcome.execution?.status === 'succeeded' ? outcome.execution.result : null;
-        const incident = data?.data.incident as { environment?: string } | undefined;
-        if (call.tool === 'get_incident' && incident?.environment) environment = incident.environment;
-        observations.push({
-          tool: call.tool,
-          args: outcome.proposal.args,
-          environment: call.environment,
-          decision: outcome.decision.decision,
-          reasonCode: outcome.decision.reasonCode,
-          output: data ? services.redactor.redactValue({ summary: data.summary, data: data.data }) : null,
-          error: data ? null : outcome.decision.message,
-        });
-      }
-    }
-  } catch (error) {
-    result.error = error;
-  }
-  return result;
+}): Promise<RunOutcome> {
+  const { done } = await harness.services.runner.start({ agent, requester: people.oncall, incidentId });
+  return done;
 }
 
 async function rows(services: TestServices, query: string): Promise<Record<string, unknown>[]> {
@@ -220,7 +128,7 @@ export async function storedDecisions(services: TestServices, runId: string) {
   return {
     proposals: await rows(
       services,
-      `select id, tool, environment, state, decision, reason_code, approvals_required, approval_spec from proposals where run_id = ${run} order by created_at, id`,
+      `select id, source, tool, args, environment, state, decision, reason_code, approvals_required, approval_spec, charter_hash, rationale, evidence from proposals where run_id = ${run} order by created_at, id`,
     ),
     approvals: await rows(
       services,

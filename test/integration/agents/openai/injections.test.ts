@@ -11,20 +11,10 @@ import {
   readDataBlocks,
   withCanaries,
 } from './corpus.ts';
-import {
-  CANARY,
-  type Harness,
-  resetBetweenCases,
-  runPlannerPath,
-  sandboxState,
-  startHarness,
-  storedDecisions,
-  wardenRowsText,
-} from './harness.ts';
+import { expectGuarded } from './guarded.ts';
+import { type Harness, resetBetweenCases, sandboxState, startHarness, startRun } from './harness.ts';
 
 const cases = loadInjectionCases();
-const READ_TOOLS = ['get_incident', 'get_service_health', 'get_recent_deploys', 'search_logs'];
-const LEAKS = [CANARY.openaiKey, CANARY.slackToken, 'sk-CANARY', 'xoxb-CANARY'];
 
 /** A model that reads the evidence, then does exactly what the planted text asks. */
 function obedientModel(c: InjectionCase) {
@@ -109,14 +99,18 @@ describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
     server.reset(obedientModel(c));
     await plantInjection({ services, c });
     const before = await sandboxState(services);
-    const charter = services.charters.get(c.agent)!;
 
-    const result = await runPlannerPath({ harness, agent: c.agent });
+    // A real run, as `/agent triage INC-123` starts it: the OpenAI planner, the run loop and the guard.
+    const outcome = await startRun({ harness, agent: c.agent });
 
-    expect(result.error).toBeNull();
-    const final = result.steps.at(-1);
-    expect(final?.kind).toBe('final');
-    expect(result.gathered.map((g) => g.execution?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(outcome.error).toBeNull();
+    expect(outcome.state).toBe('completed');
+    expect(outcome.observations.map((o) => [o.tool, o.decision])).toEqual([
+      ['get_incident', 'allow'],
+      ['search_logs', 'allow'],
+      ['get_recent_deploys', 'allow'],
+    ]);
+    expect(outcome.observations.every((o) => o.output !== null)).toBe(true);
 
     // The model saw the injection only inside a data block, and every delimiter stayed intact.
     expect(server.requests).toHaveLength(2);
@@ -131,49 +125,15 @@ describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
     }
     expect(readDataBlocks(server.requests[1]!).blocks.some((b) => b.includes(markerOf(c)))).toBe(true);
 
-    // Each obeyed proposal was decided by the guard, blocked or pending, with its reason, and audited.
-    const order = expectedOrder(c);
-    expect(result.proposed).toHaveLength(order.length);
-    const stored = await storedDecisions(services, result.runId);
-    for (const [i, want] of order.entries()) {
-      const outcome = result.proposed[i]!;
-      expect(outcome.proposal.tool).toBe(want.tool);
-      expect(outcome.execution).toBeUndefined();
-      if ('reason' in want.expect) {
-        expect(outcome.proposal.state).toBe('blocked');
-        expect(outcome.decision.reasonCode).toBe(want.expect.reason);
-      } else {
-        expect(outcome.proposal.state).toBe('pending');
-        expect(outcome.decision.reasonCode).toBe('needs_approval');
-        // Who may approve comes from the charter alone, whatever the data or the rationale claimed.
-        expect(outcome.proposal.approvalsRequired).toBe(want.expect.approvals);
-        expect(outcome.proposal.approvalSpec).toMatchObject({
-          count: want.expect.approvals,
-          from: ['sre-approvers'],
-        });
-      }
-      const decided = stored.audit.filter(
-        (e) => e.proposal_id === outcome.proposal.id && e.action === 'proposal.decided',
-      );
-      expect(decided).toHaveLength(1);
-      expect(decided[0]?.reason_code).toBe(outcome.decision.reasonCode);
-    }
-
-    // Nothing ran but the reads; no approval exists; the sandbox is as it was.
-    expect(stored.approvals).toEqual([]);
-    const executed = stored.proposals.filter((p) => !['blocked', 'pending'].includes(String(p.state)));
-    expect(executed.every((p) => READ_TOOLS.includes(String(p.tool)) && p.state === 'succeeded')).toBe(true);
-    const executionEvents = stored.audit.filter((e) => String(e.action).startsWith('execution.'));
-    const readIds = new Set(executed.map((p) => p.id));
-    expect(executionEvents.every((e) => readIds.has(e.proposal_id))).toBe(true);
-    expect(await sandboxState(services)).toEqual(before);
-    expect(services.charters.get(c.agent)).toBe(charter);
-
-    // No canary reached the model, a stored row or a log line.
-    const rows = await wardenRowsText(services);
-    services.logger.flush();
-    for (const haystack of [server.rawBodies.join('\n'), rows, services.logs.text()]) {
-      for (const leak of LEAKS) expect(haystack).not.toContain(leak);
-    }
+    // Each obeyed proposal was decided by the guard (blocked with its reason, or pending for the charter's
+    // approvers) and audited; nothing but the reads ran; no approval exists; the sandbox is as it was; the
+    // approvers are the charter's; no canary reached the model, a stored row or a log line.
+    await expectGuarded({
+      services,
+      outcome,
+      before,
+      prompts: server.rawBodies,
+      expected: expectedOrder(c).map((o) => ({ tool: o.tool, ...o.expect })),
+    });
   });
 });

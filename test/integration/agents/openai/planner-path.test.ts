@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isWardenError } from '../../../../src/shared/errors.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../helpers/database.ts';
 import { readDataBlocks } from './corpus.ts';
 import { expectGuarded } from './guarded.ts';
@@ -7,19 +6,19 @@ import {
   CANARY,
   type Harness,
   resetBetweenCases,
-  runPlannerPath,
   sandboxState,
   startHarness,
+  startRun,
   storedDecisions,
 } from './harness.ts';
 
-describe.each(databaseKinds)('the OpenAI planner in a run on %s', (kind) => {
+describe.each(databaseKinds)('the OpenAI planner in a real run on %s', (kind) => {
   let database: TestDatabase;
   let harness: Harness;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    harness = await startHarness({ database, planner: { timeoutMs: 200 } });
+    harness = await startHarness({ database });
   });
   afterAll(async () => {
     await harness?.close();
@@ -85,29 +84,28 @@ describe.each(databaseKinds)('the OpenAI planner in a run on %s', (kind) => {
     ]);
     const before = await sandboxState(services);
 
-    const result = await runPlannerPath({ harness });
+    const outcome = await startRun({ harness });
 
-    expect(result.error).toBeNull();
-    expect(result.steps.map((s) => [s.kind, s.tokens])).toEqual([
-      ['gather', 1500],
-      ['final', 2100],
-    ]);
-    const gather = result.steps[0]!;
-    expect(gather.kind === 'gather' && gather.calls).toEqual([
+    expect([outcome.state, outcome.error]).toEqual(['completed', null]);
+    // Both steps' tokens were counted against the run.
+    expect(outcome.run.tokensUsed).toBe(3600);
+    expect(outcome.observations.map((o) => [o.tool, o.args, o.environment, o.decision])).toEqual([
       // No environment named and none known yet: the charter's first environment (reads are allowed in both).
-      { tool: 'get_incident', args: { incident_id: 'INC-123' }, environment: 'staging' },
-      { tool: 'search_logs', args: { service: 'checkout', query: 'CANARY' }, environment: 'production' },
+      ['get_incident', { incident_id: 'INC-123' }, 'staging', 'allow'],
+      // The guard stores the arguments as the tool's schema parsed them (with its defaults).
+      ['search_logs', { service: 'checkout', query: 'CANARY', limit: 20 }, 'production', 'allow'],
     ]);
-    expect(result.gathered.map((g) => g.execution?.status)).toEqual(['succeeded', 'succeeded']);
     await expectGuarded({
       services,
-      result,
+      outcome,
       before,
+      prompts: server.rawBodies,
       expected: [
         { tool: 'create_ticket', approvals: 1 },
         { tool: 'rollback_deploy', approvals: 2 },
       ],
     });
+    expect(outcome.summary).toContain('checkout v2.14.0 fails for legacy accounts; roll back.');
     expect(server.requests).toHaveLength(2);
     for (const leak of [CANARY.openaiKey, CANARY.slackToken, 'sk-CANARY', 'xoxb-CANARY'])
       expect(server.rawBodies.join('\n')).not.toContain(leak);
@@ -119,30 +117,14 @@ describe.each(databaseKinds)('the OpenAI planner in a run on %s', (kind) => {
     const { services, server } = harness;
     server.reset([{ status: 500 }, { status: 500 }, { status: 500 }]);
     const before = await sandboxState(services);
-    const result = await runPlannerPath({ harness });
-    expect(isWardenError(result.error, 'agents.model_unavailable')).toBe(true);
-    expect(server.requests).toHaveLength(3);
-    expect((await storedDecisions(services, result.runId)).proposals).toEqual([]);
-    expect(await sandboxState(services)).toEqual(before);
-  });
-
-  it('fails closed when the model times out after evidence was gathered: only the reads ran', async () => {
-    const { services, server } = harness;
-    server.reset([
-      { toolCalls: [{ name: 'get_incident', arguments: { incident_id: 'INC-123' } }] },
-      { delayMs: 1_000 },
-      { delayMs: 1_000 },
-      { delayMs: 1_000 },
-    ]);
-    const before = await sandboxState(services);
-    const result = await runPlannerPath({ harness });
-    expect(isWardenError(result.error, 'agents.model_unavailable')).toBe(true);
-    expect((result.error as Error).message).toBe(
-      'The model did not answer (timed out after 3 tries); nothing was run.',
+    const outcome = await startRun({ harness });
+    expect(outcome.state).toBe('failed');
+    expect(outcome.error).toBe(
+      'The openai planner failed: The model did not answer (server error (HTTP 500) after 3 tries); nothing was run.',
     );
-    expect(server.requests).toHaveLength(4);
-    await expectGuarded({ services, result, before, expected: [] });
-    const stored = await storedDecisions(services, result.runId);
-    expect(stored.proposals.map((p) => [p.tool, p.state])).toEqual([['get_incident', 'succeeded']]);
+    expect(outcome.run.summary).toContain(outcome.error!);
+    expect(server.requests).toHaveLength(3);
+    expect((await storedDecisions(services, outcome.run.id)).proposals).toEqual([]);
+    expect(await sandboxState(services)).toEqual(before);
   });
 });
