@@ -99,8 +99,9 @@ export function checkRepeatedFailures({
 }
 
 /**
- * A write in an environment where the agent wrote nothing within the look-back, by an agent that did write
- * elsewhere in it (a new agent's very first write has no usual places to differ from).
+ * A write in an environment where the agent wrote nothing within the look-back, including the agent's first
+ * write anywhere (its first production rollback is the case most worth a look). `priorWritesElsewhere` only
+ * changes the words.
  */
 export function checkNewEnvironment({
   agent,
@@ -117,8 +118,10 @@ export function checkNewEnvironment({
   priorWritesElsewhere: number;
   tool: string;
 }): Alert | null {
-  if (!spec.enabled || priorWritesHere > 0 || priorWritesElsewhere === 0) return null;
+  if (!spec.enabled || priorWritesHere > 0) return null;
   const lookback = formatDuration(spec.lookback);
+  const elsewhere =
+    priorWritesElsewhere > 0 ? 'it did write elsewhere' : 'nor anywhere else: its first write in that time';
   return {
     rule: 'new_environment',
     agent,
@@ -127,7 +130,7 @@ export function checkNewEnvironment({
     coolDownMs: spec.lookback,
     figures: { prior_writes: priorWritesHere, tool, lookback },
     threshold: { lookback },
-    message: `${agent} ran ${tool} in ${environment}, where it had run no write in the last ${lookback} (it did write elsewhere). Check this is expected.`,
+    message: `${agent} ran ${tool} in ${environment}, where it had run no write in the last ${lookback} (${elsewhere}). Check this is expected.`,
   };
 }
 

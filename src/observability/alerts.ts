@@ -111,7 +111,7 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
         limit: 1,
       };
       const here = await listWriteStarts({ ...lookback, environment: event.environment });
-      // An agent with no writes at all yet has no usual places: its first write is not "new".
+      // Only for the words: a first write anywhere is new too.
       const anywhere = here.length > 0 ? here : await listWriteStarts(lookback);
       out.push(
         checkNewEnvironment({

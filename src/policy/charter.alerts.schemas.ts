@@ -34,7 +34,7 @@ export const alertsSchema = z.strictObject({
       window: durationSchema.prefault('1h'),
     })
     .prefault({}),
-  /** A write in an environment where the agent ran no write within `lookback`. */
+  /** A write in an environment where the agent ran no write within `lookback` (its first write anywhere included). */
   new_environment: z
     .strictObject({
       enabled: z.boolean().default(true),

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { auditEvents } from '../../../src/db/schema.ts';
@@ -18,18 +18,29 @@ const alerts = `
   escalation_loop: { threshold: 2, window: 24h }
 `;
 
+// Monday 23 November 2026, 10:00 in Paris: the history every test starts from.
+const MONDAY_MORNING = '2026-11-23T09:00:00.000Z';
 // Tuesday 24 November 2026, 10:00 in Paris (09:00 UTC): working hours.
 const TUESDAY_MORNING = '2026-11-24T09:00:00.000Z';
+const DAY = 86_400_000;
 // Saturday 28 November 2026, 23:00 in Paris.
 const SATURDAY_NIGHT = '2026-11-28T22:00:00.000Z';
 
 describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
   let database: TestDatabase;
   let services: TestServices;
+  /** The last audit event of the seeded history: alerts raised up to here are not the test's. */
+  let seeded: number;
 
   beforeEach(async () => {
     database = await createTestDatabase(kind);
     services = await createTestServices({ database, charters: withShipped(opsCharter({ alerts })) });
+    // History: ops filed a staging ticket yesterday, so its staging writes today are not "new".
+    services.clock.set(MONDAY_MORNING);
+    await ticket(0);
+    await services.observability.flush();
+    const [last] = await services.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    seeded = last!.seq;
     services.clock.set(TUESDAY_MORNING);
   });
   afterEach(async () => {
@@ -64,7 +75,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     return services.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.action, 'alert.raised'))
+      .where(and(eq(auditEvents.action, 'alert.raised'), gt(auditEvents.seq, seeded)))
       .orderBy(asc(auditEvents.seq));
   };
   const rules = async () => (await raised()).map((e) => e.details.rule);
@@ -125,20 +136,58 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     expect(alert!.details.threshold).toMatchObject({ threshold: 3 });
   });
 
-  it('new environment: a write in production by an agent that only ever wrote in staging is an alert', async () => {
-    await ticket(1); // the agent's first write anywhere: no usual place to differ from
-    minute();
-    await ticket(2);
+  it('new environment: a write in production by an agent that only wrote in staging, within the charter look-back', async () => {
+    await ticket(1); // staging, where it wrote yesterday
     expect(await rules()).toEqual([]);
     minute();
-    const outcome = await ticket(3, 'production');
+    const outcome = await ticket(2, 'production');
     expect(outcome.execution?.status).toBe('succeeded');
     const [alert] = await raised();
     expect(alert).toMatchObject({ reasonCode: 'alert.new_environment', environment: 'production' });
     expect(alert!.details.figures).toMatchObject({ prior_writes: 0, tool: 'create_ticket', lookback: '7d' });
+    expect(String(alert!.details.message)).toContain('(it did write elsewhere)');
     // Once it has written there, it is no longer new.
-    await ticket(4, 'production');
+    await ticket(3, 'production');
     expect(await rules()).toEqual(['new_environment']);
+    // Six days later staging is still usual; production, eight days after its last write, is new again.
+    services.clock.advance(6 * DAY);
+    await ticket(4);
+    expect(await rules()).toEqual(['new_environment']);
+    services.clock.advance(2 * DAY);
+    await ticket(5, 'production');
+    expect(await rules()).toEqual(['new_environment', 'new_environment']);
+  });
+
+  it("new environment: an agent's first write ever is an alert (triage's first production rollback)", async () => {
+    const { proposal } = await services.guard.propose({
+      agent: 'triage',
+      tool: 'rollback_deploy',
+      args: { service: 'checkout', to_version: 'v2.13.4' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    const click = (userId: string) =>
+      decide(services, { agent: 'triage', proposalId: proposal.id, userId, decision: 'approve' });
+    await click(people.approver1);
+    expect(await rules()).toEqual([]);
+    const approved = await click(people.approver2);
+    expect(approved.outcome === 'approved' && approved.execution.status).toBe('succeeded');
+    const [alert, ...more] = await raised();
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({
+      agent: 'triage',
+      reasonCode: 'alert.new_environment',
+      environment: 'production',
+      proposalId: proposal.id,
+    });
+    // The shipped charter's look-back.
+    expect(alert!.details.figures).toMatchObject({
+      prior_writes: 0,
+      tool: 'rollback_deploy',
+      lookback: '30d',
+    });
+    expect(String(alert!.details.message)).toContain('nor anywhere else: its first write in that time');
   });
 
   it('off hours: three writes on a Saturday night are an alert; the same on a Tuesday morning are not', async () => {
@@ -246,7 +295,8 @@ describe.skipIf(!databaseKinds.includes('postgres'))('behaviour alerts on two in
         await services.observability.flush();
       }
       const all = await a.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.raised'));
-      expect(all.map((e) => e.details.rule)).toEqual(['approval_rate']);
+      // The first restart was ops's first write ever; three approvals make the approval-rate alert.
+      expect(all.map((e) => e.details.rule).sort()).toEqual(['approval_rate', 'new_environment']);
     } finally {
       await b.close();
       await a.close();

@@ -101,15 +101,27 @@ describe('the rules', () => {
     expect(checkRepeatedFailures({ ...base, failures: 3 })?.key).toBe('repeated_failures:a:h1');
   });
 
-  it('new environment fires only for an agent with writes elsewhere and none here', () => {
+  it('new environment fires for a write where the agent has not written, its first write ever included', () => {
     const base = { agent: 'a', spec: defaults.new_environment, environment: 'prod', tool: 't' };
-    expect(checkNewEnvironment({ ...base, priorWritesHere: 0, priorWritesElsewhere: 0 })).toBeNull();
     expect(checkNewEnvironment({ ...base, priorWritesHere: 1, priorWritesElsewhere: 1 })).toBeNull();
-    expect(checkNewEnvironment({ ...base, priorWritesHere: 0, priorWritesElsewhere: 1 })).toMatchObject({
+    const moved = checkNewEnvironment({ ...base, priorWritesHere: 0, priorWritesElsewhere: 1 });
+    expect(moved).toMatchObject({
       rule: 'new_environment',
       environment: 'prod',
       key: 'new_environment:a:prod',
     });
+    expect(moved?.message).toContain('(it did write elsewhere)');
+    const first = checkNewEnvironment({ ...base, priorWritesHere: 0, priorWritesElsewhere: 0 });
+    expect(first).toMatchObject({
+      rule: 'new_environment',
+      key: 'new_environment:a:prod',
+      coolDownMs: 30 * 86_400_000,
+    });
+    expect(first?.message).toContain(
+      'no write in the last 30d (nor anywhere else: its first write in that time)',
+    );
+    const off = { ...base, spec: { ...defaults.new_environment, enabled: false } };
+    expect(checkNewEnvironment({ ...off, priorWritesHere: 0, priorWritesElsewhere: 0 })).toBeNull();
   });
 
   it('off hours and escalation loops fire at their thresholds', () => {
