@@ -68,8 +68,18 @@ export function createSlackSync(deps: SlackSyncDeps) {
   async function mirrorEvents(): Promise<void> {
     const now = deps.clock.now();
     const targets = await findEventsToMirror({ db: deps.db, now, limit: 50 });
+    // A thread stays in order: once one of its events cannot be posted now (waiting for a retry, or
+    // being posted by another instance), its later events wait for the next pass.
+    const heldBack = new Set<string>();
     for (const target of targets) {
-      if (!(await claimMirror({ db: deps.db, target, now: deps.clock.now(), leaseMs: 30_000 }))) continue;
+      const thread = `${target.channel}:${target.threadTs}`;
+      if (heldBack.has(thread)) continue;
+      const claimed =
+        target.due && (await claimMirror({ db: deps.db, target, now: deps.clock.now(), leaseMs: 30_000 }));
+      if (!claimed) {
+        heldBack.add(thread);
+        continue;
+      }
       try {
         const message = await threadMessage(target.event);
         const posted = await deps.client.chat.postMessage({
@@ -99,8 +109,7 @@ export function createSlackSync(deps: SlackSyncDeps) {
           error: error instanceof Error ? error.message : String(error),
           retryAt: new Date(deps.clock.now().getTime() + attemptDelay),
         });
-        // Keep the thread in order: stop here and retry this event first next time.
-        return;
+        heldBack.add(thread);
       }
     }
   }

@@ -16,8 +16,10 @@ const CARD_WINDOW_MS = 7 * 24 * 3_600_000;
 const RECENT_RUN_MS = 24 * 3_600_000;
 
 /**
- * Audit events of runs that have a Slack thread and are not yet in it (or whose post is due a retry),
- * oldest first. Postgres already holds them: the thread is a mirror.
+ * Audit events of runs that have a Slack thread and are not yet in it, oldest first, each with whether it
+ * may be tried now (`due`: never tried, or its retry time or another instance's lease has passed). Events
+ * waiting for a retry are listed too, so the caller can hold back the later events of their thread.
+ * Postgres already holds them: the thread is a mirror.
  */
 export async function findEventsToMirror({
   db,
@@ -27,9 +29,14 @@ export async function findEventsToMirror({
   db: Db;
   now: Date;
   limit: number;
-}): Promise<MirrorTarget[]> {
+}): Promise<(MirrorTarget & { due: boolean })[]> {
   const rows = await db
-    .select({ event: auditEvents, channel: runs.slackChannel, threadTs: runs.slackThreadTs })
+    .select({
+      event: auditEvents,
+      channel: runs.slackChannel,
+      threadTs: runs.slackThreadTs,
+      nextAttemptAt: auditMirror.nextAttemptAt,
+    })
     .from(auditEvents)
     .innerJoin(runs, eq(auditEvents.runId, runs.id))
     .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
@@ -37,10 +44,7 @@ export async function findEventsToMirror({
       and(
         isNotNull(runs.slackThreadTs),
         or(eq(runs.state, 'running'), gt(runs.endedAt, new Date(now.getTime() - RECENT_RUN_MS))),
-        or(
-          isNull(auditMirror.seq),
-          and(inArray(auditMirror.status, ['pending', 'posting']), lte(auditMirror.nextAttemptAt, now)),
-        ),
+        or(isNull(auditMirror.seq), inArray(auditMirror.status, ['pending', 'posting'])),
       ),
     )
     .orderBy(asc(auditEvents.seq))
@@ -49,6 +53,7 @@ export async function findEventsToMirror({
     event: r.event as AuditEvent,
     channel: r.channel!,
     threadTs: r.threadTs!,
+    due: r.nextAttemptAt === null || r.nextAttemptAt.getTime() <= now.getTime(),
   }));
 }
 
