@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveGroups } from '../../../../src/policy/approval-validity.ts';
+import { loadCharterFile, loadCharters } from '../../../../src/policy/charter.loader.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../helpers/database.ts';
+import { repoRoot } from '../../../helpers/services.ts';
 import { expectGuarded } from './guarded.ts';
 import {
   type Harness,
@@ -31,7 +33,14 @@ describe.each(databaseKinds)('hostile model answers in real runs of the OpenAI p
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    harness = await startHarness({ database });
+    harness = await startHarness({
+      database,
+      charters: [
+        ...loadCharters({ dir: `${repoRoot}/charters` }).charters,
+        // The evidence charter with rollback_deploy listed in its read_only environments.
+        loadCharterFile({ file: `${repoRoot}/test/fixtures/charters/read-only-lists-rollback.yaml` }),
+      ],
+    });
   });
   afterAll(async () => {
     await harness?.close();
@@ -137,6 +146,38 @@ describe.each(databaseKinds)('hostile model answers in real runs of the OpenAI p
     });
     const checkout = before.services.find((s) => s.environment === 'production' && s.name === 'checkout');
     expect(checkout?.version).toBe('v2.14.0');
+  });
+
+  it('blocks a production rollback with mode_read_only when a read-only charter lists the tool', async () => {
+    const variant = harness.services.charters.get('evidence-rollback')!;
+    // The tool is in the charter, with an approval rule for production: only the mode can refuse it.
+    expect(variant.tools.rollback_deploy?.environments.production).toMatchObject({
+      approve: { count: 2, from: ['sre-approvers'] },
+    });
+    expect(variant.environments.production?.mode).toBe('read_only');
+    const rollback = { service: 'checkout', to_version: 'v2.13.4' };
+    const { outcome, before, services, prompts } = await run(
+      [
+        {
+          toolCalls: [
+            submit([{ tool: 'rollback_deploy', args: rollback, environment: 'production' }]),
+            { name: 'rollback_deploy', arguments: { ...rollback, environment: 'production' } },
+          ],
+        },
+      ],
+      'evidence-rollback',
+    );
+    await expectGuarded({
+      services,
+      outcome,
+      before,
+      prompts,
+      expected: [
+        { tool: 'rollback_deploy', reason: 'mode_read_only' },
+        { tool: 'rollback_deploy', reason: 'mode_read_only' },
+      ],
+    });
+    expect(outcome.proposals[0]?.message).toContain('production is read-only for evidence-rollback');
   });
 
   it('keeps only the first 10 of 100 proposals and says how many were dropped', async () => {
