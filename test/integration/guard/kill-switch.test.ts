@@ -1,11 +1,34 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, credentialLeases, proposals, runs, sandboxServices } from '../../../src/db/schema.ts';
+import {
+  auditEvents,
+  credentialLeases,
+  proposals,
+  runs,
+  sandboxChanges,
+  sandboxServices,
+} from '../../../src/db/schema.ts';
+import type { InFlightRegistry } from '../../../src/tools/in-flight.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { people, testCharters } from './fixtures.ts';
 
 const ticket = (i: number) => ({ title: `Checkout errors #${i}`, body: 'evidence', severity: 'sev3' });
+
+/** The DESIGN §4.4 bound: no new call starts, and calls in flight stop, within 1 s of a kill. */
+const KILL_BOUND_MS = 1_000;
+
+/** Waits until one execution is in flight, and records when its AbortSignal fires. */
+async function watchInFlight(inFlight: InFlightRegistry) {
+  for (let i = 0; i < 250 && inFlight.list().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const [running] = inFlight.list();
+  if (!running) throw new Error('no execution went in flight');
+  const watched = { proposalId: running.proposalId, abortedAt: null as number | null };
+  running.controller.signal.addEventListener('abort', () => {
+    watched.abortedAt = performance.now();
+  });
+  return watched;
+}
 
 describe.each(databaseKinds)('the kill switch on %s', (kind) => {
   let database: TestDatabase;
@@ -149,8 +172,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
     await database.drop();
   });
 
-  it('engaged on one instance, aborts a slow executor mid-call on the other and revokes its credential', async () => {
-    const started = Date.now();
+  it('engaged on one instance, aborts a slow executor mid-call on the other and refuses there within 1 s, and revokes its credential', async () => {
     const inFlight = b.guard.propose({
       agent: 'ops',
       tool: 'scale_service',
@@ -160,23 +182,10 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
       source: 'planner',
     });
     // Wait until instance b has claimed the execution and its executor is running.
-    for (let i = 0; i < 100 && b.inFlight.list().length === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect(b.inFlight.list()).toHaveLength(1);
+    const running = await watchInFlight(b.inFlight);
 
+    const engagedAt = performance.now();
     const report = await a.killSwitch.engage({ actor: people.oncall, reason: 'runaway scaling' });
-    expect(report.abortedExecutions).toHaveLength(1);
-    expect(report.abortedHere).toHaveLength(0);
-    expect(report.revokedCredentials).toBe(1);
-
-    const outcome = await inFlight;
-    expect(Date.now() - started).toBeLessThan(4_000);
-    expect(outcome.execution).toMatchObject({ status: 'failed', reasonCode: 'kill_switch' });
-    const [svc] = await a.db.select().from(sandboxServices).where(eq(sandboxServices.name, 'checkout'));
-    expect(svc?.replicas).not.toBe(9);
-    const leases = await a.db.select().from(credentialLeases);
-    expect(leases.every((l) => l.revokedAt !== null)).toBe(true);
-
     const refused = await b.guard.propose({
       agent: 'ops',
       tool: 'create_ticket',
@@ -185,6 +194,98 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
       requester: people.oncall,
       source: 'planner',
     });
+    const refusedAt = performance.now();
     expect(refused.decision.reasonCode).toBe('kill_switch');
+    expect(refused.execution).toBeUndefined();
+    expect(refusedAt - engagedAt).toBeLessThanOrEqual(KILL_BOUND_MS);
+
+    expect(report.abortedExecutions).toEqual([running.proposalId]);
+    expect(report.abortedHere).toHaveLength(0);
+    expect(report.revokedCredentials).toBe(1);
+
+    const outcome = await inFlight;
+    // b heard the kill through LISTEN/NOTIFY and aborted its executor.
+    expect(running.abortedAt).not.toBeNull();
+    expect(running.abortedAt! - engagedAt).toBeLessThanOrEqual(KILL_BOUND_MS);
+    expect(outcome.execution).toMatchObject({ status: 'failed', reasonCode: 'kill_switch' });
+    const [svc] = await a.db.select().from(sandboxServices).where(eq(sandboxServices.name, 'checkout'));
+    expect(svc?.replicas).not.toBe(9);
+    const leases = await a.db.select().from(credentialLeases);
+    expect(leases.every((l) => l.revokedAt !== null)).toBe(true);
+  });
+});
+
+describe.each(databaseKinds)('a kill on the instance running the call (%s)', (kind) => {
+  let database: TestDatabase;
+  let services: TestServices;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    services = await createTestServices({ database, charters: testCharters(), sandboxWriteDelayMs: 5_000 });
+  });
+  afterEach(async () => {
+    await services.close();
+    await database.drop();
+  });
+
+  it('aborts the call in flight here within 1 s, names it as aborted here, and revokes its credential', async () => {
+    const checkout = async () =>
+      (await services.db.select().from(sandboxServices).where(eq(sandboxServices.name, 'checkout'))).find(
+        (s) => s.environment === 'production',
+      );
+    const before = await checkout();
+    const call = services.guard.propose({
+      agent: 'ops',
+      tool: 'scale_service',
+      args: { service: 'checkout', replicas: 9 },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    const running = await watchInFlight(services.inFlight);
+
+    const engagedAt = performance.now();
+    const report = await services.killSwitch.engage({
+      agent: 'ops',
+      actor: people.outsider,
+      reason: 'runaway',
+    });
+    const outcome = await call;
+    const settledAt = performance.now();
+
+    expect(report).toMatchObject({
+      scope: 'agent:ops',
+      abortedExecutions: [running.proposalId],
+      abortedHere: [running.proposalId],
+      revokedCredentials: 1,
+    });
+    expect(running.abortedAt! - engagedAt).toBeLessThanOrEqual(KILL_BOUND_MS);
+    expect(settledAt - engagedAt).toBeLessThanOrEqual(KILL_BOUND_MS);
+    expect(outcome.execution).toMatchObject({ status: 'failed', reasonCode: 'kill_switch' });
+
+    // The lease was revoked by the kill, not merely released after the call.
+    const leases = await services.db
+      .select()
+      .from(credentialLeases)
+      .where(eq(credentialLeases.proposalId, running.proposalId));
+    expect(leases).toHaveLength(1);
+    expect(leases[0]).toMatchObject({ revokedReason: 'kill switch engaged' });
+    expect(leases[0]?.revokedAt).not.toBeNull();
+
+    // Nothing reached the sandbox.
+    const [row] = await services.db.select().from(proposals).where(eq(proposals.id, running.proposalId));
+    expect(row?.state).toBe('failed');
+    expect(
+      await services.db
+        .select()
+        .from(sandboxChanges)
+        .where(eq(sandboxChanges.idempotencyKey, row!.idempotencyKey)),
+    ).toEqual([]);
+    expect(await checkout()).toEqual(before);
+    const [engaged] = await services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'kill.engaged'));
+    expect(engaged?.details).toMatchObject({ scope: 'agent:ops', inFlight: [running.proposalId] });
   });
 });
