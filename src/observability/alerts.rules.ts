@@ -39,7 +39,10 @@ export function formatDuration(ms: number): string {
   return parts.slice(0, 2).join(' ') || `${ms}ms`;
 }
 
-/** Many approvals and (almost) no rejections within the window: people may be approving without reading. */
+/**
+ * An unusual approval rate within the window: many approvals and (almost) no rejections (people may be
+ * approving without reading), or many rejections and few approvals (the agent may be drifting).
+ */
 export function checkApprovalRate({
   agent,
   spec,
@@ -54,18 +57,29 @@ export function checkApprovalRate({
   if (!spec.enabled) return null;
   const decided = approvals + rejections;
   const rate = decided === 0 ? 0 : approvals / decided;
-  if (approvals < spec.min_approvals || rate < spec.min_rate) return null;
   const window = formatDuration(spec.window);
-  return {
-    rule: 'approval_rate',
-    agent,
-    environment: null,
-    key: `approval_rate:${agent}`,
-    coolDownMs: spec.window,
-    figures: { approvals, rejections, rate: round(rate), window },
-    threshold: { min_approvals: spec.min_approvals, min_rate: spec.min_rate, window },
-    message: `${approvals} approvals and ${rejections} rejections of ${agent}'s proposals in ${window} (${percent(rate)} approved; alert at ${spec.min_approvals}+ approvals and ${percent(spec.min_rate)}+). People may be approving without reading.`,
-  };
+  const seen = `${approvals} approvals and ${rejections} rejections of ${agent}'s proposals in ${window} (${percent(rate)} approved`;
+  const alert = { rule: 'approval_rate' as const, agent, environment: null, coolDownMs: spec.window };
+  const figures = { approvals, rejections, rate: round(rate), window };
+  if (approvals >= spec.min_approvals && rate >= spec.min_rate) {
+    return {
+      ...alert,
+      key: `approval_rate:${agent}`,
+      figures,
+      threshold: { min_approvals: spec.min_approvals, min_rate: spec.min_rate, window },
+      message: `${seen}; alert at ${spec.min_approvals}+ approvals and ${percent(spec.min_rate)}+). People may be approving without reading.`,
+    };
+  }
+  if (rejections >= spec.min_rejections && rate <= spec.max_rate) {
+    return {
+      ...alert,
+      key: `approval_rate:${agent}:low`,
+      figures,
+      threshold: { min_rejections: spec.min_rejections, max_rate: spec.max_rate, window },
+      message: `${seen}; alert at ${spec.min_rejections}+ rejections and ${percent(spec.max_rate)} or less). People keep turning its proposals down: the agent may be drifting.`,
+    };
+  }
+  return null;
 }
 
 /** The same action (tool, arguments, environment) failing again and again within the window. */

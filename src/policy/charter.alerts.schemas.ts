@@ -17,13 +17,23 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
  * takes its default; `enabled: false` turns a rule off. Alerts are audit events posted to the alerts channel.
  */
 export const alertsSchema = z.strictObject({
-  /** At least `min_approvals` approvals in `window` with an approval rate of at least `min_rate`: rubber-stamping? */
+  /**
+   * An unusual approval rate in `window`. High: at least `min_approvals` approvals and a rate of at least
+   * `min_rate` (rubber-stamping?). Low: at least `min_rejections` rejections and a rate of at most `max_rate`
+   * (a drifting agent whose proposals people keep turning down?).
+   */
   approval_rate: z
     .strictObject({
       enabled: z.boolean().default(true),
       min_approvals: z.number().int().min(1).default(10),
       min_rate: z.number().min(0).max(1).default(0.95),
+      min_rejections: z.number().int().min(1).default(5),
+      max_rate: z.number().min(0).max(1).default(0.5),
       window: durationSchema.prefault('1h'),
+    })
+    .refine((spec) => spec.max_rate < spec.min_rate, {
+      path: ['max_rate'],
+      message: 'must be below min_rate: the low-rate alert is for rates under the high-rate one',
     })
     .prefault({}),
   /** The same action (tool, arguments, environment) failing `threshold` times within `window`. */

@@ -4,7 +4,7 @@ import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 
 /** What each behaviour alert rule means, for the header. */
 const RULE_TITLES: Record<string, string> = {
-  approval_rate: 'approvals look rubber-stamped',
+  approval_rate: 'unusual approval rate',
   repeated_failures: 'the same action keeps failing',
   new_environment: 'action in a new environment',
   off_hours: 'writes outside working hours',

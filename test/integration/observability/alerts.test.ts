@@ -8,7 +8,7 @@ import { decide, opsCharter, people, withShipped } from './helpers.ts';
 
 /** Small thresholds, so a test can reach each one in a few steps. Working hours are Paris office hours. */
 const alerts = `
-  approval_rate: { min_approvals: 3, min_rate: 0.9, window: 1h }
+  approval_rate: { min_approvals: 3, min_rate: 0.9, min_rejections: 3, max_rate: 0.5, window: 1h }
   repeated_failures: { threshold: 3, window: 1h }
   new_environment: { lookback: 7d }
   off_hours:
@@ -63,7 +63,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
       { title: `Ticket number ${n}`, body: 'Filed by a test.', severity: 'sev3' },
       environment,
     );
-  const restart = () => propose('restart_service', { service: 'search' });
+  const restart = (service = 'search') => propose('restart_service', { service });
   const approve = (proposalId: string) =>
     decide(services, { agent: 'ops', proposalId, userId: people.approver1, decision: 'approve' });
   const reject = (proposalId: string) =>
@@ -117,6 +117,34 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
       minute();
     }
     expect(await rules()).toEqual([]);
+  });
+
+  it('approval rate: three rejections and one approval within the hour is an alert (a drifting agent)', async () => {
+    const first = await restart();
+    await approve(first.proposal.id);
+    // Different services, so this is no escalation loop: only the rate is unusual.
+    for (const service of ['checkout', 'payments']) {
+      const { proposal } = await restart(service);
+      await reject(proposal.id);
+      minute();
+    }
+    expect(await rules()).toEqual([]); // two rejections: under min_rejections
+    const { proposal } = await restart('billing-ledger');
+    await reject(proposal.id);
+    const [alert, ...more] = await raised();
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({ agent: 'ops', reasonCode: 'alert.approval_rate', proposalId: proposal.id });
+    expect(alert!.details).toMatchObject({
+      rule: 'approval_rate',
+      key: 'approval_rate:ops:low',
+      figures: { approvals: 1, rejections: 3, rate: 0.25, window: '1h' },
+      threshold: { min_rejections: 3, max_rate: 0.5, window: '1h' },
+    });
+    expect(String(alert!.details.message)).toContain('the agent may be drifting');
+    // A fourth rejection inside the same window does not raise it again.
+    const again = await restart('checkout');
+    await reject(again.proposal.id);
+    expect(await rules()).toEqual(['approval_rate']);
   });
 
   it('repeated failures: the same failing action three times is an alert; different arguments are not', async () => {

@@ -20,6 +20,8 @@ describe('alert settings', () => {
       enabled: true,
       min_approvals: 10,
       min_rate: 0.95,
+      min_rejections: 5,
+      max_rate: 0.5,
       window: 3_600_000,
     });
     expect(defaults.off_hours.working_hours).toEqual({
@@ -52,6 +54,10 @@ describe('alert settings', () => {
     );
     expect(problems({ approval_rate: { min_rate: 1.5 } })[0]).toContain('approval_rate.min_rate');
     expect(problems({ approval_rate: { window: 'soon' } })[0]).toContain('must be a duration');
+    expect(problems({ approval_rate: { min_rate: 0.6, max_rate: 0.6 } })).toEqual([
+      'approval_rate.max_rate: must be below min_rate: the low-rate alert is for rates under the high-rate one',
+    ]);
+    expect(problems({ approval_rate: { min_rejections: 0 } })[0]).toContain('approval_rate.min_rejections');
     expect(problems({ rubber_stamping: {} })[0]).toContain('rubber_stamping');
   });
 
@@ -76,7 +82,7 @@ describe('alert settings', () => {
 });
 
 describe('the rules', () => {
-  it('approval rate fires at the minimum count and rate, not below either', () => {
+  it('approval rate (high) fires at the minimum count and rate, not below either', () => {
     const spec = { ...defaults.approval_rate, min_approvals: 5, min_rate: 0.9 };
     expect(checkApprovalRate({ agent: 'a', spec, approvals: 4, rejections: 0 })).toBeNull();
     expect(checkApprovalRate({ agent: 'a', spec, approvals: 9, rejections: 2 })).toBeNull(); // 82 %
@@ -86,6 +92,26 @@ describe('the rules', () => {
     expect(alert.message).toContain('90% approved');
     expect(
       checkApprovalRate({ agent: 'a', spec: { ...spec, enabled: false }, approvals: 50, rejections: 0 }),
+    ).toBeNull();
+  });
+
+  it('approval rate (low) fires at the minimum rejections and maximum rate: a drifting agent', () => {
+    const spec = { ...defaults.approval_rate, min_rejections: 4, max_rate: 0.4 };
+    expect(checkApprovalRate({ agent: 'a', spec, approvals: 0, rejections: 3 })).toBeNull(); // too few
+    expect(checkApprovalRate({ agent: 'a', spec, approvals: 3, rejections: 4 })).toBeNull(); // 43 %
+    const alert = checkApprovalRate({ agent: 'a', spec, approvals: 2, rejections: 4 })!; // 33 %
+    expect(alert).toMatchObject({ rule: 'approval_rate', key: 'approval_rate:a:low', coolDownMs: 3_600_000 });
+    expect(alert.figures).toEqual({ approvals: 2, rejections: 4, rate: 0.333, window: '1h' });
+    expect(alert.threshold).toEqual({ min_rejections: 4, max_rate: 0.4, window: '1h' });
+    expect(alert.message).toContain('33% approved; alert at 4+ rejections and 40% or less');
+    expect(alert.message).toContain('drifting');
+    // Exactly at the maximum rate still fires; nothing decided fires nothing.
+    expect(checkApprovalRate({ agent: 'a', spec, approvals: 8, rejections: 12 })?.key).toBe(
+      'approval_rate:a:low',
+    );
+    expect(checkApprovalRate({ agent: 'a', spec, approvals: 0, rejections: 0 })).toBeNull();
+    expect(
+      checkApprovalRate({ agent: 'a', spec: { ...spec, enabled: false }, approvals: 0, rejections: 50 }),
     ).toBeNull();
   });
 
