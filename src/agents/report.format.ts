@@ -19,10 +19,13 @@ function agentLines(r: AgentReport): string[] {
     );
   }
   if (r.evidenceCalls > 0) lines.push(`  Evidence reads: ${r.evidenceCalls}`);
-  const s = r.shadow;
-  if (s.agree + s.disagree > 0) {
+  const f = r.feedback;
+  if (f.agree + f.disagree > 0) {
+    const { shadow, approvals } = f;
     lines.push(
-      `  Shadow feedback: ${s.agree} agree, ${s.disagree} disagree; agreement ${pct(s.agreementRate)}`,
+      `  Feedback: ${f.agree} agree, ${f.disagree} disagree; agreement ${pct(f.agreementRate)}`,
+      `    shadow Agree / Disagree: ${shadow.agree} agree, ${shadow.disagree} disagree`,
+      `    approvals and rejections: ${approvals.agree} approved, ${approvals.disagree} rejected`,
     );
   }
   if (r.approvalsByTool.length > 0) {

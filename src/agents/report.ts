@@ -17,7 +17,18 @@ export type AgentReport = {
   evidenceCalls: number;
   /** Share of proposals the guard denied; null with no proposals. */
   blockedRate: number | null;
-  shadow: { agree: number; disagree: number; agreementRate: number | null };
+  /**
+   * What people thought of the proposals, from two sources: Agree / Disagree on shadow proposals, and in
+   * other modes each person's Approve (agreement) or Reject (disagreement). A proposal that expired or was
+   * cancelled before anyone decided is not feedback. `agreementRate` is over both; null with no feedback.
+   */
+  feedback: {
+    shadow: { agree: number; disagree: number };
+    approvals: { agree: number; disagree: number };
+    agree: number;
+    disagree: number;
+    agreementRate: number | null;
+  };
   /** Approve and Reject clicks per tool, from the approvals table. */
   approvalsByTool: { tool: string; approvals: number; rejections: number }[];
   /** Median ms from a proposal to the first person's approve or reject; null when nobody decided. */
@@ -30,7 +41,8 @@ export type AgentReportSet = { since: Date; now: Date; agents: AgentReport[] };
 
 /**
  * Builds the report for proposals created in [since, now]: of one agent (always listed, even when idle), or
- * of every agent with activity. Figures come from proposals, approvals and proposal_feedback.
+ * of every agent with activity. Figures come from proposals, approvals and proposal_feedback; approvals and
+ * rejections count as feedback beside the shadow answers.
  */
 export async function buildAgentReport({
   db,
@@ -72,9 +84,9 @@ export async function buildAgentReport({
     }
   }
   for (const row of feedbackRows) {
-    const report = reportFor(row.agent);
-    if (row.verdict === 'agree') report.shadow.agree += row.count;
-    if (row.verdict === 'disagree') report.shadow.disagree += row.count;
+    const { shadow } = reportFor(row.agent).feedback;
+    if (row.verdict === 'agree') shadow.agree += row.count;
+    if (row.verdict === 'disagree') shadow.disagree += row.count;
   }
   for (const row of approvalRows) {
     const report = reportFor(row.agent);
@@ -83,15 +95,24 @@ export async function buildAgentReport({
       entry = { tool: row.tool, approvals: 0, rejections: 0 };
       report.approvalsByTool.push(entry);
     }
-    if (row.decision === 'approve') entry.approvals += row.count;
-    if (row.decision === 'reject') entry.rejections += row.count;
+    // A person's Approve says they agree with the proposal; Reject says they do not.
+    if (row.decision === 'approve') {
+      entry.approvals += row.count;
+      report.feedback.approvals.agree += row.count;
+    }
+    if (row.decision === 'reject') {
+      entry.rejections += row.count;
+      report.feedback.approvals.disagree += row.count;
+    }
   }
   const delays = new Map<string, number[]>();
   for (const row of delayRows) delays.set(row.agent, [...(delays.get(row.agent) ?? []), row.ms]);
   for (const report of reports.values()) {
-    const { proposals, shadow } = report;
+    const { proposals, feedback } = report;
     report.blockedRate = ratio(proposals.deny, proposals.total);
-    shadow.agreementRate = ratio(shadow.agree, shadow.agree + shadow.disagree);
+    feedback.agree = feedback.shadow.agree + feedback.approvals.agree;
+    feedback.disagree = feedback.shadow.disagree + feedback.approvals.disagree;
+    feedback.agreementRate = ratio(feedback.agree, feedback.agree + feedback.disagree);
     report.approvalsByTool.sort((a, b) => a.tool.localeCompare(b.tool));
     const agentDelays = delays.get(report.agent) ?? [];
     report.decidedProposals = agentDelays.length;
@@ -119,7 +140,13 @@ function emptyReport(agent: string): AgentReport {
     proposals: { total: 0, allow: 0, needs_approval: 0, deny: 0 },
     evidenceCalls: 0,
     blockedRate: null,
-    shadow: { agree: 0, disagree: 0, agreementRate: null },
+    feedback: {
+      shadow: { agree: 0, disagree: 0 },
+      approvals: { agree: 0, disagree: 0 },
+      agree: 0,
+      disagree: 0,
+      agreementRate: null,
+    },
     approvalsByTool: [],
     medianTimeToDecisionMs: null,
     decidedProposals: 0,

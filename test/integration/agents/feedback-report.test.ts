@@ -3,7 +3,7 @@ import { recordShadowFeedback, type Verdict } from '../../../src/agents/feedback
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
 import { buildAgentReport, formatAgentReport } from '../../../src/agents/report.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, proposalFeedback } from '../../../src/db/schema.ts';
+import { auditEvents, proposalFeedback, proposals } from '../../../src/db/schema.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { charterFromYaml, createTestServices, type TestServices } from '../../helpers/services.ts';
@@ -214,7 +214,14 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
         proposals: { total: 6, allow: 0, needs_approval: 3, deny: 3 },
         evidenceCalls: 1,
         blockedRate: 0.5,
-        shadow: { agree: 3, disagree: 1, agreementRate: 0.75 },
+        // Shadow answers and, in staging (human in the loop), each Approve or Reject count as feedback.
+        feedback: {
+          shadow: { agree: 3, disagree: 1 },
+          approvals: { agree: 2, disagree: 1 },
+          agree: 5,
+          disagree: 2,
+          agreementRate: 5 / 7,
+        },
         approvalsByTool: [
           { tool: 'create_ticket', approvals: 1, rejections: 0 },
           { tool: 'restart_service', approvals: 1, rejections: 0 },
@@ -226,7 +233,13 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
     ]);
     const text = formatAgentReport(report);
     expect(text).toContain('Proposals: 6 (0 allowed, 3 sent for approval, 3 blocked); blocked rate 50%');
-    expect(text).toContain('Shadow feedback: 3 agree, 1 disagree; agreement 75%');
+    expect(text).toContain(
+      [
+        '  Feedback: 5 agree, 2 disagree; agreement 71%',
+        '    shadow Agree / Disagree: 3 agree, 1 disagree',
+        '    approvals and rejections: 2 approved, 1 rejected',
+      ].join('\n'),
+    );
     expect(text).toContain('rollback_deploy 0 approved / 1 rejected');
     expect(text).toContain('Median time to first human decision: 4 min (3 proposals)');
 
@@ -242,5 +255,53 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
     });
     expect(idle.agents).toMatchObject([{ agent: 'triage', proposals: { total: 0 }, blockedRate: null }]);
     expect(formatAgentReport(idle)).toContain('No proposals in this period.');
+  });
+
+  it('counts each Approve as agreement and each Reject as disagreement; expired or cancelled proposals are not feedback', async () => {
+    const since = services.clock.now();
+    const ticket = await propose(
+      'create_ticket',
+      { title: 'Search errors', body: 'b', severity: 'sev3' },
+      'staging',
+    );
+    const restart = await propose('restart_service', { service: 'search' }, 'staging');
+    const rollback = await propose('rollback_deploy', { service: 'search', to_version: 'v3.4.2' }, 'staging');
+    const unanswered = await propose('restart_service', { service: 'checkout' }, 'staging');
+    for (const p of [ticket, restart, rollback, unanswered]) expect(p.decision).toBe('needs_approval');
+
+    services.clock.advance(MINUTE);
+    expect(await decide(ticket.id, people.approver1, 'approve')).toMatchObject({ outcome: 'approved' });
+    expect(await decide(restart.id, people.approver2, 'reject')).toMatchObject({ outcome: 'rejected' });
+    expect(await decide(rollback.id, people.approver1, 'reject')).toMatchObject({ outcome: 'rejected' });
+    // Nobody answers this one before its window closes: expired, which is neither agreement nor disagreement.
+    services.clock.advance(31 * MINUTE);
+    expect((await services.approvals.expireDueProposals()).map((p) => p.id)).toEqual([unanswered.id]);
+    // And this one is cancelled by the kill switch before anyone decides.
+    const cancelled = await propose('restart_service', { service: 'payments' }, 'staging');
+    await services.killSwitch.engage({ agent: 'watcher', actor: people.approver1, reason: 'drill' });
+    await services.killSwitch.release({ agent: 'watcher', actor: people.owner });
+    const states = await services.db.select().from(proposals);
+    expect(states.find((p) => p.id === cancelled.id)?.state).toBe('cancelled');
+
+    const report = await buildAgentReport({
+      db: services.db,
+      agent: 'watcher',
+      since,
+      now: services.clock.now(),
+    });
+    expect(report.agents[0]).toMatchObject({
+      proposals: { total: 5, needs_approval: 5 },
+      feedback: {
+        shadow: { agree: 0, disagree: 0 },
+        approvals: { agree: 1, disagree: 2 },
+        agree: 1,
+        disagree: 2,
+        agreementRate: 1 / 3,
+      },
+    });
+    const text = formatAgentReport(report);
+    expect(text).toContain('  Feedback: 1 agree, 2 disagree; agreement 33%');
+    expect(text).toContain('    shadow Agree / Disagree: 0 agree, 0 disagree');
+    expect(text).toContain('    approvals and rejections: 1 approved, 2 rejected');
   });
 });
