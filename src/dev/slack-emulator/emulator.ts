@@ -103,6 +103,8 @@ export function createSlackEmulator(options: SlackEmulatorOptions) {
     rateLimitNext: faults.rateLimitNext,
     setLatency: faults.setLatency,
     clearFaults: faults.clear,
+    /** Web API calls made before the Retry-After their method announced (Slack refuses them again). */
+    earlyRetries: (method?: string) => faults.earlyRetries(method),
 
     messages: (channel?: string) => store.listMessages(channel),
     thread: (channel: string, ts: string) => store.listThread(channel, ts),

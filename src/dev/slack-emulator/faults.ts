@@ -3,13 +3,26 @@ export type Fault =
   | { kind: 'error'; error: string; remaining: number }
   | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number };
 
+/** A Web API call made before the Retry-After of the 429 that method last answered had passed. */
+export type EarlyRetry = { method: string; at: number; notBefore: number };
+
+/**
+ * A client whose timer fires a hair early still honours Retry-After; only a call this much before the
+ * announced time counts as early.
+ */
+export const EARLY_RETRY_TOLERANCE_MS = 20;
+
 /**
  * Injected failures and latency, keyed by Web API method (`'response_url'` covers response_url posts).
- * Faults queue in the order they were added and are used up one call at a time.
+ * Faults queue in the order they were added and are used up one call at a time. A served rate limit
+ * holds for the Retry-After it announced: Slack refuses the method again until then, and so does the
+ * emulator, recording each such call as an early retry.
  */
 export function createFaults() {
   const queues = new Map<string, Fault[]>();
   const latency = new Map<string, number>();
+  const limitedUntil = new Map<string, number>();
+  const early: EarlyRetry[] = [];
   let defaultLatencyMs = 0;
 
   const enqueue = (method: string, fault: Fault) => {
@@ -50,9 +63,29 @@ export function createFaults() {
       if (fault.remaining <= 0) queue.shift();
       return { ...fault };
     },
+    /** Remembers that `method` answered 429 and may not be called again before `notBefore`. */
+    limit(method: string, notBefore: number): void {
+      limitedUntil.set(method, Math.max(notBefore, limitedUntil.get(method) ?? 0));
+    },
+    /**
+     * When a call at `now` comes before the Retry-After the method announced, records it as an early
+     * retry and returns the seconds still to wait (for the 429 that refuses it); otherwise undefined.
+     */
+    refuseEarly(method: string, now: number): number | undefined {
+      const notBefore = limitedUntil.get(method);
+      if (notBefore === undefined || now >= notBefore - EARLY_RETRY_TOLERANCE_MS) return undefined;
+      early.push({ method, at: now, notBefore });
+      return Math.max(1, Math.ceil((notBefore - now) / 1000));
+    },
+    /** Calls made before the Retry-After they were told to honour (each was refused with 429). */
+    earlyRetries(method?: string): EarlyRetry[] {
+      return early.filter((e) => method === undefined || e.method === method).map((e) => ({ ...e }));
+    },
+    /** Drops queued faults, latency and rate-limit windows; the record of early retries stays. */
     clear(): void {
       queues.clear();
       latency.clear();
+      limitedUntil.clear();
       defaultLatencyMs = 0;
     },
   };

@@ -15,6 +15,7 @@ export type {
   StoredView,
   SubmitResult,
 } from './emulator.types.ts';
+export type { EarlyRetry } from './faults.ts';
 export type { ClickButtonOptions, SendCommandOptions, SubmitViewOptions } from './interactions.ts';
 export { createSandboxPeople, sandboxIds } from './sandbox-workspace.ts';
 export { signSlackRequest } from './signing.ts';

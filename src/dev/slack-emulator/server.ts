@@ -38,6 +38,15 @@ function send(res: ServerResponse, answer: HttpAnswer): void {
   res.end(JSON.stringify(answer.body));
 }
 
+/** Slack's answer to a rate-limited call: 429, `ratelimited`, and how many seconds to wait. */
+function rateLimited(retryAfterSeconds: number): HttpAnswer {
+  return {
+    status: 429,
+    body: slackError('ratelimited'),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
 function tokenOf(req: IncomingMessage, params: Params): string | undefined {
   const header = req.headers.authorization;
   if (header?.toLowerCase().startsWith('bearer ')) return header.slice('bearer '.length).trim();
@@ -67,13 +76,14 @@ export function createEmulatorServer(deps: ServerDeps) {
   ): HttpAnswer {
     const handler = webApiMethods[method];
     if (!handler) return { status: 200, body: slackError('unknown_method') };
+    // Wall time, not the emulator clock: clients wait out Retry-After in real time.
+    const now = Date.now();
+    const stillLimited = faults.refuseEarly(method, now);
+    if (stillLimited !== undefined) return rateLimited(stillLimited);
     const fault = faults.take(method);
     if (fault?.kind === 'ratelimit') {
-      return {
-        status: 429,
-        body: slackError('ratelimited'),
-        headers: { 'retry-after': String(fault.retryAfterSeconds) },
-      };
+      faults.limit(method, now + fault.retryAfterSeconds * 1000);
+      return rateLimited(fault.retryAfterSeconds);
     }
     if (parseError !== null) return { status: 200, body: slackError(parseError) };
     const token = tokenOf(req, params);

@@ -111,6 +111,7 @@ describe('fault injection', () => {
     expect(raw.headers.get('retry-after')).toBe('1');
     expect(raw.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await raw.json()).toEqual({ ok: false, error: 'ratelimited' });
+    await new Promise((r) => setTimeout(r, 1_000));
 
     s.emulator.rateLimitNext({ method: 'chat.postMessage', retryAfterSeconds: 1 });
     const started = Date.now();
@@ -123,6 +124,37 @@ describe('fault injection', () => {
       [200, null],
     ]);
     expect(s.emulator.messages()).toHaveLength(1);
+    expect(s.emulator.earlyRetries()).toEqual([]);
+  });
+
+  it('refuses calls made before the announced Retry-After with 429 again, and counts them as early retries', async () => {
+    s.emulator.rateLimitNext({ method: 'chat.postMessage', retryAfterSeconds: 2 });
+    const call = () =>
+      fetch(`${s.apiUrl}chat.postMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C0INCIDENT', text: 'too soon' }),
+      });
+    expect((await call()).status).toBe(429);
+    const early = await call();
+    expect(early.status).toBe(429);
+    expect(await early.json()).toEqual({ ok: false, error: 'ratelimited' });
+    expect(Number(early.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Other methods are not limited by it.
+    expect((await s.client.auth.test()).ok).toBe(true);
+    expect(s.emulator.earlyRetries()).toEqual([
+      { method: 'chat.postMessage', at: expect.any(Number), notBefore: expect.any(Number) },
+    ]);
+    expect(s.emulator.messages()).toHaveLength(0);
+    // A WebClient that rejects rate-limited calls and retries at once is caught the same way.
+    const impatient = new WebClient(BOT_TOKEN, {
+      slackApiUrl: s.apiUrl,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    });
+    await expect(impatient.chat.postMessage({ channel: 'C0INCIDENT', text: 'x' })).rejects.toThrow(/rate/i);
+    expect(s.emulator.earlyRetries('chat.postMessage')).toHaveLength(2);
+    expect(s.emulator.earlyRetries('chat.update')).toEqual([]);
   });
 
   it('gives up when the limit outlasts the retries', async () => {

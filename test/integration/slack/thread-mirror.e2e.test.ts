@@ -30,7 +30,7 @@ describe('Slack: the audit thread mirror', () => {
     await database.drop();
   });
 
-  it('loses no event when Slack fails and rate-limits posts: every event reaches the thread once, in order, with its link stored', async () => {
+  it('loses no event when Slack fails and rate-limits posts: every event reaches the thread once, in order, with its link stored, and no call comes before Retry-After', async () => {
     await emulator.sendCommand({ user: people.oncall, channel: people.incidents, text: 'triage INC-124' });
     await waitFor(async () => (await warden.services.db.select().from(runs))[0]?.slackThreadTs, {
       what: 'the thread',
@@ -76,5 +76,8 @@ describe('Slack: the audit thread mirror', () => {
     );
     expect(mirrored).toHaveLength(events.length);
     expect(new Set(seqs).size).toBe(seqs.length);
+    // Warden waited out each Retry-After before calling again, and both rate limits were served.
+    expect(emulator.earlyRetries()).toEqual([]);
+    expect(emulator.calls('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(2);
   });
 });
