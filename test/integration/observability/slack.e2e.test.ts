@@ -120,10 +120,21 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
   });
 
   it('shows the same per-agent figures for the last 24 h in /agent status and on the App Home tab', async () => {
+    // Yesterday, 25 h ago on Warden's clock: a triage run and three failed scales (an alert). None of it counts.
+    const yesterday = await warden.services.runner.start({
+      agent: 'triage',
+      requester: people.oncall,
+      incidentId: 'INC-124',
+    });
+    await yesterday.done;
+    for (let i = 0; i < 3; i += 1) await failScale();
+    await warden.services.observability.flush();
+    warden.services.clock.advance(25 * 3_600_000);
+
     await emulator.sendCommand({ user: people.oncall, channel: people.incidents, text: 'triage INC-123' });
     await waitFor(
       async () => {
-        const [run] = await warden.services.db.select().from(runs);
+        const [run] = await warden.services.db.select().from(runs).where(eq(runs.incidentId, 'INC-123'));
         return run && run.state !== 'running' ? run : undefined;
       },
       { what: 'the run to finish', timeoutMs: 30_000 },
@@ -156,6 +167,7 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
       expect(text).toMatch(/`ops`/);
       expect(text).toMatch(/\*Tool calls\*\\n0 succeeded · 1 failed · 0 unknown · 0 refused/);
     }
+    expect(homeText).toContain('*Alerts (24 h):* none.');
     // Both read the same figures: the triage fields are identical in the two places.
     const triageFields = (text: string) => /Agent `triage`.*?"fields":(\[.*?\])/.exec(text)?.[1];
     expect(triageFields(homeText)).toBeDefined();
