@@ -9,7 +9,7 @@ import { createAuditLog } from '../audit/audit.repository.ts';
 import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
-import { createLogger, type Logger } from '../observability/logger.ts';
+import { createAppLogger, type Logger } from '../observability/logger.ts';
 import { createObservability } from '../observability/observability.ts';
 import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -83,8 +83,7 @@ export async function buildServices(options: ServicesOptions) {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const redactor = options.redactor ?? createRedactor({ secrets: config.secrets });
-  const logger =
-    options.logger ?? createLogger({ level: config.logLevel, redactor, pretty: config.localMode });
+  const logger = options.logger ?? createAppLogger({ config, redactor });
   const charters = charterSet(options.charters ?? (await loadCharters({ dir: config.chartersDir })).charters);
   const database = options.database ?? (await openConfiguredDatabase(config));
   const { db } = database;

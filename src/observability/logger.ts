@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import type { Config } from '../config/config.ts';
 import type { Redactor } from '../shared/redact.ts';
 import { currentLogIds } from './log-context.ts';
 
@@ -41,20 +42,24 @@ const REDACTED = '[REDACTED]';
  * are (the message, fields, child bindings, `%o` arguments, serialised errors), and a secret that JSON had
  * to escape (a quote, a backslash) is still recognised. Authorization and token fields are also removed by
  * path. Lines carry the request, run and proposal ids in effect (see `runWithLogIds`). `pretty` prints the
- * scrubbed lines for people (local mode) through pino-pretty.
+ * scrubbed lines for people (local mode) through pino-pretty; if it cannot be loaded, the lines stay JSON and
+ * the first one says why.
  */
 export function createLogger({
   level,
   redactor,
   destination = process.stdout,
   pretty = false,
+  prettyModule = 'pino-pretty',
 }: {
   level: string;
   redactor: Redactor;
   destination?: NodeJS.WritableStream;
   pretty?: boolean;
+  /** The pretty printer's package (tests name a missing one). */
+  prettyModule?: string;
 }): Logger {
-  const format = pretty ? loadPrettyPrinter() : null;
+  const format = pretty ? loadPrettyPrinter({ module: prettyModule }) : null;
   const scrubbed = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       const line = scrubLine({ line: chunk.toString('utf8'), redactor });
@@ -78,7 +83,32 @@ export function createLogger({
     },
     redact: { paths: REDACT_PATHS, censor: REDACTED },
   };
-  return pino(options, scrubbed);
+  const logger = pino(options, scrubbed);
+  if (pretty && !format) {
+    logger.warn(
+      { module: prettyModule },
+      `${prettyModule} could not be loaded, so logs are JSON lines: run npm ci (it is a dependency) to read them pretty`,
+    );
+  }
+  return logger;
+}
+
+/** The process logger as start-up builds it: pretty lines for people in local mode, JSON lines otherwise. */
+export function createAppLogger({
+  config,
+  redactor,
+  destination,
+}: {
+  config: Pick<Config, 'logLevel' | 'localMode'>;
+  redactor: Redactor;
+  destination?: NodeJS.WritableStream;
+}): Logger {
+  return createLogger({
+    level: config.logLevel,
+    redactor,
+    pretty: config.localMode,
+    ...(destination ? { destination } : {}),
+  });
 }
 
 /** One JSON log line with every secret replaced; a line that is not JSON is scrubbed as text. */
@@ -93,10 +123,10 @@ export function scrubLine({ line, redactor }: { line: string; redactor: Redactor
 
 type PrettyFactory = (options: Record<string, unknown>) => (line: string) => string;
 
-/** pino-pretty when it is installed (a development dependency); plain JSON lines otherwise. */
-function loadPrettyPrinter(): ((line: string) => string) | null {
+/** pino-pretty's formatter, or null when the package cannot be loaded. */
+function loadPrettyPrinter({ module }: { module: string }): ((line: string) => string) | null {
   try {
-    const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as {
+    const { prettyFactory } = createRequire(import.meta.url)(module) as {
       prettyFactory: PrettyFactory;
     };
     return prettyFactory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/config.ts';
 import { outsideLogIds, runWithLogIds } from '../../../src/observability/log-context.ts';
-import { createLogger } from '../../../src/observability/logger.ts';
+import { createAppLogger, createLogger } from '../../../src/observability/logger.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
 import { createLogCapture } from '../../helpers/services.ts';
 
@@ -143,5 +144,49 @@ describe('the logger scrubs every line', () => {
     });
     await background;
     expect(JSON.parse(capture.lines[0]!).requestId).toBeUndefined();
+  });
+});
+
+describe('the logger as start-up builds it', () => {
+  const oneLine = (env: Record<string, string>) => {
+    const config = parseConfig({ env });
+    const capture = createLogCapture();
+    createAppLogger({
+      config,
+      redactor: createRedactor({ secrets: config.secrets }),
+      destination: capture.stream,
+    }).info({ runId: 'run_1' }, 'hello');
+    expect(capture.lines).toHaveLength(1);
+    return { config, line: capture.lines[0]! };
+  };
+
+  it('prints pretty lines in local mode (no SLACK_BOT_TOKEN), as npm start runs it', () => {
+    const { config, line } = oneLine({});
+    expect(config.localMode).toBe(true);
+    expect(() => JSON.parse(line)).toThrow();
+    expect(line).toMatch(/INFO.*hello/);
+    expect(line).toContain('run_1');
+  });
+
+  it('prints JSON lines for a workspace', () => {
+    const { config, line } = oneLine({ SLACK_BOT_TOKEN: 'xoxb-1-test', SLACK_SIGNING_SECRET: 'test-secret' });
+    expect(config.localMode).toBe(false);
+    expect(JSON.parse(line)).toMatchObject({ level: 30, msg: 'hello', runId: 'run_1' });
+  });
+
+  it('says in its first line when the pretty printer cannot be loaded, then writes JSON', () => {
+    const capture = createLogCapture();
+    const logger = createLogger({
+      level: 'info',
+      redactor: createRedactor(),
+      destination: capture.stream,
+      pretty: true,
+      prettyModule: 'pino-pretty-not-installed',
+    });
+    logger.info('hello');
+    const [warning, line] = capture.lines.map((l) => JSON.parse(l));
+    expect(warning).toMatchObject({ level: 40, module: 'pino-pretty-not-installed' });
+    expect(warning.msg).toContain('could not be loaded, so logs are JSON lines');
+    expect(line).toMatchObject({ msg: 'hello' });
   });
 });
