@@ -165,10 +165,11 @@ describe('logs: every line of a run carries its run id, every line of an approva
     await database.drop();
   });
 
-  /** The lines `work` writes, parsed. */
+  /** The lines `work` writes, parsed; with the alerts its events raise (checked in the background). */
   async function linesOf(work: () => Promise<unknown>) {
     const from = services.logs.lines.length;
     await work();
+    await services.observability.flush();
     return services.logs.lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
@@ -215,6 +216,10 @@ describe('logs: every line of a run carries its run id, every line of an approva
       ]),
     );
     for (const line of first) expect(line, String(line.msg)).toMatchObject({ runId: started.run.id });
+    // Triage's first write ever raised an alert, checked in the background: its line names the run too.
+    expect(first.some((l) => String(l.msg).startsWith('behaviour alert: triage ran create_ticket'))).toBe(
+      true,
+    );
     // The allowed ticket ran inside the run: its backend line names the run and the proposal.
     expect(first.filter((l) => l.msg === 'backend call' && l.tool === 'create_ticket')).toEqual([
       expect.objectContaining({ runId: started.run.id, proposalId: allowed!.proposalId }),
