@@ -1,7 +1,11 @@
 /** What a test asked to go wrong with the next calls to a method. */
-export type Fault =
+export type Fault = (
   | { kind: 'error'; error: string; remaining: number }
-  | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number };
+  | { kind: 'ratelimit'; retryAfterSeconds: number; remaining: number }
+) & {
+  /** Only calls about this channel (their `channel` argument) use the fault up. */
+  channel?: string;
+};
 
 /** A Web API call made before the Retry-After of the 429 that method last answered had passed. */
 export type EarlyRetry = { method: string; at: number; notBefore: number };
@@ -31,19 +35,38 @@ export function createFaults() {
   };
 
   return {
-    failNext({ method, error, times = 1 }: { method: string; error: string; times?: number }): void {
-      enqueue(method, { kind: 'error', error, remaining: times });
+    failNext({
+      method,
+      error,
+      times = 1,
+      channel,
+    }: {
+      method: string;
+      error: string;
+      times?: number;
+      /** Fail only calls about this channel. */
+      channel?: string;
+    }): void {
+      enqueue(method, { kind: 'error', error, remaining: times, ...(channel ? { channel } : {}) });
     },
     rateLimitNext({
       method,
       times = 1,
       retryAfterSeconds = 1,
+      channel,
     }: {
       method: string;
       times?: number;
       retryAfterSeconds?: number;
+      /** Limit only calls about this channel. */
+      channel?: string;
     }): void {
-      enqueue(method, { kind: 'ratelimit', retryAfterSeconds, remaining: times });
+      enqueue(method, {
+        kind: 'ratelimit',
+        retryAfterSeconds,
+        remaining: times,
+        ...(channel ? { channel } : {}),
+      });
     },
     /** Delay answers to one method, or to every method without its own setting; `ms: 0` clears. */
     setLatency({ method, ms }: { method?: string; ms: number }): void {
@@ -54,26 +77,34 @@ export function createFaults() {
     latencyFor(method: string): number {
       return latency.get(method) ?? defaultLatencyMs;
     },
-    /** Uses up one injected fault for this call, if any is queued. */
-    take(method: string): Fault | undefined {
+    /** Uses up the first injected fault queued for this call (its method, and its channel if given). */
+    take(method: string, channel?: string): Fault | undefined {
       const queue = queues.get(method);
-      const fault = queue?.[0];
+      const index = queue?.findIndex((f) => f.channel === undefined || f.channel === channel) ?? -1;
+      const fault = queue?.[index];
       if (!queue || !fault) return undefined;
       fault.remaining -= 1;
-      if (fault.remaining <= 0) queue.shift();
+      if (fault.remaining <= 0) queue.splice(index, 1);
       return { ...fault };
     },
-    /** Remembers that `method` answered 429 and may not be called again before `notBefore`. */
-    limit(method: string, notBefore: number): void {
-      limitedUntil.set(method, Math.max(notBefore, limitedUntil.get(method) ?? 0));
+    /**
+     * Remembers that `method` answered 429 and may not be called again before `notBefore`: for every
+     * channel, or only for `channel` when the rate limit was injected for one.
+     */
+    limit(method: string, notBefore: number, channel?: string): void {
+      const key = channel === undefined ? method : `${method} ${channel}`;
+      limitedUntil.set(key, Math.max(notBefore, limitedUntil.get(key) ?? 0));
     },
     /**
      * When a call at `now` comes before the Retry-After the method announced, records it as an early
      * retry and returns the seconds still to wait (for the 429 that refuses it); otherwise undefined.
      */
-    refuseEarly(method: string, now: number): number | undefined {
-      const notBefore = limitedUntil.get(method);
-      if (notBefore === undefined || now >= notBefore - EARLY_RETRY_TOLERANCE_MS) return undefined;
+    refuseEarly(method: string, now: number, channel?: string): number | undefined {
+      const notBefore = Math.max(
+        limitedUntil.get(method) ?? 0,
+        channel === undefined ? 0 : (limitedUntil.get(`${method} ${channel}`) ?? 0),
+      );
+      if (notBefore === 0 || now >= notBefore - EARLY_RETRY_TOLERANCE_MS) return undefined;
       early.push({ method, at: now, notBefore });
       return Math.max(1, Math.ceil((notBefore - now) / 1000));
     },

@@ -78,11 +78,12 @@ export function createEmulatorServer(deps: ServerDeps) {
     if (!handler) return { status: 200, body: slackError('unknown_method') };
     // Wall time, not the emulator clock: clients wait out Retry-After in real time.
     const now = Date.now();
-    const stillLimited = faults.refuseEarly(method, now);
+    const channel = typeof params.channel === 'string' ? params.channel : undefined;
+    const stillLimited = faults.refuseEarly(method, now, channel);
     if (stillLimited !== undefined) return rateLimited(stillLimited);
-    const fault = faults.take(method);
+    const fault = faults.take(method, channel);
     if (fault?.kind === 'ratelimit') {
-      faults.limit(method, now + fault.retryAfterSeconds * 1000);
+      faults.limit(method, now + fault.retryAfterSeconds * 1000, fault.channel);
       return rateLimited(fault.retryAfterSeconds);
     }
     if (parseError !== null) return { status: 200, body: slackError(parseError) };

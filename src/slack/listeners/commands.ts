@@ -9,6 +9,7 @@ import { runStartedMessage } from '../blocks/run.blocks.ts';
 import { parseAgentCommand } from '../command.parse.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
+import { retrySlackCall } from '../slack-retry.ts';
 import { answerAudit, answerCharter, answerReport, answerStatus, answerWhy } from './command-answers.ts';
 
 type Reply = { text: string; blocks?: unknown[] };
@@ -66,10 +67,17 @@ export async function handleAgentCommand({
           actor: user,
           reason: parsed.reason,
         });
-        const message = killMessage({ report, actor: user, reason: parsed.reason ?? null });
-        await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+        // Committed: the cancelled cards follow through the sync worker whatever Slack does next.
         void deps.sync.kick();
-        return;
+        const message = killMessage({ report, actor: user, reason: parsed.reason ?? null });
+        return void (await announce({
+          deps,
+          client,
+          tell,
+          channel,
+          message,
+          done: 'The kill switch is engaged',
+        }));
       }
       case 'resume': {
         const released = await deps.killSwitch.release({ agent: parsed.agent, actor: user });
@@ -78,8 +86,8 @@ export async function handleAgentCommand({
           actor: user,
           wasEngaged: released.wasEngaged,
         });
-        await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
-        return;
+        const done = released.wasEngaged ? 'The kill switch is released' : 'Nothing changed';
+        return void (await announce({ deps, client, tell, channel, message, done }));
       }
       case 'triage':
         return void (await startTriage({
@@ -125,23 +133,75 @@ async function startTriage({
       text: `:octagonal_sign: The kill switch is engaged (${kill.scope}); nothing will run until an owner resumes.`,
     }));
   }
+  // The run's thread hangs under this message, so it is posted (retried if Slack fails) before the run.
   const opening = `:mag: <@${user}> asked *${agent}* to triage *${incidentId}*; starting…`;
-  const posted = await client.chat.postMessage({ channel, text: opening });
+  const posted = await retrySlackCall({
+    call: () => client.chat.postMessage({ channel, text: opening }),
+  }).catch((error: unknown) => {
+    deps.logger.warn({ err: error, channel }, 'could not post the run message; the run was not started');
+    return null;
+  });
+  if (!posted?.ts) {
+    return void (await tell({
+      text: ':warning: Slack did not accept the run message in this channel, so the run was not started. Nothing ran; try again in a moment.',
+    }));
+  }
+  const ts = posted.ts;
+  const edit = (reply: Reply) =>
+    retrySlackCall({
+      call: () => client.chat.update({ channel, ts, text: reply.text, blocks: reply.blocks as never }),
+    });
+  let run: Awaited<ReturnType<SlackDeps['runner']['start']>>['run'];
   try {
-    const { run } = await deps.runner.start({
+    ({ run } = await deps.runner.start({
       agent,
       requester: user,
       requesterGroups: groups,
       incidentId,
       channel,
-      threadTs: posted.ts ?? null,
-    });
-    const started = runStartedMessage({ run });
-    await client.chat.update({ channel, ts: posted.ts!, text: started.text, blocks: started.blocks });
-    void deps.sync.kick();
+      threadTs: ts,
+    }));
   } catch (error) {
     const reply = replyForError({ deps, error });
-    await client.chat.update({ channel, ts: posted.ts!, text: reply.text, blocks: reply.blocks as never });
+    return void (await edit(reply).catch(() => tell(reply)));
+  }
+  void deps.sync.kick();
+  // The run is going and its thread fills from Postgres; only the opening line's wording is at stake here.
+  await edit(runStartedMessage({ run })).catch((error: unknown) => {
+    deps.logger.warn({ err: error, runId: run.id }, 'could not update the run message');
+  });
+}
+
+/**
+ * Posts what a command did in the channel (retried if Slack fails). The change is already committed, so
+ * if Slack keeps refusing, the person is told privately what happened and that the channel was not.
+ */
+async function announce({
+  deps,
+  client,
+  tell,
+  channel,
+  message,
+  done,
+}: {
+  deps: SlackDeps;
+  client: WebClient;
+  tell: (reply: Reply) => Promise<unknown>;
+  channel: string;
+  message: Reply & { blocks: unknown[] };
+  done: string;
+}): Promise<void> {
+  try {
+    await retrySlackCall({
+      call: () => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never }),
+    });
+  } catch (error) {
+    deps.logger.warn({ err: error, channel }, 'could not announce in the channel');
+    const note = `:warning: ${done}, but Slack did not accept the announcement in this channel; please tell the others.`;
+    await tell({
+      text: `${note} ${message.text}`,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }, ...message.blocks],
+    });
   }
 }
 

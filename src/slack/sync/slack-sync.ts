@@ -81,6 +81,9 @@ export function createSlackSync(deps: SlackSyncDeps) {
         continue;
       }
       try {
+        // The chain head is anchored before the run's last thread line: if either post fails, both are
+        // tried again, so the anchor may be posted twice (each a true head) but the thread line only once.
+        if (target.event.action === 'run.finished') await anchorChainHead({ runEvent: target.event });
         const message = await threadMessage(target.event);
         const posted = await deps.client.chat.postMessage({
           channel: target.channel,
@@ -99,7 +102,6 @@ export function createSlackSync(deps: SlackSyncDeps) {
           permalink,
           now: deps.clock.now(),
         });
-        if (target.event.action === 'run.finished') await anchorChainHead({ runEvent: target.event });
       } catch (error) {
         const attemptDelay = 1_000;
         deps.logger.warn({ seq: target.event.seq, err: error }, 'thread reply failed; will retry');

@@ -177,6 +177,16 @@ describe('fault injection', () => {
     expect(s.emulator.messages().map((m) => m.text)).toEqual(['third time']);
   });
 
+  it('fails only the calls about one channel when a fault names it', async () => {
+    s.emulator.failNext({ method: 'chat.postMessage', channel: 'C0AUDITLOG', error: 'internal_error' });
+    expect((await s.client.chat.postMessage({ channel: 'C0INCIDENT', text: 'elsewhere' })).ok).toBe(true);
+    expect((await refusal(s.client.chat.postMessage({ channel: 'C0AUDITLOG', text: 'x' }))).error).toBe(
+      'internal_error',
+    );
+    expect((await s.client.chat.postMessage({ channel: 'C0AUDITLOG', text: 'again' })).ok).toBe(true);
+    expect(s.emulator.messages().map((m) => m.text)).toEqual(['elsewhere', 'again']);
+  });
+
   it('delays answers by the configured latency, per method or for all', async () => {
     s.emulator.setLatency({ method: 'users.info', ms: 150 });
     let started = Date.now();
