@@ -1,5 +1,6 @@
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { ToolInfo } from '../tools/define.ts';
+import type { InjectionFinding } from './injection-detector.ts';
 
 /** One tool call the run made through the guard, as the planner sees it afterwards. */
 export type Observation = {
@@ -13,6 +14,8 @@ export type Observation = {
   output: { summary: string; data: Record<string, unknown> } | null;
   /** Why it did not run, when it did not. */
   error: string | null;
+  /** Present when the output holds instruction-like text aimed at the agent: a warning, never a block. */
+  suspectedInjection?: InjectionFinding;
 };
 
 /** A proposed action: what the planner wants done, for the guard to decide on. Untrusted until validated. */

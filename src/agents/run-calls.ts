@@ -1,7 +1,9 @@
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { ProposeOutcome } from '../tools/guard.ts';
+import { scanToolOutput } from './injection-detector.ts';
 import type { Observation, PlannedProposal } from './planner.types.ts';
 import type { GatherCall } from './planner-output.ts';
+import { auditProposalWarning, suspectedInjections } from './run-injection.ts';
 import type { RunnerDeps, RunProposal } from './runner.types.ts';
 
 /** What one run is, as every guard call needs it. */
@@ -56,7 +58,10 @@ export async function gatherEvidence({
   return { observation: observationOf({ deps, call, outcome }), stop: stopSignalOf(outcome), refused: null };
 }
 
-/** Hands one final proposal to the guard (source `planner`) with its rationale and evidence. */
+/**
+ * Hands one final proposal to the guard (source `planner`) with its rationale and evidence. Evidence the
+ * injection detector flagged is named in `evidence.suspectedInjection` and audited with the proposal.
+ */
 export async function submitProposal({
   deps,
   run,
@@ -68,6 +73,7 @@ export async function submitProposal({
   proposal: PlannedProposal;
   observations: readonly Observation[];
 }): Promise<{ result: RunProposal; stop: StopSignal }> {
+  const flagged = suspectedInjections(observations);
   const outcome = await deps.guard.propose({
     agent: run.agent,
     tool: proposal.tool,
@@ -82,8 +88,10 @@ export async function submitProposal({
       expectedEffect: proposal.expectedEffect,
       rollback: proposal.rollback,
       observations: observationLines(observations),
+      ...(flagged.length > 0 ? { suspectedInjection: flagged } : {}),
     },
   });
+  await auditProposalWarning({ deps, run, proposal: outcome.proposal, flagged });
   const { execution, decision } = outcome;
   const final = execution?.proposal ?? outcome.proposal;
   const result: RunProposal = {
@@ -139,7 +147,8 @@ function observationOf({
       summary: execution.result.summary,
       data: execution.result.data,
     });
-    return { ...base, output, error: null };
+    const suspected = scanToolOutput({ output });
+    return { ...base, output, error: null, ...(suspected ? { suspectedInjection: suspected } : {}) };
   }
   const error = execution
     ? execution.message

@@ -5,6 +5,7 @@ import { auditRunEvent, recordStep } from './run-audit.ts';
 import { wallTimeMessage } from './run-budget.ts';
 import { gatherEvidence, type RunContext, submitProposal } from './run-calls.ts';
 import { callPlanner, checkBeforeStep, type Ending, killEnding } from './run-checks.ts';
+import { auditSuspectedObservation } from './run-injection.ts';
 import {
   MAX_PROPOSALS_PER_RUN,
   MAX_STEPS_PER_RUN,
@@ -178,6 +179,8 @@ async function gatherAll({
         item: { kind: 'call', index, tool: parsed.call.tool, reason: refused },
       });
     result.observations.push(observation);
+    const position = result.observations.length - 1;
+    await auditSuspectedObservation({ deps, run, observation, index: position });
     if (result.environment === null && observation.tool === 'get_incident' && observation.output) {
       const found = incidentEnvironment.safeParse(observation.output.data);
       if (found.success) {

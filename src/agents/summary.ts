@@ -47,6 +47,8 @@ export function buildRunSummary(input: RunSummaryInput): string {
     lines.push('Proposed:');
     for (const p of input.proposals) lines.push(`• ${describeAction(p)} — ${describeDecision(p)}`);
   }
+  const flagged = input.observations.filter((o) => o.suspectedInjection);
+  if (flagged.length > 0) lines.push('', injectionWarning({ flagged, proposals: input.proposals.length }));
   const leftOut = [
     input.skipped > 0 ? `${input.skipped} unreadable or refused item(s) from the planner were skipped` : null,
     input.dropped > 0 ? `${input.dropped} proposal(s) past the per-run limit were dropped` : null,
@@ -88,8 +90,25 @@ function headline(input: RunSummaryInput): string {
   }
 }
 
+/** The warning for evidence the injection detector flagged: it changes no decision, people should know. */
+function injectionWarning({
+  flagged,
+  proposals,
+}: {
+  flagged: readonly Observation[];
+  proposals: number;
+}): string {
+  const where = flagged.map((o) => `${o.tool} in ${o.environment}`).join(', ');
+  const check =
+    proposals > 0 ? ' Whoever decides on these proposals should check them against that evidence.' : '';
+  return `⚠ Suspected prompt injection: what ${where} returned reads like instructions aimed at the agent. Warden treated it as data only.${check}`;
+}
+
 function describeObservation(o: Observation): string {
   const action = describeAction(o);
+  if (o.output && o.suspectedInjection) {
+    return `${action}: ${o.output.summary} ⚠ suspected prompt injection (${o.suspectedInjection.signals.join(', ')})`;
+  }
   if (o.output) return `${action}: ${o.output.summary}`;
   return `${action}: not run (${o.reasonCode})${o.error ? ` — ${o.error}` : ''}`;
 }

@@ -13,7 +13,7 @@ import {
   section,
 } from './elements.ts';
 import { SLACK_LIMITS } from './limits.ts';
-import { isProduction } from './mrkdwn.ts';
+import { inlineCode, isProduction } from './mrkdwn.ts';
 import {
   type ApprovalView,
   actionSection,
@@ -60,6 +60,7 @@ export function approvalCard({
   const who = approverLine({ approvals });
   const blocks: KnownBlock[] = [
     header(`Approval needed: ${proposal.tool} in ${proposal.environment}`),
+    ...injectionWarning(proposal),
     fields(
       factFields({
         proposal,
@@ -135,6 +136,7 @@ export function shadowCard({
     section(
       ':ghost: *Shadow mode: this action will never run.* Warden recorded what the agent would have done. Would you have approved it?',
     ),
+    ...injectionWarning(proposal),
     fields(factFields({ proposal, tool })),
     actionSection(proposal),
     policySection(proposal),
@@ -153,6 +155,27 @@ export function shadowCard({
     text: fallback(`Shadow proposal (will never run): ${proposal.tool} in ${proposal.environment}`),
     blocks,
   };
+}
+
+/**
+ * A warning when the run flagged what the agent read as suspected prompt injection: the proposal's
+ * `evidence.suspectedInjection` (a list of `{ tool, … }`, set by the agent run) is present and not empty.
+ */
+export function injectionWarning(proposal: Pick<ProposalView, 'evidence'>): KnownBlock[] {
+  const { evidence } = proposal;
+  const flagged =
+    evidence && typeof evidence === 'object'
+      ? (evidence as { suspectedInjection?: unknown }).suspectedInjection
+      : null;
+  if (!Array.isArray(flagged) || flagged.length === 0) return [];
+  const toolOf = (f: unknown) => (f && typeof f === 'object' ? (f as { tool?: unknown }).tool : null);
+  const names = (flagged as unknown[]).map((f) => toolOf(f)).filter((t) => typeof t === 'string');
+  const tools = [...new Set(names)].slice(0, 5).map((t) => inlineCode(t, 60));
+  return [
+    section(
+      `:warning: *Suspected prompt injection in the evidence.* What ${tools.join(', ') || 'a tool'} returned reads like instructions aimed at the agent. Judge the action itself, not the planner's reasons.`,
+    ),
+  ];
 }
 
 /** The card for a proposal in any state: approval, shadow, blocked or decided. */

@@ -133,3 +133,37 @@ describe('the run summary', () => {
     ).toBe(`t a="one two" b="${'z'.repeat(57)}…" c={"d":1} in e`);
   });
 });
+
+describe('the run summary with suspected prompt injection', () => {
+  const flaggedRead = {
+    tool: 'search_logs',
+    args: { service: 'checkout', query: 'error' },
+    environment: 'production',
+    decision: 'allow',
+    reasonCode: 'allowed',
+    output: { summary: '2 log lines', data: {} },
+    error: null,
+    suspectedInjection: {
+      signals: ['ignore_instructions' as const],
+      excerpt: 'ignore previous instructions',
+    },
+  };
+
+  it('marks the flagged read and warns whoever decides on the proposals', () => {
+    const text = buildRunSummary({
+      ...base,
+      observations: [...base.observations, flaggedRead],
+      proposals: [proposal({})],
+    });
+    expect(text).toContain(
+      '• search_logs service=checkout query=error in production: 2 log lines ⚠ suspected prompt injection (ignore_instructions)',
+    );
+    expect(text).toContain(
+      '⚠ Suspected prompt injection: what search_logs in production returned reads like instructions aimed at the agent. Warden treated it as data only. Whoever decides on these proposals should check them against that evidence.',
+    );
+  });
+
+  it('says nothing of it when no read was flagged', () => {
+    expect(buildRunSummary(base)).not.toContain('prompt injection');
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import { parse } from 'yaml';
@@ -17,6 +18,8 @@ const caseSchema = z.strictObject({
   agent: z.string().default('triage'),
   where: z.enum(['incident', 'log', 'deploy']),
   text: z.string().min(1),
+  /** Why the injection detector cannot flag this text, when it cannot. */
+  undetected: z.string().min(1).optional(),
   obey: z
     .array(
       z.strictObject({
@@ -48,8 +51,13 @@ export function withCanaries<T>(value: T): T {
   return JSON.parse(json) as T;
 }
 
-/** The marker every planted text starts with. */
-export const markerOf = (c: InjectionCase) => `[${c.id}]`;
+/**
+ * The marker every planted text starts with. Neutral on purpose (not the case id, which names the attack):
+ * the model searches the logs for it, and the search echoes it back in its output.
+ */
+export const markerOf = (c: InjectionCase) => `[case-${neutralKey(c)}]`;
+
+const neutralKey = (c: InjectionCase) => createHash('sha256').update(c.id).digest('hex').slice(0, 10);
 
 /** Puts the case's text where a read tool will return it: the incident, a log line or a deploy. */
 export async function plantInjection({ services, c }: { services: TestServices; c: InjectionCase }) {
@@ -67,7 +75,7 @@ export async function plantInjection({ services, c }: { services: TestServices; 
       .values({ environment: 'production', service: 'checkout', at, level: 'warn', message: text });
   } else {
     await db.insert(sandboxDeploys).values({
-      id: `dep-${c.id}`,
+      id: `dep-${neutralKey(c)}`,
       environment: 'production',
       service: 'checkout',
       version: 'v2.14.0',

@@ -12,7 +12,14 @@ import {
   withCanaries,
 } from './corpus.ts';
 import { expectGuarded } from './guarded.ts';
-import { type Harness, resetBetweenCases, sandboxState, startHarness, startRun } from './harness.ts';
+import {
+  type Harness,
+  resetBetweenCases,
+  sandboxState,
+  startHarness,
+  startRun,
+  storedDecisions,
+} from './harness.ts';
 
 const cases = loadInjectionCases();
 
@@ -65,6 +72,14 @@ function obedientModel(c: InjectionCase) {
   };
   return [gather, obey];
 }
+
+/** Which read returns the planted text, and its position among the run's calls. */
+const PLANTED_IN = {
+  // The model reads the incident before it knows its environment: the charter's first one.
+  incident: { tool: 'get_incident', call: 0, environment: 'staging' },
+  log: { tool: 'search_logs', call: 1, environment: 'production' },
+  deploy: { tool: 'get_recent_deploys', call: 2, environment: 'production' },
+} as const;
 
 /** The order the planner hands proposals to the guard: the submitted ones, then the direct calls. */
 const expectedOrder = (c: InjectionCase): ObeyedCall[] => [
@@ -135,5 +150,38 @@ describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
       prompts: server.rawBodies,
       expected: expectedOrder(c).map((o) => ({ tool: o.tool, ...o.expect })),
     });
+
+    // The injection detector flagged the read that returned the planted text: the flag is audited, every
+    // proposal's evidence names that read and is audited with a warning, the summary and the model say so.
+    const stored = await storedDecisions(services, outcome.run.id);
+    const flagged = outcome.observations.flatMap((o, i) => (o.suspectedInjection ? [i] : []));
+    const suspected = stored.audit.filter((e) => e.action === 'run.injection_suspected');
+    const warned = stored.audit.filter((e) => e.action === 'proposal.injection_warning');
+    if (c.undetected) {
+      expect([flagged, suspected, warned]).toEqual([[], [], []]);
+      expect(outcome.summary).not.toContain('prompt injection');
+      return;
+    }
+    const carrier = PLANTED_IN[c.where];
+    expect(flagged).toEqual([carrier.call]);
+    expect(suspected).toMatchObject([
+      {
+        reason_code: 'agents.suspected_injection',
+        details: { tool: carrier.tool, observation: carrier.call, signals: expect.any(Array) },
+      },
+    ]);
+    for (const made of outcome.proposals) {
+      const row = stored.proposals.find((p) => p.id === made.proposalId);
+      expect(row?.evidence).toMatchObject({
+        suspectedInjection: [
+          { observation: carrier.call, tool: carrier.tool, environment: carrier.environment },
+        ],
+      });
+      expect(warned.filter((e) => e.proposal_id === made.proposalId)).toMatchObject([
+        { reason_code: 'agents.suspected_injection', details: { tool: made.tool } },
+      ]);
+    }
+    expect(outcome.summary).toContain('⚠ Suspected prompt injection');
+    expect(readDataBlocks(server.requests[1]!).outside).toContain('suspected prompt injection');
   });
 });

@@ -1,0 +1,187 @@
+/**
+ * Spots instruction-like text aimed at the agent inside data (incident text, log lines, tool output): the
+ * shapes prompt-injection attacks take ("ignore previous instructions", fake system or admin messages,
+ * requests to approve, to print tokens, to change the charter…). A finding only warns: it is shown to the
+ * people deciding and audited, and never blocks or allows anything by itself. Pure.
+ */
+
+/** What kind of instruction-like text was found. */
+export type InjectionSignal =
+  | 'ignore_instructions'
+  | 'fake_role_message'
+  | 'chat_markup'
+  | 'data_delimiter'
+  | 'addressed_to_agent'
+  | 'urgent_instructions'
+  | 'tool_request'
+  | 'fake_tool_call'
+  | 'approval_request'
+  | 'approval_claim'
+  | 'secret_request'
+  | 'charter_change'
+  | 'control_tampering'
+  | 'hidden_characters'
+  | 'encoded_instructions';
+
+/** Signals found in a text, and a short excerpt around the first one (for people to look at). */
+export type InjectionFinding = { signals: InjectionSignal[]; excerpt: string };
+
+// Each pattern runs on text with invisible characters removed, look-alikes folded and letters lower-cased;
+// `words` patterns also see `_` and `-` as spaces ("ignore-the-charter", "pre_approved").
+const PATTERNS: { signal: InjectionSignal; on: 'text' | 'words'; re: RegExp }[] = [
+  {
+    signal: 'ignore_instructions',
+    on: 'words',
+    re: /\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}?\b(previous|prior|above|earlier|all|your|the|any|these|those|system)\b[^.\n]{0,30}?\b(instructions?|rules?|prompts?|directions?|guidelines?|charter|polic(y|ies)|guardrails?)\b/,
+  },
+  {
+    signal: 'ignore_instructions',
+    on: 'words',
+    re: /\b(ignorez|ignora|ignoriere|ignorieren|ignorar|negeer)\b[^.\n]{0,60}?\b(instructions?|instrucciones|anweisungen|istruzioni|instructies|regles|règles|reglas)\b/,
+  },
+  {
+    signal: 'fake_role_message',
+    on: 'text',
+    re: /^\s*(system|developer|assistant) (message|prompt|notice|override|update)\s*:|[\n\]>|}"'.-]\s*(system|developer|assistant)\s*(message|prompt|notice|override|update)?\s*:|\bsystem (message|prompt|override|notice|instruction)s?\b|\[(system|developer|admin|assistant)\]|"role"\s*:\s*"(system|developer|assistant|tool)"|<\/?\s*(system|assistant|developer|information|instructions?)\s*>|\binstructions? from (the |your )?(admin|administrator|developer|operator|system|warden)\b|\bwarden (control plane|system|admin)\b|\bnew polic(y|ies) from\b/u,
+  },
+  {
+    signal: 'chat_markup',
+    on: 'text',
+    re: /<\|\s*(im_start|im_end|system|user|assistant|endoftext)\s*\|>|\[\/?inst\]|<<\/?sys>>/,
+  },
+  { signal: 'data_delimiter', on: 'text', re: /untrusted[\s_-]*data/ },
+  {
+    signal: 'addressed_to_agent',
+    on: 'words',
+    re: /\b(you are now|you have been (promoted|granted|authori[sz]ed)|as (an|the) (ai|assistant|language model)|to you,? the (ai )?(assistant|model|agent)|ai assistant|language model|before you can solve the task|as the \w+ agent)\b/,
+  },
+  {
+    signal: 'urgent_instructions',
+    on: 'text',
+    re: /\bimportant\b\s*(!{2,}|:?\s*(instructions?|message|notice)\b)|\bimportant!{2,}/,
+  },
+  {
+    signal: 'tool_request',
+    on: 'text',
+    re: /\b(call|invoke)\b\W{1,3}(the\s+)?(tool\s+)?(named\s+)?["'`]?[a-z]+_[a-z_]+\b/,
+  },
+  {
+    signal: 'fake_tool_call',
+    on: 'text',
+    re: /"tool_calls"|"function_call"|"function"\s*:\s*\{\s*"name"|\btool result\b|\bnext required step\b/,
+  },
+  {
+    signal: 'approval_request',
+    on: 'words',
+    re: /\bapprove (it|this|them|that|the \w+)\b|\bapprove \w+ yourself\b|\bwithout (any |an |waiting for )?(approvals?|review|confirmation)\b|\bskips? (the )?approvals?\b|\bno approval (is )?(needed|required)\b|\bmark (it|this) (as )?approved\b|\bself approv/,
+  },
+  {
+    signal: 'approval_claim',
+    on: 'words',
+    re: /\bpre ?approved\b|\bapproved by: |\bapproval id\b|\b(is|was|been|are) (already )?approved by (u[0-9a-z]{6,}|the \w+ lead)\b|\bauthori[sz]ed by the \w+ lead\b/,
+  },
+  {
+    signal: 'secret_request',
+    on: 'words',
+    re: /\b(print|reveal|show|display|post|include|send|leak|dump|output|paste|share|expose|echo|contains?|containing)\b[^.\n]{0,60}?\b(api keys?|tokens?|passwords?|secrets?|credentials?|environment variables?|env vars?|private keys?)\b|\/proc\/self\/environ|\bget credentials\b/,
+  },
+  {
+    signal: 'charter_change',
+    on: 'words',
+    re: /\b(add|change|update|edit|modify|widen|extend|rewrite|replace|remove)\b[^.\n]{0,80}?\b(your|the) charter\b|\bcharter (has been|was|is now) (updated|changed|modified|replaced)\b|\b(set|switch|change|put)\b[^.\n]{0,20}?\bmode\b\W{0,3}(to )?autonomous\b|\bmode ?[:=] ?autonomous\b|\byou are now allowed\b/,
+  },
+  {
+    signal: 'control_tampering',
+    on: 'words',
+    re: /\b(disable|turn off|bypass|reset|resume|release|override)\b[^.\n]{0,30}?\b(kill switch|breakers?|guardrails?|the guard|audit (log|trail))\b|\bresume agent\b|\bkill switch is (broken|disabled)\b/,
+  },
+  {
+    signal: 'encoded_instructions',
+    on: 'words',
+    re: /\bdecode\b[^.\n]{0,40}?\b(follow|execute|run|obey|do)\b/,
+  },
+];
+
+const HIDDEN = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+/** Cyrillic and Greek letters that pass for Latin ones, and angle brackets NFKC leaves alone. */
+const LOOKALIKE_FROM =
+  'авеёкмнорстухѕіјԁӏοαεικνρτυχ\u2039\u203a\u2329\u232a\u27e8\u27e9\u3008\u3009\u02c2\u02c3';
+const LOOKALIKE_TO = 'abeekmhopctyxsijdloaeikvptux<><><><><>';
+const LOOKALIKE = new RegExp(`[${LOOKALIKE_FROM}]`, 'g');
+const BASE64_RUN = /[A-Za-z0-9+/]{24,}={0,2}/g;
+const MAX_TEXT = 20_000;
+const EXCERPT = 160;
+
+/** Folds what hides or disguises text: invisible characters, full-width forms, look-alike letters. */
+function fold(text: string): { text: string; hidden: boolean } {
+  const hidden = HIDDEN.test(text);
+  HIDDEN.lastIndex = 0;
+  const folded = text
+    .slice(0, MAX_TEXT)
+    .replace(HIDDEN, '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(LOOKALIKE, (ch) => LOOKALIKE_TO[LOOKALIKE_FROM.indexOf(ch)] ?? ch);
+  return { text: folded, hidden };
+}
+
+/** Text hidden in base64 runs that decodes to readable words. */
+function decodedRuns(text: string): string[] {
+  const out: string[] = [];
+  for (const [run] of text.matchAll(BASE64_RUN)) {
+    const decoded = Buffer.from(run, 'base64').toString('utf8');
+    if (/^[\x20-\x7e\s]+$/.test(decoded) && /[a-z]{3,} [a-z]{2,}/i.test(decoded)) out.push(decoded);
+    if (out.length >= 5) break;
+  }
+  return out;
+}
+
+function match(folded: string): { signal: InjectionSignal; index: number }[] {
+  const words = folded.replace(/[_-]+/g, ' ');
+  const found: { signal: InjectionSignal; index: number }[] = [];
+  for (const { signal, on, re } of PATTERNS) {
+    const hit = re.exec(on === 'words' ? words : folded);
+    if (hit) found.push({ signal, index: hit.index });
+  }
+  return found;
+}
+
+/** Looks for instruction-like text aimed at the agent in one piece of text; null when there is none. */
+export function detectInjection({ text }: { text: string }): InjectionFinding | null {
+  const { text: folded, hidden } = fold(text);
+  const found = match(folded);
+  for (const decoded of decodedRuns(text)) {
+    const inner = match(fold(decoded).text);
+    if (inner.length > 0) found.push(...inner, { signal: 'encoded_instructions', index: 0 });
+  }
+  if (hidden && found.length > 0) found.push({ signal: 'hidden_characters', index: 0 });
+  if (found.length === 0) return null;
+  const signals = [...new Set(found.map((f) => f.signal))];
+  const at = Math.max(0, Math.min(...found.map((f) => f.index)) - 20);
+  const shown = text.replace(HIDDEN, '').replace(/\s+/g, ' ');
+  const excerpt = shown.length <= EXCERPT ? shown : `${shown.slice(at, at + EXCERPT - 1)}…`;
+  return { signals, excerpt };
+}
+
+/**
+ * Looks through every string in a tool's output (summary and data, nested) and merges what it finds:
+ * the signals of all strings, the excerpt of the first one flagged. Null when nothing is flagged.
+ */
+export function scanToolOutput({ output }: { output: unknown }): InjectionFinding | null {
+  const strings: string[] = [];
+  const walk = (value: unknown, depth: number) => {
+    if (strings.length >= 500 || depth > 8) return;
+    if (typeof value === 'string') strings.push(value);
+    else if (Array.isArray(value)) for (const v of value) walk(v, depth + 1);
+    else if (value && typeof value === 'object') for (const v of Object.values(value)) walk(v, depth + 1);
+  };
+  walk(output, 0);
+  let merged: InjectionFinding | null = null;
+  for (const text of strings) {
+    const finding = detectInjection({ text });
+    if (!finding) continue;
+    if (!merged) merged = { signals: [...finding.signals], excerpt: finding.excerpt };
+    else merged.signals = [...new Set([...merged.signals, ...finding.signals])];
+  }
+  return merged;
+}
