@@ -3,11 +3,12 @@ import { runWithLogIds } from '../observability/log-context.ts';
 import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { killSwitchMessage } from '../policy/messages.ts';
-import { wardenError } from '../shared/errors.ts';
+import { isWardenError, wardenError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import type { Planner } from './planner.types.ts';
 import { endRun } from './run-audit.ts';
 import type { RunContext } from './run-calls.ts';
+import { killEnding } from './run-checks.ts';
 import { type LoopResult, newLoopResult, runLoop } from './run-loop.ts';
 import { INCIDENT_ID, type RunnerDeps, type RunOutcome, type StartRunInput } from './runner.types.ts';
 import { getRun, insertRun, type RunRow } from './runs.repository.ts';
@@ -119,15 +120,22 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
       charter.budgets.wall_time,
     );
     timer.unref();
+    // A kill on this instance or another aborts the controller too, so a planner call stops at once.
+    deps.inFlight.addRun({ runId: context.runId, agent: context.agent, controller });
     const result = newLoopResult();
     try {
       await runLoop({ deps, planner, run: context, signal: controller.signal, result });
+      if (isWardenError(controller.signal.reason, 'kill_switch')) {
+        const killed = await killEnding({ deps, run: context });
+        Object.assign(result, killed ?? { state: 'killed', error: controller.signal.reason.message });
+      }
     } catch (error) {
       deps.logger.error({ err: error, runId: context.runId }, 'run stopped on an error');
       const message = error instanceof Error ? error.message : String(error);
       Object.assign(result, { state: 'failed', error: `The run stopped on an internal error: ${message}` });
     } finally {
       clearTimeout(timer);
+      deps.inFlight.removeRun(context.runId);
       if (!controller.signal.aborted)
         controller.abort(wardenError({ code: 'agents.run_ended', message: 'The run ended.' }));
     }

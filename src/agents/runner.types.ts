@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { Guard } from '../tools/guard.ts';
 import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import type { InFlightRegistry } from '../tools/in-flight.ts';
 import type { Observation } from './planner.types.ts';
 import type { RunRow, RunState } from './runs.repository.ts';
 
@@ -17,6 +18,8 @@ export type RunnerDeps = {
   guard: Pick<Guard, 'propose'>;
   logger: Logger;
   redactor: Redactor;
+  /** Each run registers its AbortController here: a kill (here or on another instance) stops it at once. */
+  inFlight: Pick<InFlightRegistry, 'addRun' | 'removeRun'>;
 };
 
 export type StartRunInput = {

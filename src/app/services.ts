@@ -126,7 +126,7 @@ export async function buildServices(options: ServicesOptions) {
   const killSwitch = createKillSwitch(deps);
   const planner = options.planner ?? plannerFor({ config, redactor, logger });
   const runner = createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor },
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
     planner,
   });
   const unwatch = await watchKillSwitch({ database, inFlight, logger });

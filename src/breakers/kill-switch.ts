@@ -95,6 +95,8 @@ export function createKillSwitch(deps: KillDeps) {
     const abortedHere = deps.inFlight
       .abort({ agent, reason: 'kill switch engaged' })
       .map((e) => e.proposalId);
+    // Runs going on here stop waiting for their planner (a model call can take a minute).
+    deps.inFlight.abortRuns({ agent, reason: 'The kill switch stopped this run.' });
     const revokedCredentials = await deps.broker.revokeAllActive({
       db: deps.db,
       agent,
@@ -165,8 +167,9 @@ function ownersFor({ charters, agent }: { charters: CharterSet; agent?: string }
 }
 
 /**
- * Listens for kill switch changes made by any instance and aborts executions running here. The
- * database re-check before every execution is what guarantees safety; this makes in-flight calls stop fast.
+ * Listens for kill switch changes made by any instance and aborts executions and agent runs going on
+ * here. The database re-check before every execution and every run step is what guarantees safety; this
+ * makes in-flight tool calls and planner calls stop fast.
  */
 export async function watchKillSwitch({
   database,
@@ -183,8 +186,12 @@ export async function watchKillSwitch({
       if (!engaged) return;
       const agent = scope === GLOBAL_SCOPE ? undefined : scope.replace(/^agent:/, '');
       const aborted = inFlight.abort({ agent, reason: 'kill switch engaged' });
-      if (aborted.length > 0)
-        logger.warn({ scope, aborted: aborted.map((a) => a.proposalId) }, 'aborted in-flight calls');
+      const stopped = inFlight.abortRuns({ agent, reason: 'The kill switch stopped this run.' });
+      if (aborted.length > 0 || stopped.length > 0)
+        logger.warn(
+          { scope, aborted: aborted.map((a) => a.proposalId), stoppedRuns: stopped.map((r) => r.runId) },
+          'aborted in-flight calls',
+        );
     } catch (error) {
       logger.error({ err: error }, 'unreadable kill switch notification');
     }

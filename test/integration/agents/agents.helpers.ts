@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { asc, eq } from 'drizzle-orm';
 import type { Planner, PlannerInput, PlannerStep } from '../../../src/agents/planner.types.ts';
 import { createRunner } from '../../../src/agents/runner.ts';
+import type { RunOutcome } from '../../../src/agents/runner.types.ts';
 import type { Db } from '../../../src/db/client.ts';
 import { auditEvents, proposals } from '../../../src/db/schema.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
@@ -45,8 +46,11 @@ export function shippedCharters(): Charter[] {
 
 /** A runner on the test services with the given planner. */
 export function runnerFor(services: TestServices, planner: Planner) {
-  const { db, clock, audit, charters, registry, guard, logger, redactor } = services;
-  return createRunner({ deps: { db, clock, audit, charters, registry, guard, logger, redactor }, planner });
+  const { db, clock, audit, charters, registry, guard, logger, redactor, inFlight } = services;
+  return createRunner({
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
+    planner,
+  });
 }
 
 /**
@@ -110,3 +114,36 @@ export const ticket = (n: number) => ({
   expectedEffect: 'A ticket exists.',
   rollback: 'Close the ticket.',
 });
+
+/** A planner that reads INC-123, then waits for a model answer until its AbortSignal fires. */
+export function hangingPlanner() {
+  const waiting: { signal: AbortSignal | null } = { signal: null };
+  const { planner } = scriptedPlanner([
+    () => readIncident,
+    ({ signal }) =>
+      new Promise((_, reject) => {
+        waiting.signal = signal;
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+  ]);
+  return { planner, waiting };
+}
+
+/** Engages `kill` once the planner is waiting on the model; returns the outcome and how long it took. */
+export async function killWhileWaiting({
+  waiting,
+  done,
+  kill,
+}: {
+  waiting: { signal: AbortSignal | null };
+  done: Promise<RunOutcome>;
+  kill: () => Promise<unknown>;
+}) {
+  for (let i = 0; i < 500 && !waiting.signal; i++) await new Promise((r) => setTimeout(r, 10));
+  if (!waiting.signal || waiting.signal.aborted) throw new Error('the planner never started waiting');
+  const killedAt = performance.now();
+  await kill();
+  // Without the kill reaching the run, the planner would wait for the model (or the wall time).
+  const outcome = await Promise.race([done, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+  return { outcome, ms: performance.now() - killedAt };
+}

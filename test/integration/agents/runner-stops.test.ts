@@ -5,6 +5,8 @@ import { auditEvents, runs, sandboxServices, sandboxTickets } from '../../../src
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import {
+  hangingPlanner,
+  killWhileWaiting,
   people,
   readHealth,
   readIncident,
@@ -60,9 +62,35 @@ describe.each(databaseKinds)('how runs stop (%s)', { timeout: 120_000 }, (kind) 
     const all = await services.db.select().from(auditEvents).orderBy(auditEvents.seq);
     const killAt = all.findIndex((e) => e.action === 'kill.engaged');
     const after = all.slice(killAt + 1).filter((e) => e.runId === run.id);
-    expect(after.map((e) => e.action)).toEqual(['run.step', 'run.finished']);
-    expect(after[1]!.details).toMatchObject({ state: 'killed' });
+    // The kill aborted the planner call it came during: that step's answer is never used.
+    expect(after.map((e) => e.action)).toEqual(['run.finished']);
+    expect(after[0]!.details).toMatchObject({ state: 'killed' });
   });
+
+  it.each([
+    ['its agent', { agent: 'triage' }],
+    ['every agent', {}],
+  ])(
+    'a kill for %s aborts the planner call in progress: the run ends killed within 1 s and says so',
+    async (_, scope) => {
+      const { planner, waiting } = hangingPlanner();
+      const { run, done } = await start(planner);
+      const { outcome, ms } = await killWhileWaiting({
+        waiting,
+        done,
+        kill: () => services.killSwitch.engage({ ...scope, actor: people.outsider, reason: 'model hangs' }),
+      });
+      expect(waiting.signal?.aborted).toBe(true);
+      expect(outcome?.state).toBe('killed');
+      expect(ms).toBeLessThanOrEqual(1_000);
+      expect(outcome?.summary).toContain('triage on INC-123 (production): stopped by the kill switch');
+      expect(outcome?.summary).toContain('(model hangs)');
+      expect(await runRow(run.id)).toMatchObject({ state: 'killed', error: 'stopped by the kill switch' });
+      const finished = (await runAuditEvents(services.db, run.id)).at(-1)!;
+      expect(finished).toMatchObject({ action: 'run.finished', reasonCode: 'killed' });
+      expect((finished.details as { summary: string }).summary).toContain('stopped by the kill switch');
+    },
+  );
 
   it('a kill between proposals stops the rest: the first is decided, the others never reach the guard', async () => {
     let engaged = false;
@@ -237,5 +265,44 @@ describe.each(databaseKinds)('how runs stop (%s)', { timeout: 120_000 }, (kind) 
     );
     expect(truncated?.details).toMatchObject({ limit: 10, proposed: 13, dropped: 3 });
     expect(outcome.summary).toContain('3 proposal(s) past the per-run limit were dropped');
+  });
+});
+
+describe.skipIf(!databaseKinds.includes('postgres'))('a kill on another instance stops a run here', () => {
+  let database: TestDatabase;
+  let a: TestServices;
+  let b: TestServices;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    a = await createTestServices({ database, charters: shippedCharters(), instanceId: 'instance-a' });
+    b = await createTestServices({
+      database: database.connectAnother(),
+      charters: shippedCharters(),
+      instanceId: 'instance-b',
+    });
+  });
+  afterEach(async () => {
+    await b.close();
+    await a.close();
+    await database.drop();
+  });
+
+  it("aborts the run's planner call through LISTEN/NOTIFY within 1 s", async () => {
+    const { planner, waiting } = hangingPlanner();
+    const { run, done } = await runnerFor(b, planner).start({
+      agent: 'triage',
+      requester: people.oncall,
+      incidentId: 'INC-123',
+    });
+    const { outcome, ms } = await killWhileWaiting({
+      waiting,
+      done,
+      kill: () => a.killSwitch.engage({ agent: 'triage', actor: people.outsider }),
+    });
+    expect(waiting.signal?.aborted).toBe(true);
+    expect(outcome?.state).toBe('killed');
+    expect(ms).toBeLessThanOrEqual(1_000);
+    expect((await a.db.select().from(runs).where(eq(runs.id, run.id)))[0]?.state).toBe('killed');
   });
 });

@@ -206,7 +206,7 @@ export function wiredWithLoggingBackend({
     maxDelayMs: 5,
   });
   const runner = createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor },
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
     planner,
   });
   return { approvals, runner };
