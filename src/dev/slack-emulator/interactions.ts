@@ -43,6 +43,11 @@ export type ClickButtonOptions = {
   /** Picks among buttons sharing an action_id; the click fails if none has this value. */
   value?: string;
   retryNum?: number;
+  /**
+   * Click the button as the message was first posted: a client still showing a card the app has since
+   * updated (buttons removed) can still send its click, and Slack delivers it.
+   */
+  asFirstPosted?: boolean;
 };
 
 export type SubmitViewOptions = {
@@ -117,7 +122,8 @@ export function createInteractions(deps: Deps) {
       const channel = place(options.channel);
       const message = store.findMessage(channel.id, options.messageTs);
       const ephemeral = message ? undefined : store.findEphemeral(options.messageTs, user.id);
-      const blocks = message?.blocks ?? ephemeral?.blocks;
+      const shown = options.asFirstPosted ? (message?.history[0] ?? ephemeral?.history[0]) : undefined;
+      const blocks = shown?.blocks ?? message?.blocks ?? ephemeral?.blocks;
       if (!blocks)
         throw new Error(`slack emulator: no message ${options.messageTs} in ${channel.id} for ${user.id}`);
       const found = findButton({ blocks, actionId: options.actionId, value: options.value });

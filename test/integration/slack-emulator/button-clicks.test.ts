@@ -178,4 +178,14 @@ describe('button clicks', () => {
       expect(clicks[0]?.body.actions[0]).toMatchObject({ value: 'prp_2', block_id: 'second' }),
     );
   });
+  it('click a button the message had when first posted (a stale client), once the app removed it', async () => {
+    const ts = await postCard();
+    await s.client.chat.update({ channel: 'C0INCIDENT', ts, text: 'Cancelled', blocks: [] });
+    const click = { user: 'U0APPROVE1', channel: 'C0INCIDENT', messageTs: ts, actionId: 'approve' };
+    await expect(s.emulator.clickButton(click)).rejects.toThrow(/has no button approve/);
+    const result = await s.emulator.clickButton({ ...click, asFirstPosted: true });
+    expect(result.status).toBe(200);
+    await eventually(() => expect(clicks).toHaveLength(1));
+    expect(clicks[0]?.body.actions[0]).toMatchObject({ action_id: 'approve', value: 'prp_1' });
+  });
 });

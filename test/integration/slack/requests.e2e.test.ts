@@ -77,59 +77,6 @@ describe.each(databaseKinds)('Slack request checks on %s', (kind) => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await runCount()).toBe(1);
   });
-
-  it('answers unknown and malformed commands with a short usage message, never an error', async () => {
-    for (const text of ['frobnicate', 'triage', 'triage not-an-incident', 'why 42', 'audit']) {
-      await emulator.sendCommand({ user: people.oncall, channel, text });
-    }
-    const posts = await waitFor(
-      () => (emulator.responseUrlPosts().length >= 5 ? emulator.responseUrlPosts() : undefined),
-      {
-        what: 'five usage answers',
-      },
-    );
-    for (const post of posts) {
-      expect(JSON.stringify(post)).toMatch(/agent help|\/agent/);
-      expect(JSON.stringify(post)).not.toMatch(/Error:|\s+at\s+\S+\.ts/);
-    }
-  });
-
-  it('answers help, status, charter, why and audit', async () => {
-    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
-    const [run] = await waitFor(
-      async () => {
-        const rows = await warden.services.db.select().from(runs);
-        return rows[0]?.state === 'running' ? undefined : rows.length ? rows : undefined;
-      },
-      { what: 'the finished run', timeoutMs: 20_000 },
-    );
-    const [proposal] = await warden.services.db
-      .select()
-      .from(proposals)
-      .where(eq(proposals.source, 'planner'));
-    for (const text of [
-      'help',
-      'status',
-      'charter triage',
-      `why ${proposal!.id}`,
-      `audit ${run!.id}`,
-      'audit INC-124',
-      'report',
-    ]) {
-      await emulator.sendCommand({ user: people.oncall, channel, text });
-    }
-    const posts = await waitFor(
-      () => (emulator.responseUrlPosts().length >= 7 ? emulator.responseUrlPosts() : undefined),
-      {
-        what: 'seven answers',
-      },
-    );
-    const all = JSON.stringify(posts);
-    expect(all).toContain('triage');
-    expect(all).toContain(proposal!.reasonCode);
-    expect(all).toContain('run.started');
-    expect(all).toMatch(/kill switch/i);
-  });
 });
 
 describe.skipIf(!databaseKinds.includes('postgres'))(

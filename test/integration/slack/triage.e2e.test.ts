@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { proposals, runs, sandboxServices } from '../../../src/db/schema.ts';
+import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
+import { auditEvents, proposals, runs, sandboxServices } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { validateBlocks } from '../../../src/dev/slack-emulator/index.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
@@ -146,6 +147,21 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
       expect(trail).toContain(action);
     }
     for (const reply of thread) expect(validateBlocks(reply.blocks)).toEqual([]);
+    // The run's summary ends its part of the thread: what was checked, found and proposed.
+    const summary = thread.find((r) => r.text.includes(`run ${run!.id}: completed`));
+    expect(summary).toBeDefined();
+    const summaryText = blockText(summary!);
+    for (const part of [
+      'Checked:',
+      'get_service_health service=checkout in production',
+      'get_recent_deploys limit=5 service=checkout in production',
+      'Found — Health: checkout is degraded on v2.14.0',
+      'Found — Deploys: dep-1004 v2.13.4 → v2.14.0',
+      'Proposed:',
+      'rollback_deploy service=checkout to_version=v2.13.4 in production — waiting for 2 approvals',
+    ]) {
+      expect(summaryText).toContain(part);
+    }
     expect(await verifyAuditChain({ db: warden.services.db })).toMatchObject({ ok: true });
     // The chain head is anchored in the audit channel once the run has finished.
     await waitFor(() => emulator.messages(people.audit).find((m) => /chain head/i.test(m.text)), {
@@ -179,6 +195,17 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
     const [row] = await warden.services.db.select().from(proposals).where(eq(proposals.slackTs, card.ts));
     expect(row?.state).toBe('rejected');
     expect(await checkoutVersion()).toBe('v2.14.0');
+    // The requester is told the result in the run's thread.
+    const [run] = await warden.services.db.select().from(runs);
+    await waitFor(
+      () =>
+        emulator
+          .thread(channel, run!.slackThreadTs!)
+          .find((r) =>
+            r.text.includes(`<@${people.oncall}> your rollback_deploy in production: approval rejected`),
+          ),
+      { what: 'the requester told of the rejection' },
+    );
   });
 
   it('shows an expired approval as expired, never as rejected', async () => {
@@ -215,24 +242,60 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
       { what: 'the cancelled card' },
     );
     expect(buttonsOf(updated)).toEqual([]);
-    // A click on the stale card changes nothing.
-    await expect(() =>
-      emulator.clickButton({
-        user: people.approvers[0],
-        channel,
-        messageTs: card.ts,
-        actionId: 'proposal.approve',
-      }),
-    ).rejects.toThrow();
+    // A click from a client still showing the old card is signed and delivered like any other: refused.
+    const [cancelled] = await warden.services.db
+      .select()
+      .from(proposals)
+      .where(eq(proposals.slackTs, card.ts));
+    expect(cancelled?.state).toBe('cancelled');
+    const stale = await emulator.clickButton({
+      user: people.approvers[0],
+      channel,
+      messageTs: card.ts,
+      actionId: 'proposal.approve',
+      asFirstPosted: true,
+    });
+    expect(stale.status).toBe(200);
+    await waitFor(
+      () =>
+        emulator
+          .ephemerals(people.approvers[0])
+          .find((e) => e.text.includes('no longer waiting for approval: it is cancelled')),
+      { what: 'the stale click refused' },
+    );
+    const trail = await warden.services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.proposalId, cancelled!.id));
+    expect(trail.filter((e) => e.action.startsWith('execution.'))).toEqual([]);
+    expect(trail.filter((e) => e.action === 'approval.recorded')).toEqual([]);
     expect(await checkoutVersion()).toBe('v2.14.0');
 
+    // While the switch is engaged a triage is refused and nothing starts.
+    const topLevel = () => emulator.messages(channel).filter((m) => m.threadTs === null).length;
+    const shown = topLevel();
+    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
+    await waitFor(
+      () => emulator.ephemerals(people.oncall).find((e) => e.text.includes('The kill switch is engaged')),
+      { what: 'the triage refusal' },
+    );
+    expect(await warden.services.db.select().from(runs).where(eq(runs.incidentId, 'INC-124'))).toEqual([]);
+    expect(topLevel()).toBe(shown);
+
+    // Only an owner may resume: the on-call's attempt is refused and the switch stays engaged.
     await emulator.sendCommand({ user: people.oncall, channel, text: 'resume triage' });
-    await waitFor(() => emulator.ephemerals(people.oncall).find((e) => /owner/i.test(e.text)), {
-      what: 'the resume refusal',
-    });
+    await waitFor(
+      () => emulator.ephemerals(people.oncall).find((e) => e.text.includes('Only an owner of triage')),
+      { what: 'the resume refusal' },
+    );
+    expect(await readKillState({ db: warden.services.db, agent: 'triage' })).toMatchObject({ engaged: true });
+    expect(emulator.messages(channel).some((m) => /resumed/i.test(m.text))).toBe(false);
     await emulator.sendCommand({ user: people.owner, channel, text: 'resume triage' });
     await waitFor(() => emulator.messages(channel).find((m) => /resum/i.test(m.text)), {
       what: 'the resume message',
+    });
+    expect(await readKillState({ db: warden.services.db, agent: 'triage' })).toMatchObject({
+      engaged: false,
     });
   });
 });

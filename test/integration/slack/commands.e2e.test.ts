@@ -1,0 +1,198 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordDeniedRequest } from '../../../src/breakers/breaker.outcomes.ts';
+import { auditEvents, proposals, runs } from '../../../src/db/schema.ts';
+import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import {
+  blockText,
+  people,
+  startEmulator,
+  startWarden,
+  stopWarden,
+  type WardenInstance,
+  waitFor,
+} from '../../helpers/slack-harness.ts';
+
+const channel = people.incidents;
+const TRACE = /Error:|\s+at\s+\S+\.(ts|js)\b/;
+
+/**
+ * Each `/agent` answer on its own, through signed slash commands and the emulator's response_url: after
+ * a triage left two proposals waiting, the evidence agent's denials breaker tripped and its kill switch
+ * engaged.
+ */
+describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
+  let database: TestDatabase;
+  let emulator: SlackEmulator;
+  let warden: WardenInstance;
+  let run: typeof runs.$inferSelect;
+  let rollback: typeof proposals.$inferSelect;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    const started = await startEmulator();
+    emulator = started.emulator;
+    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: `answers-${kind}` });
+    emulator.setWardenUrl(warden.url);
+    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
+    run = await waitFor(
+      async () => {
+        const [row] = await warden.services.db.select().from(runs);
+        return row && row.state !== 'running' ? row : undefined;
+      },
+      { what: 'the finished run', timeoutMs: 30_000 },
+    );
+    [rollback] = (await warden.services.db
+      .select()
+      .from(proposals)
+      .where(and(eq(proposals.runId, run.id), eq(proposals.tool, 'rollback_deploy')))) as [
+      typeof proposals.$inferSelect,
+    ];
+    // The evidence agent's second denied request in one run trips its denials breaker.
+    const evidence = warden.services.charters.get('evidence')!;
+    await warden.services.db.transaction((tx) =>
+      recordDeniedRequest({
+        tx,
+        charter: evidence,
+        agent: 'evidence',
+        runId: 'run_deniedtwice',
+        deniedInRun: 2,
+        now: warden.services.clock.now(),
+      }),
+    );
+    await emulator.sendCommand({ user: people.outsider, channel, text: 'kill evidence status drill' });
+    await waitFor(() => emulator.messages(channel).find((m) => blockText(m).includes('status drill')), {
+      what: 'the kill announcement',
+    });
+  });
+  afterAll(async () => {
+    await stopWarden(warden);
+    await emulator.stop();
+    await database.drop();
+  });
+
+  /** Sends `/agent <text>` and returns the answer posted to that command's own response_url. */
+  async function ask(user: string, text: string) {
+    const sent = await emulator.sendCommand({ user, channel, text });
+    expect(sent.status).toBe(200);
+    const responseUrl = new URLSearchParams(sent.request.body).get('response_url')!;
+    const id = responseUrl.split('/').pop();
+    const post = await waitFor(() => emulator.responseUrlPosts().find((p) => p.id === id), {
+      what: `the answer to /agent ${text}`,
+    });
+    expect(post.status).toBe(200);
+    const body = post.body as { response_type?: string; text: string; blocks?: unknown[] };
+    // Only the person who asked sees it.
+    expect(body.response_type).toBe('ephemeral');
+    expect(emulator.ephemerals(user).some((e) => e.source === 'response_url' && e.text === body.text)).toBe(
+      true,
+    );
+    const all = blockText({ text: body.text, blocks: body.blocks ?? [] });
+    expect(all).not.toMatch(TRACE);
+    return all;
+  }
+
+  it('help lists every command', async () => {
+    const answer = await ask(people.oncall, 'help');
+    for (const usage of [
+      '/agent triage <incident-id>',
+      '/agent kill [agent] [reason…]',
+      '/agent resume [agent]',
+      '/agent status',
+      '/agent audit <run-id|incident-id>',
+      '/agent why <proposal-id>',
+      '/agent charter [agent]',
+      '/agent report [agent]',
+      '/agent help',
+    ]) {
+      // Slack's escaping of < > & in mrkdwn.
+      expect(answer).toContain(usage.replace('<', '&lt;').replace('>', '&gt;'));
+    }
+  });
+
+  it('status shows the engaged kill switch, the open breaker and the proposals waiting for approval', async () => {
+    const answer = await ask(people.oncall, 'status');
+    expect(answer).toContain('Kill switch engaged (1)');
+    expect(answer).toContain(`agent \`evidence\` by <@${people.outsider}>`);
+    expect(answer).toContain('status drill');
+    expect(answer).toContain('Circuit breakers not closed (1)');
+    expect(answer).toMatch(/`evidence` · `denials` \(`\*`\) open until/);
+    const waiting = await warden.services.db.select().from(proposals).where(eq(proposals.state, 'pending'));
+    expect(waiting.map((p) => p.tool).sort()).toEqual(['create_ticket', 'rollback_deploy']);
+    expect(answer).toContain(`Waiting for approval (${waiting.length})`);
+    for (const p of waiting) expect(answer).toContain(`\`${p.id}\` \`${p.tool}\` in \`production\``);
+  });
+
+  it('charter shows the purpose, owners, tools per environment, approvals and breakers', async () => {
+    const answer = await ask(people.oncall, 'charter triage');
+    const charter = warden.services.charters.get('triage')!;
+    expect(answer).toContain(charter.purpose);
+    expect(answer).toContain('Owners: business U0OWNER001, technical U0OWNER001, security U0SECREV01');
+    expect(answer).toMatch(/In staging \(human on the loop/);
+    expect(answer).toMatch(/In production \(human in the loop/);
+    expect(answer).toContain('rollback_deploy: needs 2 approvals (different people) from sre-approvers');
+    expect(answer).toContain('restart_service: needs 1 approval from sre-approvers');
+    for (const breaker of charter.breakers) expect(answer).toContain(`${breaker.name}:`);
+    expect(answer).toContain('Approval requests expire after 30 min');
+  });
+
+  it('why names the charter rule that decided and the reason code', async () => {
+    const answer = await ask(people.oncall, `why ${rollback.id}`);
+    expect(answer).toContain('`tools.rollback_deploy.environments.production`');
+    expect(answer).toContain('allowed only with approval (`needs_approval`)');
+    expect(answer).toContain('Why: rollback_deploy in production');
+  });
+
+  it('audit shows the trail of the run, by run id and by incident id', async () => {
+    const events = await warden.services.db.select().from(auditEvents).where(eq(auditEvents.runId, run.id));
+    const [kill] = await warden.services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'kill.engaged'));
+    for (const subject of [run.id, 'INC-123']) {
+      const answer = await ask(people.oncall, `audit ${subject}`);
+      expect(answer).toContain(`Audit trail: ${subject}`);
+      for (const event of events) expect(answer).toContain(`\`#${event.seq}\``);
+      for (const action of ['run.started', 'proposal.decided', 'run.finished'])
+        expect(answer).toContain(action);
+      // Another agent's kill is not part of this run or incident.
+      expect(answer).not.toContain(`\`#${kill!.seq}\``);
+    }
+  });
+
+  it('report counts what the agent proposed and how it was decided', async () => {
+    const answer = await ask(people.oncall, 'report triage');
+    expect(answer).toContain('Agent report for');
+    expect(answer).toMatch(/triage\\n {2}Proposals: 2 \(0 allowed, 2 sent for approval, 0 blocked\)/);
+    expect(answer).toMatch(/Evidence reads: \d+/);
+  });
+
+  it('answers unknown and malformed input with a short private usage message', async () => {
+    for (const [text, problem] of [
+      ['frobnicate', 'unknown command "frobnicate"'],
+      ['triage', 'triage needs one incident id'],
+      ['triage not-an-incident', 'triage needs one incident id'],
+      ['why 42', 'why needs a proposal id'],
+      ['audit', 'audit needs a run id or an incident id'],
+      ['status now', 'status takes no arguments'],
+      ['charter nobody', 'there is no agent called "nobody"'],
+    ] as const) {
+      const answer = await ask(people.oncall, text);
+      expect(answer).toContain(problem);
+      expect(answer).toContain('/agent help');
+    }
+    // None of it reached the channel.
+    expect(emulator.messages(channel).filter((m) => m.text.includes('Try /agent help'))).toEqual([]);
+  });
+
+  it('refuses a triage by someone on no charter, privately, and starts nothing', async () => {
+    const topLevel = () => emulator.messages(channel).filter((m) => m.threadTs === null);
+    const before = topLevel().length;
+    const answer = await ask(people.outsider, 'triage INC-124');
+    expect(answer).toContain('The triage charter lets only members of oncall start this agent.');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await warden.services.db.select().from(runs).where(eq(runs.incidentId, 'INC-124'))).toEqual([]);
+    expect(topLevel()).toHaveLength(before);
+  });
+});
