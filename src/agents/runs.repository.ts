@@ -1,5 +1,6 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
+import { type RawRow, rowOf } from '../db/pipeline.ts';
 import { runs } from './runs.table.ts';
 
 export type RunRow = typeof runs.$inferSelect;
@@ -21,29 +22,42 @@ export async function lockRun({ tx, id }: { tx: Tx; id: string }): Promise<RunRo
   return row ?? null;
 }
 
-/** Adds to a run's counters. */
-export async function addToRunCounters({
-  tx,
+/** The statement that reads a run and locks it (see `lockRun`); read the row with `runFrom`. */
+export function lockRunStatement({ db, id }: { db: DbOrTx; id: string }): SQL {
+  return db.select().from(runs).where(eq(runs.id, id)).for('update').getSQL();
+}
+
+/** A raw `runs` row as a `RunRow`, or null. */
+export function runFrom(raw: RawRow | undefined): RunRow | null {
+  return raw ? rowOf(runs, raw) : null;
+}
+
+type CounterChange = { id: string; toolCalls?: number; tokens?: number; denied?: number };
+
+/** The statement that adds to a run's counters. */
+export function addToRunCountersStatement({
+  db,
   id,
   toolCalls = 0,
   tokens = 0,
   denied = 0,
-}: {
-  tx: Tx;
-  id: string;
-  toolCalls?: number;
-  tokens?: number;
-  denied?: number;
-}): Promise<RunRow | null> {
-  const [row] = await tx
+}: CounterChange & { db: DbOrTx }) {
+  return db
     .update(runs)
     .set({
       toolCalls: sql`${runs.toolCalls} + ${toolCalls}`,
       tokensUsed: sql`${runs.tokensUsed} + ${tokens}`,
       deniedCount: sql`${runs.deniedCount} + ${denied}`,
     })
-    .where(eq(runs.id, id))
-    .returning();
+    .where(eq(runs.id, id));
+}
+
+/** Adds to a run's counters. */
+export async function addToRunCounters({
+  tx,
+  ...change
+}: CounterChange & { tx: Tx }): Promise<RunRow | null> {
+  const [row] = await addToRunCountersStatement({ db: tx, ...change }).returning();
   return row ?? null;
 }
 

@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
+import { type RawRow, rowOf } from '../db/pipeline.ts';
 import { approvals } from './approvals.table.ts';
 import { proposals } from './proposals.table.ts';
 
@@ -29,6 +30,16 @@ export const FINAL_STATES: ProposalState[] = [
   'failed',
   'outcome_unknown',
 ];
+
+/** The statement that inserts a proposal and returns it; read the row with `proposalFrom`. */
+export function insertProposalStatement({ db, proposal }: { db: DbOrTx; proposal: NewProposal }): SQL {
+  return db.insert(proposals).values(proposal).returning().getSQL();
+}
+
+/** A raw `proposals` row as a `ProposalRow`. */
+export function proposalFrom(raw: RawRow): ProposalRow {
+  return rowOf(proposals, raw);
+}
 
 export async function insertProposal({
   tx,

@@ -30,7 +30,23 @@ export type HashableAuditEvent = {
  * - Absent optional columns are hashed as explicit `null`, so a column set or nulled later breaks the chain.
  */
 export function hashAuditEvent({ prevHash, event }: { prevHash: string; event: HashableAuditEvent }): string {
-  const content = {
+  return sha256Hex(prevHash + canonicalJson(hashedContent(event)));
+}
+
+const SEQ_PLACEHOLDER = ',"seq":0}';
+
+/**
+ * The canonical JSON of an event up to its seq: `seq` sorts last among the hashed keys, so the whole text
+ * is this + the seq's digits + `}`. The database completes it once it knows the seq (see `insertLinked`).
+ */
+export function canonicalJsonBeforeSeq(event: Omit<HashableAuditEvent, 'seq'>): string {
+  const json = canonicalJson(hashedContent({ ...event, seq: 0 }));
+  if (!json.endsWith(SEQ_PLACEHOLDER)) throw new Error('seq is not the last key of the hashed audit event');
+  return json.slice(0, -'0}'.length);
+}
+
+function hashedContent(event: HashableAuditEvent) {
+  return {
     seq: event.seq,
     at: typeof event.at === 'string' ? event.at : event.at.toISOString(),
     actor: event.actor,
@@ -45,5 +61,4 @@ export function hashAuditEvent({ prevHash, event }: { prevHash: string; event: H
     proposalId: event.proposalId ?? null,
     details: event.details,
   };
-  return sha256Hex(prevHash + canonicalJson(content));
 }

@@ -1,10 +1,16 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
+import { afterCommit } from '../db/commit-hooks.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
 import type { Redactor } from '../shared/redact.ts';
 import { cleanText, plainJsonDetails } from './audit.details.ts';
-import { GENESIS_HASH, hashAuditEvent } from './audit.hash.ts';
+import {
+  canonicalJsonBeforeSeq,
+  GENESIS_HASH,
+  type HashableAuditEvent,
+  hashAuditEvent,
+} from './audit.hash.ts';
 import {
   AUDIT_COLUMNS,
   type AuditRow,
@@ -27,28 +33,68 @@ export type { AuditEvent, AuditEventInput, AuditHead, AuditVerifyResult };
 export const AUDIT_CHAIN_LOCK = 7305100;
 
 const LOCK_CHAIN = sql.raw(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-const READ_HEAD = sql.raw(
-  'select seq::text as seq, hash from audit_events order by audit_events.seq desc limit 1',
-);
+
+/** The statements that append one event, for a pipelined transaction, and how to read their result. */
+export type PreparedAppend = {
+  /** Take the chain lock, then insert: two statements, so the insert's snapshot sees the latest head. */
+  statements: [SQL, SQL];
+  /** The appended event, from the rows the insert returned (checks the hash the database computed). */
+  event: (insertRows: Record<string, unknown>[]) => AuditEvent;
+};
 
 export type AuditLog = {
   /**
    * Appends one event inside the caller's transaction, so the audited step and its event commit together
    * (if this throws, the caller's transaction must roll back). The chain lock is held until that
-   * transaction ends: append as the last statement of short transactions. Use READ COMMITTED; a
-   * REPEATABLE READ snapshot taken before the lock sees a stale head and the insert fails (never forks).
+   * transaction ends: append as the last statement of short transactions. Use READ COMMITTED.
    */
   append: (tx: Tx, event: AuditEventInput) => Promise<AuditEvent>;
   /** Appends one event in a transaction of its own. */
   appendNow: (db: Db, event: AuditEventInput) => Promise<AuditEvent>;
+  /** The statements for a pipelined transaction; call `published` with the events once it has committed. */
+  prepare: (event: AuditEventInput) => PreparedAppend;
+  /** Tells the observers of events appended through `prepare`, after their transaction committed. */
+  published: (events: AuditEvent[]) => void;
 };
 
 /**
- * Told of each event right after its insert, inside the caller's transaction (which may still roll back):
- * a listener must not throw, must not touch the database synchronously, and must confirm the event
- * committed before acting on it (see `src/observability/audit-feed.ts`).
+ * Told of each event once the transaction that appended it has committed (never of one that rolled
+ * back). A listener must not throw and must not hold up the caller: it runs on the writer's path.
  */
 export type AuditAppendedHook = (event: AuditEvent) => void;
+
+/**
+ * The insert that links one event to the chain. The head is read in the same statement, after the chain
+ * lock was taken by the statement before it (each READ COMMITTED statement takes a fresh snapshot), and
+ * the database computes `sha256(prev_hash || canonical JSON)` — the formula of `hashAuditEvent` — from the
+ * JSON text this process built, so appending needs no round trip to learn the head.
+ */
+function insertLinked({ content, jsonBeforeSeq }: { content: ChainContent; jsonBeforeSeq: string }): SQL {
+  return sql`insert into audit_events (seq, at, actor, action, agent, environment, decision, reason_code,
+      charter_hash, run_id, incident_id, proposal_id, details, prev_hash, hash)
+    select head.seq + 1, ${content.at.toISOString()}::timestamptz, ${content.actor}, ${content.action},
+      ${content.agent}, ${content.environment}, ${content.decision}, ${content.reasonCode}, ${content.charterHash},
+      ${content.runId}, ${content.incidentId}, ${content.proposalId}, ${JSON.stringify(content.details)}::jsonb,
+      head.hash,
+      encode(sha256(convert_to(head.hash || ${jsonBeforeSeq}::text || (head.seq + 1)::text || '}', 'UTF8')), 'hex')
+    from (select coalesce(last.seq, 0) as seq, coalesce(last.hash, ${GENESIS_HASH}::text) as hash
+      from (select 1) as one
+      left join lateral (select seq, hash from audit_events order by audit_events.seq desc limit 1) as last on true
+    ) as head
+    returning seq::text as seq, prev_hash, hash`;
+}
+
+type ChainContent = Omit<HashableAuditEvent, 'seq' | 'at'> & {
+  at: Date;
+  agent: string | null;
+  environment: string | null;
+  decision: string | null;
+  reasonCode: string | null;
+  charterHash: string | null;
+  runId: string | null;
+  incidentId: string | null;
+  proposalId: string | null;
+};
 
 /** Builds the audit log writer; everything is redacted before it is hashed and stored. */
 export function createAuditLog({
@@ -63,9 +109,20 @@ export function createAuditLog({
   const text = (value: string | null | undefined): string | null =>
     value === null || value === undefined ? null : cleanText(redactor.redactText(value));
 
-  const append = async (tx: Tx, input: AuditEventInput): Promise<AuditEvent> => {
+  const published = (events: AuditEvent[]): void => {
+    if (!onAppended) return;
+    for (const event of events) {
+      try {
+        onAppended(event);
+      } catch {
+        // Observers (metrics, alerts) never decide whether a step happens.
+      }
+    }
+  };
+
+  const prepare = (input: AuditEventInput): PreparedAppend => {
     const details = redactor.redactValue(plainJsonDetails({ action: input.action, details: input.details }));
-    const content = {
+    const content: ChainContent = {
       at: clock.now(),
       actor: text(input.actor) ?? '',
       action: text(input.action) ?? '',
@@ -79,39 +136,49 @@ export function createAuditLog({
       proposalId: text(input.proposalId),
       details,
     };
+    const jsonBeforeSeq = canonicalJsonBeforeSeq(content);
+    return {
+      statements: [LOCK_CHAIN, insertLinked({ content, jsonBeforeSeq })],
+      event: (rows) => {
+        const [row] = rows as { seq?: string | number; prev_hash?: string; hash?: string }[];
+        if (!row?.seq || !row.prev_hash || !row.hash) {
+          throw new Error(`the audit event ${content.action} was not inserted`);
+        }
+        const seq = Number(row.seq);
+        const expected = hashAuditEvent({ prevHash: row.prev_hash, event: { seq, ...content } });
+        if (row.hash !== expected) {
+          // The database hashed other bytes than this process would (an encoding other than UTF-8?):
+          // such an event would fail verification, so the step must not happen.
+          throw new Error(`the database computed another hash for audit event #${seq}`);
+        }
+        return { seq, ...content, prevHash: row.prev_hash, hash: row.hash };
+      },
+    };
+  };
+
+  const append = async (tx: Tx, input: AuditEventInput): Promise<AuditEvent> => {
+    const prepared = prepare(input);
     let event: AuditEvent;
     try {
-      await tx.execute(LOCK_CHAIN);
-      const [head] = rowsOf<{ seq: string | number; hash: string }>(await tx.execute(READ_HEAD));
-      const seq = head ? Number(head.seq) + 1 : 1;
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      const hash = hashAuditEvent({ prevHash, event: { seq, ...content } });
-      await tx.execute(sql`insert into audit_events (seq, at, actor, action, agent, environment, decision,
-        reason_code, charter_hash, run_id, incident_id, proposal_id, details, prev_hash, hash)
-        values (${String(seq)}::bigint, ${content.at.toISOString()}::timestamptz, ${content.actor},
-        ${content.action}, ${content.agent}, ${content.environment}, ${content.decision}, ${content.reasonCode},
-        ${content.charterHash}, ${content.runId}, ${content.incidentId}, ${content.proposalId},
-        ${JSON.stringify(details)}::jsonb, ${prevHash}, ${hash})`);
-      event = { seq, ...content, prevHash, hash };
+      await tx.execute(prepared.statements[0]);
+      event = prepared.event(rowsOf(await tx.execute(prepared.statements[1])));
     } catch (error) {
       throw wardenError({
         code: 'audit.write_failed',
-        message: `The audit event ${content.action} could not be written, so the step it records must not happen.`,
-        details: { action: content.action },
+        message: `The audit event ${input.action} could not be written, so the step it records must not happen.`,
+        details: { action: input.action },
         cause: error,
       });
     }
-    try {
-      onAppended?.(event);
-    } catch {
-      // Observers (metrics, alerts) never decide whether a step happens.
-    }
+    afterCommit(tx, () => published([event]));
     return event;
   };
 
   return {
     append,
     appendNow: (db, event) => db.transaction((tx) => append(tx, event)),
+    prepare,
+    published,
   };
 }
 

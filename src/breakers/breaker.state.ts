@@ -9,6 +9,9 @@ export type ToolKind = 'read' | 'write';
 /** The key of breakers that count the agent as a whole (consecutive failures, denied requests). */
 export const AGENT_KEY = '*';
 
+/** One breaker row's identity as a map key (breaker, key). */
+export const rowIdText = (id: { breaker: string; key: string }) => `${id.breaker}\u0000${id.key}`;
+
 /** The key a rate breaker counts one write under: each tool/environment pair separately. */
 export function rateKey({ tool, environment }: { tool: string; environment: string }): string {
   return `${tool}@${environment}`;

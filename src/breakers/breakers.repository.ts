@@ -1,7 +1,12 @@
 import type { DbOrTx, Tx } from '../db/client.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
-import { blockedMessage, rateTripReason } from './breaker.messages.ts';
-import { type BreakerTrip, tripOf } from './breaker.outcomes.ts';
+import {
+  type BreakerEvaluation,
+  type BreakerReservation,
+  countingRates,
+  evaluateBreakerRows,
+} from './breaker.evaluate.ts';
+import { blockedMessage } from './breaker.messages.ts';
 import {
   countHits,
   deleteHits,
@@ -19,36 +24,17 @@ import {
   type BreakerState,
   closeRow,
   effectiveState,
-  exceedsRate,
-  rateBreakerCounts,
   rateKey,
   startTrialRow,
   type ToolKind,
-  tripRow,
 } from './breaker.state.ts';
 
+export type { BreakerBlock, BreakerEvaluation, BreakerReservation } from './breaker.evaluate.ts';
 export { type BreakerTrip, recordDeniedRequest, recordExecutionOutcome } from './breaker.outcomes.ts';
-
-/** What a guard call may add once its decision is allow: a counted hit, or a half-open breaker's trial. */
-export type BreakerReservation = { agent: string; breaker: string; key: string; trial: boolean };
-
-export type BreakerBlock = {
-  breaker: string;
-  key: string;
-  message: string;
-  until: Date | null;
-  justTripped: boolean;
-  /** The trip, when this very call tripped the breaker. */
-  trip: BreakerTrip | null;
-};
-
-export type BreakerEvaluation = { blocked: BreakerBlock | null; reservations: BreakerReservation[] };
 
 /**
  * Checks one action against the agent's breakers, locking the rows involved (in the caller's
- * transaction, which must be READ COMMITTED). Blocked when any breaker of the agent is open, when a
- * half-open breaker's trial is still running (writes only), or when this write would go past a rate
- * limit (the breaker trips now). Otherwise returns the reservations to commit if the action is allowed.
+ * transaction, which must be READ COMMITTED), and saves a row this call trips. See `evaluateBreakerRows`.
  */
 export async function evaluateBreakers({
   tx,
@@ -68,12 +54,7 @@ export async function evaluateBreakers({
   now: Date;
 }): Promise<BreakerEvaluation> {
   const key = rateKey({ tool, environment });
-  const rates =
-    toolKind === 'write'
-      ? charter.breakers.flatMap((spec) =>
-          spec.kind === 'rate' && rateBreakerCounts({ spec, tool, environment }) ? [spec] : [],
-        )
-      : [];
+  const rates = countingRates({ charter, tool, toolKind, environment });
   // Reads never count and never take a trial, so they need no lock: only an open breaker stops them.
   const rows =
     toolKind === 'read'
@@ -85,60 +66,18 @@ export async function evaluateBreakers({
           alsoNotClosed: true,
           now,
         });
-
-  const reservations: BreakerReservation[] = [];
-  let trialBlock: BreakerBlock | null = null;
-  for (const row of rows) {
-    const admission = admit({ row, toolKind, now });
-    if (admission.pass) {
-      if (admission.trial) reservations.push({ agent, breaker: row.breaker, key: row.key, trial: true });
-      continue;
-    }
-    const message = blockedMessage({ breaker: row.breaker, key: row.key, reason: row.lastReason, admission });
-    const block = {
-      breaker: row.breaker,
-      key: row.key,
-      message,
-      until: admission.until,
-      justTripped: false,
-      trip: null,
-    };
-    if (admission.why === 'open') return { blocked: block, reservations: [] };
-    trialBlock ??= block;
-  }
-  if (trialBlock) return { blocked: trialBlock, reservations: [] };
-
-  const closed = rates.filter((spec) => {
-    const row = rows.find((r) => r.breaker === spec.name && r.key === key);
-    return effectiveState({ row: row ?? null, now }) === 'closed';
-  });
-  const counts = await countHits({
+  const hits = await countHits({
     tx,
     agent,
-    windows: closed.map((spec) => ({
-      breaker: spec.name,
-      key,
-      since: new Date(now.getTime() - spec.window),
-    })),
+    windows: rates.map((spec) => ({ breaker: spec.name, key, since: new Date(now.getTime() - spec.window) })),
   });
-  for (const spec of closed) {
-    const hitsInWindow = counts.get(rowIdText({ breaker: spec.name, key })) ?? 0;
-    if (exceedsRate({ hitsInWindow, limit: spec.limit })) {
-      const row = rows.find((r) => r.breaker === spec.name && r.key === key)!;
-      const reason = rateTripReason({ spec, tool, environment, count: hitsInWindow + 1 });
-      const tripped = tripRow({ row, coolDownMs: spec.cool_down, reason, now });
-      await saveRow({ tx, row: tripped });
-      const admission = { pass: false as const, why: 'open' as const, until: tripped.coolDownUntil };
-      const message = blockedMessage({ breaker: spec.name, key, reason, admission });
-      const trip = tripOf({ row: tripped, spec });
-      return {
-        blocked: { breaker: spec.name, key, message, until: tripped.coolDownUntil, justTripped: true, trip },
-        reservations: [],
-      };
-    }
-    reservations.push({ agent, breaker: spec.name, key, trial: false });
+  for (const spec of rates) {
+    const id = rowIdText({ breaker: spec.name, key });
+    if (!hits.has(id)) hits.set(id, 0);
   }
-  return { blocked: null, reservations };
+  const evaluation = evaluateBreakerRows({ charter, agent, tool, toolKind, environment, rows, hits, now });
+  if (evaluation.tripped) await saveRow({ tx, row: evaluation.tripped });
+  return evaluation;
 }
 
 /**

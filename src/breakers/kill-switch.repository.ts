@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
+import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
 import { killSwitches } from './breakers.table.ts';
 
 /** The LISTEN/NOTIFY channel every instance watches for kill switch changes. */
@@ -14,17 +15,28 @@ export type KillState =
 
 export type KillSwitchRow = typeof killSwitches.$inferSelect;
 
-/** The kill state that applies to an agent: the global switch first, then the agent's own. */
-export async function readKillState({ db, agent }: { db: DbOrTx; agent: string }): Promise<KillState> {
-  const rows = await db
+/** The statement reading the engaged switches that apply to an agent; read with `killStateFrom`. */
+export function killStateStatement({ db, agent }: { db: DbOrTx; agent: string }): SQL {
+  return db
     .select()
     .from(killSwitches)
     .where(
       and(inArray(killSwitches.scope, [GLOBAL_SCOPE, agentScope(agent)]), eq(killSwitches.engaged, true)),
-    );
+    )
+    .getSQL();
+}
+
+/** The kill state those rows mean: the global switch first, then the agent's own. */
+export function killStateFrom(raw: RawRow[]): KillState {
+  const rows = raw.map((r) => rowOf(killSwitches, r));
   const row = rows.find((r) => r.scope === GLOBAL_SCOPE) ?? rows[0];
   if (!row) return { engaged: false };
   return { engaged: true, scope: row.scope, reason: row.reason, by: row.engagedBy, at: row.engagedAt };
+}
+
+/** The kill state that applies to an agent: the global switch first, then the agent's own. */
+export async function readKillState({ db, agent }: { db: DbOrTx; agent: string }): Promise<KillState> {
+  return killStateFrom(rawRowsOf(await db.execute(killStateStatement({ db, agent }))));
 }
 
 /** Every kill switch row (engaged or released), for `/agent status`. */

@@ -8,6 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { withCommitHooks } from './commit-hooks.ts';
+import { pipelinedOnPglite, pipelinedOnPostgres, type RunPipelined, registerPipelined } from './pipeline.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -28,6 +30,8 @@ export type Unlisten = () => Promise<void>;
 export type Database = {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** A transaction whose statements go in batches, one round trip each on Postgres (see pipeline.ts). */
+  pipelined: RunPipelined;
   /** LISTEN on a channel; the handler gets each NOTIFY payload. */
   listen: (channel: string, onPayload: (payload: string) => void) => Promise<Unlisten>;
   /** Applies every pending committed migration; safe when several instances start at once. */
@@ -38,10 +42,13 @@ export type Database = {
 /** Connects to Postgres through postgres.js. */
 export function connectPostgres({ url, max = 10 }: { url: string; max?: number }): Database {
   const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
-  const db = drizzlePostgres(sql, { schema });
+  const db = withCommitHooks(drizzlePostgres(sql, { schema }) as unknown as Db);
+  const pipelined = pipelinedOnPostgres(sql);
+  registerPipelined(db, pipelined);
   return {
-    db: db as unknown as Db,
+    db,
     kind: 'postgres',
+    pipelined,
     listen: async (channel, onPayload) => {
       const sub = await sql.listen(channel, onPayload);
       return () => sub.unlisten();
@@ -62,12 +69,16 @@ export function connectPostgres({ url, max = 10 }: { url: string; max?: number }
 
 /** Wraps an open PGlite instance (in memory or on disk). */
 export function wrapPglite(pg: PGlite): Database {
-  const db = drizzlePglite(pg, { schema });
+  const drizzled = drizzlePglite(pg, { schema });
+  const db = withCommitHooks(drizzled as unknown as Db);
+  const pipelined = pipelinedOnPglite(pg);
+  registerPipelined(db, pipelined);
   return {
-    db: db as unknown as Db,
+    db,
     kind: 'pglite',
+    pipelined,
     listen: async (channel, onPayload) => pg.listen(channel, onPayload),
-    migrate: () => migratePglite(db, { migrationsFolder }),
+    migrate: () => migratePglite(drizzled, { migrationsFolder }),
     close: () => pg.close(),
   };
 }

@@ -1,7 +1,6 @@
 import { and, asc, count, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import { proposals } from '../approvals/proposals.table.ts';
 import { AUDIT_CHAIN_LOCK } from '../audit/audit.repository.ts';
-import { rowsOf } from '../audit/audit.rows.ts';
 import { auditEvents } from '../audit/audit.table.ts';
 import type { AuditEvent } from '../audit/audit.types.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
@@ -9,45 +8,6 @@ import { auditMirror } from '../slack/slack.table.ts';
 
 /** The action of every behaviour alert in the audit trail. */
 export const ALERT_ACTION = 'alert.raised';
-
-/** seq → hash of the given events that have committed (what a reader outside the writer sees). */
-export async function readCommittedHashes({
-  db,
-  seqs,
-}: {
-  db: Db;
-  seqs: number[];
-}): Promise<Map<number, string>> {
-  if (seqs.length === 0) return new Map();
-  const rows = await db
-    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-    .from(auditEvents)
-    .where(inArray(auditEvents.seq, [...new Set(seqs)]));
-  return new Map(rows.map((r) => [Number(r.seq), r.hash]));
-}
-
-/**
- * Like `readCommittedHashes`, but only when no audit writer is in a transaction (the chain lock is free):
- * then an event that is not there rolled back for good. Null while a writer holds the lock.
- */
-export async function readSettledHashes({
-  db,
-  seqs,
-}: {
-  db: Db;
-  seqs: number[];
-}): Promise<Map<number, string> | null> {
-  return db.transaction(async (tx) => {
-    const result = await tx.execute(sql.raw(`select pg_try_advisory_xact_lock(${AUDIT_CHAIN_LOCK}) as free`));
-    const [row] = rowsOf<{ free: boolean }>(result);
-    if (!row?.free) return null;
-    const rows = await tx
-      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-      .from(auditEvents)
-      .where(inArray(auditEvents.seq, [...new Set(seqs)]));
-    return new Map(rows.map((r) => [Number(r.seq), r.hash]));
-  });
-}
 
 /**
  * Takes the audit chain lock for the rest of the transaction, so "was this alert raised lately?" and the

@@ -13,7 +13,7 @@ import { createWardenMetrics } from './metrics.ts';
  */
 export function createObservability({ db, clock, logger }: { db: Db; clock: Clock; logger: Logger }) {
   const metrics = createWardenMetrics({ db, clock });
-  const feed = createAuditFeed({ db, logger });
+  const feed = createAuditFeed({ logger });
   feed.subscribe(createAuditMetrics({ db, metrics }).record);
   let alertsOn = false;
   return {

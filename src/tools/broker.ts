@@ -10,6 +10,22 @@ import { credentialLeases } from './credentials.table.ts';
 
 export type MintedCredential = { token: string; leaseId: string; expiresAt: Date };
 
+type MintInput = {
+  tool: string;
+  environment: string;
+  agent: string;
+  runId: string | null;
+  proposalId: string;
+};
+
+/** A credential whose lease is being inserted in the caller's transaction. */
+export type PreparedCredential = {
+  statement: SQL;
+  credential: MintedCredential;
+  committed: () => MintedCredential;
+  abandoned: () => void;
+};
+
 /** What a valid credential was issued for. */
 export type VerifiedLease = {
   leaseId: string;
@@ -38,21 +54,19 @@ export function createCredentialBroker({
   // Tokens this process minted and has not released, so the redactor can let go of them afterwards.
   const liveTokens = new Map<string, string>();
 
-  /** Mints a credential for one tool call; the token exists only in memory and in the caller's hands. */
-  async function mint(input: {
-    tool: string;
-    environment: string;
-    agent: string;
-    runId: string | null;
-    proposalId: string;
-  }): Promise<MintedCredential> {
+  /**
+   * A credential for one tool call whose lease row the caller inserts in its own transaction (`statement`):
+   * call `committed()` once that transaction has committed, or `abandoned()` if it did not.
+   */
+  function prepareMint(input: MintInput): PreparedCredential {
     const token = `wdn_cred_${randomBytes(32).toString('base64url')}`;
     redactor.addSecret(token);
     const leaseId = newId('lease');
     const issuedAt = clock.now();
     const expiresAt = new Date(issuedAt.getTime() + ttlMs);
-    try {
-      await db.insert(credentialLeases).values({
+    const statement = db
+      .insert(credentialLeases)
+      .values({
         id: leaseId,
         tokenHash: sha256Hex(token),
         tool: input.tool,
@@ -62,13 +76,30 @@ export function createCredentialBroker({
         proposalId: input.proposalId,
         issuedAt,
         expiresAt,
-      });
+      })
+      .getSQL();
+    const credential = { token, leaseId, expiresAt };
+    return {
+      statement,
+      credential,
+      committed: () => {
+        liveTokens.set(leaseId, token);
+        return credential;
+      },
+      abandoned: () => redactor.forgetSecret(token),
+    };
+  }
+
+  /** Mints a credential for one tool call; the token exists only in memory and in the caller's hands. */
+  async function mint(input: MintInput): Promise<MintedCredential> {
+    const prepared = prepareMint(input);
+    try {
+      await db.execute(prepared.statement);
     } catch (error) {
-      redactor.forgetSecret(token);
+      prepared.abandoned();
       throw error;
     }
-    liveTokens.set(leaseId, token);
-    return { token, leaseId, expiresAt };
+    return prepared.committed();
   }
 
   /** Throws `broker.credential_*` unless the token names a live lease for this tool and environment. */
@@ -159,7 +190,7 @@ export function createCredentialBroker({
     return rows.length;
   }
 
-  return { mint, verify, release, revokeForProposals, revokeAllActive };
+  return { mint, prepareMint, verify, release, revokeForProposals, revokeAllActive };
 }
 
 export type CredentialBroker = ReturnType<typeof createCredentialBroker>;

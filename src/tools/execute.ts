@@ -4,6 +4,7 @@ import type { Tx } from '../db/client.ts';
 import { runWithLogIds } from '../observability/log-context.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
+import type { MintedCredential } from './broker.ts';
 import type { ToolResult } from './define.ts';
 import { assertExecutionAuthorised, recheckAtExecution } from './execution-checks.ts';
 import type { GuardDeps } from './guard.types.ts';
@@ -33,8 +34,20 @@ export function createExecutor(deps: GuardDeps) {
     return runWithLogIds({ proposalId }, async () => {
       const claim = await deps.db.transaction((tx) => claimProposal({ tx, proposalId, actor }));
       if (claim.status !== 'claimed') return claim.outcome;
-      return run({ proposal: claim.proposal, charter: claim.charter });
+      return run({ proposal: claim.proposal, charter: claim.charter, lease: null });
     });
+  }
+
+  /**
+   * Runs a proposal the caller has already claimed (`executing`, by this instance) in the transaction
+   * that decided it, with the credential minted there (the guard's allow path).
+   */
+  function runClaimed(input: {
+    proposal: ProposalRow;
+    charter: Charter;
+    lease: MintedCredential;
+  }): Promise<ExecutionOutcome> {
+    return runWithLogIds({ proposalId: input.proposal.id }, () => run(input));
   }
 
   async function claimProposal({
@@ -119,18 +132,21 @@ export function createExecutor(deps: GuardDeps) {
   async function run({
     proposal,
     charter,
+    lease: minted,
   }: {
     proposal: ProposalRow;
     charter: Charter;
+    /** Minted by the caller in the claiming transaction, or null to mint one now. */
+    lease: MintedCredential | null;
   }): Promise<ExecutionOutcome> {
     const controller = new AbortController();
     const timeout = setTimeout(
       () => controller.abort(wardenError({ code: 'tools.timeout', message: 'The tool took too long.' })),
       deps.executionTimeoutMs,
     );
-    let lease: { token: string; leaseId: string } | null = null;
+    let lease: { token: string; leaseId: string } | null = minted;
     try {
-      lease = await deps.broker.mint({
+      lease ??= await deps.broker.mint({
         tool: proposal.tool,
         environment: proposal.environment,
         agent: proposal.agent,
@@ -256,5 +272,5 @@ export function createExecutor(deps: GuardDeps) {
     });
   }
 
-  return { execute };
+  return { execute, runClaimed };
 }

@@ -1,18 +1,37 @@
-import { addToRunCounters, lockRun } from '../agents/runs.repository.ts';
-import { insertProposal, type ProposalRow } from '../approvals/proposals.repository.ts';
+import type { SQL } from 'drizzle-orm';
+import { addToRunCountersStatement, type RunRow } from '../agents/runs.repository.ts';
 import {
-  type BreakerTrip,
-  commitBreakerReservations,
-  evaluateBreakers,
-  recordDeniedRequest,
-} from '../breakers/breakers.repository.ts';
-import { readKillState } from '../breakers/kill-switch.repository.ts';
+  insertProposalStatement,
+  type NewProposal,
+  type ProposalRow,
+  proposalFrom,
+} from '../approvals/proposals.repository.ts';
+import type { AuditEventInput } from '../audit/audit.types.ts';
+import {
+  type BreakerEvaluation,
+  type BreakerReservation,
+  crossedDeniedBreakers,
+  evaluateBreakerRows,
+  tripDeniedRequests,
+} from '../breakers/breaker.evaluate.ts';
+import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
+import {
+  breakerRowsFrom,
+  insertHitsStatement,
+  lockRowsStatements,
+  saveRowStatement,
+} from '../breakers/breaker.rows.ts';
+import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.state.ts';
+import type { Db } from '../db/client.ts';
+import { PipelineStatementError, type PipelineTx, pipelinedTransaction } from '../db/pipeline.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { type Decision, decide } from '../policy/decide.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
 import { createExecutor, type ExecutionOutcome } from './execute.ts';
+import { asArgsRecord, countsAsDenied, invalidArgumentsDecision, stateFor } from './guard.decision.ts';
+import { guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput } from './guard.types.ts';
 
 export type ProposeOutcome = {
@@ -22,10 +41,16 @@ export type ProposeOutcome = {
   execution?: ExecutionOutcome;
 };
 
+const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
+
 /**
  * The guard: the one path from a proposed tool call to its execution (DESIGN §2).
  * validate args → policy.decide (charter, mode, env, kill switch, breakers, budget) → proposal row + audit
- * event in one transaction (fail closed) → execute at once when allowed, or wait for approvals.
+ * events in one transaction (fail closed) → execute at once when allowed, or wait for approvals.
+ *
+ * The deciding transaction is pipelined: one round trip reads (and locks) the kill switch, the run and the
+ * breakers; the next writes the proposal, breaker counts, run counters and audit events and commits. An
+ * allowed call is claimed for execution (`executing`, with its credential lease) in that same transaction.
  */
 export function createGuard(deps: GuardDeps) {
   const executor = createExecutor(deps);
@@ -45,27 +70,37 @@ export function createGuard(deps: GuardDeps) {
     const redactedArgs = deps.redactor.redactValue(input.args);
     const parsedArgs = tool ? tool.input.safeParse(redactedArgs) : null;
     const args = parsedArgs?.success ? parsedArgs.data : asArgsRecord(redactedArgs);
+    const checked = tool && parsedArgs?.success ? { name: tool.name, kind: tool.kind } : null;
     const now = deps.clock.now();
     const proposalId = newId('prp');
+    const reads = guardStateReads({
+      db: deps.db,
+      charter,
+      tool: checked,
+      environment: input.environment,
+      runId: input.runId ?? null,
+      now,
+    });
 
-    const outcome = await deps.db.transaction(async (tx) => {
-      const kill = await readKillState({ db: tx, agent: charter.agent });
-      const run = input.runId ? await lockRun({ tx, id: input.runId }) : null;
+    const recorded = await pipelinedTransaction(deps.db, async (tx) => {
+      const state = reads.read(await tx.send(reads.statements));
+      const { run } = state;
       if (input.runId && !run) {
         throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
       }
       const breakers =
-        tool && parsedArgs?.success
-          ? await evaluateBreakers({
-              tx,
+        checked && state.breakers
+          ? evaluateBreakerRows({
               charter,
               agent: charter.agent,
-              tool: tool.name,
-              toolKind: tool.kind,
+              tool: checked.name,
+              toolKind: checked.kind,
               environment: input.environment,
+              rows: state.breakers.rows,
+              hits: state.breakers.hits,
               now,
             })
-          : { blocked: null, reservations: [] };
+          : NO_BREAKERS;
       const decided = decide({
         charter,
         request: {
@@ -79,7 +114,7 @@ export function createGuard(deps: GuardDeps) {
           requester: input.requester,
         },
         state: {
-          kill,
+          kill: state.kill,
           openBreakers: breakers.blocked
             ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
             : [],
@@ -91,80 +126,88 @@ export function createGuard(deps: GuardDeps) {
         },
       });
       const decision = invalidArgumentsDecision({ decided, tool: input.tool, parsedArgs }) ?? decided;
-      const proposal = await insertProposal({
-        tx,
-        proposal: {
-          id: proposalId,
-          runId: input.runId ?? null,
-          agent: charter.agent,
+      const allowed = decision.decision === 'allow';
+      const deniedTrip =
+        run && countsAsDenied(decision) ? await tripOnDenial({ db: deps.db, tx, charter, run, now }) : null;
+
+      const proposal: NewProposal = {
+        id: proposalId,
+        runId: input.runId ?? null,
+        agent: charter.agent,
+        tool: input.tool,
+        args,
+        environment: input.environment,
+        charterHash: charter.hash,
+        actionHash: actionHash({
           tool: input.tool,
           args,
           environment: input.environment,
           charterHash: charter.hash,
-          actionHash: actionHash({
-            tool: input.tool,
-            args,
-            environment: input.environment,
-            charterHash: charter.hash,
-          }),
-          state: stateFor(decision),
-          decision: decision.decision,
-          reasonCode: decision.reasonCode,
-          reason: decision.message,
-          rule: decision.rule ?? null,
-          approvalsRequired: decision.approval?.count ?? 0,
-          approvalSpec: decision.approval ?? null,
-          requester: input.requester,
-          incidentId: input.incidentId ?? run?.incidentId ?? null,
-          source: input.source,
-          rationale: input.rationale === undefined ? null : deps.redactor.redactText(input.rationale),
-          evidence: input.evidence === undefined ? null : deps.redactor.redactValue(input.evidence),
-          idempotencyKey: `idem_${proposalId}`,
-          createdAt: now,
-          expiresAt:
-            decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
-          decidedAt: decision.decision === 'needs_approval' ? null : now,
-        },
-      });
-      if (decision.decision === 'allow') {
-        await commitBreakerReservations({ tx, reservations: breakers.reservations, proposalId, now });
-      }
-      if (run) {
-        await addToRunCounters({
-          tx,
-          id: run.id,
-          toolCalls: 1,
-          denied: decision.decision === 'deny' ? 1 : 0,
-        });
-      }
-      await deps.audit.append(tx, {
-        actor: `agent:${charter.agent}`,
-        action: 'proposal.decided',
-        agent: charter.agent,
-        environment: input.environment,
+        }),
+        state: stateFor(decision),
         decision: decision.decision,
         reasonCode: decision.reasonCode,
-        charterHash: charter.hash,
-        runId: proposal.runId,
-        incidentId: proposal.incidentId,
-        proposalId,
-        details: {
-          tool: input.tool,
-          args,
-          source: input.source,
-          requester: input.requester,
-          rule: decision.rule ?? null,
-          message: decision.message,
-          approvalsRequired: decision.approval?.count ?? 0,
-          approvalGroups: decision.approval?.from ?? [],
-        },
-      });
-      await auditBreakerTrips({ tx, deps, charter, proposal, decision, breakers, run, now });
-      return { proposal, decision };
+        reason: decision.message,
+        rule: decision.rule ?? null,
+        approvalsRequired: decision.approval?.count ?? 0,
+        approvalSpec: decision.approval ?? null,
+        requester: input.requester,
+        incidentId: input.incidentId ?? run?.incidentId ?? null,
+        source: input.source,
+        rationale: input.rationale === undefined ? null : deps.redactor.redactText(input.rationale),
+        evidence: input.evidence === undefined ? null : deps.redactor.redactValue(input.evidence),
+        idempotencyKey: `idem_${proposalId}`,
+        createdAt: now,
+        expiresAt:
+          decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
+        decidedAt: decision.decision === 'needs_approval' ? null : now,
+        ...(allowed ? { executionStartedAt: now, executedBy: deps.instanceId } : {}),
+      };
+      const lease = allowed
+        ? deps.broker.prepareMint({
+            tool: input.tool,
+            environment: input.environment,
+            agent: charter.agent,
+            runId: proposal.runId ?? null,
+            proposalId,
+          })
+        : null;
+      const trips = [breakers.blocked?.trip, deniedTrip?.trip].filter((t): t is BreakerTrip => !!t);
+      const audits = auditEventsOf({ deps, charter, proposal, decision, trips }).map(deps.audit.prepare);
+
+      const writes: SQL[] = [insertProposalStatement({ db: deps.db, proposal })];
+      if (breakers.tripped) writes.push(saveRowStatement({ db: deps.db, row: breakers.tripped }));
+      if (allowed)
+        writes.push(...reservationWrites({ deps, breakers, rows: state.breakers?.rows, proposalId, now }));
+      if (run) {
+        const denied = decision.decision === 'deny' ? 1 : 0;
+        writes.push(addToRunCountersStatement({ db: deps.db, id: run.id, toolCalls: 1, denied }).getSQL());
+      }
+      if (deniedTrip) writes.push(saveRowStatement({ db: deps.db, row: deniedTrip.row }));
+      if (lease) writes.push(lease.statement);
+      const auditFrom = writes.length;
+      writes.push(...audits.flatMap((a) => a.statements));
+      let results: Awaited<ReturnType<PipelineTx['sendAndCommit']>>;
+      try {
+        results = await tx.sendAndCommit(writes);
+      } catch (error) {
+        lease?.abandoned();
+        throw recordFailure({ error, auditFrom, decision });
+      }
+      // Each append is two statements (lock, insert); the insert returns the linked event.
+      const events = audits.map((a, i) => a.event(results[auditFrom + 2 * i + 1] ?? []));
+      const row = proposalFrom(results[0]?.[0] ?? {});
+      return { proposal: row, decision, events, credential: lease?.committed() ?? null };
     });
 
-    if (outcome.decision.decision !== 'allow') return outcome;
-    const execution = await executor.execute({ proposalId, actor: 'policy' });
+    deps.audit.published(recorded.events);
+    const outcome = { proposal: recorded.proposal, decision: recorded.decision };
+    if (!recorded.credential) return outcome;
+    const execution = await executor.runClaimed({
+      proposal: recorded.proposal,
+      charter,
+      lease: recorded.credential,
+    });
     return { ...outcome, execution };
   }
 
@@ -173,51 +216,134 @@ export function createGuard(deps: GuardDeps) {
 
 export type Guard = ReturnType<typeof createGuard>;
 
-/** A breaker that tripped on this request, and a run that has now been denied too often, are audit events. */
-async function auditBreakerTrips({
+/** Why the decision could not be recorded; nothing was committed, so nothing runs. */
+function recordFailure({
+  error,
+  auditFrom,
+  decision,
+}: {
+  error: unknown;
+  auditFrom: number;
+  decision: Decision;
+}) {
+  const audit = error instanceof PipelineStatementError && error.index >= auditFrom;
+  return wardenError({
+    code: audit ? 'audit.write_failed' : 'guard.record_failed',
+    message: audit
+      ? 'The audit events of this decision could not be written, so the step they record must not happen.'
+      : 'The decision could not be recorded, so nothing was run.',
+    details: { decision: decision.decision, reasonCode: decision.reasonCode },
+    cause: error,
+  });
+}
+
+/**
+ * A denial that takes the run to a denied-requests breaker's threshold trips it: its rows are locked (one
+ * more round trip, only then) and the first closed one trips.
+ */
+async function tripOnDenial({
+  db,
   tx,
+  charter,
+  run,
+  now,
+}: {
+  db: Db;
+  tx: PipelineTx;
+  charter: Charter;
+  run: RunRow;
+  now: Date;
+}): Promise<{ row: BreakerRow; trip: BreakerTrip } | null> {
+  const deniedInRun = run.deniedCount + 1;
+  const crossed = crossedDeniedBreakers({ charter, deniedInRun });
+  if (crossed.length === 0) return null;
+  const ids = crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
+  const statements = lockRowsStatements({ db, agent: charter.agent, ids, now });
+  const results = await tx.send(statements);
+  const rows = breakerRowsFrom(results.at(-1) ?? []);
+  return tripDeniedRequests({ charter, rows, runId: run.id, deniedInRun, now });
+}
+
+/** An allowed call's breaker reservations: one hit per counted row, and the trial of half-open rows. */
+function reservationWrites({
+  deps,
+  breakers,
+  rows,
+  proposalId,
+  now,
+}: {
+  deps: GuardDeps;
+  breakers: BreakerEvaluation;
+  rows: BreakerRow[] | undefined;
+  proposalId: string;
+  now: Date;
+}): SQL[] {
+  const { reservations } = breakers;
+  const writes: SQL[] = [];
+  const hits = insertHitsStatement({
+    db: deps.db,
+    agent: reservations[0]?.agent ?? '',
+    ids: reservations,
+    proposalId,
+    now,
+  });
+  if (hits) writes.push(hits);
+  for (const reservation of reservations.filter((r: BreakerReservation) => r.trial)) {
+    const row = rows?.find((r) => r.breaker === reservation.breaker && r.key === reservation.key);
+    if (!row) throw new Error(`the half-open breaker ${reservation.breaker} was not locked`);
+    writes.push(saveRowStatement({ db: deps.db, row: startTrialRow({ row, now }) }));
+  }
+  return writes;
+}
+
+/** The audit events of one decision: decided, any breaker trips, and the claim when it runs at once. */
+function auditEventsOf({
   deps,
   charter,
   proposal,
   decision,
-  breakers,
-  run,
-  now,
+  trips,
 }: {
-  tx: Parameters<Parameters<GuardDeps['db']['transaction']>[0]>[0];
   deps: GuardDeps;
   charter: Charter;
-  proposal: ProposalRow;
+  proposal: NewProposal;
   decision: Decision;
-  breakers: Awaited<ReturnType<typeof evaluateBreakers>>;
-  run: Awaited<ReturnType<typeof lockRun>>;
-  now: Date;
-}): Promise<void> {
-  const trips: BreakerTrip[] = [];
-  if (breakers.blocked?.trip) trips.push(breakers.blocked.trip);
-  if (countsAsDenied(decision) && run) {
-    const trip = await recordDeniedRequest({
-      tx,
-      charter,
-      agent: charter.agent,
-      runId: run.id,
-      deniedInRun: run.deniedCount + 1,
-      now,
-    });
-    if (trip) trips.push(trip);
-  }
+  trips: BreakerTrip[];
+}): AuditEventInput[] {
+  const common = {
+    agent: charter.agent,
+    environment: proposal.environment,
+    charterHash: charter.hash,
+    runId: proposal.runId ?? null,
+    incidentId: proposal.incidentId ?? null,
+    proposalId: proposal.id,
+  };
+  const events: AuditEventInput[] = [
+    {
+      ...common,
+      actor: `agent:${charter.agent}`,
+      action: 'proposal.decided',
+      decision: decision.decision,
+      reasonCode: decision.reasonCode,
+      details: {
+        tool: proposal.tool,
+        args: proposal.args,
+        source: proposal.source,
+        requester: proposal.requester,
+        rule: decision.rule ?? null,
+        message: decision.message,
+        approvalsRequired: decision.approval?.count ?? 0,
+        approvalGroups: decision.approval?.from ?? [],
+      },
+    },
+  ];
   for (const trip of trips) {
-    await deps.audit.append(tx, {
+    events.push({
+      ...common,
       actor: 'warden',
       action: 'breaker.tripped',
-      agent: charter.agent,
-      environment: proposal.environment,
       decision: 'deny',
       reasonCode: 'breaker_open',
-      charterHash: charter.hash,
-      runId: proposal.runId,
-      incidentId: proposal.incidentId,
-      proposalId: proposal.id,
       details: {
         breaker: trip.breaker,
         key: trip.key,
@@ -227,50 +353,15 @@ async function auditBreakerTrips({
       },
     });
   }
-}
-
-/** Denials that count against the run's denied-requests breaker; shadow mode denies by design, not as a fault. */
-function countsAsDenied(decision: Decision): boolean {
-  return decision.decision === 'deny' && decision.reasonCode !== 'mode_shadow';
-}
-
-function stateFor(decision: Decision): 'approved' | 'pending' | 'blocked' {
-  if (decision.decision === 'allow') return 'approved';
-  if (decision.decision === 'needs_approval') return 'pending';
-  return 'blocked';
-}
-
-function asArgsRecord(args: unknown): Record<string, unknown> {
-  if (args && typeof args === 'object' && !Array.isArray(args)) return args as Record<string, unknown>;
-  return { value: args ?? null };
-}
-
-/** Reasons decided before arguments are looked at; they stand even when the arguments are also bad. */
-const DECIDED_BEFORE_ARGUMENTS = new Set([
-  'kill_switch',
-  'tool_unknown',
-  'tool_not_in_charter',
-  'env_unknown',
-  'env_not_allowed',
-]);
-
-/** Arguments that fail the tool's schema are denied, unless a check that comes first already denied the call. */
-function invalidArgumentsDecision({
-  decided,
-  tool,
-  parsedArgs,
-}: {
-  decided: Decision;
-  tool: string;
-  parsedArgs: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } | null;
-}): Decision | null {
-  if (!parsedArgs || parsedArgs.success || DECIDED_BEFORE_ARGUMENTS.has(decided.reasonCode)) return null;
-  const issue = parsedArgs.error?.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'arguments';
-  return {
-    decision: 'deny',
-    reasonCode: 'invalid_arguments',
-    message: `The arguments for ${tool} are invalid: ${where} ${issue?.message ?? 'do not match the tool schema'}.`,
-    rule: `tools.${tool}`,
-  };
+  if (decision.decision === 'allow') {
+    events.push({
+      ...common,
+      actor: 'policy',
+      action: 'execution.started',
+      decision: 'allow',
+      reasonCode: decision.reasonCode,
+      details: { tool: proposal.tool, idempotencyKey: proposal.idempotencyKey, instance: deps.instanceId },
+    });
+  }
+  return events;
 }

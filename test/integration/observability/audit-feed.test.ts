@@ -8,11 +8,11 @@ import { createRedactor } from '../../../src/shared/redact.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createLogCapture } from '../../helpers/services.ts';
 
-function setUp(database: TestDatabase) {
+function setUp() {
   const redactor = createRedactor();
   const logs = createLogCapture();
   const logger = createLogger({ level: 'debug', redactor, destination: logs.stream });
-  const feed = createAuditFeed({ db: database.db, logger });
+  const feed = createAuditFeed({ logger });
   const audit = createAuditLog({ redactor, clock: createManualClock(), onAppended: feed.onAppended });
   const seen: AuditEvent[] = [];
   feed.subscribe(({ event }) => {
@@ -31,7 +31,7 @@ describe.each(databaseKinds)('the audit feed on %s', (kind) => {
   });
 
   it('hands each committed event to every consumer once, in order', async () => {
-    const { feed, audit, seen } = setUp(database);
+    const { feed, audit, seen } = setUp();
     const second: number[] = [];
     feed.subscribe(() => {
       throw new Error('a broken consumer');
@@ -55,7 +55,7 @@ describe.each(databaseKinds)('the audit feed on %s', (kind) => {
   });
 
   it('never hands over an event whose transaction rolled back, even when nothing is written after it', async () => {
-    const { feed, audit, seen } = setUp(database);
+    const { feed, audit, seen } = setUp();
     await expect(
       database.db.transaction(async (tx) => {
         await audit.append(tx, { actor: 't', action: 'run.started', agent: 'a' });
@@ -73,7 +73,7 @@ describe.each(databaseKinds)('the audit feed on %s', (kind) => {
   });
 
   it('hands nothing over after stop()', async () => {
-    const { feed, audit, seen } = setUp(database);
+    const { feed, audit, seen } = setUp();
     await feed.stop();
     await audit.appendNow(database.db, { actor: 't', action: 'run.started', agent: 'a' });
     await feed.flush();
@@ -87,7 +87,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     it('waits for the writer to commit before handing its event over', async () => {
       const database = await createTestDatabase('postgres');
       try {
-        const { feed, audit, seen } = setUp(database);
+        const { feed, audit, seen } = setUp();
         let commit!: () => void;
         const held = new Promise<void>((resolve) => {
           commit = resolve;

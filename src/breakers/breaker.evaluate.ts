@@ -1,0 +1,157 @@
+import type { BreakerSpec, Charter } from '../policy/charter.schemas.ts';
+import { blockedMessage, deniedTripReason, rateTripReason } from './breaker.messages.ts';
+import { type BreakerTrip, tripOf } from './breaker.outcomes.ts';
+import {
+  admit,
+  type BreakerRow,
+  effectiveState,
+  exceedsRate,
+  rateBreakerCounts,
+  rateKey,
+  rowIdText,
+  type ToolKind,
+  tripRow,
+} from './breaker.state.ts';
+
+/** What a guard call may add once its decision is allow: a counted hit, or a half-open breaker's trial. */
+export type BreakerReservation = { agent: string; breaker: string; key: string; trial: boolean };
+
+export type BreakerBlock = {
+  breaker: string;
+  key: string;
+  message: string;
+  until: Date | null;
+  justTripped: boolean;
+  /** The trip, when this very call tripped the breaker. */
+  trip: BreakerTrip | null;
+};
+
+export type BreakerEvaluation = {
+  blocked: BreakerBlock | null;
+  reservations: BreakerReservation[];
+  /** A row this call tripped, to be saved in the same transaction. */
+  tripped: BreakerRow | null;
+};
+
+type RateSpec = Extract<BreakerSpec, { kind: 'rate' }>;
+
+/** The charter's rate breakers that count this action (writes only; reads never count). */
+export function countingRates({
+  charter,
+  tool,
+  toolKind,
+  environment,
+}: {
+  charter: Charter;
+  tool: string;
+  toolKind: ToolKind;
+  environment: string;
+}): RateSpec[] {
+  if (toolKind !== 'write') return [];
+  return charter.breakers.flatMap((spec) =>
+    spec.kind === 'rate' && rateBreakerCounts({ spec, tool, environment }) ? [spec] : [],
+  );
+}
+
+/**
+ * Decides one action against the agent's breaker rows (read under lock by the caller for writes) and the
+ * hits counted in each rate breaker's window: blocked when any breaker of the agent is open, when a
+ * half-open breaker's trial is still running (writes only), or when this write would go past a rate limit
+ * (the breaker trips now). Otherwise the reservations to commit if the action is allowed. `hits` must
+ * hold a count (by `rowIdText`) for every counting rate breaker whose row is closed.
+ */
+export function evaluateBreakerRows({
+  charter,
+  agent,
+  tool,
+  toolKind,
+  environment,
+  rows,
+  hits,
+  now,
+}: {
+  charter: Charter;
+  agent: string;
+  tool: string;
+  toolKind: ToolKind;
+  environment: string;
+  rows: BreakerRow[];
+  hits: Map<string, number>;
+  now: Date;
+}): BreakerEvaluation {
+  const key = rateKey({ tool, environment });
+  const rates = countingRates({ charter, tool, toolKind, environment });
+  const reservations: BreakerReservation[] = [];
+  let trialBlock: BreakerBlock | null = null;
+  for (const row of rows) {
+    const admission = admit({ row, toolKind, now });
+    if (admission.pass) {
+      if (admission.trial) reservations.push({ agent, breaker: row.breaker, key: row.key, trial: true });
+      continue;
+    }
+    const message = blockedMessage({ breaker: row.breaker, key: row.key, reason: row.lastReason, admission });
+    const block = {
+      breaker: row.breaker,
+      key: row.key,
+      message,
+      until: admission.until,
+      justTripped: false,
+      trip: null,
+    };
+    if (admission.why === 'open') return { blocked: block, reservations: [], tripped: null };
+    trialBlock ??= block;
+  }
+  if (trialBlock) return { blocked: trialBlock, reservations: [], tripped: null };
+
+  for (const spec of rates) {
+    const row = rows.find((r) => r.breaker === spec.name && r.key === key) ?? null;
+    if (effectiveState({ row, now }) !== 'closed') continue;
+    const hitsInWindow = hits.get(rowIdText({ breaker: spec.name, key }));
+    if (hitsInWindow === undefined) throw new Error(`the hits of breaker ${spec.name} were not counted`);
+    if (exceedsRate({ hitsInWindow, limit: spec.limit })) {
+      if (!row) throw new Error(`breaker ${spec.name} has no row to trip`);
+      const reason = rateTripReason({ spec, tool, environment, count: hitsInWindow + 1 });
+      const tripped = tripRow({ row, coolDownMs: spec.cool_down, reason, now });
+      const admission = { pass: false as const, why: 'open' as const, until: tripped.coolDownUntil };
+      const message = blockedMessage({ breaker: spec.name, key, reason, admission });
+      const trip = tripOf({ row: tripped, spec });
+      return {
+        blocked: { breaker: spec.name, key, message, until: tripped.coolDownUntil, justTripped: true, trip },
+        reservations: [],
+        tripped,
+      };
+    }
+    reservations.push({ agent, breaker: spec.name, key, trial: false });
+  }
+  return { blocked: null, reservations, tripped: null };
+}
+
+/** The denied-requests breakers a run crosses with `deniedInRun` denials. */
+export function crossedDeniedBreakers({ charter, deniedInRun }: { charter: Charter; deniedInRun: number }) {
+  return charter.breakers.filter((b) => b.kind === 'denied_requests' && deniedInRun >= b.threshold);
+}
+
+/** The first closed denied-requests row (of `rows`, locked by the caller) that trips now, with its trip. */
+export function tripDeniedRequests({
+  charter,
+  rows,
+  runId,
+  deniedInRun,
+  now,
+}: {
+  charter: Charter;
+  rows: BreakerRow[];
+  runId: string;
+  deniedInRun: number;
+  now: Date;
+}): { row: BreakerRow; trip: BreakerTrip } | null {
+  const specs = new Map(charter.breakers.map((b) => [b.name, b]));
+  for (const row of rows) {
+    const spec = specs.get(row.breaker);
+    if (!spec || effectiveState({ row, now }) !== 'closed') continue;
+    const reason = deniedTripReason({ deniedInRun, runId });
+    const tripped = tripRow({ row, coolDownMs: spec.cool_down, reason, now });
+    return { row: tripped, trip: tripOf({ row: tripped, spec }) };
+  }
+  return null;
+}

@@ -1,0 +1,191 @@
+import type { PGlite } from '@electric-sql/pglite';
+import { getTableColumns, type SQL, type Table } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type postgres from 'postgres';
+
+/** One result row of a raw statement, as the driver returns it (timestamps may be text or Date). */
+export type RawRow = Record<string, unknown>;
+
+/**
+ * A transaction whose statements travel in batches: on Postgres each batch is one round trip (the
+ * statements are pipelined on one connection and run in order, each with a fresh READ COMMITTED
+ * snapshot), so a decision that reads, decides and writes costs two round trips instead of one per
+ * statement. On PGlite the statements simply run one after another.
+ */
+export type PipelineTx = {
+  /** Runs the statements in order (the first batch also opens the transaction); each one's rows. */
+  send: (statements: SQL[]) => Promise<RawRow[][]>;
+  /** Runs the statements and COMMIT together; rejects (and nothing is committed) if any statement fails. */
+  sendAndCommit: (statements: SQL[]) => Promise<RawRow[][]>;
+};
+
+/**
+ * Runs `work` in one pipelined transaction; rolls back when it throws before `sendAndCommit`, commits at
+ * the end when it has not yet. Work must not throw after `sendAndCommit`: the transaction has ended.
+ */
+export type RunPipelined = <T>(work: (tx: PipelineTx) => Promise<T>) => Promise<T>;
+
+/** How each database handle runs pipelined transactions (registered where the handle is built). */
+const runners = new WeakMap<object, RunPipelined>();
+
+/** Lets `pipelinedTransaction(db, …)` work on this handle. */
+export function registerPipelined(db: object, run: RunPipelined): void {
+  runners.set(db, run);
+}
+
+/** Runs `work` in a pipelined transaction on the database behind `db` (see `PipelineTx`). */
+export function pipelinedTransaction<T>(db: object, work: (tx: PipelineTx) => Promise<T>): Promise<T> {
+  const run = runners.get(db);
+  if (!run) throw new Error('this database handle was not opened by src/db/client.ts');
+  return run(work);
+}
+
+const dialect = new PgDialect();
+
+function compile(statement: SQL): { sql: string; params: unknown[] } {
+  const query = dialect.sqlToQuery(statement);
+  return { sql: query.sql, params: query.params };
+}
+
+/** A statement of a batch failed (the statements after it fail too, as the transaction is aborted). */
+export class PipelineStatementError extends Error {
+  /** The position of the failed statement in the batch passed to `send` / `sendAndCommit`. */
+  readonly index: number;
+  constructor({ index, cause }: { index: number; cause: unknown }) {
+    super(
+      `statement ${index + 1} of the batch failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.index = index;
+  }
+}
+
+/**
+ * Awaits every query (so none is left rejecting unobserved) and throws the first failure, naming its
+ * position among the batch's statements (`offset` queries, such as BEGIN, come before them).
+ */
+async function settle<T>(queries: Promise<T>[], offset: number): Promise<T[]> {
+  const settled = await Promise.allSettled(queries);
+  const failed = settled.findIndex((s) => s.status === 'rejected');
+  if (failed >= 0) {
+    const cause = (settled[failed] as PromiseRejectedResult).reason;
+    throw new PipelineStatementError({ index: failed - offset, cause });
+  }
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+class TransactionNotCommitted extends Error {
+  constructor(command: string) {
+    super(`the transaction did not commit (the server answered ${command})`);
+  }
+}
+
+/** Pipelined transactions on a postgres.js pool: each batch is written to one reserved connection at once. */
+export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
+  return async (work) => {
+    const conn = await sql.reserve();
+    const progress: { state: 'new' | 'open' | 'ended' } = { state: 'new' };
+    const run = async (statements: SQL[], commit: boolean): Promise<RawRow[][]> => {
+      if (progress.state === 'ended') throw new Error('the pipelined transaction has already ended');
+      const queries: Promise<RawRow[] & { command?: string }>[] = [];
+      const offset = progress.state === 'new' ? 1 : 0;
+      if (offset === 1) queries.push(conn.unsafe('begin'));
+      progress.state = 'open';
+      for (const statement of statements) {
+        const { sql: text, params } = compile(statement);
+        queries.push(conn.unsafe(text, params as postgres.ParameterOrJSON<never>[]));
+      }
+      if (commit) {
+        queries.push(conn.unsafe('commit'));
+        // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
+        progress.state = 'ended';
+      }
+      const results = await settle(queries, offset);
+      const first = offset;
+      if (commit) {
+        const command = results.at(-1)?.command ?? 'nothing';
+        if (command !== 'COMMIT') throw new TransactionNotCommitted(command);
+      }
+      return results.slice(first, first + statements.length).map((rows) => [...rows]);
+    };
+    try {
+      const result = await work({
+        send: (statements) => run(statements, false),
+        sendAndCommit: (statements) => run(statements, true),
+      });
+      if (progress.state === 'open') await run([], true);
+      return result;
+    } catch (error) {
+      if (progress.state === 'open') await conn.unsafe('rollback').catch(() => {});
+      throw error;
+    } finally {
+      conn.release();
+    }
+  };
+}
+
+/** Pipelined transactions on PGlite: one connection, so the statements run one after another. */
+export function pipelinedOnPglite(pg: PGlite): RunPipelined {
+  return (work) =>
+    pg.transaction(async (tx) => {
+      let ended = false;
+      const run = async (statements: SQL[]): Promise<RawRow[][]> => {
+        if (ended) throw new Error('the pipelined transaction has already ended');
+        const results: RawRow[][] = [];
+        for (const [index, statement] of statements.entries()) {
+          const { sql: text, params } = compile(statement);
+          try {
+            results.push((await tx.query<RawRow>(text, params)).rows);
+          } catch (cause) {
+            throw new PipelineStatementError({ index, cause });
+          }
+        }
+        return results;
+      };
+      return work({
+        send: run,
+        sendAndCommit: async (statements) => {
+          const results = await run(statements);
+          ended = true;
+          return results;
+        },
+      });
+    });
+}
+
+/** A timestamp column as read raw: drizzle leaves them as text on both drivers; PGlite alone gives Dates. */
+export function dateOf(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'string') return new Date(value);
+  throw new Error(`expected a timestamp, got ${typeof value}`);
+}
+
+/** The rows of a raw `execute`: postgres.js returns an array, PGlite `{ rows }`. */
+export function rawRowsOf(result: unknown): RawRow[] {
+  if (Array.isArray(result)) return result as RawRow[];
+  return ((result as { rows?: RawRow[] }).rows ?? []) as RawRow[];
+}
+
+/** A raw row of `table` as drizzle would return it: property names and values mapped by each column. */
+export function rowOf<T extends Table>(table: T, raw: RawRow): T['$inferSelect'] {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
+}
+
+/** A nullable timestamp column as read raw. */
+export function dateOrNull(value: unknown): Date | null {
+  return value === null || value === undefined ? null : dateOf(value);
+}
+
+/** A bigint/integer column as read raw: postgres.js gives bigint as text, PGlite as a number or bigint. */
+export function numberOf(value: unknown): number {
+  const n = typeof value === 'bigint' ? Number(value) : Number(value);
+  if (!Number.isFinite(n)) throw new Error(`expected a number, got ${String(value)}`);
+  return n;
+}

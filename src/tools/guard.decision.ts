@@ -1,0 +1,56 @@
+import type { Decision } from '../policy/decide.ts';
+
+// The pure parts of the guard's decision that sit around policy.decide().
+
+/** Denials that count against the run's denied-requests breaker; shadow mode denies by design, not as a fault. */
+export function countsAsDenied(decision: Decision): boolean {
+  return decision.decision === 'deny' && decision.reasonCode !== 'mode_shadow';
+}
+
+/** The state a proposal is stored in: an allowed one is claimed for execution at once. */
+export function stateFor(decision: Decision): 'executing' | 'pending' | 'blocked' {
+  if (decision.decision === 'allow') return 'executing';
+  if (decision.decision === 'needs_approval') return 'pending';
+  return 'blocked';
+}
+
+/** Arguments that are not an object are kept, wrapped, so the proposal still records what was asked. */
+export function asArgsRecord(args: unknown): Record<string, unknown> {
+  if (args && typeof args === 'object' && !Array.isArray(args)) return args as Record<string, unknown>;
+  return { value: args ?? null };
+}
+
+/** Reasons decided before arguments are looked at; they stand even when the arguments are also bad. */
+const DECIDED_BEFORE_ARGUMENTS = new Set([
+  'kill_switch',
+  'tool_unknown',
+  'tool_not_in_charter',
+  'env_unknown',
+  'env_not_allowed',
+]);
+
+type ArgsCheck = {
+  success: boolean;
+  error?: { issues: { path: PropertyKey[]; message: string }[] };
+};
+
+/** Arguments that fail the tool's schema are denied, unless a check that comes first already denied the call. */
+export function invalidArgumentsDecision({
+  decided,
+  tool,
+  parsedArgs,
+}: {
+  decided: Decision;
+  tool: string;
+  parsedArgs: ArgsCheck | null;
+}): Decision | null {
+  if (!parsedArgs || parsedArgs.success || DECIDED_BEFORE_ARGUMENTS.has(decided.reasonCode)) return null;
+  const issue = parsedArgs.error?.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'arguments';
+  return {
+    decision: 'deny',
+    reasonCode: 'invalid_arguments',
+    message: `The arguments for ${tool} are invalid: ${where} ${issue?.message ?? 'do not match the tool schema'}.`,
+    rule: `tools.${tool}`,
+  };
+}
