@@ -1,6 +1,5 @@
 import type { BreakerSpec, Charter } from '../policy/charter.schemas.ts';
 import { blockedMessage, deniedTripReason, rateTripReason } from './breaker.messages.ts';
-import { type BreakerTrip, tripOf } from './breaker.outcomes.ts';
 import {
   admit,
   type BreakerRow,
@@ -12,6 +11,29 @@ import {
   type ToolKind,
   tripRow,
 } from './breaker.state.ts';
+
+/** A breaker that has just tripped; the caller audits it and alerts the channel and the owners. */
+export type BreakerTrip = {
+  agent: string;
+  breaker: string;
+  key: string;
+  /** null when the breaker is no longer in the charter (its row still pauses the agent until it closes). */
+  kind: BreakerSpec['kind'] | null;
+  until: Date;
+  reason: string;
+};
+
+/** The trip a just-tripped row stands for. */
+export function tripOf({ row, spec }: { row: BreakerRow; spec: BreakerSpec | undefined }): BreakerTrip {
+  return {
+    agent: row.agent,
+    breaker: row.breaker,
+    key: row.key,
+    kind: spec?.kind ?? null,
+    until: row.coolDownUntil!,
+    reason: row.lastReason ?? 'tripped',
+  };
+}
 
 /** What a guard call may add once its decision is allow: a counted hit, or a half-open breaker's trial. */
 export type BreakerReservation = { agent: string; breaker: string; key: string; trial: boolean };

@@ -1,36 +1,13 @@
 import type { Tx } from '../db/client.ts';
-import type { BreakerSpec, Charter } from '../policy/charter.schemas.ts';
-import { deniedTripReason } from './breaker.messages.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import { type BreakerTrip, crossedDeniedBreakers, tripDeniedRequests, tripOf } from './breaker.evaluate.ts';
 import { deleteHits, lockRows, rowIdText, rowsHitBy, saveRow } from './breaker.rows.ts';
-import { AGENT_KEY, afterOutcome, type BreakerRow, effectiveState, tripRow } from './breaker.state.ts';
+import { AGENT_KEY, afterOutcome } from './breaker.state.ts';
+
+export type { BreakerTrip };
 
 // Breakers updated after the fact: an executed action's outcome, a denied request. Re-exported by
 // breakers.repository.ts, which callers import.
-
-/** A breaker that has just tripped; the caller audits it and alerts the channel and the owners. */
-export type BreakerTrip = {
-  agent: string;
-  breaker: string;
-  key: string;
-  /** null when the breaker is no longer in the charter (its row still pauses the agent until it closes). */
-  kind: BreakerSpec['kind'] | null;
-  until: Date;
-  reason: string;
-};
-
-const specsOf = (charter: Charter) => new Map(charter.breakers.map((b) => [b.name, b]));
-
-/** The trip a just-tripped row stands for. */
-export function tripOf({ row, spec }: { row: BreakerRow; spec: BreakerSpec | undefined }): BreakerTrip {
-  return {
-    agent: row.agent,
-    breaker: row.breaker,
-    key: row.key,
-    kind: spec?.kind ?? null,
-    until: row.coolDownUntil!,
-    reason: row.lastReason ?? 'tripped',
-  };
-}
 
 /**
  * Updates the agent's breakers after an executed action: consecutive-failure counters (+1 on failure,
@@ -57,7 +34,7 @@ export async function recordExecutionOutcome({
   ok: boolean;
   now: Date;
 }): Promise<{ tripped: BreakerTrip[]; closed: string[] }> {
-  const specs = specsOf(charter);
+  const specs = new Map(charter.breakers.map((b) => [b.name, b]));
   const counters = charter.breakers.filter((b) => b.kind === 'consecutive_failures');
   const ids = counters.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
   const rows = await lockRows({ tx, agent, ids, alsoTrials: true, now });
@@ -94,26 +71,12 @@ export async function recordDeniedRequest({
   deniedInRun: number;
   now: Date;
 }): Promise<BreakerTrip | null> {
-  const crossed = charter.breakers.filter((b) => b.kind === 'denied_requests' && deniedInRun >= b.threshold);
+  const crossed = crossedDeniedBreakers({ charter, deniedInRun });
   if (crossed.length === 0) return null;
-  const rows = await lockRows({
-    tx,
-    agent,
-    ids: crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY })),
-    now,
-  });
-  const specs = specsOf(charter);
-  for (const row of rows) {
-    if (effectiveState({ row, now }) !== 'closed') continue;
-    const spec = specs.get(row.breaker)!;
-    const tripped = tripRow({
-      row,
-      coolDownMs: spec.cool_down,
-      reason: deniedTripReason({ deniedInRun, runId }),
-      now,
-    });
-    await saveRow({ tx, row: tripped });
-    return tripOf({ row: tripped, spec });
-  }
-  return null;
+  const ids = crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
+  const rows = await lockRows({ tx, agent, ids, now });
+  const tripped = tripDeniedRequests({ charter, rows, runId, deniedInRun, now });
+  if (!tripped) return null;
+  await saveRow({ tx, row: tripped.row });
+  return tripped.trip;
 }
