@@ -1,0 +1,124 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashAuditEvent } from '../../../src/audit/audit.hash.ts';
+import { createAuditLog, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
+import type { AuditEvent } from '../../../src/audit/audit.types.ts';
+import { afterCommit } from '../../../src/db/commit-hooks.ts';
+import { PipelineStatementError, pipelinedTransaction, rawRowsOf } from '../../../src/db/pipeline.ts';
+import { createManualClock } from '../../../src/shared/clock.ts';
+import { createRedactor } from '../../../src/shared/redact.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+
+const count = async (database: TestDatabase) =>
+  Number(rawRowsOf(await database.db.execute(sql`select count(*)::int as n from pipeline_t`))[0]?.n);
+
+describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (kind) => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
+  });
+  afterEach(async () => {
+    await database.drop();
+  });
+
+  it('runs each batch in order, returns every statement’s rows and commits', async () => {
+    const rows = await pipelinedTransaction(database.db, async (tx) => {
+      const [inserted, seen] = await tx.send([
+        sql`insert into pipeline_t values (1, 'one') returning id`,
+        sql`select count(*)::int as n from pipeline_t`,
+      ]);
+      // The second statement ran after the first, in the same transaction.
+      expect(seen).toEqual([{ n: 1 }]);
+      const [more] = await tx.sendAndCommit([sql`insert into pipeline_t values (2, 'two') returning v`]);
+      return { inserted, more };
+    });
+    expect(rows).toEqual({ inserted: [{ id: 1 }], more: [{ v: 'two' }] });
+    expect(await count(database)).toBe(2);
+  });
+
+  it('commits nothing when a statement of the last batch fails, and names which one', async () => {
+    const attempt = pipelinedTransaction(database.db, async (tx) => {
+      await tx.send([sql`insert into pipeline_t values (1, 'kept only if all commit')`]);
+      return tx.sendAndCommit([
+        sql`insert into pipeline_t values (2, 'two')`,
+        sql`insert into pipeline_t values (3, null)`,
+        sql`insert into pipeline_t values (4, 'four')`,
+      ]);
+    });
+    const error = await attempt.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineStatementError);
+    expect((error as PipelineStatementError).index).toBe(1);
+    expect(await count(database)).toBe(0);
+  });
+
+  it('rolls back when the work throws between batches', async () => {
+    await expect(
+      pipelinedTransaction(database.db, async (tx) => {
+        await tx.send([sql`insert into pipeline_t values (1, 'one')`]);
+        throw new Error('the decision failed');
+      }),
+    ).rejects.toThrow('the decision failed');
+    expect(await count(database)).toBe(0);
+    // The connection is usable again (released cleanly, not left inside a transaction).
+    await pipelinedTransaction(database.db, (tx) =>
+      tx.sendAndCommit([sql`insert into pipeline_t values (5, 'x')`]),
+    );
+    expect(await count(database)).toBe(1);
+  });
+
+  it('runs after-commit hooks once the transaction has committed, never after a rollback', async () => {
+    const seen: string[] = [];
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`insert into pipeline_t values (1, 'one')`);
+      afterCommit(tx, () => seen.push('outer'));
+      await tx.transaction(async (savepoint) => {
+        afterCommit(savepoint, () => seen.push('released savepoint'));
+      });
+      await tx
+        .transaction(async (savepoint) => {
+          afterCommit(savepoint, () => seen.push('rolled-back savepoint'));
+          throw new Error('undo the savepoint');
+        })
+        .catch(() => {});
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual(['outer', 'released savepoint']);
+    await database.db
+      .transaction(async (tx) => {
+        afterCommit(tx, () => seen.push('rolled back'));
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    expect(seen).toEqual(['outer', 'released savepoint']);
+  });
+
+  it('links audit events appended in a pipelined transaction, hashed by the database as hashAuditEvent does', async () => {
+    const published: AuditEvent[] = [];
+    const audit = createAuditLog({
+      redactor: createRedactor(),
+      clock: createManualClock(),
+      onAppended: (event) => published.push(event),
+    });
+    await audit.appendNow(database.db, { actor: 't', action: 'run.started' });
+    const tricky = 'line\nbreak\ttab \u0001 \u2028 "q" \\ ü 日本 🚀 e\u0301 \uFEFF';
+    const prepared = [
+      audit.prepare({ actor: tricky, action: 'proposal.decided', details: { text: tricky, n: 1e21 } }),
+      audit.prepare({ actor: 'policy', action: 'execution.started', details: {} }),
+    ];
+    const events = await pipelinedTransaction(database.db, async (tx) => {
+      const results = await tx.sendAndCommit(prepared.flatMap((p) => p.statements));
+      return prepared.map((p, i) => p.event(results[2 * i + 1] ?? []));
+    });
+    expect(events.map((e) => e.seq)).toEqual([2, 3]);
+    expect(events[1]?.prevHash).toBe(events[0]?.hash);
+    for (const event of events) {
+      expect(hashAuditEvent({ prevHash: event.prevHash, event })).toBe(event.hash);
+    }
+    // Observers hear of pipelined events only when the caller publishes them after the commit.
+    expect(published.map((e) => e.seq)).toEqual([1]);
+    audit.published(events);
+    expect(published.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(await verifyAuditChain({ db: database.db })).toMatchObject({ ok: true, count: 3 });
+  });
+});
