@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App as BoltApp, BufferedIncomingMessage } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
@@ -9,6 +8,7 @@ import { PROPOSAL_ACTIONS } from './blocks/approval.blocks.ts';
 import { homeView } from './blocks/home.blocks.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
+import { httpRequestKey, socketModeRequestKey } from './request-key.ts';
 import { refuseOutsideWindow } from './request-window.ts';
 import type { SlackDeps } from './slack.types.ts';
 
@@ -52,16 +52,30 @@ export function createSlackClient({
  */
 export function createSlackApp({ options, deps }: { options: SlackAppOptions; deps: SlackDeps }) {
   const logger = boltLogger(options.logger);
+  // Every request carries a key that identifies it across Slack's retries and replays (`request-key.ts`);
+  // listeners claim it in Postgres before doing anything.
   const receiver = options.appToken
-    ? new SocketModeReceiver({ appToken: options.appToken, logger })
+    ? new SocketModeReceiver({
+        appToken: options.appToken,
+        logger,
+        // apps.connections.open goes to SLACK_API_URL too (the emulator in tests and local mode).
+        installerOptions: {
+          clientOptions: {
+            ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+          },
+        },
+        customPropertiesExtractor: (event: { type?: unknown; body?: unknown }) => ({
+          requestKey: socketModeRequestKey({ type: event.type, body: event.body }),
+        }),
+      })
     : new HTTPReceiver({
         signingSecret: options.signingSecret,
         endpoints: '/slack/events',
         logger,
         processBeforeResponse: false,
-        // The hash of the signed body identifies a request across retries and replays.
         customPropertiesExtractor: (req: BufferedIncomingMessage) => ({
-          requestKey: createHash('sha256').update(req.rawBody).digest('hex'),
+          requestKey: httpRequestKey({ rawBody: req.rawBody }),
         }),
       });
   const app: BoltApp = new App({

@@ -13,6 +13,7 @@ import { createTestServices, type TestServices } from './services.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-7d1c0e9a';
 export const BOT_TOKEN = 'xoxb-test-0000000000-warden';
+export const APP_TOKEN = 'xapp-1-A0WARDEN-0000000000-test';
 export const people = createSandboxPeople().ids;
 
 export type WardenInstance = { services: TestServices; surface: SlackSurface; server: Server; url: string };
@@ -26,6 +27,7 @@ export async function startWarden({
   clock,
   charters,
   sandboxWriteDelayMs,
+  appToken,
   env = {},
 }: {
   database: Database;
@@ -35,6 +37,8 @@ export async function startWarden({
   clock?: ManualClock;
   charters?: Charter[];
   sandboxWriteDelayMs?: number;
+  /** Also connect to the emulator over Socket Mode with this app-level token. */
+  appToken?: string;
   /** More environment for the instance, e.g. OPENAI_BASE_URL to use the OpenAI planner. */
   env?: Record<string, string>;
 }): Promise<WardenInstance> {
@@ -53,6 +57,7 @@ export async function startWarden({
       botToken: BOT_TOKEN,
       apiUrl,
       botUserId: emulator.workspace.botUserId,
+      ...(appToken ? { appToken } : {}),
     },
     auditChannel: people.audit,
     pollMs: 50,
@@ -62,6 +67,7 @@ export async function startWarden({
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   surface.sync.start();
+  await surface.slack.startSocketMode();
   return { services, surface, server, url };
 }
 
@@ -72,10 +78,14 @@ export async function stopWarden(instance: WardenInstance): Promise<void> {
 }
 
 /** The emulator with the sandbox workspace. */
-export async function startEmulator(): Promise<{ emulator: SlackEmulator; apiUrl: string }> {
+export async function startEmulator({ appToken }: { appToken?: string } = {}): Promise<{
+  emulator: SlackEmulator;
+  apiUrl: string;
+}> {
   const emulator = createSlackEmulator({
     signingSecret: SIGNING_SECRET,
     botToken: BOT_TOKEN,
+    ...(appToken ? { appToken } : {}),
     ...createSandboxPeople(),
   });
   const { apiUrl } = await emulator.start();

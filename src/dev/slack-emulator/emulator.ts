@@ -1,11 +1,13 @@
 import type { SentRequest, SlackEmulatorOptions, Workspace } from './emulator.types.ts';
 import { createEventsApi } from './events-api.ts';
 import { createFaults } from './faults.ts';
+import type { ClickButtonOptions, SendCommandOptions } from './interactions.ts';
 import { createInteractions } from './interactions.ts';
 import { createSender } from './sender.ts';
 import { createEmulatorServer } from './server.ts';
 import { createTsSource } from './slack-ids.ts';
 import { EMULATOR_DOMAIN, permalinkFor } from './slack-render.ts';
+import { createSocketMode, type SocketEnvelope } from './socket-mode.ts';
 import { createEmulatorStore } from './store.ts';
 
 function toWorkspace(options: SlackEmulatorOptions): Workspace {
@@ -16,6 +18,7 @@ function toWorkspace(options: SlackEmulatorOptions): Workspace {
     botUserId: options.botUserId ?? 'U0WARDENBOT',
     botId: options.botId ?? 'B0WARDENBOT',
     botToken: options.botToken,
+    appToken: options.appToken ?? null,
     verificationToken: 'emulator-verification-token',
     users: options.users.map((u) => ({ ...u })),
     usergroups: options.usergroups.map((g) => ({ ...g, users: [...g.users] })),
@@ -34,7 +37,8 @@ export function createSlackEmulator(options: SlackEmulatorOptions) {
   const store = createEmulatorStore();
   const faults = createFaults();
   const tsSource = createTsSource({ clock });
-  const server = createEmulatorServer({ workspace, store, faults, clock, tsSource });
+  const socketMode = createSocketMode({ workspace });
+  const server = createEmulatorServer({ workspace, store, faults, clock, tsSource, socketMode });
   let wardenUrl = options.wardenUrl;
   let urls: { baseUrl: string; apiUrl: string } | undefined;
 
@@ -98,6 +102,39 @@ export function createSlackEmulator(options: SlackEmulatorOptions) {
     /** Re-sends an earlier request as a Slack retry (new signature, `X-Slack-Retry-Num`). */
     retry: (request: SentRequest, retry?: { retryNum?: number; retryReason?: string }) =>
       sender.retry(request, retry),
+
+    /**
+     * Slack over Socket Mode (needs `appToken`; Warden connects with `apps.connections.open`): the same
+     * commands and clicks as envelopes on the WebSocket instead of signed HTTP requests.
+     */
+    socketMode: {
+      sendCommand: (command: Pick<SendCommandOptions, 'user' | 'channel' | 'text' | 'command'>) =>
+        socketMode.deliver({
+          type: 'slash_commands',
+          payload: interactions.commandPayload(command),
+          accepts_response_payload: true,
+        }),
+      clickButton: (click: ClickButtonOptions) =>
+        socketMode.deliver({
+          type: 'interactive',
+          payload: interactions.clickPayload(click),
+          accepts_response_payload: false,
+        }),
+      /** Sends an envelope's payload again in a new envelope, as Slack does when it retries a delivery. */
+      redeliver: (
+        envelope: SocketEnvelope,
+        { retryAttempt = 1, retryReason = 'timeout' }: { retryAttempt?: number; retryReason?: string } = {},
+      ) =>
+        socketMode.deliver({
+          type: envelope.type,
+          payload: envelope.payload,
+          accepts_response_payload: envelope.accepts_response_payload,
+          retry_attempt: retryAttempt,
+          retry_reason: retryReason,
+        }),
+      connectionCount: socketMode.connectionCount,
+      closeAll: socketMode.closeAll,
+    },
 
     failNext: faults.failNext,
     rateLimitNext: faults.rateLimitNext,

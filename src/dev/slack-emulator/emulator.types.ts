@@ -10,6 +10,8 @@ export type EmulatorChannel = { id: string; name: string };
 export type SlackEmulatorOptions = {
   signingSecret: string;
   botToken: string;
+  /** The app-level token (`xapp-…`) that may open Socket Mode connections; without it none can. */
+  appToken?: string;
   /** Where Warden listens; requests go to `POST <wardenUrl>/slack/events`. Settable later. */
   wardenUrl?: string;
   teamId?: string;
@@ -31,6 +33,7 @@ export type Workspace = {
   botUserId: string;
   botId: string;
   botToken: string;
+  appToken: string | null;
   verificationToken: string;
   users: EmulatorUser[];
   usergroups: EmulatorUsergroup[];

@@ -19,6 +19,7 @@ export type { EarlyRetry } from './faults.ts';
 export type { ClickButtonOptions, SendCommandOptions, SubmitViewOptions } from './interactions.ts';
 export { createSandboxPeople, sandboxIds } from './sandbox-workspace.ts';
 export { signSlackRequest } from './signing.ts';
+export type { SocketDelivery, SocketEnvelope } from './socket-mode.ts';
 export {
   type BlockProblem,
   type BlockSurface,

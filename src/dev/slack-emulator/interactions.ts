@@ -2,6 +2,7 @@ import type {
   EmulatorChannel,
   EmulatorUser,
   Json,
+  JsonObject,
   SendResult,
   SubmitResult,
   Workspace,
@@ -88,26 +89,75 @@ export function createInteractions(deps: Deps) {
     return `${deps.baseUrl()}/response/${id}`;
   };
 
+  /** The form fields Slack sends when a person types `/agent …` in a channel. */
+  const commandPayload = (options: Pick<SendCommandOptions, 'user' | 'channel' | 'command' | 'text'>) => {
+    const user = member(options.user);
+    const channel = place(options.channel);
+    return buildCommandPayload({
+      workspace,
+      user,
+      channel,
+      command: options.command ?? '/agent',
+      text: options.text,
+      responseUrl: issueResponseUrl({
+        user: user.id,
+        channel: channel.id,
+        messageTs: null,
+        threadTs: null,
+        isEphemeral: false,
+      }),
+      triggerId: issueTrigger(user.id),
+    });
+  };
+
+  /** The `block_actions` payload Slack sends when a person clicks a button in a message. */
+  const clickPayload = (options: ClickButtonOptions): JsonObject => {
+    const user = member(options.user);
+    const channel = place(options.channel);
+    const message = store.findMessage(channel.id, options.messageTs);
+    const ephemeral = message ? undefined : store.findEphemeral(options.messageTs, user.id);
+    const shown = options.asFirstPosted ? (message?.history[0] ?? ephemeral?.history[0]) : undefined;
+    const blocks = shown?.blocks ?? message?.blocks ?? ephemeral?.blocks;
+    if (!blocks)
+      throw new Error(`slack emulator: no message ${options.messageTs} in ${channel.id} for ${user.id}`);
+    const found = findButton({ blocks, actionId: options.actionId, value: options.value });
+    if (!found) {
+      const wanted = `${options.actionId}${options.value === undefined ? '' : ` (value ${options.value})`}`;
+      throw new Error(
+        `slack emulator: message ${options.messageTs} has no button ${wanted}; it has: ${listButtons(blocks) || 'none'}`,
+      );
+    }
+    const threadTs = message?.threadTs ?? ephemeral?.threadTs ?? null;
+    const isEphemeral = message === undefined;
+    return buildBlockActionsPayload({
+      workspace,
+      user,
+      channel,
+      messageTs: options.messageTs,
+      threadTs,
+      isEphemeral,
+      message: message ? renderMessage({ message, workspace }) : null,
+      button: found.button,
+      blockId: found.blockId,
+      triggerId: issueTrigger(user.id),
+      responseUrl: issueResponseUrl({
+        user: user.id,
+        channel: channel.id,
+        messageTs: options.messageTs,
+        threadTs,
+        isEphemeral,
+      }),
+      actionTs: deps.tsSource.next(),
+    });
+  };
+
   return {
+    commandPayload,
+    clickPayload,
+
     /** A person types `/agent …` in a channel. */
     async sendCommand(options: SendCommandOptions): Promise<SendResult> {
-      const user = member(options.user);
-      const channel = place(options.channel);
-      const payload = buildCommandPayload({
-        workspace,
-        user,
-        channel,
-        command: options.command ?? '/agent',
-        text: options.text,
-        responseUrl: issueResponseUrl({
-          user: user.id,
-          channel: channel.id,
-          messageTs: null,
-          threadTs: null,
-          isEphemeral: false,
-        }),
-        triggerId: issueTrigger(user.id),
-      });
+      const payload = commandPayload(options);
       return sender.send({
         body: options.rawBodyOverride ?? new URLSearchParams(payload).toString(),
         retryNum: options.retryNum,
@@ -118,44 +168,7 @@ export function createInteractions(deps: Deps) {
 
     /** A person clicks a button in a stored message, thread reply or (their own) ephemeral message. */
     async clickButton(options: ClickButtonOptions): Promise<SendResult> {
-      const user = member(options.user);
-      const channel = place(options.channel);
-      const message = store.findMessage(channel.id, options.messageTs);
-      const ephemeral = message ? undefined : store.findEphemeral(options.messageTs, user.id);
-      const shown = options.asFirstPosted ? (message?.history[0] ?? ephemeral?.history[0]) : undefined;
-      const blocks = shown?.blocks ?? message?.blocks ?? ephemeral?.blocks;
-      if (!blocks)
-        throw new Error(`slack emulator: no message ${options.messageTs} in ${channel.id} for ${user.id}`);
-      const found = findButton({ blocks, actionId: options.actionId, value: options.value });
-      if (!found) {
-        const wanted = `${options.actionId}${options.value === undefined ? '' : ` (value ${options.value})`}`;
-        throw new Error(
-          `slack emulator: message ${options.messageTs} has no button ${wanted}; it has: ${listButtons(blocks) || 'none'}`,
-        );
-      }
-      const threadTs = message?.threadTs ?? ephemeral?.threadTs ?? null;
-      const isEphemeral = message === undefined;
-      const payload = buildBlockActionsPayload({
-        workspace,
-        user,
-        channel,
-        messageTs: options.messageTs,
-        threadTs,
-        isEphemeral,
-        message: message ? renderMessage({ message, workspace }) : null,
-        button: found.button,
-        blockId: found.blockId,
-        triggerId: issueTrigger(user.id),
-        responseUrl: issueResponseUrl({
-          user: user.id,
-          channel: channel.id,
-          messageTs: options.messageTs,
-          threadTs,
-          isEphemeral,
-        }),
-        actionTs: deps.tsSource.next(),
-      });
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const body = new URLSearchParams({ payload: JSON.stringify(clickPayload(options)) }).toString();
       return sender.send({ body, retryNum: options.retryNum });
     },
 

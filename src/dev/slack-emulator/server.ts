@@ -8,6 +8,7 @@ import { slackError } from './methods/method.types.ts';
 import { type Params, parseBody, readJson } from './params.ts';
 import { type HttpAnswer, handleResponseUrlPost } from './response-url.ts';
 import type { TsSource } from './slack-ids.ts';
+import type { SocketMode } from './socket-mode.ts';
 import type { EmulatorStore } from './store.ts';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -19,6 +20,7 @@ type ServerDeps = {
   faults: Faults;
   clock: () => number;
   tsSource: TsSource;
+  socketMode: SocketMode;
 };
 
 async function readRaw(req: IncomingMessage): Promise<string | null> {
@@ -65,8 +67,19 @@ function recordedParams(params: Params): Record<string, Json> {
 
 /** The emulator's HTTP side: the Web API under `/api/<method>` and response_urls under `/response/<id>`. */
 export function createEmulatorServer(deps: ServerDeps) {
-  const { workspace, store, faults, clock, tsSource } = deps;
+  const { workspace, store, faults, clock, tsSource, socketMode } = deps;
   let server: Server | undefined;
+  let baseUrl = '';
+
+  /** `apps.connections.open` takes the app-level token, never the bot token. */
+  function openConnection(req: IncomingMessage, params: Params): HttpAnswer {
+    const token = tokenOf(req, params);
+    if (token === undefined) return { status: 200, body: slackError('not_authed') };
+    if (token === workspace.botToken) return { status: 200, body: slackError('not_allowed_token_type') };
+    if (workspace.appToken === null || token !== workspace.appToken)
+      return { status: 200, body: slackError('invalid_auth') };
+    return { status: 200, body: { ok: true, url: socketMode.openConnectionUrl(baseUrl) } };
+  }
 
   function answerApi(
     method: string,
@@ -74,6 +87,7 @@ export function createEmulatorServer(deps: ServerDeps) {
     params: Params,
     parseError: string | null,
   ): HttpAnswer {
+    if (method === 'apps.connections.open') return openConnection(req, params);
     const handler = webApiMethods[method];
     if (!handler) return { status: 200, body: slackError('unknown_method') };
     // Wall time, not the emulator clock: clients wait out Retry-After in real time.
@@ -138,18 +152,22 @@ export function createEmulatorServer(deps: ServerDeps) {
         });
       });
       server = created;
+      created.on('upgrade', (req, socket, head: Buffer) => {
+        if (!socketMode.handleUpgrade(req, socket, head)) socket.destroy();
+      });
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);
         created.listen(0, '127.0.0.1', () => resolve());
       });
       const { port } = created.address() as AddressInfo;
-      const baseUrl = `http://127.0.0.1:${port}`;
+      baseUrl = `http://127.0.0.1:${port}`;
       return { baseUrl, apiUrl: `${baseUrl}/api/` };
     },
     async stop(): Promise<void> {
       const closing = server;
       server = undefined;
       if (!closing) return;
+      socketMode.closeAll();
       closing.closeAllConnections();
       await new Promise<void>((resolve) => closing.close(() => resolve()));
     },

@@ -6,7 +6,7 @@ import { createManualClock } from '../../../src/shared/clock.ts';
 
 // CommonJS packages: vitest resolves Bolt's `default` to App and web-api's to the module, so take
 // Bolt's exports from the namespace and web-api's from the default.
-export const { App, HTTPReceiver, LogLevel } = bolt;
+export const { App, HTTPReceiver, LogLevel, SocketModeReceiver } = bolt;
 export const { WebClient } = webApi;
 
 /** Keeps the WebClient quiet: it logs Slack's `[ERROR]` response messages, which tests provoke on purpose. */
@@ -22,6 +22,7 @@ const silentLogger = {
 
 export const SIGNING_SECRET = 'emulator-test-signing-secret';
 export const BOT_TOKEN = 'xoxb-emulator-test-token';
+export const APP_TOKEN = 'xapp-1-emulator-test-token';
 
 /** An emulator with the sandbox workspace on a manual clock that starts at the real time (Bolt checks it). */
 export async function startEmulator() {
@@ -29,6 +30,7 @@ export async function startEmulator() {
   const emulator = createSlackEmulator({
     signingSecret: SIGNING_SECRET,
     botToken: BOT_TOKEN,
+    appToken: APP_TOKEN,
     ...createSandboxPeople(),
     clock: () => clock.now().getTime(),
   });
