@@ -1,6 +1,7 @@
-import { and, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
-import { type RawRow, rowOf } from '../db/pipeline.ts';
+import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
+import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
 import { runs } from './runs.table.ts';
 
 export type RunRow = typeof runs.$inferSelect;
@@ -22,9 +23,18 @@ export async function lockRun({ tx, id }: { tx: Tx; id: string }): Promise<RunRo
   return row ?? null;
 }
 
+const LOCK_RUN = prepareOnce<{ id: string }>((db) =>
+  db
+    .select()
+    .from(runs)
+    .where(eq(runs.id, sql.placeholder('id')))
+    .for('update')
+    .getSQL(),
+);
+
 /** The statement that reads a run and locks it (see `lockRun`); read the row with `runFrom`. */
-export function lockRunStatement({ db, id }: { db: DbOrTx; id: string }): SQL {
-  return db.select().from(runs).where(eq(runs.id, id)).for('update').getSQL();
+export function lockRunStatement({ db, id }: { db: DbOrTx; id: string }): Statement {
+  return LOCK_RUN(db, { id });
 }
 
 /** A raw `runs` row as a `RunRow`, or null. */
@@ -34,22 +44,28 @@ export function runFrom(raw: RawRow | undefined): RunRow | null {
 
 type CounterChange = { id: string; toolCalls?: number; tokens?: number; denied?: number };
 
-/** The statement that adds to a run's counters. */
+const ADD_TO_COUNTERS = prepareOnce<Required<CounterChange>>((db) =>
+  db
+    .update(runs)
+    .set({
+      toolCalls: sql`${runs.toolCalls} + ${sql.placeholder('toolCalls')}`,
+      tokensUsed: sql`${runs.tokensUsed} + ${sql.placeholder('tokens')}`,
+      deniedCount: sql`${runs.deniedCount} + ${sql.placeholder('denied')}`,
+    })
+    .where(eq(runs.id, sql.placeholder('id')))
+    .returning()
+    .getSQL(),
+);
+
+/** The statement that adds to a run's counters and returns the run. */
 export function addToRunCountersStatement({
   db,
   id,
   toolCalls = 0,
   tokens = 0,
   denied = 0,
-}: CounterChange & { db: DbOrTx }) {
-  return db
-    .update(runs)
-    .set({
-      toolCalls: sql`${runs.toolCalls} + ${toolCalls}`,
-      tokensUsed: sql`${runs.tokensUsed} + ${tokens}`,
-      deniedCount: sql`${runs.deniedCount} + ${denied}`,
-    })
-    .where(eq(runs.id, id));
+}: CounterChange & { db: DbOrTx }): Statement {
+  return ADD_TO_COUNTERS(db, { id, toolCalls, tokens, denied });
 }
 
 /** Adds to a run's counters. */
@@ -57,8 +73,8 @@ export async function addToRunCounters({
   tx,
   ...change
 }: CounterChange & { tx: Tx }): Promise<RunRow | null> {
-  const [row] = await addToRunCountersStatement({ db: tx, ...change }).returning();
-  return row ?? null;
+  const result = await tx.execute(asSql(addToRunCountersStatement({ db: tx, ...change })));
+  return runFrom(rawRowsOf(result)[0]);
 }
 
 /** Ends a run if it is still running; returns null when it had already ended. */

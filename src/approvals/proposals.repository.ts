@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rowOf } from '../db/pipeline.ts';
+import { placeholdersFor, prepareOnce, type Statement, withColumnDefaults } from '../db/prepared.ts';
 import { approvals } from './approvals.table.ts';
 import { proposals } from './proposals.table.ts';
 
@@ -31,9 +32,13 @@ export const FINAL_STATES: ProposalState[] = [
   'outcome_unknown',
 ];
 
+const INSERT_PROPOSAL = prepareOnce<Record<string, unknown>>((db) =>
+  db.insert(proposals).values(placeholdersFor(proposals)).returning().getSQL(),
+);
+
 /** The statement that inserts a proposal and returns it; read the row with `proposalFrom`. */
-export function insertProposalStatement({ db, proposal }: { db: DbOrTx; proposal: NewProposal }): SQL {
-  return db.insert(proposals).values(proposal).returning().getSQL();
+export function insertProposalStatement({ db, proposal }: { db: DbOrTx; proposal: NewProposal }): Statement {
+  return INSERT_PROPOSAL(db, withColumnDefaults(proposals, proposal));
 }
 
 /** A raw `proposals` row as a `ProposalRow`. */

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { afterCommit } from '../db/commit-hooks.ts';
+import { asSql, prepareOnce, type RawStatement, type Statement } from '../db/prepared.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
 import type { Redactor } from '../shared/redact.ts';
@@ -32,12 +33,12 @@ export type { AuditEvent, AuditEventInput, AuditHead, AuditVerifyResult };
 /** The advisory lock every writer of the chain takes, on any connection of any instance. */
 export const AUDIT_CHAIN_LOCK = 7305100;
 
-const LOCK_CHAIN = sql.raw(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+const LOCK_CHAIN: RawStatement = { text: `select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`, params: [] };
 
 /** The statements that append one event, for a pipelined transaction, and how to read their result. */
 export type PreparedAppend = {
   /** Take the chain lock, then insert: two statements, so the insert's snapshot sees the latest head. */
-  statements: [SQL, SQL];
+  statements: [Statement, Statement];
   /** The appended event, from the rows the insert returned (checks the hash the database computed). */
   event: (insertRows: Record<string, unknown>[]) => AuditEvent;
 };
@@ -69,20 +70,45 @@ export type AuditAppendedHook = (event: AuditEvent) => void;
  * the database computes `sha256(prev_hash || canonical JSON)` — the formula of `hashAuditEvent` — from the
  * JSON text this process built, so appending needs no round trip to learn the head.
  */
-function insertLinked({ content, jsonBeforeSeq }: { content: ChainContent; jsonBeforeSeq: string }): SQL {
-  return sql`insert into audit_events (seq, at, actor, action, agent, environment, decision, reason_code,
+function insertLinked({
+  content,
+  jsonBeforeSeq,
+}: {
+  content: ChainContent;
+  jsonBeforeSeq: string;
+}): Statement {
+  return INSERT_LINKED(undefined, {
+    at: content.at.toISOString(),
+    actor: content.actor,
+    action: content.action,
+    agent: content.agent,
+    environment: content.environment,
+    decision: content.decision,
+    reasonCode: content.reasonCode,
+    charterHash: content.charterHash,
+    runId: content.runId,
+    incidentId: content.incidentId,
+    proposalId: content.proposalId,
+    details: JSON.stringify(content.details),
+    genesis: GENESIS_HASH,
+    jsonBeforeSeq,
+  });
+}
+
+const p = (name: string) => sql.placeholder(name);
+const INSERT_LINKED = prepareOnce<Record<string, string | null>>(
+  () => sql`insert into audit_events (seq, at, actor, action, agent, environment, decision, reason_code,
       charter_hash, run_id, incident_id, proposal_id, details, prev_hash, hash)
-    select head.seq + 1, ${content.at.toISOString()}::timestamptz, ${content.actor}, ${content.action},
-      ${content.agent}, ${content.environment}, ${content.decision}, ${content.reasonCode}, ${content.charterHash},
-      ${content.runId}, ${content.incidentId}, ${content.proposalId}, ${JSON.stringify(content.details)}::jsonb,
-      head.hash,
-      encode(sha256(convert_to(head.hash || ${jsonBeforeSeq}::text || (head.seq + 1)::text || '}', 'UTF8')), 'hex')
-    from (select coalesce(last.seq, 0) as seq, coalesce(last.hash, ${GENESIS_HASH}::text) as hash
+    select head.seq + 1, ${p('at')}::timestamptz, ${p('actor')}, ${p('action')}, ${p('agent')}, ${p('environment')},
+      ${p('decision')}, ${p('reasonCode')}, ${p('charterHash')}, ${p('runId')}, ${p('incidentId')}, ${p('proposalId')},
+      ${p('details')}::jsonb, head.hash,
+      encode(sha256(convert_to(head.hash || ${p('jsonBeforeSeq')}::text || (head.seq + 1)::text || '}', 'UTF8')), 'hex')
+    from (select coalesce(last.seq, 0) as seq, coalesce(last.hash, ${p('genesis')}::text) as hash
       from (select 1) as one
       left join lateral (select seq, hash from audit_events order by audit_events.seq desc limit 1) as last on true
     ) as head
-    returning seq::text as seq, prev_hash, hash`;
-}
+    returning seq::text as seq, prev_hash, hash`,
+);
 
 type ChainContent = Omit<HashableAuditEvent, 'seq' | 'at'> & {
   at: Date;
@@ -160,8 +186,8 @@ export function createAuditLog({
     const prepared = prepare(input);
     let event: AuditEvent;
     try {
-      await tx.execute(prepared.statements[0]);
-      event = prepared.event(rowsOf(await tx.execute(prepared.statements[1])));
+      await tx.execute(asSql(prepared.statements[0]));
+      event = prepared.event(rowsOf(await tx.execute(asSql(prepared.statements[1]))));
     } catch (error) {
       throw wardenError({
         code: 'audit.write_failed',

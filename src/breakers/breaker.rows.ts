@@ -1,6 +1,15 @@
 import { and, asc, eq, gt, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
+import {
+  asSql,
+  encodedPlaceholder,
+  placeholdersFor,
+  prepareByCount,
+  prepareOnce,
+  type Statement,
+  setPlaceholdersFor,
+} from '../db/prepared.ts';
 import { type BreakerRow, newRow, rowIdText } from './breaker.state.ts';
 import { breakerHits, breakerStates } from './breakers.table.ts';
 
@@ -10,10 +19,63 @@ export { rowIdText };
 
 export type RowId = { breaker: string; key: string };
 
-const sameRow = (id: RowId) => and(eq(breakerStates.breaker, id.breaker), eq(breakerStates.key, id.key));
 const byName = (a: RowId, b: RowId) =>
   a.breaker === b.breaker ? cmp(a.key, b.key) : cmp(a.breaker, b.breaker);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+type RowPlaceholders = { agent: string } & Record<string, unknown>;
+
+/** `insert … on conflict do nothing` of `count` new closed rows (placeholders `<column>_<i>`). */
+const INSERT_MISSING = prepareByCount<RowPlaceholders>((db, count) =>
+  db
+    .insert(breakerStates)
+    .values(Array.from({ length: count }, (_, i) => indexed(placeholdersFor(breakerStates), i)))
+    .onConflictDoNothing()
+    .getSQL(),
+);
+
+/** The agent's rows named by `count` (breaker, key) pairs, or not closed, or with a trial, locked in order. */
+const LOCK_ROWS = new Map<string, ReturnType<typeof prepareByCount<RowPlaceholders>>>();
+function lockRowsShape(alsoNotClosed: boolean, alsoTrials: boolean) {
+  const id = `${alsoNotClosed}:${alsoTrials}`;
+  let shape = LOCK_ROWS.get(id);
+  if (!shape) {
+    shape = prepareByCount<RowPlaceholders>((db, count) => {
+      const wanted: (SQL | undefined)[] = Array.from({ length: count }, (_, i) =>
+        and(
+          eq(breakerStates.breaker, sql.placeholder(`breaker_${i}`)),
+          eq(breakerStates.key, sql.placeholder(`key_${i}`)),
+        ),
+      );
+      if (alsoNotClosed) wanted.push(ne(breakerStates.state, 'closed'));
+      if (alsoTrials) wanted.push(eq(breakerStates.trialInFlight, true));
+      return db
+        .select()
+        .from(breakerStates)
+        .where(and(eq(breakerStates.agent, sql.placeholder('agent')), or(...wanted)))
+        .orderBy(asc(breakerStates.breaker), asc(breakerStates.key))
+        .for('update')
+        .getSQL();
+    });
+    LOCK_ROWS.set(id, shape);
+  }
+  return shape;
+}
+
+/** Renames each placeholder `name` to `name_<i>`, for the i-th of several rows. */
+function indexed<T extends Record<string, unknown>>(placeholders: T, i: number): T {
+  return Object.fromEntries(
+    Object.keys(placeholders).map((key) => [key, sql.placeholder(`${key}_${i}`)]),
+  ) as T;
+}
+
+/** `{ <key>_<i>: value }` for each row's values, to fill `indexed` placeholders. */
+function indexedValues(rows: Record<string, unknown>[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [i, row] of rows.entries())
+    for (const [key, value] of Object.entries(row)) values[`${key}_${i}`] = value;
+  return values;
+}
 
 /**
  * The statements that lock the given rows of the agent (creating missing ones, closed) and, with
@@ -35,30 +97,20 @@ export function lockRowsStatements({
   alsoNotClosed?: boolean;
   alsoTrials?: boolean;
   now: Date;
-}): SQL[] {
+}): Statement[] {
   const sorted = [...ids].sort(byName);
-  const statements: SQL[] = [];
+  const statements: Statement[] = [];
   if (sorted.length > 0) {
-    statements.push(
-      db
-        .insert(breakerStates)
-        .values(sorted.map((id) => newRow({ agent, ...id, now })))
-        .onConflictDoNothing()
-        .getSQL(),
-    );
+    const rows = sorted.map((id) => newRow({ agent, ...id, now }));
+    statements.push(INSERT_MISSING(db, rows.length, { agent, ...indexedValues(rows) }));
   }
-  const wanted: (SQL | undefined)[] = sorted.map(sameRow);
-  if (alsoNotClosed) wanted.push(ne(breakerStates.state, 'closed'));
-  if (alsoTrials) wanted.push(eq(breakerStates.trialInFlight, true));
-  if (wanted.length === 0) return statements;
+  if (sorted.length === 0 && !alsoNotClosed && !alsoTrials) return statements;
+  const lock = lockRowsShape(alsoNotClosed, alsoTrials);
   statements.push(
-    db
-      .select()
-      .from(breakerStates)
-      .where(and(eq(breakerStates.agent, agent), or(...wanted)))
-      .orderBy(asc(breakerStates.breaker), asc(breakerStates.key))
-      .for('update')
-      .getSQL(),
+    lock(db, sorted.length, {
+      agent,
+      ...indexedValues(sorted.map((id) => ({ breaker: id.breaker, key: id.key }))),
+    }),
   );
   return statements;
 }
@@ -81,7 +133,7 @@ export async function lockRows(input: {
   const wantsRows = input.ids.length > 0 || input.alsoNotClosed || input.alsoTrials;
   let rows: BreakerRow[] = [];
   for (const [index, statement] of statements.entries()) {
-    const result = await input.tx.execute(statement);
+    const result = await input.tx.execute(asSql(statement));
     if (wantsRows && index === statements.length - 1) rows = breakerRowsFrom(rawRowsOf(result));
   }
   return rows;
@@ -98,14 +150,18 @@ export async function lockBreaker({ tx, agent, breaker }: { tx: Tx; agent: strin
 }
 
 /** The statement reading the agent's rows that are not closed (no lock); read with `breakerRowsFrom`. */
-export function readNotClosedStatement({ db, agent }: { db: DbOrTx; agent: string }): SQL {
-  return db
+export function readNotClosedStatement({ db, agent }: { db: DbOrTx; agent: string }): Statement {
+  return READ_NOT_CLOSED(db, { agent });
+}
+
+const READ_NOT_CLOSED = prepareOnce<{ agent: string }>((db) =>
+  db
     .select()
     .from(breakerStates)
-    .where(and(ne(breakerStates.state, 'closed'), eq(breakerStates.agent, agent)))
-    .orderBy(asc(breakerStates.agent), asc(breakerStates.breaker), asc(breakerStates.key))
-    .getSQL();
-}
+    .where(and(ne(breakerStates.state, 'closed'), eq(breakerStates.agent, sql.placeholder('agent'))))
+    .orderBy(asc(breakerStates.breaker), asc(breakerStates.key))
+    .getSQL(),
+);
 
 /** Rows that are not closed (no lock), optionally for one agent. */
 export async function readNotClosed({ db, agent }: { db: DbOrTx; agent?: string }): Promise<BreakerRow[]> {
@@ -135,19 +191,57 @@ export async function readRows({
 }
 
 /** The statement writing a row's new state back (the row is locked by the caller). */
-export function saveRowStatement({ db, row }: { db: DbOrTx; row: BreakerRow }): SQL {
-  const { agent, breaker, key, ...changes } = row;
+export function saveRowStatement({ db, row }: { db: DbOrTx; row: BreakerRow }): Statement {
+  return SAVE_ROW(db, row);
+}
+
+const SAVE_ROW = prepareOnce<BreakerRow>((db) => {
+  const { agent, breaker, key } = placeholdersFor(breakerStates, ['agent', 'breaker', 'key']);
+  const changes = setPlaceholdersFor(breakerStates, [
+    'state',
+    'consecutiveFailures',
+    'trialInFlight',
+    'openedAt',
+    'coolDownUntil',
+    'tripCount',
+    'lastReason',
+    'updatedAt',
+  ]);
   return db
     .update(breakerStates)
     .set(changes)
-    .where(and(eq(breakerStates.agent, agent), sameRow({ breaker, key })))
+    .where(
+      and(eq(breakerStates.agent, agent), eq(breakerStates.breaker, breaker), eq(breakerStates.key, key)),
+    )
     .getSQL();
-}
+});
 
 /** Writes a row's new state back (the row is locked by the caller). */
 export async function saveRow({ tx, row }: { tx: Tx; row: BreakerRow }): Promise<void> {
-  await tx.execute(saveRowStatement({ db: tx, row }));
+  await tx.execute(asSql(saveRowStatement({ db: tx, row })));
 }
+
+const COUNT_HITS = prepareByCount<{ agent: string } & Record<string, unknown>>((db, count) =>
+  db
+    .select({ breaker: breakerHits.breaker, key: breakerHits.key, n: sql<number>`count(*)::int`.as('n') })
+    .from(breakerHits)
+    .where(
+      and(
+        eq(breakerHits.agent, sql.placeholder('agent')),
+        or(
+          ...Array.from({ length: count }, (_, i) =>
+            and(
+              eq(breakerHits.breaker, sql.placeholder(`breaker_${i}`)),
+              eq(breakerHits.key, sql.placeholder(`key_${i}`)),
+              gt(breakerHits.at, encodedPlaceholder(`since_${i}`, breakerHits.at)),
+            ),
+          ),
+        ),
+      ),
+    )
+    .groupBy(breakerHits.breaker, breakerHits.key)
+    .getSQL(),
+);
 
 /** The statement counting hits per row inside each row's own window `(since, now]`; null for no windows. */
 export function countHitsStatement({
@@ -158,23 +252,10 @@ export function countHitsStatement({
   db: DbOrTx;
   agent: string;
   windows: (RowId & { since: Date })[];
-}): SQL | null {
+}): Statement | null {
   if (windows.length === 0) return null;
-  return db
-    .select({ breaker: breakerHits.breaker, key: breakerHits.key, n: sql<number>`count(*)::int`.as('n') })
-    .from(breakerHits)
-    .where(
-      and(
-        eq(breakerHits.agent, agent),
-        or(
-          ...windows.map((w) =>
-            and(eq(breakerHits.breaker, w.breaker), eq(breakerHits.key, w.key), gt(breakerHits.at, w.since)),
-          ),
-        ),
-      ),
-    )
-    .groupBy(breakerHits.breaker, breakerHits.key)
-    .getSQL();
+  const values = indexedValues(windows.map((w) => ({ breaker: w.breaker, key: w.key, since: w.since })));
+  return COUNT_HITS(db, windows.length, { agent, ...values });
 }
 
 /** Counted hits by `rowIdText`, from `countHitsStatement`'s rows; every window asked about has a count. */
@@ -198,8 +279,19 @@ export async function countHits({
 }): Promise<Map<string, number>> {
   const statement = countHitsStatement({ db: tx, agent, windows });
   if (!statement) return new Map();
-  return hitCountsFrom({ raw: rawRowsOf(await tx.execute(statement)), windows });
+  return hitCountsFrom({ raw: rawRowsOf(await tx.execute(asSql(statement))), windows });
 }
+
+const HIT_COLUMNS = ['agent', 'breaker', 'key', 'proposalId', 'at'] as const;
+
+const INSERT_HITS = prepareByCount<Record<string, unknown>>((db, count) =>
+  db
+    .insert(breakerHits)
+    .values(
+      Array.from({ length: count }, (_, i) => indexed(placeholdersFor(breakerHits, [...HIT_COLUMNS]), i)),
+    )
+    .getSQL(),
+);
 
 /** The statement recording hits (one per counted row) for the action `proposalId`; null for none. */
 export function insertHitsStatement({
@@ -214,12 +306,10 @@ export function insertHitsStatement({
   ids: RowId[];
   proposalId: string | null;
   now: Date;
-}): SQL | null {
+}): Statement | null {
   if (ids.length === 0) return null;
-  return db
-    .insert(breakerHits)
-    .values(ids.map((id) => ({ agent, breaker: id.breaker, key: id.key, proposalId, at: now })))
-    .getSQL();
+  const rows = ids.map((id) => ({ agent, breaker: id.breaker, key: id.key, proposalId, at: now }));
+  return INSERT_HITS(db, ids.length, indexedValues(rows));
 }
 
 /** Records hits (one per counted row) for the action `proposalId`. */
@@ -231,7 +321,7 @@ export async function insertHits(input: {
   now: Date;
 }): Promise<void> {
   const statement = insertHitsStatement({ ...input, db: input.tx });
-  if (statement) await input.tx.execute(statement);
+  if (statement) await input.tx.execute(asSql(statement));
 }
 
 /** The rows whose hits name this action (a half-open row's trial is marked by its hit). */

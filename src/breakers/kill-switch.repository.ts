@@ -1,6 +1,7 @@
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
+import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
 import { killSwitches } from './breakers.table.ts';
 
 /** The LISTEN/NOTIFY channel every instance watches for kill switch changes. */
@@ -15,15 +16,22 @@ export type KillState =
 
 export type KillSwitchRow = typeof killSwitches.$inferSelect;
 
-/** The statement reading the engaged switches that apply to an agent; read with `killStateFrom`. */
-export function killStateStatement({ db, agent }: { db: DbOrTx; agent: string }): SQL {
-  return db
+const KILL_STATE = prepareOnce<{ global: string; agent: string }>((db) =>
+  db
     .select()
     .from(killSwitches)
     .where(
-      and(inArray(killSwitches.scope, [GLOBAL_SCOPE, agentScope(agent)]), eq(killSwitches.engaged, true)),
+      and(
+        inArray(killSwitches.scope, [sql.placeholder('global'), sql.placeholder('agent')]),
+        eq(killSwitches.engaged, true),
+      ),
     )
-    .getSQL();
+    .getSQL(),
+);
+
+/** The statement reading the engaged switches that apply to an agent; read with `killStateFrom`. */
+export function killStateStatement({ db, agent }: { db: DbOrTx; agent: string }): Statement {
+  return KILL_STATE(db, { global: GLOBAL_SCOPE, agent: agentScope(agent) });
 }
 
 /** The kill state those rows mean: the global switch first, then the agent's own. */
@@ -36,7 +44,7 @@ export function killStateFrom(raw: RawRow[]): KillState {
 
 /** The kill state that applies to an agent: the global switch first, then the agent's own. */
 export async function readKillState({ db, agent }: { db: DbOrTx; agent: string }): Promise<KillState> {
-  return killStateFrom(rawRowsOf(await db.execute(killStateStatement({ db, agent }))));
+  return killStateFrom(rawRowsOf(await db.execute(asSql(killStateStatement({ db, agent })))));
 }
 
 /** Every kill switch row (engaged or released), for `/agent status`. */

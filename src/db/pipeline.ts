@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { getTableColumns, type SQL, type Table } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
+import { getTableColumns, type Table } from 'drizzle-orm';
 import type postgres from 'postgres';
+import { compileStatement, type Statement } from './prepared.ts';
 
 /** One result row of a raw statement, as the driver returns it (timestamps may be text or Date). */
 export type RawRow = Record<string, unknown>;
@@ -14,9 +14,9 @@ export type RawRow = Record<string, unknown>;
  */
 export type PipelineTx = {
   /** Runs the statements in order (the first batch also opens the transaction); each one's rows. */
-  send: (statements: SQL[]) => Promise<RawRow[][]>;
+  send: (statements: Statement[]) => Promise<RawRow[][]>;
   /** Runs the statements and COMMIT together; rejects (and nothing is committed) if any statement fails. */
-  sendAndCommit: (statements: SQL[]) => Promise<RawRow[][]>;
+  sendAndCommit: (statements: Statement[]) => Promise<RawRow[][]>;
 };
 
 /**
@@ -38,13 +38,6 @@ export function pipelinedTransaction<T>(db: object, work: (tx: PipelineTx) => Pr
   const run = runners.get(db);
   if (!run) throw new Error('this database handle was not opened by src/db/client.ts');
   return run(work);
-}
-
-const dialect = new PgDialect();
-
-function compile(statement: SQL): { sql: string; params: unknown[] } {
-  const query = dialect.sqlToQuery(statement);
-  return { sql: query.sql, params: query.params };
 }
 
 /** A statement of a batch failed (the statements after it fail too, as the transaction is aborted). */
@@ -87,15 +80,15 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
   return async (work) => {
     const conn = await sql.reserve();
     const progress: { state: 'new' | 'open' | 'ended' } = { state: 'new' };
-    const run = async (statements: SQL[], commit: boolean): Promise<RawRow[][]> => {
+    const run = async (statements: Statement[], commit: boolean): Promise<RawRow[][]> => {
       if (progress.state === 'ended') throw new Error('the pipelined transaction has already ended');
       const queries: Promise<RawRow[] & { command?: string }>[] = [];
       const offset = progress.state === 'new' ? 1 : 0;
       if (offset === 1) queries.push(conn.unsafe('begin'));
       progress.state = 'open';
       for (const statement of statements) {
-        const { sql: text, params } = compile(statement);
-        queries.push(conn.unsafe(text, params as postgres.ParameterOrJSON<never>[]));
+        const { text, params } = compileStatement(statement);
+        queries.push(conn.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
       }
       if (commit) {
         queries.push(conn.unsafe('commit'));
@@ -131,11 +124,11 @@ export function pipelinedOnPglite(pg: PGlite): RunPipelined {
   return (work) =>
     pg.transaction(async (tx) => {
       let ended = false;
-      const run = async (statements: SQL[]): Promise<RawRow[][]> => {
+      const run = async (statements: Statement[]): Promise<RawRow[][]> => {
         if (ended) throw new Error('the pipelined transaction has already ended');
         const results: RawRow[][] = [];
         for (const [index, statement] of statements.entries()) {
-          const { sql: text, params } = compile(statement);
+          const { text, params } = compileStatement(statement);
           try {
             results.push((await tx.query<RawRow>(text, params)).rows);
           } catch (cause) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
+import { asSql, placeholdersFor, prepareOnce, type Statement } from '../db/prepared.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
 import { sha256Hex } from '../shared/hash.ts';
@@ -20,7 +21,7 @@ type MintInput = {
 
 /** A credential whose lease is being inserted in the caller's transaction. */
 export type PreparedCredential = {
-  statement: SQL;
+  statement: Statement;
   credential: MintedCredential;
   committed: () => MintedCredential;
   abandoned: () => void;
@@ -34,6 +35,25 @@ export type VerifiedLease = {
   runId: string | null;
   expiresAt: Date;
 };
+
+const INSERT_LEASE = prepareOnce<typeof credentialLeases.$inferInsert>((db) =>
+  db
+    .insert(credentialLeases)
+    .values(
+      placeholdersFor(credentialLeases, [
+        'id',
+        'tokenHash',
+        'tool',
+        'environment',
+        'agent',
+        'runId',
+        'proposalId',
+        'issuedAt',
+        'expiresAt',
+      ]),
+    )
+    .getSQL(),
+);
 
 /**
  * The credential broker: mints short-lived credentials scoped to one tool, environment and proposal.
@@ -64,20 +84,17 @@ export function createCredentialBroker({
     const leaseId = newId('lease');
     const issuedAt = clock.now();
     const expiresAt = new Date(issuedAt.getTime() + ttlMs);
-    const statement = db
-      .insert(credentialLeases)
-      .values({
-        id: leaseId,
-        tokenHash: sha256Hex(token),
-        tool: input.tool,
-        environment: input.environment,
-        agent: input.agent,
-        runId: input.runId,
-        proposalId: input.proposalId,
-        issuedAt,
-        expiresAt,
-      })
-      .getSQL();
+    const statement = INSERT_LEASE(db, {
+      id: leaseId,
+      tokenHash: sha256Hex(token),
+      tool: input.tool,
+      environment: input.environment,
+      agent: input.agent,
+      runId: input.runId,
+      proposalId: input.proposalId,
+      issuedAt,
+      expiresAt,
+    });
     const credential = { token, leaseId, expiresAt };
     return {
       statement,
@@ -94,7 +111,7 @@ export function createCredentialBroker({
   async function mint(input: MintInput): Promise<MintedCredential> {
     const prepared = prepareMint(input);
     try {
-      await db.execute(prepared.statement);
+      await db.execute(asSql(prepared.statement));
     } catch (error) {
       prepared.abandoned();
       throw error;

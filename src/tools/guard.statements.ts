@@ -1,4 +1,3 @@
-import type { SQL } from 'drizzle-orm';
 import { lockRunStatement, type RunRow, runFrom } from '../agents/runs.repository.ts';
 import { countingRates } from '../breakers/breaker.evaluate.ts';
 import {
@@ -12,6 +11,7 @@ import { type BreakerRow, rateKey, type ToolKind } from '../breakers/breaker.sta
 import { type KillState, killStateFrom, killStateStatement } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
 import type { RawRow } from '../db/pipeline.ts';
+import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 
 /** What the guard decides on, read in the deciding transaction. */
@@ -44,9 +44,9 @@ export function guardStateReads({
   environment: string;
   runId: string | null;
   now: Date;
-}): { statements: SQL[]; read: (results: RawRow[][]) => GuardState } {
+}): { statements: Statement[]; read: (results: RawRow[][]) => GuardState } {
   const agent = charter.agent;
-  const statements: SQL[] = [killStateStatement({ db, agent })];
+  const statements: Statement[] = [killStateStatement({ db, agent })];
   const runAt = runId ? statements.push(lockRunStatement({ db, id: runId })) - 1 : -1;
   let rowsAt = -1;
   let hitsAt = -1;

@@ -1,4 +1,3 @@
-import type { SQL } from 'drizzle-orm';
 import { addToRunCountersStatement, type RunRow } from '../agents/runs.repository.ts';
 import {
   insertProposalStatement,
@@ -24,6 +23,7 @@ import {
 import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.state.ts';
 import type { Db } from '../db/client.ts';
 import { PipelineStatementError, type PipelineTx, pipelinedTransaction } from '../db/pipeline.ts';
+import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { type Decision, decide } from '../policy/decide.ts';
 import { wardenError } from '../shared/errors.ts';
@@ -175,13 +175,13 @@ export function createGuard(deps: GuardDeps) {
       const trips = [breakers.blocked?.trip, deniedTrip?.trip].filter((t): t is BreakerTrip => !!t);
       const audits = auditEventsOf({ deps, charter, proposal, decision, trips }).map(deps.audit.prepare);
 
-      const writes: SQL[] = [insertProposalStatement({ db: deps.db, proposal })];
+      const writes: Statement[] = [insertProposalStatement({ db: deps.db, proposal })];
       if (breakers.tripped) writes.push(saveRowStatement({ db: deps.db, row: breakers.tripped }));
       if (allowed)
         writes.push(...reservationWrites({ deps, breakers, rows: state.breakers?.rows, proposalId, now }));
       if (run) {
         const denied = decision.decision === 'deny' ? 1 : 0;
-        writes.push(addToRunCountersStatement({ db: deps.db, id: run.id, toolCalls: 1, denied }).getSQL());
+        writes.push(addToRunCountersStatement({ db: deps.db, id: run.id, toolCalls: 1, denied }));
       }
       if (deniedTrip) writes.push(saveRowStatement({ db: deps.db, row: deniedTrip.row }));
       if (lease) writes.push(lease.statement);
@@ -277,9 +277,9 @@ function reservationWrites({
   rows: BreakerRow[] | undefined;
   proposalId: string;
   now: Date;
-}): SQL[] {
+}): Statement[] {
   const { reservations } = breakers;
-  const writes: SQL[] = [];
+  const writes: Statement[] = [];
   const hits = insertHitsStatement({
     db: deps.db,
     agent: reservations[0]?.agent ?? '',

@@ -1,0 +1,119 @@
+import { type Column, getTableColumns, is, Param, Placeholder, SQL, sql, type Table } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { DbOrTx } from './client.ts';
+
+/**
+ * A statement as the driver takes it: SQL text with `$n` parameters and their values, already encoded
+ * (JSON as text, timestamps as ISO strings) the way drizzle encodes them.
+ */
+export type RawStatement = { text: string; params: unknown[] };
+
+const dialect = new PgDialect();
+
+/** Any statement the database layer runs: a drizzle SQL object, or a raw one. */
+export type Statement = SQL | RawStatement;
+
+export function isRawStatement(statement: Statement): statement is RawStatement {
+  return (
+    typeof (statement as RawStatement).text === 'string' && Array.isArray((statement as RawStatement).params)
+  );
+}
+
+/** The text and parameters of any statement (drizzle SQL is compiled by the Postgres dialect). */
+export function compileStatement(statement: Statement): RawStatement {
+  if (isRawStatement(statement)) return statement;
+  const query = dialect.sqlToQuery(statement);
+  return { text: query.sql, params: query.params };
+}
+
+/** A raw statement as drizzle SQL, for `tx.execute` (its parameters are already encoded). */
+export function asSql(statement: Statement): SQL {
+  if (!isRawStatement(statement)) return statement;
+  const parts = statement.text.split(/\$(\d+)/);
+  const chunks: SQL[] = [];
+  for (const [index, part] of parts.entries()) {
+    if (index % 2 === 0) chunks.push(sql.raw(part));
+    else chunks.push(sql`${statement.params[Number(part) - 1]}`);
+  }
+  return sql.join(chunks);
+}
+
+type Values = Record<string, unknown>;
+
+/**
+ * A statement built once from drizzle with named placeholders (`sql.placeholder('name')`), compiled once;
+ * each call only encodes the values with each column's own encoder. The hot paths (the guard decides
+ * thousands of times a second) skip rebuilding and recompiling the same query every time.
+ * A missing or null value is SQL NULL.
+ */
+export function prepareOnce<V extends Values>(
+  build: (db: DbOrTx) => SQL,
+): (db: DbOrTx | undefined, values: V) => RawStatement {
+  let compiled: { sql: string; params: unknown[] } | null = null;
+  return (db, values) => {
+    // The db only builds the query (the text is the same for every handle); it runs nothing.
+    compiled ??= dialect.sqlToQuery(build(db as DbOrTx));
+    return { text: compiled.sql, params: compiled.params.map((param) => fill(param, values)) };
+  };
+}
+
+function fill(param: unknown, values: Values): unknown {
+  if (is(param, Placeholder)) return values[param.name] ?? null;
+  if (is(param, Param) && is(param.value, Placeholder)) {
+    const value = values[param.value.name];
+    return value === null || value === undefined ? null : param.encoder.mapToDriverValue(value);
+  }
+  return param;
+}
+
+/** `{ column: sql.placeholder('column') }` for the given columns of a table (all of them by default). */
+export function placeholdersFor<T extends Table>(
+  table: T,
+  keys: (keyof T['$inferInsert'] & string)[] = Object.keys(getTableColumns(table)) as never,
+): { [K in keyof T['$inferInsert']]-?: Placeholder } {
+  return Object.fromEntries(keys.map((key) => [key, sql.placeholder(key)])) as never;
+}
+
+/**
+ * A placeholder that keeps `column`'s encoder, for comparisons: drizzle leaves a bare placeholder in
+ * `eq(column, placeholder)` unencoded, which is wrong for timestamps and JSON.
+ */
+export function encodedPlaceholder(name: string, column: Column): SQL {
+  return sql`${new Param(sql.placeholder(name), column)}`;
+}
+
+/**
+ * `{ column: placeholder }` for an UPDATE's `set` (which takes SQL): each placeholder keeps its column's
+ * encoder, so the value is encoded as an insert would encode it.
+ */
+export function setPlaceholdersFor<T extends Table>(table: T, keys: (keyof T['$inferInsert'] & string)[]) {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  return Object.fromEntries(
+    keys.map((key) => [key, encodedPlaceholder(key, columns[key] as Column)]),
+  ) as { [K in (typeof keys)[number]]: SQL };
+}
+
+/** The values of a row to insert, with each column the row leaves out set to its default (or null). */
+export function withColumnDefaults<T extends Table>(table: T, row: T['$inferInsert']): Values {
+  const values: Values = { ...row };
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    if (values[key] !== undefined) continue;
+    values[key] = column.default !== undefined && !is(column.default, SQL) ? column.default : null;
+  }
+  return values;
+}
+
+/** Statements that differ only in how many rows or ids they take, each shape built once. */
+export function prepareByCount<V extends Values>(
+  build: (db: DbOrTx, count: number) => SQL,
+): (db: DbOrTx, count: number, values: V) => RawStatement {
+  const shapes = new Map<number, (db: DbOrTx, values: V) => RawStatement>();
+  return (db, count, values) => {
+    let shape = shapes.get(count);
+    if (!shape) {
+      shape = prepareOnce<V>((on) => build(on, count));
+      shapes.set(count, shape);
+    }
+    return shape(db, values);
+  };
+}
