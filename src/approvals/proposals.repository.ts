@@ -1,7 +1,13 @@
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rowOf } from '../db/pipeline.ts';
-import { placeholdersFor, prepareOnce, type Statement, withColumnDefaults } from '../db/prepared.ts';
+import {
+  placeholdersFor,
+  prepareOnce,
+  type Statement,
+  setPlaceholdersFor,
+  withColumnDefaults,
+} from '../db/prepared.ts';
 import { approvals } from './approvals.table.ts';
 import { proposals } from './proposals.table.ts';
 
@@ -88,6 +94,33 @@ export async function transitionProposal({
     .where(and(eq(proposals.id, id), inArray(proposals.state, from)))
     .returning();
   return row ?? null;
+}
+
+const SETTLE_EXECUTION = prepareOnce<Record<string, unknown>>((db) =>
+  db
+    .update(proposals)
+    .set(setPlaceholdersFor(proposals, ['state', 'result', 'error', 'stateReason', 'finishedAt']))
+    .where(and(eq(proposals.id, sql.placeholder('id')), eq(proposals.state, 'executing')))
+    .returning()
+    .getSQL(),
+);
+
+/**
+ * The statement that ends an execution (`executing` → `to`) and returns the row; it returns nothing when
+ * the row is no longer executing (e.g. crash recovery already settled it as outcome_unknown).
+ */
+export function settleExecutionStatement({
+  db,
+  id,
+  to,
+  changes,
+}: {
+  db: DbOrTx;
+  id: string;
+  to: 'succeeded' | 'failed' | 'outcome_unknown';
+  changes: Pick<NewProposal, 'result' | 'error' | 'stateReason' | 'finishedAt'>;
+}): Statement {
+  return SETTLE_EXECUTION(db, { id, state: to, ...changes });
 }
 
 export async function listApprovals({

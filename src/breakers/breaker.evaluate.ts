@@ -2,6 +2,7 @@ import type { BreakerSpec, Charter } from '../policy/charter.schemas.ts';
 import { blockedMessage, deniedTripReason, rateTripReason } from './breaker.messages.ts';
 import {
   admit,
+  afterOutcome,
   type BreakerRow,
   effectiveState,
   exceedsRate,
@@ -176,4 +177,54 @@ export function tripDeniedRequests({
     return { row: tripped, trip: tripOf({ row: tripped, spec }) };
   }
   return null;
+}
+
+/** What an executed action changes in the agent's breakers (see `planExecutionOutcome`). */
+export type OutcomePlan = {
+  /** Rows whose state changed, to be saved. */
+  saves: BreakerRow[];
+  /** Rows whose hits are forgotten (their breaker closed: counting starts again). */
+  clearHits: { breaker: string; key: string }[];
+  tripped: BreakerTrip[];
+  /** The names of the breakers that closed. */
+  closed: string[];
+};
+
+/**
+ * Updates the agent's breakers after an executed action (pure): consecutive-failure counters (+1 on
+ * failure, 0 on success, trip at the threshold), and a half-open breaker whose trial this was closes on
+ * success and re-opens on failure. `rows` are the counter rows and every row with a trial in flight,
+ * locked by the caller; `hitByThis` the rows this action's hits name (null: any trial counts).
+ */
+export function planExecutionOutcome({
+  charter,
+  rows,
+  hitByThis,
+  ok,
+  tool,
+  environment,
+  now,
+}: {
+  charter: Charter;
+  rows: BreakerRow[];
+  hitByThis: Set<string> | null;
+  ok: boolean;
+  tool: string;
+  environment: string;
+  now: Date;
+}): OutcomePlan {
+  const specs = new Map(charter.breakers.map((b) => [b.name, b]));
+  const plan: OutcomePlan = { saves: [], clearHits: [], tripped: [], closed: [] };
+  for (const row of rows) {
+    const spec = specs.get(row.breaker);
+    const isTrial = row.trialInFlight && (hitByThis === null || hitByThis.has(rowIdText(row)));
+    const next = afterOutcome({ spec, row, ok, isTrial, failureReason: `${tool} in ${environment}`, now });
+    if (next.row !== row) plan.saves.push(next.row);
+    if (next.event === 'tripped') plan.tripped.push(tripOf({ row: next.row, spec }));
+    if (next.event === 'closed') {
+      plan.clearHits.push({ breaker: row.breaker, key: row.key });
+      if (!plan.closed.includes(row.breaker)) plan.closed.push(row.breaker);
+    }
+  }
+  return plan;
 }

@@ -1,8 +1,13 @@
 import type { Tx } from '../db/client.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
-import { type BreakerTrip, crossedDeniedBreakers, tripDeniedRequests, tripOf } from './breaker.evaluate.ts';
-import { deleteHits, lockRows, rowIdText, rowsHitBy, saveRow } from './breaker.rows.ts';
-import { AGENT_KEY, afterOutcome } from './breaker.state.ts';
+import {
+  type BreakerTrip,
+  crossedDeniedBreakers,
+  planExecutionOutcome,
+  tripDeniedRequests,
+} from './breaker.evaluate.ts';
+import { deleteHits, lockRows, rowsHitBy, saveRow } from './breaker.rows.ts';
+import { AGENT_KEY } from './breaker.state.ts';
 
 export type { BreakerTrip };
 
@@ -34,25 +39,19 @@ export async function recordExecutionOutcome({
   ok: boolean;
   now: Date;
 }): Promise<{ tripped: BreakerTrip[]; closed: string[] }> {
-  const specs = new Map(charter.breakers.map((b) => [b.name, b]));
-  const counters = charter.breakers.filter((b) => b.kind === 'consecutive_failures');
-  const ids = counters.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
-  const rows = await lockRows({ tx, agent, ids, alsoTrials: true, now });
-  const trialRows = proposalId ? await rowsHitBy({ tx, agent, proposalId }) : null;
-  const tripped: BreakerTrip[] = [];
-  const closed: string[] = [];
-  for (const row of rows) {
-    const spec = specs.get(row.breaker);
-    const isTrial = row.trialInFlight && (trialRows === null || trialRows.has(rowIdText(row)));
-    const next = afterOutcome({ spec, row, ok, isTrial, failureReason: `${tool} in ${environment}`, now });
-    if (next.row !== row) await saveRow({ tx, row: next.row });
-    if (next.event === 'tripped') tripped.push(tripOf({ row: next.row, spec }));
-    if (next.event === 'closed') {
-      await deleteHits({ tx, agent, breaker: row.breaker, keys: [row.key] });
-      closed.push(row.breaker);
-    }
-  }
-  return { tripped, closed: [...new Set(closed)] };
+  const rows = await lockRows({ tx, agent, ids: outcomeRowIds(charter), alsoTrials: true, now });
+  const hitByThis = proposalId ? await rowsHitBy({ tx, agent, proposalId }) : null;
+  const plan = planExecutionOutcome({ charter, rows, hitByThis, ok, tool, environment, now });
+  for (const row of plan.saves) await saveRow({ tx, row });
+  for (const { breaker, key } of plan.clearHits) await deleteHits({ tx, agent, breaker, keys: [key] });
+  return { tripped: plan.tripped, closed: plan.closed };
+}
+
+/** The rows an executed action's outcome counts in: the agent's consecutive-failures breakers. */
+export function outcomeRowIds(charter: Charter): { breaker: string; key: string }[] {
+  return charter.breakers
+    .filter((b) => b.kind === 'consecutive_failures')
+    .map((b) => ({ breaker: b.name, key: AGENT_KEY }));
 }
 
 /** Trips the agent's denied-requests breakers once a run has had `deniedInRun` requests denied. */

@@ -324,13 +324,63 @@ export async function insertHits(input: {
   if (statement) await input.tx.execute(asSql(statement));
 }
 
-/** The rows whose hits name this action (a half-open row's trial is marked by its hit). */
-export async function rowsHitBy({ tx, agent, proposalId }: { tx: Tx; agent: string; proposalId: string }) {
-  const rows = await tx
+const ROWS_HIT_BY = prepareOnce<{ agent: string; proposalId: string }>((db) =>
+  db
     .selectDistinct({ breaker: breakerHits.breaker, key: breakerHits.key })
     .from(breakerHits)
-    .where(and(eq(breakerHits.agent, agent), eq(breakerHits.proposalId, proposalId)));
-  return new Set(rows.map(rowIdText));
+    .where(
+      and(
+        eq(breakerHits.agent, sql.placeholder('agent')),
+        eq(breakerHits.proposalId, sql.placeholder('proposalId')),
+      ),
+    )
+    .getSQL(),
+);
+
+/** The statement listing the rows whose hits name this action; read with `hitRowsFrom`. */
+export function rowsHitByStatement({
+  db,
+  agent,
+  proposalId,
+}: {
+  db: DbOrTx;
+  agent: string;
+  proposalId: string;
+}) {
+  return ROWS_HIT_BY(db, { agent, proposalId });
+}
+
+/** The (breaker, key) pairs as `rowIdText` keys. */
+export function hitRowsFrom(raw: RawRow[]): Set<string> {
+  return new Set(raw.map((row) => rowIdText({ breaker: String(row.breaker), key: String(row.key) })));
+}
+
+/** The rows whose hits name this action (a half-open row's trial is marked by its hit). */
+export async function rowsHitBy({ tx, agent, proposalId }: { tx: Tx; agent: string; proposalId: string }) {
+  return hitRowsFrom(rawRowsOf(await tx.execute(asSql(rowsHitByStatement({ db: tx, agent, proposalId })))));
+}
+
+const DELETE_ROW_HITS = prepareOnce<{ agent: string; breaker: string; key: string }>((db) =>
+  db
+    .delete(breakerHits)
+    .where(
+      and(
+        eq(breakerHits.agent, sql.placeholder('agent')),
+        eq(breakerHits.breaker, sql.placeholder('breaker')),
+        eq(breakerHits.key, sql.placeholder('key')),
+      ),
+    )
+    .getSQL(),
+);
+
+/** The statement forgetting the hits of one row: its counting starts again. */
+export function deleteRowHitsStatement({
+  db,
+  agent,
+  breaker,
+  key,
+}: { db: DbOrTx } & RowId & { agent: string }) {
+  return DELETE_ROW_HITS(db, { agent, breaker, key });
 }
 
 /** Forgets the hits of one row (or every row of a breaker): its counting starts again. */

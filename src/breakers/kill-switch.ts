@@ -70,6 +70,12 @@ export function createKillSwitch(deps: KillDeps) {
       }
       const executing = await listExecuting({ db: tx, agent });
       const stoppedRuns = await killRunningRuns({ tx, agent, now });
+      // Credentials die with the kill's commit, before any call in flight is told to stop.
+      const revokedCredentials = await deps.broker.revokeAllActive({
+        db: tx,
+        agent,
+        reason: 'kill switch engaged',
+      });
       await deps.audit.append(tx, {
         actor,
         action: 'kill.engaged',
@@ -89,6 +95,7 @@ export function createKillSwitch(deps: KillDeps) {
         cancelled,
         executing: executing.map((p) => p.id),
         stoppedRuns,
+        revokedCredentials,
       };
     });
     // After the commit: the database already refuses new work; now stop what is running.
@@ -97,11 +104,6 @@ export function createKillSwitch(deps: KillDeps) {
       .map((e) => e.proposalId);
     // Runs going on here stop waiting for their planner (a model call can take a minute).
     deps.inFlight.abortRuns({ agent, reason: 'The kill switch stopped this run.' });
-    const revokedCredentials = await deps.broker.revokeAllActive({
-      db: deps.db,
-      agent,
-      reason: 'kill switch engaged',
-    });
     deps.logger.warn({ scope, actor, cancelled: committed.cancelled.length }, 'kill switch engaged');
     return {
       scope,
@@ -109,7 +111,7 @@ export function createKillSwitch(deps: KillDeps) {
       cancelledProposals: committed.cancelled,
       abortedExecutions: committed.executing,
       abortedHere,
-      revokedCredentials,
+      revokedCredentials: committed.revokedCredentials,
       stoppedRuns: committed.stoppedRuns,
     };
   }

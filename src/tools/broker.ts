@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, gt, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.ts';
-import { asSql, placeholdersFor, prepareOnce, type Statement } from '../db/prepared.ts';
+import { asSql, placeholdersFor, prepareOnce, type Statement, setPlaceholdersFor } from '../db/prepared.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
 import { sha256Hex } from '../shared/hash.ts';
@@ -52,6 +52,14 @@ const INSERT_LEASE = prepareOnce<typeof credentialLeases.$inferInsert>((db) =>
         'expiresAt',
       ]),
     )
+    .getSQL(),
+);
+
+const RELEASE_LEASE = prepareOnce<{ id: string; revokedAt: Date; revokedReason: string }>((db) =>
+  db
+    .update(credentialLeases)
+    .set(setPlaceholdersFor(credentialLeases, ['revokedAt', 'revokedReason']))
+    .where(and(eq(credentialLeases.id, sql.placeholder('id')), isNull(credentialLeases.revokedAt)))
     .getSQL(),
 );
 
@@ -159,13 +167,28 @@ export function createCredentialBroker({
     };
   }
 
-  /** Revokes a lease once its call has ended; returns whether it was still active. */
-  async function release({ leaseId }: { leaseId: string }): Promise<{ released: boolean }> {
-    const count = await revokeWhere({ db, where: eq(credentialLeases.id, leaseId), reason: 'released' });
+  /**
+   * The statement that revokes a lease once its call has ended, for the caller's transaction; call
+   * `released()` after it committed, so the redactor lets go of the token.
+   */
+  function prepareRelease({ leaseId }: { leaseId: string }): { statement: Statement; released: () => void } {
+    return {
+      statement: RELEASE_LEASE(db, { id: leaseId, revokedAt: clock.now(), revokedReason: 'released' }),
+      released: () => forget(leaseId),
+    };
+  }
+
+  function forget(leaseId: string): void {
     const token = liveTokens.get(leaseId);
     liveTokens.delete(leaseId);
     // The token is dead now; the `wdn_cred_` pattern still redacts it should it ever surface.
     if (token) redactor.forgetSecret(token);
+  }
+
+  /** Revokes a lease once its call has ended; returns whether it was still active. */
+  async function release({ leaseId }: { leaseId: string }): Promise<{ released: boolean }> {
+    const count = await revokeWhere({ db, where: eq(credentialLeases.id, leaseId), reason: 'released' });
+    forget(leaseId);
     return { released: count > 0 };
   }
 
@@ -207,7 +230,7 @@ export function createCredentialBroker({
     return rows.length;
   }
 
-  return { mint, prepareMint, verify, release, revokeForProposals, revokeAllActive };
+  return { mint, prepareMint, verify, release, prepareRelease, revokeForProposals, revokeAllActive };
 }
 
 export type CredentialBroker = ReturnType<typeof createCredentialBroker>;

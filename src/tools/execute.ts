@@ -1,5 +1,4 @@
 import { lockProposal, type ProposalRow, transitionProposal } from '../approvals/proposals.repository.ts';
-import { recordExecutionOutcome } from '../breakers/breakers.repository.ts';
 import type { Tx } from '../db/client.ts';
 import { runWithLogIds } from '../observability/log-context.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -7,6 +6,7 @@ import { isWardenError, wardenError } from '../shared/errors.ts';
 import type { MintedCredential } from './broker.ts';
 import type { ToolResult } from './define.ts';
 import { assertExecutionAuthorised, recheckAtExecution } from './execution-checks.ts';
+import { type FinishInput, finishExecution } from './execution-finish.ts';
 import type { GuardDeps } from './guard.types.ts';
 
 export type ExecutionOutcome =
@@ -145,6 +145,13 @@ export function createExecutor(deps: GuardDeps) {
       deps.executionTimeoutMs,
     );
     let lease: { token: string; leaseId: string } | null = minted;
+    let leaseReleased = false;
+    /** Records the outcome (see `finishExecution`); the lease is revoked in the same transaction. */
+    const finish = async (input: FinishInput): Promise<ExecutionOutcome> => {
+      const finished = await finishExecution({ deps, ...input });
+      leaseReleased = finished.leaseReleased;
+      return finished.outcome;
+    };
     try {
       lease ??= await deps.broker.mint({
         tool: proposal.tool,
@@ -171,7 +178,13 @@ export function createExecutor(deps: GuardDeps) {
         credential: lease.token,
         signal: controller.signal,
       });
-      return await finish({ proposal, charter, ok: true, result: deps.redactor.redactValue(result) });
+      return await finish({
+        proposal,
+        charter,
+        leaseId: lease.leaseId,
+        ok: true,
+        result: deps.redactor.redactValue(result),
+      });
     } catch (error) {
       const timedOut = isWardenError(controller.signal.reason, 'tools.timeout');
       const reasonCode = timedOut
@@ -189,87 +202,21 @@ export function createExecutor(deps: GuardDeps) {
             : String(error),
       );
       deps.logger.warn({ proposalId: proposal.id, tool: proposal.tool, reasonCode }, 'tool execution failed');
-      return await finish({ proposal, charter, ok: false, reasonCode, message, unknown: timedOut });
+      return await finish({
+        proposal,
+        charter,
+        leaseId: lease?.leaseId ?? null,
+        ok: false,
+        reasonCode,
+        message,
+        unknown: timedOut,
+      });
     } finally {
       clearTimeout(timeout);
       deps.inFlight.remove(proposal.id);
-      if (lease) await deps.broker.release({ leaseId: lease.leaseId }).catch(() => {});
+      // The finishing transaction revokes the lease; if it did not commit, revoke it on its own.
+      if (lease && !leaseReleased) await deps.broker.release({ leaseId: lease.leaseId }).catch(() => {});
     }
-  }
-
-  async function finish(
-    input: { proposal: ProposalRow; charter: Charter } & (
-      | { ok: true; result: ToolResult }
-      | { ok: false; reasonCode: string; message: string; unknown?: boolean }
-    ),
-  ): Promise<ExecutionOutcome> {
-    const { proposal, charter } = input;
-    const now = deps.clock.now();
-    const to = input.ok ? 'succeeded' : input.unknown ? 'outcome_unknown' : 'failed';
-    return deps.db.transaction(async (tx) => {
-      const done = await transitionProposal({
-        tx,
-        id: proposal.id,
-        from: ['executing'],
-        to,
-        changes: input.ok
-          ? { result: input.result, finishedAt: now }
-          : { error: input.message, stateReason: input.reasonCode, finishedAt: now },
-      });
-      const outcome = await recordExecutionOutcome({
-        tx,
-        charter,
-        agent: proposal.agent,
-        tool: proposal.tool,
-        environment: proposal.environment,
-        proposalId: proposal.id,
-        ok: input.ok,
-        now,
-      });
-      await deps.audit.append(tx, {
-        actor: `agent:${proposal.agent}`,
-        action: `execution.${to}`,
-        agent: proposal.agent,
-        environment: proposal.environment,
-        decision: input.ok ? 'allow' : 'deny',
-        reasonCode: input.ok ? proposal.reasonCode : input.reasonCode,
-        charterHash: proposal.charterHash,
-        runId: proposal.runId,
-        incidentId: proposal.incidentId,
-        proposalId: proposal.id,
-        details: input.ok
-          ? { tool: proposal.tool, summary: input.result.summary }
-          : { tool: proposal.tool, error: input.message },
-      });
-      for (const trip of outcome.tripped) {
-        await deps.audit.append(tx, {
-          actor: 'warden',
-          action: 'breaker.tripped',
-          agent: proposal.agent,
-          environment: proposal.environment,
-          decision: 'deny',
-          reasonCode: 'breaker_open',
-          charterHash: proposal.charterHash,
-          runId: proposal.runId,
-          incidentId: proposal.incidentId,
-          proposalId: proposal.id,
-          details: {
-            breaker: trip.breaker,
-            key: trip.key,
-            reason: trip.reason,
-            until: trip.until.toISOString(),
-          },
-        });
-      }
-      const row = done ?? proposal;
-      if (input.ok) return { status: 'succeeded', proposal: row, result: input.result };
-      return {
-        status: to as 'failed' | 'outcome_unknown',
-        proposal: row,
-        reasonCode: input.reasonCode,
-        message: input.message,
-      };
-    });
   }
 
   return { execute, runClaimed };

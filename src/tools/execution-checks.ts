@@ -126,7 +126,11 @@ export async function assertExecutionAuthorised({
   proposal: ProposalRow;
   charter: Charter;
 }): Promise<Record<string, unknown>> {
-  const current = await getProposal({ db: deps.db, id: proposal.id });
+  // The row and the kill switch are read together (two connections, one wait); checked in this order.
+  const [current, kill] = await Promise.all([
+    getProposal({ db: deps.db, id: proposal.id }),
+    readKillState({ db: deps.db, agent: proposal.agent }),
+  ]);
   const tool = deps.registry.get(proposal.tool);
   const executor = deps.executors.get(proposal.tool);
   if (current?.state !== 'executing' || current.executedBy !== deps.instanceId || !tool || !executor) {
@@ -160,7 +164,6 @@ export async function assertExecutionAuthorised({
   } else if (current.decision !== 'allow') {
     throw wardenError({ code: 'tools.not_authorised', message: 'The guard did not allow this action.' });
   }
-  const kill = await readKillState({ db: deps.db, agent: current.agent });
   if (kill.engaged) throw wardenError({ code: 'kill_switch', message: 'The kill switch is engaged.' });
   return args;
 }

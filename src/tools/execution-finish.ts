@@ -1,0 +1,155 @@
+import {
+  getProposal,
+  type ProposalRow,
+  proposalFrom,
+  settleExecutionStatement,
+} from '../approvals/proposals.repository.ts';
+import type { AuditEventInput } from '../audit/audit.types.ts';
+import { type BreakerTrip, planExecutionOutcome } from '../breakers/breaker.evaluate.ts';
+import { outcomeRowIds } from '../breakers/breaker.outcomes.ts';
+import {
+  breakerRowsFrom,
+  deleteRowHitsStatement,
+  hitRowsFrom,
+  lockRowsStatements,
+  rowsHitByStatement,
+  saveRowStatement,
+} from '../breakers/breaker.rows.ts';
+import { pipelinedTransaction } from '../db/pipeline.ts';
+import type { Statement } from '../db/prepared.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import type { ToolResult } from './define.ts';
+import type { ExecutionOutcome } from './execute.ts';
+import type { GuardDeps } from './guard.types.ts';
+
+/** How a claimed execution ended, as the executor saw it. */
+export type FinishInput = { proposal: ProposalRow; charter: Charter; leaseId: string | null } & (
+  | { ok: true; result: ToolResult }
+  | { ok: false; reasonCode: string; message: string; unknown?: boolean }
+);
+
+/**
+ * Records how an execution ended, in one pipelined transaction: `executing` → succeeded / failed /
+ * outcome_unknown, the breaker counters (a failure counts, a trial closes or re-opens its breaker), the
+ * audit events, and the credential lease revoked. If the row is no longer `executing` (crash recovery
+ * settled it meanwhile), its state and the breakers stay as they are and the result is audited, marked
+ * `rowAlreadySettled`, for people reconciling it.
+ * Returns the outcome and whether the lease was revoked here.
+ */
+export async function finishExecution({
+  deps,
+  ...input
+}: FinishInput & { deps: GuardDeps }): Promise<{ outcome: ExecutionOutcome; leaseReleased: boolean }> {
+  const { proposal, charter } = input;
+  const now = deps.clock.now();
+  const to = input.ok ? 'succeeded' : input.unknown ? 'outcome_unknown' : 'failed';
+  const agent = proposal.agent;
+  const release = input.leaseId ? deps.broker.prepareRelease({ leaseId: input.leaseId }) : null;
+  const recorded = await pipelinedTransaction(deps.db, async (tx) => {
+    const locks = lockRowsStatements({
+      db: deps.db,
+      agent,
+      ids: outcomeRowIds(charter),
+      alsoTrials: true,
+      now,
+    });
+    const [settledRows = [], ...rest] = await tx.send([
+      settleExecutionStatement({
+        db: deps.db,
+        id: proposal.id,
+        to,
+        changes: input.ok
+          ? { result: input.result, finishedAt: now }
+          : { error: input.message, stateReason: input.reasonCode, finishedAt: now },
+      }),
+      ...locks,
+      rowsHitByStatement({ db: deps.db, agent, proposalId: proposal.id }),
+    ]);
+    const settled = settledRows[0] ? proposalFrom(settledRows[0]) : null;
+    const common = {
+      agent,
+      environment: proposal.environment,
+      charterHash: proposal.charterHash,
+      runId: proposal.runId,
+      incidentId: proposal.incidentId,
+      proposalId: proposal.id,
+    };
+    const result = input.ok
+      ? { tool: proposal.tool, summary: input.result.summary }
+      : { tool: proposal.tool, error: input.message };
+    const writes: Statement[] = [];
+    const events: AuditEventInput[] = [];
+    let tripped: BreakerTrip[] = [];
+    events.push({
+      ...common,
+      actor: `agent:${agent}`,
+      action: `execution.${to}`,
+      decision: input.ok ? 'allow' : 'deny',
+      reasonCode: input.ok ? proposal.reasonCode : input.reasonCode,
+      // A result reported after the row was settled elsewhere changes neither the row nor the breakers.
+      details: settled ? result : { ...result, rowAlreadySettled: true },
+    });
+    if (settled) {
+      const rows = breakerRowsFrom(rest.at(-2) ?? []);
+      const hitByThis = hitRowsFrom(rest.at(-1) ?? []);
+      const plan = planExecutionOutcome({ charter, rows, hitByThis, ok: input.ok, ...toolOf(proposal), now });
+      tripped = plan.tripped;
+      for (const row of plan.saves) writes.push(saveRowStatement({ db: deps.db, row }));
+      for (const hit of plan.clearHits) writes.push(deleteRowHitsStatement({ db: deps.db, agent, ...hit }));
+      for (const trip of plan.tripped) events.push(tripEvent({ common, trip }));
+    }
+    if (release) writes.push(release.statement);
+    const audits = events.map(deps.audit.prepare);
+    const auditFrom = writes.length;
+    writes.push(...audits.flatMap((a) => a.statements));
+    const results = await tx.sendAndCommit(writes);
+    const appended = audits.map((a, i) => a.event(results[auditFrom + 2 * i + 1] ?? []));
+    return { settled, appended, tripped };
+  });
+  deps.audit.published(recorded.appended);
+  release?.released();
+  return {
+    outcome: await outcomeOf({ deps, input, to, settled: recorded.settled }),
+    leaseReleased: !!release,
+  };
+}
+
+const toolOf = (proposal: ProposalRow) => ({ tool: proposal.tool, environment: proposal.environment });
+
+function tripEvent({
+  common,
+  trip,
+}: {
+  common: Omit<AuditEventInput, 'actor' | 'action'>;
+  trip: BreakerTrip;
+}) {
+  return {
+    ...common,
+    actor: 'warden',
+    action: 'breaker.tripped',
+    decision: 'deny',
+    reasonCode: 'breaker_open',
+    details: { breaker: trip.breaker, key: trip.key, reason: trip.reason, until: trip.until.toISOString() },
+  };
+}
+
+/**
+ * What this process saw. When the row had already been settled elsewhere it is reported as it stands now
+ * (its state unchanged), with what the tool did here.
+ */
+async function outcomeOf({
+  deps,
+  input,
+  to,
+  settled,
+}: {
+  deps: GuardDeps;
+  input: FinishInput;
+  to: 'succeeded' | 'failed' | 'outcome_unknown';
+  settled: ProposalRow | null;
+}): Promise<ExecutionOutcome> {
+  const row = settled ?? (await getProposal({ db: deps.db, id: input.proposal.id })) ?? input.proposal;
+  if (input.ok) return { status: 'succeeded', proposal: row, result: input.result };
+  const status = to as 'failed' | 'outcome_unknown';
+  return { status, proposal: row, reasonCode: input.reasonCode, message: input.message };
+}
