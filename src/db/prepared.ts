@@ -88,9 +88,9 @@ export function encodedPlaceholder(name: string, column: Column): SQL {
  */
 export function setPlaceholdersFor<T extends Table>(table: T, keys: (keyof T['$inferInsert'] & string)[]) {
   const columns = getTableColumns(table) as Record<string, Column>;
-  return Object.fromEntries(
-    keys.map((key) => [key, encodedPlaceholder(key, columns[key] as Column)]),
-  ) as { [K in (typeof keys)[number]]: SQL };
+  return Object.fromEntries(keys.map((key) => [key, encodedPlaceholder(key, columns[key] as Column)])) as {
+    [K in (typeof keys)[number]]: SQL;
+  };
 }
 
 /** The values of a row to insert, with each column the row leaves out set to its default (or null). */
