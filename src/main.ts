@@ -2,7 +2,6 @@ import { createHttpServer, healthHandler } from './app/http.ts';
 import { buildServices, type Services } from './app/services.ts';
 import { buildSlackSurface } from './app/slack-surface.ts';
 import { type Config, parseConfig } from './config/config.ts';
-import { REAL_WORKSPACE_HINT, startLocalMode } from './dev/local-mode.ts';
 import { withRequestLogging } from './observability/http-logging.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { isWardenError } from './shared/errors.ts';
@@ -11,8 +10,10 @@ import { isWardenError } from './shared/errors.ts';
 async function main(): Promise<void> {
   const config = parseConfig({ env: process.env });
   const services = await buildServices({ config });
-  const { port, stop } = config.localMode
-    ? await startLocalMode({ config, services })
+  // The emulator and the console are loaded only in local mode.
+  const local = config.localMode ? await import('./dev/local-mode.ts') : null;
+  const { port, stop } = local
+    ? await local.startLocalMode({ config, services })
     : await startWorkspace({ config, services });
   const where = config.database.url
     ? 'Postgres (DATABASE_URL)'
@@ -22,10 +23,10 @@ async function main(): Promise<void> {
     .map((c) => c.agent)
     .join(', ');
   const lines = [`Warden is running on http://localhost:${port}/ — ${where}, charters: ${agents}.`];
-  if (config.localMode) {
+  if (local) {
     lines.push(
       `Open http://localhost:${port}/ for the local console: a Slack channel on the emulator's sandbox workspace.`,
-      REAL_WORKSPACE_HINT,
+      local.REAL_WORKSPACE_HINT,
     );
   }
   // One write, so whoever reads the first line also has the rest.

@@ -1,7 +1,5 @@
 import { sql } from 'drizzle-orm';
-import OpenAI from 'openai';
 import { createOfflinePlanner } from '../agents/offline-planner.ts';
-import { createOpenAIPlanner } from '../agents/openai/openai-planner.ts';
 import type { Planner } from '../agents/planner.types.ts';
 import { createRunner } from '../agents/runner.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
@@ -51,7 +49,7 @@ export type ServicesOptions = {
 };
 
 /** The OpenAI planner when an API key is configured; otherwise the deterministic offline planner. */
-export function plannerFor({
+export async function plannerFor({
   config,
   redactor,
   logger,
@@ -59,8 +57,13 @@ export function plannerFor({
   config: Config;
   redactor: Redactor;
   logger: Logger;
-}): Planner {
+}): Promise<Planner> {
   if (!config.openai.apiKey) return createOfflinePlanner();
+  // The OpenAI client and planner are loaded only when a key is configured.
+  const [{ default: OpenAI }, { createOpenAIPlanner }] = await Promise.all([
+    import('openai'),
+    import('../agents/openai/openai-planner.ts'),
+  ]);
   const client = new OpenAI({
     apiKey: config.openai.apiKey,
     ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
@@ -124,7 +127,7 @@ export async function buildServices(options: ServicesOptions) {
   const guard = createGuard(deps);
   const approvals = createApprovals({ deps, guard });
   const killSwitch = createKillSwitch(deps);
-  const planner = options.planner ?? plannerFor({ config, redactor, logger });
+  const planner = options.planner ?? (await plannerFor({ config, redactor, logger }));
   const runner = createRunner({
     deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
     planner,

@@ -1,15 +1,11 @@
-import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { withCommitHooks } from './commit-hooks.ts';
-import { pipelinedOnPglite, pipelinedOnPostgres, type RunPipelined, registerPipelined } from './pipeline.ts';
+import { pipelinedOnPostgres, type RunPipelined, registerPipelined } from './pipeline.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -67,30 +63,10 @@ export function connectPostgres({ url, max = 10 }: { url: string; max?: number }
   };
 }
 
-/** Wraps an open PGlite instance (in memory or on disk). */
-export function wrapPglite(pg: PGlite): Database {
-  const drizzled = drizzlePglite(pg, { schema });
-  const db = withCommitHooks(drizzled as unknown as Db);
-  const pipelined = pipelinedOnPglite(pg);
-  registerPipelined(db, pipelined);
-  return {
-    db,
-    kind: 'pglite',
-    pipelined,
-    listen: async (channel, onPayload) => pg.listen(channel, onPayload),
-    migrate: () => migratePglite(drizzled, { migrationsFolder }),
-    close: () => pg.close(),
-  };
-}
-
-/** Opens embedded PGlite; `dataDir` undefined means in memory. */
-export async function openPglite({ dataDir }: { dataDir?: string }): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pg = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-  return wrapPglite(pg);
-}
-
 /** Postgres when a URL is given, embedded PGlite otherwise. */
 export async function openDatabase({ url, dataDir }: { url?: string; dataDir: string }): Promise<Database> {
-  return url ? connectPostgres({ url }) : openPglite({ dataDir });
+  if (url) return connectPostgres({ url });
+  // PGlite (Postgres in WebAssembly, ~45 MB of code) is loaded only when it is used.
+  const { openPglite } = await import('./client.pglite.ts');
+  return openPglite({ dataDir });
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { connectPostgres, type Database, openPglite, wrapPglite } from '../../src/db/client.ts';
+import { openPglite, wrapPglite } from '../../src/db/client.pglite.ts';
+import { connectPostgres, type Database } from '../../src/db/client.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
