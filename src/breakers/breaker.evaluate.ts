@@ -201,6 +201,7 @@ export function planExecutionOutcome({
   rows,
   hitByThis,
   ok,
+  refused = false,
   tool,
   environment,
   now,
@@ -209,6 +210,11 @@ export function planExecutionOutcome({
   rows: BreakerRow[];
   hitByThis: Set<string> | null;
   ok: boolean;
+  /**
+   * The tool never ran: Warden stopped it (the last check refused, the kill switch aborted it, its
+   * credential was revoked). Not a failure of the tool: no counter moves, and a trial it held is free again.
+   */
+  refused?: boolean;
   tool: string;
   environment: string;
   now: Date;
@@ -218,6 +224,10 @@ export function planExecutionOutcome({
   for (const row of rows) {
     const spec = specs.get(row.breaker);
     const isTrial = row.trialInFlight && (hitByThis === null || hitByThis.has(rowIdText(row)));
+    if (refused) {
+      if (isTrial) plan.saves.push({ ...row, trialInFlight: false, updatedAt: now });
+      continue;
+    }
     const next = afterOutcome({ spec, row, ok, isTrial, failureReason: `${tool} in ${environment}`, now });
     if (next.row !== row) plan.saves.push(next.row);
     if (next.event === 'tripped') plan.tripped.push(tripOf({ row: next.row, spec }));

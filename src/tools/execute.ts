@@ -9,6 +9,13 @@ import { assertExecutionAuthorised, recheckAtExecution } from './execution-check
 import { type FinishInput, finishExecution } from './execution-finish.ts';
 import type { GuardDeps } from './guard.types.ts';
 
+/** Reasons a call ended without the tool running because Warden stopped it, not because the tool failed. */
+const STOPPED_BY_WARDEN = new Set(['tools.not_authorised', 'kill_switch']);
+
+function stoppedByWarden(reasonCode: string): boolean {
+  return STOPPED_BY_WARDEN.has(reasonCode) || reasonCode.startsWith('broker.');
+}
+
 export type ExecutionOutcome =
   | { status: 'succeeded'; proposal: ProposalRow; result: ToolResult }
   | { status: 'failed' | 'outcome_unknown'; proposal: ProposalRow; reasonCode: string; message: string }
@@ -210,6 +217,7 @@ export function createExecutor(deps: GuardDeps) {
         reasonCode,
         message,
         unknown: timedOut,
+        refused: stoppedByWarden(reasonCode),
       });
     } finally {
       clearTimeout(timeout);

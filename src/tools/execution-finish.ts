@@ -25,7 +25,7 @@ import type { GuardDeps } from './guard.types.ts';
 /** How a claimed execution ended, as the executor saw it. */
 export type FinishInput = { proposal: ProposalRow; charter: Charter; leaseId: string | null } & (
   | { ok: true; result: ToolResult }
-  | { ok: false; reasonCode: string; message: string; unknown?: boolean }
+  | { ok: false; reasonCode: string; message: string; unknown?: boolean; refused?: boolean }
 );
 
 /**
@@ -92,7 +92,16 @@ export async function finishExecution({
     if (settled) {
       const rows = breakerRowsFrom(rest.at(-2) ?? []);
       const hitByThis = hitRowsFrom(rest.at(-1) ?? []);
-      const plan = planExecutionOutcome({ charter, rows, hitByThis, ok: input.ok, ...toolOf(proposal), now });
+      const refused = !input.ok && input.refused === true;
+      const plan = planExecutionOutcome({
+        charter,
+        rows,
+        hitByThis,
+        ok: input.ok,
+        refused,
+        ...toolOf(proposal),
+        now,
+      });
       tripped = plan.tripped;
       for (const row of plan.saves) writes.push(saveRowStatement({ db: deps.db, row }));
       for (const hit of plan.clearHits) writes.push(deleteRowHitsStatement({ db: deps.db, agent, ...hit }));
