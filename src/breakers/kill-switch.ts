@@ -125,7 +125,17 @@ export function createKillSwitch(deps: KillDeps) {
     actor: string;
   }): Promise<{ scope: string; wasEngaged: boolean }> {
     const owners = ownersFor({ charters: deps.charters, agent });
+    const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
     if (!owners.has(actor)) {
+      // A refused attempt to lift a kill is what a security reviewer looks for first: it is on the record.
+      await deps.audit.appendNow(deps.db, {
+        actor,
+        action: 'kill.release_refused',
+        agent: agent ?? null,
+        decision: 'deny',
+        reasonCode: 'kill_switch.not_owner',
+        details: { scope },
+      });
       throw wardenError({
         code: 'kill_switch.not_owner',
         message:
@@ -134,7 +144,6 @@ export function createKillSwitch(deps: KillDeps) {
             : `Only an owner of ${agent} (business, technical or security) may resume it.`,
       });
     }
-    const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
     const now = deps.clock.now();
     return deps.db.transaction(async (tx) => {
       const { before } = await setKillSwitch({ tx, scope, engaged: false, actor, reason: null, now });

@@ -114,6 +114,16 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
     ).rejects.toMatchObject({
       code: 'kill_switch.not_owner',
     });
+    // Each refused attempt is on the audit record, with who tried and which switch.
+    const refusals = await services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'kill.release_refused'))
+      .orderBy(auditEvents.seq);
+    expect(refusals.map((e) => [e.actor, e.agent, e.reasonCode, e.details.scope])).toEqual([
+      [people.oncall, null, 'kill_switch.not_owner', 'global'],
+      [people.approver1, 'triage', 'kill_switch.not_owner', 'agent:triage'],
+    ]);
     const still = await services.guard.propose({
       agent: 'ops',
       tool: 'create_ticket',
