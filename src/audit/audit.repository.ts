@@ -4,6 +4,7 @@ import { afterCommit } from '../db/commit-hooks.ts';
 import { asSql, prepareOnce, type RawStatement, type Statement } from '../db/prepared.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
+import { sha256Hex } from '../shared/hash.ts';
 import type { Redactor } from '../shared/redact.ts';
 import { cleanText, plainJsonDetails } from './audit.details.ts';
 import {
@@ -171,7 +172,8 @@ export function createAuditLog({
           throw new Error(`the audit event ${content.action} was not inserted`);
         }
         const seq = Number(row.seq);
-        const expected = hashAuditEvent({ prevHash: row.prev_hash, event: { seq, ...content } });
+        // The same text `hashAuditEvent` hashes: the canonical JSON up to `seq`, then the seq (see audit.hash.ts).
+        const expected = sha256Hex(`${row.prev_hash}${jsonBeforeSeq}${seq}}`);
         if (row.hash !== expected) {
           // The database hashed other bytes than this process would (an encoding other than UTF-8?):
           // such an event would fail verification, so the step must not happen.
