@@ -35,9 +35,31 @@ export type Database = {
   close: () => Promise<void>;
 };
 
+/** How long one statement may wait for a lock, and run, before Postgres cancels it. */
+export type StatementTimeouts = { lockMs: number; statementMs: number };
+
+/**
+ * Every pooled connection's bounds: a locked table or a stuck query ends in an error and a rolled-back
+ * transaction (the person is told it timed out) instead of a listener waiting in silence forever.
+ */
+export const DEFAULT_STATEMENT_TIMEOUTS: StatementTimeouts = { lockMs: 5_000, statementMs: 15_000 };
+
 /** Connects to Postgres through postgres.js. */
-export function connectPostgres({ url, max = 10 }: { url: string; max?: number }): Database {
-  const sql = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 });
+export function connectPostgres({
+  url,
+  max = 10,
+  timeouts = DEFAULT_STATEMENT_TIMEOUTS,
+}: {
+  url: string;
+  max?: number;
+  timeouts?: StatementTimeouts;
+}): Database {
+  const sql = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 5,
+    connection: { lock_timeout: timeouts.lockMs, statement_timeout: timeouts.statementMs },
+  });
   const db = withCommitHooks(drizzlePostgres(sql, { schema }) as unknown as Db);
   const pipelined = pipelinedOnPostgres(sql);
   registerPipelined(db, pipelined);

@@ -223,13 +223,22 @@ export function usageMessage({ problem }: { problem: string }): SlackMessage {
   };
 }
 
-/** Warden could not do what was asked (database down, a failed look-up): says so and that nothing ran. */
-export function errorMessage({ message }: { message: string }): SlackMessage {
+/**
+ * Warden could not do what was asked (database down, a failed look-up): says so, and what did not happen
+ * (`notDone`, a sentence of Warden's own; "Nothing ran." unless the caller knows better).
+ */
+export function errorMessage({
+  message,
+  notDone = 'Nothing ran.',
+}: {
+  message: string;
+  notDone?: string;
+}): SlackMessage {
   const said = message.trim().replace(/[.\s]+$/, '') || 'an unexpected error';
   return {
-    text: fallback(`Warden is unavailable: ${said}. Nothing ran.`),
+    text: fallback(`Warden is unavailable: ${said}. ${notDone}`),
     blocks: [
-      section(`:warning: *Warden is unavailable:* ${fitMrkdwn({ text: said, max: 1000 })}. *Nothing ran.*`),
+      section(`:warning: *Warden is unavailable:* ${fitMrkdwn({ text: said, max: 1000 })}. *${notDone}*`),
     ],
   };
 }

@@ -5,7 +5,7 @@ import { getProposal } from '../../approvals/proposals.repository.ts';
 import { PROPOSAL_ACTIONS, reasonModal } from '../blocks/approval.blocks.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
-import { replyForError } from './commands.ts';
+import { NOT_DONE, replyForError } from './error-replies.ts';
 
 const proposalId = z.string().regex(/^prp_[0-9a-z]{6,32}$/);
 
@@ -92,7 +92,7 @@ export async function handleProposalAction({
     const decision = action.action_id === PROPOSAL_ACTIONS.approve ? 'approve' : 'reject';
     await decide({ deps, told, proposalId: proposal.id, decision, reason: undefined });
   } catch (error) {
-    await tellPrivately(told, replyForError({ deps, error }).text).catch(() => {});
+    await tellPrivately(told, replyForError({ deps, error, notDone: NOT_DONE.click }).text).catch(() => {});
   }
 }
 
@@ -115,7 +115,7 @@ export async function handleRejectReason({
   try {
     await decide({ deps, told, proposalId: view.private_metadata, decision: 'reject', reason });
   } catch (error) {
-    await tellPrivately(told, replyForError({ deps, error }).text).catch(() => {});
+    await tellPrivately(told, replyForError({ deps, error, notDone: NOT_DONE.click }).text).catch(() => {});
   }
 }
 
@@ -136,12 +136,20 @@ async function decide({
   const charter = proposal ? deps.charters.get(proposal.agent) : null;
   if (!proposal || !charter) return void (await tellPrivately(told, 'That proposal is not known to Warden.'));
   const groups = await groupsOfUser({ client: told.client, charter, userId: told.user, logger: deps.logger });
-  const outcome = await deps.approvals.decideOnProposal({
-    proposalId,
-    approver: { userId: told.user, groups },
-    decision,
-    reason,
-  });
+  let outcome: Awaited<ReturnType<SlackDeps['approvals']['decideOnProposal']>>;
+  try {
+    outcome = await deps.approvals.decideOnProposal({
+      proposalId,
+      approver: { userId: told.user, groups },
+      decision,
+      reason,
+    });
+  } catch (error) {
+    // From here on a decision may have been written (an approval commits before its execution starts).
+    void deps.sync.kick();
+    const notDone = decision === 'approve' ? NOT_DONE.approval : NOT_DONE.rejection;
+    return void (await tellPrivately(told, replyForError({ deps, error, notDone }).text).catch(() => {}));
+  }
   void deps.sync.kick();
   if (outcome.outcome === 'refused') {
     await tellPrivately(told, `:no_entry: ${outcome.message}`);

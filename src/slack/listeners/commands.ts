@@ -2,8 +2,7 @@ import type { RespondFn, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { readKillState } from '../../breakers/kill-switch.repository.ts';
 import { mayInvoke } from '../../policy/approval-validity.ts';
-import { isWardenError } from '../../shared/errors.ts';
-import { errorMessage, helpMessage, usageMessage } from '../blocks/info.blocks.ts';
+import { helpMessage, usageMessage } from '../blocks/info.blocks.ts';
 import { killMessage, resumeMessage } from '../blocks/kill.blocks.ts';
 import { runStartedMessage } from '../blocks/run.blocks.ts';
 import { parseAgentCommand } from '../command.parse.ts';
@@ -11,6 +10,7 @@ import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { retrySlackCall } from '../slack-retry.ts';
 import { answerAudit, answerCharter, answerReport, answerStatus, answerWhy } from './command-answers.ts';
+import { NOT_DONE, replyForError } from './error-replies.ts';
 
 type Reply = { text: string; blocks?: unknown[] };
 
@@ -35,15 +35,18 @@ export async function handleAgentCommand({
     respond({ response_type: 'ephemeral', text: reply.text, blocks: reply.blocks as never }).catch(
       (error: unknown) => deps.logger.warn({ err: error }, 'could not answer through response_url'),
     );
+  const parsed = parseAgentCommand({
+    text: command.text,
+    agents: deps.charters.list().map((c) => c.agent),
+  });
+  // What the person is told did not happen if Warden fails; a kill or resume says the switch is unchanged.
+  const notDone =
+    parsed.kind === 'kill' ? NOT_DONE.kill : parsed.kind === 'resume' ? NOT_DONE.resume : undefined;
   try {
     if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'command' }))) {
       deps.logger.info({ requestKey }, 'duplicate slash command ignored (retry or replay)');
       return;
     }
-    const parsed = parseAgentCommand({
-      text: command.text,
-      agents: deps.charters.list().map((c) => c.agent),
-    });
     const user = command.user_id;
     const channel = command.channel_id;
     switch (parsed.kind) {
@@ -101,7 +104,7 @@ export async function handleAgentCommand({
         }));
     }
   } catch (error) {
-    await tell(replyForError({ deps, error }));
+    await tell(replyForError({ deps, error, notDone }));
   }
 }
 
@@ -203,13 +206,4 @@ async function announce({
       blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }, ...message.blocks],
     });
   }
-}
-
-/** A coded error becomes its own sentence; anything else means Warden could not do it, and nothing ran. */
-export function replyForError({ deps, error }: { deps: Pick<SlackDeps, 'logger'>; error: unknown }): Reply {
-  if (isWardenError(error) && !error.code.startsWith('db.') && !error.code.startsWith('audit.')) {
-    return { text: `:no_entry: ${error.message}` };
-  }
-  deps.logger.error({ err: error }, 'command failed');
-  return errorMessage({ message: 'the database or another part of Warden did not answer' });
 }

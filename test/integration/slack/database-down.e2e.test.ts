@@ -1,10 +1,13 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, like, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
 import { connectPostgres } from '../../../src/db/client.ts';
-import { runs } from '../../../src/db/schema.ts';
+import { approvals, auditEvents, proposals, runs } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import {
+  blockText,
+  buttonsOf,
   people,
   startEmulator,
   startWarden,
@@ -12,69 +15,110 @@ import {
   type WardenInstance,
   waitFor,
 } from '../../helpers/slack-harness.ts';
+import { type PostgresProxy, startPostgresProxy } from './postgres-proxy.ts';
 
-/** A TCP proxy in front of Postgres that the test can cut, as a network failure or a stopped server would. */
-async function startCuttableProxy(target: URL): Promise<{ port: number; cut: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    cut: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-    },
-  };
-}
+/** How long Warden's statements wait for a lock here (production waits longer; see connectPostgres). */
+const LOCK_TIMEOUT_MS = 2_000;
+const channel = people.incidents;
 
-describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreachable', () => {
+describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreachable or hung', () => {
   let database: TestDatabase;
   let emulator: SlackEmulator;
   let warden: WardenInstance;
-  let proxy: Awaited<ReturnType<typeof startCuttableProxy>>;
+  let proxy: PostgresProxy;
+  let heldLocks: (() => Promise<void>)[] = [];
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     database = await createTestDatabase('postgres');
-    const target = new URL(database.url!);
-    proxy = await startCuttableProxy(target);
-    const viaProxy = new URL(database.url!);
-    viaProxy.port = String(proxy.port);
-    viaProxy.hostname = '127.0.0.1';
+    proxy = await startPostgresProxy(database.url!);
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({
-      database: connectPostgres({ url: viaProxy.toString(), max: 5 }),
+      database: connectPostgres({
+        url: proxy.url,
+        max: 5,
+        timeouts: { lockMs: LOCK_TIMEOUT_MS, statementMs: 10_000 },
+      }),
       emulator,
       apiUrl: started.apiUrl,
       instanceId: 'down-a',
     });
     emulator.setWardenUrl(warden.url);
   });
-  afterAll(async () => {
+  afterEach(async () => {
+    for (const release of heldLocks) await release().catch(() => {});
+    heldLocks = [];
+    await proxy.restore();
     await stopWarden(warden).catch(() => {});
     await emulator.stop();
+    await proxy.close();
     await database.drop();
   });
+
+  /** The rollback card of a triage, posted while the database is up. */
+  async function pendingCard() {
+    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
+    return waitFor(
+      () =>
+        emulator
+          .messages(channel)
+          .find((m) => m.threadTs === null && m.text.includes('rollback_deploy') && buttonsOf(m).length > 0),
+      { what: 'the rollback approval card', timeoutMs: 20_000 },
+    );
+  }
+  /** Straight to the database, never through the proxy or Warden. */
+  async function proposalOn(cardTs: string) {
+    const [row] = await database.db.select().from(proposals).where(eq(proposals.slackTs, cardTs));
+    return row!;
+  }
+  async function decisionsOn(proposalId: string) {
+    return {
+      approvals: await database.db.select().from(approvals).where(eq(approvals.proposalId, proposalId)),
+      events: await database.db
+        .select({ action: auditEvents.action, actor: auditEvents.actor })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.proposalId, proposalId), like(auditEvents.action, 'approval.%'))),
+    };
+  }
+  async function click(user: string, cardTs: string, action: 'approve' | 'reject') {
+    const ack = await emulator.clickButton({
+      user,
+      channel,
+      messageTs: cardTs,
+      actionId: `proposal.${action}`,
+    });
+    expect(ack.status).toBe(200);
+    expect(ack.ackMs).toBeLessThan(3_000);
+  }
+  const toldTo = (user: string, pattern: RegExp) => () =>
+    emulator.ephemerals(user).find((e) => pattern.test(blockText(e)));
+  /** A transaction on another connection holding the proposals table until `release()`. */
+  function lockProposalsTable() {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const done = database.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table proposals in access exclusive mode`);
+      locked();
+      await released;
+    });
+    const releaseLock = async () => {
+      release();
+      await done;
+    };
+    heldLocks.push(releaseLock);
+    return { taken: lockTaken, release: releaseLock };
+  }
 
   it('still acks a command within 3 s, says Warden is unavailable, and runs nothing', async () => {
     await warden.surface.sync.stop();
     await proxy.cut();
-    const ack = await emulator.sendCommand({
-      user: people.oncall,
-      channel: people.incidents,
-      text: 'triage INC-123',
-    });
+    const ack = await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
     expect(ack.status).toBe(200);
     expect(ack.ackMs).toBeLessThan(3_000);
     const answer = await waitFor(
@@ -83,8 +127,111 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     );
     expect(JSON.stringify(answer)).toMatch(/Nothing ran/i);
     expect(JSON.stringify(answer)).not.toMatch(/\s+at\s+\S+\.(ts|js)/);
-    // Straight to the database, not through the cut proxy: nothing was started.
     expect(await database.db.select().from(runs)).toHaveLength(0);
-    expect(emulator.messages(people.incidents)).toHaveLength(0);
+    expect(emulator.messages(channel)).toHaveLength(0);
+  });
+
+  it('acks Approve and Reject clicks while the database is unreachable, counts neither, and takes new clicks once it is back', async () => {
+    const card = await pendingCard();
+    const proposal = await proposalOn(card.ts);
+    await proxy.cut();
+
+    await click(people.approvers[0], card.ts, 'approve');
+    const approveTold = await waitFor(toldTo(people.approvers[0], /unavailable/i), {
+      what: 'the approver told Warden is unavailable',
+      timeoutMs: 15_000,
+    });
+    expect(blockText(approveTold)).toMatch(/nothing was approved or rejected, and nothing ran/i);
+    await click(people.approvers[1], card.ts, 'reject');
+    const rejectTold = await waitFor(toldTo(people.approvers[1], /unavailable/i), {
+      what: 'the rejecter told Warden is unavailable',
+      timeoutMs: 15_000,
+    });
+    expect(blockText(rejectTold)).toMatch(/nothing was approved or rejected/i);
+    expect(blockText(rejectTold)).not.toMatch(/\s+at\s+\S+\.(ts|js)/);
+    // No reason modal was opened for a click that could not be checked.
+    expect(emulator.views(people.approvers[1])).toEqual([]);
+
+    await proxy.restore();
+    expect((await proposalOn(card.ts)).state).toBe('pending');
+    expect(await decisionsOn(proposal.id)).toEqual({ approvals: [], events: [] });
+
+    await click(people.approvers[0], card.ts, 'approve');
+    await waitFor(toldTo(people.approvers[0], /1 of 2/), { what: 'the approval counted' });
+    await click(people.approvers[1], card.ts, 'reject');
+    await waitFor(() => emulator.views(people.approvers[1]).length > 0, { what: 'the reason modal' });
+    await emulator.submitView({ user: people.approvers[1], values: { reason: { reason: 'db drill' } } });
+    await waitFor(async () => (await proposalOn(card.ts)).state === 'rejected', { what: 'the rejection' });
+    const { approvals: counted, events } = await decisionsOn(proposal.id);
+    expect(counted.map((a) => [a.approver, a.decision])).toEqual([
+      [people.approvers[0], 'approve'],
+      [people.approvers[1], 'reject'],
+    ]);
+    expect(events.map((e) => e.action)).toEqual(['approval.recorded', 'approval.rejected']);
+  });
+
+  it('acks a click while a lock holds the proposals table, and records it exactly once when the lock is released', async () => {
+    const card = await pendingCard();
+    const proposal = await proposalOn(card.ts);
+    const lock = lockProposalsTable();
+    await lock.taken;
+    await click(people.approvers[0], card.ts, 'approve');
+    await new Promise((r) => setTimeout(r, LOCK_TIMEOUT_MS / 2));
+    expect(emulator.ephemerals(people.approvers[0])).toEqual([]);
+    await lock.release();
+    await waitFor(toldTo(people.approvers[0], /1 of 2/), { what: 'the approval counted' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emulator.ephemerals(people.approvers[0])).toHaveLength(1);
+    const { approvals: counted, events } = await decisionsOn(proposal.id);
+    expect(counted).toHaveLength(1);
+    expect(events.map((e) => e.action)).toEqual(['approval.recorded']);
+  });
+
+  it('tells the clicker the database did not answer in time when a lock outlasts the timeout, records nothing, and takes a new click after', async () => {
+    const card = await pendingCard();
+    const proposal = await proposalOn(card.ts);
+    const lock = lockProposalsTable();
+    await lock.taken;
+    await click(people.approvers[0], card.ts, 'approve');
+    const told = await waitFor(toldTo(people.approvers[0], /did not answer in time/i), {
+      what: 'the timeout message',
+      timeoutMs: LOCK_TIMEOUT_MS * 4,
+    });
+    expect(blockText(told)).toMatch(/nothing was approved or rejected, and nothing ran/i);
+    await lock.release();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await proposalOn(card.ts)).state).toBe('pending');
+    expect(await decisionsOn(proposal.id)).toEqual({ approvals: [], events: [] });
+    expect(emulator.ephemerals(people.approvers[0])).toHaveLength(1);
+
+    await click(people.approvers[0], card.ts, 'approve');
+    await waitFor(toldTo(people.approvers[0], /1 of 2/), { what: 'the approval counted' });
+  });
+
+  it('tells whoever asked for a kill that the switch is not engaged when the database does not answer in time', async () => {
+    await pendingCard();
+    const lock = lockProposalsTable();
+    await lock.taken;
+    const ack = await emulator.sendCommand({
+      user: people.outsider,
+      channel,
+      text: 'kill triage lock drill',
+    });
+    expect(ack.status).toBe(200);
+    expect(ack.ackMs).toBeLessThan(3_000);
+    const told = await waitFor(
+      () => emulator.responseUrlPosts().find((p) => /did not answer in time/i.test(JSON.stringify(p.body))),
+      { what: 'the timeout message', timeoutMs: LOCK_TIMEOUT_MS * 4 },
+    );
+    expect(JSON.stringify(told.body)).toMatch(/kill switch is not engaged/i);
+    await lock.release();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await readKillState({ db: database.db, agent: 'triage' })).toMatchObject({ engaged: false });
+    expect(emulator.messages(channel).filter((m) => /lock drill/.test(blockText(m)))).toEqual([]);
+
+    await emulator.sendCommand({ user: people.outsider, channel, text: 'kill triage lock drill' });
+    await waitFor(async () => (await readKillState({ db: database.db, agent: 'triage' })).engaged, {
+      what: 'the kill switch engaged',
+    });
   });
 });

@@ -157,4 +157,16 @@ describe('help, usage and error messages', () => {
     );
     expectNoInjectedMarkup(errorMessage({ message: HOSTILE }));
   });
+
+  it('says what did not happen when the caller knows (a kill that was not engaged)', () => {
+    const message = errorMessage({
+      message: 'the database did not answer',
+      notDone: 'The kill switch is not engaged.',
+    });
+    expectValidMessage(message);
+    expect(message.text).toBe(
+      'Warden is unavailable: the database did not answer. The kill switch is not engaged.',
+    );
+    expect(allText(message)).not.toContain('Nothing ran');
+  });
 });
