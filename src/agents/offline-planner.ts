@@ -9,8 +9,9 @@ const EVIDENCE_TOOLS = ['get_service_health', 'get_recent_deploys', 'search_logs
 export const OFFLINE_LOG_QUERIES = ['exception', 'fail'] as const;
 
 /**
- * The offline planner: fixed rules, no model, deterministic. Step 1 reads the incident; step 2 reads the
- * service's health, recent deploys and logs in the incident's environment; then it proposes a ticket and,
+ * The offline planner: fixed rules, no model, deterministic. Step 1 reads the incident (in its own
+ * environment when the run knows it); step 2 reads the service's health, recent deploys and logs in the
+ * incident's environment; then it proposes a ticket and,
  * when the evidence is clear, a rollback or a restart. It reads only structured fields, so instructions
  * hidden in incident text or log lines cannot change what it does.
  */
@@ -27,11 +28,13 @@ function nextStep(input: PlannerInput): PlannerStep {
   const triedIncident = input.observations.some((o) => o.tool === 'get_incident');
 
   if (!triedIncident) {
-    const environment = incidentReadEnvironment(input.charter);
-    if (!environment)
+    const environment = incidentReadEnvironment({ charter: input.charter, known: input.environment });
+    if (!environment) {
+      const where = input.environment ? ` in ${input.environment}, where ${input.incidentId} is` : '';
       return finalStep(
-        `The ${input.charter.agent} charter does not let me read incidents (get_incident), so I checked nothing and propose nothing.`,
+        `The ${input.charter.agent} charter does not let me read incidents${where} (get_incident), so I checked nothing and propose nothing.`,
       );
+    }
     return {
       kind: 'gather',
       calls: [{ tool: 'get_incident', args: { incident_id: input.incidentId }, environment }],
@@ -79,14 +82,23 @@ function evidenceCalls({ incident, named }: { incident: IncidentFacts; named: Re
 }
 
 /**
- * Where to read the incident (the record is the same everywhere): the first environment where the charter
- * allows get_incident outright, preferring one that is not in shadow mode.
+ * Where to read the incident: in its own environment when the run knows it, and only if the charter allows
+ * get_incident there outright (reading it under another environment's rule would sidestep the charter).
+ * When the run does not know it (the directory has no such incident), the first environment where the
+ * charter allows get_incident outright, preferring one that is not in shadow mode.
  */
-function incidentReadEnvironment(charter: Charter): string | null {
+function incidentReadEnvironment({
+  charter,
+  known,
+}: {
+  charter: Charter;
+  known: string | null;
+}): string | null {
   const rules = charter.tools.get_incident?.environments ?? {};
   const usable = Object.entries(rules).filter(
     ([env, rule]) => rule === 'allow' && Object.hasOwn(charter.environments, env),
   );
+  if (known !== null) return usable.some(([env]) => env === known) ? known : null;
   const readable = usable.find(([env]) => charter.environments[env]?.mode !== 'shadow') ?? usable[0];
   return readable?.[0] ?? null;
 }

@@ -7,6 +7,7 @@ import { gatherEvidence, type RunContext, submitProposal } from './run-calls.ts'
 import { callPlanner, checkBeforeStep, type Ending, killEnding } from './run-checks.ts';
 import { auditSuspectedObservation } from './run-injection.ts';
 import {
+  ENVIRONMENT_NAME,
   MAX_PROPOSALS_PER_RUN,
   MAX_STEPS_PER_RUN,
   type RunnerDeps,
@@ -28,13 +29,13 @@ export type LoopResult = {
   dropped: number;
 };
 
-/** An empty result for a run that has not started its loop yet. */
-export function newLoopResult(): LoopResult {
+/** An empty result for a run that has not started its loop yet, in the incident's environment when known. */
+export function newLoopResult({ environment = null }: { environment?: string | null } = {}): LoopResult {
   return {
     state: 'completed',
     error: null,
     plannerSummary: null,
-    environment: null,
+    environment,
     observations: [],
     proposals: [],
     skipped: [],
@@ -42,8 +43,8 @@ export function newLoopResult(): LoopResult {
   };
 }
 
-const incidentEnvironment = z.object({
-  incident: z.object({ environment: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/) }),
+const incidentRecord = z.object({
+  incident: z.object({ id: z.string(), environment: z.string().regex(ENVIRONMENT_NAME) }),
 });
 
 /**
@@ -181,9 +182,10 @@ async function gatherAll({
     result.observations.push(observation);
     const position = result.observations.length - 1;
     await auditSuspectedObservation({ deps, run, observation, index: position });
+    // When the directory did not know the incident, its record (and only the run's own) says where it is.
     if (result.environment === null && observation.tool === 'get_incident' && observation.output) {
-      const found = incidentEnvironment.safeParse(observation.output.data);
-      if (found.success) {
+      const found = incidentRecord.safeParse(observation.output.data);
+      if (found.success && found.data.incident.id === run.incidentId) {
         result.environment = found.data.incident.environment;
         await setRunEnvironment({ db: deps.db, id: run.runId, environment: result.environment });
       }

@@ -10,7 +10,13 @@ import { endRun } from './run-audit.ts';
 import type { RunContext } from './run-calls.ts';
 import { killEnding } from './run-checks.ts';
 import { type LoopResult, newLoopResult, runLoop } from './run-loop.ts';
-import { INCIDENT_ID, type RunnerDeps, type RunOutcome, type StartRunInput } from './runner.types.ts';
+import {
+  ENVIRONMENT_NAME,
+  INCIDENT_ID,
+  type RunnerDeps,
+  type RunOutcome,
+  type StartRunInput,
+} from './runner.types.ts';
 import { getRun, insertRun, type RunRow } from './runs.repository.ts';
 import { buildRunSummary } from './summary.ts';
 
@@ -44,6 +50,7 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
         details: { reasonCode: invoke.reasonCode, agent: charter.agent },
       });
     }
+    const environment = await incidentEnvironment({ deps, incidentId: input.incidentId });
     const now = deps.clock.now();
     const run = await deps.db.transaction(async (tx) => {
       // Read in the transaction that creates the run: a kill engaged first is always seen.
@@ -70,6 +77,7 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
           charterHash: charter.hash,
           requester: input.requester,
           incidentId: input.incidentId,
+          environment,
           state: 'running',
           slackChannel: input.channel ?? null,
           slackThreadTs: input.threadTs ?? null,
@@ -83,11 +91,15 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
         charterHash: charter.hash,
         runId: row.id,
         incidentId: input.incidentId,
+        environment,
         details: { planner: planner.name, channel: input.channel ?? null, threadTs: input.threadTs ?? null },
       });
       return row;
     });
-    deps.logger.info({ runId: run.id, agent: run.agent, incidentId: run.incidentId }, 'run started');
+    deps.logger.info(
+      { runId: run.id, agent: run.agent, incidentId: run.incidentId, environment },
+      'run started',
+    );
     const context: RunContext = {
       runId: run.id,
       agent: charter.agent,
@@ -122,7 +134,8 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
     timer.unref();
     // A kill on this instance or another aborts the controller too, so a planner call stops at once.
     deps.inFlight.addRun({ runId: context.runId, agent: context.agent, controller });
-    const result = newLoopResult();
+    // Known from the start when the directory knows the incident: the planner reads everything there.
+    const result = newLoopResult({ environment: started.environment });
     try {
       await runLoop({ deps, planner, run: context, signal: controller.signal, result });
       if (isWardenError(controller.signal.reason, 'kill_switch')) {
@@ -211,6 +224,20 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
 }
 
 export type Runner = ReturnType<typeof createRunner>;
+
+/** The incident's environment from the directory; null for an id it does not know (or a malformed one). */
+async function incidentEnvironment({
+  deps,
+  incidentId,
+}: {
+  deps: RunnerDeps;
+  incidentId: string;
+}): Promise<string | null> {
+  // A malformed id is refused in the transaction below, after the kill switch: never look it up.
+  if (!INCIDENT_ID.test(incidentId)) return null;
+  const environment = await deps.incidents.environmentOf({ incidentId });
+  return environment !== null && ENVIRONMENT_NAME.test(environment) ? environment : null;
+}
 
 function countsOf(result: LoopResult): Record<string, unknown> {
   const byDecision = { allow: 0, needs_approval: 0, deny: 0 };

@@ -20,6 +20,18 @@ export type RunnerDeps = {
   redactor: Redactor;
   /** Each run registers its AbortController here: a kill (here or on another instance) stops it at once. */
   inFlight: Pick<InFlightRegistry, 'addRun' | 'removeRun'>;
+  /** Where incidents are filed: tells a run its incident's environment before any evidence is read. */
+  incidents: IncidentDirectory;
+};
+
+/**
+ * The incident tracker's index. A run asks it only which environment an incident is in, so that every
+ * call (the incident read included) is decided and audited in that environment; the incident itself is
+ * read through the guard like any other evidence.
+ */
+export type IncidentDirectory = {
+  /** The environment the incident is filed under, or null when there is no such incident. */
+  environmentOf: (input: { incidentId: string }) => Promise<string | null>;
 };
 
 export type StartRunInput = {
@@ -75,3 +87,6 @@ export const MAX_STEPS_PER_RUN = 25;
 
 /** Incident ids a run accepts: `INC-123`, `OPS-42`. */
 export const INCIDENT_ID = /^[A-Z]+-\d{1,8}$/;
+
+/** Environment names a run accepts from incident data: `production`, `staging`, `eu-west_2`. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;

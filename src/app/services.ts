@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { createOfflinePlanner } from '../agents/offline-planner.ts';
 import type { Planner } from '../agents/planner.types.ts';
 import { createRunner } from '../agents/runner.ts';
+import type { IncidentDirectory } from '../agents/runner.types.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
 import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
@@ -20,7 +21,7 @@ import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
 import { createInFlightRegistry } from '../tools/in-flight.ts';
 import { recoverInterruptedExecutions, startRecoverySweeps } from '../tools/recovery.ts';
 import { createToolRegistry } from '../tools/registry.ts';
-import { seedWorld } from '../tools/sandbox/sandbox.repository.ts';
+import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
 
@@ -128,8 +129,13 @@ export async function buildServices(options: ServicesOptions) {
   const approvals = createApprovals({ deps, guard });
   const killSwitch = createKillSwitch(deps);
   const planner = options.planner ?? (await plannerFor({ config, redactor, logger }));
+  // The sandbox world is where incidents are filed; a real tracker would answer here instead.
+  const incidents: IncidentDirectory = {
+    environmentOf: async ({ incidentId }) =>
+      (await findIncident({ db, id: incidentId }))?.environment ?? null,
+  };
   const runner = createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents },
     planner,
   });
   const unwatch = await watchKillSwitch({ database, inFlight, logger });
@@ -156,6 +162,7 @@ export async function buildServices(options: ServicesOptions) {
     runner,
     planner,
     inFlight,
+    incidents,
     recovered,
     observability,
     metrics: observability.metrics,

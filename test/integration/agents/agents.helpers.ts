@@ -46,9 +46,9 @@ export function shippedCharters(): Charter[] {
 
 /** A runner on the test services with the given planner. */
 export function runnerFor(services: TestServices, planner: Planner) {
-  const { db, clock, audit, charters, registry, guard, logger, redactor, inFlight } = services;
+  const { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents } = services;
   return createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
+    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents },
     planner,
   });
 }

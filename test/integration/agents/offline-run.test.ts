@@ -11,6 +11,7 @@ import {
   runAuditActions,
   runAuditEvents,
   runnerFor,
+  runProposals,
   shippedCharters,
   triageVariant,
 } from './agents.helpers.ts';
@@ -55,6 +56,16 @@ describe.each(databaseKinds)(
         approver: { userId, groups: resolveGroups({ charter: services.charters.get('triage')!, userId }) },
         decision: 'approve',
       });
+    /** The distinct environments of a run's audit events and stored proposals (reads included). */
+    const environmentsOf = async (runId: string) => {
+      const events = await runAuditEvents(services.db, runId);
+      const stored = await runProposals(services.db, runId);
+      return {
+        events: [...new Set(events.map((e) => e.environment))],
+        decided: events.filter((e) => e.action === 'proposal.decided').length,
+        proposals: [...new Set(stored.map((p) => p.environment))],
+      };
+    };
     const startTriage = (incidentId: string, agent = 'triage') =>
       runnerFor(services, createOfflinePlanner()).start({
         agent,
@@ -74,7 +85,8 @@ describe.each(databaseKinds)(
       expect(
         outcome.observations.map((o) => [o.tool, o.environment, o.decision, o.args.query ?? null]),
       ).toEqual([
-        ['get_incident', 'staging', 'allow', null],
+        // INC-123 is a production incident: even the incident record is read under production's rule.
+        ['get_incident', 'production', 'allow', null],
         ['get_service_health', 'production', 'allow', null],
         ['get_recent_deploys', 'production', 'allow', null],
         ['search_logs', 'production', 'allow', 'exception'],
@@ -115,6 +127,14 @@ describe.each(databaseKinds)(
         'rollback_deploy service=checkout to_version=v2.13.4 in production — waiting for 2 approvals from sre-approvers',
       );
       expect(outcome.summary).toContain('Proposed rollback_deploy');
+      expect(outcome.summary).toContain('get_incident incident_id=INC-123 in production');
+      expect(outcome.summary).not.toContain('staging');
+
+      expect(await environmentsOf(run.id)).toEqual({
+        events: ['production'],
+        decided: 7,
+        proposals: ['production'],
+      });
 
       const actions = await runAuditActions(services.db, run.id);
       expect(actions[0]).toBe('run.started');
@@ -155,6 +175,19 @@ describe.each(databaseKinds)(
       const { run, done } = await startTriage('INC-124');
       const outcome = await done;
       expect(outcome.state).toBe('completed');
+      // A staging incident: every read and every proposal in staging, and nothing else in the run.
+      expect(outcome.observations.map((o) => [o.tool, o.environment])).toEqual([
+        ['get_incident', 'staging'],
+        ['get_service_health', 'staging'],
+        ['get_recent_deploys', 'staging'],
+        ['search_logs', 'staging'],
+        ['search_logs', 'staging'],
+      ]);
+      expect(await environmentsOf(run.id)).toEqual({
+        events: ['staging'],
+        decided: 7,
+        proposals: ['staging'],
+      });
       expect(outcome.proposals.map((p) => [p.tool, p.environment, p.decision, p.reasonCode])).toEqual([
         ['create_ticket', 'staging', 'allow', 'allowed_low_risk'],
         // restart_service is medium risk: human-on-the-loop still asks one approver (charters/triage.test.yaml).

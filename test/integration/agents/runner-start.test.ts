@@ -115,6 +115,8 @@ describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind)
       slackChannel: 'C0INCIDENT',
       slackThreadTs: '1700000000.000100',
       charterHash: services.charters.get('triage')!.hash,
+      // Known before any evidence is read: the incident directory files INC-123 under production.
+      environment: 'production',
     });
     await done;
     const [started] = (await services.db.select().from(auditEvents)).filter(
@@ -124,6 +126,7 @@ describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind)
       actor: people.oncall,
       runId: run.id,
       incidentId: 'INC-123',
+      environment: 'production',
       charterHash: run.charterHash,
       details: { planner: 'offline', channel: 'C0INCIDENT' },
     });
@@ -139,5 +142,7 @@ describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind)
     expect(outcome.observations).toMatchObject([{ tool: 'get_incident', decision: 'allow', output: null }]);
     expect(outcome.summary).toContain('There is no incident INC-999');
     expect(outcome.summary).toContain('I could not read INC-999');
+    // No environment is made up for an incident nobody filed.
+    expect(outcome.run.environment).toBeNull();
   });
 });

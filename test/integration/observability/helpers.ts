@@ -206,7 +206,18 @@ export function wiredWithLoggingBackend({
     maxDelayMs: 5,
   });
   const runner = createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight },
+    deps: {
+      db,
+      clock,
+      audit,
+      charters,
+      registry,
+      guard,
+      logger,
+      redactor,
+      inFlight,
+      incidents: services.incidents,
+    },
     planner,
   });
   return { approvals, runner };

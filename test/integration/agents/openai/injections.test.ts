@@ -75,8 +75,8 @@ function obedientModel(c: InjectionCase) {
 
 /** Which read returns the planted text, and its position among the run's calls. */
 const PLANTED_IN = {
-  // The model reads the incident before it knows its environment: the charter's first one.
-  incident: { tool: 'get_incident', call: 0, environment: 'staging' },
+  // The model names no environment for the incident read: the incident's own, known from the start.
+  incident: { tool: 'get_incident', call: 0, environment: 'production' },
   log: { tool: 'search_logs', call: 1, environment: 'production' },
   deploy: { tool: 'get_recent_deploys', call: 2, environment: 'production' },
 } as const;

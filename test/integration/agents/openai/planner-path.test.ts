@@ -90,8 +90,8 @@ describe.each(databaseKinds)('the OpenAI planner in a real run on %s', (kind) =>
     // Both steps' tokens were counted against the run.
     expect(outcome.run.tokensUsed).toBe(3600);
     expect(outcome.observations.map((o) => [o.tool, o.args, o.environment, o.decision])).toEqual([
-      // No environment named and none known yet: the charter's first environment (reads are allowed in both).
-      ['get_incident', { incident_id: 'INC-123' }, 'staging', 'allow'],
+      // No environment named: the incident's own, which the run knows from the start (INC-123 is production).
+      ['get_incident', { incident_id: 'INC-123' }, 'production', 'allow'],
       // The guard stores the arguments as the tool's schema parsed them (with its defaults).
       ['search_logs', { service: 'checkout', query: 'CANARY', limit: 20 }, 'production', 'allow'],
     ]);
