@@ -298,15 +298,15 @@ describe.each(databaseKinds)('hostile model answers in real runs of the OpenAI p
       outcome,
       before,
       prompts,
-      // The call named no environment and the run knows none yet: Warden does not guess where to write.
-      expected: [{ tool: 'restart_service', reason: 'env_unknown' }],
+      // The call named no environment: the incident's (production), where the guard refuses the arguments.
+      expected: [{ tool: 'restart_service', reason: 'invalid_arguments' }],
     });
     expect(outcome.proposals[0]?.args).toEqual({
       unparsed_arguments: 'service=checkout; environment=production',
     });
     // The model was told its read was refused, inside a data block.
     expect(harness.server.rawBodies[1]).toContain(
-      'get_service_health in staging; it did not run (deny, invalid_arguments)',
+      'get_service_health in production; it did not run (deny, invalid_arguments)',
     );
   });
 

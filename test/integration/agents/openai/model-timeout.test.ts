@@ -69,7 +69,9 @@ describe.each(databaseKinds)('a model that never answers, in a real run on %s', 
 
     const { run: row, proposals: made, audit } = await stored(run.id);
     expect(row).toMatchObject({ state: 'failed', error: FAILED });
-    expect(row?.summary).toContain(`triage on INC-123: the run failed and was stopped. ${FAILED}`);
+    expect(row?.summary).toContain(
+      `triage on INC-123 (production): the run failed and was stopped. ${FAILED}`,
+    );
     expect(row?.summary).toContain('No action was proposed.');
     expect(made).toEqual([]);
     const finished = audit.filter((e) => e.action === 'run.finished');
