@@ -7,12 +7,7 @@ import { wardenError } from '../shared/errors.ts';
 import { sha256Hex } from '../shared/hash.ts';
 import type { Redactor } from '../shared/redact.ts';
 import { cleanText, plainJsonDetails } from './audit.details.ts';
-import {
-  canonicalJsonBeforeSeq,
-  GENESIS_HASH,
-  type HashableAuditEvent,
-  hashAuditEvent,
-} from './audit.hash.ts';
+import { canonicalJsonBeforeSeq, GENESIS_HASH, type HashableAuditEvent } from './audit.hash.ts';
 import {
   AUDIT_COLUMNS,
   type AuditRow,
@@ -21,13 +16,7 @@ import {
   rowsOf,
   storedIsoTime,
 } from './audit.rows.ts';
-import type {
-  AuditChainBreak,
-  AuditEvent,
-  AuditEventInput,
-  AuditHead,
-  AuditVerifyResult,
-} from './audit.types.ts';
+import type { AuditEvent, AuditEventInput, AuditHead, AuditVerifyResult } from './audit.types.ts';
 
 export type { AuditEvent, AuditEventInput, AuditHead, AuditVerifyResult };
 
@@ -247,98 +236,4 @@ export async function listAuditTrail({
   return rowsOf<AuditRow>(result).map((row) => publicEvent(eventFromRow(row)));
 }
 
-/** One page of the chain in seq order (keyset pagination), for streaming verification. */
-async function readAuditBatch({
-  db,
-  afterSeq,
-  limit,
-}: {
-  db: DbOrTx;
-  afterSeq: number;
-  limit: number;
-}): Promise<AuditRow[]> {
-  const result = await db.execute(sql`select ${AUDIT_COLUMNS} from audit_events
-    where seq > ${String(afterSeq)}::bigint order by audit_events.seq limit ${limit}`);
-  return rowsOf<AuditRow>(result);
-}
-
-export type AuditVerifyProgress = { count: number; lastSeq: number };
-
-/**
- * Walks the whole chain in seq order, `batchSize` rows per query (keyset pagination, never all rows in
- * memory), and reports the first event whose seq, prev_hash or hash is wrong. A rewrite that recomputes
- * every later hash is not caught here: compare the head with the one anchored outside Postgres.
- */
-export async function verifyAuditChain({
-  db,
-  batchSize = 5000,
-  onProgress,
-}: {
-  db: DbOrTx;
-  batchSize?: number;
-  onProgress?: (progress: AuditVerifyProgress) => void;
-}): Promise<AuditVerifyResult> {
-  let count = 0;
-  let lastSeq = 0;
-  let prevHash = GENESIS_HASH;
-  let head: AuditHead | null = null;
-  const limit = Math.max(1, Math.floor(batchSize));
-  const fetchAfter = (afterSeq: number) => {
-    const batch = readAuditBatch({ db, afterSeq, limit });
-    batch.catch(() => {}); // a prefetch left behind by an early return must not become an unhandled rejection
-    return batch;
-  };
-  let next = fetchAfter(0);
-  for (;;) {
-    const rows = await next;
-    // Fetch the next page while this one is hashed: at most two pages are ever held.
-    const lastRow = rows.at(-1);
-    if (rows.length === limit && lastRow) next = fetchAfter(Number(lastRow.seq));
-    for (const row of rows) {
-      const event = eventFromRow(row);
-      if (event.seq !== lastSeq + 1) {
-        const missing =
-          event.seq === lastSeq + 2
-            ? `event #${lastSeq + 1} is`
-            : `events #${lastSeq + 1}–#${event.seq - 1} are`;
-        return chainBreak({ event, count, reason: 'seq_gap', problem: `${missing} missing` });
-      }
-      if (event.prevHash !== prevHash) {
-        const previous = lastSeq === 0 ? 'the genesis hash' : `the hash of event #${lastSeq}`;
-        const problem = `its prev_hash does not match ${previous}`;
-        return chainBreak({ event, count, reason: 'prev_hash_mismatch', problem });
-      }
-      const expected = hashAuditEvent({ prevHash, event: { ...event, at: event.atText } });
-      if (event.hash !== expected) {
-        return chainBreak({
-          event,
-          count,
-          reason: 'hash_mismatch',
-          problem: 'hash does not match its content',
-        });
-      }
-      count += 1;
-      lastSeq = event.seq;
-      prevHash = event.hash;
-      head = { seq: event.seq, hash: event.hash, at: event.at };
-    }
-    if (rows.length > 0) onProgress?.({ count, lastSeq });
-    if (rows.length < limit) return { ok: true, count, head };
-  }
-}
-
-/** The failed result naming the first broken event. */
-function chainBreak({
-  event,
-  count,
-  reason,
-  problem,
-}: {
-  event: { seq: number; action: string; atText: string };
-  count: number;
-  reason: AuditChainBreak;
-  problem: string;
-}): AuditVerifyResult {
-  const message = `audit chain broken at event #${event.seq} (${event.action}, ${event.atText}): ${problem}`;
-  return { ok: false, count, brokenAt: event.seq, reason, message };
-}
+export { type AuditVerifyProgress, verifyAuditChain } from './audit.verify.ts';

@@ -6,7 +6,8 @@ import {
   planExecutionOutcome,
   tripDeniedRequests,
 } from './breaker.evaluate.ts';
-import { deleteHits, lockRows, rowsHitBy, saveRow } from './breaker.rows.ts';
+import { deleteHits, rowsHitBy } from './breaker.hits.ts';
+import { lockRows, saveRow } from './breaker.rows.ts';
 import { AGENT_KEY } from './breaker.state.ts';
 
 export type { BreakerTrip };

@@ -6,18 +6,9 @@ import {
   countingRates,
   evaluateBreakerRows,
 } from './breaker.evaluate.ts';
+import { countHits, deleteHits, insertHits } from './breaker.hits.ts';
 import { blockedMessage } from './breaker.messages.ts';
-import {
-  countHits,
-  deleteHits,
-  insertHits,
-  lockBreaker,
-  lockRows,
-  readNotClosed,
-  readRows,
-  rowIdText,
-  saveRow,
-} from './breaker.rows.ts';
+import { lockBreaker, lockRows, readNotClosed, readRows, rowIdText, saveRow } from './breaker.rows.ts';
 import {
   admit,
   type BreakerRow,

@@ -117,3 +117,18 @@ export function prepareByCount<V extends Values>(
     return shape(db, values);
   };
 }
+
+/** Renames each placeholder `name` to `name_<i>`, for the i-th of several rows. */
+export function indexed<T extends Record<string, unknown>>(placeholders: T, i: number): T {
+  return Object.fromEntries(
+    Object.keys(placeholders).map((key) => [key, sql.placeholder(`${key}_${i}`)]),
+  ) as T;
+}
+
+/** `{ <key>_<i>: value }` for each row's values, to fill `indexed` placeholders. */
+export function indexedValues(rows: Record<string, unknown>[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [i, row] of rows.entries())
+    for (const [key, value] of Object.entries(row)) values[`${key}_${i}`] = value;
+  return values;
+}

@@ -6,15 +6,9 @@ import {
 } from '../approvals/proposals.repository.ts';
 import type { AuditEventInput } from '../audit/audit.types.ts';
 import { type BreakerTrip, planExecutionOutcome } from '../breakers/breaker.evaluate.ts';
+import { deleteRowHitsStatement, hitRowsFrom, rowsHitByStatement } from '../breakers/breaker.hits.ts';
 import { outcomeRowIds } from '../breakers/breaker.outcomes.ts';
-import {
-  breakerRowsFrom,
-  deleteRowHitsStatement,
-  hitRowsFrom,
-  lockRowsStatements,
-  rowsHitByStatement,
-  saveRowStatement,
-} from '../breakers/breaker.rows.ts';
+import { breakerRowsFrom, lockRowsStatements, saveRowStatement } from '../breakers/breaker.rows.ts';
 import { pipelinedTransaction } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';

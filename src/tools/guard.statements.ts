@@ -1,12 +1,7 @@
 import { lockRunStatement, type RunRow, runFrom } from '../agents/runs.repository.ts';
 import { countingRates } from '../breakers/breaker.evaluate.ts';
-import {
-  breakerRowsFrom,
-  countHitsStatement,
-  hitCountsFrom,
-  lockRowsStatements,
-  readNotClosedStatement,
-} from '../breakers/breaker.rows.ts';
+import { countHitsStatement, hitCountsFrom } from '../breakers/breaker.hits.ts';
+import { breakerRowsFrom, lockRowsStatements, readNotClosedStatement } from '../breakers/breaker.rows.ts';
 import { type BreakerRow, rateKey, type ToolKind } from '../breakers/breaker.state.ts';
 import { type KillState, killStateFrom, killStateStatement } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
