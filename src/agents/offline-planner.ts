@@ -2,7 +2,6 @@ import type { Charter } from '../policy/charter.schemas.ts';
 import { type Evidence, type IncidentFacts, readEvidence } from './offline-evidence.ts';
 import { evidenceLines, type Finding, findRemediation, proposalsFor } from './offline-rules.ts';
 import type { Planner, PlannerInput, PlannerStep } from './planner.types.ts';
-import { describeAction } from './summary.ts';
 
 const EVIDENCE_TOOLS = ['get_service_health', 'get_recent_deploys', 'search_logs'] as const;
 /** Log searches the offline planner runs: exceptions, and failures (crash loops, failed probes, failed calls). */
@@ -103,6 +102,10 @@ function incidentReadEnvironment({
   return readable?.[0] ?? null;
 }
 
+/**
+ * What the planner found and why it proposed what it did, from structured fields only. What was checked
+ * and what the guard made of each proposal are in the run summary already, from the records.
+ */
 function explain({
   incident,
   evidence,
@@ -113,39 +116,21 @@ function explain({
   incident: IncidentFacts;
   evidence: Evidence;
   finding: Finding;
-  proposals: { tool: string; args: Record<string, unknown>; environment: string; rationale: string }[];
+  proposals: readonly { tool: string }[];
   named: ReadonlySet<string>;
 }): string {
-  const checked = [
-    'the incident record',
-    ...EVIDENCE_TOOLS.filter((t) => named.has(t)).map((t) => CHECK_NAMES[t]),
-  ];
   const lines = [
-    `Checked ${checked.join(', ')} for ${incident.id} (${incident.severity}): ${incident.service} in ${incident.environment}.`,
-    ...evidenceLines({ evidence, incident }).map((l) => `Found — ${l}`),
+    `Incident: ${incident.id} (${incident.severity}), ${incident.service} in ${incident.environment}, opened ${incident.openedAt.toISOString()}.`,
+    ...evidenceLines({ evidence, incident }),
   ];
-  if (proposals.length === 0)
-    lines.push('Proposed nothing: the charter names none of the tools I would use.');
-  for (const p of proposals)
-    lines.push(`Proposed ${describeAction({ ...p, args: shortArgs(p) })}: ${p.rationale}`);
   const wanted =
     finding.kind === 'rollback' ? 'rollback_deploy' : finding.kind === 'restart' ? 'restart_service' : null;
   if (finding.kind === 'none') lines.push(`No remediation proposed: ${finding.why}.`);
   else if (wanted && !named.has(wanted))
     lines.push(`The evidence points to ${wanted}, but the charter does not name it.`);
+  if (proposals.length === 0)
+    lines.push('Proposed nothing: the charter names none of the tools I would use.');
   return lines.join('\n');
-}
-
-const CHECK_NAMES: Record<(typeof EVIDENCE_TOOLS)[number], string> = {
-  get_service_health: 'service health',
-  get_recent_deploys: 'recent deploys',
-  search_logs: 'logs',
-};
-
-/** The ticket body is long; the summary names the ticket by title only. */
-function shortArgs(p: { tool: string; args: Record<string, unknown> }): Record<string, unknown> {
-  if (p.tool !== 'create_ticket') return p.args;
-  return { title: p.args.title, severity: p.args.severity };
 }
 
 function finalStep(summary: string): PlannerStep {

@@ -104,6 +104,9 @@ export async function submitProposal({
     message: decision.message,
     approvalsRequired: decision.approval?.count ?? 0,
     approvalGroups: decision.approval?.from ?? [],
+    approvalGroupsMode: decision.approval?.groupsMode ?? 'any',
+    selfApprovalAllowed: decision.approval?.allowSelfApproval ?? false,
+    rationale: outcome.proposal.rationale,
     state: final.state,
     execution: execution
       ? {

@@ -57,6 +57,12 @@ export type RunProposal = {
   message: string;
   approvalsRequired: number;
   approvalGroups: string[];
+  /** Whether one person from any of the groups will do, or one from each. */
+  approvalGroupsMode: 'any' | 'all';
+  /** Whether the requester may approve their own run's proposal (the charter's choice). */
+  selfApprovalAllowed: boolean;
+  /** Why the planner proposed it (redacted; model prose when the planner is a model). */
+  rationale: string | null;
   /** The proposal's state after the guard: approved, pending, blocked, succeeded, failed, … */
   state: string;
   /** Present when the guard ran it at once. */

@@ -94,8 +94,8 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
     expect(outcome.proposals.map((p) => [p.tool, p.environment, p.decision, p.reasonCode])).toEqual([
       ['create_ticket', 'production', 'deny', 'mode_shadow'],
     ]);
-    expect(outcome.summary).toContain('create_ticket');
-    expect(outcome.summary).toContain('recorded in shadow mode, not run');
+    expect(outcome.summary).toContain('finished — 1 recorded in shadow mode.');
+    expect(outcome.summary).toContain('*Recorded in shadow mode* (not run)\n• `create_ticket ');
     const proposalId = outcome.proposals[0]!.proposalId;
 
     const first = await feedback(proposalId, people.approver1, 'agree');

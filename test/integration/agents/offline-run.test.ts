@@ -122,12 +122,20 @@ describe.each(databaseKinds)(
       });
       expect(row!.endedAt).toBeInstanceOf(Date);
       expect(row!.summary).toBe(outcome.summary);
-      expect(outcome.summary).toContain('triage on INC-123 (production): finished with 2 proposed actions.');
+      // What an on-call engineer reads in the thread: what waits for whom and why, what was found and read.
+      const lines = outcome.summary.split('\n');
+      expect(lines[0]).toBe('triage on INC-123 (production): finished — 2 waiting for approval.');
       expect(outcome.summary).toContain(
-        'rollback_deploy service=checkout to_version=v2.13.4 in production — waiting for 2 approvals from sre-approvers',
+        '• `rollback_deploy service=checkout to_version=v2.13.4` in production — needs 2 approvals (different people, not the requester) from sre-approvers\n   _Why:_ The error rate is 8.4% (threshold 2%) and deploy dep-1004 put v2.14.0 live 5 min before INC-123 opened; v2.13.4 ran before it.',
       );
-      expect(outcome.summary).toContain('Proposed rollback_deploy');
-      expect(outcome.summary).toContain('get_incident incident_id=INC-123 in production');
+      expect(outcome.summary).toContain(
+        'in production — needs 1 approval (not the requester) from sre-approvers',
+      );
+      expect(outcome.summary).toContain('Deploys: dep-1004 v2.13.4 → v2.14.0');
+      // Every read was in production, and the summary says so once.
+      expect(outcome.summary).toContain(
+        '*Checked* — 5 reads in production\n• `get_incident incident_id=INC-123`: INC-123 (sev2, open)',
+      );
       expect(outcome.summary).not.toContain('staging');
 
       expect(await environmentsOf(run.id)).toEqual({
@@ -201,8 +209,11 @@ describe.each(databaseKinds)(
         { incidentId: 'INC-124', environment: 'staging', severity: 'sev3', createdBy: 'triage' },
       ]);
       expect(tickets[0]!.body).toContain('Deploys: none of search in the 2 h before INC-124 opened.');
-      expect(outcome.summary).toContain('create_ticket');
-      expect(outcome.summary).toContain('ran: Filed ticket');
+      expect(outcome.summary.split('\n')[0]).toBe(
+        'triage on INC-124 (staging): finished — 1 waiting for approval, 1 ran.',
+      );
+      expect(outcome.summary).toMatch(/\*Ran\*\n• `create_ticket [^\n]*` in staging — Filed ticket tkt_/);
+      expect(outcome.summary).toContain('*Checked* — 5 reads in staging');
 
       const before = await service('staging', 'search');
       expect(before.pods.filter((p) => p.status === 'CrashLoopBackOff')).toHaveLength(2);
@@ -230,7 +241,7 @@ describe.each(databaseKinds)(
       const after = await service('staging', 'search');
       expect(after.pods.every((p) => p.status === 'Running')).toBe(true);
       expect(outcome.summary).toMatch(
-        /restart_service service=search in staging — ran: Restarted 3 pod\(s\)/,
+        /\*Ran\*\n• `create_ticket [^\n]*\n• `restart_service service=search` in staging — Restarted 3 pod\(s\)/,
       );
       expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
     });

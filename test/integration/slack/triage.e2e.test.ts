@@ -152,13 +152,13 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
     expect(summary).toBeDefined();
     const summaryText = blockText(summary!);
     for (const part of [
-      'Checked:',
-      'get_service_health service=checkout in production',
-      'get_recent_deploys limit=5 service=checkout in production',
-      'Found — Health: checkout is degraded on v2.14.0',
-      'Found — Deploys: dep-1004 v2.13.4 → v2.14.0',
-      'Proposed:',
-      'rollback_deploy service=checkout to_version=v2.13.4 in production — waiting for 2 approvals',
+      '*Checked* — 5 reads in production',
+      '`get_service_health service=checkout`',
+      '`get_recent_deploys limit=5 service=checkout`',
+      'Health: checkout is degraded on v2.14.0',
+      'Deploys: dep-1004 v2.13.4 → v2.14.0',
+      '*Waiting for approval*',
+      '`rollback_deploy service=checkout to_version=v2.13.4` in production — needs 2 approvals',
     ]) {
       expect(summaryText).toContain(part);
     }

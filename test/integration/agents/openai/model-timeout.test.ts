@@ -72,7 +72,7 @@ describe.each(databaseKinds)('a model that never answers, in a real run on %s', 
     expect(row?.summary).toContain(
       `triage on INC-123 (production): the run failed and was stopped. ${FAILED}`,
     );
-    expect(row?.summary).toContain('No action was proposed.');
+    expect(row?.summary).toContain('Nothing was proposed before the run stopped.');
     expect(made).toEqual([]);
     const finished = audit.filter((e) => e.action === 'run.finished');
     expect(finished).toMatchObject([{ reasonCode: 'failed', details: { state: 'failed', error: FAILED } }]);
