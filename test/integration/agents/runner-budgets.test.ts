@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { runs } from '../../../src/db/schema.ts';
+import { runs, sandboxTickets } from '../../../src/db/schema.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import {
@@ -19,7 +19,7 @@ import {
   triageVariant,
 } from './agents.helpers.ts';
 
-describe.each(databaseKinds)('run budgets (%s)', { timeout: 120_000 }, (kind) => {
+describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }, (kind) => {
   let database: TestDatabase;
   let services: TestServices;
 
@@ -124,5 +124,44 @@ describe.each(databaseKinds)('run budgets (%s)', { timeout: 120_000 }, (kind) =>
     expect(signal!.aborted).toBe(true);
     expect(await runRow(run.id)).toMatchObject({ state: 'budget_exhausted' });
     expect((await runAuditActions(services.db, run.id)).at(-1)).toBe('run.finished');
+  });
+
+  it('a planner that never finishes is stopped after the step limit', async () => {
+    const { planner, inputs } = scriptedPlanner([() => ({ ...readIncident, tokens: 0 })]);
+    const { done } = await runnerFor(services, planner).start({
+      agent: 'triage',
+      requester: people.oncall,
+      incidentId: 'INC-123',
+    });
+    const outcome = await done;
+    expect(outcome.state).toBe('failed');
+    expect(outcome.error).toBe('The scripted planner did not finish within 25 steps.');
+    expect(inputs).toHaveLength(25);
+  });
+
+  it('hands at most 10 proposals to the guard and audits the ones it drops', async () => {
+    const { planner } = scriptedPlanner([
+      () => ({
+        kind: 'final',
+        summary: 'Many tickets.',
+        proposals: [...Array(13).keys()].map(ticket),
+        tokens: 0,
+      }),
+    ]);
+    const { run, done } = await runnerFor(services, planner).start({
+      agent: 'triage',
+      requester: people.oncall,
+      incidentId: 'INC-124',
+    });
+    const outcome = await done;
+    expect(outcome.state).toBe('completed');
+    expect(outcome.proposals).toHaveLength(10);
+    expect(outcome.dropped).toBe(3);
+    expect(await services.db.select().from(sandboxTickets)).toHaveLength(10);
+    const truncated = (await runAuditEvents(services.db, run.id)).find(
+      (e) => e.action === 'run.proposals_truncated',
+    );
+    expect(truncated?.details).toMatchObject({ limit: 10, proposed: 13, dropped: 3 });
+    expect(outcome.summary).toContain('3 proposal(s) past the per-run limit were dropped');
   });
 });
