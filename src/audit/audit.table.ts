@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
@@ -29,5 +30,7 @@ export const auditEvents = pgTable(
     index('audit_incident_idx').on(t.incidentId, t.seq),
     index('audit_proposal_idx').on(t.proposalId, t.seq),
     index('audit_at_idx').on(t.at),
+    // The Slack sync worker looks for kill switch changes to announce every second: only these rows.
+    index('audit_kill_changes_idx').on(t.at).where(sql`action in ('kill.engaged', 'kill.released')`),
   ],
 );

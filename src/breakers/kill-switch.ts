@@ -25,6 +25,12 @@ export type KillReport = {
   stoppedRuns: string[];
 };
 
+/**
+ * Where a change to the switch is to be announced (the channel the command came from), recorded in its
+ * audit event so the announcement commits with the change; `id` lets the caller find it again.
+ */
+export type KillAnnouncement = { channel: string; id: string };
+
 type KillDeps = Pick<GuardDeps, 'db' | 'clock' | 'audit' | 'broker' | 'inFlight' | 'charters' | 'logger'>;
 
 /** The kill switch: anyone may engage it; only owners may release it (DESIGN §4.4). */
@@ -34,10 +40,12 @@ export function createKillSwitch(deps: KillDeps) {
     agent,
     actor,
     reason,
+    announce,
   }: {
     agent?: string;
     actor: string;
     reason?: string;
+    announce?: KillAnnouncement;
   }): Promise<KillReport> {
     if (agent !== undefined && !deps.charters.get(agent)) {
       throw wardenError({
@@ -88,6 +96,9 @@ export function createKillSwitch(deps: KillDeps) {
           cancelledProposals: cancelled,
           inFlight: executing.map((p) => p.id),
           stoppedRuns,
+          revokedCredentials,
+          alreadyEngaged: before?.engaged === true,
+          ...(announce ? { announce } : {}),
         },
       });
       return {
@@ -120,9 +131,11 @@ export function createKillSwitch(deps: KillDeps) {
   async function release({
     agent,
     actor,
+    announce,
   }: {
     agent?: string;
     actor: string;
+    announce?: KillAnnouncement;
   }): Promise<{ scope: string; wasEngaged: boolean }> {
     const owners = ownersFor({ charters: deps.charters, agent });
     const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
@@ -153,7 +166,7 @@ export function createKillSwitch(deps: KillDeps) {
         agent: agent ?? null,
         decision: 'allow',
         reasonCode: 'kill_switch.released',
-        details: { scope, wasEngaged: before?.engaged === true },
+        details: { scope, wasEngaged: before?.engaged === true, ...(announce ? { announce } : {}) },
       });
       return { scope, wasEngaged: before?.engaged === true };
     });

@@ -1,4 +1,6 @@
 import type { KnownBlock } from '@slack/types';
+import { z } from 'zod';
+import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { KillReport } from '../../breakers/kill-switch.ts';
 import { context, fallback, fields, header, lines, type SlackMessage, section } from './elements.ts';
 import { fitMrkdwn, inlineCode, mention } from './mrkdwn.ts';
@@ -19,13 +21,16 @@ function idList(label: string, ids: readonly string[]): string | null {
   return `*${label}:* ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
+/** What a kill stopped; `abortedHere` only when told by the instance that engaged it. */
+type KillFigures = Omit<KillReport, 'abortedHere'> & { abortedHere?: readonly string[] };
+
 /** The kill reply: who, why, exactly what was stopped, and how to resume (owners only). */
 export function killMessage({
   report,
   actor,
   reason,
 }: {
-  report: KillReport;
+  report: KillFigures;
   actor: string;
   reason?: string | null;
 }): SlackMessage {
@@ -50,7 +55,7 @@ export function killMessage({
     ),
     fields([
       `*Proposals cancelled*\n${report.cancelledProposals.length}`,
-      `*Calls in flight aborted*\n${report.abortedExecutions.length} (${report.abortedHere.length} on this instance)`,
+      `*Calls in flight aborted*\n${report.abortedExecutions.length}${report.abortedHere ? ` (${report.abortedHere.length} on this instance)` : ''}`,
       `*Credentials revoked*\n${report.revokedCredentials}`,
       `*Runs stopped*\n${report.stoppedRuns.length}`,
     ]),
@@ -99,4 +104,43 @@ export function resumeMessage({
     text: fallback(wasEngaged ? `Resumed ${words}` : `Kill switch for ${words} was not engaged`),
     blocks,
   };
+}
+
+const ids = z.array(z.string()).catch([]);
+const killDetails = z.object({
+  scope: z.string().catch('global'),
+  reason: z.string().nullish().catch(null),
+  cancelledProposals: ids,
+  inFlight: ids,
+  stoppedRuns: ids,
+  revokedCredentials: z.number().int().nonnegative().catch(0),
+  alreadyEngaged: z.boolean().catch(false),
+  wasEngaged: z.boolean().catch(true),
+});
+
+/**
+ * The channel announcement of a kill switch change, rendered from its committed audit event
+ * (`kill.engaged` or `kill.released`): the same message the person would have seen, from Postgres alone.
+ */
+export function killChangeAnnouncement({
+  event,
+}: {
+  event: Pick<AuditEvent, 'action' | 'actor' | 'details'>;
+}): SlackMessage {
+  const details = killDetails.parse(event.details);
+  if (event.action === 'kill.released') {
+    return resumeMessage({ scope: details.scope, wasEngaged: details.wasEngaged, actor: event.actor });
+  }
+  return killMessage({
+    report: {
+      scope: details.scope,
+      alreadyEngaged: details.alreadyEngaged,
+      cancelledProposals: details.cancelledProposals,
+      abortedExecutions: details.inFlight,
+      revokedCredentials: details.revokedCredentials,
+      stoppedRuns: details.stoppedRuns,
+    },
+    actor: event.actor,
+    reason: details.reason ?? null,
+  });
 }

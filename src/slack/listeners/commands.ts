@@ -9,6 +9,7 @@ import { parseAgentCommand } from '../command.parse.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { retrySlackCall } from '../slack-retry.ts';
+import { confirmAnnounced, newAnnouncement } from './announce.ts';
 import { answerAudit, answerCharter, answerReport, answerStatus, answerWhy } from './command-answers.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
 
@@ -65,32 +66,30 @@ export async function handleAgentCommand({
       case 'report':
         return void (await tell(await answerReport({ deps, agent: parsed.agent })));
       case 'kill': {
+        // The announcement commits with the kill; the sync worker posts it (and the cancelled cards).
+        const announce = newAnnouncement({ channel });
         const report = await deps.killSwitch.engage({
           agent: parsed.agent,
           actor: user,
           reason: parsed.reason,
+          announce,
         });
-        // Committed: the cancelled cards follow through the sync worker whatever Slack does next.
         void deps.sync.kick();
         const message = killMessage({ report, actor: user, reason: parsed.reason ?? null });
-        return void (await announce({
-          deps,
-          client,
-          tell,
-          channel,
-          message,
-          done: 'The kill switch is engaged',
-        }));
+        const done = 'The kill switch is engaged';
+        return void (await confirmAnnounced({ deps, tell, id: announce.id, message, done }));
       }
       case 'resume': {
-        const released = await deps.killSwitch.release({ agent: parsed.agent, actor: user });
+        const announce = newAnnouncement({ channel });
+        const released = await deps.killSwitch.release({ agent: parsed.agent, actor: user, announce });
+        void deps.sync.kick();
         const message = resumeMessage({
           scope: released.scope,
           actor: user,
           wasEngaged: released.wasEngaged,
         });
         const done = released.wasEngaged ? 'The kill switch is released' : 'Nothing changed';
-        return void (await announce({ deps, client, tell, channel, message, done }));
+        return void (await confirmAnnounced({ deps, tell, id: announce.id, message, done }));
       }
       case 'triage':
         return void (await startTriage({
@@ -173,37 +172,4 @@ async function startTriage({
   await edit(runStartedMessage({ run })).catch((error: unknown) => {
     deps.logger.warn({ err: error, runId: run.id }, 'could not update the run message');
   });
-}
-
-/**
- * Posts what a command did in the channel (retried if Slack fails). The change is already committed, so
- * if Slack keeps refusing, the person is told privately what happened and that the channel was not.
- */
-async function announce({
-  deps,
-  client,
-  tell,
-  channel,
-  message,
-  done,
-}: {
-  deps: SlackDeps;
-  client: WebClient;
-  tell: (reply: Reply) => Promise<unknown>;
-  channel: string;
-  message: Reply & { blocks: unknown[] };
-  done: string;
-}): Promise<void> {
-  try {
-    await retrySlackCall({
-      call: () => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never }),
-    });
-  } catch (error) {
-    deps.logger.warn({ err: error, channel }, 'could not announce in the channel');
-    const note = `:warning: ${done}, but Slack did not accept the announcement in this channel; please tell the others.`;
-    await tell({
-      text: `${note} ${message.text}`,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }, ...message.blocks],
-    });
-  }
 }

@@ -11,6 +11,7 @@ import type { ToolRegistry } from '../../tools/guard.types.ts';
 import { proposalCard } from '../blocks/approval.blocks.ts';
 import { fitBlocks } from '../blocks/limits.ts';
 import { auditLine, runSummaryMessage } from '../blocks/run.blocks.ts';
+import { createAnnouncer } from './announcer.ts';
 import {
   cardKey,
   claimCardPost,
@@ -46,17 +47,23 @@ export type SlackSyncDeps = {
 };
 
 /**
- * Brings Slack in line with Postgres, which always commits first: mirrors each run's audit events into its
- * thread (an outbox: a failed post is retried, never lost), posts and updates proposal cards from the
- * proposals' state, expires due approvals, and anchors the audit chain head after each run.
+ * Brings Slack in line with Postgres, which always commits first: announces kill switch changes in the
+ * channel they were asked in, mirrors each run's audit events into its thread (both outboxes: a failed post
+ * is retried, never lost), posts and updates proposal cards from the proposals' state, expires due
+ * approvals, and anchors the audit chain head after each run.
  * Safe on several instances: every post is claimed in the database first.
  */
 export function createSlackSync(deps: SlackSyncDeps) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
+  const announcer = createAnnouncer(deps);
 
   async function tick(): Promise<void> {
+    // Kill switch changes first: a channel must learn at once that everything stopped.
+    await announcer.postDue().catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not post kill switch announcements');
+    });
     await deps.approvals.expireDueProposals().catch((error: unknown) => {
       deps.logger.warn({ err: error }, 'could not expire due proposals');
     });

@@ -126,6 +126,22 @@ export async function markMirrorFailed({
     .where(eq(auditMirror.seq, seq));
 }
 
+/** Gives up on a post Slack refuses for good (no such channel, not a member): `failed`, never retried. */
+export async function markMirrorAbandoned({
+  db,
+  seq,
+  error,
+}: {
+  db: Db;
+  seq: number;
+  error: string;
+}): Promise<void> {
+  await db
+    .update(auditMirror)
+    .set({ status: 'failed', lastError: error.slice(0, 500) })
+    .where(eq(auditMirror.seq, seq));
+}
+
 export async function getMirror({ db, seq }: { db: Db; seq: number }) {
   const [row] = await db.select().from(auditMirror).where(eq(auditMirror.seq, seq));
   return row ?? null;

@@ -1,10 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditHead } from '../../../src/audit/audit.repository.ts';
 import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
-import { auditEvents, runs } from '../../../src/db/schema.ts';
+import { auditEvents, auditMirror, runs } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   people,
@@ -17,9 +17,31 @@ import {
 
 const channel = people.incidents;
 
+/** Lets Warden's clock reach the next retry of its outbox, and gives the worker a moment to use it. */
+async function retryTime(...instances: WardenInstance[]): Promise<void> {
+  for (const instance of instances) instance.services.clock.advance(30_000);
+  await new Promise((r) => setTimeout(r, 150));
+}
+
+/** The outbox rows of kill switch changes, oldest first. */
+async function announcementsOutbox(instance: WardenInstance) {
+  return instance.services.db
+    .select({
+      action: auditEvents.action,
+      status: auditMirror.status,
+      messageTs: auditMirror.messageTs,
+      permalink: auditMirror.permalink,
+    })
+    .from(auditMirror)
+    .innerJoin(auditEvents, eq(auditEvents.seq, auditMirror.seq))
+    .where(inArray(auditEvents.action, ['kill.engaged', 'kill.released']))
+    .orderBy(asc(auditMirror.seq));
+}
+
 /**
- * Messages a listener posts itself, after Postgres committed: the kill and resume announcements and the
- * run message a thread hangs under. A failed Slack call must not lose them (DESIGN §4.6).
+ * Messages about a change Postgres already committed: the kill and resume announcements (posted by the sync
+ * worker from the outbox) and the run message a thread hangs under (posted by the listener, retried). A
+ * failed Slack call must not lose them (DESIGN §4.6).
  */
 describe('Slack: messages posted by the listeners survive Slack failing', () => {
   let database: TestDatabase;
@@ -43,32 +65,57 @@ describe('Slack: messages posted by the listeners survive Slack failing', () => 
     emulator.calls('chat.postMessage').filter((c) => c.params.channel === where);
   const answers = () => emulator.responseUrlPosts().map((p) => JSON.stringify(p.body));
 
-  it('announces a kill in the channel once although Slack failed the first two posts, and never says nothing ran', async () => {
-    emulator.failNext({ method: 'chat.postMessage', channel, error: 'internal_error', times: 2 });
+  it('announces a kill once, from the outbox, although Slack refused the channel for longer than the old retry window, then the resume after it', async () => {
+    emulator.failNext({ method: 'chat.postMessage', channel, error: 'internal_error', times: 10_000 });
+    const sentAt = Date.now();
     await emulator.sendCommand({ user: people.outsider, channel, text: 'kill triage flaky slack drill' });
-    const announcement = await waitFor(
-      () => emulator.messages(channel).find((m) => blockText(m).includes('flaky slack drill')),
-      { what: 'the kill announcement' },
-    );
-    expect(blockText(announcement)).toContain(people.outsider);
-    expect(postsTo(channel).map((c) => c.error)).toEqual(['internal_error', 'internal_error', null]);
-    expect(await readKillState({ db: warden.services.db, agent: 'triage' })).toMatchObject({ engaged: true });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(emulator.messages(channel)).toHaveLength(1);
-    expect(answers().join('\n')).not.toMatch(/unavailable|Nothing ran/i);
-  });
-
-  it('tells the person privately that the kill switch is engaged when Slack keeps refusing the announcement', async () => {
-    emulator.failNext({ method: 'chat.postMessage', channel, error: 'internal_error', times: 20 });
-    await emulator.sendCommand({ user: people.outsider, channel, text: 'kill triage slack is down' });
+    // The person is told privately what was done and that Warden keeps trying.
     const told = await waitFor(() => answers().find((a) => /kill switch is engaged/i.test(a)), {
       what: 'the private note',
     });
-    expect(told).toContain('slack is down');
+    expect(told).toMatch(/keeps trying/);
+    expect(told).toContain('flaky slack drill');
     expect(told).not.toMatch(/unavailable|Nothing ran/i);
-    expect(emulator.responseUrlPosts().at(-1)?.status).toBe(200);
     expect(await readKillState({ db: warden.services.db, agent: 'triage' })).toMatchObject({ engaged: true });
-    expect(emulator.messages(channel)).toHaveLength(0);
+    await emulator.sendCommand({ user: people.owner, channel, text: 'resume triage' });
+    // Slack keeps failing well past the ~4 s the listener used to retry for; the worker keeps trying.
+    while (Date.now() - sentAt < 7_000) await retryTime(warden);
+    expect(postsTo(channel).length).toBeGreaterThan(4);
+    expect(emulator.messages(channel)).toEqual([]);
+
+    emulator.clearFaults();
+    const announced = await waitFor(
+      async () => {
+        await retryTime(warden);
+        return emulator.messages(channel).length >= 2 ? emulator.messages(channel) : undefined;
+      },
+      { what: 'both announcements' },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emulator.messages(channel)).toHaveLength(2);
+    expect(blockText(announced[0]!)).toContain('flaky slack drill');
+    expect(blockText(announced[0]!)).toContain(people.outsider);
+    expect(blockText(announced[1]!)).toContain(`<@${people.owner}> resumed`);
+    // The outbox holds each post with its message link.
+    const outbox = await announcementsOutbox(warden);
+    expect(outbox.map((o) => [o.action, o.status, o.messageTs])).toEqual([
+      ['kill.engaged', 'posted', announced[0]!.ts],
+      ['kill.released', 'posted', announced[1]!.ts],
+    ]);
+    for (const row of outbox) expect(row.permalink).toMatch(/^https:\/\//);
+  });
+
+  it('tells the person privately when Slack refuses the channel for good, and does not try again', async () => {
+    emulator.failNext({ method: 'chat.postMessage', channel, error: 'not_in_channel' });
+    await emulator.sendCommand({ user: people.outsider, channel, text: 'kill triage not a member' });
+    const told = await waitFor(() => answers().find((a) => /kill switch is engaged/i.test(a)), {
+      what: 'the private note',
+    });
+    expect(told).toMatch(/refused the announcement/);
+    expect(told).toContain('not a member');
+    for (let i = 0; i < 5; i += 1) await retryTime(warden);
+    expect(postsTo(channel).map((c) => c.error)).toEqual(['not_in_channel']);
+    expect((await announcementsOutbox(warden)).map((o) => o.status)).toEqual(['failed']);
   });
 
   it('starts the run under its message although Slack failed the first two posts of it', async () => {
@@ -134,3 +181,67 @@ describe('Slack: messages posted by the listeners survive Slack failing', () => 
     expect(postsTo(people.audit).map((c) => c.error)).toEqual(['internal_error', null]);
   });
 });
+
+describe.skipIf(!databaseKinds.includes('postgres'))(
+  'Slack: kill switch announcements with two instances on Postgres',
+  () => {
+    let database: TestDatabase;
+    let emulator: SlackEmulator;
+    let a: WardenInstance;
+    let b: WardenInstance;
+
+    beforeEach(async () => {
+      database = await createTestDatabase('postgres');
+      const started = await startEmulator();
+      emulator = started.emulator;
+      a = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'posts-a' });
+      b = await startWarden({
+        database: database.connectAnother(),
+        emulator,
+        apiUrl: started.apiUrl,
+        instanceId: 'posts-b',
+      });
+    });
+    afterEach(async () => {
+      await stopWarden(a);
+      await stopWarden(b);
+      await emulator.stop();
+      await database.drop();
+    });
+
+    it('posts each announcement exactly once, in order, when Slack recovers, though both sync workers kept trying', async () => {
+      emulator.failNext({ method: 'chat.postMessage', channel, error: 'internal_error', times: 10_000 });
+      const sentAt = Date.now();
+      emulator.setWardenUrl(a.url);
+      await emulator.sendCommand({ user: people.outsider, channel, text: 'kill triage two instance drill' });
+      await waitFor(async () => (await readKillState({ db: b.services.db, agent: 'triage' })).engaged, {
+        what: 'the kill committed',
+      });
+      emulator.setWardenUrl(b.url);
+      await emulator.sendCommand({ user: people.owner, channel, text: 'resume triage' });
+      while (Date.now() - sentAt < 7_000) await retryTime(a, b);
+      const failed = emulator.calls('chat.postMessage').filter((c) => c.params.channel === channel);
+      expect(failed.length).toBeGreaterThan(4);
+      expect(failed.every((c) => c.error === 'internal_error')).toBe(true);
+      for (const instance of [a, b])
+        expect(instance.services.logs.text()).toContain('kill switch announcement failed; will retry');
+
+      // Slack recovers; both instances try at the same moment, so only the claim keeps them from both posting.
+      await Promise.all([a.surface.sync.stop(), b.surface.sync.stop()]);
+      emulator.clearFaults();
+      for (let i = 0; i < 4; i += 1) {
+        for (const instance of [a, b]) instance.services.clock.advance(30_000);
+        await Promise.all([a.surface.sync.kick(), b.surface.sync.kick()]);
+      }
+      const announced = emulator.messages(channel);
+      expect(announced).toHaveLength(2);
+      expect(blockText(announced[0]!)).toContain('two instance drill');
+      expect(blockText(announced[1]!)).toContain(`<@${people.owner}> resumed`);
+      const outbox = await announcementsOutbox(a);
+      expect(outbox.map((o) => [o.action, o.status, o.messageTs])).toEqual([
+        ['kill.engaged', 'posted', announced[0]!.ts],
+        ['kill.released', 'posted', announced[1]!.ts],
+      ]);
+    });
+  },
+);

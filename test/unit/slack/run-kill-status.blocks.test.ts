@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRow } from '../../../src/agents/runs.repository.ts';
 import type { KillReport } from '../../../src/breakers/kill-switch.ts';
-import { killMessage, resumeMessage } from '../../../src/slack/blocks/kill.blocks.ts';
+import { killChangeAnnouncement, killMessage, resumeMessage } from '../../../src/slack/blocks/kill.blocks.ts';
 import { auditLine, runStartedMessage, runSummaryMessage } from '../../../src/slack/blocks/run.blocks.ts';
 import { statusMessage } from '../../../src/slack/blocks/status.blocks.ts';
 import { allText, buttonsOf, expectNoInjectedMarkup, expectValidMessage } from './block-schema.ts';
@@ -145,6 +145,51 @@ describe('kill and resume messages', () => {
     expect(text).toContain('Nothing was running or waiting for approval');
     expect(text).toContain('_No reason given._');
     expect(text).toContain('`/agent resume triage`');
+  });
+
+  it('announces a kill from its audit event alone, as the person would have seen it (less this instance)', () => {
+    const event = {
+      action: 'kill.engaged',
+      actor: 'U0KILLER1',
+      details: {
+        scope: report.scope,
+        reason: 'Runaway agent',
+        cancelledProposals: report.cancelledProposals,
+        inFlight: report.abortedExecutions,
+        stoppedRuns: report.stoppedRuns,
+        revokedCredentials: report.revokedCredentials,
+        alreadyEngaged: false,
+        announce: { channel: 'C0INCIDENT', id: 'ann_1' },
+      },
+    };
+    const announced = killChangeAnnouncement({ event });
+    expectValidMessage(announced);
+    const { abortedHere: _, ...withoutHere } = report;
+    const direct = killMessage({ report: withoutHere, actor: 'U0KILLER1', reason: 'Runaway agent' });
+    expect(announced).toEqual(direct);
+    expect(allText(announced)).toContain('*Calls in flight aborted*\n2');
+    expect(allText(announced)).not.toContain('on this instance');
+  });
+
+  it('announces a resume from its event, and still says something true when the details are damaged', () => {
+    const resumed = killChangeAnnouncement({
+      event: {
+        action: 'kill.released',
+        actor: 'U0OWNER01',
+        details: { scope: 'agent:triage', wasEngaged: true },
+      },
+    });
+    expect(allText(resumed)).toContain('<@U0OWNER01> resumed *agent triage*');
+    const damaged = killChangeAnnouncement({
+      event: {
+        action: 'kill.engaged',
+        actor: 'U0KILLER1',
+        details: { scope: 7, inFlight: 'x', reason: HOSTILE },
+      },
+    });
+    expectValidMessage(damaged);
+    expectNoInjectedMarkup(damaged, ['U0KILLER1']);
+    expect(allText(damaged)).toContain('Kill switch engaged: all agents');
   });
 
   it('says who resumed, or that nothing changed', () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "audit_kill_changes_idx" ON "audit_events" USING btree ("at") WHERE action in ('kill.engaged', 'kill.released');
