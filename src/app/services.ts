@@ -19,7 +19,11 @@ import { createCredentialBroker } from '../tools/broker.ts';
 import { createGuard } from '../tools/guard.ts';
 import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
 import { createInFlightRegistry } from '../tools/in-flight.ts';
-import { recoverInterruptedExecutions, startRecoverySweeps } from '../tools/recovery.ts';
+import {
+  cancelUnstartedApprovals,
+  recoverInterruptedExecutions,
+  startRecoverySweeps,
+} from '../tools/recovery.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
@@ -143,6 +147,7 @@ export async function buildServices(options: ServicesOptions) {
     deps,
     scope: database.kind === 'pglite' ? 'all' : 'own_and_stale',
   });
+  await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
   const recovery = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
 
   return {

@@ -206,6 +206,24 @@ export async function lockStaleExecutions({
     .for('update', { skipLocked: true });
 }
 
+/**
+ * Approved proposals whose execution never started (approved before `approvedBefore`, still `approved`),
+ * locked; rows another transaction holds are skipped.
+ */
+export async function lockUnstartedApprovals({
+  tx,
+  approvedBefore,
+}: {
+  tx: Tx;
+  approvedBefore: Date;
+}): Promise<ProposalRow[]> {
+  return tx
+    .select()
+    .from(proposals)
+    .where(and(eq(proposals.state, 'approved'), lte(proposals.decidedAt, approvedBefore)))
+    .for('update', { skipLocked: true });
+}
+
 /** Counts of proposals by state (for status and metrics). */
 export async function countProposalsByState({ db }: { db: DbOrTx }): Promise<Record<string, number>> {
   const rows = await db

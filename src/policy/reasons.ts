@@ -50,9 +50,22 @@ export const INVOKE_REASONS = {
 
 export type InvokeReasonCode = keyof typeof INVOKE_REASONS;
 
-export type ReasonCode = DecisionReasonCode | ApprovalReasonCode | InvokeReasonCode;
+/** Why an approved action ended without running. */
+export const EXECUTION_REASONS = {
+  'execution.not_started':
+    'It was approved, but Warden could not start it (the database or a check failed at that moment), so nothing ran.',
+} as const;
 
-const ALL_REASONS: Record<string, string> = { ...DECISION_REASONS, ...APPROVAL_REASONS, ...INVOKE_REASONS };
+export type ExecutionReasonCode = keyof typeof EXECUTION_REASONS;
+
+export type ReasonCode = DecisionReasonCode | ApprovalReasonCode | InvokeReasonCode | ExecutionReasonCode;
+
+const ALL_REASONS: Record<string, string> = {
+  ...DECISION_REASONS,
+  ...APPROVAL_REASONS,
+  ...INVOKE_REASONS,
+  ...EXECUTION_REASONS,
+};
 
 /** The one-line description of a reason code, or null when the code is not one of ours. */
 export function describeReason({ code }: { code: string }): string | null {

@@ -1,8 +1,10 @@
 import {
   lockStaleExecutions,
+  lockUnstartedApprovals,
   type ProposalRow,
   transitionProposal,
 } from '../approvals/proposals.repository.ts';
+import { EXECUTION_REASONS } from '../policy/reasons.ts';
 import type { GuardDeps } from './guard.types.ts';
 
 /**
@@ -90,6 +92,72 @@ export async function recoverInterruptedExecutions({
 }
 
 /**
+ * An approved proposal normally starts within milliseconds of its last approval; one still `approved`
+ * after this long could not be started (the database or a check failed at that moment).
+ */
+export const UNSTARTED_AFTER_MS = 120_000;
+
+/**
+ * Approved proposals whose execution never started are cancelled (`execution.not_started`), audited and
+ * shown as such on their card: nothing ran, and running them minutes later, when the situation the
+ * approvers judged may have changed, would not be what they approved. `everything` (PGlite at start-up:
+ * one process, so nothing is starting them) takes every one at once.
+ */
+export async function cancelUnstartedApprovals({
+  deps,
+  everything = false,
+}: {
+  deps: RecoveryDeps;
+  everything?: boolean;
+}): Promise<ProposalRow[]> {
+  const now = deps.clock.now();
+  const approvedBefore = everything
+    ? new Date(now.getTime() + 1)
+    : new Date(now.getTime() - UNSTARTED_AFTER_MS);
+  const cancelled = await deps.db.transaction(async (tx) => {
+    const stuck = await lockUnstartedApprovals({ tx, approvedBefore });
+    const rows: ProposalRow[] = [];
+    for (const proposal of stuck) {
+      const row = await transitionProposal({
+        tx,
+        id: proposal.id,
+        from: ['approved'],
+        to: 'cancelled',
+        changes: { finishedAt: now, stateReason: 'execution.not_started' },
+      });
+      if (!row) continue;
+      rows.push(row);
+      await deps.audit.append(tx, {
+        actor: 'warden',
+        action: 'execution.not_started',
+        agent: proposal.agent,
+        environment: proposal.environment,
+        decision: 'deny',
+        reasonCode: 'execution.not_started',
+        charterHash: proposal.charterHash,
+        runId: proposal.runId,
+        incidentId: proposal.incidentId,
+        proposalId: proposal.id,
+        details: {
+          tool: proposal.tool,
+          approvedAt: proposal.decidedAt?.toISOString() ?? null,
+          foundBy: deps.instanceId,
+          message: `${EXECUTION_REASONS['execution.not_started']} Propose it again if it is still needed.`,
+        },
+      });
+    }
+    return rows;
+  });
+  for (const proposal of cancelled) {
+    deps.logger.warn(
+      { proposalId: proposal.id, tool: proposal.tool },
+      'approved action never started; cancelled',
+    );
+  }
+  return cancelled;
+}
+
+/**
  * Sweeps for stale executions every `intervalMs` on every instance, so an instance that died is found by
  * the others while they run, not only when one of them restarts (DESIGN §7). `stop` waits for a sweep
  * in progress.
@@ -103,6 +171,7 @@ export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; 
     if (stopped) return;
     timer = setTimeout(() => {
       sweeping = recoverInterruptedExecutions({ deps, scope: 'stale' })
+        .then(() => cancelUnstartedApprovals({ deps }))
         .then(
           () => {},
           (error: unknown) => deps.logger.warn({ err: error }, 'recovery sweep failed; retrying later'),

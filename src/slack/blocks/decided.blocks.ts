@@ -100,6 +100,8 @@ function statusText({
     case 'cancelled': {
       if (proposal.stateReason === 'kill_switch')
         return ':octagonal_sign: *Cancelled by the kill switch.* It will not run.';
+      if (proposal.stateReason === 'execution.not_started')
+        return ':warning: *Approved, but it could not be started,* so nothing ran and it will not run now. Propose it again if it is still needed.';
       const code = proposal.stateReason;
       const words = code ? describeReason({ code }) : null;
       return lines(

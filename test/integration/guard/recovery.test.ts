@@ -7,7 +7,7 @@ import {
   sandboxServices,
   sandboxTickets,
 } from '../../../src/db/schema.ts';
-import { STALE_GRACE_MS } from '../../../src/tools/recovery.ts';
+import { STALE_GRACE_MS, UNSTARTED_AFTER_MS } from '../../../src/tools/recovery.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { people, testCharters } from './fixtures.ts';
@@ -153,6 +153,44 @@ describe.each(databaseKinds)('the periodic recovery sweep on %s', (kind) => {
         .from(sandboxChanges)
         .where(eq(sandboxChanges.idempotencyKey, row!.idempotencyKey)),
     ).toEqual([]);
+    expect(await checkout(services)).toEqual(checkoutBefore);
+  });
+
+  it('cancels an approved action that could not be started, tells why, and never runs it', async () => {
+    const services = survivor!;
+    const checkoutBefore = await checkout(services);
+    const { proposal } = await services.guard.propose({
+      agent: 'ops',
+      tool: 'restart_service',
+      args: { service: 'checkout' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    // The approvals committed, then starting it failed (the database went away at that moment).
+    await services.db
+      .update(proposals)
+      .set({ state: 'approved', decidedAt: services.clock.now() })
+      .where(eq(proposals.id, proposal.id));
+
+    // Just approved: the click that approved it may still be starting it.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await stateOf(services, proposal.id)).toBe('approved');
+
+    services.clock.advance(UNSTARTED_AFTER_MS + 1);
+    await waitFor(async () => (await stateOf(services, proposal.id)) === 'cancelled', 5_000);
+    const [row] = await services.db.select().from(proposals).where(eq(proposals.id, proposal.id));
+    expect(row).toMatchObject({ state: 'cancelled', stateReason: 'execution.not_started' });
+    const events = await services.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.proposalId, proposal.id), eq(auditEvents.action, 'execution.not_started')));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: 'warden', reasonCode: 'execution.not_started' });
+
+    expect((await services.guard.execute({ proposalId: proposal.id, actor: people.approver1 })).status).toBe(
+      'not_claimed',
+    );
     expect(await checkout(services)).toEqual(checkoutBefore);
   });
 

@@ -53,6 +53,11 @@ describe('decidedCard', () => {
     },
     {
       state: 'cancelled',
+      extra: { stateReason: 'execution.not_started' },
+      says: ['Approved, but it could not be started', 'nothing ran', 'Propose it again'],
+    },
+    {
+      state: 'cancelled',
       extra: { stateReason: 'breaker_open' },
       says: ['Cancelled before it ran', '`breaker_open`: A circuit breaker is open, so the agent is paused.'],
     },
