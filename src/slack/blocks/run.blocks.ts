@@ -84,7 +84,7 @@ function duration({ from, to }: { from: Date; to: Date }): string {
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-/** The end of a run: how it ended, the agent's summary (unverified), counts and what it proposed. */
+/** The end of a run: how it ended, its summary (the planner's parts unverified), counts and what it proposed. */
 export function runSummaryMessage({
   run,
   summary,
@@ -113,7 +113,7 @@ export function runSummaryMessage({
     ...(summary?.trim()
       ? [
           section(
-            `*Agent's summary (unverified)*\n${fitMrkdwn({ text: summary, max: 2500, note: hint, quote: true })}`,
+            `*Run summary* _(built from Warden's records; the planner's findings and reasons in it are unverified)_\n${fitMrkdwn({ text: summary, max: 2500, note: hint, quote: true })}`,
           ),
         ]
       : []),

@@ -49,7 +49,7 @@ describe('run messages', () => {
     expect(message.text).toBe('triage is working on INC-4211 (run run_4h2j8k)');
   });
 
-  it('summarises a finished run, labelling the agent’s summary as unverified', () => {
+  it('summarises a finished run, labelling what in its summary is unverified', () => {
     const message = runSummaryMessage({
       run: makeRun({ state: 'completed', endedAt: new Date('2026-03-02T09:56:05.000Z') }),
       summary: `Rolled back. ${BIG_EVIDENCE.logs}`,
@@ -64,7 +64,9 @@ describe('run messages', () => {
     expectNoInjectedMarkup(message);
     const text = allText(message);
     expect(text).toContain(':checkered_flag: *Finished*');
-    expect(text).toContain("*Agent's summary (unverified)*\n> Rolled back.");
+    expect(text).toContain(
+      "*Run summary* _(built from Warden's records; the planner's findings and reasons in it are unverified)_\n> Rolled back.",
+    );
     expect(text).toContain('truncated: ');
     expect(text).toContain('*Took*\n2 min 5 s');
     expect(text).toContain('…and 25 more');
