@@ -178,7 +178,7 @@ export function createGuard(deps: GuardDeps) {
         results = await tx.sendAndCommit(writes);
       } catch (error) {
         lease?.abandoned();
-        throw recordFailure({ error, auditFrom, decision });
+        throw recordFailure({ error, auditFrom, writes: writes.length, decision });
       }
       // Each append is two statements (lock, insert); the insert returns the linked event.
       const events = audits.map((a, i) => a.event(results[auditFrom + 2 * i + 1] ?? []));

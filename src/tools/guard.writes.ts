@@ -26,13 +26,16 @@ import type { GuardDeps } from './guard.types.ts';
 export function recordFailure({
   error,
   auditFrom,
+  writes,
   decision,
 }: {
   error: unknown;
+  /** The audit statements are `[auditFrom, writes)`; past them comes the COMMIT. */
   auditFrom: number;
+  writes: number;
   decision: Decision;
 }) {
-  const audit = error instanceof PipelineStatementError && error.index >= auditFrom;
+  const audit = error instanceof PipelineStatementError && error.index >= auditFrom && error.index < writes;
   return wardenError({
     code: audit ? 'audit.write_failed' : 'guard.record_failed',
     message: audit
