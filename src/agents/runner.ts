@@ -82,6 +82,7 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
           slackChannel: input.channel ?? null,
           slackThreadTs: input.threadTs ?? null,
           startedAt: now,
+          runBy: deps.instanceId,
         },
       });
       await deps.audit.append(tx, {
@@ -92,7 +93,12 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
         runId: row.id,
         incidentId: input.incidentId,
         environment,
-        details: { planner: planner.name, channel: input.channel ?? null, threadTs: input.threadTs ?? null },
+        details: {
+          planner: planner.name,
+          channel: input.channel ?? null,
+          threadTs: input.threadTs ?? null,
+          runBy: deps.instanceId,
+        },
       });
       return row;
     });

@@ -22,6 +22,8 @@ export type RunnerDeps = {
   inFlight: Pick<InFlightRegistry, 'addRun' | 'removeRun'>;
   /** Where incidents are filed: tells a run its incident's environment before any evidence is read. */
   incidents: IncidentDirectory;
+  /** This instance's id, recorded on each run it starts: its restart knows those runs are dead. */
+  instanceId: string;
 };
 
 /**

@@ -21,6 +21,8 @@ export const runs = pgTable(
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
+    /** Which Warden instance runs it (its `WARDEN_INSTANCE_ID`): a restart of that instance ends it at once. */
+    runBy: text('run_by'),
   },
   (t) => [index('runs_agent_state_idx').on(t.agent, t.state), index('runs_incident_idx').on(t.incidentId)],
 );

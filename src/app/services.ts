@@ -139,7 +139,19 @@ export async function buildServices(options: ServicesOptions) {
       (await findIncident({ db, id: incidentId }))?.environment ?? null,
   };
   const runner = createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents },
+    deps: {
+      db,
+      clock,
+      audit,
+      charters,
+      registry,
+      guard,
+      logger,
+      redactor,
+      inFlight,
+      incidents,
+      instanceId: config.instanceId,
+    },
     planner,
   });
   const unwatch = await watchKillSwitch({ database, inFlight, logger });

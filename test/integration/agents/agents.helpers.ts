@@ -48,7 +48,19 @@ export function shippedCharters(): Charter[] {
 export function runnerFor(services: TestServices, planner: Planner) {
   const { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents } = services;
   return createRunner({
-    deps: { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents },
+    deps: {
+      db,
+      clock,
+      audit,
+      charters,
+      registry,
+      guard,
+      logger,
+      redactor,
+      inFlight,
+      incidents,
+      instanceId: services.config.instanceId,
+    },
     planner,
   });
 }

@@ -117,6 +117,8 @@ describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind)
       charterHash: services.charters.get('triage')!.hash,
       // Known before any evidence is read: the incident directory files INC-123 under production.
       environment: 'production',
+      // The instance running it, so its restart knows the run is dead.
+      runBy: 'test-instance',
     });
     await done;
     const [started] = (await services.db.select().from(auditEvents)).filter(
@@ -128,7 +130,7 @@ describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind)
       incidentId: 'INC-123',
       environment: 'production',
       charterHash: run.charterHash,
-      details: { planner: 'offline', channel: 'C0INCIDENT' },
+      details: { planner: 'offline', channel: 'C0INCIDENT', runBy: 'test-instance' },
     });
     expect((await runAuditActions(services.db, run.id)).at(-1)).toBe('run.finished');
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });

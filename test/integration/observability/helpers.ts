@@ -217,6 +217,7 @@ export function wiredWithLoggingBackend({
       redactor,
       inFlight,
       incidents: services.incidents,
+      instanceId: 'ids',
     },
     planner,
   });

@@ -25,6 +25,7 @@ function makeRun(overrides: Partial<RunRow> = {}): RunRow {
     error: null,
     startedAt: new Date('2026-03-02T09:54:00.000Z'),
     endedAt: null,
+    runBy: 'warden-1',
     ...overrides,
   };
 }
