@@ -73,6 +73,8 @@ export type RunEnd = {
 /**
  * Ends the run and audits `run.finished` in one transaction. A run the kill switch already stopped keeps
  * its `killed` state (and its error); only the summary is added, so the event tells what really happened.
+ * A run recovery already ended (its instance looked dead) keeps that record; this late end is audited as
+ * `run.ended_late` and changes nothing.
  */
 export async function endRun({
   deps,
@@ -88,6 +90,19 @@ export async function endRun({
   const error = end.error === null ? null : deps.redactor.redactText(end.error);
   return deps.db.transaction(async (tx) => {
     const current = await lockRun({ tx, id: run.runId });
+    if (current && current.state !== 'running' && current.state !== 'killed') {
+      // Recovery ended it (its instance looked dead) and audited run.finished: that record stands.
+      await deps.audit.append(
+        tx,
+        eventFor(run, {
+          action: 'run.ended_late',
+          environment: current.environment,
+          reasonCode: 'run.already_ended',
+          details: { recordedState: current.state, state: end.state, error, summary },
+        }),
+      );
+      return current;
+    }
     const row =
       current?.state === 'running'
         ? await finishRun({ tx, id: run.runId, state: end.state, now, summary, error: error ?? undefined })

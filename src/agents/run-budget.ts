@@ -42,8 +42,10 @@ export function checkBudget({
 
 /** The sentence for a run stopped by its wall-time budget. */
 export function wallTimeMessage(charter: Pick<CharterSpec, 'budgets'>): string {
-  const ms = charter.budgets.wall_time;
-  const shown =
-    ms % 60_000 === 0 ? `${ms / 60_000} min` : ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
-  return `The run used all ${shown} of wall time its charter allows (budgets.wall_time).`;
+  return `The run used all ${durationText(charter.budgets.wall_time)} of wall time its charter allows (budgets.wall_time).`;
+}
+
+/** A duration as people read it: `5 min`, `90 s`, `250 ms`. */
+export function durationText(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }

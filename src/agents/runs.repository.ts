@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, lte, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
 import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
@@ -153,4 +153,36 @@ export async function killRunningRuns({
 
 export async function listRuns({ db, states }: { db: DbOrTx; states: RunState[] }): Promise<RunRow[]> {
   return db.select().from(runs).where(inArray(runs.state, states));
+}
+
+/** When a run of an agent counts as dead: started at or before `startedBefore`. */
+export type DeadRunCutoff = { agent: string; startedBefore: Date };
+
+/**
+ * Runs still `running` that are known dead, locked (rows another transaction holds are skipped): started
+ * at or before their agent's cutoff (`otherAgents` for an agent not listed), or run by `instanceId`.
+ */
+export async function lockDeadRuns({
+  tx,
+  cutoffs,
+  otherAgents,
+  instanceId,
+}: {
+  tx: Tx;
+  cutoffs: readonly DeadRunCutoff[];
+  otherAgents: Date;
+  instanceId?: string;
+}): Promise<RunRow[]> {
+  const listed = cutoffs.map((c) => c.agent);
+  const dead: (SQL | undefined)[] = [
+    ...cutoffs.map((c) => and(eq(runs.agent, c.agent), lte(runs.startedAt, c.startedBefore))),
+    and(notInArray(runs.agent, listed), lte(runs.startedAt, otherAgents)),
+    instanceId === undefined ? undefined : eq(runs.runBy, instanceId),
+  ];
+  return tx
+    .select()
+    .from(runs)
+    .where(and(eq(runs.state, 'running'), or(...dead)))
+    .orderBy(runs.startedAt)
+    .for('update', { skipLocked: true });
 }

@@ -64,7 +64,7 @@ function kindOf(p: SummaryProposal): ProposalKind {
 
 /** One proposal as a bullet (the action and what became of it), and why when people must decide on it. */
 export function describeProposal(p: SummaryProposal): string[] {
-  const action = `• ${code(p)} in ${p.environment}`;
+  const action = `• ${inlineAction(p)} in ${p.environment}`;
   const why = p.rationale ? `   _Why:_ ${oneLine(p.rationale, MAX_WHY)}` : null;
   switch (kindOf(p)) {
     case 'waiting':
@@ -103,7 +103,7 @@ export function describeObservation({
   observation: Observation;
   showEnvironment: boolean;
 }): string {
-  const action = `${code(o)}${showEnvironment ? ` in ${o.environment}` : ''}`;
+  const action = `${inlineAction(o)}${showEnvironment ? ` in ${o.environment}` : ''}`;
   if (o.output) {
     const flag = o.suspectedInjection
       ? ` ⚠ suspected prompt injection (${o.suspectedInjection.signals.join(', ')})`
@@ -126,7 +126,7 @@ export function describeAction(action: {
 }
 
 /** The tool and its arguments as inline code (no backtick inside can end it early). */
-function code(action: { tool: string; args: Record<string, unknown> }): string {
+export function inlineAction(action: { tool: string; args: Record<string, unknown> }): string {
   return `\`${callText(action).replace(/`/g, 'ˋ')}\``;
 }
 

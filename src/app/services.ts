@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { createOfflinePlanner } from '../agents/offline-planner.ts';
 import type { Planner } from '../agents/planner.types.ts';
+import { recoverInterruptedRuns } from '../agents/run-recovery.ts';
 import { createRunner } from '../agents/runner.ts';
 import type { IncidentDirectory } from '../agents/runner.types.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
@@ -46,7 +47,7 @@ export type ServicesOptions = {
   /** Seed the sandbox world from `config.worldFile` when its tables are empty (default true). */
   seedSandbox?: boolean;
   executionTimeoutMs?: number;
-  /** How often this instance sweeps for executions another instance left behind (default 30 s). */
+  /** How often this instance sweeps for executions and runs another instance left behind (default 30 s). */
   recoverySweepMs?: number;
   sandboxWriteDelayMs?: number;
   /** The planner for agent runs; by default OpenAI when OPENAI_API_KEY is set, else the offline rules. */
@@ -155,10 +156,10 @@ export async function buildServices(options: ServicesOptions) {
     planner,
   });
   const unwatch = await watchKillSwitch({ database, inFlight, logger });
-  const recovered = await recoverInterruptedExecutions({
-    deps,
-    scope: database.kind === 'pglite' ? 'all' : 'own_and_stale',
-  });
+  const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
+  const recovered = await recoverInterruptedExecutions({ deps, scope });
+  // After executions, so an interrupted run's summary tells how its last tool call ended.
+  const recoveredRuns = await recoverInterruptedRuns({ deps, scope });
   await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
   const recovery = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
 
@@ -181,6 +182,7 @@ export async function buildServices(options: ServicesOptions) {
     inFlight,
     incidents,
     recovered,
+    recoveredRuns,
     observability,
     metrics: observability.metrics,
     close: async () => {

@@ -1,3 +1,4 @@
+import { recoverInterruptedRuns } from '../agents/run-recovery.ts';
 import {
   lockStaleExecutions,
   lockUnstartedApprovals,
@@ -22,8 +23,8 @@ export type RecoveryScope = 'stale' | 'own_and_stale' | 'all';
 
 type RecoveryDeps = Pick<
   GuardDeps,
-  'db' | 'clock' | 'audit' | 'logger' | 'instanceId' | 'executionTimeoutMs'
->;
+  'db' | 'clock' | 'audit' | 'logger' | 'instanceId' | 'executionTimeoutMs' | 'charters' | 'redactor'
+> & { inFlight: Pick<GuardDeps['inFlight'], 'listRuns'> };
 
 /**
  * Executions a crashed instance left in `executing` become `outcome_unknown`, audited: shown to people for
@@ -158,9 +159,10 @@ export async function cancelUnstartedApprovals({
 }
 
 /**
- * Sweeps for stale executions every `intervalMs` on every instance, so an instance that died is found by
- * the others while they run, not only when one of them restarts (DESIGN §7). `stop` waits for a sweep
- * in progress.
+ * Sweeps every `intervalMs` on every instance for stale executions, then runs past their wall time
+ * (`recoverInterruptedRuns`, which then sees how the executions ended), then approvals never started, so
+ * an instance that died is found by the others while they run, not only when one of them restarts
+ * (DESIGN §7). `stop` waits for a sweep in progress.
  */
 export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; intervalMs: number }) {
   let timer: NodeJS.Timeout | null = null;
@@ -171,6 +173,7 @@ export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; 
     if (stopped) return;
     timer = setTimeout(() => {
       sweeping = recoverInterruptedExecutions({ deps, scope: 'stale' })
+        .then(() => recoverInterruptedRuns({ deps, scope: 'stale' }))
         .then(() => cancelUnstartedApprovals({ deps }))
         .then(
           () => {},

@@ -7,6 +7,7 @@ import type { Db } from '../../../src/db/client.ts';
 import { auditEvents, proposals } from '../../../src/db/schema.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
+import type { InFlightRegistry } from '../../../src/tools/in-flight.ts';
 import { charterFromYaml, repoRoot, type TestServices } from '../../helpers/services.ts';
 
 export const people = {
@@ -44,8 +45,15 @@ export function shippedCharters(): Charter[] {
   return loadCharters({ dir: `${repoRoot}/charters` }).charters;
 }
 
-/** A runner on the test services with the given planner. */
-export function runnerFor(services: TestServices, planner: Planner) {
+/**
+ * A runner on the test services with the given planner; with `instance`, a runner as another Warden
+ * instance has it (its own id and in-flight registry) on the same database.
+ */
+export function runnerFor(
+  services: TestServices,
+  planner: Planner,
+  instance?: { instanceId: string; inFlight: InFlightRegistry },
+) {
   const { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents } = services;
   return createRunner({
     deps: {
@@ -57,9 +65,9 @@ export function runnerFor(services: TestServices, planner: Planner) {
       guard,
       logger,
       redactor,
-      inFlight,
+      inFlight: instance?.inFlight ?? inFlight,
       incidents,
-      instanceId: services.config.instanceId,
+      instanceId: instance?.instanceId ?? services.config.instanceId,
     },
     planner,
   });
