@@ -75,16 +75,49 @@ class TransactionNotCommitted extends Error {
   }
 }
 
+/** postgres.js's connection object, as its `onexecute` query option hands it over (see `watchClose`). */
+type DriverConnection = { onclose?: ((error: unknown) => void) | null };
+
+/** Errors that mean the connection itself is gone (postgres.js codes, or the socket's own). */
+const CONNECTION_LOST_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+function isConnectionLost(error: unknown): boolean {
+  const cause = error instanceof PipelineStatementError ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CONNECTION_LOST_CODES.has(code);
+}
+
 /** Pipelined transactions on a postgres.js pool: each batch is written to one reserved connection at once. */
 export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
   return async (work) => {
     const conn = await sql.reserve();
-    const progress: { state: 'new' | 'open' | 'ended' } = { state: 'new' };
+    const progress: { state: 'new' | 'open' | 'ended'; lost: boolean } = { state: 'new', lost: false };
+    // When a connection closes, postgres.js takes it back into its pool even while it is reserved (and may
+    // reconnect it for other queries at once). From then on this transaction must write nothing more to it:
+    // the socket is gone (postgres.js would throw an uncaught TypeError), or a new session serves it, where
+    // the next batch would run outside any transaction, each statement committing on its own. So the close
+    // is watched the way postgres.js's own `begin` does (`onclose` of the connection that ran BEGIN).
+    let connection: DriverConnection | null = null;
+    const watchClose = (c: DriverConnection) => {
+      connection = c;
+      c.onclose = () => {
+        progress.lost = true;
+      };
+      return true; // postgres.js keeps pipelining on this connection only when this is truthy
+    };
     const run = async (statements: Statement[], commit: boolean): Promise<RawRow[][]> => {
       if (progress.state === 'ended') throw new Error('the pipelined transaction has already ended');
+      if (progress.lost) throw new Error('the database connection closed during the transaction');
       const queries: Promise<RawRow[] & { command?: string }>[] = [];
       const offset = progress.state === 'new' ? 1 : 0;
-      if (offset === 1) queries.push(conn.unsafe('begin'));
+      if (offset === 1) queries.push(conn.unsafe('begin', [], { onexecute: watchClose } as never));
       progress.state = 'open';
       for (const statement of statements) {
         const { text, params } = compileStatement(statement);
@@ -95,7 +128,13 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
         // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
         progress.state = 'ended';
       }
-      const results = await settle(queries, offset);
+      let results: (RawRow[] & { command?: string })[];
+      try {
+        results = await settle(queries, offset);
+      } catch (error) {
+        if (isConnectionLost(error)) progress.lost = true;
+        throw error;
+      }
       const first = offset;
       if (commit) {
         const command = results.at(-1)?.command ?? 'nothing';
@@ -111,10 +150,16 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       if (progress.state === 'open') await run([], true);
       return result;
     } catch (error) {
-      if (progress.state === 'open') await conn.unsafe('rollback').catch(() => {});
+      // A lost connection took its transaction with it; a ROLLBACK sent now would go nowhere or elsewhere.
+      if (progress.state === 'open' && !progress.lost) await conn.unsafe('rollback').catch(() => {});
       throw error;
     } finally {
-      conn.release();
+      // postgres.js has already taken a lost connection back: releasing it too would hand a dead (or
+      // reconnected, busy) connection to the pool's idle queue.
+      if (!progress.lost) {
+        conn.release();
+        if (connection) (connection as DriverConnection).onclose = null;
+      }
     }
   };
 }

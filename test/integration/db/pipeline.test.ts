@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { createAuditLog, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import type { AuditEvent } from '../../../src/audit/audit.types.ts';
+import { connectPostgres, type Database } from '../../../src/db/client.ts';
 import { afterCommit } from '../../../src/db/commit-hooks.ts';
 import { PipelineStatementError, pipelinedTransaction, rawRowsOf } from '../../../src/db/pipeline.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { waitFor } from '../../helpers/slack-harness.ts';
 
 const count = async (database: TestDatabase) =>
   Number(rawRowsOf(await database.db.execute(sql`select count(*)::int as n from pipeline_t`))[0]?.n);
@@ -122,3 +124,89 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
     expect(await verifyAuditChain({ db: database.db })).toMatchObject({ ok: true, count: 3 });
   });
 });
+
+/** Settles `promise`, or says it hung (a pipelined transaction must end even when its connection dies). */
+async function within<T>(ms: number, promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  const hung = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms),
+  );
+  try {
+    return { value: await Promise.race([promise, hung]) };
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('still waiting')) throw error;
+    return { error };
+  }
+}
+
+describe.skipIf(!databaseKinds.includes('postgres'))(
+  'a pipelined transaction whose connection dies (postgres)',
+  () => {
+    let database: TestDatabase;
+    /** One pooled connection, so the pool reconnects the very connection the transaction had reserved. */
+    let single: Database;
+    beforeEach(async () => {
+      database = await createTestDatabase('postgres');
+      await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
+      single = connectPostgres({ url: database.url!, max: 1 });
+    });
+    afterEach(async () => {
+      await single.close().catch(() => {});
+      await database.drop();
+    });
+
+    const rows = async () =>
+      rawRowsOf(await database.db.execute(sql`select id from pipeline_t order by id`)).map((r) => r.id);
+    const terminate = (pid: number) => database.db.execute(sql`select pg_terminate_backend(${pid})`);
+
+    it('fails without sending the next batch outside the transaction, and the pool works afterwards', async () => {
+      const attempt = pipelinedTransaction(single.db, async (tx) => {
+        const [[me]] = (await tx.send([
+          sql`select pg_backend_pid() as pid`,
+          sql`insert into pipeline_t values (1, 'first batch')`,
+        ])) as [{ pid: number }[], unknown[]];
+        await terminate(Number(me?.pid));
+        // The pool hands the dead connection, reconnected, to another query meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(rawRowsOf(await single.db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
+        return tx.sendAndCommit([
+          sql`insert into pipeline_t values (2, 'second batch')`,
+          sql`insert into pipeline_t values (3, 'second batch')`,
+        ]);
+      });
+      const { error } = await within(5_000, attempt);
+      expect(error).toBeInstanceOf(Error);
+      // Nothing of the transaction committed: not the first batch (lost with the session), not the second.
+      expect(await rows()).toEqual([]);
+      expect(rawRowsOf(await single.db.execute(sql`select 2 as two`))).toEqual([{ two: 2 }]);
+    });
+
+    it('ends with an error when the connection dies while a batch is on the wire, and the pool works afterwards', async () => {
+      const attempt = pipelinedTransaction(single.db, (tx) =>
+        tx.send([sql`insert into pipeline_t values (1, 'x')`, sql`select pg_sleep(5)`]),
+      );
+      const sleeper = await waitFor(
+        async () =>
+          rawRowsOf(
+            await database.db.execute(
+              sql`select pid from pg_stat_activity where query like '%pg_sleep(5)%' and pid <> pg_backend_pid()`,
+            ),
+          )[0]?.pid as number | undefined,
+        { what: 'the batch to be running' },
+      );
+      await terminate(Number(sleeper));
+      const { error } = await within(3_000, attempt);
+      expect(error).toBeInstanceOf(PipelineStatementError);
+      expect(await rows()).toEqual([]);
+      // The pool answers again (postgres.js 3.4.9 may fail the first query on the reconnected connection
+      // with the dead session's error, which is its own matter): no hang, no crash, no dead connection kept.
+      const answered = await waitFor(
+        async () => {
+          const again = await within(3_000, single.db.execute(sql`select 3 as three`));
+          return again.value && rawRowsOf(again.value);
+        },
+        { what: 'the pool to answer', timeoutMs: 5_000 },
+      );
+      expect(answered).toEqual([{ three: 3 }]);
+    });
+  },
+);
