@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Planner } from '../../src/agents/planner.types.ts';
 import { createHttpServer } from '../../src/app/http.ts';
 import { buildSlackSurface, type SlackSurface } from '../../src/app/slack-surface.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -29,6 +30,7 @@ export async function startWarden({
   sandboxWriteDelayMs,
   appToken,
   env = {},
+  planner,
 }: {
   database: Database;
   emulator: SlackEmulator;
@@ -41,12 +43,15 @@ export async function startWarden({
   appToken?: string;
   /** More environment for the instance, e.g. OPENAI_BASE_URL to use the OpenAI planner. */
   env?: Record<string, string>;
+  /** The planner for agent runs (by default the one the config picks). */
+  planner?: Planner;
 }): Promise<WardenInstance> {
   const services = await createTestServices({
     database,
     instanceId,
     charters,
     sandboxWriteDelayMs,
+    planner,
     ...(clock ? { clock } : {}),
     env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl, ...env },
   });
