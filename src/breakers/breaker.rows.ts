@@ -68,6 +68,11 @@ function lockRowsShape(alsoNotClosed: boolean, alsoTrials: boolean) {
  * `alsoNotClosed`, every row of the agent that is not closed; the last one returns the rows (read them
  * with `breakerRowsFrom`). Rows are created and locked in (breaker, key) order, so concurrent callers on
  * any number of connections queue per breaker instead of deadlocking.
+ *
+ * A locking statement that waited for a named row re-reads that row as committed, but it picks the other
+ * rows from the snapshot it started with: a row the holder of the lock tripped (a denial's breaker, say)
+ * would be missed. So when rows are also looked for by state, the lock is taken twice: the second
+ * statement starts once the named rows are held, and sees every trip committed before.
  */
 export function lockRowsStatements({
   db,
@@ -92,12 +97,9 @@ export function lockRowsStatements({
   }
   if (sorted.length === 0 && !alsoNotClosed && !alsoTrials) return statements;
   const lock = lockRowsShape(alsoNotClosed, alsoTrials);
-  statements.push(
-    lock(db, sorted.length, {
-      agent,
-      ...indexedValues(sorted.map((id) => ({ breaker: id.breaker, key: id.key }))),
-    }),
-  );
+  const values = { agent, ...indexedValues(sorted.map((id) => ({ breaker: id.breaker, key: id.key }))) };
+  if (sorted.length > 0 && (alsoNotClosed || alsoTrials)) statements.push(lock(db, sorted.length, values));
+  statements.push(lock(db, sorted.length, values));
   return statements;
 }
 

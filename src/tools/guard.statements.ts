@@ -19,10 +19,12 @@ export type GuardState = {
 };
 
 /**
- * The statements that read the guard's state in one batch: the kill switch, the run (locked), and for a
- * known tool with valid arguments its breakers — for a write, the counting rows are created if missing and
- * locked with every row that is not closed, then the hits in each window are counted (after the lock, so
- * every earlier committed hit is seen); a read only looks for breakers that are not closed.
+ * The statements that read the guard's state in one batch: the run (locked), for a known tool with valid
+ * arguments its breakers — for a write, the counting rows are created if missing and locked with every row
+ * that is not closed, then the hits in each window are counted (after the lock, so every earlier committed
+ * hit is seen); a read only looks for breakers that are not closed — and last the kill switch. Each
+ * statement sees what was committed when it started, so the kill switch is read after every lock the batch
+ * may wait for: a kill that held the run (it stops running runs) is seen once it has committed.
  */
 export function guardStateReads({
   db,
@@ -41,7 +43,7 @@ export function guardStateReads({
   now: Date;
 }): { statements: Statement[]; read: (results: RawRow[][]) => GuardState } {
   const agent = charter.agent;
-  const statements: Statement[] = [killStateStatement({ db, agent })];
+  const statements: Statement[] = [];
   const runAt = runId ? statements.push(lockRunStatement({ db, id: runId })) - 1 : -1;
   let rowsAt = -1;
   let hitsAt = -1;
@@ -60,10 +62,11 @@ export function guardStateReads({
       if (count) hitsAt = statements.push(count) - 1;
     }
   }
+  const killAt = statements.push(killStateStatement({ db, agent })) - 1;
   return {
     statements,
     read: (results) => ({
-      kill: killStateFrom(results[0] ?? []),
+      kill: killStateFrom(results[killAt] ?? []),
       run: runAt >= 0 ? runFrom(results[runAt]?.[0]) : null,
       breakers:
         rowsAt >= 0
