@@ -160,64 +160,72 @@ export function createExecutor(deps: GuardDeps) {
       return finished.outcome;
     };
     try {
-      lease ??= await deps.broker.mint({
-        tool: proposal.tool,
-        environment: proposal.environment,
-        agent: proposal.agent,
-        runId: proposal.runId,
-        proposalId: proposal.id,
-      });
-      deps.inFlight.add({
-        proposalId: proposal.id,
-        agent: proposal.agent,
-        tool: proposal.tool,
-        leaseId: lease.leaseId,
-        controller,
-      });
-      const args = await assertExecutionAuthorised({ deps, proposal, charter });
-      const result = await deps.executors.get(proposal.tool)!.execute(args, {
-        environment: proposal.environment,
-        agent: proposal.agent,
-        runId: proposal.runId,
-        proposalId: proposal.id,
-        incidentId: proposal.incidentId,
-        idempotencyKey: proposal.idempotencyKey,
-        credential: lease.token,
-        signal: controller.signal,
-      });
+      let result: ToolResult;
+      try {
+        lease ??= await deps.broker.mint({
+          tool: proposal.tool,
+          environment: proposal.environment,
+          agent: proposal.agent,
+          runId: proposal.runId,
+          proposalId: proposal.id,
+        });
+        deps.inFlight.add({
+          proposalId: proposal.id,
+          agent: proposal.agent,
+          tool: proposal.tool,
+          leaseId: lease.leaseId,
+          controller,
+        });
+        const args = await assertExecutionAuthorised({ deps, proposal, charter });
+        result = await deps.executors.get(proposal.tool)!.execute(args, {
+          environment: proposal.environment,
+          agent: proposal.agent,
+          runId: proposal.runId,
+          proposalId: proposal.id,
+          incidentId: proposal.incidentId,
+          idempotencyKey: proposal.idempotencyKey,
+          credential: lease.token,
+          signal: controller.signal,
+        });
+      } catch (error) {
+        const timedOut = isWardenError(controller.signal.reason, 'tools.timeout');
+        const reasonCode = timedOut
+          ? 'tools.timeout'
+          : controller.signal.aborted
+            ? 'kill_switch'
+            : isWardenError(error)
+              ? error.code
+              : 'tools.error';
+        const message = deps.redactor.redactText(
+          timedOut
+            ? `${proposal.tool} did not finish in time; whether it had an effect is unknown.`
+            : error instanceof Error
+              ? error.message
+              : String(error),
+        );
+        deps.logger.warn(
+          { proposalId: proposal.id, tool: proposal.tool, reasonCode },
+          'tool execution failed',
+        );
+        return await finish({
+          proposal,
+          charter,
+          leaseId: lease?.leaseId ?? null,
+          ok: false,
+          reasonCode,
+          message,
+          unknown: timedOut,
+          refused: stoppedByWarden(reasonCode),
+        });
+      }
+      // The tool did its work. If its success cannot be recorded, the error goes to the caller and the row
+      // stays `executing` (recovery reports it as outcome unknown): it is never recorded as a tool failure.
       return await finish({
         proposal,
         charter,
         leaseId: lease.leaseId,
         ok: true,
         result: deps.redactor.redactValue(result),
-      });
-    } catch (error) {
-      const timedOut = isWardenError(controller.signal.reason, 'tools.timeout');
-      const reasonCode = timedOut
-        ? 'tools.timeout'
-        : controller.signal.aborted
-          ? 'kill_switch'
-          : isWardenError(error)
-            ? error.code
-            : 'tools.error';
-      const message = deps.redactor.redactText(
-        timedOut
-          ? `${proposal.tool} did not finish in time; whether it had an effect is unknown.`
-          : error instanceof Error
-            ? error.message
-            : String(error),
-      );
-      deps.logger.warn({ proposalId: proposal.id, tool: proposal.tool, reasonCode }, 'tool execution failed');
-      return await finish({
-        proposal,
-        charter,
-        leaseId: lease?.leaseId ?? null,
-        ok: false,
-        reasonCode,
-        message,
-        unknown: timedOut,
-        refused: stoppedByWarden(reasonCode),
       });
     } finally {
       clearTimeout(timeout);

@@ -1,6 +1,12 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, breakerStates, proposals, sandboxTickets } from '../../../src/db/schema.ts';
+import {
+  auditEvents,
+  breakerStates,
+  credentialLeases,
+  proposals,
+  sandboxTickets,
+} from '../../../src/db/schema.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { waitFor } from '../../helpers/slack-harness.ts';
@@ -59,6 +65,30 @@ describe.each(databaseKinds)('finishing an execution (%s)', (kind) => {
     expect(outcome.execution).toMatchObject({ status: 'failed', reasonCode: 'kill_switch' });
     // Had the abort counted as a failure, the breaker would now be open and pause the agent after resume.
     expect(await failures()).toMatchObject({ state: 'closed', consecutiveFailures: 2 });
+  });
+
+  it('does not record a call that did its work as failed when recording its success fails', async () => {
+    // The audit table refuses the success event, as a full disk or a lost connection would.
+    await services.db.execute(sql`create function warden_test_refuse_success() returns trigger as $$
+      begin raise exception 'audit refused by the test'; end; $$ language plpgsql`);
+    await services.db.execute(sql`create trigger warden_test_refuse_success before insert on audit_events
+      for each row when (new.action = 'execution.succeeded') execute function warden_test_refuse_success()`);
+
+    await expect(fileTicket()).rejects.toThrow();
+
+    // The tool did its work; nothing may say it failed. The row stays executing for recovery to report as
+    // outcome unknown, and no failure is counted (the breaker would have tripped at three).
+    expect(await services.db.select().from(sandboxTickets)).toHaveLength(1);
+    const [row] = await services.db.select().from(proposals);
+    expect(row).toMatchObject({ state: 'executing', error: null });
+    const actions = (await services.db.select().from(auditEvents).orderBy(auditEvents.seq)).map(
+      (e) => e.action,
+    );
+    expect(actions.filter((a) => a.startsWith('execution.'))).toEqual(['execution.started']);
+    expect(await failures()).toMatchObject({ state: 'closed', consecutiveFailures: 2 });
+    // The credential does not outlive the call.
+    const [lease] = await services.db.select().from(credentialLeases);
+    expect(lease?.revokedAt).toBeInstanceOf(Date);
   });
 
   it('leaves a row recovery settled meanwhile as it is, changes no breaker, and audits the late result', async () => {
