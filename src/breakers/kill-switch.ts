@@ -64,6 +64,10 @@ export function createKillSwitch(deps: KillDeps) {
         reason: reason ?? null,
         now,
       });
+      // Runs first: a guard decision holds its run locked until it commits, so stopping the runs waits for
+      // the decisions in flight, and the statements after this one see what they committed (a pending
+      // proposal to cancel, an execution to report, its credential to revoke).
+      const stoppedRuns = await killRunningRuns({ tx, agent, now });
       const cancellable = await lockCancellableProposals({ tx, agent });
       const cancelled: string[] = [];
       for (const proposal of cancellable) {
@@ -77,7 +81,6 @@ export function createKillSwitch(deps: KillDeps) {
         if (row) cancelled.push(row.id);
       }
       const executing = await listExecuting({ db: tx, agent });
-      const stoppedRuns = await killRunningRuns({ tx, agent, now });
       // Credentials die with the kill's commit, before any call in flight is told to stop.
       const revokedCredentials = await deps.broker.revokeAllActive({
         db: tx,

@@ -113,6 +113,33 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
     expect(await services.db.select().from(sandboxTickets)).toEqual([]);
   });
 
+  it('has a kill cancel a proposal a run made while the kill was on its way', async () => {
+    await startRun('run_live');
+    const chain = await holdChainLock();
+    // The guard has decided (pending approval: nothing was engaged yet) and waits to commit.
+    const call = services.guard.propose({
+      agent: 'ops',
+      tool: 'restart_service',
+      args: { service: 'checkout' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+      runId: 'run_live',
+    });
+    await waitingForLocks(1, 'the guard to wait for the chain lock');
+    // The kill reaches the run the guard holds.
+    const kill = services.killSwitch.engage({ agent: 'ops', actor: people.outsider, reason: 'stop' });
+    await waitingForLocks(2, 'the kill to wait for the run');
+    await chain.release();
+    const { proposal } = await call;
+    const report = await kill;
+
+    // The proposal was pending when the kill committed: the kill cancels it and says so.
+    expect(report.cancelledProposals).toEqual([proposal.id]);
+    const [row] = await services.db.select().from(proposals).where(eq(proposals.id, proposal.id));
+    expect(row).toMatchObject({ state: 'cancelled', stateReason: 'kill_switch' });
+  });
+
   it('sees a breaker another call tripped while it waited for the rate row: the agent is paused', async () => {
     // One ticket filed already, so the rate row exists (closed, 1 of 5).
     expect((await fileTicket('First')).decision.decision).toBe('allow');
