@@ -57,10 +57,15 @@ export class PipelineStatementError extends Error {
 
 /**
  * Awaits every query (so none is left rejecting unobserved) and throws the first failure, naming its
- * position among the batch's statements (`offset` queries, such as BEGIN, come before them).
+ * position among the batch's statements (`offset` queries, such as BEGIN, come before them). `after`
+ * queries are sent behind them, but their outcome is the caller's business.
  */
-async function settle<T>(queries: Promise<T>[], offset: number): Promise<T[]> {
-  const settled = await Promise.allSettled(queries);
+async function settle<T>(
+  queries: Promise<T>[],
+  offset: number,
+  after: Promise<unknown>[] = [],
+): Promise<T[]> {
+  const settled = (await Promise.allSettled([...queries, ...after])).slice(0, queries.length);
   const failed = settled.findIndex((s) => s.status === 'rejected');
   if (failed >= 0) {
     const cause = (settled[failed] as PromiseRejectedResult).reason;
@@ -99,6 +104,8 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
   return async (work) => {
     const conn = await sql.reserve();
     const progress: { state: 'new' | 'open' | 'ended'; lost: boolean } = { state: 'new', lost: false };
+    /** The ROLLBACK of the read-only fence behind a COMMIT (see `run`); the connection is released after it. */
+    let fence: Promise<unknown> | null = null;
     // When a connection closes, postgres.js takes it back into its pool even while it is reserved (and may
     // reconnect it for other queries at once). From then on this transaction must write nothing more to it:
     // the socket is gone (postgres.js would throw an uncaught TypeError), or a new session serves it, where
@@ -128,12 +135,20 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
         // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
         progress.state = 'ended';
       }
+      // postgres.js re-sends a cached statement the server refused as stale (a column type changed, its
+      // prepared statement is gone) once the error comes back, behind everything already on the wire:
+      // behind the COMMIT, where it would run and commit on its own. A read-only transaction opened right
+      // after the COMMIT catches it (it fails there); it is rolled back once every query has settled, and
+      // the connection goes back to the pool after that (nobody waits for it).
+      const fenced = commit ? conn.unsafe('begin read only') : null;
       let results: (RawRow[] & { command?: string })[];
       try {
-        results = await settle(queries, offset);
+        results = await settle(queries, offset, fenced ? [fenced] : []);
       } catch (error) {
         if (isConnectionLost(error)) progress.lost = true;
         throw error;
+      } finally {
+        if (fenced) fence = fenced.then(() => conn.unsafe('rollback')).catch(() => {});
       }
       const first = offset;
       if (commit) {
@@ -156,10 +171,14 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
     } finally {
       // postgres.js has already taken a lost connection back: releasing it too would hand a dead (or
       // reconnected, busy) connection to the pool's idle queue.
-      if (!progress.lost) {
+      const release = () => {
+        if (progress.lost) return;
         conn.release();
         if (connection) (connection as DriverConnection).onclose = null;
-      }
+      };
+      const fenceDone = fence as Promise<unknown> | null;
+      if (fenceDone) void fenceDone.then(release);
+      else release();
     }
   };
 }

@@ -210,3 +210,50 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     });
   },
 );
+
+describe.skipIf(!databaseKinds.includes('postgres'))(
+  'a pipelined transaction whose cached statements the server no longer accepts (postgres)',
+  () => {
+    let database: TestDatabase;
+    /** One pooled connection, so every transaction reuses the statements postgres.js prepared on it. */
+    let single: Database;
+    beforeEach(async () => {
+      database = await createTestDatabase('postgres');
+      await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
+      single = connectPostgres({ url: database.url!, max: 1 });
+    });
+    afterEach(async () => {
+      await single.close().catch(() => {});
+      await database.drop();
+    });
+
+    const insert = (id: number) => sql`insert into pipeline_t values (${id}, 'x') returning v`;
+    const ids = async () =>
+      rawRowsOf(await database.db.execute(sql`select id from pipeline_t order by id`)).map((r) => r.id);
+
+    // postgres.js re-sends such a statement once its error comes back: after the COMMIT already on the wire.
+    it.each([
+      [
+        'a migration changed a column type',
+        () => database.db.execute(sql`alter table pipeline_t alter column v type varchar(20)`),
+      ],
+      [
+        'its prepared statements were dropped (as behind a transaction pooler)',
+        () =>
+          pipelinedTransaction(single.db, (tx) => tx.sendAndCommit([{ text: 'deallocate all', params: [] }])),
+      ],
+    ])('commits nothing of it when %s', async (_label, change) => {
+      await pipelinedTransaction(single.db, (tx) => tx.sendAndCommit([insert(1)]));
+      await change();
+      const attempt = pipelinedTransaction(single.db, (tx) =>
+        tx.sendAndCommit([insert(2), sql`insert into pipeline_t values (3, 'y')`]),
+      );
+      await expect(attempt).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await ids()).toEqual([1]);
+      // The connection is clean afterwards: the next transaction commits.
+      await pipelinedTransaction(single.db, (tx) => tx.sendAndCommit([insert(4)]));
+      expect(await ids()).toEqual([1, 4]);
+    });
+  },
+);
