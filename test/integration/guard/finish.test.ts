@@ -98,6 +98,8 @@ describe.each(databaseKinds)('finishing an execution (%s)', (kind) => {
       async () => (await services.db.select().from(proposals)).find((p) => p.state === 'executing'),
       { what: 'the call to be claimed' },
     );
+    // Past the executor's last check (which would refuse a row no longer executing); the tool works for 500 ms.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await services.db
       .update(proposals)
       .set({ state: 'outcome_unknown', stateReason: 'execution.interrupted' })
