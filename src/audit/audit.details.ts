@@ -1,4 +1,5 @@
 import { wardenError } from '../shared/errors.ts';
+import { cleanJson, cleanText } from '../shared/storable.ts';
 
 /**
  * `details` as the plain JSON object jsonb will store and the hash will cover: a round trip through
@@ -24,7 +25,8 @@ export function plainJsonDetails({
       cause: error,
     });
   }
-  const parsed: unknown = json === undefined ? undefined : JSON.parse(json);
+  // Keys are cleaned too: jsonb refuses a NUL in a key as much as in a value.
+  const parsed: unknown = json === undefined ? undefined : cleanJson(JSON.parse(json));
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw wardenError({
       code: 'audit.invalid_details',
@@ -34,11 +36,4 @@ export function plainJsonDetails({
   return parsed as Record<string, unknown>;
 }
 
-const NUL = String.fromCharCode(0);
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Postgres text and jsonb refuse NUL and lone UTF-16 surrogates; odd tool output must not block the audit. */
-export function cleanText(value: string): string {
-  const withoutNul = value.includes(NUL) ? value.replaceAll(NUL, '\uFFFD') : value;
-  return withoutNul.replace(LONE_SURROGATE, '\uFFFD');
-}
+export { cleanText };

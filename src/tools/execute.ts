@@ -3,6 +3,7 @@ import type { Tx } from '../db/client.ts';
 import { runWithLogIds } from '../observability/log-context.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
+import { cleanJson, cleanText } from '../shared/storable.ts';
 import type { MintedCredential } from './broker.ts';
 import type { ToolResult } from './define.ts';
 import { assertExecutionAuthorised, recheckAtExecution } from './execution-checks.ts';
@@ -196,12 +197,14 @@ export function createExecutor(deps: GuardDeps) {
             : isWardenError(error)
               ? error.code
               : 'tools.error';
-        const message = deps.redactor.redactText(
-          timedOut
-            ? `${proposal.tool} did not finish in time; whether it had an effect is unknown.`
-            : error instanceof Error
-              ? error.message
-              : String(error),
+        const message = cleanText(
+          deps.redactor.redactText(
+            timedOut
+              ? `${proposal.tool} did not finish in time; whether it had an effect is unknown.`
+              : error instanceof Error
+                ? error.message
+                : String(error),
+          ),
         );
         deps.logger.warn(
           { proposalId: proposal.id, tool: proposal.tool, reasonCode },
@@ -225,7 +228,8 @@ export function createExecutor(deps: GuardDeps) {
         charter,
         leaseId: lease.leaseId,
         ok: true,
-        result: deps.redactor.redactValue(result),
+        // Stored as Postgres can store it (a log line with a NUL must not lose the outcome).
+        result: cleanJson(deps.redactor.redactValue(result)),
       });
     } finally {
       clearTimeout(timeout);

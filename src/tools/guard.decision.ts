@@ -34,17 +34,31 @@ type ArgsCheck = {
   error?: { issues: { path: PropertyKey[]; message: string }[] };
 };
 
-/** Arguments that fail the tool's schema are denied, unless a check that comes first already denied the call. */
+/**
+ * Arguments that fail the tool's schema, or hold text no database can store (NUL, broken Unicode), are
+ * denied, unless a check that comes first already denied the call.
+ */
 export function invalidArgumentsDecision({
   decided,
   tool,
   parsedArgs,
+  unstorable = false,
 }: {
   decided: Decision;
   tool: string;
   parsedArgs: ArgsCheck | null;
+  unstorable?: boolean;
 }): Decision | null {
-  if (!parsedArgs || parsedArgs.success || DECIDED_BEFORE_ARGUMENTS.has(decided.reasonCode)) return null;
+  if (DECIDED_BEFORE_ARGUMENTS.has(decided.reasonCode)) return null;
+  if (unstorable) {
+    return {
+      decision: 'deny',
+      reasonCode: 'invalid_arguments',
+      message: `The arguments for ${tool} contain characters that cannot be stored (NUL or broken Unicode), so nothing was run.`,
+      rule: `tools.${tool}`,
+    };
+  }
+  if (!parsedArgs || parsedArgs.success) return null;
   const issue = parsedArgs.error?.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'arguments';
   return {

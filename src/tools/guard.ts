@@ -14,6 +14,7 @@ import { type Decision, decide } from '../policy/decide.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
+import { cleanJson, cleanText, hasUnstorableText } from '../shared/storable.ts';
 import { createExecutor, type ExecutionOutcome } from './execute.ts';
 import { asArgsRecord, countsAsDenied, invalidArgumentsDecision, stateFor } from './guard.decision.ts';
 import { guardStateReads } from './guard.statements.ts';
@@ -54,8 +55,12 @@ export function createGuard(deps: GuardDeps) {
     // Secrets are removed before anything else sees the arguments: the redacted action is the one that is
     // decided on, hashed, approved, stored and executed.
     const redactedArgs = deps.redactor.redactValue(input.args);
-    const parsedArgs = tool ? tool.input.safeParse(redactedArgs) : null;
-    const args = parsedArgs?.success ? parsedArgs.data : asArgsRecord(redactedArgs);
+    // Text Postgres cannot store is cleaned for the record, and arguments holding it are denied.
+    const unstorable = hasUnstorableText(redactedArgs);
+    const parsedArgs = tool && !unstorable ? tool.input.safeParse(redactedArgs) : null;
+    const args = parsedArgs?.success ? parsedArgs.data : cleanJson(asArgsRecord(redactedArgs));
+    const toolName = cleanText(input.tool);
+    const environment = cleanText(input.environment);
     const checked = tool && parsedArgs?.success ? { name: tool.name, kind: tool.kind } : null;
     const now = deps.clock.now();
     const proposalId = newId('prp');
@@ -63,7 +68,7 @@ export function createGuard(deps: GuardDeps) {
       db: deps.db,
       charter,
       tool: checked,
-      environment: input.environment,
+      environment,
       runId: input.runId ?? null,
       now,
     });
@@ -81,7 +86,7 @@ export function createGuard(deps: GuardDeps) {
               agent: charter.agent,
               tool: checked.name,
               toolKind: checked.kind,
-              environment: input.environment,
+              environment,
               rows: state.breakers.rows,
               hits: state.breakers.hits,
               now,
@@ -94,9 +99,9 @@ export function createGuard(deps: GuardDeps) {
           tool: tool
             ? { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible }
             : null,
-          toolName: input.tool,
+          toolName,
           args,
-          environment: input.environment,
+          environment,
           requester: input.requester,
         },
         state: {
@@ -111,7 +116,8 @@ export function createGuard(deps: GuardDeps) {
           },
         },
       });
-      const decision = invalidArgumentsDecision({ decided, tool: input.tool, parsedArgs }) ?? decided;
+      const decision =
+        invalidArgumentsDecision({ decided, tool: toolName, parsedArgs, unstorable }) ?? decided;
       const allowed = decision.decision === 'allow';
       const deniedTrip =
         run && countsAsDenied(decision) ? await tripOnDenial({ db: deps.db, tx, charter, run, now }) : null;
@@ -120,14 +126,14 @@ export function createGuard(deps: GuardDeps) {
         id: proposalId,
         runId: input.runId ?? null,
         agent: charter.agent,
-        tool: input.tool,
+        tool: toolName,
         args,
-        environment: input.environment,
+        environment,
         charterHash: charter.hash,
         actionHash: actionHash({
-          tool: input.tool,
+          tool: toolName,
           args,
-          environment: input.environment,
+          environment,
           charterHash: charter.hash,
         }),
         state: stateFor(decision),
@@ -140,8 +146,9 @@ export function createGuard(deps: GuardDeps) {
         requester: input.requester,
         incidentId: input.incidentId ?? run?.incidentId ?? null,
         source: input.source,
-        rationale: input.rationale === undefined ? null : deps.redactor.redactText(input.rationale),
-        evidence: input.evidence === undefined ? null : deps.redactor.redactValue(input.evidence),
+        rationale:
+          input.rationale === undefined ? null : cleanText(deps.redactor.redactText(input.rationale)),
+        evidence: input.evidence === undefined ? null : cleanJson(deps.redactor.redactValue(input.evidence)),
         idempotencyKey: `idem_${proposalId}`,
         createdAt: now,
         expiresAt:
@@ -151,8 +158,8 @@ export function createGuard(deps: GuardDeps) {
       };
       const lease = allowed
         ? deps.broker.prepareMint({
-            tool: input.tool,
-            environment: input.environment,
+            tool: toolName,
+            environment,
             agent: charter.agent,
             runId: proposal.runId ?? null,
             proposalId,

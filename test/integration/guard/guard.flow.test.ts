@@ -226,6 +226,36 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
     expect(decided.map((e) => e.reasonCode)).toEqual(['tool_unknown', 'invalid_arguments', 'prohibited']);
   });
 
+  it('records and denies calls carrying text no database can store (NUL, broken Unicode) instead of failing', async () => {
+    const nul = String.fromCharCode(0);
+    const base = {
+      agent: 'ops',
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner' as const,
+    };
+    const inArgs = await services.guard.propose({
+      ...base,
+      tool: 'create_ticket',
+      args: { title: `Checkout${nul}errors`, body: 'evidence \uD800', severity: 'sev2', [`k${nul}`]: 1 },
+      rationale: `because${nul} \uDC00`,
+      evidence: { note: `log line${nul}` },
+    });
+    expect(inArgs.decision).toMatchObject({ decision: 'deny', reasonCode: 'invalid_arguments' });
+    expect(inArgs.decision.message).toContain('cannot be stored');
+    expect(inArgs.proposal).toMatchObject({
+      state: 'blocked',
+      args: { title: 'Checkout\uFFFDerrors', body: 'evidence \uFFFD', 'k\uFFFD': 1 },
+      rationale: 'because\uFFFD \uFFFD',
+      evidence: { note: 'log line\uFFFD' },
+    });
+    const inName = await services.guard.propose({ ...base, tool: `create_ticket${nul}`, args: {} });
+    expect(inName.decision).toMatchObject({ decision: 'deny', reasonCode: 'tool_unknown' });
+    expect(inName.proposal.tool).toBe('create_ticket\uFFFD');
+    expect(await services.db.select().from(sandboxTickets)).toHaveLength(0);
+    expect((await verifyAuditChain({ db: services.db })).ok).toBe(true);
+  });
+
   it('fails closed: when the audit write fails, the proposal is not recorded and nothing runs', async () => {
     // Make the audit insert fail the way a full disk or a revoked privilege would.
     await services.db.execute(
