@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   }
   // One write, so whoever reads the first line also has the rest.
   process.stdout.write(`${lines.join('\n')}\n`);
+  // An error nothing caught (postgres.js 3.4.9 can throw one when a connection dies in the middle of a
+  // transaction) ends the process: logged once, through the scrubbing logger, then exit for the supervisor
+  // to restart. Nothing is lost: Postgres holds the state, and start-up recovery finds interrupted work.
+  process.once('uncaughtException', (error) => {
+    services.logger.fatal({ err: error }, 'uncaught error; stopping this instance');
+    process.exit(1);
+  });
   const shutdown = async () => {
     await stop();
     await services.close();
