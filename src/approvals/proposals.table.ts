@@ -1,4 +1,16 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * A proposal whose Slack card may be missing or out of date: one a planner or person made in a run with no
+ * card yet, or a card whose proposal is pending (approvals may have come in) or whose recorded state is not
+ * the proposal's state now. Final proposals whose card shows their state are out of it, so the per-second
+ * scan stays proportional to the work outstanding, not to history.
+ */
+export function cardOutOfLine(table = ''): string {
+  const c = (column: string) => (table ? `"${table}"."${column}"` : column);
+  return `(${c('slack_ts')} is null and ${c('run_id')} is not null and ${c('source')} in ('planner', 'human')) or (${c('slack_ts')} is not null and ${c('slack_ts')} <> 'posting' and (${c('state')} = 'pending' or split_part(${c('slack_card_key')}, ':', 1) is distinct from ${c('state')}))`;
+}
 
 /**
  * A proposed tool call and its life:
@@ -40,6 +52,10 @@ export const proposals = pgTable(
     slackTs: text('slack_ts'),
     /** What the Slack card last showed (state and approval count); differs from now → the card is updated. */
     slackCardKey: text('slack_card_key'),
+    /** Failed attempts to post or update the card since it was last in line (for the retry back-off). */
+    slackCardAttempts: integer('slack_card_attempts').notNull().default(0),
+    /** After a failed post or update, the card is not tried again before this (others go on meanwhile). */
+    slackCardRetryAt: timestamp('slack_card_retry_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
@@ -52,5 +68,8 @@ export const proposals = pgTable(
     index('proposals_state_idx').on(t.state),
     index('proposals_run_idx').on(t.runId),
     index('proposals_agent_state_idx').on(t.agent, t.state),
+    // The Slack sync worker looks for cards to post or update every second: only these rows (see
+    // findCardsToSync, whose query repeats this predicate so the planner uses it).
+    index('proposals_card_sync_idx').on(t.createdAt).where(sql.raw(cardOutOfLine())),
   ],
 );

@@ -32,5 +32,7 @@ export const auditEvents = pgTable(
     index('audit_at_idx').on(t.at),
     // The Slack sync worker looks for kill switch changes to announce every second: only these rows.
     index('audit_kill_changes_idx').on(t.at).where(sql`action in ('kill.engaged', 'kill.released')`),
+    // …and for behaviour alerts to post to the alerts channel.
+    index('audit_alerts_idx').on(t.at).where(sql`action = 'alert.raised'`),
   ],
 );

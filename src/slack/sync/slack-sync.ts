@@ -11,6 +11,7 @@ import type { ToolRegistry } from '../../tools/guard.types.ts';
 import { proposalCard } from '../blocks/approval.blocks.ts';
 import { fitBlocks } from '../blocks/limits.ts';
 import { auditLine, runSummaryMessage } from '../blocks/run.blocks.ts';
+import { isTransientSlackError } from '../slack-retry.ts';
 import { createAnnouncer } from './announcer.ts';
 import {
   cardKey,
@@ -18,11 +19,26 @@ import {
   claimMirror,
   findCardsToSync,
   findEventsToMirror,
+  getMirror,
+  type MirrorTarget,
+  markCardFailed,
+  markMirrorAbandoned,
   markMirrorFailed,
   markMirrorPosted,
+  mirrorWatermarkAtStart,
+  nextMirrorWatermark,
   type ProposalCardRow,
   recordCard,
 } from './sync.repository.ts';
+
+/** Events read per pass of the thread mirror. */
+const MIRROR_PAGE = 50;
+/** How often the mirror reads the whole two-day window again instead of only what is new. */
+const WATERMARK_RESET_MS = 10 * 60_000;
+const MAX_RETRY_DELAY_MS = 60_000;
+
+/** 1 s, 2 s, 4 s… up to a minute between attempts at one thread reply. */
+const retryDelayMs = (attempts: number) => Math.min(1_000 * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
 
 /** Actions whose thread line also tells the requester how their action ended. */
 const OUTCOME_ACTIONS = new Set([
@@ -72,54 +88,89 @@ export function createSlackSync(deps: SlackSyncDeps) {
     await mirrorEvents();
   }
 
+  /** The mirror reads events after this seq (see `nextMirrorWatermark`); null until the first pass. */
+  let watermark: number | null = null;
+  let watermarkSetAt = 0;
+
   async function mirrorEvents(): Promise<void> {
     const now = deps.clock.now();
-    const targets = await findEventsToMirror({ db: deps.db, now, limit: 50 });
+    // Read from the two-day window again now and then: a safety net that costs one wider scan.
+    if (watermark === null || now.getTime() - watermarkSetAt > WATERMARK_RESET_MS) {
+      watermark = await mirrorWatermarkAtStart({ db: deps.db, now });
+      watermarkSetAt = now.getTime();
+    }
+    const after = watermark;
+    const { head, targets } = await findEventsToMirror({ db: deps.db, now, after, limit: MIRROR_PAGE });
     // A thread stays in order: once one of its events cannot be posted now (waiting for a retry, or
     // being posted by another instance), its later events wait for the next pass.
     const heldBack = new Set<string>();
+    const stillWaiting = new Set<number>();
     for (const target of targets) {
       const thread = `${target.channel}:${target.threadTs}`;
-      if (heldBack.has(thread)) continue;
-      const claimed =
-        target.due && (await claimMirror({ db: deps.db, target, now: deps.clock.now(), leaseMs: 30_000 }));
-      if (!claimed) {
+      const posted =
+        !heldBack.has(thread) &&
+        target.due &&
+        (await claimMirror({ db: deps.db, target, now: deps.clock.now(), leaseMs: 30_000 })) &&
+        (await mirrorOne(target));
+      if (!posted) {
         heldBack.add(thread);
-        continue;
+        stillWaiting.add(target.event.seq);
       }
-      try {
-        // The chain head is anchored before the run's last thread line: if either post fails, both are
-        // tried again, so the anchor may be posted twice (each a true head) but the thread line only once.
-        if (target.event.action === 'run.finished') await anchorChainHead({ runEvent: target.event });
-        const message = await threadMessage(target.event);
-        const posted = await deps.client.chat.postMessage({
-          channel: target.channel,
-          thread_ts: target.threadTs,
-          text: message.text,
-          blocks: message.blocks,
-        });
-        const permalink = await deps.client.chat
-          .getPermalink({ channel: target.channel, message_ts: posted.ts! })
-          .then((r) => r.permalink ?? null)
-          .catch(() => null);
-        await markMirrorPosted({
-          db: deps.db,
-          seq: target.event.seq,
-          messageTs: posted.ts!,
-          permalink,
-          now: deps.clock.now(),
-        });
-      } catch (error) {
-        const attemptDelay = 1_000;
-        deps.logger.warn({ seq: target.event.seq, err: error }, 'thread reply failed; will retry');
-        await markMirrorFailed({
-          db: deps.db,
-          seq: target.event.seq,
-          error: error instanceof Error ? error.message : String(error),
-          retryAt: new Date(deps.clock.now().getTime() + attemptDelay),
-        });
-        heldBack.add(thread);
+    }
+    // Another pass may have moved it meanwhile (a reset): only move on from where this one started.
+    if (watermark === after) {
+      watermark = nextMirrorWatermark({ after, head, targets, limit: MIRROR_PAGE, stillWaiting });
+    }
+  }
+
+  /**
+   * Posts one claimed event in its thread; false when it must be tried again later. A post Slack refuses
+   * for good (the channel is gone, the bot was removed) is given up, so the thread goes on; Postgres keeps
+   * the event either way.
+   */
+  async function mirrorOne(target: MirrorTarget): Promise<boolean> {
+    try {
+      // The chain head is anchored before the run's last thread line: if either post fails, both are
+      // tried again, so the anchor may be posted twice (each a true head) but the thread line only once.
+      if (target.event.action === 'run.finished') await anchorChainHead({ runEvent: target.event });
+      const message = await threadMessage(target.event);
+      const posted = await deps.client.chat.postMessage({
+        channel: target.channel,
+        thread_ts: target.threadTs,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      const permalink = await deps.client.chat
+        .getPermalink({ channel: target.channel, message_ts: posted.ts! })
+        .then((r) => r.permalink ?? null)
+        .catch(() => null);
+      await markMirrorPosted({
+        db: deps.db,
+        seq: target.event.seq,
+        messageTs: posted.ts!,
+        permalink,
+        now: deps.clock.now(),
+      });
+      return true;
+    } catch (error) {
+      const said = error instanceof Error ? error.message : String(error);
+      if (!isTransientSlackError(error)) {
+        deps.logger.error(
+          { seq: target.event.seq, channel: target.channel, err: error },
+          'Slack refused a thread reply for good; the event stays in the audit log',
+        );
+        await markMirrorAbandoned({ db: deps.db, seq: target.event.seq, error: said });
+        return true;
       }
+      deps.logger.warn({ seq: target.event.seq, err: error }, 'thread reply failed; will retry');
+      const attempts = (await getMirror({ db: deps.db, seq: target.event.seq }))?.attempts ?? 1;
+      await markMirrorFailed({
+        db: deps.db,
+        seq: target.event.seq,
+        error: said,
+        retryAt: new Date(deps.clock.now().getTime() + retryDelayMs(attempts)),
+      });
+      return false;
     }
   }
 
@@ -186,12 +237,22 @@ export function createSlackSync(deps: SlackSyncDeps) {
       now: deps.clock.now(),
     });
     if (proposal.slackTs && proposal.slackChannel) {
-      await deps.client.chat.update({
-        channel: proposal.slackChannel,
-        ts: proposal.slackTs,
-        text: message.text,
-        blocks: message.blocks,
-      });
+      await deps.client.chat
+        .update({
+          channel: proposal.slackChannel,
+          ts: proposal.slackTs,
+          text: message.text,
+          blocks: message.blocks,
+        })
+        .catch(async (error: unknown) => {
+          await markCardFailed({
+            db: deps.db,
+            proposalId: proposal.id,
+            posting: false,
+            now: deps.clock.now(),
+          });
+          throw error;
+        });
       await recordCard({
         db: deps.db,
         proposalId: proposal.id,
@@ -216,7 +277,7 @@ export function createSlackSync(deps: SlackSyncDeps) {
         key,
       });
     } catch (error) {
-      await recordCard({ db: deps.db, proposalId: proposal.id, channel: null, ts: null, key: null });
+      await markCardFailed({ db: deps.db, proposalId: proposal.id, posting: true, now: deps.clock.now() });
       throw error;
     }
   }

@@ -1,7 +1,9 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { runs } from '../../agents/runs.table.ts';
 import { approvals } from '../../approvals/approvals.table.ts';
-import { proposals } from '../../approvals/proposals.table.ts';
+import { cardOutOfLine, proposals } from '../../approvals/proposals.table.ts';
+import { auditHead } from '../../audit/audit.repository.ts';
 import { auditEvents } from '../../audit/audit.table.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
@@ -18,18 +20,40 @@ const RECENT_RUN_MS = 24 * 3_600_000;
 /**
  * Audit events of runs that have a Slack thread and are not yet in it, oldest first, each with whether it
  * may be tried now (`due`: never tried, or its retry time or another instance's lease has passed). Events
- * waiting for a retry are listed too, so the caller can hold back the later events of their thread.
- * Postgres already holds them: the thread is a mirror.
+ * waiting for a retry are listed too, so the caller holds back the rest of their thread; the events after
+ * them in that thread are left out here, so a thread that cannot be posted to never fills the page and
+ * starves the others. Postgres already holds them all: the thread is a mirror.
+ *
+ * Only events after `after` are read (the caller's watermark, see `nextMirrorWatermark`), so a pass costs
+ * what is new or outstanding, not the history. `head` is the last event committed when the pass began.
  */
 export async function findEventsToMirror({
   db,
   now,
+  after,
   limit,
 }: {
   db: Db;
   now: Date;
+  after: number;
   limit: number;
-}): Promise<(MirrorTarget & { due: boolean })[]> {
+}): Promise<{ head: number; targets: (MirrorTarget & { due: boolean })[] }> {
+  // Read first: every event up to it was committed before the query below takes its snapshot (the chain
+  // lock makes events visible in seq order), so the query sees all of them.
+  const head = (await auditHeadSeq({ db })) ?? 0;
+  if (head <= after) return { head, targets: [] };
+  const waiting = db
+    .select({ seq: auditMirror.seq })
+    .from(auditMirror)
+    .innerJoin(earlier, eq(earlier.seq, auditMirror.seq))
+    .where(
+      and(
+        inArray(auditMirror.status, ['pending', 'posting']),
+        gt(auditMirror.nextAttemptAt, now),
+        eq(earlier.runId, auditEvents.runId),
+        lt(earlier.seq, auditEvents.seq),
+      ),
+    );
   const rows = await db
     .select({
       event: auditEvents,
@@ -42,19 +66,71 @@ export async function findEventsToMirror({
     .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
     .where(
       and(
+        gt(auditEvents.seq, after),
+        lte(auditEvents.seq, head),
         isNotNull(runs.slackThreadTs),
         or(eq(runs.state, 'running'), gt(runs.endedAt, new Date(now.getTime() - RECENT_RUN_MS))),
         or(isNull(auditMirror.seq), inArray(auditMirror.status, ['pending', 'posting'])),
+        notExists(waiting),
       ),
     )
     .orderBy(asc(auditEvents.seq))
     .limit(limit);
-  return rows.map((r) => ({
-    event: r.event as AuditEvent,
-    channel: r.channel!,
-    threadTs: r.threadTs!,
-    due: r.nextAttemptAt === null || r.nextAttemptAt.getTime() <= now.getTime(),
-  }));
+  return {
+    head,
+    targets: rows.map((r) => ({
+      event: r.event as AuditEvent,
+      channel: r.channel!,
+      threadTs: r.threadTs!,
+      due: r.nextAttemptAt === null || r.nextAttemptAt.getTime() <= now.getTime(),
+    })),
+  };
+}
+
+/** Another row of audit_events, for the "an earlier event of this thread is waiting" check. */
+const earlier = alias(auditEvents, 'earlier');
+
+async function auditHeadSeq({ db }: { db: Db }): Promise<number | null> {
+  return (await auditHead({ db }))?.seq ?? null;
+}
+
+/**
+ * Where the next pass of the thread mirror starts reading: past every event that is now in its thread (or
+ * given up), and no further than the first one still waiting. With fewer targets than the page held, the
+ * page reached `head`, so everything up to it is done unless still waiting.
+ */
+export function nextMirrorWatermark({
+  after,
+  head,
+  targets,
+  limit,
+  stillWaiting,
+}: {
+  after: number;
+  head: number;
+  targets: { event: { seq: number } }[];
+  limit: number;
+  /** The seqs of the page's events that are not in their thread yet after this pass. */
+  stillWaiting: ReadonlySet<number>;
+}): number {
+  const firstWaiting = targets.find((t) => stillWaiting.has(t.event.seq));
+  if (firstWaiting) return firstWaiting.event.seq - 1;
+  if (targets.length < limit) return Math.max(after, head);
+  return targets.at(-1)?.event.seq ?? after;
+}
+
+/**
+ * Where the thread mirror starts after a restart: the first event stored in the last two days (runs whose
+ * events are still mirrored ended within a day; the margin covers clocks that disagree between instances).
+ */
+export async function mirrorWatermarkAtStart({ db, now }: { db: Db; now: Date }): Promise<number> {
+  const [row] = await db
+    .select({ seq: auditEvents.seq })
+    .from(auditEvents)
+    .where(gte(auditEvents.at, new Date(now.getTime() - 2 * RECENT_RUN_MS)))
+    .orderBy(asc(auditEvents.at))
+    .limit(1);
+  return row ? row.seq - 1 : ((await auditHeadSeq({ db })) ?? 0);
 }
 
 /** Claims one event for posting, for `leaseMs`; false when another instance holds it or it is posted. */
@@ -155,7 +231,9 @@ export type ProposalCardRow = typeof proposals.$inferSelect & {
 /**
  * Proposals whose Slack card is missing or out of date: proposals a planner or person made in a run with a
  * thread and no card yet (evidence reads only appear as thread lines), and cards whose recorded key differs
- * from the proposal's state and approval count now.
+ * from the proposal's state and approval count now. A card whose last post or update failed waits for its
+ * retry time, so it never holds up the others. The scan reads only the partial index of cards that may be
+ * out of line (`cardOutOfLine`), not every recent proposal.
  */
 export async function findCardsToSync({
   db,
@@ -174,25 +252,50 @@ export async function findCardsToSync({
     .leftJoin(runs, eq(proposals.runId, runs.id))
     .where(
       and(
-        // Cards of proposals older than this are final; the scan stays proportional to recent work.
+        // The partial index's own predicate, word for word, so the planner reads only that index.
+        sql.raw(`(${cardOutOfLine('proposals')})`),
+        // Cards of proposals older than this are final.
         gt(proposals.createdAt, new Date(now.getTime() - CARD_WINDOW_MS)),
+        or(isNull(proposals.slackCardRetryAt), lte(proposals.slackCardRetryAt, now)),
         or(
-          and(
-            isNull(proposals.slackTs),
-            isNotNull(runs.slackThreadTs),
-            inArray(proposals.source, ['planner', 'human']),
-          ),
-          and(
-            isNotNull(proposals.slackTs),
-            sql`${proposals.slackTs} <> 'posting'`,
-            sql`${proposals.slackCardKey} is distinct from ${currentKey}`,
-          ),
+          and(isNull(proposals.slackTs), isNotNull(runs.slackThreadTs)),
+          and(isNotNull(proposals.slackTs), sql`${proposals.slackCardKey} is distinct from ${currentKey}`),
         ),
       ),
     )
     .orderBy(asc(proposals.createdAt))
     .limit(limit);
   return rows.map((r) => ({ ...r.proposal, runChannel: r.runChannel, runThreadTs: r.runThreadTs }));
+}
+
+/** The longest a card waits between two failed attempts. */
+const MAX_CARD_RETRY_MS = 5 * 60_000;
+
+/**
+ * Records a failed post or update of a card: it is tried again after a back-off (1 s, 2 s, 4 s… up to
+ * 5 minutes), while its proposal is recent. A card whose first post failed is free to be posted again.
+ */
+export async function markCardFailed({
+  db,
+  proposalId,
+  posting,
+  now,
+}: {
+  db: Db;
+  proposalId: string;
+  /** The failure was of the first post (which had claimed the card with `slack_ts = 'posting'`). */
+  posting: boolean;
+  now: Date;
+}): Promise<void> {
+  const delay = sql`least(1000 * power(2, ${proposals.slackCardAttempts}), ${MAX_CARD_RETRY_MS})`;
+  await db
+    .update(proposals)
+    .set({
+      ...(posting ? { slackChannel: null, slackTs: null, slackCardKey: null } : {}),
+      slackCardAttempts: sql`${proposals.slackCardAttempts} + 1`,
+      slackCardRetryAt: sql`${now.toISOString()}::timestamptz + ${delay} * interval '1 millisecond'`,
+    })
+    .where(eq(proposals.id, proposalId));
 }
 
 /** The key a card shows: state and number of approvals. */
@@ -219,12 +322,18 @@ export async function recordCard({
 }: {
   db: Db;
   proposalId: string;
-  channel: string | null;
-  ts: string | null;
-  key: string | null;
+  channel: string;
+  ts: string;
+  key: string;
 }): Promise<void> {
   await db
     .update(proposals)
-    .set({ slackChannel: channel, slackTs: ts, slackCardKey: key })
+    .set({
+      slackChannel: channel,
+      slackTs: ts,
+      slackCardKey: key,
+      slackCardAttempts: 0,
+      slackCardRetryAt: null,
+    })
     .where(eq(proposals.id, proposalId));
 }

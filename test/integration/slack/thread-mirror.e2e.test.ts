@@ -80,4 +80,111 @@ describe('Slack: the audit thread mirror', () => {
     expect(emulator.earlyRetries()).toEqual([]);
     expect(emulator.calls('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(2);
   });
+
+  /** Starts a triage run in `channel` and waits until its run message (the thread) is posted. */
+  async function startRun(channel: string, incident: string) {
+    const before = new Set((await warden.services.db.select().from(runs)).map((r) => r.id));
+    await emulator.sendCommand({ user: people.oncall, channel, text: `triage ${incident}` });
+    return waitFor(
+      async () =>
+        (await warden.services.db.select().from(runs)).find((r) => !before.has(r.id) && r.slackThreadTs),
+      { what: `the thread of the run in ${channel}` },
+    );
+  }
+
+  async function finished(runId: string) {
+    return waitFor(
+      async () => {
+        const [row] = await warden.services.db.select().from(runs).where(eq(runs.id, runId));
+        return row && row.state !== 'running' ? row : undefined;
+      },
+      { what: 'the run to finish', timeoutMs: 30_000 },
+    );
+  }
+
+  /** Waits until every audit event of the run is in its thread (moving Warden's clock for retries). */
+  async function wholeThread(run: { id: string; slackChannel: string | null; slackThreadTs: string | null }) {
+    const events = await warden.services.db.select().from(auditEvents).where(eq(auditEvents.runId, run.id));
+    const thread = await waitFor(
+      () => {
+        warden.services.clock.advance(2_000);
+        const replies = emulator.thread(run.slackChannel!, run.slackThreadTs!);
+        const seqs = replies
+          .map((r) => /`#(\d+)`/.exec(JSON.stringify(r.blocks))?.[1])
+          .filter((x): x is string => x !== undefined)
+          .map(Number);
+        return seqs.length >= events.length ? seqs : undefined;
+      },
+      { what: `every event of ${run.id} in its thread`, timeoutMs: 30_000 },
+    );
+    expect(thread).toEqual(events.map((e) => e.seq).sort((x, y) => x - y));
+  }
+
+  it('gives up the replies of a thread Slack refuses for good (archived channel), once each, and goes on with the other threads', async () => {
+    const refused = await startRun(people.alerts, 'INC-124');
+    emulator.failNext({
+      method: 'chat.postMessage',
+      error: 'is_archived',
+      times: 10_000,
+      channel: people.alerts,
+    });
+    await finished(refused.id);
+    const ok = await startRun(people.incidents, 'INC-124');
+    await finished(ok.id);
+    await wholeThread(ok);
+    const events = await warden.services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.runId, refused.id));
+    const rows = await waitFor(
+      async () => {
+        const all = (await warden.services.db.select().from(auditMirror)).filter((m) =>
+          events.some((e) => e.seq === m.seq),
+        );
+        return all.length === events.length &&
+          all.every((m) => m.status === 'posted' || m.status === 'failed')
+          ? all
+          : undefined;
+      },
+      { what: 'every reply of the refused thread posted (before the archive) or given up' },
+    );
+    // Each refused one was tried once: Slack said no for good, so it is not retried (it stays in Postgres).
+    const refusedRows = rows.filter((m) => m.status === 'failed');
+    expect(refusedRows.length).toBeGreaterThan(10);
+    expect(refusedRows.every((m) => m.attempts === 1 && m.lastError?.includes('is_archived'))).toBe(true);
+    const lines = emulator
+      .thread(people.alerts, refused.slackThreadTs!)
+      .filter((r) => /`#\d+`/.test(JSON.stringify(r.blocks)));
+    expect(lines).toHaveLength(rows.length - refusedRows.length);
+  });
+
+  it('a thread Slack keeps failing holds back only itself: with more events waiting than a page, another run still gets its whole thread', async () => {
+    const stuck: Awaited<ReturnType<typeof startRun>>[] = [];
+    for (const incident of ['INC-124', 'INC-123', 'INC-124'])
+      stuck.push(await startRun(people.alerts, incident));
+    emulator.failNext({
+      method: 'chat.postMessage',
+      error: 'internal_error',
+      times: 100_000,
+      channel: people.alerts,
+    });
+    for (const run of stuck) await finished(run.id);
+    const waiting = (await warden.services.db.select().from(auditEvents)).filter((e) =>
+      stuck.some((r) => r.id === e.runId),
+    );
+    // More than the mirror reads in one pass (50): before, they filled every page and starved the rest.
+    expect(waiting.length).toBeGreaterThan(50);
+    const ok = await startRun(people.incidents, 'INC-123');
+    await finished(ok.id);
+    await wholeThread(ok);
+    const mirrored = (await warden.services.db.select().from(auditMirror)).filter((m) =>
+      waiting.some((e) => e.seq === m.seq),
+    );
+    // Past what was posted before Slack began failing, only each stuck thread's next reply was tried (in
+    // order, with back-off); none was given up, and none is lost: they wait in Postgres.
+    const tried = mirrored.filter((m) => m.status !== 'posted');
+    expect(tried.length).toBeLessThanOrEqual(stuck.length);
+    expect(tried.every((m) => m.status === 'pending' || m.status === 'posting')).toBe(true);
+    expect(waiting.length - mirrored.length).toBeGreaterThan(40);
+  });
 });

@@ -1,0 +1,4 @@
+ALTER TABLE "proposals" ADD COLUMN "slack_card_attempts" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "proposals" ADD COLUMN "slack_card_retry_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "proposals_card_sync_idx" ON "proposals" USING btree ("created_at") WHERE (slack_ts is null and run_id is not null and source in ('planner', 'human')) or (slack_ts is not null and slack_ts <> 'posting' and (state = 'pending' or split_part(slack_card_key, ':', 1) is distinct from state));--> statement-breakpoint
+CREATE INDEX "audit_alerts_idx" ON "audit_events" USING btree ("at") WHERE action = 'alert.raised';
