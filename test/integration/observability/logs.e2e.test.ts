@@ -104,9 +104,13 @@ describe('logs: canary secrets never reach a log line, and lines carry their ids
     await waitFor(() => services.logs.lines.some((l) => l.includes('card update failed')), {
       what: 'the failed card update in the logs',
     });
-    await waitFor(() => emulator.messages(channel).find((m) => m.ts === card.ts && m.edited), {
-      what: 'the card updated on retry',
-    });
+    await waitFor(
+      () => {
+        services.clock.advance(1_000); // a failed card update is tried again after a back-off
+        return emulator.messages(channel).find((m) => m.ts === card.ts && m.edited);
+      },
+      { what: 'the card updated on retry' },
+    );
     // The WebClient logs request bodies and results at debug: a secret in a body must be scrubbed there.
     await surface.client.chat.postMessage({
       channel,
