@@ -24,7 +24,7 @@ const FIGURES: Figure[] = [
   { file: 'approval-round-trip.ts', figure: '3. approval round trip', budgetMs: 60_000 },
   { file: 'kill-propagation.ts', figure: '4. kill propagation', budgetMs: 40_000 },
   { file: 'footprint.ts', figure: '6. footprint', budgetMs: 90_000 },
-  { file: 'sync-at-scale.ts', figure: '7. slack sync at scale', budgetMs: 90_000 },
+  { file: 'sync-at-scale.ts', figure: '7. slack sync at scale', budgetMs: 60_000 },
   { file: 'audit-at-scale.ts', figure: '5. audit at scale', budgetMs: 210_000 },
 ];
 /** After its own bound, a figure gets this long to clean up before it is terminated, then killed. */
