@@ -34,5 +34,9 @@ export const auditEvents = pgTable(
     index('audit_kill_changes_idx').on(t.at).where(sql`action in ('kill.engaged', 'kill.released')`),
     // …and for behaviour alerts to post to the alerts channel.
     index('audit_alerts_idx').on(t.at).where(sql`action = 'alert.raised'`),
+    // The new-environment alert looks back 30 days for an agent's writes: only executions, by tool.
+    index('audit_execution_starts_idx')
+      .on(t.agent, sql`(${t.details}->>'tool')`, t.at)
+      .where(sql`action = 'execution.started'`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "audit_execution_starts_idx" ON "audit_events" USING btree ("agent",("details"->>'tool'),"at") WHERE action = 'execution.started';
