@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { asc, eq } from 'drizzle-orm';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { Planner, PlannerInput, PlannerStep } from '../../../src/agents/planner.types.ts';
 import { createRunner } from '../../../src/agents/runner.ts';
 import type { RunOutcome } from '../../../src/agents/runner.types.ts';
+import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import type { Db } from '../../../src/db/client.ts';
-import { auditEvents, proposals } from '../../../src/db/schema.ts';
+import { auditEvents, proposals, runs } from '../../../src/db/schema.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
 import type { InFlightRegistry } from '../../../src/tools/in-flight.ts';
-import { charterFromYaml, repoRoot, type TestServices } from '../../helpers/services.ts';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../helpers/database.ts';
+import { charterFromYaml, createTestServices, repoRoot, type TestServices } from '../../helpers/services.ts';
 
 export const people = {
   oncall: 'U0ONCALL01',
@@ -43,6 +46,39 @@ export function triageVariant({
 /** The shipped charters. */
 export function shippedCharters(): Charter[] {
   return loadCharters({ dir: `${repoRoot}/charters` }).charters;
+}
+
+/**
+ * For a `describe` of runner tests: fresh services on a new database of `kind` for each test (with the
+ * given charters, the shipped ones by default); after each, the audit chain must verify, then all is closed
+ * and dropped. `start` runs triage (or `agent`) on INC-123 as the on-call engineer with `planner`.
+ */
+export function useRunnerServices({
+  kind,
+  charters = shippedCharters,
+}: {
+  kind: DatabaseKind;
+  charters?: () => Charter[];
+}) {
+  let database: TestDatabase;
+  let services: TestServices;
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    services = await createTestServices({ database, charters: charters() });
+  });
+  afterEach(async () => {
+    expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
+    await services.close();
+    await database.drop();
+  });
+  return {
+    get services() {
+      return services;
+    },
+    start: (planner: Planner, agent = 'triage') =>
+      runnerFor(services, planner).start({ agent, requester: people.oncall, incidentId: 'INC-123' }),
+    runRow: async (id: string) => (await services.db.select().from(runs).where(eq(runs.id, id)))[0]!,
+  };
 }
 
 /**

@@ -1,10 +1,8 @@
-import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
-import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { runs, sandboxTickets } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { sandboxTickets } from '../../../src/db/schema.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import type { TestServices } from '../../helpers/services.ts';
 import {
   people,
   readHealth,
@@ -17,33 +15,20 @@ import {
   shippedCharters,
   ticket,
   triageVariant,
+  useRunnerServices,
 } from './agents.helpers.ts';
 
 describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
-      charters: [
-        ...shippedCharters(),
-        triageVariant({ replace: 'tool_calls: 30', by: 'tool_calls: 2', agent: 'triage-small' }),
-        triageVariant({ replace: 'tokens: 60000', by: 'tokens: 150', agent: 'triage-tokens' }),
-        triageVariant({ replace: 'wall_time: 5m', by: 'wall_time: 300ms', agent: 'triage-quick' }),
-      ],
-    });
+  const fx = useRunnerServices({
+    kind,
+    charters: () => [
+      ...shippedCharters(),
+      triageVariant({ replace: 'tool_calls: 30', by: 'tool_calls: 2', agent: 'triage-small' }),
+      triageVariant({ replace: 'tokens: 60000', by: 'tokens: 150', agent: 'triage-tokens' }),
+      triageVariant({ replace: 'wall_time: 5m', by: 'wall_time: 300ms', agent: 'triage-quick' }),
+    ],
   });
-  afterEach(async () => {
-    expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
-    await services.close();
-    await database.drop();
-  });
-
-  const start = (planner: Parameters<typeof runnerFor>[1], agent = 'triage') =>
-    runnerFor(services, planner).start({ agent, requester: people.oncall, incidentId: 'INC-123' });
-  const runRow = async (id: string) => (await services.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+  const { start, runRow } = fx;
 
   it('ends budget_exhausted when the charter allows 2 tool calls, and the third call never runs', async () => {
     const { run, done } = await start(createOfflinePlanner(), 'triage-small');
@@ -59,9 +44,11 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
     ]);
     expect(outcome.proposals).toEqual([]);
     expect(await runRow(run.id)).toMatchObject({ state: 'budget_exhausted', toolCalls: 3, deniedCount: 1 });
-    const executed = (await runAuditActions(services.db, run.id)).filter((a) => a === 'execution.succeeded');
+    const executed = (await runAuditActions(fx.services.db, run.id)).filter(
+      (a) => a === 'execution.succeeded',
+    );
     expect(executed).toHaveLength(2);
-    expect((await runAuditEvents(services.db, run.id)).at(-1)).toMatchObject({
+    expect((await runAuditEvents(fx.services.db, run.id)).at(-1)).toMatchObject({
       action: 'run.finished',
       reasonCode: 'budget_exhausted',
       details: { state: 'budget_exhausted', toolCalls: 3 },
@@ -80,7 +67,7 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
     expect(outcome.error).toContain('220 of the 150 tokens');
     expect(outcome.error).toContain('1 proposal(s) were not submitted');
     expect(inputs[1]!.remaining).toMatchObject({ tokens: 30, toolCalls: 29 });
-    expect(await runProposals(services.db, run.id)).toHaveLength(1);
+    expect(await runProposals(fx.services.db, run.id)).toHaveLength(1);
     expect(await runRow(run.id)).toMatchObject({ state: 'budget_exhausted', tokensUsed: 220 });
   });
 
@@ -89,12 +76,15 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
     // Each guard call "takes" 6 minutes on the clock: the call itself was in time, the next step is not.
     const slowGuard = {
       propose: async (input: Parameters<TestServices['guard']['propose']>[0]) => {
-        const outcome = await services.guard.propose(input);
-        services.clock.advance(6 * 60_000);
+        const outcome = await fx.services.guard.propose(input);
+        fx.services.clock.advance(6 * 60_000);
         return outcome;
       },
     };
-    const { run, done } = await runnerFor({ ...services, guard: slowGuard } as TestServices, planner).start({
+    const { run, done } = await runnerFor(
+      { ...fx.services, guard: slowGuard } as TestServices,
+      planner,
+    ).start({
       agent: 'triage',
       requester: people.oncall,
       incidentId: 'INC-123',
@@ -123,12 +113,12 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
     );
     expect(signal!.aborted).toBe(true);
     expect(await runRow(run.id)).toMatchObject({ state: 'budget_exhausted' });
-    expect((await runAuditActions(services.db, run.id)).at(-1)).toBe('run.finished');
+    expect((await runAuditActions(fx.services.db, run.id)).at(-1)).toBe('run.finished');
   });
 
   it('a planner that never finishes is stopped after the step limit', async () => {
     const { planner, inputs } = scriptedPlanner([() => ({ ...readIncident, tokens: 0 })]);
-    const { done } = await runnerFor(services, planner).start({
+    const { done } = await runnerFor(fx.services, planner).start({
       agent: 'triage',
       requester: people.oncall,
       incidentId: 'INC-123',
@@ -148,7 +138,7 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
         tokens: 0,
       }),
     ]);
-    const { run, done } = await runnerFor(services, planner).start({
+    const { run, done } = await runnerFor(fx.services, planner).start({
       agent: 'triage',
       requester: people.oncall,
       incidentId: 'INC-124',
@@ -157,8 +147,8 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
     expect(outcome.state).toBe('completed');
     expect(outcome.proposals).toHaveLength(10);
     expect(outcome.dropped).toBe(3);
-    expect(await services.db.select().from(sandboxTickets)).toHaveLength(10);
-    const truncated = (await runAuditEvents(services.db, run.id)).find(
+    expect(await fx.services.db.select().from(sandboxTickets)).toHaveLength(10);
+    const truncated = (await runAuditEvents(fx.services.db, run.id)).find(
       (e) => e.action === 'run.proposals_truncated',
     );
     expect(truncated?.details).toMatchObject({ limit: 10, proposed: 13, dropped: 3 });

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { auditEvents, runs, sandboxTickets } from '../../../src/db/schema.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
@@ -16,34 +15,22 @@ import {
   scriptedPlanner,
   shippedCharters,
   ticket,
+  useRunnerServices,
 } from './agents.helpers.ts';
 
 describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
-      charters: shippedCharters(),
-    });
-  });
-  afterEach(async () => {
-    expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
-    await services.close();
-    await database.drop();
-  });
-
-  const start = (planner: Parameters<typeof runnerFor>[1], agent = 'triage') =>
-    runnerFor(services, planner).start({ agent, requester: people.oncall, incidentId: 'INC-123' });
-  const runRow = async (id: string) => (await services.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+  const fx = useRunnerServices({ kind });
+  const { start, runRow } = fx;
 
   it('stops as killed when the kill switch is engaged mid-run, and nothing after it runs', async () => {
     const { planner, inputs } = scriptedPlanner([
       () => readIncident,
       async () => {
-        await services.killSwitch.engage({ agent: 'triage', actor: people.outsider, reason: 'looks wrong' });
+        await fx.services.killSwitch.engage({
+          agent: 'triage',
+          actor: people.outsider,
+          reason: 'looks wrong',
+        });
         return readHealth;
       },
       () => readHealth,
@@ -53,12 +40,12 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
     expect(outcome.state).toBe('killed');
     expect(inputs).toHaveLength(2);
     expect(outcome.observations.map((o) => o.tool)).toEqual(['get_incident']);
-    expect(await runProposals(services.db, run.id)).toHaveLength(1);
+    expect(await runProposals(fx.services.db, run.id)).toHaveLength(1);
     const row = await runRow(run.id);
     // The kill switch stopped the run itself; the runner adds its summary and keeps the kill's word.
     expect(row).toMatchObject({ state: 'killed', error: 'stopped by the kill switch' });
     expect(row.summary).toContain('triage on INC-123 (production): stopped by the kill switch');
-    const all = await services.db.select().from(auditEvents).orderBy(auditEvents.seq);
+    const all = await fx.services.db.select().from(auditEvents).orderBy(auditEvents.seq);
     const killAt = all.findIndex((e) => e.action === 'kill.engaged');
     const after = all.slice(killAt + 1).filter((e) => e.runId === run.id);
     // The kill aborted the planner call it came during: that step's answer is never used.
@@ -77,7 +64,8 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
       const { outcome, ms } = await killWhileWaiting({
         waiting,
         done,
-        kill: () => services.killSwitch.engage({ ...scope, actor: people.outsider, reason: 'model hangs' }),
+        kill: () =>
+          fx.services.killSwitch.engage({ ...scope, actor: people.outsider, reason: 'model hangs' }),
       });
       expect(waiting.signal?.aborted).toBe(true);
       expect(outcome?.state).toBe('killed');
@@ -85,7 +73,7 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
       expect(outcome?.summary).toContain('triage on INC-123 (production): stopped by the kill switch');
       expect(outcome?.summary).toContain('(model hangs)');
       expect(await runRow(run.id)).toMatchObject({ state: 'killed', error: 'stopped by the kill switch' });
-      const finished = (await runAuditEvents(services.db, run.id)).at(-1)!;
+      const finished = (await runAuditEvents(fx.services.db, run.id)).at(-1)!;
       expect(finished).toMatchObject({ action: 'run.finished', reasonCode: 'killed' });
       expect((finished.details as { summary: string }).summary).toContain('stopped by the kill switch');
     },
@@ -104,18 +92,18 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
     ]);
     const runner = runnerFor(
       {
-        ...services,
+        ...fx.services,
         guard: {
           propose: async (input) => {
-            const outcome = await services.guard.propose(input);
+            const outcome = await fx.services.guard.propose(input);
             if (input.source === 'planner' && !engaged) {
               engaged = true;
-              await services.killSwitch.engage({ actor: people.outsider });
+              await fx.services.killSwitch.engage({ actor: people.outsider });
             }
             return outcome;
           },
         },
-      } as typeof services,
+      } as typeof fx.services,
       planner,
     );
     const { run, done } = await runner.start({
@@ -126,11 +114,11 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
     const outcome = await done;
     expect(outcome.state).toBe('killed');
     expect(outcome.proposals.map((p) => p.args.title)).toEqual(['Search crash loop 1']);
-    expect((await runProposals(services.db, run.id)).map((p) => p.tool)).toEqual([
+    expect((await runProposals(fx.services.db, run.id)).map((p) => p.tool)).toEqual([
       'get_incident',
       'create_ticket',
     ]);
-    expect(await services.db.select().from(sandboxTickets)).toHaveLength(1);
+    expect(await fx.services.db.select().from(sandboxTickets)).toHaveLength(1);
   });
 });
 

@@ -1,9 +1,7 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, runs, sandboxServices } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { describe, expect, it } from 'vitest';
+import { auditEvents, sandboxServices } from '../../../src/db/schema.ts';
+import { databaseKinds } from '../../helpers/database.ts';
 import {
   people,
   readIncident,
@@ -11,30 +9,13 @@ import {
   runAuditEvents,
   runnerFor,
   scriptedPlanner,
-  shippedCharters,
   ticket,
+  useRunnerServices,
 } from './agents.helpers.ts';
 
 describe.each(databaseKinds)('planner failures and unusable output (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
-      charters: shippedCharters(),
-    });
-  });
-  afterEach(async () => {
-    expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
-    await services.close();
-    await database.drop();
-  });
-
-  const start = (planner: Parameters<typeof runnerFor>[1], agent = 'triage') =>
-    runnerFor(services, planner).start({ agent, requester: people.oncall, incidentId: 'INC-123' });
-  const runRow = async (id: string) => (await services.db.select().from(runs).where(eq(runs.id, id)))[0]!;
+  const fx = useRunnerServices({ kind });
+  const { start, runRow } = fx;
 
   it('a planner that throws ends the run failed with its message, secrets redacted', async () => {
     const { planner } = scriptedPlanner([
@@ -51,7 +32,7 @@ describe.each(databaseKinds)('planner failures and unusable output (%s)', { time
     );
     expect(await runRow(run.id)).toMatchObject({ state: 'failed', error: outcome.error });
     expect(outcome.observations.map((o) => o.tool)).toEqual(['get_incident']);
-    expect(JSON.stringify(await services.db.select().from(auditEvents))).not.toContain('xoxb-CANARY');
+    expect(JSON.stringify(await fx.services.db.select().from(auditEvents))).not.toContain('xoxb-CANARY');
   });
 
   it.each([
@@ -92,7 +73,7 @@ describe.each(databaseKinds)('planner failures and unusable output (%s)', { time
         tokens: 0,
       }),
     ]);
-    const { run, done } = await runnerFor(services, planner).start({
+    const { run, done } = await runnerFor(fx.services, planner).start({
       agent: 'triage',
       requester: people.oncall,
       incidentId: 'INC-124',
@@ -115,14 +96,17 @@ describe.each(databaseKinds)('planner failures and unusable output (%s)', { time
       ['drop_database', 'deny', 'tool_unknown'],
       ['create_ticket', 'allow', 'allowed_low_risk'],
     ]);
-    const search = await services.db.select().from(sandboxServices).where(eq(sandboxServices.name, 'search'));
+    const search = await fx.services.db
+      .select()
+      .from(sandboxServices)
+      .where(eq(sandboxServices.name, 'search'));
     expect(
       search.find((s) => s.environment === 'staging')!.pods.some((p) => p.status === 'CrashLoopBackOff'),
     ).toBe(true);
-    const actions = await runAuditActions(services.db, run.id);
+    const actions = await runAuditActions(fx.services.db, run.id);
     expect(actions.filter((a) => a === 'run.call_skipped')).toHaveLength(3);
     expect(actions.filter((a) => a === 'run.proposal_skipped')).toHaveLength(3);
-    const finished = (await runAuditEvents(services.db, run.id)).at(-1)!;
+    const finished = (await runAuditEvents(fx.services.db, run.id)).at(-1)!;
     expect(finished.details).toMatchObject({
       skippedCalls: 3,
       skippedProposals: 3,
