@@ -8,15 +8,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import * as bolt from '@slack/bolt';
-import { insertRun } from '../src/agents/runs.repository.ts';
 import { getProposal } from '../src/approvals/proposals.repository.ts';
 import type { EmulatorChange, SlackEmulator } from '../src/dev/slack-emulator/index.ts';
-import { newId } from '../src/shared/ids.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
 import { latencySummary, ratioOf, sleep } from './lib/stats.ts';
 import {
   BOT_TOKEN,
+  openBenchRun,
   people,
   SIGNING_SECRET,
   type SlackWarden,
@@ -144,28 +143,11 @@ async function measureBaseline({
 }
 
 async function openRun({ warden }: { warden: SlackWarden }): Promise<string> {
-  const { services, surface } = warden;
-  const charter = services.charters.get('triage')!;
-  const root = await surface.client.chat.postMessage({
-    channel: people.incidents,
-    text: 'bench: triage INC-124',
+  const run = await openBenchRun({
+    services: warden.services,
+    client: warden.surface.client,
+    incidentId: 'INC-124',
   });
-  const run = await services.db.transaction((tx) =>
-    insertRun({
-      tx,
-      run: {
-        id: newId('run'),
-        agent: 'triage',
-        charterHash: charter.hash,
-        requester: people.oncall,
-        incidentId: 'INC-124',
-        state: 'running',
-        slackChannel: people.incidents,
-        slackThreadTs: root.ts!,
-        startedAt: services.clock.now(),
-      },
-    }),
-  );
   return run.id;
 }
 

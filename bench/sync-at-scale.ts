@@ -11,18 +11,16 @@
 import { Writable } from 'node:stream';
 import type { WebClient } from '@slack/web-api';
 import postgres from 'postgres';
-import { insertRun } from '../src/agents/runs.repository.ts';
 import type { Services } from '../src/app/services.ts';
 import type { EmulatorChange, SlackEmulator } from '../src/dev/slack-emulator/index.ts';
 import { createAlertPoster } from '../src/observability/alert-poster.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { newId } from '../src/shared/ids.ts';
 import { createSlackClient } from '../src/slack/app.ts';
 import { createSlackSync } from '../src/slack/sync/slack-sync.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
 import { latencySummary, ratioOf } from './lib/stats.ts';
-import { BOT_TOKEN, buildBenchServices, people, startEmulator } from './lib/warden.ts';
+import { BOT_TOKEN, buildBenchServices, openBenchRun, people, startEmulator } from './lib/warden.ts';
 
 const FIGURE = '7. slack sync at scale';
 const BUDGET_MS = 60_000;
@@ -170,26 +168,7 @@ async function timeFreshMirror({
 }): Promise<number> {
   const charter = services.charters.get('triage')!;
   const incidentId = 'INC-900';
-  const root = await client.chat.postMessage({
-    channel: people.incidents,
-    text: `bench: triage ${incidentId}`,
-  });
-  const run = await services.db.transaction((tx) =>
-    insertRun({
-      tx,
-      run: {
-        id: newId('run'),
-        agent: 'triage',
-        charterHash: charter.hash,
-        requester: people.oncall,
-        incidentId,
-        state: 'running',
-        slackChannel: people.incidents,
-        slackThreadTs: root.ts!,
-        startedAt: services.clock.now(),
-      },
-    }),
-  );
+  const run = await openBenchRun({ services, client, incidentId });
   for (let i = 0; i < FRESH_EVENTS; i += 1) {
     await services.audit.appendNow(services.db, {
       actor: 'triage',
@@ -215,7 +194,7 @@ async function timeFreshMirror({
   const warnings = workers.warnings.slice(warningsBefore);
   if (warnings.length > 0) throw new Error(`the mirroring pass logged a warning: ${warnings[0]}`);
   const replies = watch.changes.filter(
-    (c) => c.kind === 'message_posted' && c.message.threadTs === root.ts,
+    (c) => c.kind === 'message_posted' && c.message.threadTs === run.slackThreadTs,
   ).length;
   if (replies !== FRESH_EVENTS) {
     throw new Error(`the pass mirrored ${replies} of the ${FRESH_EVENTS} fresh events into the thread`);

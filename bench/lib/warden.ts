@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
+import type { WebClient } from '@slack/web-api';
+import { insertRun, type RunRow } from '../../src/agents/runs.repository.ts';
 import { createHttpServer } from '../../src/app/http.ts';
 import { buildServices, type Services } from '../../src/app/services.ts';
 import { buildSlackSurface, type SlackSurface } from '../../src/app/slack-surface.ts';
@@ -12,6 +14,7 @@ import {
 } from '../../src/dev/slack-emulator/index.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { Charter } from '../../src/policy/charter.schemas.ts';
+import { newId } from '../../src/shared/ids.ts';
 import { createRedactor } from '../../src/shared/redact.ts';
 import { repoRoot } from './process.ts';
 
@@ -128,4 +131,40 @@ export async function startSlackWarden({
       await services.close();
     },
   };
+}
+
+/**
+ * A running triage run on `incidentId` with a thread in #incidents, as `/agent triage` leaves it: the run
+ * message is posted through `client` (to the emulator) and the run row inserted with its channel and ts.
+ */
+export async function openBenchRun({
+  services,
+  client,
+  incidentId,
+}: {
+  services: Services;
+  client: WebClient;
+  incidentId: string;
+}): Promise<RunRow> {
+  const charter = services.charters.get('triage')!;
+  const root = await client.chat.postMessage({
+    channel: people.incidents,
+    text: `bench: triage ${incidentId}`,
+  });
+  return services.db.transaction((tx) =>
+    insertRun({
+      tx,
+      run: {
+        id: newId('run'),
+        agent: 'triage',
+        charterHash: charter.hash,
+        requester: people.oncall,
+        incidentId,
+        state: 'running',
+        slackChannel: people.incidents,
+        slackThreadTs: root.ts!,
+        startedAt: services.clock.now(),
+      },
+    }),
+  );
 }
