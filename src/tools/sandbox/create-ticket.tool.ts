@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { newId } from '../../shared/ids.ts';
-import { defineTool } from '../define.ts';
-import { runWrite, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { insertTicket } from './sandbox.repository.ts';
 import { SEVERITIES } from './world.schemas.ts';
 
@@ -30,41 +29,36 @@ export const createTicketInfo = {
 
 /** Builds create_ticket with its executor. */
 export function createCreateTicketTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...createTicketInfo,
-    execute: (args, context) =>
-      runWrite({
-        deps,
-        tool: createTicketInfo.name,
-        context,
-        write: async ({ tx, now }) => {
-          const ticket = {
-            id: newId('tkt'),
-            title: args.title,
-            body: args.body,
-            severity: args.severity,
-            incidentId: context.incidentId,
-            environment: context.environment,
-            createdBy: context.agent,
-            idempotencyKey: context.idempotencyKey,
-            createdAt: now,
-          };
-          await insertTicket({ db: tx, ticket });
-          return {
-            summary: `Filed ticket ${ticket.id} (${ticket.severity}): ${ticket.title}`,
-            data: {
-              ticket: {
-                id: ticket.id,
-                title: ticket.title,
-                severity: ticket.severity,
-                incidentId: ticket.incidentId,
-                environment: ticket.environment,
-                createdBy: ticket.createdBy,
-                createdAt: now.toISOString(),
-              },
-            },
-          };
+  return sandboxWriteTool({
+    info: createTicketInfo,
+    deps,
+    write: async ({ args, context, tx, now }) => {
+      const ticket = {
+        id: newId('tkt'),
+        title: args.title,
+        body: args.body,
+        severity: args.severity,
+        incidentId: context.incidentId,
+        environment: context.environment,
+        createdBy: context.agent,
+        idempotencyKey: context.idempotencyKey,
+        createdAt: now,
+      };
+      await insertTicket({ db: tx, ticket });
+      return {
+        summary: `Filed ticket ${ticket.id} (${ticket.severity}): ${ticket.title}`,
+        data: {
+          ticket: {
+            id: ticket.id,
+            title: ticket.title,
+            severity: ticket.severity,
+            incidentId: ticket.incidentId,
+            environment: ticket.environment,
+            createdBy: ticket.createdBy,
+            createdAt: now.toISOString(),
+          },
         },
-      }),
+      };
+    },
   });
 }

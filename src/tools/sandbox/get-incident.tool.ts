@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { wardenError } from '../../shared/errors.ts';
-import { defineTool } from '../define.ts';
-import { runRead, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { findIncident, listIncidentTickets } from './sandbox.repository.ts';
 import { incidentIdSchema } from './world.schemas.ts';
 
@@ -23,45 +22,40 @@ export const getIncidentInfo = {
 
 /** Builds get_incident with its executor. */
 export function createGetIncidentTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...getIncidentInfo,
-    execute: (args, context) =>
-      runRead({
-        deps,
-        tool: getIncidentInfo.name,
-        context,
-        read: async () => {
-          const incident = await findIncident({ db: deps.db, id: args.incident_id });
-          if (!incident)
-            throw wardenError({
-              code: 'sandbox.unknown_incident',
-              message: `There is no incident ${args.incident_id}.`,
-              details: { incidentId: args.incident_id },
-            });
-          const tickets = await listIncidentTickets({ db: deps.db, incidentId: incident.id });
-          return {
-            summary: `${incident.id} (${incident.severity}, ${incident.status}): ${incident.title} — ${incident.service} in ${incident.environment}`,
-            data: {
-              incident: {
-                id: incident.id,
-                title: incident.title,
-                description: incident.description,
-                severity: incident.severity,
-                status: incident.status,
-                service: incident.service,
-                environment: incident.environment,
-                openedAt: incident.openedAt.toISOString(),
-              },
-              tickets: tickets.map((t) => ({
-                id: t.id,
-                title: t.title,
-                severity: t.severity,
-                createdBy: t.createdBy,
-                createdAt: t.createdAt.toISOString(),
-              })),
-            },
-          };
+  return sandboxReadTool({
+    info: getIncidentInfo,
+    deps,
+    read: async ({ args }) => {
+      const incident = await findIncident({ db: deps.db, id: args.incident_id });
+      if (!incident)
+        throw wardenError({
+          code: 'sandbox.unknown_incident',
+          message: `There is no incident ${args.incident_id}.`,
+          details: { incidentId: args.incident_id },
+        });
+      const tickets = await listIncidentTickets({ db: deps.db, incidentId: incident.id });
+      return {
+        summary: `${incident.id} (${incident.severity}, ${incident.status}): ${incident.title} — ${incident.service} in ${incident.environment}`,
+        data: {
+          incident: {
+            id: incident.id,
+            title: incident.title,
+            description: incident.description,
+            severity: incident.severity,
+            status: incident.status,
+            service: incident.service,
+            environment: incident.environment,
+            openedAt: incident.openedAt.toISOString(),
+          },
+          tickets: tickets.map((t) => ({
+            id: t.id,
+            title: t.title,
+            severity: t.severity,
+            createdBy: t.createdBy,
+            createdAt: t.createdAt.toISOString(),
+          })),
         },
-      }),
+      };
+    },
   });
 }

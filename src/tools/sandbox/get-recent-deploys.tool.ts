@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../define.ts';
-import { runRead, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { type DeployRow, findService, listDeploys } from './sandbox.repository.ts';
 import { serviceNameSchema } from './world.schemas.ts';
@@ -30,37 +29,32 @@ export const getRecentDeploysInfo = {
 
 /** Builds get_recent_deploys with its executor. */
 export function createGetRecentDeploysTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...getRecentDeploysInfo,
-    execute: (args, context) =>
-      runRead({
-        deps,
-        tool: getRecentDeploysInfo.name,
-        context,
-        read: async () => {
-          const { environment } = context;
-          const service = await findService({ db: deps.db, environment, name: args.service });
-          if (!service) throw unknownService({ service: args.service, environment });
-          const deploys = await listDeploys({
-            db: deps.db,
-            environment,
-            service: args.service,
-            limit: args.limit,
-          });
-          const latest = deploys[0];
-          return {
-            summary: latest
-              ? `${deploys.length} recent deploy(s) of ${args.service} in ${environment}; latest ${latest.version} at ${latest.deployedAt.toISOString()} by ${latest.deployedBy}`
-              : `No deploys of ${args.service} in ${environment}`,
-            data: {
-              service: args.service,
-              environment,
-              currentVersion: service.version,
-              deploys: deploys.map(deployView),
-            },
-          };
+  return sandboxReadTool({
+    info: getRecentDeploysInfo,
+    deps,
+    read: async ({ args, context }) => {
+      const { environment } = context;
+      const service = await findService({ db: deps.db, environment, name: args.service });
+      if (!service) throw unknownService({ service: args.service, environment });
+      const deploys = await listDeploys({
+        db: deps.db,
+        environment,
+        service: args.service,
+        limit: args.limit,
+      });
+      const latest = deploys[0];
+      return {
+        summary: latest
+          ? `${deploys.length} recent deploy(s) of ${args.service} in ${environment}; latest ${latest.version} at ${latest.deployedAt.toISOString()} by ${latest.deployedBy}`
+          : `No deploys of ${args.service} in ${environment}`,
+        data: {
+          service: args.service,
+          environment,
+          currentVersion: service.version,
+          deploys: deploys.map(deployView),
         },
-      }),
+      };
+    },
   });
 }
 

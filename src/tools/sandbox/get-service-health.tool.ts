@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../define.ts';
-import { runRead, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { podCounts } from './sandbox.model.ts';
 import { findService, type ServiceRow } from './sandbox.repository.ts';
@@ -24,23 +23,18 @@ export const getServiceHealthInfo = {
 
 /** Builds get_service_health with its executor. */
 export function createGetServiceHealthTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...getServiceHealthInfo,
-    execute: (args, context) =>
-      runRead({
-        deps,
-        tool: getServiceHealthInfo.name,
-        context,
-        read: async () => {
-          const service = await findService({
-            db: deps.db,
-            environment: context.environment,
-            name: args.service,
-          });
-          if (!service) throw unknownService({ service: args.service, environment: context.environment });
-          return { summary: describeService(service), data: { service: serviceView(service) } };
-        },
-      }),
+  return sandboxReadTool({
+    info: getServiceHealthInfo,
+    deps,
+    read: async ({ args, context }) => {
+      const service = await findService({
+        db: deps.db,
+        environment: context.environment,
+        name: args.service,
+      });
+      if (!service) throw unknownService({ service: args.service, environment: context.environment });
+      return { summary: describeService(service), data: { service: serviceView(service) } };
+    },
   });
 }
 

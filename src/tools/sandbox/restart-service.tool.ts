@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../define.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
-import { runWrite, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { computeHealth, healedMetrics, podCounts, restartPods } from './sandbox.model.ts';
 import { findService, isFaultyVersion, updateService } from './sandbox.repository.ts';
@@ -25,44 +24,39 @@ export const restartServiceInfo = {
 
 /** Builds restart_service with its executor. */
 export function createRestartServiceTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...restartServiceInfo,
-    execute: (args, context) =>
-      runWrite({
-        deps,
-        tool: restartServiceInfo.name,
-        context,
-        write: async ({ tx, now }) => {
-          const { environment } = context;
-          const before = await findService({ db: tx, environment, name: args.service, lock: true });
-          if (!before) throw unknownService({ service: args.service, environment });
-          const faulty = await isFaultyVersion({
-            db: tx,
-            environment,
-            service: before.name,
-            version: before.version,
-          });
-          const pods = restartPods({ pods: before.pods, faulty });
-          const metrics = podCounts(pods).crashLooping === 0 ? healedMetrics(before) : before;
-          const health = computeHealth({ pods, replicas: before.replicas, errorRate: metrics.errorRate });
-          const after = { ...before, pods, health, ...pick(metrics), updatedAt: now };
-          await updateService({
-            db: tx,
-            environment,
-            name: before.name,
-            set: { pods, health, ...pick(metrics), updatedAt: now },
-          });
-          const stillCrashing = podCounts(pods).crashLooping;
-          return {
-            summary: `Restarted ${pods.length} pod(s) of ${describeService(after)}${stillCrashing > 0 ? ` — ${stillCrashing} pod(s) went back into CrashLoopBackOff` : ''}`,
-            data: {
-              restartedPods: pods.length,
-              before: { health: before.health, crashLoopingPods: podCounts(before.pods).crashLooping },
-              service: serviceView(after),
-            },
-          };
+  return sandboxWriteTool({
+    info: restartServiceInfo,
+    deps,
+    write: async ({ args, context, tx, now }) => {
+      const { environment } = context;
+      const before = await findService({ db: tx, environment, name: args.service, lock: true });
+      if (!before) throw unknownService({ service: args.service, environment });
+      const faulty = await isFaultyVersion({
+        db: tx,
+        environment,
+        service: before.name,
+        version: before.version,
+      });
+      const pods = restartPods({ pods: before.pods, faulty });
+      const metrics = podCounts(pods).crashLooping === 0 ? healedMetrics(before) : before;
+      const health = computeHealth({ pods, replicas: before.replicas, errorRate: metrics.errorRate });
+      const after = { ...before, pods, health, ...pick(metrics), updatedAt: now };
+      await updateService({
+        db: tx,
+        environment,
+        name: before.name,
+        set: { pods, health, ...pick(metrics), updatedAt: now },
+      });
+      const stillCrashing = podCounts(pods).crashLooping;
+      return {
+        summary: `Restarted ${pods.length} pod(s) of ${describeService(after)}${stillCrashing > 0 ? ` — ${stillCrashing} pod(s) went back into CrashLoopBackOff` : ''}`,
+        data: {
+          restartedPods: pods.length,
+          before: { health: before.health, crashLoopingPods: podCounts(before.pods).crashLooping },
+          service: serviceView(after),
         },
-      }),
+      };
+    },
   });
 }
 

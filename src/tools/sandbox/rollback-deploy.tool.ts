@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { wardenError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
-import { defineTool } from '../define.ts';
 import { deployView } from './get-recent-deploys.tool.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
-import { runWrite, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { computeHealth, FAULTY_METRICS, healedMetrics, rolloutPods } from './sandbox.model.ts';
 import {
@@ -36,81 +35,76 @@ export const rollbackDeployInfo = {
 
 /** Builds rollback_deploy with its executor. */
 export function createRollbackDeployTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...rollbackDeployInfo,
-    execute: (args, context) =>
-      runWrite({
-        deps,
-        tool: rollbackDeployInfo.name,
-        context,
-        write: async ({ tx, now }) => {
-          const { environment } = context;
-          const before = await findService({ db: tx, environment, name: args.service, lock: true });
-          if (!before) throw unknownService({ service: args.service, environment });
-          if (before.version === args.to_version)
-            throw wardenError({
-              code: 'sandbox.rollback_same_version',
-              message: `${args.service} in ${environment} already runs ${args.to_version}.`,
-              details: { service: args.service, environment, version: args.to_version },
-            });
-          const known = await deployedVersions({ db: tx, environment, service: before.name });
-          if (!known.has(args.to_version))
-            throw wardenError({
-              code: 'sandbox.unknown_version',
-              message: `${args.to_version} was never deployed to ${args.service} in ${environment}.`,
-              details: { service: args.service, environment, version: args.to_version, known: [...known] },
-            });
+  return sandboxWriteTool({
+    info: rollbackDeployInfo,
+    deps,
+    write: async ({ args, context, tx, now }) => {
+      const { environment } = context;
+      const before = await findService({ db: tx, environment, name: args.service, lock: true });
+      if (!before) throw unknownService({ service: args.service, environment });
+      if (before.version === args.to_version)
+        throw wardenError({
+          code: 'sandbox.rollback_same_version',
+          message: `${args.service} in ${environment} already runs ${args.to_version}.`,
+          details: { service: args.service, environment, version: args.to_version },
+        });
+      const known = await deployedVersions({ db: tx, environment, service: before.name });
+      if (!known.has(args.to_version))
+        throw wardenError({
+          code: 'sandbox.unknown_version',
+          message: `${args.to_version} was never deployed to ${args.service} in ${environment}.`,
+          details: { service: args.service, environment, version: args.to_version, known: [...known] },
+        });
 
-          const rolledBackDeployId = await markDeployRolledBack({
-            db: tx,
-            environment,
-            service: before.name,
-            version: before.version,
-          });
-          const deploy = {
-            id: newId('dep'),
-            environment,
-            service: before.name,
-            version: args.to_version,
-            previousVersion: before.version,
-            deployedBy: `warden:${context.agent}`,
-            deployedAt: now,
-            status: 'deployed',
-          };
-          await insertDeploy({ db: tx, deploy });
-          const faulty = await isFaultyVersion({
-            db: tx,
-            environment,
-            service: before.name,
-            version: args.to_version,
-          });
-          const pods = rolloutPods({
-            service: before.name,
-            version: args.to_version,
-            replicas: before.replicas,
-            faulty,
-          });
-          const metrics = faulty
-            ? {
-                errorRate: Math.max(before.errorRate, FAULTY_METRICS.errorRate),
-                latencyP99Ms: Math.max(before.latencyP99Ms, FAULTY_METRICS.latencyP99Ms),
-              }
-            : healedMetrics(before);
-          const health = computeHealth({ pods, replicas: before.replicas, errorRate: metrics.errorRate });
-          const set = { version: args.to_version, pods, health, ...metrics, updatedAt: now };
-          await updateService({ db: tx, environment, name: before.name, set });
-          const after = { ...before, ...set };
-          return {
-            summary: `Rolled ${args.service} in ${environment} back from ${before.version} to ${args.to_version}: ${describeService(after)}`,
-            data: {
-              fromVersion: before.version,
-              toVersion: args.to_version,
-              rolledBackDeployId,
-              deploy: deployView(deploy),
-              service: serviceView(after),
-            },
-          };
+      const rolledBackDeployId = await markDeployRolledBack({
+        db: tx,
+        environment,
+        service: before.name,
+        version: before.version,
+      });
+      const deploy = {
+        id: newId('dep'),
+        environment,
+        service: before.name,
+        version: args.to_version,
+        previousVersion: before.version,
+        deployedBy: `warden:${context.agent}`,
+        deployedAt: now,
+        status: 'deployed',
+      };
+      await insertDeploy({ db: tx, deploy });
+      const faulty = await isFaultyVersion({
+        db: tx,
+        environment,
+        service: before.name,
+        version: args.to_version,
+      });
+      const pods = rolloutPods({
+        service: before.name,
+        version: args.to_version,
+        replicas: before.replicas,
+        faulty,
+      });
+      const metrics = faulty
+        ? {
+            errorRate: Math.max(before.errorRate, FAULTY_METRICS.errorRate),
+            latencyP99Ms: Math.max(before.latencyP99Ms, FAULTY_METRICS.latencyP99Ms),
+          }
+        : healedMetrics(before);
+      const health = computeHealth({ pods, replicas: before.replicas, errorRate: metrics.errorRate });
+      const set = { version: args.to_version, pods, health, ...metrics, updatedAt: now };
+      await updateService({ db: tx, environment, name: before.name, set });
+      const after = { ...before, ...set };
+      return {
+        summary: `Rolled ${args.service} in ${environment} back from ${before.version} to ${args.to_version}: ${describeService(after)}`,
+        data: {
+          fromVersion: before.version,
+          toVersion: args.to_version,
+          rolledBackDeployId,
+          deploy: deployView(deploy),
+          service: serviceView(after),
         },
-      }),
+      };
+    },
   });
 }

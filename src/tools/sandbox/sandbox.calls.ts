@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
 import type { Db, Tx } from '../../db/client.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { type WardenError, wardenError } from '../../shared/errors.ts';
 import type { Redactor } from '../../shared/redact.ts';
 import type { CredentialBroker } from '../broker.ts';
-import type { ToolContext, ToolResult } from '../define.ts';
+import { defineTool, type ToolContext, type ToolInfo, type ToolResult } from '../define.ts';
 import { type ChangeRow, claimChange, completeChange, findChange } from './sandbox.repository.ts';
 
 /** What every sandbox tool is built from. */
@@ -31,8 +32,47 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw abortedError(signal);
 }
 
+/** A tool's description with its own input type (the `…Info` object each sandbox tool exports). */
+type SandboxToolInfo<Input extends Record<string, unknown>> = Omit<ToolInfo, 'input'> & {
+  input: z.ZodType<Input>;
+};
+
+/** A sandbox read tool: the credential is checked before `read` runs, and what it returns is redacted. */
+export function sandboxReadTool<Input extends Record<string, unknown>>({
+  info,
+  deps,
+  read,
+}: {
+  info: SandboxToolInfo<Input>;
+  deps: SandboxToolDeps;
+  read: (call: { args: Input; context: ToolContext }) => Promise<ToolResult>;
+}) {
+  return defineTool<Input>({
+    ...info,
+    execute: (args, context) =>
+      runRead({ deps, tool: info.name, context, read: () => read({ args, context }) }),
+  });
+}
+
+/** A sandbox write tool: `write` runs at most once per idempotency key, in the transaction `runWrite` opens. */
+export function sandboxWriteTool<Input extends Record<string, unknown>>({
+  info,
+  deps,
+  write,
+}: {
+  info: SandboxToolInfo<Input>;
+  deps: SandboxToolDeps;
+  write: (call: { args: Input; context: ToolContext; tx: Tx; now: Date }) => Promise<ToolResult>;
+}) {
+  return defineTool<Input>({
+    ...info,
+    execute: (args, context) =>
+      runWrite({ deps, tool: info.name, context, write: ({ tx, now }) => write({ args, context, tx, now }) }),
+  });
+}
+
 /** Runs a read: credential check, the query, then redaction of everything returned. */
-export async function runRead({
+async function runRead({
   deps,
   tool,
   context,
@@ -54,7 +94,7 @@ export async function runRead({
  * recorded in one transaction. A repeated or concurrent call with the same key gets the first result;
  * an abort before the commit rolls everything back.
  */
-export async function runWrite({
+async function runWrite({
   deps,
   tool,
   context,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineTool } from '../define.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
-import { runWrite, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { computeHealth, scalePods } from './sandbox.model.ts';
 import { findService, updateService } from './sandbox.repository.ts';
@@ -26,40 +25,35 @@ export const scaleServiceInfo = {
 
 /** Builds scale_service with its executor. */
 export function createScaleServiceTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...scaleServiceInfo,
-    execute: (args, context) =>
-      runWrite({
-        deps,
-        tool: scaleServiceInfo.name,
-        context,
-        write: async ({ tx, now }) => {
-          const { environment } = context;
-          const before = await findService({ db: tx, environment, name: args.service, lock: true });
-          if (!before) throw unknownService({ service: args.service, environment });
-          const pods = scalePods({
-            service: before.name,
-            version: before.version,
-            pods: before.pods,
-            replicas: args.replicas,
-          });
-          const health = computeHealth({ pods, replicas: args.replicas, errorRate: before.errorRate });
-          const after = { ...before, replicas: args.replicas, pods, health, updatedAt: now };
-          await updateService({
-            db: tx,
-            environment,
-            name: before.name,
-            set: { replicas: args.replicas, pods, health, updatedAt: now },
-          });
-          return {
-            summary: `Scaled from ${before.replicas} to ${args.replicas} replicas: ${describeService(after)}`,
-            data: {
-              replicasBefore: before.replicas,
-              replicasAfter: args.replicas,
-              service: serviceView(after),
-            },
-          };
+  return sandboxWriteTool({
+    info: scaleServiceInfo,
+    deps,
+    write: async ({ args, context, tx, now }) => {
+      const { environment } = context;
+      const before = await findService({ db: tx, environment, name: args.service, lock: true });
+      if (!before) throw unknownService({ service: args.service, environment });
+      const pods = scalePods({
+        service: before.name,
+        version: before.version,
+        pods: before.pods,
+        replicas: args.replicas,
+      });
+      const health = computeHealth({ pods, replicas: args.replicas, errorRate: before.errorRate });
+      const after = { ...before, replicas: args.replicas, pods, health, updatedAt: now };
+      await updateService({
+        db: tx,
+        environment,
+        name: before.name,
+        set: { replicas: args.replicas, pods, health, updatedAt: now },
+      });
+      return {
+        summary: `Scaled from ${before.replicas} to ${args.replicas} replicas: ${describeService(after)}`,
+        data: {
+          replicasBefore: before.replicas,
+          replicasAfter: args.replicas,
+          service: serviceView(after),
         },
-      }),
+      };
+    },
   });
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from '../define.ts';
-import { runRead, type SandboxToolDeps } from './sandbox.calls.ts';
+import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { findService, searchLogs } from './sandbox.repository.ts';
 import { serviceNameSchema } from './world.schemas.ts';
@@ -35,34 +34,29 @@ export const searchLogsInfo = {
 
 /** Builds search_logs with its executor. */
 export function createSearchLogsTool(deps: SandboxToolDeps) {
-  return defineTool({
-    ...searchLogsInfo,
-    execute: (args, context) =>
-      runRead({
-        deps,
-        tool: searchLogsInfo.name,
-        context,
-        read: async () => {
-          const { environment } = context;
-          const service = await findService({ db: deps.db, environment, name: args.service });
-          if (!service) throw unknownService({ service: args.service, environment });
-          const lines = await searchLogs({
-            db: deps.db,
-            environment,
-            service: args.service,
-            query: args.query,
-            limit: args.limit,
-          });
-          return {
-            summary: `${lines.length} log line(s) of ${args.service} in ${environment} matching "${args.query}"`,
-            data: {
-              service: args.service,
-              environment,
-              query: args.query,
-              lines: lines.map((l) => ({ at: l.at.toISOString(), level: l.level, message: l.message })),
-            },
-          };
+  return sandboxReadTool({
+    info: searchLogsInfo,
+    deps,
+    read: async ({ args, context }) => {
+      const { environment } = context;
+      const service = await findService({ db: deps.db, environment, name: args.service });
+      if (!service) throw unknownService({ service: args.service, environment });
+      const lines = await searchLogs({
+        db: deps.db,
+        environment,
+        service: args.service,
+        query: args.query,
+        limit: args.limit,
+      });
+      return {
+        summary: `${lines.length} log line(s) of ${args.service} in ${environment} matching "${args.query}"`,
+        data: {
+          service: args.service,
+          environment,
+          query: args.query,
+          lines: lines.map((l) => ({ at: l.at.toISOString(), level: l.level, message: l.message })),
         },
-      }),
+      };
+    },
   });
 }
