@@ -148,7 +148,10 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
         if (isConnectionLost(error)) progress.lost = true;
         throw error;
       } finally {
-        if (fenced) fence = fenced.then(() => conn.unsafe('rollback')).catch(() => {});
+        // Not on a connection that has closed meanwhile: postgres.js would write to its null socket from a
+        // timer and throw where nobody can catch it.
+        if (fenced)
+          fence = fenced.then(() => (progress.lost ? null : conn.unsafe('rollback'))).catch(() => {});
       }
       const first = offset;
       if (commit) {
