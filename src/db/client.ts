@@ -44,16 +44,6 @@ export type StatementTimeouts = { lockMs: number; statementMs: number };
  */
 export const DEFAULT_STATEMENT_TIMEOUTS: StatementTimeouts = { lockMs: 5_000, statementMs: 15_000 };
 
-/**
- * How long a pool connection waits before it connects again, after the pool's n-th failed connection
- * since it last connected: 0.1 s doubling to 1 s. postgres.js's default (3^n/100 s, up to 20 s) kept Warden away from a database that was
- * back for up to 20 s after an outage of a few seconds, since every sync pass and sweep counts a failure.
- * Failing attempts against a database that is down cost nothing worth saving.
- */
-export function reconnectDelaySeconds(failures: number): number {
-  return Math.min(0.05 * 2 ** failures, 1);
-}
-
 /** Connects to Postgres through postgres.js. */
 export function connectPostgres({
   url,
@@ -68,7 +58,6 @@ export function connectPostgres({
     max,
     onnotice: () => {},
     connect_timeout: 5,
-    backoff: reconnectDelaySeconds,
     connection: { lock_timeout: timeouts.lockMs, statement_timeout: timeouts.statementMs },
   });
   const db = withCommitHooks(drizzlePostgres(sql, { schema }) as unknown as Db);

@@ -131,24 +131,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     expect(emulator.messages(channel)).toHaveLength(0);
   });
 
-  it('is back within about a second of the database, however long it kept failing during the outage', async () => {
-    const ping = () =>
-      warden.services.db.execute(sql`select 1`).then(
-        () => true,
-        () => false,
-      );
-    expect(await ping()).toBe(true);
-    await proxy.cut();
-    // Eight seconds of an outage during which Warden keeps trying (sync passes, sweeps, clicks do).
-    const until = Date.now() + 8_000;
-    while (Date.now() < until) await Promise.race([ping(), new Promise((r) => setTimeout(r, 250))]);
-    await proxy.restore();
-    const back = Date.now();
-    await waitFor(ping, { what: 'a query through Warden’s pool', timeoutMs: 30_000 });
-    // postgres.js's own back-off waits 3^n/100 s (up to 20 s) after the n-th failure before it reconnects.
-    expect(Date.now() - back).toBeLessThan(2_000);
-  }, 60_000);
-
   it('acks Approve and Reject clicks while the database is unreachable, counts neither, and takes new clicks once it is back', async () => {
     const card = await pendingCard();
     const proposal = await proposalOn(card.ts);
