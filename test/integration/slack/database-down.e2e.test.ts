@@ -131,7 +131,9 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     expect(emulator.messages(channel)).toHaveLength(0);
   });
 
-  it('acks Approve and Reject clicks while the database is unreachable, counts neither, and takes new clicks once it is back', async () => {
+  it('acks Approve and Reject clicks while the database is unreachable, counts neither, and takes new clicks once it is back', {
+    timeout: 120_000,
+  }, async () => {
     const card = await pendingCard();
     const proposal = await proposalOn(card.ts);
     await proxy.cut();
@@ -153,6 +155,16 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     expect(emulator.views(people.approvers[1])).toEqual([]);
 
     await proxy.restore();
+    // Warden's pool reconnects on postgres.js's back-off, which the failed passes during the outage grew
+    // (up to 20 s); the clicks below are for once Warden reaches the database again.
+    await waitFor(
+      () =>
+        warden.services.db.execute(sql`select 1`).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'Warden to reach the database again', timeoutMs: 45_000 },
+    );
     expect((await proposalOn(card.ts)).state).toBe('pending');
     expect(await decisionsOn(proposal.id)).toEqual({ approvals: [], events: [] });
 
