@@ -132,7 +132,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
   });
 
   it('acks Approve and Reject clicks while the database is unreachable, counts neither, and takes new clicks once it is back', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const card = await pendingCard();
     const proposal = await proposalOn(card.ts);
@@ -169,11 +169,19 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     expect(await decisionsOn(proposal.id)).toEqual({ approvals: [], events: [] });
 
     await click(people.approvers[0], card.ts, 'approve');
-    await waitFor(toldTo(people.approvers[0], /1 of 2/), { what: 'the approval counted' });
+    // Each click may still wait for one of the pool's other connections to come back (up to 20 s).
+    const afterOutage = { timeoutMs: 45_000 };
+    await waitFor(toldTo(people.approvers[0], /1 of 2/), { what: 'the approval counted', ...afterOutage });
     await click(people.approvers[1], card.ts, 'reject');
-    await waitFor(() => emulator.views(people.approvers[1]).length > 0, { what: 'the reason modal' });
+    await waitFor(() => emulator.views(people.approvers[1]).length > 0, {
+      what: 'the reason modal',
+      ...afterOutage,
+    });
     await emulator.submitView({ user: people.approvers[1], values: { reason: { reason: 'db drill' } } });
-    await waitFor(async () => (await proposalOn(card.ts)).state === 'rejected', { what: 'the rejection' });
+    await waitFor(async () => (await proposalOn(card.ts)).state === 'rejected', {
+      what: 'the rejection',
+      ...afterOutage,
+    });
     const { approvals: counted, events } = await decisionsOn(proposal.id);
     expect(counted.map((a) => [a.approver, a.decision])).toEqual([
       [people.approvers[0], 'approve'],
