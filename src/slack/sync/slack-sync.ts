@@ -1,34 +1,28 @@
 import type { WebClient } from '@slack/web-api';
 import { getRun } from '../../agents/runs.repository.ts';
 import type { Approvals } from '../../approvals/approvals.usecases.ts';
-import { getProposal, listApprovals, listRunProposals } from '../../approvals/proposals.repository.ts';
+import { getProposal, listRunProposals } from '../../approvals/proposals.repository.ts';
 import { auditHead } from '../../audit/audit.repository.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { ToolRegistry } from '../../tools/guard.types.ts';
-import { proposalCard } from '../blocks/approval.blocks.ts';
 import { fitBlocks } from '../blocks/limits.ts';
 import { auditLine, runSummaryMessage } from '../blocks/run.blocks.ts';
 import { isTransientSlackError } from '../slack-retry.ts';
 import { createAnnouncer } from './announcer.ts';
+import { syncCards } from './card-sync.ts';
 import {
-  cardKey,
-  claimCardPost,
   claimMirror,
-  findCardsToSync,
   findEventsToMirror,
   getMirror,
   type MirrorTarget,
-  markCardFailed,
   markMirrorAbandoned,
   markMirrorFailed,
   markMirrorPosted,
   mirrorWatermarkAtStart,
   nextMirrorWatermark,
-  type ProposalCardRow,
-  recordCard,
 } from './sync.repository.ts';
 
 /** Events read per pass of the thread mirror. */
@@ -84,7 +78,7 @@ export function createSlackSync(deps: SlackSyncDeps) {
       deps.logger.warn({ err: error }, 'could not expire due proposals');
     });
     // Cards first: an approver waits on the card; the thread trail can follow a moment later.
-    await syncCards();
+    await syncCards(deps);
     await mirrorEvents();
   }
 
@@ -210,76 +204,6 @@ export function createSlackSync(deps: SlackSyncDeps) {
     if (!head) return;
     const text = `Audit chain head after run ${runEvent.runId}: event #${head.seq}, sha256 ${head.hash} at ${head.at.toISOString()}`;
     await deps.client.chat.postMessage({ channel: deps.auditChannel, text });
-  }
-
-  async function syncCards(): Promise<void> {
-    const due = await findCardsToSync({ db: deps.db, limit: 20, now: deps.clock.now() });
-    for (const proposal of due) {
-      try {
-        await syncCard(proposal);
-      } catch (error) {
-        deps.logger.warn({ proposalId: proposal.id, err: error }, 'card update failed; will retry');
-      }
-    }
-  }
-
-  async function syncCard(proposal: ProposalCardRow): Promise<void> {
-    const approvals = await listApprovals({ db: deps.db, proposalId: proposal.id });
-    const key = cardKey({
-      state: proposal.state,
-      approvalCount: approvals.filter((a) => a.decision === 'approve').length,
-    });
-    const info = deps.registry.get(proposal.tool);
-    const message = proposalCard({
-      proposal,
-      tool: info ? { kind: info.kind, risk: info.risk, reversible: info.reversible } : null,
-      approvals,
-      now: deps.clock.now(),
-    });
-    if (proposal.slackTs && proposal.slackChannel) {
-      await deps.client.chat
-        .update({
-          channel: proposal.slackChannel,
-          ts: proposal.slackTs,
-          text: message.text,
-          blocks: message.blocks,
-        })
-        .catch(async (error: unknown) => {
-          await markCardFailed({
-            db: deps.db,
-            proposalId: proposal.id,
-            posting: false,
-            now: deps.clock.now(),
-          });
-          throw error;
-        });
-      await recordCard({
-        db: deps.db,
-        proposalId: proposal.id,
-        channel: proposal.slackChannel,
-        ts: proposal.slackTs,
-        key,
-      });
-      return;
-    }
-    if (!proposal.runChannel || !(await claimCardPost({ db: deps.db, proposalId: proposal.id }))) return;
-    try {
-      const posted = await deps.client.chat.postMessage({
-        channel: proposal.runChannel,
-        text: message.text,
-        blocks: message.blocks,
-      });
-      await recordCard({
-        db: deps.db,
-        proposalId: proposal.id,
-        channel: proposal.runChannel,
-        ts: posted.ts!,
-        key,
-      });
-    } catch (error) {
-      await markCardFailed({ db: deps.db, proposalId: proposal.id, posting: true, now: deps.clock.now() });
-      throw error;
-    }
   }
 
   /** Runs one pass now (or right after the pass in progress). */

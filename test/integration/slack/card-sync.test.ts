@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvals, proposals, runs } from '../../../src/db/schema.ts';
-import { findCardsToSync, markCardFailed, recordCard } from '../../../src/slack/sync/sync.repository.ts';
+import { findCardsToSync, markCardFailed, recordCard } from '../../../src/slack/sync/cards.repository.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 
 const T0 = new Date('2026-11-30T10:00:00Z');
