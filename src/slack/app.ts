@@ -1,19 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { App as BoltApp, BufferedIncomingMessage } from '@slack/bolt';
+import type { App as BoltApp } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
 import { readHomeFigures } from '../observability/figures.ts';
 import type { Logger } from '../observability/logger.ts';
-import { PROPOSAL_ACTIONS } from './blocks/approval.blocks.ts';
 import { homeView } from './blocks/home.blocks.ts';
+import { createSlackHttpReceiver } from './http-receiver.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
-import { httpRequestKey, socketModeRequestKey } from './request-key.ts';
+import { socketModeRequestKey } from './request-key.ts';
+import { HANDLED } from './request-route.ts';
 import { refuseOutsideWindow } from './request-window.ts';
 import type { SlackDeps } from './slack.types.ts';
+import { guardSocketModeMessages } from './socket-mode-guard.ts';
 
 // @slack/bolt and @slack/web-api are CommonJS; namespace imports work under both Node's ESM loader and vitest.
-const { App, HTTPReceiver, LogLevel, SocketModeReceiver } = bolt;
+const { App, LogLevel, SocketModeReceiver } = bolt;
 const { WebClient } = webApi;
 
 export type SlackAppOptions = {
@@ -52,9 +54,10 @@ export function createSlackClient({
  */
 export function createSlackApp({ options, deps }: { options: SlackAppOptions; deps: SlackDeps }) {
   const logger = boltLogger(options.logger);
+  const nowMs = options.nowMs ?? Date.now;
   // Every request carries a key that identifies it across Slack's retries and replays (`request-key.ts`);
   // listeners claim it in Postgres before doing anything.
-  const receiver = options.appToken
+  const socketMode = options.appToken
     ? new SocketModeReceiver({
         appToken: options.appToken,
         logger,
@@ -68,16 +71,20 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
         customPropertiesExtractor: (event: { type?: unknown; body?: unknown }) => ({
           requestKey: socketModeRequestKey({ type: event.type, body: event.body }),
         }),
+        // A payload Bolt cannot process is logged (not its content) and acked, so Slack does not redeliver it.
+        processEventErrorHandler: async ({ error, event }) => {
+          options.logger.warn({ err: error }, 'Socket Mode payload Warden could not process; acked');
+          await event.ack().catch(() => {});
+          return false;
+        },
       })
-    : new HTTPReceiver({
-        signingSecret: options.signingSecret,
-        endpoints: '/slack/events',
-        logger,
-        processBeforeResponse: false,
-        customPropertiesExtractor: (req: BufferedIncomingMessage) => ({
-          requestKey: httpRequestKey({ rawBody: req.rawBody }),
-        }),
-      });
+    : undefined;
+  if (socketMode) guardSocketModeMessages({ client: socketMode.client, logger: options.logger });
+  // HTTP mode: our receiver, which validates before Bolt sees a body (see `http-receiver.ts`).
+  const http = socketMode
+    ? undefined
+    : createSlackHttpReceiver({ signingSecret: options.signingSecret, logger: options.logger, nowMs });
+  const receiver = socketMode ?? http!;
   const app: BoltApp = new App({
     token: options.botToken,
     receiver,
@@ -92,27 +99,22 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
       : {}),
   });
 
-  app.command('/agent', async ({ command, ack, respond, client, context }) => {
+  app.command(HANDLED.command, async ({ command, ack, respond, client, context }) => {
     await ack();
-    await handleAgentCommand({ deps, command, client, respond, requestKey: requestKeyOf(context) });
+    await handleAgentCommand({ deps, command, client, respond, ...requestOf(context) });
   });
-  for (const actionId of [
-    PROPOSAL_ACTIONS.approve,
-    PROPOSAL_ACTIONS.reject,
-    PROPOSAL_ACTIONS.agree,
-    PROPOSAL_ACTIONS.disagree,
-  ]) {
+  for (const actionId of HANDLED.actions) {
     app.action(actionId, async ({ ack, body, client, context }) => {
       await ack();
-      await handleProposalAction({ deps, body, client, requestKey: requestKeyOf(context) });
+      await handleProposalAction({ deps, body, client, ...requestOf(context) });
     });
   }
-  app.view(PROPOSAL_ACTIONS.rejectReasonView, async ({ ack, body, client }) => {
+  app.view(HANDLED.view, async ({ ack, body, client, context }) => {
     await ack();
-    await handleRejectReason({ deps, body, client });
+    await handleRejectReason({ deps, body, client, ...requestOf(context) });
   });
   // The Home tab: the same per-agent figures as `/agent status`, published whenever someone opens it.
-  app.event('app_home_opened', async ({ event, client }) => {
+  app.event(HANDLED.event, async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {
       const agents = deps.charters.list().map((c) => c.agent);
@@ -123,18 +125,23 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
     }
   });
 
-  const nowMs = options.nowMs ?? Date.now;
   return {
     app,
-    /** The request handler for `POST /slack/events` in HTTP mode. */
+    /** The request handler for `POST /slack/events` in HTTP mode: never throws, never answers 500. */
     handleHttp: (req: IncomingMessage, res: ServerResponse) => {
-      if (!(receiver instanceof HTTPReceiver)) {
-        res.writeHead(404);
+      try {
+        if (!http) {
+          res.writeHead(404);
+          res.end();
+          return;
+        }
+        if (refuseOutsideWindow({ req, res, nowMs: nowMs() })) return;
+        http.requestListener(req, res);
+      } catch (error) {
+        options.logger.error({ err: error }, 'Slack request failed before the receiver; answered 200');
+        if (!res.headersSent) res.writeHead(200);
         res.end();
-        return;
       }
-      if (refuseOutsideWindow({ req, res, nowMs: nowMs() })) return;
-      receiver.requestListener(req, res);
     },
     startSocketMode: async () => {
       if (options.appToken) await app.start();
@@ -147,9 +154,13 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
 
 export type SlackApp = ReturnType<typeof createSlackApp>;
 
-function requestKeyOf(context: Record<string, unknown>): string | undefined {
-  const key = context.requestKey;
-  return typeof key === 'string' ? key : undefined;
+/** What the receiver learnt of the request: its de-duplication key, and when it arrived (HTTP mode). */
+function requestOf(context: Record<string, unknown>): { requestKey?: string; receivedAt?: number } {
+  const { requestKey, receivedAt } = context;
+  return {
+    ...(typeof requestKey === 'string' ? { requestKey } : {}),
+    ...(typeof receivedAt === 'number' ? { receivedAt } : {}),
+  };
 }
 
 /** Bolt's logger interface on top of pino. */

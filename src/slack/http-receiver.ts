@@ -1,0 +1,236 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App, Receiver } from '@slack/bolt';
+import * as bolt from '@slack/bolt';
+import type { Logger } from '../observability/logger.ts';
+import { httpRequestKey } from './request-key.ts';
+import { isSslCheck, routeSlackRequest, type SlackAnswer, type SlackRoute } from './request-route.ts';
+
+// @slack/bolt is CommonJS; a namespace import works under both Node's ESM loader and vitest.
+const { isValidSlackRequest } = bolt;
+
+/** Slack's payloads are far smaller (a message is capped at 50 blocks); anything bigger is refused. */
+export const SLACK_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Slack waits 3 s for an answer; a listener that has not acked by then is answered for. */
+export const ACK_TIMEOUT_MS = 2_500;
+
+export type SlackHttpReceiver = Receiver & {
+  /** The handler for `POST /slack/events`: never throws, never answers 500, answers within ~2.5 s. */
+  requestListener: (req: IncomingMessage, res: ServerResponse) => void;
+};
+
+/**
+ * Bolt's receiver for HTTP mode, in place of its HTTPReceiver (which crashes the process on a signed
+ * `payload=null`, answers 500 to a payload without `user` and 404 after 3 s to anything no listener
+ * takes). It checks the signature, validates the body (`request-route.ts`) and hands Bolt only the
+ * requests a Warden listener handles; everything else signed is answered 200 at once.
+ */
+export function createSlackHttpReceiver({
+  signingSecret,
+  logger,
+  nowMs = Date.now,
+  bodyLimitBytes = SLACK_BODY_LIMIT_BYTES,
+  ackTimeoutMs = ACK_TIMEOUT_MS,
+}: {
+  signingSecret: string;
+  logger: Logger;
+  nowMs?: () => number;
+  bodyLimitBytes?: number;
+  ackTimeoutMs?: number;
+}): SlackHttpReceiver {
+  let app: App | undefined;
+
+  async function handle(req: IncomingMessage, res: ServerResponse, state: { signed: boolean }) {
+    // The request's deadline runs from here (see `request-deadline.ts`), however long it waits after.
+    const receivedAt = performance.now();
+    const raw = await readBody(req, bodyLimitBytes);
+    if (raw === 'too_large') {
+      logger.warn(
+        { reason: 'slack.body_too_large', limit: bodyLimitBytes },
+        'Slack request body too large (413)',
+      );
+      return void reply(res, 413);
+    }
+    const rawBody = raw.toString('utf8');
+    const contentType = headerOf(req, 'content-type');
+    if (isSslCheck({ contentType, rawBody })) return void reply(res, 200);
+    if (!isSigned({ req, rawBody, signingSecret, nowMs: nowMs() })) {
+      logger.warn(
+        { reason: 'slack.bad_signature' },
+        'Slack request with a missing or wrong signature refused (401)',
+      );
+      return void reply(res, 401);
+    }
+    state.signed = true;
+    const route = routeSlackRequest({ contentType, rawBody });
+    if (route.kind !== 'dispatch') return void answerUndispatched({ res, route, bytes: raw.length });
+    await dispatchToBolt({ req, res, route, requestKey: httpRequestKey({ rawBody: raw }), receivedAt });
+  }
+
+  function answerUndispatched({
+    res,
+    route,
+    bytes,
+  }: {
+    res: ServerResponse;
+    route: Exclude<SlackRoute, { kind: 'dispatch' }>;
+    bytes: number;
+  }) {
+    if (route.kind === 'unreadable') {
+      // No body content in the line: a payload may hold secrets. Where it failed is enough to look into it.
+      logger.warn(
+        { reason: 'slack.unreadable_request', what: route.what, issues: route.issues, bytes },
+        'signed Slack request Warden could not read; answered 200',
+      );
+    } else {
+      logger.debug(
+        { reason: `slack.${route.kind}_request`, what: route.what },
+        'Slack request answered at once',
+      );
+    }
+    reply(res, 200, route.answer);
+  }
+
+  async function dispatchToBolt({
+    req,
+    res,
+    route,
+    requestKey,
+    receivedAt,
+  }: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    route: Extract<SlackRoute, { kind: 'dispatch' }>;
+    requestKey: string;
+    receivedAt: number;
+  }) {
+    let answered = false;
+    const answerOnce = (answer?: SlackAnswer) => {
+      if (answered) return false;
+      answered = true;
+      clearTimeout(timer);
+      reply(res, 200, answer);
+      return true;
+    };
+    // Bolt would answer 404 after 3 s; Slack would then show the person an error for work that is going on.
+    const timer = setTimeout(() => {
+      if (answerOnce())
+        logger.warn({ what: route.what, ackTimeoutMs }, 'Slack listener did not ack in time; answered 200');
+    }, ackTimeoutMs);
+    const ack = async (response?: unknown) => {
+      if (!answerOnce(response as SlackAnswer))
+        logger.debug({ what: route.what }, 'late or second ack ignored');
+    };
+    try {
+      await app?.processEvent({
+        body: route.body,
+        ack,
+        retryNum: retryNumOf(req),
+        retryReason: headerOf(req, 'x-slack-retry-reason'),
+        customProperties: { requestKey, receivedAt },
+      });
+    } catch (error) {
+      logger.error(
+        { err: error, what: route.what, acked: answered },
+        answered
+          ? 'Slack listener failed after its ack'
+          : 'Slack listener failed before its ack; answered 200',
+      );
+    } finally {
+      // No listener acked (Bolt filtered the request out, or one returned early): Slack still gets its 200.
+      answerOnce();
+    }
+  }
+
+  return {
+    init: (boltApp: App) => {
+      app = boltApp;
+    },
+    // Warden's own HTTP server mounts `requestListener`; there is no server of the receiver's to start.
+    start: async () => {},
+    stop: async () => {},
+    requestListener: (req, res) => {
+      const state = { signed: false };
+      handle(req, res, state).catch((error: unknown) => {
+        logger.error({ err: error }, 'Slack request failed in the receiver');
+        reply(res, state.signed ? 200 : 401);
+      });
+    },
+  };
+}
+
+/** Writes the response once (later calls do nothing): no body, a text, or JSON, as Bolt's ack does. */
+function reply(res: ServerResponse, status: number, answer?: SlackAnswer): void {
+  if (res.headersSent || res.writableEnded) return;
+  if (answer === undefined || answer === '') {
+    res.writeHead(status);
+    res.end();
+  } else if (typeof answer === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(answer);
+  } else {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer));
+  }
+}
+
+/** Slack's v0 signature over the raw body, checked by Bolt's own verifier (stale timestamps fail too). */
+export function isSigned({
+  req,
+  rawBody,
+  signingSecret,
+  nowMs,
+}: {
+  req: IncomingMessage;
+  rawBody: string;
+  signingSecret: string;
+  nowMs: number;
+}): boolean {
+  const signature = headerOf(req, 'x-slack-signature');
+  const timestamp = Number(headerOf(req, 'x-slack-request-timestamp'));
+  if (!signature || !Number.isFinite(timestamp)) return false;
+  return isValidSlackRequest({
+    signingSecret,
+    body: rawBody,
+    headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+    nowMilliseconds: nowMs,
+  });
+}
+
+/** The body, or 'too_large' as soon as it passes the limit (the rest is read and dropped). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: Buffer | 'too_large') => {
+      done = true;
+      resolve(result);
+    };
+    if (Number(req.headers['content-length']) > limit) finish('too_large');
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        finish('too_large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) finish(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!done) reject(new Error('the Slack request was closed before its body arrived'));
+    });
+  });
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function retryNumOf(req: IncomingMessage): number | undefined {
+  const value = Number.parseInt(headerOf(req, 'x-slack-retry-num') ?? '', 10);
+  return Number.isNaN(value) ? undefined : value;
+}
