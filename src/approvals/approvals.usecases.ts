@@ -49,10 +49,12 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<ApprovalDecisionOutcome> {
+    // A reject reason is free text a person typed: redacted once, before anything stores or shows it.
+    const why = reason === undefined ? undefined : deps.redactor.redactText(reason);
     // Every line the click writes from here on (the decision, the execution) carries the proposal id.
     return runWithLogIds({ proposalId }, async () => {
       const recorded = await deps.db.transaction((tx) =>
-        record({ tx, proposalId, approver, decision, reason }),
+        record({ tx, proposalId, approver, decision, reason: why }),
       );
       if (recorded.outcome !== 'approved_pending_execution') return recorded;
       const execution = await guard.execute({ proposalId, actor: approver.userId });
@@ -158,7 +160,7 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
         actionHash: proposal.actionHash,
         approver: approver.userId,
         decision,
-        reason: reason ? deps.redactor.redactText(reason) : null,
+        reason: reason || null,
         groups: approver.groups,
         createdAt: now,
       },
@@ -169,7 +171,7 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
         id: proposalId,
         from: ['pending'],
         to: 'rejected',
-        changes: { decidedAt: now, stateReason: reason ? deps.redactor.redactText(reason) : 'rejected' },
+        changes: { decidedAt: now, stateReason: reason || 'rejected' },
       });
       await deps.audit.append(tx, {
         ...base,
@@ -177,7 +179,7 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
         action: 'approval.rejected',
         decision: 'reject',
         reasonCode: 'approval.rejected',
-        details: { tool: proposal.tool, reason: reason ? deps.redactor.redactText(reason) : null },
+        details: { tool: proposal.tool, reason: reason || null },
       });
       return { outcome: 'rejected', proposal: rejected!, message: `Rejected by <@${approver.userId}>.` };
     }

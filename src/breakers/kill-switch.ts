@@ -23,6 +23,8 @@ export type KillReport = {
   abortedHere: string[];
   revokedCredentials: number;
   stoppedRuns: string[];
+  /** The reason as stored and audited: secrets a person typed are already redacted. */
+  reason: string | null;
 };
 
 /**
@@ -31,11 +33,17 @@ export type KillReport = {
  */
 export type KillAnnouncement = { channel: string; id: string };
 
-type KillDeps = Pick<GuardDeps, 'db' | 'clock' | 'audit' | 'broker' | 'inFlight' | 'charters' | 'logger'>;
+type KillDeps = Pick<
+  GuardDeps,
+  'db' | 'clock' | 'audit' | 'broker' | 'inFlight' | 'charters' | 'logger' | 'redactor'
+>;
 
 /** The kill switch: anyone may engage it; only owners may release it (DESIGN §4.4). */
 export function createKillSwitch(deps: KillDeps) {
-  /** Engages the global switch (no agent) or one agent's: cancels, aborts, revokes, and reports. */
+  /**
+   * Engages the global switch (no agent) or one agent's: cancels, aborts, revokes, and reports. The
+   * reason is free text a person typed, so it is redacted before anything stores or shows it.
+   */
   async function engage({
     agent,
     actor,
@@ -54,6 +62,7 @@ export function createKillSwitch(deps: KillDeps) {
       });
     }
     const scope = agent === undefined ? GLOBAL_SCOPE : agentScope(agent);
+    const why = reason === undefined ? null : deps.redactor.redactText(reason);
     const now = deps.clock.now();
     const committed = await deps.db.transaction(async (tx) => {
       const { before } = await setKillSwitch({
@@ -61,7 +70,7 @@ export function createKillSwitch(deps: KillDeps) {
         scope,
         engaged: true,
         actor,
-        reason: reason ?? null,
+        reason: why,
         now,
       });
       // Runs first: a guard decision holds its run locked until it commits, so stopping the runs waits for
@@ -95,7 +104,7 @@ export function createKillSwitch(deps: KillDeps) {
         reasonCode: 'kill_switch',
         details: {
           scope,
-          reason: reason ?? null,
+          reason: why,
           cancelledProposals: cancelled,
           inFlight: executing.map((p) => p.id),
           stoppedRuns,
@@ -127,6 +136,7 @@ export function createKillSwitch(deps: KillDeps) {
       abortedHere,
       revokedCredentials: committed.revokedCredentials,
       stoppedRuns: committed.stoppedRuns,
+      reason: why,
     };
   }
 

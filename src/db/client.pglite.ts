@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { type Database, type Db, migrationsFolder } from './client.ts';
 import { withCommitHooks } from './commit-hooks.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { pipelinedOnPglite, registerPipelined } from './pipeline.ts';
 import * as schema from './schema.ts';
 
@@ -50,11 +51,34 @@ function initialiseDataDir(dataDir: string): void {
   });
 }
 
-/** Opens embedded PGlite; `dataDir` undefined means in memory. */
-export async function openPglite({ dataDir }: { dataDir?: string }): Promise<Database> {
+/**
+ * Opens embedded PGlite; `dataDir` undefined means in memory. A data directory is locked to this process
+ * first (`db.data_dir_in_use` names the one holding it; `purpose` says what this one is, e.g. "server on
+ * port 3000") and released by `close()`.
+ */
+export async function openPglite({
+  dataDir,
+  purpose,
+}: {
+  dataDir?: string;
+  purpose?: string;
+}): Promise<Database> {
   const options = { startParams: PGLITE_START_PARAMS };
   if (!dataDir) return wrapPglite(await PGlite.create(options));
-  mkdirSync(dataDir, { recursive: true });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) initialiseDataDir(dataDir);
-  return wrapPglite(await PGlite.create(dataDir, options));
+  const lock = lockDataDir({ dataDir, ...(purpose ? { purpose } : {}) });
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) initialiseDataDir(dataDir);
+    const database = wrapPglite(await PGlite.create(dataDir, options));
+    const close = async () => {
+      try {
+        await database.close();
+      } finally {
+        lock.release();
+      }
+    };
+    return { ...database, close };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }

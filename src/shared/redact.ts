@@ -10,7 +10,9 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bwdn_cred_[A-Za-z0-9_-]{16,}/g, // Warden broker credentials
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\b(password|passwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi,
+  // key=value, also with a prefix (`DB_PASSWORD=`, `SLACK_BOT_TOKEN:`); the prefix is bounded so a long
+  // run of words cannot make the search quadratic
+  /\b((?:[A-Za-z0-9]{1,32}[_.-]){0,4}(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret))(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi,
 ];
 
 const SECRET_KEY =

@@ -22,7 +22,7 @@ function idList(label: string, ids: readonly string[]): string | null {
 }
 
 /** What a kill stopped; `abortedHere` only when told by the instance that engaged it. */
-type KillFigures = Omit<KillReport, 'abortedHere'> & { abortedHere?: readonly string[] };
+type KillFigures = Omit<KillReport, 'abortedHere' | 'reason'> & { abortedHere?: readonly string[] };
 
 /** The kill reply: who, why, exactly what was stopped, and how to resume (owners only). */
 export function killMessage({

@@ -106,6 +106,7 @@ describe('kill and resume messages', () => {
     abortedHere: ['prp_exec1'],
     revokedCredentials: 3,
     stoppedRuns: ['run_1'],
+    reason: null,
   };
 
   it('says who killed, why, exactly what stopped, and that only owners resume', () => {
