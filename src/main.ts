@@ -1,55 +1,120 @@
-import { createHttpServer, healthHandler } from './app/http.ts';
+import type { Server } from 'node:http';
+import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
+import { onShutdownSignals } from './app/process.ts';
 import { buildServices, type Services } from './app/services.ts';
 import { buildSlackSurface } from './app/slack-surface.ts';
+import { startingSlackHandler } from './app/starting.ts';
+import { prepareDatabase, retryUntilReady } from './app/wait-for-database.ts';
 import { type Config, parseConfig } from './config/config.ts';
+import { openDatabase } from './db/client.ts';
 import { withRequestLogging } from './observability/http-logging.ts';
+import { createAppLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { loadCharters } from './policy/charter.loader.ts';
 import { isWardenError } from './shared/errors.ts';
+import { createRedactor } from './shared/redact.ts';
 
-/** Starts Warden: parse config → build services → listen; stops cleanly on SIGINT/SIGTERM. */
+let shuttingDown = () => false;
+
+/** Starts Warden: parse config → build services → listen; stops within a bound on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = parseConfig({ env: process.env });
-  const services = await buildServices({ config });
+  const redactor = createRedactor({ secrets: config.secrets });
+  const logger = createAppLogger({ config, redactor });
+  const shutdown = onShutdownSignals({ logger });
+  shuttingDown = shutdown.stopping;
+  if (config.localMode) return startLocal({ config, logger, redactor, shutdown });
+  return startWorkspace({ config, logger, redactor, shutdown });
+}
+
+type StartInput = {
+  config: Config;
+  logger: Logger;
+  redactor: ReturnType<typeof createRedactor>;
+  shutdown: ReturnType<typeof onShutdownSignals>;
+};
+
+/** Local mode: embedded PGlite, the Slack emulator and the web console (see README, Local mode). */
+async function startLocal({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
+  const services = await buildServices({ config, logger, redactor });
+  shutdown.add(() => services.close());
   // The emulator and the console are loaded only in local mode.
-  const local = config.localMode ? await import('./dev/local-mode.ts') : null;
-  const { port, stop } = local
-    ? await local.startLocalMode({ config, services })
-    : await startWorkspace({ config, services });
+  const local = await import('./dev/local-mode.ts');
+  const { port, stop } = await local.startLocalMode({ config, services });
+  shutdown.add(stop);
+  process.stdout.write(
+    `${[
+      runningLine({ config, services, port }),
+      `Open http://localhost:${port}/ for the local console: a Slack channel on the emulator's sandbox workspace.`,
+      local.REAL_WORKSPACE_HINT,
+    ].join('\n')}\n`,
+  );
+}
+
+/**
+ * A real workspace: Bolt on `POST /slack/events` (or Socket Mode), with health and metrics. The HTTP server
+ * listens first; until the database answers (start-up during an outage), `/healthz` says why with 503 and
+ * Slack requests are answered "starting, nothing was done", so a restart never leaves Slack unanswered.
+ */
+async function startWorkspace({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
+  const charters = (await loadCharters({ dir: config.chartersDir })).charters;
+  const database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.database.dataDir,
+    purpose: `server on port ${config.port}`,
+  });
+  shutdown.add(() => database.close());
+  let problem = 'connecting';
+  const routes: Routes = {
+    'GET /healthz': async (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, reason: `starting: database unavailable (${problem})` }));
+    },
+    ...(config.slack.signingSecret
+      ? {
+          'POST /slack/events': startingSlackHandler({
+            signingSecret: config.slack.signingSecret,
+            logger,
+            problem: () => problem,
+          }),
+        }
+      : {}),
+  };
+  // The routes are looked up per request, so the real handlers can replace these once services are ready.
+  const server = createHttpServer({
+    routes: withRequestLogging({
+      logger,
+      routes: Object.fromEntries(
+        ['GET /healthz', 'GET /metrics', 'POST /slack/events'].map((route) => [
+          route,
+          (req, res) => (routes[route] ?? notFound)(req, res),
+        ]),
+      ),
+    }),
+  });
+  shutdown.first(() => closeServer(server));
+  const port = await listen(server, config.port);
   const where = config.database.url
     ? 'Postgres (DATABASE_URL)'
     : `embedded PGlite in ${config.database.dataDir}`;
-  const agents = services.charters
-    .list()
-    .map((c) => c.agent)
-    .join(', ');
-  const lines = [`Warden is running on http://localhost:${port}/ — ${where}, charters: ${agents}.`];
-  if (local) {
-    lines.push(
-      `Open http://localhost:${port}/ for the local console: a Slack channel on the emulator's sandbox workspace.`,
-      local.REAL_WORKSPACE_HINT,
-    );
-  }
-  // One write, so whoever reads the first line also has the rest.
-  process.stdout.write(`${lines.join('\n')}\n`);
-  // An error nothing caught (postgres.js 3.4.9 can throw one when a connection dies in the middle of a
-  // transaction) ends the process: logged once, through the scrubbing logger, then exit for the supervisor
-  // to restart. Nothing is lost: Postgres holds the state, and start-up recovery finds interrupted work.
-  process.once('uncaughtException', (error) => {
-    services.logger.fatal({ err: error }, 'uncaught error; stopping this instance');
-    process.exit(1);
-  });
-  const shutdown = async () => {
-    await stop();
-    await services.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
+  logger.info(`listening on port ${port}; connecting to ${where}`);
 
-/** A real workspace: Bolt on `POST /slack/events` (or Socket Mode), with health and metrics. */
-async function startWorkspace({ config, services }: { config: Config; services: Services }) {
-  const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
+  const ready = new AbortController();
+  shutdown.add(async () => ready.abort(new Error('shutting down')));
+  const attempt = async () => {
+    await prepareDatabase(database);
+    return buildServices({ config, database, logger, redactor, charters });
+  };
+  const services = await retryUntilReady({
+    attempt,
+    logger,
+    what: 'waiting for the database',
+    signal: ready.signal,
+    onWaiting: (seen) => {
+      problem = seen;
+    },
+  });
+  shutdown.add(() => services.close());
   const surface =
     config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
       ? buildSlackSurface({
@@ -63,33 +128,61 @@ async function startWorkspace({ config, services }: { config: Config; services: 
           auditChannel: config.slack.auditChannel,
         })
       : null;
-  const server = createHttpServer({
-    routes: withRequestLogging({
-      logger: services.logger,
-      routes: {
-        'GET /healthz': healthHandler({ services }),
-        'GET /metrics': metrics.handler,
-        ...(surface ? { 'POST /slack/events': surface.slack.handleHttp } : {}),
-      },
-    }),
-  });
+  const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
+  // From here on the real endpoints answer (the server and its port stay the same).
+  routes['GET /healthz'] = healthHandler({ services });
+  routes['GET /metrics'] = metrics.handler;
   if (surface) {
+    routes['POST /slack/events'] = surface.slack.handleHttp;
+    shutdown.add(() => surface.stop());
     surface.sync.start();
     await surface.slack.startSocketMode();
   }
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  return {
-    port,
-    stop: async () => {
-      server.close();
-      await surface?.stop();
-    },
-  };
+  process.stdout.write(`${runningLine({ config, services, port })}\n`);
 }
 
+function runningLine({ config, services, port }: { config: Config; services: Services; port: number }) {
+  const where = config.database.url
+    ? 'Postgres (DATABASE_URL)'
+    : `embedded PGlite in ${config.database.dataDir}`;
+  const agents = services.charters
+    .list()
+    .map((c) => c.agent)
+    .join(', ');
+  return `Warden is running on http://localhost:${port}/ — ${where}, charters: ${agents}.`;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Stops accepting requests; requests in progress get 2 s to finish before their connections are dropped. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, 2_000).unref();
+  });
+}
+
+const notFound: Handler = (_req, res) => {
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end('not found\n');
+};
+
 main().catch((error: unknown) => {
+  // Stopped by a signal while starting: the shutdown steps end the process.
+  if (shuttingDown()) return;
   // One clear line for the person starting Warden, never a stack trace.
   const message = isWardenError(error)
     ? error.message

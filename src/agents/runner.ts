@@ -1,10 +1,12 @@
 import { readKillState } from '../breakers/kill-switch.repository.ts';
+import { outsideDeadline } from '../db/deadline.ts';
 import { runWithLogIds } from '../observability/log-context.ts';
 import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { killSwitchMessage } from '../policy/messages.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { retryWithBackoff } from '../shared/retry.ts';
 import type { Planner } from './planner.types.ts';
 import { endRun } from './run-audit.ts';
 import type { RunContext } from './run-calls.ts';
@@ -113,10 +115,13 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
       requester: input.requester,
       incidentId: input.incidentId,
     };
-    // Every line the run writes (planner retries, guard, executions) carries its id.
-    const done = runWithLogIds({ runId: run.id }, () =>
-      execute({ context, charter, started: run }).catch((error: unknown) =>
-        lastResort({ error, started: run }),
+    // Every line the run writes (planner retries, guard, executions) carries its id. The run outlives the
+    // command that started it: its statements have their own bounds, not the command's deadline.
+    const done = outsideDeadline(() =>
+      runWithLogIds({ runId: run.id }, () =>
+        execute({ context, charter, started: run }).catch((error: unknown) =>
+          lastResort({ error, started: run }),
+        ),
       ),
     );
     return { run, done };
@@ -186,10 +191,20 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
     });
     let run: RunRow = started;
     try {
-      run = await endRun({
-        deps,
-        run: context,
-        end: { state: result.state, error, summary, counts: countsOf(result) },
+      // Tried again while the database is away (a run that stays `running` misleads everyone who looks);
+      // a first attempt that committed unseen makes the next one record `run.ended_late`, nothing more.
+      run = await retryWithBackoff({
+        attempt: () =>
+          endRun({
+            deps,
+            run: context,
+            end: { state: result.state, error, summary, counts: countsOf(result) },
+          }),
+        onRetry: (failure, waitMs) =>
+          deps.logger.warn(
+            { err: failure, runId: context.runId, waitMs },
+            'could not record the end of a run yet',
+          ),
       });
     } catch (failure) {
       // The run row stays `running` and says so to anyone who looks; the outcome still reports the truth here.

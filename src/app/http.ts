@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { sql } from 'drizzle-orm';
 import type { Services } from './services.ts';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+export type Routes = Record<string, Handler>;
 
 /** `GET /healthz`: 200 only when the database answers and charters are loaded; 503 with the reason. */
 export function healthHandler({ services }: { services: Pick<Services, 'db' | 'charters'> }): Handler {

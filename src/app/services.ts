@@ -8,13 +8,13 @@ import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
 import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
 import type { Config } from '../config/config.ts';
-import { type Database, openDatabase } from '../db/client.ts';
+import { type Database, openDatabase, type Unlisten } from '../db/client.ts';
 import { createAppLogger, type Logger } from '../observability/logger.ts';
 import { createObservability } from '../observability/observability.ts';
 import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { wardenError } from '../shared/errors.ts';
+import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import { createCredentialBroker } from '../tools/broker.ts';
 import { createGuard } from '../tools/guard.ts';
@@ -113,7 +113,10 @@ export async function buildServices(options: ServicesOptions) {
   observability.startAlerts({ audit, charters, registry });
   if (options.seedSandbox ?? true) {
     const world = loadWorldFile({ file: config.worldFile });
-    await seedWorld({ db, world, now: clock.now() });
+    await seedWorld({ db, world, now: clock.now() }).catch(async (error: unknown) => {
+      await observability.stop();
+      throw error;
+    });
   }
   const inFlight = createInFlightRegistry();
   const deps: GuardDeps = {
@@ -155,12 +158,22 @@ export async function buildServices(options: ServicesOptions) {
     },
     planner,
   });
-  const unwatch = await watchKillSwitch({ database, inFlight, logger });
-  const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
-  const recovered = await recoverInterruptedExecutions({ deps, scope });
-  // After executions, so an interrupted run's summary tells how its last tool call ended.
-  const recoveredRuns = await recoverInterruptedRuns({ deps, scope });
-  await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
+  // What started so far is stopped again if a later step fails (start-up retries while the database is away).
+  let unwatch: Unlisten = async () => {};
+  const recover = async () => {
+    unwatch = await watchKillSwitch({ database, inFlight, logger });
+    const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
+    const executions = await recoverInterruptedExecutions({ deps, scope });
+    // After executions, so an interrupted run's summary tells how its last tool call ended.
+    const runs = await recoverInterruptedRuns({ deps, scope });
+    await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
+    return { executions, runs };
+  };
+  const { executions: recovered, runs: recoveredRuns } = await recover().catch(async (error: unknown) => {
+    await unwatch().catch(() => {});
+    await observability.stop();
+    throw error;
+  });
   const recovery = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
 
   return {
@@ -198,10 +211,16 @@ export type Services = Awaited<ReturnType<typeof buildServices>>;
 
 async function openConfiguredDatabase(config: Config): Promise<Database> {
   try {
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    const database = await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.dataDir,
+      purpose: `server on port ${config.port}`,
+    });
     await database.db.execute(sql`select 1`);
     return database;
   } catch (error) {
+    // Already one clear sentence naming the process that holds the data dir.
+    if (isWardenError(error, 'db.data_dir_in_use')) throw error;
     const where = config.database.url
       ? 'DATABASE_URL'
       : `the embedded database in ${config.database.dataDir}`;

@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { boundSql } from './bounded-sql.ts';
 import { withCommitHooks } from './commit-hooks.ts';
 import { pipelinedOnPostgres, type RunPipelined, registerPipelined } from './pipeline.ts';
 import * as schema from './schema.ts';
@@ -54,12 +55,18 @@ export function connectPostgres({
   max?: number;
   timeouts?: StatementTimeouts;
 }): Database {
-  const sql = postgres(url, {
+  const pool = postgres(url, {
     max,
     onnotice: () => {},
     connect_timeout: 5,
+    // Back within about a second of the server's return, however long it was away (postgres.js's default
+    // grows to 20 s with every failed attempt, and every waiting query makes one).
+    backoff: (attempt) => Math.min(0.1 * 2 ** attempt, 1) * (0.5 + Math.random() / 2),
     connection: { lock_timeout: timeouts.lockMs, statement_timeout: timeouts.statementMs },
   });
+  // No wait for the database is unbounded (see bounded-sql.ts): a statement's own run is bounded by the
+  // server's statement_timeout, so work that is not a person's request waits at most a little longer.
+  const sql = boundSql(pool, { waitBoundMs: timeouts.statementMs + 5_000 });
   const db = withCommitHooks(drizzlePostgres(sql, { schema }) as unknown as Db);
   const pipelined = pipelinedOnPostgres(sql);
   registerPipelined(db, pipelined);
@@ -86,9 +93,18 @@ export function connectPostgres({
 }
 
 /** Postgres when a URL is given, embedded PGlite otherwise. */
-export async function openDatabase({ url, dataDir }: { url?: string; dataDir: string }): Promise<Database> {
+export async function openDatabase({
+  url,
+  dataDir,
+  purpose,
+}: {
+  url?: string;
+  dataDir: string;
+  /** Who holds an embedded data dir, as the lock names it to a second process (e.g. "server on port 3000"). */
+  purpose?: string;
+}): Promise<Database> {
   if (url) return connectPostgres({ url });
   // PGlite (Postgres in WebAssembly, ~45 MB of code) is loaded only when it is used.
   const { openPglite } = await import('./client.pglite.ts');
-  return openPglite({ dataDir });
+  return openPglite({ dataDir, ...(purpose ? { purpose } : {}) });
 }

@@ -1,6 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { getTableColumns, type Table } from 'drizzle-orm';
 import type postgres from 'postgres';
+import { checkDeadline } from './bounded-sql.ts';
 import { compileStatement, type Statement } from './prepared.ts';
 
 /** One result row of a raw statement, as the driver returns it (timestamps may be text or Date). */
@@ -122,6 +123,8 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
     const run = async (statements: Statement[], commit: boolean): Promise<RawRow[][]> => {
       if (progress.state === 'ended') throw new Error('the pipelined transaction has already ended');
       if (progress.lost) throw new Error('the database connection closed during the transaction');
+      // A whole batch or nothing: a request whose deadline passed sends no more (its work rolls back).
+      checkDeadline();
       const queries: Promise<RawRow[] & { command?: string }>[] = [];
       const offset = progress.state === 'new' ? 1 : 0;
       if (offset === 1) queries.push(conn.unsafe('begin', [], { onexecute: watchClose } as never));
@@ -193,6 +196,7 @@ export function pipelinedOnPglite(pg: PGlite): RunPipelined {
       let ended = false;
       const run = async (statements: Statement[]): Promise<RawRow[][]> => {
         if (ended) throw new Error('the pipelined transaction has already ended');
+        checkDeadline();
         const results: RawRow[][] = [];
         for (const [index, statement] of statements.entries()) {
           const { text, params } = compileStatement(statement);

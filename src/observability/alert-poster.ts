@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Db } from '../db/client.ts';
+import { outsideDeadline } from '../db/deadline.ts';
 import type { Clock } from '../shared/clock.ts';
 import { alertMessage } from '../slack/blocks/alert.blocks.ts';
 import { claimMirror, getMirror, markMirrorFailed, markMirrorPosted } from '../slack/sync/sync.repository.ts';
@@ -78,12 +79,14 @@ export function createAlertPoster({
       again = true;
       return running;
     }
-    running = outsideLogIds(async () => {
-      do {
-        again = false;
-        await tick().catch((error: unknown) => logger.warn({ err: error }, 'alert posting pass failed'));
-      } while (again);
-    }).finally(() => {
+    running = outsideLogIds(() =>
+      outsideDeadline(async () => {
+        do {
+          again = false;
+          await tick().catch((error: unknown) => logger.warn({ err: error }, 'alert posting pass failed'));
+        } while (again);
+      }),
+    ).finally(() => {
       running = null;
     });
     return running;

@@ -1,4 +1,5 @@
 import type { AuditEvent } from '../audit/audit.types.ts';
+import { outsideDeadline } from '../db/deadline.ts';
 import { outsideLogIds } from './log-context.ts';
 import type { Logger } from './logger.ts';
 
@@ -26,11 +27,14 @@ export function createAuditFeed({ logger }: { logger: Logger }) {
 
   function kick(): void {
     if (draining || stopped) return;
-    // Not the appending request's work: its log lines must not carry that request's id.
-    draining = outsideLogIds(async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      await drain();
-    }).finally(() => {
+    // Not the appending request's work: its log lines must not carry that request's id, nor its statements
+    // that request's deadline.
+    draining = outsideLogIds(() =>
+      outsideDeadline(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        await drain();
+      }),
+    ).finally(() => {
       draining = null;
       if (pending.length > 0 && !stopped) kick();
     });

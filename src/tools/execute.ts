@@ -1,5 +1,6 @@
 import { lockProposal, type ProposalRow, transitionProposal } from '../approvals/proposals.repository.ts';
 import type { Tx } from '../db/client.ts';
+import { outsideDeadline } from '../db/deadline.ts';
 import { runWithLogIds } from '../observability/log-context.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
@@ -42,7 +43,8 @@ export function createExecutor(deps: GuardDeps) {
     return runWithLogIds({ proposalId }, async () => {
       const claim = await deps.db.transaction((tx) => claimProposal({ tx, proposalId, actor }));
       if (claim.status !== 'claimed') return claim.outcome;
-      return run({ proposal: claim.proposal, charter: claim.charter, lease: null });
+      // Claimed and audited within the request's deadline: the tool now runs to its own timeout.
+      return outsideDeadline(() => run({ proposal: claim.proposal, charter: claim.charter, lease: null }));
     });
   }
 

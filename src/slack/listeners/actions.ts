@@ -2,10 +2,12 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { recordShadowFeedback } from '../../agents/feedback.ts';
 import { getProposal } from '../../approvals/proposals.repository.ts';
+import { checkDeadline } from '../../db/bounded-sql.ts';
 import { PROPOSAL_ACTIONS, reasonModal } from '../blocks/approval.blocks.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
+import { withinRequestDeadline } from './request-deadline.ts';
 
 const proposalId = z.string().regex(/^prp_[0-9a-z]{6,32}$/);
 
@@ -37,21 +39,27 @@ async function tellPrivately({ client, user, channel }: Told, text: string): Pro
   else await client.chat.postMessage({ channel: user, text });
 }
 
-/**
- * Approve / Reject / Agree / Disagree after the ack. Every click is checked against the charter by the
- * approvals use case; a refusal is told to the clicker alone, with its reason.
- */
-export async function handleProposalAction({
-  deps,
-  body,
-  client,
-  requestKey,
-}: {
+type ActionInput = {
   deps: SlackDeps;
   body: unknown;
   client: WebClient;
-  requestKey: string | undefined;
-}): Promise<void> {
+  requestKey?: string | undefined;
+  /** When the request reached this instance (`performance.now()`); its deadline runs from there. */
+  receivedAt?: number;
+};
+
+/**
+ * Approve / Reject / Agree / Disagree after the ack. Every click is checked against the charter by the
+ * approvals use case; a refusal is told to the clicker alone, with its reason. A click takes effect within
+ * its deadline or not at all (see `request-deadline.ts`).
+ */
+export function handleProposalAction(input: ActionInput): Promise<void> {
+  return withinRequestDeadline({ receivedAt: input.receivedAt, what: 'your click' }, () =>
+    proposalAction(input),
+  );
+}
+
+async function proposalAction({ deps, body, client, requestKey }: ActionInput): Promise<void> {
   const parsed = blockActionSchema.safeParse(body);
   if (!parsed.success) {
     deps.logger.warn({ issues: parsed.error.issues.slice(0, 3) }, 'unreadable block_actions payload ignored');
@@ -62,6 +70,7 @@ export async function handleProposalAction({
   const channel = parsed.data.channel?.id ?? parsed.data.container?.channel_id;
   const told: Told = { client, user: user.id, channel };
   try {
+    checkDeadline(); // a click that waited too long to be handled is not even claimed
     if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'action' }))) {
       deps.logger.info({ requestKey }, 'duplicate click ignored (retry or replay)');
       return;
@@ -97,15 +106,13 @@ export async function handleProposalAction({
 }
 
 /** The reject-reason modal was submitted: reject with that reason (checked like a click). */
-export async function handleRejectReason({
-  deps,
-  body,
-  client,
-}: {
-  deps: SlackDeps;
-  body: unknown;
-  client: WebClient;
-}): Promise<void> {
+export function handleRejectReason(input: ActionInput): Promise<void> {
+  return withinRequestDeadline({ receivedAt: input.receivedAt, what: 'your rejection' }, () =>
+    rejectReason(input),
+  );
+}
+
+async function rejectReason({ deps, body, client }: ActionInput): Promise<void> {
   const parsed = rejectReasonSchema.safeParse(body);
   if (!parsed.success) return;
   const { user, view } = parsed.data;

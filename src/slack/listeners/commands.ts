@@ -1,6 +1,8 @@
 import type { RespondFn, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { readKillState } from '../../breakers/kill-switch.repository.ts';
+import { checkDeadline } from '../../db/bounded-sql.ts';
+import { outsideDeadline } from '../../db/deadline.ts';
 import { mayInvoke } from '../../policy/approval-validity.ts';
 import { helpMessage, usageMessage } from '../blocks/info.blocks.ts';
 import { killMessage, resumeMessage } from '../blocks/kill.blocks.ts';
@@ -12,38 +14,46 @@ import { retrySlackCall } from '../slack-retry.ts';
 import { confirmAnnounced, newAnnouncement } from './announce.ts';
 import { answerAudit, answerCharter, answerReport, answerStatus, answerWhy } from './command-answers.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
+import { withinRequestDeadline } from './request-deadline.ts';
 
 type Reply = { text: string; blocks?: unknown[] };
 
-/**
- * `/agent …` after the ack: parse, check, act, answer. Every failure becomes a short message for the
- * person (ephemeral), never a stack trace; when the database is down nothing runs and they are told so.
- */
-export async function handleAgentCommand({
-  deps,
-  command,
-  client,
-  respond,
-  requestKey,
-}: {
+type CommandInput = {
   deps: SlackDeps;
   command: SlashCommand;
   client: WebClient;
   respond: RespondFn;
-  requestKey: string | undefined;
-}): Promise<void> {
+  requestKey?: string | undefined;
+  /** When the request reached this instance (`performance.now()`); its deadline runs from there. */
+  receivedAt?: number;
+};
+
+/**
+ * `/agent …` after the ack: parse, check, act, answer. Every failure becomes a short message for the
+ * person (ephemeral), never a stack trace; when the database is down nothing runs and they are told so.
+ * The command takes effect within its deadline or not at all (see `request-deadline.ts`).
+ */
+export function handleAgentCommand(input: CommandInput): Promise<void> {
+  return withinRequestDeadline({ receivedAt: input.receivedAt, what: 'your command' }, () =>
+    agentCommand(input),
+  );
+}
+
+async function agentCommand({ deps, command, client, respond, requestKey }: CommandInput): Promise<void> {
   const tell = (reply: Reply) =>
     respond({ response_type: 'ephemeral', text: reply.text, blocks: reply.blocks as never }).catch(
       (error: unknown) => deps.logger.warn({ err: error }, 'could not answer through response_url'),
     );
+  // Whatever the person typed is redacted before it is parsed, so no answer can echo a secret back.
   const parsed = parseAgentCommand({
-    text: command.text,
+    text: deps.redactor.redactText(command.text),
     agents: deps.charters.list().map((c) => c.agent),
   });
   // What the person is told did not happen if Warden fails; a kill or resume says the switch is unchanged.
   const notDone =
     parsed.kind === 'kill' ? NOT_DONE.kill : parsed.kind === 'resume' ? NOT_DONE.resume : undefined;
   try {
+    checkDeadline(); // a command that waited too long to be handled is not even claimed
     if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'command' }))) {
       deps.logger.info({ requestKey }, 'duplicate slash command ignored (retry or replay)');
       return;
@@ -75,9 +85,12 @@ export async function handleAgentCommand({
           announce,
         });
         void deps.sync.kick();
-        const message = killMessage({ report, actor: user, reason: parsed.reason ?? null });
+        const message = killMessage({ report, actor: user, reason: report.reason });
         const done = 'The kill switch is engaged';
-        return void (await confirmAnnounced({ deps, tell, id: announce.id, message, done }));
+        // Engaged: from here on only the announcement is awaited, not bound by the command's deadline.
+        return void (await outsideDeadline(() =>
+          confirmAnnounced({ deps, tell, id: announce.id, message, done }),
+        ));
       }
       case 'resume': {
         const announce = newAnnouncement({ channel });
@@ -89,7 +102,9 @@ export async function handleAgentCommand({
           wasEngaged: released.wasEngaged,
         });
         const done = released.wasEngaged ? 'The kill switch is released' : 'Nothing changed';
-        return void (await confirmAnnounced({ deps, tell, id: announce.id, message, done }));
+        return void (await outsideDeadline(() =>
+          confirmAnnounced({ deps, tell, id: announce.id, message, done }),
+        ));
       }
       case 'triage':
         return void (await startTriage({

@@ -1,3 +1,4 @@
+import { isDeadlineError, REQUEST_DEADLINE_MS } from '../../db/deadline.ts';
 import { isWardenError, postgresErrorCode } from '../../shared/errors.ts';
 import { errorMessage } from '../blocks/info.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
@@ -42,6 +43,13 @@ export function replyForError({
   error: unknown;
   notDone?: string;
 }): Reply {
+  if (isDeadlineError(error)) {
+    deps.logger.warn({ err: error }, 'the request missed its deadline; nothing more was sent for it');
+    return errorMessage({
+      message: `it could not reach its database within ${REQUEST_DEADLINE_MS / 1000} s of your request`,
+      notDone,
+    });
+  }
   if (isWardenError(error) && !error.code.startsWith('db.') && !error.code.startsWith('audit.')) {
     return { text: `:no_entry: ${error.message}` };
   }

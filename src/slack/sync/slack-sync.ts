@@ -5,6 +5,7 @@ import { getProposal, listRunProposals } from '../../approvals/proposals.reposit
 import { auditHead } from '../../audit/audit.repository.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
+import { outsideDeadline } from '../../db/deadline.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { ToolRegistry } from '../../tools/guard.types.ts';
@@ -212,12 +213,13 @@ export function createSlackSync(deps: SlackSyncDeps) {
       again = true;
       return running;
     }
-    running = (async () => {
+    // A pass kicked by a request serves everyone: it is not bound by that request's deadline.
+    running = outsideDeadline(async () => {
       do {
         again = false;
         await tick().catch((error: unknown) => deps.logger.warn({ err: error }, 'slack sync pass failed'));
       } while (again);
-    })().finally(() => {
+    }).finally(() => {
       running = null;
     });
     return running;

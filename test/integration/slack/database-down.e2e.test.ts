@@ -190,6 +190,66 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     expect(events.map((e) => e.action)).toEqual(['approval.recorded', 'approval.rejected']);
   });
 
+  it('acts after a 12 s outage on nothing sent during it, tells each sender, and is back within seconds of its end', {
+    timeout: 240_000,
+  }, async () => {
+    const card = await pendingCard();
+    const proposal = await proposalOn(card.ts);
+    await click(people.approvers[0], card.ts, 'approve');
+    await waitFor(toldTo(people.approvers[0], /1 of 2/), { what: 'the first approval counted' });
+    const runsBefore = (await database.db.select().from(runs)).length;
+    await warden.surface.sync.stop();
+    // Unreachable rather than refusing: connecting waits for its timeout, so requests queue for a connection.
+    proxy.blackhole();
+    const cutAt = performance.now();
+
+    // Well into the outage (the pool's connections are all away by then, so requests queue for one): the
+    // approval that would run the irreversible production rollback, three triage commands and a kill. Each
+    // is acked within 3 s and each sender is told it was not done.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await click(people.approvers[1], card.ts, 'approve');
+    for (let i = 0; i < 3; i++) {
+      const ack = await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
+      expect(ack.ackMs).toBeLessThan(3_000);
+    }
+    const kill = await emulator.sendCommand({
+      user: people.outsider,
+      channel,
+      text: 'kill triage outage drill',
+    });
+    expect(kill.ackMs).toBeLessThan(3_000);
+    const told = await waitFor(toldTo(people.approvers[1], /unavailable/i), {
+      what: 'the second approver told Warden is unavailable',
+      timeoutMs: 15_000,
+    });
+    expect(blockText(told)).toMatch(/did not count: nothing was approved or rejected, and nothing ran/i);
+    const unavailable = () =>
+      emulator.responseUrlPosts().filter((p) => /unavailable/i.test(JSON.stringify(p.body)));
+    await waitFor(() => unavailable().length >= 4, { what: 'every command answered', timeoutMs: 15_000 });
+    expect(JSON.stringify(unavailable().map((p) => p.body))).toMatch(/kill switch is not engaged/i);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 12_000 - (performance.now() - cutAt))));
+    await proxy.restore();
+    const restoredAt = performance.now();
+    // Back within seconds: the pool's reconnect back-off stays short however long the outage was.
+    await waitFor(
+      () =>
+        warden.services.db.execute(sql`select 1`).then(
+          () => true,
+          () => false,
+        ),
+      { what: 'Warden to reach the database again', timeoutMs: 10_000 },
+    );
+    expect(performance.now() - restoredAt).toBeLessThan(10_000);
+
+    // Nothing sent during the outage took effect after it, even given time to.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await proposalOn(card.ts)).state).toBe('pending');
+    expect((await decisionsOn(proposal.id)).approvals.map((a) => a.approver)).toEqual([people.approvers[0]]);
+    expect(await database.db.select().from(runs)).toHaveLength(runsBefore);
+    expect(await readKillState({ db: database.db, agent: 'triage' })).toMatchObject({ engaged: false });
+  });
+
   it('acks a click while a lock holds the proposals table, and records it exactly once when the lock is released', async () => {
     const card = await pendingCard();
     const proposal = await proposalOn(card.ts);

@@ -5,6 +5,11 @@ export type PostgresProxy = {
   url: string;
   /** Drops every connection and refuses new ones, as a network failure or a stopped server would. */
   cut: () => Promise<void>;
+  /**
+   * Drops every connection and holds new ones open without an answer, as an unreachable host or a network
+   * partition does: connecting waits for its timeout instead of failing at once.
+   */
+  blackhole: () => void;
   /** Accepts connections again on the same port (the database is back). */
   restore: () => Promise<void>;
   close: () => Promise<void>;
@@ -14,7 +19,14 @@ export type PostgresProxy = {
 export async function startPostgresProxy(targetUrl: string): Promise<PostgresProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
+  let silent = false;
   const server: Server = createServer((client) => {
+    if (silent) {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => client.destroy());
+      return;
+    }
     const upstream = connect(Number(target.port || 5432), target.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -46,7 +58,15 @@ export async function startPostgresProxy(targetUrl: string): Promise<PostgresPro
   return {
     url: viaProxy.toString(),
     cut,
-    restore: () => (server.listening ? Promise.resolve() : listen(port)),
+    blackhole: () => {
+      silent = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      silent = false;
+      for (const s of sockets) s.destroy();
+      return server.listening ? Promise.resolve() : listen(port);
+    },
     close: cut,
   };
 }

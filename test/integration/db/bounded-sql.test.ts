@@ -1,0 +1,111 @@
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectPostgres, type Database } from '../../../src/db/client.ts';
+import { deadlineIn, isDeadlineError, withDeadline } from '../../../src/db/deadline.ts';
+import { rawRowsOf } from '../../../src/db/pipeline.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { type PostgresProxy, startPostgresProxy } from '../slack/postgres-proxy.ts';
+
+/**
+ * While the database cannot be reached, postgres.js queues queries for a connection with no limit and runs
+ * them when it returns. Under a request's deadline nothing may be sent after it; outside one, the caller
+ * stops waiting after a bound. The proxy holds connections unanswered, as an unreachable host does.
+ */
+describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded', () => {
+  let database: TestDatabase;
+  let proxy: PostgresProxy;
+  let warden: Database;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres');
+    await database.db.execute(sql`create table marks (note text not null)`);
+    proxy = await startPostgresProxy(database.url!);
+    // One connection, a short statement timeout: the wait bound outside a request is 5 s more (6 s).
+    warden = connectPostgres({ url: proxy.url, max: 1, timeouts: { lockMs: 1_000, statementMs: 1_000 } });
+    await warden.db.execute(sql`select 1`);
+  });
+  afterEach(async () => {
+    await proxy.restore();
+    await warden.close().catch(() => {});
+    await proxy.close();
+    await database.drop();
+  });
+
+  const marks = async () =>
+    rawRowsOf(await database.db.execute(sql`select note from marks order by note`)).map((r) => r.note);
+  const settle = <T>(promise: Promise<T>) =>
+    promise.then(
+      (value) => ({ ok: true as const, value, atMs: performance.now() }),
+      (error: unknown) => ({ ok: false as const, error, atMs: performance.now() }),
+    );
+
+  /** Cuts the pool's connection and waits until postgres.js has seen it close. */
+  async function unreachable() {
+    proxy.blackhole();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+
+  it('gives up on a statement, a transaction and a pipelined transaction at the deadline and sends none of them after it', async () => {
+    await unreachable();
+    const started = performance.now();
+    const deadline = deadlineIn({ ms: 1_500, what: 'the test request' });
+    const [insert, transaction, pipelined] = await Promise.all([
+      // drizzle sends a query when it is awaited: inside the deadline's scope, as every caller does.
+      settle(
+        withDeadline(deadline, async () => {
+          await warden.db.execute(sql`insert into marks values ('statement')`);
+        }),
+      ),
+      settle(
+        withDeadline(deadline, () =>
+          warden.db.transaction(async (tx) => {
+            await tx.execute(sql`insert into marks values ('transaction')`);
+          }),
+        ),
+      ),
+      settle(
+        withDeadline(deadline, () =>
+          warden.pipelined((tx) => tx.sendAndCommit([sql`insert into marks values ('pipelined')`])),
+        ),
+      ),
+    ]);
+    for (const outcome of [insert, transaction, pipelined]) {
+      expect(outcome.ok).toBe(false);
+      expect(isDeadlineError(outcome.ok ? null : outcome.error)).toBe(true);
+      // Told at the deadline, not when the database came back (generous for a loaded machine).
+      expect(outcome.atMs - started).toBeLessThan(5_000);
+    }
+    await proxy.restore();
+    // Given every chance to run late: the pool reconnects and serves new work, but none of the above.
+    await warden.db.execute(sql`insert into marks values ('after')`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await marks()).toEqual(['after']);
+  });
+
+  it('runs what is within its deadline as usual', async () => {
+    const deadline = deadlineIn({ ms: 5_000, what: 'the test request' });
+    await withDeadline(deadline, async () => {
+      await warden.db.execute(sql`insert into marks values ('a')`);
+      await warden.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into marks values ('b')`);
+      });
+      await warden.pipelined((tx) => tx.sendAndCommit([sql`insert into marks values ('c')`]));
+    });
+    expect(await marks()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('stops waiting outside a request after its bound, with a clear error', async () => {
+    await unreachable();
+    const started = performance.now();
+    // The first transaction's BEGIN opens the connection (and fails with its 5 s connect timeout); the
+    // second waits in the pool's queue, where nothing but the bound ends its wait.
+    const first = settle(warden.db.transaction(async (tx) => tx.execute(sql`select 1`)));
+    const outcome = await settle(warden.db.transaction(async (tx) => tx.execute(sql`select 2`)));
+    await first;
+    expect(outcome.ok).toBe(false);
+    const error = outcome.ok ? null : (outcome.error as { code?: string; message?: string });
+    expect(error?.code).toBe('db.wait_timeout');
+    expect(error?.message).toMatch(/did not answer within 6 s/);
+    expect(outcome.atMs - started).toBeGreaterThanOrEqual(5_900);
+  });
+});

@@ -1,0 +1,144 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../../src/audit/audit.verify.ts';
+import { rawRowsOf } from '../../../src/db/pipeline.ts';
+import { runs } from '../../../src/db/schema.ts';
+import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import {
+  BOT_TOKEN,
+  buttonsOf,
+  people,
+  SIGNING_SECRET,
+  startEmulator,
+  waitFor,
+} from '../../helpers/slack-harness.ts';
+import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
+
+const channel = people.incidents;
+/** Warden's connections say who they are, so the storm cuts only them (never the test's own). */
+const APP_NAME = 'warden-storm';
+const STORM_MS = 20_000;
+const EVERY_MS = 300;
+
+describe.skipIf(!databaseKinds.includes('postgres'))(
+  'Warden while its database connections keep dying',
+  () => {
+    let database: TestDatabase;
+    let emulator: SlackEmulator;
+    let warden: WardenProcess;
+
+    beforeEach(async () => {
+      database = await createTestDatabase('postgres');
+      const started = await startEmulator();
+      emulator = started.emulator;
+      warden = await spawnWarden({
+        env: {
+          DATABASE_URL: database.url!,
+          PGAPPNAME: APP_NAME,
+          SLACK_BOT_TOKEN: BOT_TOKEN,
+          SLACK_SIGNING_SECRET: SIGNING_SECRET,
+          SLACK_API_URL: started.apiUrl,
+          WARDEN_INSTANCE_ID: 'storm-a',
+        },
+      });
+      emulator.setWardenUrl(warden.url);
+      await waitFor(async () => (await health(warden.url)).status === 200, {
+        what: 'Warden healthy',
+        timeoutMs: 60_000,
+      });
+    });
+    afterEach(async () => {
+      await warden.kill();
+      await emulator.stop();
+      await database.drop();
+    });
+
+    const rollbackCards = () =>
+      emulator
+        .messages(channel)
+        .filter((m) => m.threadTs === null && m.text.includes('rollback_deploy') && buttonsOf(m).length > 0);
+
+    /** Terminates every backend of Warden's every `EVERY_MS` for `STORM_MS`, as failovers and poolers do. */
+    async function storm(): Promise<number> {
+      let terminated = 0;
+      const until = performance.now() + STORM_MS;
+      while (performance.now() < until) {
+        const rows = rawRowsOf(
+          await database.db.execute(
+            sql`select pg_terminate_backend(pid) as gone from pg_stat_activity where application_name = ${APP_NAME}`,
+          ),
+        );
+        terminated += rows.filter((r) => r.gone === true).length;
+        await new Promise((resolve) => setTimeout(resolve, EVERY_MS));
+      }
+      return terminated;
+    }
+
+    it('never exits, runs nothing twice, leaves no run running, and keeps the chain whole during runs, clicks and kills', {
+      timeout: 300_000,
+    }, async () => {
+      for (let i = 0; i < 3; i++)
+        await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
+      const cards = await waitFor(() => (rollbackCards().length >= 3 ? rollbackCards() : undefined), {
+        what: 'three rollback cards',
+        timeoutMs: 60_000,
+      });
+
+      // People keep working through the storm: new runs, both approvals on every card, a kill and a resume.
+      const work = async () => {
+        // Each answer is observed at once (a rejection left waiting would be reported as unhandled).
+        const sent: Promise<PromiseSettledResult<{ status: number }>>[] = [];
+        const send = (request: Promise<{ status: number }>) =>
+          sent.push(
+            request.then(
+              (value) => ({ status: 'fulfilled' as const, value }),
+              (reason: unknown) => ({ status: 'rejected' as const, reason }),
+            ),
+          );
+        const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        for (let round = 0; round < 6; round++) {
+          send(emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' }));
+          for (const card of cards) {
+            for (const approver of people.approvers) {
+              const click = { user: approver, channel, messageTs: card.ts, actionId: 'proposal.approve' };
+              send(emulator.clickButton({ ...click, asFirstPosted: true }));
+            }
+          }
+          if (round === 2)
+            send(emulator.sendCommand({ user: people.oncall, channel, text: 'kill triage storm drill' }));
+          if (round === 3) send(emulator.sendCommand({ user: people.owner, channel, text: 'resume triage' }));
+          await wait(2_500);
+        }
+        return Promise.all(sent);
+      };
+      const [terminated, answers] = await Promise.all([storm(), work()]);
+      expect(terminated).toBeGreaterThan(20);
+      for (const answer of answers) {
+        expect(answer).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
+      }
+
+      // Back to normal: healthy again, every run ended (none left `running`).
+      await waitFor(async () => (await health(warden.url)).status === 200, {
+        what: 'Warden healthy after the storm',
+        timeoutMs: 60_000,
+      });
+      await waitFor(
+        async () => (await database.db.select().from(runs).where(eq(runs.state, 'running'))).length === 0,
+        { what: 'no run left running', timeoutMs: 90_000 },
+      );
+      expect(warden.child.exitCode, warden.output().slice(-3_000)).toBeNull();
+      expect(warden.output()).not.toMatch(/uncaught error/);
+
+      // Nothing ran twice: at most one execution started per proposal.
+      const started = rawRowsOf(
+        await database.db.execute(
+          sql`select proposal_id, count(*)::int as n from audit_events where action = 'execution.started' group by proposal_id`,
+        ),
+      );
+      for (const row of started) expect(row.n, `proposal ${String(row.proposal_id)}`).toBe(1);
+      const verified = await verifyAuditChain({ db: database.db });
+      expect(verified.ok, JSON.stringify(verified)).toBe(true);
+    });
+  },
+);
