@@ -94,6 +94,13 @@ const CONNECTION_LOST_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/** The error a batch ends with when its connection closed under it (as postgres.js names it). */
+function connectionClosed(): Error {
+  return Object.assign(new Error('the database connection closed during the transaction'), {
+    code: 'CONNECTION_CLOSED',
+  });
+}
+
 function isConnectionLost(error: unknown): boolean {
   const cause = error instanceof PipelineStatementError ? error.cause : error;
   const code = (cause as { code?: unknown } | null)?.code;
@@ -113,10 +120,18 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
     // the next batch would run outside any transaction, each statement committing on its own. So the close
     // is watched the way postgres.js's own `begin` does (`onclose` of the connection that ran BEGIN).
     let connection: DriverConnection | null = null;
+    // postgres.js settles only the statement on the wire when a reserved connection dies; those queued
+    // behind it in the reservation's own queue never settle. So a close ends the batch being awaited.
+    let markLost: (error: Error) => void = () => {};
+    const lost = new Promise<never>((_, reject) => {
+      markLost = reject;
+    });
+    lost.catch(() => {});
     const watchClose = (c: DriverConnection) => {
       connection = c;
       c.onclose = () => {
         progress.lost = true;
+        markLost(connectionClosed());
       };
       return true; // postgres.js keeps pipelining on this connection only when this is truthy
     };
@@ -146,7 +161,7 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       const fenced = commit ? conn.unsafe('begin read only') : null;
       let results: (RawRow[] & { command?: string })[];
       try {
-        results = await settle(queries, offset, fenced ? [fenced] : []);
+        results = await Promise.race([settle(queries, offset, fenced ? [fenced] : []), lost]);
       } catch (error) {
         if (isConnectionLost(error)) progress.lost = true;
         throw error;

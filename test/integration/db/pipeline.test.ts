@@ -208,6 +208,31 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       );
       expect(answered).toEqual([{ three: 3 }]);
     });
+
+    it('ends with an error when the connection dies with parameterized statements queued behind the running one', async () => {
+      // Statements never prepared on this connection are described first; postgres.js queues them in the
+      // reservation and, when the connection dies, settles only the one on the wire: the rest never would.
+      const attempt = pipelinedTransaction(single.db, (tx) =>
+        tx.send([
+          sql`select pg_sleep(${5})`,
+          ...[1, 2, 3].map((id) => sql`insert into pipeline_t values (${id}, ${`queued ${id}`})`),
+        ]),
+      );
+      const sleeper = await waitFor(
+        async () =>
+          rawRowsOf(
+            await database.db.execute(
+              sql`select pid from pg_stat_activity where query like '%pg_sleep($1)%' and pid <> pg_backend_pid()`,
+            ),
+          )[0]?.pid as number | undefined,
+        { what: 'the batch to be running' },
+      );
+      await terminate(Number(sleeper));
+      // `within` throws if the transaction never settles.
+      const { error } = await within(5_000, attempt);
+      expect(error).toBeDefined();
+      expect(await rows()).toEqual([]);
+    });
   },
 );
 

@@ -123,10 +123,15 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         what: 'Warden healthy after the storm',
         timeoutMs: 60_000,
       });
-      await waitFor(
-        async () => (await database.db.select().from(runs).where(eq(runs.state, 'running'))).length === 0,
-        { what: 'no run left running', timeoutMs: 90_000 },
-      );
+      const running = () => database.db.select().from(runs).where(eq(runs.state, 'running'));
+      await waitFor(async () => (await running()).length === 0, {
+        what: 'no run left running',
+        timeoutMs: 90_000,
+      }).catch(async (error: unknown) => {
+        // What a failure needs to be understood: the runs left, and what Warden said last.
+        const left = (await running()).map((r) => r.id).join(', ');
+        throw new Error(`${String(error)}; running: ${left}\n${warden.output().slice(-8_000)}`);
+      });
       expect(warden.child.exitCode, warden.output().slice(-3_000)).toBeNull();
       expect(warden.output()).not.toMatch(/uncaught error/);
 
