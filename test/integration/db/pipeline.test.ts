@@ -195,7 +195,8 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       );
       await terminate(Number(sleeper));
       const { error } = await within(3_000, attempt);
-      expect(error).toBeInstanceOf(PipelineStatementError);
+      // The failed statement's own error, or the close that ended the batch, whichever came first.
+      expect((error as Error).message).toMatch(/terminating connection|connection closed/);
       expect(await rows()).toEqual([]);
       // The pool answers again (postgres.js 3.4.9 may fail the first query on the reconnected connection
       // with the dead session's error, which is its own matter): no hang, no crash, no dead connection kept.
