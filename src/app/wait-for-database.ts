@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/** How start-up waits between attempts to reach the database: 0.5 s doubling to 15 s. */
+/** How start-up waits between attempts to reach the database: 0.5 s doubling to 5 s. */
 const FIRST_WAIT_MS = 500;
-const LONGEST_WAIT_MS = 15_000;
+const LONGEST_WAIT_MS = 5_000;
 
 /** Why the database could not be used, in a few words a person can act on (never a stack trace). */
 export function databaseProblem(error: unknown): string {
