@@ -38,7 +38,8 @@ export function boundSql(sql: postgres.Sql, { waitBoundMs }: { waitBoundMs: numb
       },
     });
   const unsafe = (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => {
-    // Read now, in the caller's context: an awaited thenable does not carry async context into `then`.
+    // Read here, where drizzle sends the statement from its awaiting caller (drizzle queries are lazy: one
+    // built inside a request but awaited outside it is not bound by the request's deadline).
     const deadline = currentDeadline();
     return lazyQuery((asValues) => {
       const send = (on: postgres.Sql | postgres.ReservedSql) => {
