@@ -121,6 +121,7 @@ export async function buildServices(options: ServicesOptions) {
   const inFlight = createInFlightRegistry();
   const deps: GuardDeps = {
     db,
+    pipelined: database.pipelined,
     clock,
     audit,
     broker,

@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { type Database, type Db, migrationsFolder } from './client.ts';
 import { withCommitHooks } from './commit-hooks.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { pipelinedOnPglite, registerPipelined } from './pipeline.ts';
+import { pipelinedOnPglite } from './pipeline.ts';
 import * as schema from './schema.ts';
 
 /**
@@ -28,7 +28,6 @@ export function wrapPglite(pg: PGlite): Database {
   const drizzled = drizzlePglite(pg, { schema });
   const db = withCommitHooks(drizzled as unknown as Db);
   const pipelined = pipelinedOnPglite(pg);
-  registerPipelined(db, pipelined);
   return {
     db,
     kind: 'pglite',

@@ -6,7 +6,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { boundSql } from './bounded-sql.ts';
 import { withCommitHooks } from './commit-hooks.ts';
-import { pipelinedOnPostgres, type RunPipelined, registerPipelined } from './pipeline.ts';
+import { pipelinedOnPostgres, type RunPipelined } from './pipeline.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -69,7 +69,6 @@ export function connectPostgres({
   const sql = boundSql(pool, { waitBoundMs: timeouts.statementMs + 5_000 });
   const db = withCommitHooks(drizzlePostgres(sql, { schema }) as unknown as Db);
   const pipelined = pipelinedOnPostgres(sql);
-  registerPipelined(db, pipelined);
   return {
     db,
     kind: 'postgres',

@@ -26,21 +26,6 @@ export type PipelineTx = {
  */
 export type RunPipelined = <T>(work: (tx: PipelineTx) => Promise<T>) => Promise<T>;
 
-/** How each database handle runs pipelined transactions (registered where the handle is built). */
-const runners = new WeakMap<object, RunPipelined>();
-
-/** Lets `pipelinedTransaction(db, …)` work on this handle. */
-export function registerPipelined(db: object, run: RunPipelined): void {
-  runners.set(db, run);
-}
-
-/** Runs `work` in a pipelined transaction on the database behind `db` (see `PipelineTx`). */
-export function pipelinedTransaction<T>(db: object, work: (tx: PipelineTx) => Promise<T>): Promise<T> {
-  const run = runners.get(db);
-  if (!run) throw new Error('this database handle was not opened by src/db/client.ts');
-  return run(work);
-}
-
 /** A statement of a batch failed (the statements after it fail too, as the transaction is aborted). */
 export class PipelineStatementError extends Error {
   /** The position of the failed statement in the batch passed to `send` / `sendAndCommit`. */

@@ -9,7 +9,6 @@ import { type BreakerTrip, planExecutionOutcome } from '../breakers/breaker.eval
 import { deleteRowHitsStatement, hitRowsFrom, rowsHitByStatement } from '../breakers/breaker.hits.ts';
 import { outcomeRowIds } from '../breakers/breaker.outcomes.ts';
 import { breakerRowsFrom, lockRowsStatements, saveRowStatement } from '../breakers/breaker.rows.ts';
-import { pipelinedTransaction } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { ToolResult } from './define.ts';
@@ -39,7 +38,7 @@ export async function finishExecution({
   const to = input.ok ? 'succeeded' : input.unknown ? 'outcome_unknown' : 'failed';
   const agent = proposal.agent;
   const release = input.leaseId ? deps.broker.prepareRelease({ leaseId: input.leaseId }) : null;
-  const recorded = await pipelinedTransaction(deps.db, async (tx) => {
+  const recorded = await deps.pipelined(async (tx) => {
     const locks = lockRowsStatements({
       db: deps.db,
       agent,

@@ -8,7 +8,7 @@ import {
 import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
-import { type PipelineTx, pipelinedTransaction } from '../db/pipeline.ts';
+import type { PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import { type Decision, decide } from '../policy/decide.ts';
 import { wardenError } from '../shared/errors.ts';
@@ -73,7 +73,7 @@ export function createGuard(deps: GuardDeps) {
       now,
     });
 
-    const recorded = await pipelinedTransaction(deps.db, async (tx) => {
+    const recorded = await deps.pipelined(async (tx) => {
       const state = reads.read(await tx.send(reads.statements));
       const { run } = state;
       if (input.runId && !run) {

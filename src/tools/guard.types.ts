@@ -1,5 +1,6 @@
 import type { createAuditLog } from '../audit/audit.repository.ts';
 import type { Db } from '../db/client.ts';
+import type { RunPipelined } from '../db/pipeline.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -22,6 +23,8 @@ export type CharterSet = {
 /** Everything the guard needs; built once by the composition root. */
 export type GuardDeps = {
   db: Db;
+  /** Pipelined transactions on the same database (`Database.pipelined`): a decision in two round trips. */
+  pipelined: RunPipelined;
   clock: Clock;
   audit: AuditLog;
   broker: CredentialBroker;

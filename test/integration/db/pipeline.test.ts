@@ -5,7 +5,7 @@ import { createAuditLog, verifyAuditChain } from '../../../src/audit/audit.repos
 import type { AuditEvent } from '../../../src/audit/audit.types.ts';
 import { connectPostgres, type Database } from '../../../src/db/client.ts';
 import { afterCommit } from '../../../src/db/commit-hooks.ts';
-import { PipelineStatementError, pipelinedTransaction, rawRowsOf } from '../../../src/db/pipeline.ts';
+import { PipelineStatementError, rawRowsOf } from '../../../src/db/pipeline.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
@@ -25,7 +25,7 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
   });
 
   it('runs each batch in order, returns every statement’s rows and commits', async () => {
-    const rows = await pipelinedTransaction(database.db, async (tx) => {
+    const rows = await database.pipelined(async (tx) => {
       const [inserted, seen] = await tx.send([
         sql`insert into pipeline_t values (1, 'one') returning id`,
         sql`select count(*)::int as n from pipeline_t`,
@@ -40,7 +40,7 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
   });
 
   it('commits nothing when a statement of the last batch fails, and names which one', async () => {
-    const attempt = pipelinedTransaction(database.db, async (tx) => {
+    const attempt = database.pipelined(async (tx) => {
       await tx.send([sql`insert into pipeline_t values (1, 'kept only if all commit')`]);
       return tx.sendAndCommit([
         sql`insert into pipeline_t values (2, 'two')`,
@@ -56,16 +56,14 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
 
   it('rolls back when the work throws between batches', async () => {
     await expect(
-      pipelinedTransaction(database.db, async (tx) => {
+      database.pipelined(async (tx) => {
         await tx.send([sql`insert into pipeline_t values (1, 'one')`]);
         throw new Error('the decision failed');
       }),
     ).rejects.toThrow('the decision failed');
     expect(await count(database)).toBe(0);
     // The connection is usable again (released cleanly, not left inside a transaction).
-    await pipelinedTransaction(database.db, (tx) =>
-      tx.sendAndCommit([sql`insert into pipeline_t values (5, 'x')`]),
-    );
+    await database.pipelined((tx) => tx.sendAndCommit([sql`insert into pipeline_t values (5, 'x')`]));
     expect(await count(database)).toBe(1);
   });
 
@@ -108,7 +106,7 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
       audit.prepare({ actor: tricky, action: 'proposal.decided', details: { text: tricky, n: 1e21 } }),
       audit.prepare({ actor: 'policy', action: 'execution.started', details: {} }),
     ];
-    const events = await pipelinedTransaction(database.db, async (tx) => {
+    const events = await database.pipelined(async (tx) => {
       const results = await tx.sendAndCommit(prepared.flatMap((p) => p.statements));
       return prepared.map((p, i) => p.event(results[2 * i + 1] ?? []));
     });
@@ -159,7 +157,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     const terminate = (pid: number) => database.db.execute(sql`select pg_terminate_backend(${pid})`);
 
     it('fails without sending the next batch outside the transaction, and the pool works afterwards', async () => {
-      const attempt = pipelinedTransaction(single.db, async (tx) => {
+      const attempt = single.pipelined(async (tx) => {
         const [[me]] = (await tx.send([
           sql`select pg_backend_pid() as pid`,
           sql`insert into pipeline_t values (1, 'first batch')`,
@@ -181,7 +179,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     });
 
     it('ends with an error when the connection dies while a batch is on the wire, and the pool works afterwards', async () => {
-      const attempt = pipelinedTransaction(single.db, (tx) =>
+      const attempt = single.pipelined((tx) =>
         tx.send([sql`insert into pipeline_t values (1, 'x')`, sql`select pg_sleep(5)`]),
       );
       const sleeper = await waitFor(
@@ -213,7 +211,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     it('ends with an error when the connection dies with parameterized statements queued behind the running one', async () => {
       // Statements never prepared on this connection are described first; postgres.js queues them in the
       // reservation and, when the connection dies, settles only the one on the wire: the rest never would.
-      const attempt = pipelinedTransaction(single.db, (tx) =>
+      const attempt = single.pipelined((tx) =>
         tx.send([
           sql`select pg_sleep(${5})`,
           ...[1, 2, 3].map((id) => sql`insert into pipeline_t values (${id}, ${`queued ${id}`})`),
@@ -265,20 +263,19 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       ],
       [
         'its prepared statements were dropped (as behind a transaction pooler)',
-        () =>
-          pipelinedTransaction(single.db, (tx) => tx.sendAndCommit([{ text: 'deallocate all', params: [] }])),
+        () => single.pipelined((tx) => tx.sendAndCommit([{ text: 'deallocate all', params: [] }])),
       ],
     ])('commits nothing of it when %s', async (_label, change) => {
-      await pipelinedTransaction(single.db, (tx) => tx.sendAndCommit([insert(1)]));
+      await single.pipelined((tx) => tx.sendAndCommit([insert(1)]));
       await change();
-      const attempt = pipelinedTransaction(single.db, (tx) =>
+      const attempt = single.pipelined((tx) =>
         tx.sendAndCommit([insert(2), sql`insert into pipeline_t values (3, 'y')`]),
       );
       await expect(attempt).rejects.toThrow();
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await ids()).toEqual([1]);
       // The connection is clean afterwards: the next transaction commits.
-      await pipelinedTransaction(single.db, (tx) => tx.sendAndCommit([insert(4)]));
+      await single.pipelined((tx) => tx.sendAndCommit([insert(4)]));
       expect(await ids()).toEqual([1, 4]);
     });
   },

@@ -42,6 +42,7 @@ function guardWithTamper({ services, tamper }: { services: TestServices; tamper:
   };
   const deps: GuardDeps = {
     db,
+    pipelined: services.database.pipelined,
     clock,
     audit: services.audit,
     broker,

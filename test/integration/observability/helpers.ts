@@ -191,7 +191,20 @@ export function wiredWithLoggingBackend({
     }),
   );
   const { registry, executors } = createToolRegistry({ tools });
-  const deps = { db, clock, audit, broker, registry, executors, charters, inFlight, redactor, logger };
+  const pipelined = services.database.pipelined;
+  const deps = {
+    db,
+    pipelined,
+    clock,
+    audit,
+    broker,
+    registry,
+    executors,
+    charters,
+    inFlight,
+    redactor,
+    logger,
+  };
   const guard = createGuard({ ...deps, instanceId: 'ids', executionTimeoutMs: 10_000 });
   const approvals = createApprovals({
     deps: { ...deps, instanceId: 'ids', executionTimeoutMs: 10_000 },
