@@ -8,10 +8,10 @@ import { prepareDatabase, retryUntilReady } from './app/wait-for-database.ts';
 import { type Config, parseConfig } from './config/config.ts';
 import { openDatabase } from './db/client.ts';
 import { withRequestLogging } from './observability/http-logging.ts';
-import { createAppLogger, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { loadCharters } from './policy/charter.loader.ts';
 import { isWardenError } from './shared/errors.ts';
+import { createAppLogger, type Logger } from './shared/logger.ts';
 import { createRedactor } from './shared/redact.ts';
 
 let shuttingDown = () => false;

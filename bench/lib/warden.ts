@@ -12,9 +12,9 @@ import {
   createSlackEmulator,
   type SlackEmulator,
 } from '../../src/dev/slack-emulator/index.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import type { Charter } from '../../src/policy/charter.schemas.ts';
 import { newId } from '../../src/shared/ids.ts';
+import { createLogger } from '../../src/shared/logger.ts';
 import { createRedactor } from '../../src/shared/redact.ts';
 import { repoRoot } from './process.ts';
 

@@ -1,11 +1,11 @@
 import { readKillState } from '../breakers/kill-switch.repository.ts';
 import { outsideDeadline } from '../db/deadline.ts';
-import { runWithLogIds } from '../observability/log-context.ts';
 import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { killSwitchMessage } from '../policy/messages.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
+import { runWithLogIds } from '../shared/log-context.ts';
 import { retryWithBackoff } from '../shared/retry.ts';
 import type { Planner } from './planner.types.ts';
 import { endRun } from './run-audit.ts';

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
-import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { Guard } from '../tools/guard.ts';
 import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /** SIGTERM to exit, whatever the database or the work in flight is doing: well inside the usual 30 s grace. */
 export const SHUTDOWN_GRACE_MS = 10_000;

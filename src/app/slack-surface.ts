@@ -1,9 +1,9 @@
-import { createAlertPoster } from '../observability/alert-poster.ts';
 import { ALERT_ACTION } from '../observability/alerts.repository.ts';
 import { createCountingSlackFetch } from '../observability/slack-metrics.ts';
 import { createSlackApp, createSlackClient, type SlackAppOptions } from '../slack/app.ts';
 import { claimSlackRequest, pruneSlackRequests } from '../slack/dedup.repository.ts';
 import type { SlackDeps } from '../slack/slack.types.ts';
+import { createAlertPoster } from '../slack/sync/alert-poster.ts';
 import { createSlackSync } from '../slack/sync/slack-sync.ts';
 import type { Services } from './services.ts';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Logger } from '../observability/logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import { isSigned, readBody, SLACK_BODY_LIMIT_BYTES } from '../slack/http-receiver.ts';
 import { refuseOutsideWindow } from '../slack/request-window.ts';
 

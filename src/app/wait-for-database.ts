@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import type { Logger } from '../observability/logger.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /** How start-up waits between attempts to reach the database: 0.5 s doubling to 5 s. */
 const FIRST_WAIT_MS = 500;

@@ -1,10 +1,10 @@
 import { openBreakersFor } from '../breakers/breakers.repository.ts';
 import { readKillState } from '../breakers/kill-switch.repository.ts';
 import type { Tx } from '../db/client.ts';
-import { runWithLogIds } from '../observability/log-context.ts';
 import { checkApproval } from '../policy/approval-validity.ts';
 import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
+import { runWithLogIds } from '../shared/log-context.ts';
 import type { ExecutionOutcome } from '../tools/execute.ts';
 import type { Guard } from '../tools/guard.ts';
 import type { GuardDeps } from '../tools/guard.types.ts';

@@ -5,8 +5,8 @@ import {
   transitionProposal,
 } from '../approvals/proposals.repository.ts';
 import type { Database, Unlisten } from '../db/client.ts';
-import type { Logger } from '../observability/logger.ts';
 import { wardenError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
 import type { InFlightRegistry } from '../tools/in-flight.ts';
 import { agentScope, GLOBAL_SCOPE, KILL_CHANNEL, setKillSwitch } from './kill-switch.repository.ts';

@@ -1,10 +1,8 @@
-import { and, asc, count, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import { proposals } from '../approvals/proposals.table.ts';
 import { AUDIT_CHAIN_LOCK } from '../audit/audit.repository.ts';
 import { auditEvents } from '../audit/audit.table.ts';
-import type { AuditEvent } from '../audit/audit.types.ts';
-import type { Db, DbOrTx, Tx } from '../db/client.ts';
-import { auditMirror } from '../slack/slack.table.ts';
+import type { DbOrTx, Tx } from '../db/client.ts';
 
 /** The action of every behaviour alert in the audit trail. */
 export const ALERT_ACTION = 'alert.raised';
@@ -135,38 +133,4 @@ export async function listWriteStarts({
     )
     .limit(limit);
   return rows.map((r) => r.at);
-}
-
-/**
- * `alert.raised` events since `since` that are not yet in the alerts channel (no outbox row, or a failed
- * post now due again), oldest first. They never carry a run id, so the thread mirror leaves them alone.
- */
-export async function findAlertsToPost({
-  db,
-  since,
-  now,
-  limit,
-}: {
-  db: Db;
-  since: Date;
-  now: Date;
-  limit: number;
-}): Promise<AuditEvent[]> {
-  const rows = await db
-    .select({ event: auditEvents })
-    .from(auditEvents)
-    .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
-    .where(
-      and(
-        eq(auditEvents.action, ALERT_ACTION),
-        gte(auditEvents.at, since),
-        or(
-          isNull(auditMirror.seq),
-          and(inArray(auditMirror.status, ['pending', 'posting']), lte(auditMirror.nextAttemptAt, now)),
-        ),
-      ),
-    )
-    .orderBy(asc(auditEvents.seq))
-    .limit(limit);
-  return rows.map((r) => r.event as AuditEvent);
 }

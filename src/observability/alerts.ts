@@ -2,6 +2,7 @@ import { getProposal } from '../approvals/proposals.repository.ts';
 import type { AuditEvent } from '../audit/audit.types.ts';
 import type { Db } from '../db/client.ts';
 import type { AlertsSpec, Charter } from '../policy/charter.schemas.ts';
+import type { Logger } from '../shared/logger.ts';
 import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
 import {
   ALERT_ACTION,
@@ -22,7 +23,6 @@ import {
   isWorkingTime,
 } from './alerts.rules.ts';
 import type { FedEvent } from './audit-feed.ts';
-import type { Logger } from './logger.ts';
 
 /** Off-hours writes read back at most: enough to compare with any sensible threshold. */
 const MAX_WRITES_READ = 1_000;

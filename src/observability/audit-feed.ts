@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../audit/audit.types.ts';
 import { outsideDeadline } from '../db/deadline.ts';
-import { outsideLogIds } from './log-context.ts';
-import type { Logger } from './logger.ts';
+import { outsideLogIds } from '../shared/log-context.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /** One committed audit event as a consumer sees it; `appendedAtMs` is `performance.now()` at the commit. */
 export type FedEvent = { event: AuditEvent; appendedAtMs: number };

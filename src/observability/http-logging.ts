@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newId } from '../shared/ids.ts';
-import { runWithLogIds } from './log-context.ts';
-import type { Logger } from './logger.ts';
+import { runWithLogIds } from '../shared/log-context.ts';
+import type { Logger } from '../shared/logger.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 

@@ -1,10 +1,10 @@
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
 import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
 import { createAlertEvaluator } from './alerts.ts';
 import { createAuditFeed } from './audit-feed.ts';
 import { createAuditMetrics } from './audit-metrics.ts';
-import type { Logger } from './logger.ts';
 import { createWardenMetrics } from './metrics.ts';
 
 /**

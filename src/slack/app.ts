@@ -3,7 +3,7 @@ import type { App as BoltApp } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
 import { readHomeFigures } from '../observability/figures.ts';
-import type { Logger } from '../observability/logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import { homeView } from './blocks/home.blocks.ts';
 import { createSlackHttpReceiver } from './http-receiver.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
-import type { Logger } from '../observability/logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import { httpRequestKey } from './request-key.ts';
 import { isSslCheck, routeSlackRequest, type SlackAnswer, type SlackRoute } from './request-route.ts';
 

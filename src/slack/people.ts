@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../observability/logger.ts';
 import { resolveGroups } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /**
  * The charter groups a Slack user belongs to: listed users, plus members of the Slack user groups the

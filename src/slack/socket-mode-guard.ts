@@ -1,4 +1,4 @@
-import type { Logger } from '../observability/logger.ts';
+import type { Logger } from '../shared/logger.ts';
 
 type MessageEmitter = {
   listeners(event: string): ((...args: unknown[]) => unknown)[];

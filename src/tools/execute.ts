@@ -1,9 +1,9 @@
 import { lockProposal, type ProposalRow, transitionProposal } from '../approvals/proposals.repository.ts';
 import type { Tx } from '../db/client.ts';
 import { outsideDeadline } from '../db/deadline.ts';
-import { runWithLogIds } from '../observability/log-context.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
+import { runWithLogIds } from '../shared/log-context.ts';
 import { cleanJson, cleanText } from '../shared/storable.ts';
 import type { MintedCredential } from './broker.ts';
 import type { ToolResult } from './define.ts';

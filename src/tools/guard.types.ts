@@ -1,9 +1,9 @@
 import type { createAuditLog } from '../audit/audit.repository.ts';
 import type { Db } from '../db/client.ts';
 import type { RunPipelined } from '../db/pipeline.ts';
-import type { Logger } from '../observability/logger.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { createCredentialBroker } from './broker.ts';
 import type { InFlightRegistry } from './in-flight.ts';

@@ -3,7 +3,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildServices, type Services } from '../../src/app/services.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { type LocalMode, startLocalMode } from '../../src/dev/local-mode.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger } from '../../src/shared/logger.ts';
 import { createRedactor } from '../../src/shared/redact.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createLogCapture, repoRoot } from '../helpers/services.ts';

@@ -4,10 +4,10 @@ import type { Planner } from '../../src/agents/planner.types.ts';
 import { buildServices, type Services } from '../../src/app/services.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Database } from '../../src/db/client.ts';
-import { createLogger } from '../../src/observability/logger.ts';
 import { parseCharterText } from '../../src/policy/charter.loader.ts';
 import type { Charter } from '../../src/policy/charter.schemas.ts';
 import { createManualClock, type ManualClock } from '../../src/shared/clock.ts';
+import { createLogger } from '../../src/shared/logger.ts';
 import { createRedactor } from '../../src/shared/redact.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
-import type { Logger } from '../../observability/logger.ts';
 import { wardenError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
 import type { Redactor } from '../../shared/redact.ts';
 import type { Planner, PlannerInput, PlannerStep } from '../planner.types.ts';
 import { answerToStep, type ModelAnswer } from './answer.ts';

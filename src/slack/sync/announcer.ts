@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Db } from '../../db/client.ts';
-import type { Logger } from '../../observability/logger.ts';
 import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
 import { killChangeAnnouncement } from '../blocks/kill.blocks.ts';
 import { isTransientSlackError } from '../slack-retry.ts';
 import { findAnnouncementsToPost } from './announcements.repository.ts';

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import { listApprovals } from '../../approvals/proposals.repository.ts';
 import type { Db } from '../../db/client.ts';
-import type { Logger } from '../../observability/logger.ts';
 import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
 import type { ToolRegistry } from '../../tools/guard.types.ts';
 import { proposalCard } from '../blocks/approval.blocks.ts';
 import {

@@ -5,6 +5,7 @@ import { auditHead } from '../../audit/audit.repository.ts';
 import { auditEvents } from '../../audit/audit.table.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
+import { ALERT_ACTION } from '../../observability/alerts.repository.ts';
 import { auditMirror } from '../slack.table.ts';
 
 export type MirrorTarget = { event: AuditEvent; channel: string; threadTs: string };
@@ -216,4 +217,38 @@ export async function markMirrorAbandoned({
 export async function getMirror({ db, seq }: { db: Db; seq: number }) {
   const [row] = await db.select().from(auditMirror).where(eq(auditMirror.seq, seq));
   return row ?? null;
+}
+
+/**
+ * `alert.raised` events since `since` that are not yet in the alerts channel (no outbox row, or a failed
+ * post now due again), oldest first. They never carry a run id, so the thread mirror leaves them alone.
+ */
+export async function findAlertsToPost({
+  db,
+  since,
+  now,
+  limit,
+}: {
+  db: Db;
+  since: Date;
+  now: Date;
+  limit: number;
+}): Promise<AuditEvent[]> {
+  const rows = await db
+    .select({ event: auditEvents })
+    .from(auditEvents)
+    .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
+    .where(
+      and(
+        eq(auditEvents.action, ALERT_ACTION),
+        gte(auditEvents.at, since),
+        or(
+          isNull(auditMirror.seq),
+          and(inArray(auditMirror.status, ['pending', 'posting']), lte(auditMirror.nextAttemptAt, now)),
+        ),
+      ),
+    )
+    .orderBy(asc(auditEvents.seq))
+    .limit(limit);
+  return rows.map((r) => r.event as AuditEvent);
 }

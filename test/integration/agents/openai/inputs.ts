@@ -5,8 +5,8 @@ import {
   type OpenAIPlannerOptions,
 } from '../../../../src/agents/openai/openai-planner.ts';
 import type { Observation, PlannerInput } from '../../../../src/agents/planner.types.ts';
-import { createLogger } from '../../../../src/observability/logger.ts';
 import { loadCharters } from '../../../../src/policy/charter.loader.ts';
+import { createLogger } from '../../../../src/shared/logger.ts';
 import { createRedactor } from '../../../../src/shared/redact.ts';
 import type { ToolInfo } from '../../../../src/tools/define.ts';
 import { createTicketInfo } from '../../../../src/tools/sandbox/create-ticket.tool.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.ts';
-import { outsideLogIds, runWithLogIds } from '../../../src/observability/log-context.ts';
-import { createAppLogger, createLogger } from '../../../src/observability/logger.ts';
+import { outsideLogIds, runWithLogIds } from '../../../src/shared/log-context.ts';
+import { createAppLogger, createLogger } from '../../../src/shared/logger.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
 import { createLogCapture } from '../../helpers/services.ts';
 

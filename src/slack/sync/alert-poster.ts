@@ -1,12 +1,17 @@
 import type { WebClient } from '@slack/web-api';
-import type { Db } from '../db/client.ts';
-import { outsideDeadline } from '../db/deadline.ts';
-import type { Clock } from '../shared/clock.ts';
-import { alertMessage } from '../slack/blocks/alert.blocks.ts';
-import { claimMirror, getMirror, markMirrorFailed, markMirrorPosted } from '../slack/sync/sync.repository.ts';
-import { findAlertsToPost } from './alerts.repository.ts';
-import { outsideLogIds } from './log-context.ts';
-import type { Logger } from './logger.ts';
+import type { Db } from '../../db/client.ts';
+import { outsideDeadline } from '../../db/deadline.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { outsideLogIds } from '../../shared/log-context.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { alertMessage } from '../blocks/alert.blocks.ts';
+import {
+  claimMirror,
+  findAlertsToPost,
+  getMirror,
+  markMirrorFailed,
+  markMirrorPosted,
+} from './sync.repository.ts';
 
 /** Alerts older than this are not posted any more (a channel configured later does not get a flood). */
 const POST_WITHIN_MS = 24 * 3_600_000;

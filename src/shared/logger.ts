@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import type { Config } from '../config/config.ts';
-import type { Redactor } from '../shared/redact.ts';
 import { currentLogIds } from './log-context.ts';
+import type { Redactor } from './redact.ts';
 
 export type { Logger };
 
@@ -99,7 +98,8 @@ export function createAppLogger({
   redactor,
   destination,
 }: {
-  config: Pick<Config, 'logLevel' | 'localMode'>;
+  /** The parts of the config the logger reads (`Config` fits). */
+  config: { logLevel: string; localMode: boolean };
   redactor: Redactor;
   destination?: NodeJS.WritableStream;
 }): Logger {
