@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { WebClient } from '@slack/web-api';
-import { insertRun, type RunRow } from '../../src/agents/runs.repository.ts';
 import { createHttpServer } from '../../src/app/http.ts';
 import { buildServices, type Services } from '../../src/app/services.ts';
 import { buildSlackSurface, type SlackSurface } from '../../src/app/slack-surface.ts';
@@ -13,6 +12,7 @@ import {
   type SlackEmulator,
 } from '../../src/dev/slack-emulator/index.ts';
 import type { Charter } from '../../src/policy/charter.schemas.ts';
+import { insertRun, type RunRow } from '../../src/runs/runs.repository.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { createRedactor } from '../../src/shared/redact.ts';

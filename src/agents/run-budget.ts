@@ -1,5 +1,5 @@
 import type { CharterSpec } from '../policy/charter.schemas.ts';
-import type { RunRow } from './runs.repository.ts';
+import type { RunRow } from '../runs/runs.repository.ts';
 
 export type BudgetCheck =
   | { exhausted: true; message: string }

@@ -1,10 +1,10 @@
 import { readKillState } from '../breakers/kill-switch.repository.ts';
 import { killSwitchMessage } from '../policy/messages.ts';
+import { getRun } from '../runs/runs.repository.ts';
 import type { Planner } from './planner.types.ts';
 import { checkBudget, wallTimeMessage } from './run-budget.ts';
 import type { RunContext } from './run-calls.ts';
 import type { RunnerDeps, RunOutcome } from './runner.types.ts';
-import { getRun } from './runs.repository.ts';
 
 /** How a run ends, as the checks find it. */
 export type Ending = { state: RunOutcome['state']; error: string | null };

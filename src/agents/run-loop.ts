@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { setRunEnvironment } from '../runs/runs.repository.ts';
 import type { Observation, Planner } from './planner.types.ts';
 import { parseGatherCall, parsePlannerStep, parseProposal, toolNameOf } from './planner-output.ts';
 import { auditRunEvent, recordStep } from './run-audit.ts';
@@ -15,7 +16,6 @@ import {
   type RunProposal,
   type SkippedItem,
 } from './runner.types.ts';
-import { setRunEnvironment } from './runs.repository.ts';
 
 /** What the loop leaves behind for the summary and the `run.finished` event. */
 export type LoopResult = {

@@ -1,8 +1,8 @@
 import { listRunProposals } from '../approvals/proposals.repository.ts';
+import { type DeadRunCutoff, finishRun, lockDeadRuns, type RunRow } from '../runs/runs.repository.ts';
 import type { GuardDeps } from '../tools/guard.types.ts';
 import type { RecoveryScope } from '../tools/recovery.ts';
 import { durationText } from './run-budget.ts';
-import { type DeadRunCutoff, finishRun, lockDeadRuns, type RunRow } from './runs.repository.ts';
 import { buildInterruptedRunSummary } from './summary.interrupted.ts';
 
 /**

@@ -3,6 +3,7 @@ import { outsideDeadline } from '../db/deadline.ts';
 import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { killSwitchMessage } from '../policy/messages.ts';
+import { getRun, insertRun, type RunRow } from '../runs/runs.repository.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { runWithLogIds } from '../shared/log-context.ts';
@@ -19,7 +20,6 @@ import {
   type RunOutcome,
   type StartRunInput,
 } from './runner.types.ts';
-import { getRun, insertRun, type RunRow } from './runs.repository.ts';
 import { buildRunSummary } from './summary.ts';
 
 export type { RunnerDeps, RunOutcome, StartRunInput } from './runner.types.ts';

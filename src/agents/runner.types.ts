@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { RunRow, RunState } from '../runs/runs.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
@@ -6,7 +7,6 @@ import type { Guard } from '../tools/guard.ts';
 import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
 import type { InFlightRegistry } from '../tools/in-flight.ts';
 import type { Observation } from './planner.types.ts';
-import type { RunRow, RunState } from './runs.repository.ts';
 
 /** What the runner needs; all built by the composition root. It reaches tools only through the guard. */
 export type RunnerDeps = {

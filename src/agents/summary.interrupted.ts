@@ -1,5 +1,5 @@
 import type { ProposalRow } from '../approvals/proposals.repository.ts';
-import type { RunRow } from './runs.repository.ts';
+import type { RunRow } from '../runs/runs.repository.ts';
 import { inlineAction } from './summary.parts.ts';
 
 /** The fields of a run's proposal this summary reads. */

@@ -1,14 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { createOfflinePlanner } from '../agents/offline-planner.ts';
 import type { Planner } from '../agents/planner.types.ts';
-import { recoverInterruptedRuns } from '../agents/run-recovery.ts';
 import { createRunner } from '../agents/runner.ts';
 import type { IncidentDirectory } from '../agents/runner.types.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
-import { createKillSwitch, watchKillSwitch } from '../breakers/kill-switch.ts';
+import { createKillSwitch } from '../breakers/kill-switch.ts';
 import type { Config } from '../config/config.ts';
-import { type Database, openDatabase, type Unlisten } from '../db/client.ts';
+import { type Database, openDatabase } from '../db/client.ts';
 import { createObservability } from '../observability/observability.ts';
 import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -20,15 +19,11 @@ import { createCredentialBroker } from '../tools/broker.ts';
 import { createGuard } from '../tools/guard.ts';
 import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
 import { createInFlightRegistry } from '../tools/in-flight.ts';
-import {
-  cancelUnstartedApprovals,
-  recoverInterruptedExecutions,
-  startRecoverySweeps,
-} from '../tools/recovery.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
+import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
 
 /** Builds a charter set from loaded charters. */
 export function charterSet(charters: Charter[]): CharterSet {
@@ -159,23 +154,12 @@ export async function buildServices(options: ServicesOptions) {
     },
     planner,
   });
-  // What started so far is stopped again if a later step fails (start-up retries while the database is away).
-  let unwatch: Unlisten = async () => {};
-  const recover = async () => {
-    unwatch = await watchKillSwitch({ database, inFlight, logger });
-    const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
-    const executions = await recoverInterruptedExecutions({ deps, scope });
-    // After executions, so an interrupted run's summary tells how its last tool call ended.
-    const runs = await recoverInterruptedRuns({ deps, scope });
-    await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
-    return { executions, runs };
-  };
-  const { executions: recovered, runs: recoveredRuns } = await recover().catch(async (error: unknown) => {
-    await unwatch().catch(() => {});
+  const recovery = await recoverAtStartup({ deps, database, inFlight }).catch(async (error: unknown) => {
     await observability.stop();
     throw error;
   });
-  const recovery = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
+  const { executions: recovered, runs: recoveredRuns, unwatch } = recovery;
+  const sweeps = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
 
   return {
     config,
@@ -200,7 +184,7 @@ export async function buildServices(options: ServicesOptions) {
     observability,
     metrics: observability.metrics,
     close: async () => {
-      await recovery.stop();
+      await sweeps.stop();
       await unwatch().catch(() => {});
       await observability.stop();
       if (!options.database) await database.close();

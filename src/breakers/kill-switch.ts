@@ -1,10 +1,10 @@
-import { killRunningRuns } from '../agents/runs.repository.ts';
 import {
   listExecuting,
   lockCancellableProposals,
   transitionProposal,
 } from '../approvals/proposals.repository.ts';
 import type { Database, Unlisten } from '../db/client.ts';
+import { killRunningRuns } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';

@@ -1,11 +1,11 @@
 /** The one drizzle schema, shared by postgres.js and PGlite. */
 
 export * from '../agents/feedback.table.ts';
-export * from '../agents/runs.table.ts';
 export * from '../approvals/approvals.table.ts';
 export * from '../approvals/proposals.table.ts';
 export * from '../audit/audit.table.ts';
 export * from '../breakers/breakers.table.ts';
+export * from '../runs/runs.table.ts';
 export * from '../slack/slack.table.ts';
 export * from '../tools/credentials.table.ts';
 export * from '../tools/sandbox/sandbox.table.ts';

@@ -1,4 +1,3 @@
-import { lockRunStatement, type RunRow, runFrom } from '../agents/runs.repository.ts';
 import { countingRates } from '../breakers/breaker.evaluate.ts';
 import { countHitsStatement, hitCountsFrom } from '../breakers/breaker.hits.ts';
 import { breakerRowsFrom, lockRowsStatements, readNotClosedStatement } from '../breakers/breaker.rows.ts';
@@ -8,6 +7,7 @@ import type { Db } from '../db/client.ts';
 import type { RawRow } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
+import { lockRunStatement, type RunRow, runFrom } from '../runs/runs.repository.ts';
 
 /** What the guard decides on, read in the deciding transaction. */
 export type GuardState = {

@@ -1,4 +1,3 @@
-import { addToRunCountersStatement } from '../agents/runs.repository.ts';
 import {
   insertProposalStatement,
   type NewProposal,
@@ -11,6 +10,7 @@ import { saveRowStatement } from '../breakers/breaker.rows.ts';
 import type { PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import { type Decision, decide } from '../policy/decide.ts';
+import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';

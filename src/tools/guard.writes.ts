@@ -1,4 +1,3 @@
-import type { RunRow } from '../agents/runs.repository.ts';
 import type { NewProposal } from '../approvals/proposals.repository.ts';
 import type { AuditEventInput } from '../audit/audit.types.ts';
 import {
@@ -16,6 +15,7 @@ import { PipelineStatementError, type PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { Decision } from '../policy/decide.ts';
+import type { RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import type { GuardDeps } from './guard.types.ts';
 

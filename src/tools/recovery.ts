@@ -1,4 +1,3 @@
-import { recoverInterruptedRuns } from '../agents/run-recovery.ts';
 import {
   lockStaleExecutions,
   lockUnstartedApprovals,
@@ -21,7 +20,7 @@ export const STALE_GRACE_MS = 5_000;
  */
 export type RecoveryScope = 'stale' | 'own_and_stale' | 'all';
 
-type RecoveryDeps = Pick<
+export type RecoveryDeps = Pick<
   GuardDeps,
   'db' | 'clock' | 'audit' | 'logger' | 'instanceId' | 'executionTimeoutMs' | 'charters' | 'redactor'
 > & { inFlight: Pick<GuardDeps['inFlight'], 'listRuns'> };
@@ -156,40 +155,4 @@ export async function cancelUnstartedApprovals({
     );
   }
   return cancelled;
-}
-
-/**
- * Sweeps every `intervalMs` on every instance for stale executions, then runs past their wall time
- * (`recoverInterruptedRuns`, which then sees how the executions ended), then approvals never started, so
- * an instance that died is found by the others while they run, not only when one of them restarts
- * (DESIGN §7). `stop` waits for a sweep in progress.
- */
-export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; intervalMs: number }) {
-  let timer: NodeJS.Timeout | null = null;
-  let sweeping: Promise<void> = Promise.resolve();
-  let stopped = false;
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      sweeping = recoverInterruptedExecutions({ deps, scope: 'stale' })
-        .then(() => recoverInterruptedRuns({ deps, scope: 'stale' }))
-        .then(() => cancelUnstartedApprovals({ deps }))
-        .then(
-          () => {},
-          (error: unknown) => deps.logger.warn({ err: error }, 'recovery sweep failed; retrying later'),
-        )
-        .finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await sweeping;
-    },
-  };
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { RunRow } from '../../agents/runs.repository.ts';
 import { formatAuditEvent } from '../../audit/audit.format.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
+import type { RunRow } from '../../runs/runs.repository.ts';
 import { context, fallback, fields, lines, type SlackMessage, section } from './elements.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 

@@ -1,11 +1,11 @@
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { runs } from '../../agents/runs.table.ts';
 import { auditHead } from '../../audit/audit.repository.ts';
 import { auditEvents } from '../../audit/audit.table.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
 import { ALERT_ACTION } from '../../observability/alerts.repository.ts';
+import { runs } from '../../runs/runs.table.ts';
 import { auditMirror } from '../slack.table.ts';
 
 export type MirrorTarget = { event: AuditEvent; channel: string; threadTs: string };

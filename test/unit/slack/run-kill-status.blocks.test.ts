@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunRow } from '../../../src/agents/runs.repository.ts';
 import type { KillReport } from '../../../src/breakers/kill-switch.ts';
+import type { RunRow } from '../../../src/runs/runs.repository.ts';
 import { killChangeAnnouncement, killMessage, resumeMessage } from '../../../src/slack/blocks/kill.blocks.ts';
 import { auditLine, runStartedMessage, runSummaryMessage } from '../../../src/slack/blocks/run.blocks.ts';
 import { statusMessage } from '../../../src/slack/blocks/status.blocks.ts';

@@ -1,0 +1,75 @@
+import { recoverInterruptedRuns } from '../agents/run-recovery.ts';
+import { watchKillSwitch } from '../breakers/kill-switch.ts';
+import type { Database, Unlisten } from '../db/client.ts';
+import {
+  cancelUnstartedApprovals,
+  type RecoveryDeps,
+  recoverInterruptedExecutions,
+} from '../tools/recovery.ts';
+
+// Recovery composes two layers' sweeps (the tools' executions and approvals, the agents' runs) in the one
+// order that makes each report right; the composition root owns that order, not either layer.
+
+/**
+ * At start-up: listen for kill switch changes, then settle what a crash of this instance left behind —
+ * executions first, so an interrupted run's summary tells how its last tool call ended, then runs, then
+ * approvals that never started. On PGlite (one process) that is everything; on Postgres this instance's
+ * own rows and other instances' stale ones. If a step fails, the kill switch listener is stopped again.
+ */
+export async function recoverAtStartup({
+  deps,
+  database,
+  inFlight,
+}: {
+  deps: RecoveryDeps;
+  database: Database;
+  inFlight: Parameters<typeof watchKillSwitch>[0]['inFlight'];
+}) {
+  const unwatch: Unlisten = await watchKillSwitch({ database, inFlight, logger: deps.logger });
+  try {
+    const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
+    const executions = await recoverInterruptedExecutions({ deps, scope });
+    const runs = await recoverInterruptedRuns({ deps, scope });
+    await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
+    return { executions, runs, unwatch };
+  } catch (error) {
+    await unwatch().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Sweeps every `intervalMs` on every instance for stale executions, then runs past their wall time
+ * (`recoverInterruptedRuns`, which then sees how the executions ended), then approvals never started, so
+ * an instance that died is found by the others while they run, not only when one of them restarts
+ * (DESIGN §7). `stop` waits for a sweep in progress.
+ */
+export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; intervalMs: number }) {
+  let timer: NodeJS.Timeout | null = null;
+  let sweeping: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      sweeping = recoverInterruptedExecutions({ deps, scope: 'stale' })
+        .then(() => recoverInterruptedRuns({ deps, scope: 'stale' }))
+        .then(() => cancelUnstartedApprovals({ deps }))
+        .then(
+          () => {},
+          (error: unknown) => deps.logger.warn({ err: error }, 'recovery sweep failed; retrying later'),
+        )
+        .finally(schedule);
+    }, intervalMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await sweeping;
+    },
+  };
+}
