@@ -13,6 +13,7 @@ import { loadCharters } from './policy/charter.loader.ts';
 import { isWardenError } from './shared/errors.ts';
 import { createAppLogger, type Logger } from './shared/logger.ts';
 import { createRedactor } from './shared/redact.ts';
+import { loadWorldFile } from './tools/sandbox/world.loader.ts';
 
 let shuttingDown = () => false;
 
@@ -57,7 +58,9 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
  * Slack requests are answered "starting, nothing was done", so a restart never leaves Slack unanswered.
  */
 async function startWorkspace({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
+  // What waiting would not mend stops start-up at once: invalid charters or world file.
   const charters = (await loadCharters({ dir: config.chartersDir })).charters;
+  loadWorldFile({ file: config.worldFile });
   const database = await openDatabase({
     url: config.database.url,
     dataDir: config.database.dataDir,

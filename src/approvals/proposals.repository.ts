@@ -43,8 +43,8 @@ const INSERT_PROPOSAL = prepareOnce<Record<string, unknown>>((db) =>
 );
 
 /** The statement that inserts a proposal and returns it; read the row with `proposalFrom`. */
-export function insertProposalStatement({ db, proposal }: { db: DbOrTx; proposal: NewProposal }): Statement {
-  return INSERT_PROPOSAL(db, withColumnDefaults(proposals, proposal));
+export function insertProposalStatement({ proposal }: { proposal: NewProposal }): Statement {
+  return INSERT_PROPOSAL(withColumnDefaults(proposals, proposal));
 }
 
 /** A raw `proposals` row as a `ProposalRow`. */
@@ -110,17 +110,15 @@ const SETTLE_EXECUTION = prepareOnce<Record<string, unknown>>((db) =>
  * the row is no longer executing (e.g. crash recovery already settled it as outcome_unknown).
  */
 export function settleExecutionStatement({
-  db,
   id,
   to,
   changes,
 }: {
-  db: DbOrTx;
   id: string;
   to: 'succeeded' | 'failed' | 'outcome_unknown';
   changes: Pick<NewProposal, 'result' | 'error' | 'stateReason' | 'finishedAt'>;
 }): Statement {
-  return SETTLE_EXECUTION(db, { id, state: to, ...changes });
+  return SETTLE_EXECUTION({ id, state: to, ...changes });
 }
 
 export async function listApprovals({

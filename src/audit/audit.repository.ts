@@ -67,7 +67,7 @@ function insertLinked({
   content: ChainContent;
   jsonBeforeSeq: string;
 }): Statement {
-  return INSERT_LINKED(undefined, {
+  return INSERT_LINKED({
     at: content.at.toISOString(),
     actor: content.actor,
     action: content.action,

@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
-import type { DbOrTx, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf } from '../db/pipeline.ts';
 import {
   asSql,
@@ -41,17 +41,15 @@ const COUNT_HITS = prepareByCount<{ agent: string } & Record<string, unknown>>((
 
 /** The statement counting hits per row inside each row's own window `(since, now]`; null for no windows. */
 export function countHitsStatement({
-  db,
   agent,
   windows,
 }: {
-  db: DbOrTx;
   agent: string;
   windows: (RowId & { since: Date })[];
 }): Statement | null {
   if (windows.length === 0) return null;
   const values = indexedValues(windows.map((w) => ({ breaker: w.breaker, key: w.key, since: w.since })));
-  return COUNT_HITS(db, windows.length, { agent, ...values });
+  return COUNT_HITS(windows.length, { agent, ...values });
 }
 
 /** Counted hits by `rowIdText`, from `countHitsStatement`'s rows; every window asked about has a count. */
@@ -73,7 +71,7 @@ export async function countHits({
   agent: string;
   windows: (RowId & { since: Date })[];
 }): Promise<Map<string, number>> {
-  const statement = countHitsStatement({ db: tx, agent, windows });
+  const statement = countHitsStatement({ agent, windows });
   if (!statement) return new Map();
   return hitCountsFrom({ raw: rawRowsOf(await tx.execute(asSql(statement))), windows });
 }
@@ -91,13 +89,11 @@ const INSERT_HITS = prepareByCount<Record<string, unknown>>((db, count) =>
 
 /** The statement recording hits (one per counted row) for the action `proposalId`; null for none. */
 export function insertHitsStatement({
-  db,
   agent,
   ids,
   proposalId,
   now,
 }: {
-  db: DbOrTx;
   agent: string;
   ids: RowId[];
   proposalId: string | null;
@@ -105,7 +101,7 @@ export function insertHitsStatement({
 }): Statement | null {
   if (ids.length === 0) return null;
   const rows = ids.map((id) => ({ agent, breaker: id.breaker, key: id.key, proposalId, at: now }));
-  return INSERT_HITS(db, ids.length, indexedValues(rows));
+  return INSERT_HITS(ids.length, indexedValues(rows));
 }
 
 /** Records hits (one per counted row) for the action `proposalId`. */
@@ -116,7 +112,7 @@ export async function insertHits(input: {
   proposalId: string | null;
   now: Date;
 }): Promise<void> {
-  const statement = insertHitsStatement({ ...input, db: input.tx });
+  const statement = insertHitsStatement({ ...input });
   if (statement) await input.tx.execute(asSql(statement));
 }
 
@@ -134,16 +130,8 @@ const ROWS_HIT_BY = prepareOnce<{ agent: string; proposalId: string }>((db) =>
 );
 
 /** The statement listing the rows whose hits name this action; read with `hitRowsFrom`. */
-export function rowsHitByStatement({
-  db,
-  agent,
-  proposalId,
-}: {
-  db: DbOrTx;
-  agent: string;
-  proposalId: string;
-}) {
-  return ROWS_HIT_BY(db, { agent, proposalId });
+export function rowsHitByStatement({ agent, proposalId }: { agent: string; proposalId: string }) {
+  return ROWS_HIT_BY({ agent, proposalId });
 }
 
 /** The (breaker, key) pairs as `rowIdText` keys. */
@@ -153,7 +141,7 @@ export function hitRowsFrom(raw: RawRow[]): Set<string> {
 
 /** The rows whose hits name this action (a half-open row's trial is marked by its hit). */
 export async function rowsHitBy({ tx, agent, proposalId }: { tx: Tx; agent: string; proposalId: string }) {
-  return hitRowsFrom(rawRowsOf(await tx.execute(asSql(rowsHitByStatement({ db: tx, agent, proposalId })))));
+  return hitRowsFrom(rawRowsOf(await tx.execute(asSql(rowsHitByStatement({ agent, proposalId })))));
 }
 
 const DELETE_ROW_HITS = prepareOnce<{ agent: string; breaker: string; key: string }>((db) =>
@@ -170,13 +158,8 @@ const DELETE_ROW_HITS = prepareOnce<{ agent: string; breaker: string; key: strin
 );
 
 /** The statement forgetting the hits of one row: its counting starts again. */
-export function deleteRowHitsStatement({
-  db,
-  agent,
-  breaker,
-  key,
-}: { db: DbOrTx } & RowId & { agent: string }) {
-  return DELETE_ROW_HITS(db, { agent, breaker, key });
+export function deleteRowHitsStatement({ agent, breaker, key }: RowId & { agent: string }) {
+  return DELETE_ROW_HITS({ agent, breaker, key });
 }
 
 /** Forgets the hits of one row (or every row of a breaker): its counting starts again. */

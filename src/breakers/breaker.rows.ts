@@ -75,14 +75,12 @@ function lockRowsShape(alsoNotClosed: boolean, alsoTrials: boolean) {
  * statement starts once the named rows are held, and sees every trip committed before.
  */
 export function lockRowsStatements({
-  db,
   agent,
   ids,
   alsoNotClosed = false,
   alsoTrials = false,
   now,
 }: {
-  db: DbOrTx;
   agent: string;
   ids: RowId[];
   alsoNotClosed?: boolean;
@@ -93,13 +91,13 @@ export function lockRowsStatements({
   const statements: Statement[] = [];
   if (sorted.length > 0) {
     const rows = sorted.map((id) => newRow({ agent, ...id, now }));
-    statements.push(INSERT_MISSING(db, rows.length, { agent, ...indexedValues(rows) }));
+    statements.push(INSERT_MISSING(rows.length, { agent, ...indexedValues(rows) }));
   }
   if (sorted.length === 0 && !alsoNotClosed && !alsoTrials) return statements;
   const lock = lockRowsShape(alsoNotClosed, alsoTrials);
   const values = { agent, ...indexedValues(sorted.map((id) => ({ breaker: id.breaker, key: id.key }))) };
-  if (sorted.length > 0 && (alsoNotClosed || alsoTrials)) statements.push(lock(db, sorted.length, values));
-  statements.push(lock(db, sorted.length, values));
+  if (sorted.length > 0 && (alsoNotClosed || alsoTrials)) statements.push(lock(sorted.length, values));
+  statements.push(lock(sorted.length, values));
   return statements;
 }
 
@@ -117,7 +115,7 @@ export async function lockRows(input: {
   alsoTrials?: boolean;
   now: Date;
 }): Promise<BreakerRow[]> {
-  const statements = lockRowsStatements({ ...input, db: input.tx });
+  const statements = lockRowsStatements({ ...input });
   const wantsRows = input.ids.length > 0 || input.alsoNotClosed || input.alsoTrials;
   let rows: BreakerRow[] = [];
   for (const [index, statement] of statements.entries()) {
@@ -138,8 +136,8 @@ export async function lockBreaker({ tx, agent, breaker }: { tx: Tx; agent: strin
 }
 
 /** The statement reading the agent's rows that are not closed (no lock); read with `breakerRowsFrom`. */
-export function readNotClosedStatement({ db, agent }: { db: DbOrTx; agent: string }): Statement {
-  return READ_NOT_CLOSED(db, { agent });
+export function readNotClosedStatement({ agent }: { agent: string }): Statement {
+  return READ_NOT_CLOSED({ agent });
 }
 
 const READ_NOT_CLOSED = prepareOnce<{ agent: string }>((db) =>
@@ -179,8 +177,8 @@ export async function readRows({
 }
 
 /** The statement writing a row's new state back (the row is locked by the caller). */
-export function saveRowStatement({ db, row }: { db: DbOrTx; row: BreakerRow }): Statement {
-  return SAVE_ROW(db, row);
+export function saveRowStatement({ row }: { row: BreakerRow }): Statement {
+  return SAVE_ROW(row);
 }
 
 const SAVE_ROW = prepareOnce<BreakerRow>((db) => {
@@ -206,5 +204,5 @@ const SAVE_ROW = prepareOnce<BreakerRow>((db) => {
 
 /** Writes a row's new state back (the row is locked by the caller). */
 export async function saveRow({ tx, row }: { tx: Tx; row: BreakerRow }): Promise<void> {
-  await tx.execute(asSql(saveRowStatement({ db: tx, row })));
+  await tx.execute(asSql(saveRowStatement({ row })));
 }

@@ -30,8 +30,8 @@ const KILL_STATE = prepareOnce<{ global: string; agent: string }>((db) =>
 );
 
 /** The statement reading the engaged switches that apply to an agent; read with `killStateFrom`. */
-export function killStateStatement({ db, agent }: { db: DbOrTx; agent: string }): Statement {
-  return KILL_STATE(db, { global: GLOBAL_SCOPE, agent: agentScope(agent) });
+export function killStateStatement({ agent }: { agent: string }): Statement {
+  return KILL_STATE({ global: GLOBAL_SCOPE, agent: agentScope(agent) });
 }
 
 /** The kill state those rows mean: the global switch first, then the agent's own. */
@@ -44,7 +44,7 @@ export function killStateFrom(raw: RawRow[]): KillState {
 
 /** The kill state that applies to an agent: the global switch first, then the agent's own. */
 export async function readKillState({ db, agent }: { db: DbOrTx; agent: string }): Promise<KillState> {
-  return killStateFrom(rawRowsOf(await db.execute(asSql(killStateStatement({ db, agent })))));
+  return killStateFrom(rawRowsOf(await db.execute(asSql(killStateStatement({ agent })))));
 }
 
 /** Every kill switch row (engaged or released), for `/agent status`. */

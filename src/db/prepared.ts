@@ -1,6 +1,7 @@
 import { type Column, getTableColumns, is, Param, Placeholder, SQL, sql, type Table } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { DbOrTx } from './client.ts';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type { Db } from './client.ts';
 
 /**
  * A statement as the driver takes it: SQL text with `$n` parameters and their values, already encoded
@@ -9,6 +10,8 @@ import type { DbOrTx } from './client.ts';
 export type RawStatement = { text: string; params: unknown[] };
 
 const dialect = new PgDialect();
+/** A database handle that only builds queries (no driver behind it): statements need no connection. */
+const builder = drizzle.mock() as unknown as Db;
 
 /** Any statement the database layer runs: a drizzle SQL object, or a raw one. */
 export type Statement = SQL | RawStatement;
@@ -46,13 +49,10 @@ type Values = Record<string, unknown>;
  * thousands of times a second) skip rebuilding and recompiling the same query every time.
  * A missing or null value is SQL NULL.
  */
-export function prepareOnce<V extends Values>(
-  build: (db: DbOrTx) => SQL,
-): (db: DbOrTx | undefined, values: V) => RawStatement {
+export function prepareOnce<V extends Values>(build: (db: Db) => SQL): (values: V) => RawStatement {
   let compiled: { sql: string; params: unknown[] } | null = null;
-  return (db, values) => {
-    // The db only builds the query (the text is the same for every handle); it runs nothing.
-    compiled ??= dialect.sqlToQuery(build(db as DbOrTx));
+  return (values) => {
+    compiled ??= dialect.sqlToQuery(build(builder));
     return { text: compiled.sql, params: compiled.params.map((param) => fill(param, values)) };
   };
 }
@@ -105,16 +105,16 @@ export function withColumnDefaults<T extends Table>(table: T, row: T['$inferInse
 
 /** Statements that differ only in how many rows or ids they take, each shape built once. */
 export function prepareByCount<V extends Values>(
-  build: (db: DbOrTx, count: number) => SQL,
-): (db: DbOrTx, count: number, values: V) => RawStatement {
-  const shapes = new Map<number, (db: DbOrTx, values: V) => RawStatement>();
-  return (db, count, values) => {
+  build: (db: Db, count: number) => SQL,
+): (count: number, values: V) => RawStatement {
+  const shapes = new Map<number, (values: V) => RawStatement>();
+  return (count, values) => {
     let shape = shapes.get(count);
     if (!shape) {
       shape = prepareOnce<V>((on) => build(on, count));
       shapes.set(count, shape);
     }
-    return shape(db, values);
+    return shape(values);
   };
 }
 

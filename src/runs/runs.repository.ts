@@ -33,8 +33,8 @@ const LOCK_RUN = prepareOnce<{ id: string }>((db) =>
 );
 
 /** The statement that reads a run and locks it (see `lockRun`); read the row with `runFrom`. */
-export function lockRunStatement({ db, id }: { db: DbOrTx; id: string }): Statement {
-  return LOCK_RUN(db, { id });
+export function lockRunStatement({ id }: { id: string }): Statement {
+  return LOCK_RUN({ id });
 }
 
 /** A raw `runs` row as a `RunRow`, or null. */
@@ -59,13 +59,12 @@ const ADD_TO_COUNTERS = prepareOnce<Required<CounterChange>>((db) =>
 
 /** The statement that adds to a run's counters and returns the run. */
 export function addToRunCountersStatement({
-  db,
   id,
   toolCalls = 0,
   tokens = 0,
   denied = 0,
-}: CounterChange & { db: DbOrTx }): Statement {
-  return ADD_TO_COUNTERS(db, { id, toolCalls, tokens, denied });
+}: CounterChange): Statement {
+  return ADD_TO_COUNTERS({ id, toolCalls, tokens, denied });
 }
 
 /** Adds to a run's counters. */
@@ -73,7 +72,7 @@ export async function addToRunCounters({
   tx,
   ...change
 }: CounterChange & { tx: Tx }): Promise<RunRow | null> {
-  const result = await tx.execute(asSql(addToRunCountersStatement({ db: tx, ...change })));
+  const result = await tx.execute(asSql(addToRunCountersStatement(change)));
   return runFrom(rawRowsOf(result)[0]);
 }
 

@@ -92,7 +92,7 @@ export function createCredentialBroker({
     const leaseId = newId('lease');
     const issuedAt = clock.now();
     const expiresAt = new Date(issuedAt.getTime() + ttlMs);
-    const statement = INSERT_LEASE(db, {
+    const statement = INSERT_LEASE({
       id: leaseId,
       tokenHash: sha256Hex(token),
       tool: input.tool,
@@ -173,7 +173,7 @@ export function createCredentialBroker({
    */
   function prepareRelease({ leaseId }: { leaseId: string }): { statement: Statement; released: () => void } {
     return {
-      statement: RELEASE_LEASE(db, { id: leaseId, revokedAt: clock.now(), revokedReason: 'released' }),
+      statement: RELEASE_LEASE({ id: leaseId, revokedAt: clock.now(), revokedReason: 'released' }),
       released: () => forget(leaseId),
     };
   }

@@ -40,7 +40,6 @@ export async function finishExecution({
   const release = input.leaseId ? deps.broker.prepareRelease({ leaseId: input.leaseId }) : null;
   const recorded = await deps.pipelined(async (tx) => {
     const locks = lockRowsStatements({
-      db: deps.db,
       agent,
       ids: outcomeRowIds(charter),
       alsoTrials: true,
@@ -48,7 +47,6 @@ export async function finishExecution({
     });
     const [settledRows = [], ...rest] = await tx.send([
       settleExecutionStatement({
-        db: deps.db,
         id: proposal.id,
         to,
         changes: input.ok
@@ -56,7 +54,7 @@ export async function finishExecution({
           : { error: input.message, stateReason: input.reasonCode, finishedAt: now },
       }),
       ...locks,
-      rowsHitByStatement({ db: deps.db, agent, proposalId: proposal.id }),
+      rowsHitByStatement({ agent, proposalId: proposal.id }),
     ]);
     const settled = settledRows[0] ? proposalFrom(settledRows[0]) : null;
     const common = {
@@ -96,8 +94,8 @@ export async function finishExecution({
         now,
       });
       tripped = plan.tripped;
-      for (const row of plan.saves) writes.push(saveRowStatement({ db: deps.db, row }));
-      for (const hit of plan.clearHits) writes.push(deleteRowHitsStatement({ db: deps.db, agent, ...hit }));
+      for (const row of plan.saves) writes.push(saveRowStatement({ row }));
+      for (const hit of plan.clearHits) writes.push(deleteRowHitsStatement({ agent, ...hit }));
       for (const trip of plan.tripped) events.push(tripEvent({ common, trip }));
     }
     if (release) writes.push(release.statement);

@@ -3,7 +3,6 @@ import { countHitsStatement, hitCountsFrom } from '../breakers/breaker.hits.ts';
 import { breakerRowsFrom, lockRowsStatements, readNotClosedStatement } from '../breakers/breaker.rows.ts';
 import { type BreakerRow, rateKey, type ToolKind } from '../breakers/breaker.state.ts';
 import { type KillState, killStateFrom, killStateStatement } from '../breakers/kill-switch.repository.ts';
-import type { Db } from '../db/client.ts';
 import type { RawRow } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -27,14 +26,12 @@ export type GuardState = {
  * may wait for: a kill that held the run (it stops running runs) is seen once it has committed.
  */
 export function guardStateReads({
-  db,
   charter,
   tool,
   environment,
   runId,
   now,
 }: {
-  db: Db;
   charter: Charter;
   /** The tool being called, when it is known and its arguments are valid (breakers are checked then). */
   tool: { name: string; kind: ToolKind } | null;
@@ -44,7 +41,7 @@ export function guardStateReads({
 }): { statements: Statement[]; read: (results: RawRow[][]) => GuardState } {
   const agent = charter.agent;
   const statements: Statement[] = [];
-  const runAt = runId ? statements.push(lockRunStatement({ db, id: runId })) - 1 : -1;
+  const runAt = runId ? statements.push(lockRunStatement({ id: runId })) - 1 : -1;
   let rowsAt = -1;
   let hitsAt = -1;
   const windows: { breaker: string; key: string; since: Date }[] = [];
@@ -52,17 +49,17 @@ export function guardStateReads({
     const rates = countingRates({ charter, tool: tool.name, toolKind: tool.kind, environment });
     const key = rateKey({ tool: tool.name, environment });
     if (tool.kind === 'read') {
-      rowsAt = statements.push(readNotClosedStatement({ db, agent })) - 1;
+      rowsAt = statements.push(readNotClosedStatement({ agent })) - 1;
     } else {
       const ids = rates.map((spec) => ({ breaker: spec.name, key }));
-      statements.push(...lockRowsStatements({ db, agent, ids, alsoNotClosed: true, now }));
+      statements.push(...lockRowsStatements({ agent, ids, alsoNotClosed: true, now }));
       rowsAt = statements.length - 1;
       windows.push(...rates.map((spec) => ({ breaker: spec.name, key, since: sinceOf(spec, now) })));
-      const count = countHitsStatement({ db, agent, windows });
+      const count = countHitsStatement({ agent, windows });
       if (count) hitsAt = statements.push(count) - 1;
     }
   }
-  const killAt = statements.push(killStateStatement({ db, agent })) - 1;
+  const killAt = statements.push(killStateStatement({ agent })) - 1;
   return {
     statements,
     read: (results) => ({

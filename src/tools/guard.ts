@@ -65,7 +65,6 @@ export function createGuard(deps: GuardDeps) {
     const now = deps.clock.now();
     const proposalId = newId('prp');
     const reads = guardStateReads({
-      db: deps.db,
       charter,
       tool: checked,
       environment,
@@ -120,7 +119,7 @@ export function createGuard(deps: GuardDeps) {
         invalidArgumentsDecision({ decided, tool: toolName, parsedArgs, unstorable }) ?? decided;
       const allowed = decision.decision === 'allow';
       const deniedTrip =
-        run && countsAsDenied(decision) ? await tripOnDenial({ db: deps.db, tx, charter, run, now }) : null;
+        run && countsAsDenied(decision) ? await tripOnDenial({ tx, charter, run, now }) : null;
 
       const proposal: NewProposal = {
         id: proposalId,
@@ -168,15 +167,15 @@ export function createGuard(deps: GuardDeps) {
       const trips = [breakers.blocked?.trip, deniedTrip?.trip].filter((t): t is BreakerTrip => !!t);
       const audits = auditEventsOf({ deps, charter, proposal, decision, trips }).map(deps.audit.prepare);
 
-      const writes: Statement[] = [insertProposalStatement({ db: deps.db, proposal })];
-      if (breakers.tripped) writes.push(saveRowStatement({ db: deps.db, row: breakers.tripped }));
+      const writes: Statement[] = [insertProposalStatement({ proposal })];
+      if (breakers.tripped) writes.push(saveRowStatement({ row: breakers.tripped }));
       if (allowed)
-        writes.push(...reservationWrites({ deps, breakers, rows: state.breakers?.rows, proposalId, now }));
+        writes.push(...reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now }));
       if (run) {
         const denied = decision.decision === 'deny' ? 1 : 0;
-        writes.push(addToRunCountersStatement({ db: deps.db, id: run.id, toolCalls: 1, denied }));
+        writes.push(addToRunCountersStatement({ id: run.id, toolCalls: 1, denied }));
       }
-      if (deniedTrip) writes.push(saveRowStatement({ db: deps.db, row: deniedTrip.row }));
+      if (deniedTrip) writes.push(saveRowStatement({ row: deniedTrip.row }));
       if (lease) writes.push(lease.statement);
       const auditFrom = writes.length;
       writes.push(...audits.flatMap((a) => a.statements));

@@ -10,7 +10,6 @@ import { insertHitsStatement } from '../breakers/breaker.hits.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { breakerRowsFrom, lockRowsStatements, saveRowStatement } from '../breakers/breaker.rows.ts';
 import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.state.ts';
-import type { Db } from '../db/client.ts';
 import { PipelineStatementError, type PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -51,13 +50,11 @@ export function recordFailure({
  * more round trip, only then) and the first closed one trips.
  */
 export async function tripOnDenial({
-  db,
   tx,
   charter,
   run,
   now,
 }: {
-  db: Db;
   tx: PipelineTx;
   charter: Charter;
   run: RunRow;
@@ -67,7 +64,7 @@ export async function tripOnDenial({
   const crossed = crossedDeniedBreakers({ charter, deniedInRun });
   if (crossed.length === 0) return null;
   const ids = crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
-  const statements = lockRowsStatements({ db, agent: charter.agent, ids, now });
+  const statements = lockRowsStatements({ agent: charter.agent, ids, now });
   const results = await tx.send(statements);
   const rows = breakerRowsFrom(results.at(-1) ?? []);
   return tripDeniedRequests({ charter, rows, runId: run.id, deniedInRun, now });
@@ -75,13 +72,11 @@ export async function tripOnDenial({
 
 /** An allowed call's breaker reservations: one hit per counted row, and the trial of half-open rows. */
 export function reservationWrites({
-  deps,
   breakers,
   rows,
   proposalId,
   now,
 }: {
-  deps: GuardDeps;
   breakers: BreakerEvaluation;
   rows: BreakerRow[] | undefined;
   proposalId: string;
@@ -90,7 +85,6 @@ export function reservationWrites({
   const { reservations } = breakers;
   const writes: Statement[] = [];
   const hits = insertHitsStatement({
-    db: deps.db,
     agent: reservations[0]?.agent ?? '',
     ids: reservations,
     proposalId,
@@ -100,7 +94,7 @@ export function reservationWrites({
   for (const reservation of reservations.filter((r: BreakerReservation) => r.trial)) {
     const row = rows?.find((r) => r.breaker === reservation.breaker && r.key === reservation.key);
     if (!row) throw new Error(`the half-open breaker ${reservation.breaker} was not locked`);
-    writes.push(saveRowStatement({ db: deps.db, row: startTrialRow({ row, now }) }));
+    writes.push(saveRowStatement({ row: startTrialRow({ row, now }) }));
   }
   return writes;
 }
