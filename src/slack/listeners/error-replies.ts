@@ -24,6 +24,21 @@ export const NOT_DONE = {
   resume: 'The kill switch was not released: nothing changed.',
 } as const;
 
+/** postgres.js's and the socket's codes for a connection that is gone or could not be opened. */
+const CONNECTION_CODES =
+  /^(CONNECTION_\w+|CONNECT_TIMEOUT|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|08\w{3}|57P0[123])$/;
+
+/** Whether the database connection was lost or could not be made (a failover, a restart, an outage). */
+export function isConnectionLoss(error: unknown): boolean {
+  let at: unknown = error;
+  for (let depth = 0; depth < 5 && at; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Whether the database refused to wait any longer (a lock held too long, a statement too slow). */
 export function isDatabaseTimeout(error: unknown): boolean {
   const code = postgresErrorCode(error);
@@ -60,6 +75,21 @@ export function replyForError({
       notDone,
     });
   }
+  if (isConnectionLoss(error)) {
+    // Expected during a failover: one line, not a stack trace with the statement.
+    deps.logger.warn({ code: codeOf(error) }, 'the database connection was lost; the request failed closed');
+    return errorMessage({ message: 'its connection to the database was lost', notDone });
+  }
   deps.logger.error({ err: error }, 'command failed');
   return errorMessage({ message: 'the database or another part of Warden did not answer', notDone });
+}
+
+function codeOf(error: unknown): string | undefined {
+  let at: unknown = error;
+  for (let depth = 0; depth < 5 && at; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
