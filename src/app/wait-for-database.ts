@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { rootMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** How start-up waits between attempts to reach the database: 0.5 s doubling to 5 s. */
@@ -8,11 +9,7 @@ const LONGEST_WAIT_MS = 5_000;
 
 /** Why the database could not be used, in a few words a person can act on (never a stack trace). */
 export function databaseProblem(error: unknown): string {
-  let at: unknown = error;
-  // drizzle wraps the driver's error; the useful words are in the innermost one.
-  while (at instanceof Error && at.cause instanceof Error) at = at.cause;
-  const text = at instanceof Error ? at.message : String(at);
-  return text.split('\n')[0]!.slice(0, 200) || 'no answer';
+  return rootMessage(error).slice(0, 200) || 'no answer';
 }
 
 /**

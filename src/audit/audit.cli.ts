@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/client.ts';
+import { rootMessage } from '../shared/errors.ts';
 import { GENESIS_HASH } from './audit.hash.ts';
 import { auditHead, verifyAuditChain } from './audit.repository.ts';
 
@@ -62,15 +63,4 @@ export async function auditHeadCommand({
   if (json) out.write(`${JSON.stringify({ seq, hash, at })}\n`);
   else out.write(`seq ${seq} hash ${hash} at ${at ?? '-'}\n`);
   return { exitCode: 0 };
-}
-
-/** The driver's own words: drizzle wraps them in a multi-line `Failed query: …` message. */
-function rootMessage(error: unknown): string {
-  let message = String(error);
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth++) {
-    if (current instanceof Error && current.message) message = current.message;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return message.split('\n')[0] ?? message;
 }

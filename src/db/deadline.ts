@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { WardenError } from '../shared/errors.ts';
+import { causesOf, WardenError } from '../shared/errors.ts';
 
 /**
  * The moment after which the work of one request (a Slack command, click or modal) must not touch the
@@ -54,10 +54,6 @@ export class DeadlineError extends WardenError {
 
 /** Whether `error` (or one of its causes, as drizzle wraps driver errors) is a missed deadline. */
 export function isDeadlineError(error: unknown): boolean {
-  let at: unknown = error;
-  for (let depth = 0; depth < 5 && at; depth++) {
-    if (at instanceof DeadlineError) return true;
-    at = (at as { cause?: unknown }).cause;
-  }
+  for (const at of causesOf(error)) if (at instanceof DeadlineError) return true;
   return false;
 }

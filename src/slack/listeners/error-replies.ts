@@ -1,5 +1,5 @@
 import { isDeadlineError, REQUEST_DEADLINE_MS } from '../../db/deadline.ts';
-import { isWardenError, postgresErrorCode } from '../../shared/errors.ts';
+import { errorCode, isWardenError, postgresErrorCode } from '../../shared/errors.ts';
 import { errorMessage } from '../blocks/info.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
 
@@ -30,13 +30,7 @@ const CONNECTION_CODES =
 
 /** Whether the database connection was lost or could not be made (a failover, a restart, an outage). */
 export function isConnectionLoss(error: unknown): boolean {
-  let at: unknown = error;
-  for (let depth = 0; depth < 5 && at; depth++) {
-    const code = (at as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.test(code)) return true;
-    at = (at as { cause?: unknown }).cause;
-  }
-  return false;
+  return errorCode(error, CONNECTION_CODES) !== undefined;
 }
 
 /** Whether the database refused to wait any longer (a lock held too long, a statement too slow). */
@@ -77,19 +71,12 @@ export function replyForError({
   }
   if (isConnectionLoss(error)) {
     // Expected during a failover: one line, not a stack trace with the statement.
-    deps.logger.warn({ code: codeOf(error) }, 'the database connection was lost; the request failed closed');
+    deps.logger.warn(
+      { code: errorCode(error, CONNECTION_CODES) },
+      'the database connection was lost; the request failed closed',
+    );
     return errorMessage({ message: 'its connection to the database was lost', notDone });
   }
   deps.logger.error({ err: error }, 'command failed');
   return errorMessage({ message: 'the database or another part of Warden did not answer', notDone });
-}
-
-function codeOf(error: unknown): string | undefined {
-  let at: unknown = error;
-  for (let depth = 0; depth < 5 && at; depth++) {
-    const code = (at as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    at = (at as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
