@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { rootMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { retryWithBackoff } from '../shared/retry.ts';
 
 /** How start-up waits between attempts to reach the database: 0.5 s doubling to 5 s. */
 const FIRST_WAIT_MS = 500;
@@ -18,7 +19,7 @@ export function databaseProblem(error: unknown): string {
  * `onWaiting` hears each failure (the HTTP server reports it on /healthz and to people in Slack). Stops,
  * rejecting, when `signal` aborts (SIGTERM while waiting).
  */
-export async function retryUntilReady<T>({
+export function retryUntilReady<T>({
   attempt,
   logger,
   what,
@@ -31,38 +32,22 @@ export async function retryUntilReady<T>({
   signal: AbortSignal;
   onWaiting: (problem: string) => void;
 }): Promise<T> {
-  let waitMs = FIRST_WAIT_MS;
-  for (;;) {
-    signal.throwIfAborted();
-    try {
-      return await attempt();
-    } catch (error) {
-      signal.throwIfAborted();
+  return retryWithBackoff({
+    attempt,
+    attempts: Number.POSITIVE_INFINITY,
+    firstWaitMs: FIRST_WAIT_MS,
+    longestWaitMs: LONGEST_WAIT_MS,
+    signal,
+    onRetry: (error, waitMs) => {
       const problem = databaseProblem(error);
       onWaiting(problem);
       logger.warn(`${what}: ${problem}; trying again in ${(waitMs / 1000).toFixed(1)} s`);
-      await sleep(waitMs, signal);
-      waitMs = Math.min(waitMs * 2, LONGEST_WAIT_MS);
-    }
-  }
+    },
+  });
 }
 
 /** Reaches the database and applies pending migrations (safe while other instances start too). */
 export async function prepareDatabase(database: Database): Promise<void> {
   await database.db.execute(sql`select 1`);
   await database.migrate();
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }

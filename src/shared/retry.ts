@@ -1,28 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
- * Runs `attempt` until it succeeds, waiting `firstWaitMs` doubling between tries, at most `attempts` times
- * (about 15 s in all by default: long enough for a failover or a backend restart, short enough that the
- * caller still reports in time). The last failure is thrown.
+ * Runs `attempt` until it succeeds, waiting `firstWaitMs` doubling (to at most `longestWaitMs`) between
+ * tries, at most `attempts` times (by default about 15 s in all: long enough for a failover or a backend
+ * restart, short enough that the caller still reports in time). The last failure is thrown; an abort of
+ * `signal` stops the waiting and rejects with its reason.
  */
 export async function retryWithBackoff<T>({
   attempt,
   attempts = 6,
   firstWaitMs = 500,
+  longestWaitMs = Number.POSITIVE_INFINITY,
+  signal,
   onRetry,
 }: {
   attempt: () => Promise<T>;
   attempts?: number;
   firstWaitMs?: number;
+  longestWaitMs?: number;
+  signal?: AbortSignal;
   onRetry?: (error: unknown, waitMs: number) => void;
 }): Promise<T> {
-  let waitMs = firstWaitMs;
+  let waitMs = Math.min(firstWaitMs, longestWaitMs);
   for (let tried = 1; ; tried++) {
+    signal?.throwIfAborted();
     try {
       return await attempt();
     } catch (error) {
+      signal?.throwIfAborted();
       if (tried >= attempts) throw error;
       onRetry?.(error, waitMs);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      waitMs *= 2;
+      await sleep(waitMs, undefined, signal ? { signal } : {});
+      waitMs = Math.min(waitMs * 2, longestWaitMs);
     }
   }
 }
