@@ -8,8 +8,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import * as bolt from '@slack/bolt';
-import { getProposal } from '../src/approvals/proposals.repository.ts';
 import type { EmulatorChange, SlackEmulator } from '../src/dev/slack-emulator/index.ts';
+import { getProposal } from '../src/proposals/proposals.repository.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
 import { latencySummary, ratioOf, sleep } from './lib/stats.ts';

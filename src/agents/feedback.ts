@@ -1,6 +1,6 @@
-import { getProposal } from '../approvals/proposals.repository.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
 import type { Db } from '../db/client.ts';
+import { getProposal } from '../proposals/proposals.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
 import { type FeedbackRow, findFeedback, insertFeedbackOnce } from './feedback.repository.ts';

@@ -1,7 +1,7 @@
 import { and, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
-import { approvals } from '../approvals/approvals.table.ts';
-import { proposals } from '../approvals/proposals.table.ts';
 import type { DbOrTx } from '../db/client.ts';
+import { approvals } from '../proposals/approvals.table.ts';
+import { proposals } from '../proposals/proposals.table.ts';
 import { proposalFeedback } from './feedback.table.ts';
 
 /** The report window: proposals created in [since, now], of one agent or of all. */

@@ -1,11 +1,10 @@
-import { recoverInterruptedRuns } from '../agents/run-recovery.ts';
+import { recoverInterruptedRuns } from '../agents/run/recovery.ts';
 import { watchKillSwitch } from '../breakers/kill-switch.ts';
 import type { Database, Unlisten } from '../db/client.ts';
-import {
-  cancelUnstartedApprovals,
-  type RecoveryDeps,
-  recoverInterruptedExecutions,
-} from '../tools/recovery.ts';
+import { cancelUnstartedApprovals, recoverInterruptedExecutions } from '../tools/recovery.ts';
+
+/** What the three sweeps work with together (the runs' sweep needs the most). */
+type RecoveryDeps = Omit<Parameters<typeof recoverInterruptedRuns>[0], 'scope'>;
 
 // Recovery composes two layers' sweeps (the tools' executions and approvals, the agents' runs) in the one
 // order that makes each report right; the composition root owns that order, not either layer.
@@ -28,9 +27,9 @@ export async function recoverAtStartup({
   const unwatch: Unlisten = await watchKillSwitch({ database, inFlight, logger: deps.logger });
   try {
     const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
-    const executions = await recoverInterruptedExecutions({ deps, scope });
-    const runs = await recoverInterruptedRuns({ deps, scope });
-    await cancelUnstartedApprovals({ deps, everything: database.kind === 'pglite' });
+    const executions = await recoverInterruptedExecutions({ ...deps, scope });
+    const runs = await recoverInterruptedRuns({ ...deps, scope });
+    await cancelUnstartedApprovals({ ...deps, everything: database.kind === 'pglite' });
     return { executions, runs, unwatch };
   } catch (error) {
     await unwatch().catch(() => {});
@@ -52,9 +51,9 @@ export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; 
   const schedule = () => {
     if (stopped) return;
     timer = setTimeout(() => {
-      sweeping = recoverInterruptedExecutions({ deps, scope: 'stale' })
-        .then(() => recoverInterruptedRuns({ deps, scope: 'stale' }))
-        .then(() => cancelUnstartedApprovals({ deps }))
+      sweeping = recoverInterruptedExecutions({ ...deps, scope: 'stale' })
+        .then(() => recoverInterruptedRuns({ ...deps, scope: 'stale' }))
+        .then(() => cancelUnstartedApprovals(deps))
         .then(
           () => {},
           (error: unknown) => deps.logger.warn({ err: error }, 'recovery sweep failed; retrying later'),

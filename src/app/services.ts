@@ -1,35 +1,31 @@
 import { sql } from 'drizzle-orm';
 import { createOfflinePlanner } from '../agents/offline-planner.ts';
 import type { Planner } from '../agents/planner.types.ts';
-import { createRunner } from '../agents/runner.ts';
-import type { IncidentDirectory } from '../agents/runner.types.ts';
+import type { IncidentDirectory, RunnerDeps } from '../agents/run/run.types.ts';
+import { createRunner } from '../agents/run/runner.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
+import { createInFlightRegistry } from '../breakers/in-flight.ts';
 import { createKillSwitch } from '../breakers/kill-switch.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { createObservability } from '../observability/observability.ts';
 import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
+import { charterSet } from '../policy/charter-set.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createAppLogger, type Logger } from '../shared/logger.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import { createCredentialBroker } from '../tools/broker.ts';
+import type { ToolDefinition } from '../tools/define.ts';
 import { createGuard } from '../tools/guard.ts';
-import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
-import { createInFlightRegistry } from '../tools/in-flight.ts';
+import type { GuardDeps } from '../tools/guard.types.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
 import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
-
-/** Builds a charter set from loaded charters. */
-export function charterSet(charters: Charter[]): CharterSet {
-  const byAgent = new Map(charters.map((c) => [c.agent, c]));
-  return { get: (agent) => byAgent.get(agent) ?? null, list: () => [...byAgent.values()] };
-}
 
 export type ServicesOptions = {
   config: Config;
@@ -80,6 +76,29 @@ export async function plannerFor({
 }
 
 /**
+ * The tools' registry, the guard over them and the approvals on its proposals, wired as `buildServices`
+ * wires them; tests wire a variant (a tool that logs, a broker that tampers) from here, not by hand.
+ */
+export function wireGuard({
+  tools,
+  ...deps
+}: Omit<GuardDeps, 'registry' | 'executors'> & { tools: ToolDefinition[] }) {
+  const { registry, executors } = createToolRegistry({ tools });
+  const guard = createGuard({ ...deps, registry, executors });
+  const { db, clock, audit, charters, redactor } = deps;
+  const approvals = createApprovals({
+    db,
+    clock,
+    audit,
+    charters,
+    registry,
+    redactor,
+    executor: guard.executor,
+  });
+  return { registry, guard, approvals };
+}
+
+/**
  * The composition root: the one place that creates clients and wires the layers with plain arguments.
  * Fails with a coded error (never a half-built app) when the database or the charters are unusable.
  */
@@ -104,7 +123,21 @@ export async function buildServices(options: ServicesOptions) {
     redactor,
     writeDelayMs: options.sandboxWriteDelayMs ?? 0,
   });
-  const { registry, executors } = createToolRegistry({ tools });
+  const inFlight = createInFlightRegistry();
+  const { registry, guard, approvals } = wireGuard({
+    db,
+    pipelined: database.pipelined,
+    clock,
+    audit,
+    broker,
+    tools,
+    charters,
+    inFlight,
+    redactor,
+    logger,
+    instanceId: config.instanceId,
+    executionTimeoutMs: options.executionTimeoutMs ?? 120_000,
+  });
   observability.startAlerts({ audit, charters, registry });
   if (options.seedSandbox ?? true) {
     const world = loadWorldFile({ file: config.worldFile });
@@ -113,47 +146,41 @@ export async function buildServices(options: ServicesOptions) {
       throw error;
     });
   }
-  const inFlight = createInFlightRegistry();
-  const deps: GuardDeps = {
-    db,
-    pipelined: database.pipelined,
-    clock,
-    audit,
-    broker,
-    registry,
-    executors,
-    charters,
-    inFlight,
-    redactor,
-    logger,
-    instanceId: config.instanceId,
-    executionTimeoutMs: options.executionTimeoutMs ?? 120_000,
-  };
-  const guard = createGuard(deps);
-  const approvals = createApprovals({ deps, guard });
-  const killSwitch = createKillSwitch(deps);
+  const killSwitch = createKillSwitch({ db, clock, audit, broker, inFlight, charters, logger, redactor });
   const planner = options.planner ?? (await plannerFor({ config, redactor, logger }));
   // The sandbox world is where incidents are filed; a real tracker would answer here instead.
   const incidents: IncidentDirectory = {
     environmentOf: async ({ incidentId }) =>
       (await findIncident({ db, id: incidentId }))?.environment ?? null,
   };
-  const runner = createRunner({
-    deps: {
-      db,
-      clock,
-      audit,
-      charters,
-      registry,
-      guard,
-      logger,
-      redactor,
-      inFlight,
-      incidents,
-      instanceId: config.instanceId,
-    },
-    planner,
-  });
+  const runnerDeps: RunnerDeps = {
+    db,
+    clock,
+    audit,
+    charters,
+    registry,
+    guard,
+    logger,
+    redactor,
+    inFlight,
+    incidents,
+    instanceId: config.instanceId,
+  };
+  /** A runner with this wiring and `planner`; tests also run one as another instance would. */
+  const runnerWith = (overrides: Partial<RunnerDeps> & { planner: Planner }) =>
+    createRunner({ ...runnerDeps, ...overrides });
+  const runner = runnerWith({ planner });
+  const deps = {
+    db,
+    clock,
+    audit,
+    logger,
+    charters,
+    redactor,
+    inFlight,
+    instanceId: config.instanceId,
+    executionTimeoutMs: options.executionTimeoutMs ?? 120_000,
+  };
   const recovery = await recoverAtStartup({ deps, database, inFlight }).catch(async (error: unknown) => {
     await observability.stop();
     throw error;
@@ -176,6 +203,7 @@ export async function buildServices(options: ServicesOptions) {
     approvals,
     killSwitch,
     runner,
+    runnerWith,
     planner,
     inFlight,
     incidents,

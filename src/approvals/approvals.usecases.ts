@@ -1,13 +1,10 @@
+import type { AuditLog } from '../audit/audit.repository.ts';
 import { openBreakersFor } from '../breakers/breakers.repository.ts';
 import { readKillState } from '../breakers/kill-switch.repository.ts';
-import type { Tx } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { checkApproval } from '../policy/approval-validity.ts';
-import { actionHash } from '../shared/hash.ts';
-import { newId } from '../shared/ids.ts';
-import { runWithLogIds } from '../shared/log-context.ts';
-import type { ExecutionOutcome } from '../tools/execute.ts';
-import type { Guard } from '../tools/guard.ts';
-import type { GuardDeps } from '../tools/guard.types.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
+import type { CharterSet } from '../policy/charter-set.ts';
 import {
   insertApproval,
   listApprovals,
@@ -15,7 +12,14 @@ import {
   lockProposal,
   type ProposalRow,
   transitionProposal,
-} from './proposals.repository.ts';
+} from '../proposals/proposals.repository.ts';
+import type { Clock } from '../shared/clock.ts';
+import { actionHash } from '../shared/hash.ts';
+import { newId } from '../shared/ids.ts';
+import { runWithLogIds } from '../shared/log-context.ts';
+import type { Redactor } from '../shared/redact.ts';
+import type { ExecutionOutcome, Executor } from '../tools/execute.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
 
 export type ApprovalDecisionOutcome =
   /** The click did not count; nothing changed except the audit trail. */
@@ -32,12 +36,24 @@ type Approver = {
   groups: string[];
 };
 
+/** What the Approve / Reject use case works with. */
+export type ApprovalsDeps = {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  charters: CharterSet;
+  registry: ToolRegistry;
+  redactor: Redactor;
+  /** The guard's executor: the completing approval claims the execution and runs it. */
+  executor: Pick<Executor, 'claimApproved' | 'runClaimed'>;
+};
+
 /**
  * Approve / Reject on a pending proposal (DESIGN §4.2). Every click is checked against the charter; the
- * proposal row is locked so concurrent clicks count once; the last needed approval moves it to
- * `approved` and it is executed exactly once.
+ * proposal row is locked so concurrent clicks count once; the approval that completes the count claims
+ * the execution in the same transaction (`pending → executing`), so it runs exactly once.
  */
-export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard }) {
+export function createApprovals(deps: ApprovalsDeps) {
   async function decideOnProposal({
     proposalId,
     approver,
@@ -56,11 +72,12 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
       const recorded = await deps.db.transaction((tx) =>
         record({ tx, proposalId, approver, decision, reason: why }),
       );
-      if (recorded.outcome !== 'approved_pending_execution') return recorded;
-      const execution = await guard.execute({ proposalId, actor: approver.userId });
+      if (recorded.outcome !== 'claimed') return recorded;
+      // Claimed and audited within the click's deadline; the tool now runs to its own timeout.
+      const execution = await deps.executor.runClaimed({ ...recorded.claim, lease: null });
       return {
         outcome: 'approved',
-        proposal: execution.proposal ?? recorded.proposal,
+        proposal: execution.proposal ?? recorded.claim.proposal,
         execution,
         message: recorded.message,
       };
@@ -80,8 +97,8 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
     decision: 'approve' | 'reject';
     reason?: string;
   }): Promise<
-    | Exclude<ApprovalDecisionOutcome, { outcome: 'approved' }>
-    | { outcome: 'approved_pending_execution'; proposal: ProposalRow; message: string }
+    | ApprovalDecisionOutcome
+    | { outcome: 'claimed'; claim: { proposal: ProposalRow; charter: Charter }; message: string }
   > {
     const now = deps.clock.now();
     const proposal = await lockProposal({ tx, id: proposalId });
@@ -200,14 +217,24 @@ export function createApprovals({ deps, guard }: { deps: GuardDeps; guard: Guard
         message: `Approval ${check.counted} of ${check.needed} recorded; waiting for ${check.needed - check.counted} more.`,
       };
     }
-    const approved = await transitionProposal({
+    // The charter is loaded: its hash matched the proposal's for the check to pass.
+    const claim = await deps.executor.claimApproved({
       tx,
-      id: proposalId,
-      from: ['pending'],
-      to: 'approved',
-      changes: { decidedAt: now },
+      proposal,
+      charter: charter!,
+      actor: approver.userId,
+      now,
     });
-    return { outcome: 'approved_pending_execution', proposal: approved!, message: 'Approved.' };
+    if (claim.status === 'done') {
+      const { outcome: execution } = claim;
+      return {
+        outcome: 'approved',
+        proposal: execution.proposal ?? proposal,
+        execution,
+        message: 'Approved.',
+      };
+    }
+    return { outcome: 'claimed', claim, message: 'Approved.' };
   }
 
   async function expire({ tx, proposal, now }: { tx: Tx; proposal: ProposalRow; now: Date }) {

@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { Part } from '../db/batch.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { afterCommit } from '../db/commit-hooks.ts';
 import { asSql, prepareOnce, type RawStatement, type Statement } from '../db/prepared.ts';
@@ -25,13 +26,12 @@ export const AUDIT_CHAIN_LOCK = 7305100;
 
 const LOCK_CHAIN: RawStatement = { text: `select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`, params: [] };
 
-/** The statements that append one event, for a pipelined transaction, and how to read their result. */
-export type PreparedAppend = {
-  /** Take the chain lock, then insert: two statements, so the insert's snapshot sees the latest head. */
-  statements: [Statement, Statement];
-  /** The appended event, from the rows the insert returned (checks the hash the database computed). */
-  event: (insertRows: Record<string, unknown>[]) => AuditEvent;
-};
+/**
+ * The part of a pipelined batch that appends one event: take the chain lock, then insert (two statements,
+ * so the insert's snapshot sees the latest head); it reads back the appended event, checking the hash the
+ * database computed. Named `audit`, so a batch reports a failure of it as the audit's.
+ */
+export type PreparedAppend = Part<AuditEvent>;
 
 export type AuditLog = {
   /**
@@ -154,9 +154,10 @@ export function createAuditLog({
     };
     const jsonBeforeSeq = canonicalJsonBeforeSeq(content);
     return {
+      name: 'audit',
       statements: [LOCK_CHAIN, insertLinked({ content, jsonBeforeSeq })],
-      event: (rows) => {
-        const [row] = rows as { seq?: string | number; prev_hash?: string; hash?: string }[];
+      read: ([, insertRows = []]) => {
+        const [row] = insertRows as { seq?: string | number; prev_hash?: string; hash?: string }[];
         if (!row?.seq || !row.prev_hash || !row.hash) {
           throw new Error(`the audit event ${content.action} was not inserted`);
         }
@@ -177,8 +178,9 @@ export function createAuditLog({
     const prepared = prepare(input);
     let event: AuditEvent;
     try {
-      await tx.execute(asSql(prepared.statements[0]));
-      event = prepared.event(rowsOf(await tx.execute(asSql(prepared.statements[1]))));
+      const rows: Record<string, unknown>[][] = [];
+      for (const statement of prepared.statements) rows.push(rowsOf(await tx.execute(asSql(statement))));
+      event = prepared.read(rows);
     } catch (error) {
       throw wardenError({
         code: 'audit.write_failed',

@@ -1,4 +1,5 @@
 import { and, asc, eq, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { Part } from '../db/batch.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
 import {
@@ -99,6 +100,15 @@ export function lockRowsStatements({
   if (sorted.length > 0 && (alsoNotClosed || alsoTrials)) statements.push(lock(sorted.length, values));
   statements.push(lock(sorted.length, values));
   return statements;
+}
+
+/** `lockRowsStatements` as a batch part that reads back the locked rows. */
+export function lockedRowsPart(input: Parameters<typeof lockRowsStatements>[0]): Part<BreakerRow[]> {
+  return {
+    name: 'breakers',
+    statements: lockRowsStatements(input),
+    read: (rows) => breakerRowsFrom(rows.at(-1) ?? []),
+  };
 }
 
 /** Raw `breaker_states` rows as `BreakerRow`s. */

@@ -1,14 +1,17 @@
+import type { AuditLog } from '../audit/audit.repository.ts';
+import type { Database, Db, DbOrTx, Unlisten } from '../db/client.ts';
+import type { CharterSet } from '../policy/charter-set.ts';
 import {
   listExecuting,
   lockCancellableProposals,
   transitionProposal,
-} from '../approvals/proposals.repository.ts';
-import type { Database, Unlisten } from '../db/client.ts';
+} from '../proposals/proposals.repository.ts';
 import { killRunningRuns } from '../runs/runs.repository.ts';
+import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { CharterSet, GuardDeps } from '../tools/guard.types.ts';
-import type { InFlightRegistry } from '../tools/in-flight.ts';
+import type { Redactor } from '../shared/redact.ts';
+import type { InFlightRegistry } from './in-flight.ts';
 import { agentScope, GLOBAL_SCOPE, KILL_CHANNEL, setKillSwitch } from './kill-switch.repository.ts';
 
 /** What a kill actually stopped, for the Slack layer to report truthfully. */
@@ -33,13 +36,25 @@ export type KillReport = {
  */
 export type KillAnnouncement = { channel: string; id: string };
 
-type KillDeps = Pick<
-  GuardDeps,
-  'db' | 'clock' | 'audit' | 'broker' | 'inFlight' | 'charters' | 'logger' | 'redactor'
->;
+/** Revokes every active credential of a scope (the credential broker does), inside the kill's transaction. */
+export type CredentialRevoker = {
+  revokeAllActive: (input: { db: DbOrTx; agent?: string; reason: string }) => Promise<number>;
+};
+
+/** What the kill switch works with. */
+export type KillSwitchDeps = {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  broker: CredentialRevoker;
+  inFlight: InFlightRegistry;
+  charters: CharterSet;
+  logger: Logger;
+  redactor: Redactor;
+};
 
 /** The kill switch: anyone may engage it; only owners may release it (DESIGN §4.4). */
-export function createKillSwitch(deps: KillDeps) {
+export function createKillSwitch(deps: KillSwitchDeps) {
   /**
    * Engages the global switch (no agent) or one agent's: cancels, aborts, revokes, and reports. The
    * reason is free text a person typed, so it is redacted before anything stores or shows it.

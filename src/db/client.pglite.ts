@@ -9,7 +9,6 @@ import { type Database, type Db, migrationsFolder } from './client.ts';
 import { withCommitHooks } from './commit-hooks.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { pipelinedOnPglite } from './pipeline.ts';
-import * as schema from './schema.ts';
 
 /**
  * Embedded Postgres is for trying Warden and for small teams: a small buffer pool is plenty, and the
@@ -25,7 +24,7 @@ const initScript = fileURLToPath(new URL('./pglite-init.mjs', import.meta.url));
 
 /** Wraps an open PGlite instance (in memory or on disk). */
 export function wrapPglite(pg: PGlite): Database {
-  const drizzled = drizzlePglite(pg, { schema });
+  const drizzled = drizzlePglite(pg);
   const db = withCommitHooks(drizzled as unknown as Db);
   const pipelined = pipelinedOnPglite(pg);
   return {

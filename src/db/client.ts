@@ -7,12 +7,16 @@ import postgres from 'postgres';
 import { boundSql } from './bounded-sql.ts';
 import { withCommitHooks } from './commit-hooks.ts';
 import { pipelinedOnPostgres, type RunPipelined } from './pipeline.ts';
-import * as schema from './schema.ts';
-
-export type Schema = typeof schema;
-/** The drizzle database, whichever driver is underneath. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/**
+ * The drizzle database, whichever driver is underneath. Queries name their tables (no relational query
+ * API), so the database layer imports no room's tables; drizzle-kit reads them from `app/schema.ts`.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
+export type Tx = PgTransaction<
+  PgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
 /** Anything queries can run on: the database or an open transaction. */
 export type DbOrTx = Db | Tx;
 
@@ -67,7 +71,7 @@ export function connectPostgres({
   // No wait for the database is unbounded (see bounded-sql.ts): a statement's own run is bounded by the
   // server's statement_timeout, so work that is not a person's request waits at most a little longer.
   const sql = boundSql(pool, { waitBoundMs: timeouts.statementMs + 5_000 });
-  const db = withCommitHooks(drizzlePostgres(sql, { schema }) as unknown as Db);
+  const db = withCommitHooks(drizzlePostgres(sql) as unknown as Db);
   const pipelined = pipelinedOnPostgres(sql);
   return {
     db,
@@ -82,7 +86,7 @@ export function connectPostgres({
       const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
       try {
         await single`select pg_advisory_lock(${MIGRATION_LOCK})`;
-        await migratePostgres(drizzlePostgres(single, { schema }), { migrationsFolder });
+        await migratePostgres(drizzlePostgres(single), { migrationsFolder });
       } finally {
         await single.end({ timeout: 5 });
       }

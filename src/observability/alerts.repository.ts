@@ -1,8 +1,8 @@
 import { and, count, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
-import { proposals } from '../approvals/proposals.table.ts';
 import { AUDIT_CHAIN_LOCK } from '../audit/audit.repository.ts';
 import { auditEvents } from '../audit/audit.table.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
+import { proposals } from '../proposals/proposals.table.ts';
 
 /** The action of every behaviour alert in the audit trail. */
 export const ALERT_ACTION = 'alert.raised';

@@ -1,9 +1,11 @@
-import { getProposal } from '../approvals/proposals.repository.ts';
+import type { AuditLog } from '../audit/audit.repository.ts';
 import type { AuditEvent } from '../audit/audit.types.ts';
 import type { Db } from '../db/client.ts';
 import type { AlertsSpec, Charter } from '../policy/charter.schemas.ts';
+import type { CharterSet } from '../policy/charter-set.ts';
+import { getProposal } from '../proposals/proposals.repository.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
 import {
   ALERT_ACTION,
   alertRaisedSince,

@@ -1,6 +1,6 @@
-import { getProposal } from '../approvals/proposals.repository.ts';
 import type { AuditEvent } from '../audit/audit.types.ts';
 import type { Db } from '../db/client.ts';
+import { getProposal } from '../proposals/proposals.repository.ts';
 import type { FedEvent } from './audit-feed.ts';
 import type { WardenMetrics } from './metrics.ts';
 

@@ -1,7 +1,7 @@
 import { and, count, desc, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
-import { proposals } from '../approvals/proposals.table.ts';
 import { auditEvents } from '../audit/audit.table.ts';
 import type { DbOrTx } from '../db/client.ts';
+import { proposals } from '../proposals/proposals.table.ts';
 
 /** The audit actions the per-agent figures count. */
 export const COUNTED_ACTIONS = [

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { countProposalsByState } from '../approvals/proposals.repository.ts';
 import { listBreakerStates } from '../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
+import { countProposalsByState } from '../proposals/proposals.repository.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 
 /** Seconds a person takes to approve or reject: from seconds to hours. */

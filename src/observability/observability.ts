@@ -1,7 +1,9 @@
+import type { AuditLog } from '../audit/audit.repository.ts';
 import type { Db } from '../db/client.ts';
+import type { CharterSet } from '../policy/charter-set.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
 import { createAlertEvaluator } from './alerts.ts';
 import { createAuditFeed } from './audit-feed.ts';
 import { createAuditMetrics } from './audit-metrics.ts';

@@ -1,13 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { wardenError } from '../shared/errors.ts';
-import type { Risk, ToolKind } from '../tools/define.ts';
 import { formatIssues } from './charter.issues.ts';
 import { listPolicyFiles } from './charter.loader.ts';
 import type { Charter } from './charter.schemas.ts';
 import type { CharterTestCase, CharterTestExpectation, CharterTestFile } from './charter-tests.schemas.ts';
 import { charterTestFileSchema } from './charter-tests.schemas.ts';
 import { decide } from './decide.ts';
-import type { Decision } from './decide.types.ts';
+import type { Decision, Risk, ToolKind } from './decide.types.ts';
 import { MAX_POLICY_FILE_BYTES, parseSafeYaml, tooLarge } from './yaml-safe.ts';
 
 /** Tool facts the cases are decided with, by tool name; a tool not in the catalog is an unknown tool. */

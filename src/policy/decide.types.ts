@@ -1,5 +1,8 @@
-import type { Risk, ToolKind } from '../tools/define.ts';
 import type { DecisionReasonCode } from './reasons.ts';
+
+/** Whether a tool only reads or changes something. */
+export type ToolKind = 'read' | 'write';
+export type Risk = 'low' | 'medium' | 'high';
 
 /** What the policy needs to know about a tool (a subset of `ToolInfo`). */
 export type ToolFacts = {

@@ -1,11 +1,13 @@
-import type { Runner } from '../agents/runner.ts';
+import type { Runner } from '../agents/run/runner.ts';
 import type { Approvals } from '../approvals/approvals.usecases.ts';
+import type { AuditLog } from '../audit/audit.repository.ts';
 import type { KillSwitch } from '../breakers/kill-switch.ts';
 import type { Db } from '../db/client.ts';
+import type { CharterSet } from '../policy/charter-set.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
-import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
 import type { SlackSync } from './sync/slack-sync.ts';
 
 /** What the Slack listeners need; built by the composition root. Listeners never decide policy. */

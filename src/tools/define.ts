@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 
-export type ToolKind = 'read' | 'write';
-export type Risk = 'low' | 'medium' | 'high';
+import type { Risk, ToolKind } from '../policy/decide.types.ts';
+
+export type { Risk, ToolKind };
 
 /** What an executor receives besides its validated input. It never sees approvals or the model. */
 export type ToolContext = {

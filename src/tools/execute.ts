@@ -1,13 +1,18 @@
-import { lockProposal, type ProposalRow, transitionProposal } from '../approvals/proposals.repository.ts';
 import type { Tx } from '../db/client.ts';
 import { outsideDeadline } from '../db/deadline.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
+import { lockProposal, type ProposalRow, transitionProposal } from '../proposals/proposals.repository.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { runWithLogIds } from '../shared/log-context.ts';
 import { cleanJson, cleanText } from '../shared/storable.ts';
 import type { MintedCredential } from './broker.ts';
 import type { ToolResult } from './define.ts';
-import { assertExecutionAuthorised, recheckAtExecution } from './execution-checks.ts';
+import {
+  assertExecutionAuthorised,
+  type Refusal,
+  recheckAtExecution,
+  reserveBreakers,
+} from './execution-checks.ts';
 import { type FinishInput, finishExecution } from './execution-finish.ts';
 import type { GuardDeps } from './guard.types.ts';
 
@@ -50,14 +55,43 @@ export function createExecutor(deps: GuardDeps) {
 
   /**
    * Runs a proposal the caller has already claimed (`executing`, by this instance) in the transaction
-   * that decided it, with the credential minted there (the guard's allow path).
+   * that decided it: the guard's allow path, with the credential minted there, or the approval that
+   * completed the count (`claimApproved`), whose credential is minted now.
    */
   function runClaimed(input: {
     proposal: ProposalRow;
     charter: Charter;
-    lease: MintedCredential;
+    lease: MintedCredential | null;
   }): Promise<ExecutionOutcome> {
-    return runWithLogIds({ proposalId: input.proposal.id }, () => run(input));
+    return runWithLogIds({ proposalId: input.proposal.id }, () => outsideDeadline(() => run(input)));
+  }
+
+  /**
+   * The approval that completes the count claims its proposal in its own transaction (`pending →
+   * executing`), as the guard's allow path does. The approval's checks, under the same row lock, already
+   * covered the action and charter, the kill switch, open breakers and the approvals; what remains is the
+   * breakers' count of this write (a rate breaker counts what runs). The executor's last check, right
+   * before the tool, still re-reads the record, the approvals and the kill switch (defence in depth).
+   */
+  async function claimApproved({
+    tx,
+    proposal,
+    charter,
+    actor,
+    now,
+  }: {
+    tx: Tx;
+    proposal: ProposalRow;
+    charter: Charter;
+    actor: string;
+    now: Date;
+  }): Promise<Claim> {
+    const tool = deps.registry.get(proposal.tool);
+    const refusal = tool
+      ? await reserveBreakers({ tx, proposal, charter, toolKind: tool.kind, now })
+      : { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` };
+    if (refusal) return refuse({ tx, proposal, from: 'pending', refusal, actor, now });
+    return markExecuting({ tx, proposal, from: 'pending', charter, actor, now });
   }
 
   async function claimProposal({
@@ -68,10 +102,7 @@ export function createExecutor(deps: GuardDeps) {
     tx: Tx;
     proposalId: string;
     actor: string;
-  }): Promise<
-    | { status: 'claimed'; proposal: ProposalRow; charter: Charter }
-    | { status: 'done'; outcome: ExecutionOutcome }
-  > {
+  }): Promise<Claim> {
     const proposal = await lockProposal({ tx, id: proposalId });
     if (proposal?.state !== 'approved') {
       const message = proposal
@@ -85,42 +116,89 @@ export function createExecutor(deps: GuardDeps) {
       ? await recheckAtExecution({ deps, tx, proposal, charter, now })
       : { reasonCode: 'charter_changed', message: `The charter for ${proposal.agent} is no longer loaded.` };
     if (refusal || !charter) {
-      const refused = await transitionProposal({
-        tx,
-        id: proposal.id,
-        from: ['approved'],
-        to: 'cancelled',
-        changes: { stateReason: refusal?.reasonCode, finishedAt: now },
-      });
-      await deps.audit.append(tx, {
-        actor,
-        action: 'execution.refused',
-        agent: proposal.agent,
-        environment: proposal.environment,
-        decision: 'deny',
-        reasonCode: refusal?.reasonCode,
-        charterHash: proposal.charterHash,
-        runId: proposal.runId,
-        incidentId: proposal.incidentId,
-        proposalId: proposal.id,
-        details: { tool: proposal.tool, message: refusal?.message },
-      });
-      return {
-        status: 'done',
-        outcome: {
-          status: 'refused',
-          proposal: refused ?? proposal,
-          reasonCode: refusal?.reasonCode ?? 'charter_changed',
-          message: refusal?.message ?? '',
-        },
-      };
+      const why = refusal ?? { reasonCode: 'charter_changed', message: '' };
+      return refuse({ tx, proposal, from: 'approved', refusal: why, actor, now });
     }
+    return markExecuting({ tx, proposal, from: 'approved', charter, actor, now });
+  }
+
+  /** Nothing will run: the proposal is cancelled and the refusal audited. */
+  async function refuse({
+    tx,
+    proposal,
+    from,
+    refusal,
+    actor,
+    now,
+  }: {
+    tx: Tx;
+    proposal: ProposalRow;
+    from: 'pending' | 'approved';
+    refusal: Refusal;
+    actor: string;
+    now: Date;
+  }): Promise<Claim> {
+    const refused = await transitionProposal({
+      tx,
+      id: proposal.id,
+      from: [from],
+      to: 'cancelled',
+      changes: {
+        stateReason: refusal.reasonCode,
+        finishedAt: now,
+        ...(from === 'pending' ? { decidedAt: now } : {}),
+      },
+    });
+    await deps.audit.append(tx, {
+      actor,
+      action: 'execution.refused',
+      agent: proposal.agent,
+      environment: proposal.environment,
+      decision: 'deny',
+      reasonCode: refusal.reasonCode,
+      charterHash: proposal.charterHash,
+      runId: proposal.runId,
+      incidentId: proposal.incidentId,
+      proposalId: proposal.id,
+      details: { tool: proposal.tool, message: refusal.message },
+    });
+    return {
+      status: 'done',
+      outcome: {
+        status: 'refused',
+        proposal: refused ?? proposal,
+        reasonCode: refusal.reasonCode,
+        message: refusal.message,
+      },
+    };
+  }
+
+  /** `from → executing`, claimed by this instance, with its `execution.started` event. */
+  async function markExecuting({
+    tx,
+    proposal,
+    from,
+    charter,
+    actor,
+    now,
+  }: {
+    tx: Tx;
+    proposal: ProposalRow;
+    from: 'pending' | 'approved';
+    charter: Charter;
+    actor: string;
+    now: Date;
+  }): Promise<Claim> {
     const claimed = await transitionProposal({
       tx,
       id: proposal.id,
-      from: ['approved'],
+      from: [from],
       to: 'executing',
-      changes: { executionStartedAt: now, executedBy: deps.instanceId },
+      changes: {
+        executionStartedAt: now,
+        executedBy: deps.instanceId,
+        ...(from === 'pending' ? { decidedAt: now } : {}),
+      },
     });
     await deps.audit.append(tx, {
       actor,
@@ -241,5 +319,12 @@ export function createExecutor(deps: GuardDeps) {
     }
   }
 
-  return { execute, runClaimed };
+  return { execute, claimApproved, runClaimed };
 }
+
+/** A claim: this instance now runs the proposal, or the outcome says why nothing will run. */
+export type Claim =
+  | { status: 'claimed'; proposal: ProposalRow; charter: Charter }
+  | { status: 'done'; outcome: ExecutionOutcome };
+
+export type Executor = ReturnType<typeof createExecutor>;

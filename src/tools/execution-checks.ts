@@ -1,4 +1,3 @@
-import { getProposal, listApprovals, type ProposalRow } from '../approvals/proposals.repository.ts';
 import {
   commitBreakerReservations,
   evaluateBreakers,
@@ -9,6 +8,9 @@ import type { Tx } from '../db/client.ts';
 import { isApprovalSatisfied } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { decide } from '../policy/decide.ts';
+import type { ToolKind } from '../policy/decide.types.ts';
+import { breakerOpenMessage } from '../policy/messages.ts';
+import { getProposal, listApprovals, type ProposalRow } from '../proposals/proposals.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
 import type { GuardDeps } from './guard.types.ts';
@@ -28,7 +30,7 @@ export async function recheckAtExecution({
   charter,
   now,
 }: {
-  deps: GuardDeps;
+  deps: Pick<GuardDeps, 'registry'>;
   tx: Tx;
   proposal: ProposalRow;
   charter: Charter;
@@ -114,6 +116,44 @@ export async function recheckAtExecution({
 }
 
 /**
+ * For the approval that completes the count, in its transaction: the breakers this write counts in are
+ * evaluated under their row locks, and its hits reserved. A breaker that is open, or that this write
+ * would take past its limit, refuses it (as the charter's decision would).
+ */
+export async function reserveBreakers({
+  tx,
+  proposal,
+  charter,
+  toolKind,
+  now,
+}: {
+  tx: Tx;
+  proposal: ProposalRow;
+  charter: Charter;
+  toolKind: ToolKind;
+  now: Date;
+}): Promise<Refusal | null> {
+  const breakers = await evaluateBreakers({
+    tx,
+    charter,
+    agent: proposal.agent,
+    tool: proposal.tool,
+    toolKind,
+    environment: proposal.environment,
+    now,
+  });
+  if (breakers.blocked) {
+    const breaker = { name: breakers.blocked.breaker, message: breakers.blocked.message };
+    return {
+      reasonCode: 'breaker_open',
+      message: breakerOpenMessage({ breaker, subject: `${proposal.tool} cannot run` }),
+    };
+  }
+  await commitBreakerReservations({ tx, reservations: breakers.reservations, proposalId: proposal.id, now });
+  return null;
+}
+
+/**
  * Defence in depth, right before the executor: the proposal must be `executing`, the arguments about to
  * run must hash to what was decided, and the approvals on record must still satisfy the charter.
  */
@@ -122,7 +162,7 @@ export async function assertExecutionAuthorised({
   proposal,
   charter,
 }: {
-  deps: GuardDeps;
+  deps: Pick<GuardDeps, 'db' | 'registry' | 'executors' | 'instanceId'>;
   proposal: ProposalRow;
   charter: Charter;
 }): Promise<Record<string, unknown>> {

@@ -1,19 +1,22 @@
+import type { AuditEventInput } from '../audit/audit.types.ts';
+import { type BreakerTrip, planExecutionOutcome } from '../breakers/breaker.evaluate.ts';
+import { deleteRowHitsStatement, hitRowsFrom, rowsHitByStatement } from '../breakers/breaker.hits.ts';
+import { outcomeRowIds } from '../breakers/breaker.outcomes.ts';
+import { lockedRowsPart, saveRowStatement } from '../breakers/breaker.rows.ts';
+import { createBatch, rowsPart, writePart } from '../db/batch.ts';
+import type { Charter } from '../policy/charter.schemas.ts';
 import {
   getProposal,
   type ProposalRow,
   proposalFrom,
   settleExecutionStatement,
-} from '../approvals/proposals.repository.ts';
-import type { AuditEventInput } from '../audit/audit.types.ts';
-import { type BreakerTrip, planExecutionOutcome } from '../breakers/breaker.evaluate.ts';
-import { deleteRowHitsStatement, hitRowsFrom, rowsHitByStatement } from '../breakers/breaker.hits.ts';
-import { outcomeRowIds } from '../breakers/breaker.outcomes.ts';
-import { breakerRowsFrom, lockRowsStatements, saveRowStatement } from '../breakers/breaker.rows.ts';
-import type { Statement } from '../db/prepared.ts';
-import type { Charter } from '../policy/charter.schemas.ts';
+} from '../proposals/proposals.repository.ts';
 import type { ToolResult } from './define.ts';
 import type { ExecutionOutcome } from './execute.ts';
 import type { GuardDeps } from './guard.types.ts';
+
+/** What recording an outcome works with. */
+type FinishDeps = Pick<GuardDeps, 'db' | 'pipelined' | 'clock' | 'audit' | 'broker'>;
 
 /** How a claimed execution ended, as the executor saw it. */
 export type FinishInput = { proposal: ProposalRow; charter: Charter; leaseId: string | null } & (
@@ -32,31 +35,31 @@ export type FinishInput = { proposal: ProposalRow; charter: Charter; leaseId: st
 export async function finishExecution({
   deps,
   ...input
-}: FinishInput & { deps: GuardDeps }): Promise<{ outcome: ExecutionOutcome; leaseReleased: boolean }> {
+}: FinishInput & { deps: FinishDeps }): Promise<{ outcome: ExecutionOutcome; leaseReleased: boolean }> {
   const { proposal, charter } = input;
   const now = deps.clock.now();
   const to = input.ok ? 'succeeded' : input.unknown ? 'outcome_unknown' : 'failed';
   const agent = proposal.agent;
   const release = input.leaseId ? deps.broker.prepareRelease({ leaseId: input.leaseId }) : null;
   const recorded = await deps.pipelined(async (tx) => {
-    const locks = lockRowsStatements({
-      agent,
-      ids: outcomeRowIds(charter),
-      alsoTrials: true,
-      now,
-    });
-    const [settledRows = [], ...rest] = await tx.send([
-      settleExecutionStatement({
-        id: proposal.id,
-        to,
-        changes: input.ok
-          ? { result: input.result, finishedAt: now }
-          : { error: input.message, stateReason: input.reasonCode, finishedAt: now },
-      }),
-      ...locks,
-      rowsHitByStatement({ agent, proposalId: proposal.id }),
-    ]);
-    const settled = settledRows[0] ? proposalFrom(settledRows[0]) : null;
+    const reads = createBatch();
+    const settledRows = reads.add(
+      rowsPart(
+        'proposal',
+        settleExecutionStatement({
+          id: proposal.id,
+          to,
+          changes: input.ok
+            ? { result: input.result, finishedAt: now }
+            : { error: input.message, stateReason: input.reasonCode, finishedAt: now },
+        }),
+      ),
+    );
+    const locked = reads.add(lockedRowsPart({ agent, ids: outcomeRowIds(charter), alsoTrials: true, now }));
+    const hitRows = reads.add(rowsPart('breakers', rowsHitByStatement({ agent, proposalId: proposal.id })));
+    const read = await tx.send(reads.statements);
+    const [settledRow] = settledRows.read(read);
+    const settled = settledRow ? proposalFrom(settledRow) : null;
     const common = {
       agent,
       environment: proposal.environment,
@@ -68,7 +71,7 @@ export async function finishExecution({
     const result = input.ok
       ? { tool: proposal.tool, summary: input.result.summary }
       : { tool: proposal.tool, error: input.message };
-    const writes: Statement[] = [];
+    const writes = createBatch();
     const events: AuditEventInput[] = [];
     let tripped: BreakerTrip[] = [];
     events.push({
@@ -81,8 +84,8 @@ export async function finishExecution({
       details: settled ? result : { ...result, rowAlreadySettled: true },
     });
     if (settled) {
-      const rows = breakerRowsFrom(rest.at(-2) ?? []);
-      const hitByThis = hitRowsFrom(rest.at(-1) ?? []);
+      const rows = locked.read(read);
+      const hitByThis = hitRowsFrom(hitRows.read(read));
       const refused = !input.ok && input.refused === true;
       const plan = planExecutionOutcome({
         charter,
@@ -94,16 +97,15 @@ export async function finishExecution({
         now,
       });
       tripped = plan.tripped;
-      for (const row of plan.saves) writes.push(saveRowStatement({ row }));
-      for (const hit of plan.clearHits) writes.push(deleteRowHitsStatement({ agent, ...hit }));
+      for (const row of plan.saves) writes.add(writePart('breakers', saveRowStatement({ row })));
+      for (const hit of plan.clearHits)
+        writes.add(writePart('breakers', deleteRowHitsStatement({ agent, ...hit })));
       for (const trip of plan.tripped) events.push(tripEvent({ common, trip }));
     }
-    if (release) writes.push(release.statement);
-    const audits = events.map(deps.audit.prepare);
-    const auditFrom = writes.length;
-    writes.push(...audits.flatMap((a) => a.statements));
-    const results = await tx.sendAndCommit(writes);
-    const appended = audits.map((a, i) => a.event(results[auditFrom + 2 * i + 1] ?? []));
+    if (release) writes.add(writePart('lease', release.statement));
+    const audits = events.map((event) => writes.add(deps.audit.prepare(event)));
+    const results = await tx.sendAndCommit(writes.statements);
+    const appended = audits.map((slot) => slot.read(results));
     return { settled, appended, tripped };
   });
   deps.audit.published(recorded.appended);
@@ -143,7 +145,7 @@ async function outcomeOf({
   to,
   settled,
 }: {
-  deps: GuardDeps;
+  deps: Pick<GuardDeps, 'db'>;
   input: FinishInput;
   to: 'succeeded' | 'failed' | 'outcome_unknown';
   settled: ProposalRow | null;

@@ -1,10 +1,9 @@
 import { countingRates } from '../breakers/breaker.evaluate.ts';
 import { countHitsStatement, hitCountsFrom } from '../breakers/breaker.hits.ts';
-import { breakerRowsFrom, lockRowsStatements, readNotClosedStatement } from '../breakers/breaker.rows.ts';
+import { breakerRowsFrom, lockedRowsPart, readNotClosedStatement } from '../breakers/breaker.rows.ts';
 import { type BreakerRow, rateKey, type ToolKind } from '../breakers/breaker.state.ts';
 import { type KillState, killStateFrom, killStateStatement } from '../breakers/kill-switch.repository.ts';
-import type { RawRow } from '../db/pipeline.ts';
-import type { Statement } from '../db/prepared.ts';
+import { createBatch, type Part, rowsPart } from '../db/batch.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { lockRunStatement, type RunRow, runFrom } from '../runs/runs.repository.ts';
 
@@ -38,40 +37,61 @@ export function guardStateReads({
   environment: string;
   runId: string | null;
   now: Date;
-}): { statements: Statement[]; read: (results: RawRow[][]) => GuardState } {
+}): Part<GuardState> {
   const agent = charter.agent;
-  const statements: Statement[] = [];
-  const runAt = runId ? statements.push(lockRunStatement({ id: runId })) - 1 : -1;
-  let rowsAt = -1;
-  let hitsAt = -1;
-  const windows: { breaker: string; key: string; since: Date }[] = [];
-  if (tool) {
-    const rates = countingRates({ charter, tool: tool.name, toolKind: tool.kind, environment });
-    const key = rateKey({ tool: tool.name, environment });
-    if (tool.kind === 'read') {
-      rowsAt = statements.push(readNotClosedStatement({ agent })) - 1;
-    } else {
-      const ids = rates.map((spec) => ({ breaker: spec.name, key }));
-      statements.push(...lockRowsStatements({ agent, ids, alsoNotClosed: true, now }));
-      rowsAt = statements.length - 1;
-      windows.push(...rates.map((spec) => ({ breaker: spec.name, key, since: sinceOf(spec, now) })));
-      const count = countHitsStatement({ agent, windows });
-      if (count) hitsAt = statements.push(count) - 1;
-    }
-  }
-  const killAt = statements.push(killStateStatement({ agent })) - 1;
+  const batch = createBatch();
+  const run = runId ? batch.add(rowsPart('run', lockRunStatement({ id: runId }))) : null;
+  const breakers = tool ? batch.add(breakerReads({ charter, agent, tool, environment, now })) : null;
+  const kill = batch.add(rowsPart('kill', killStateStatement({ agent })));
   return {
-    statements,
-    read: (results) => ({
-      kill: killStateFrom(results[killAt] ?? []),
-      run: runAt >= 0 ? runFrom(results[runAt]?.[0]) : null,
-      breakers:
-        rowsAt >= 0
-          ? {
-              rows: breakerRowsFrom(results[rowsAt] ?? []),
-              hits: hitCountsFrom({ raw: hitsAt >= 0 ? (results[hitsAt] ?? []) : [], windows }),
-            }
-          : null,
+    name: 'guard state',
+    statements: batch.statements,
+    read: (rows) => ({
+      kill: killStateFrom(kill.read(rows)),
+      run: run ? runFrom(run.read(rows)[0]) : null,
+      breakers: breakers?.read(rows) ?? null,
+    }),
+  };
+}
+
+/**
+ * A write's counting rows, created if missing and locked with every row that is not closed, then the hits
+ * in each window counted after the lock; for a read, only the rows that are not closed.
+ */
+function breakerReads({
+  charter,
+  agent,
+  tool,
+  environment,
+  now,
+}: {
+  charter: Charter;
+  agent: string;
+  tool: { name: string; kind: ToolKind };
+  environment: string;
+  now: Date;
+}): Part<NonNullable<GuardState['breakers']>> {
+  if (tool.kind === 'read') {
+    return {
+      name: 'breakers',
+      statements: [readNotClosedStatement({ agent })],
+      read: ([rows = []]) => ({ rows: breakerRowsFrom(rows), hits: new Map() }),
+    };
+  }
+  const rates = countingRates({ charter, tool: tool.name, toolKind: tool.kind, environment });
+  const key = rateKey({ tool: tool.name, environment });
+  const ids = rates.map((spec) => ({ breaker: spec.name, key }));
+  const windows = rates.map((spec) => ({ breaker: spec.name, key, since: sinceOf(spec, now) }));
+  const batch = createBatch();
+  const locked = batch.add(lockedRowsPart({ agent, ids, alsoNotClosed: true, now }));
+  const count = countHitsStatement({ agent, windows });
+  const hits = count ? batch.add(rowsPart('breakers', count)) : null;
+  return {
+    name: 'breakers',
+    statements: batch.statements,
+    read: (rows) => ({
+      rows: locked.read(rows),
+      hits: hitCountsFrom({ raw: hits?.read(rows) ?? [], windows }),
     }),
   };
 }

@@ -1,15 +1,10 @@
-import {
-  insertProposalStatement,
-  type NewProposal,
-  type ProposalRow,
-  proposalFrom,
-} from '../approvals/proposals.repository.ts';
 import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
-import type { PipelineTx } from '../db/pipeline.ts';
-import type { Statement } from '../db/prepared.ts';
+import { createBatch, writePart } from '../db/batch.ts';
+import type { RawRow } from '../db/pipeline.ts';
 import { type Decision, decide } from '../policy/decide.ts';
+import { insertProposalPart, type NewProposal, type ProposalRow } from '../proposals/proposals.repository.ts';
 import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
@@ -165,31 +160,33 @@ export function createGuard(deps: GuardDeps) {
           })
         : null;
       const trips = [breakers.blocked?.trip, deniedTrip?.trip].filter((t): t is BreakerTrip => !!t);
-      const audits = auditEventsOf({ deps, charter, proposal, decision, trips }).map(deps.audit.prepare);
+      const audits = auditEventsOf({ instanceId: deps.instanceId, charter, proposal, decision, trips }).map(
+        deps.audit.prepare,
+      );
 
-      const writes: Statement[] = [insertProposalStatement({ proposal })];
-      if (breakers.tripped) writes.push(saveRowStatement({ row: breakers.tripped }));
-      if (allowed)
-        writes.push(...reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now }));
+      const writes = createBatch();
+      const inserted = writes.add(insertProposalPart({ proposal }));
+      if (breakers.tripped) writes.add(writePart('breakers', saveRowStatement({ row: breakers.tripped })));
+      if (allowed) {
+        const reserved = reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now });
+        writes.add(writePart('breakers', ...reserved));
+      }
       if (run) {
         const denied = decision.decision === 'deny' ? 1 : 0;
-        writes.push(addToRunCountersStatement({ id: run.id, toolCalls: 1, denied }));
+        writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
       }
-      if (deniedTrip) writes.push(saveRowStatement({ row: deniedTrip.row }));
-      if (lease) writes.push(lease.statement);
-      const auditFrom = writes.length;
-      writes.push(...audits.flatMap((a) => a.statements));
-      let results: Awaited<ReturnType<PipelineTx['sendAndCommit']>>;
+      if (deniedTrip) writes.add(writePart('breakers', saveRowStatement({ row: deniedTrip.row })));
+      if (lease) writes.add(writePart('lease', lease.statement));
+      const appended = audits.map((a) => writes.add(a));
+      let results: RawRow[][];
       try {
-        results = await tx.sendAndCommit(writes);
+        results = await tx.sendAndCommit(writes.statements);
       } catch (error) {
         lease?.abandoned();
-        throw recordFailure({ error, auditFrom, writes: writes.length, decision });
+        throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
       }
-      // Each append is two statements (lock, insert); the insert returns the linked event.
-      const events = audits.map((a, i) => a.event(results[auditFrom + 2 * i + 1] ?? []));
-      const row = proposalFrom(results[0]?.[0] ?? {});
-      return { proposal: row, decision, events, credential: lease?.committed() ?? null };
+      const events = appended.map((slot) => slot.read(results));
+      return { proposal: inserted.read(results), decision, events, credential: lease?.committed() ?? null };
     });
 
     deps.audit.published(recorded.events);

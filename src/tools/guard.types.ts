@@ -1,24 +1,13 @@
-import type { createAuditLog } from '../audit/audit.repository.ts';
+import type { AuditLog } from '../audit/audit.repository.ts';
+import type { InFlightRegistry } from '../breakers/in-flight.ts';
 import type { Db } from '../db/client.ts';
 import type { RunPipelined } from '../db/pipeline.ts';
-import type { Charter } from '../policy/charter.schemas.ts';
+import type { CharterSet } from '../policy/charter-set.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
-import type { createCredentialBroker } from './broker.ts';
-import type { InFlightRegistry } from './in-flight.ts';
-import type { createToolRegistry } from './registry.ts';
-
-export type AuditLog = ReturnType<typeof createAuditLog>;
-export type CredentialBroker = ReturnType<typeof createCredentialBroker>;
-export type ToolRegistry = ReturnType<typeof createToolRegistry>['registry'];
-export type ToolExecutors = ReturnType<typeof createToolRegistry>['executors'];
-
-/** The loaded charters, by agent name. */
-export type CharterSet = {
-  get: (agent: string) => Charter | null;
-  list: () => Charter[];
-};
+import type { CredentialBroker } from './broker.ts';
+import type { ToolExecutors, ToolRegistry } from './registry.ts';
 
 /** Everything the guard needs; built once by the composition root. */
 export type GuardDeps = {

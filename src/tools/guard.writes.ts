@@ -1,4 +1,3 @@
-import type { NewProposal } from '../approvals/proposals.repository.ts';
 import type { AuditEventInput } from '../audit/audit.types.ts';
 import {
   type BreakerEvaluation,
@@ -8,15 +7,15 @@ import {
 } from '../breakers/breaker.evaluate.ts';
 import { insertHitsStatement } from '../breakers/breaker.hits.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
-import { breakerRowsFrom, lockRowsStatements, saveRowStatement } from '../breakers/breaker.rows.ts';
+import { lockedRowsPart, saveRowStatement } from '../breakers/breaker.rows.ts';
 import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.state.ts';
-import { PipelineStatementError, type PipelineTx } from '../db/pipeline.ts';
+import type { PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { Decision } from '../policy/decide.ts';
+import type { NewProposal } from '../proposals/proposals.repository.ts';
 import type { RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
-import type { GuardDeps } from './guard.types.ts';
 
 // The guard's writes around a decision: what a denial trips, what an allowed call reserves, which audit
 // events a decision makes, and how a failed write is reported. Used by guard.ts.
@@ -24,17 +23,15 @@ import type { GuardDeps } from './guard.types.ts';
 /** Why the decision could not be recorded; nothing was committed, so nothing runs. */
 export function recordFailure({
   error,
-  auditFrom,
-  writes,
+  failedPart,
   decision,
 }: {
   error: unknown;
-  /** The audit statements are `[auditFrom, writes)`; past them comes the COMMIT. */
-  auditFrom: number;
-  writes: number;
+  /** The part of the write batch whose statement failed (`Batch.failedPart`), if one did. */
+  failedPart: string | null;
   decision: Decision;
 }) {
-  const audit = error instanceof PipelineStatementError && error.index >= auditFrom && error.index < writes;
+  const audit = failedPart === 'audit';
   return wardenError({
     code: audit ? 'audit.write_failed' : 'guard.record_failed',
     message: audit
@@ -64,9 +61,8 @@ export async function tripOnDenial({
   const crossed = crossedDeniedBreakers({ charter, deniedInRun });
   if (crossed.length === 0) return null;
   const ids = crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
-  const statements = lockRowsStatements({ agent: charter.agent, ids, now });
-  const results = await tx.send(statements);
-  const rows = breakerRowsFrom(results.at(-1) ?? []);
+  const locked = lockedRowsPart({ agent: charter.agent, ids, now });
+  const rows = locked.read(await tx.send(locked.statements));
   return tripDeniedRequests({ charter, rows, runId: run.id, deniedInRun, now });
 }
 
@@ -101,13 +97,14 @@ export function reservationWrites({
 
 /** The audit events of one decision: decided, any breaker trips, and the claim when it runs at once. */
 export function auditEventsOf({
-  deps,
+  instanceId,
   charter,
   proposal,
   decision,
   trips,
 }: {
-  deps: GuardDeps;
+  /** This instance, which claims an allowed call. */
+  instanceId: string;
   charter: Charter;
   proposal: NewProposal;
   decision: Decision;
@@ -163,7 +160,7 @@ export function auditEventsOf({
       action: 'execution.started',
       decision: 'allow',
       reasonCode: decision.reasonCode,
-      details: { tool: proposal.tool, idempotencyKey: proposal.idempotencyKey, instance: deps.instanceId },
+      details: { tool: proposal.tool, idempotencyKey: proposal.idempotencyKey, instance: instanceId },
     });
   }
   return events;

@@ -1,11 +1,14 @@
+import type { AuditLog } from '../audit/audit.repository.ts';
+import type { Db } from '../db/client.ts';
+import { EXECUTION_REASONS } from '../policy/reasons.ts';
 import {
   lockStaleExecutions,
   lockUnstartedApprovals,
   type ProposalRow,
   transitionProposal,
-} from '../approvals/proposals.repository.ts';
-import { EXECUTION_REASONS } from '../policy/reasons.ts';
-import type { GuardDeps } from './guard.types.ts';
+} from '../proposals/proposals.repository.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /**
  * How long past the execution timeout an `executing` row must be before a sweep takes it: a live
@@ -20,22 +23,26 @@ export const STALE_GRACE_MS = 5_000;
  */
 export type RecoveryScope = 'stale' | 'own_and_stale' | 'all';
 
-export type RecoveryDeps = Pick<
-  GuardDeps,
-  'db' | 'clock' | 'audit' | 'logger' | 'instanceId' | 'executionTimeoutMs' | 'charters' | 'redactor'
-> & { inFlight: Pick<GuardDeps['inFlight'], 'listRuns'> };
+/** What the execution and approval sweeps work with. */
+export type RecoveryDeps = {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  logger: Logger;
+  /** This instance: at start-up, rows claimed under this id are its own, left by a crash. */
+  instanceId: string;
+  /** An execution started longer ago than this (plus a grace) is stale on any instance. */
+  executionTimeoutMs: number;
+};
 
 /**
  * Executions a crashed instance left in `executing` become `outcome_unknown`, audited: shown to people for
  * reconciliation, never re-run (DESIGN §4.3).
  */
 export async function recoverInterruptedExecutions({
-  deps,
   scope,
-}: {
-  deps: RecoveryDeps;
-  scope: RecoveryScope;
-}): Promise<ProposalRow[]> {
+  ...deps
+}: RecoveryDeps & { scope: RecoveryScope }): Promise<ProposalRow[]> {
   const now = deps.clock.now();
   const startedBefore =
     scope === 'all'
@@ -104,12 +111,9 @@ export const UNSTARTED_AFTER_MS = 120_000;
  * one process, so nothing is starting them) takes every one at once.
  */
 export async function cancelUnstartedApprovals({
-  deps,
   everything = false,
-}: {
-  deps: RecoveryDeps;
-  everything?: boolean;
-}): Promise<ProposalRow[]> {
+  ...deps
+}: RecoveryDeps & { everything?: boolean }): Promise<ProposalRow[]> {
   const now = deps.clock.now();
   const approvedBefore = everything
     ? new Date(now.getTime() + 1)

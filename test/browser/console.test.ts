@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxServices } from '../../src/db/schema.ts';
+import { sandboxServices } from '../../src/app/schema.ts';
 import { sandboxIds as people } from '../../src/dev/slack-emulator/index.ts';
 import { repoRoot } from '../helpers/services.ts';
 import {

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import type { Planner } from '../../src/agents/planner.types.ts';
 import { buildServices, type Services } from '../../src/app/services.ts';
 import { parseConfig } from '../../src/config/config.ts';
@@ -9,6 +10,7 @@ import type { Charter } from '../../src/policy/charter.schemas.ts';
 import { createManualClock, type ManualClock } from '../../src/shared/clock.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { createRedactor } from '../../src/shared/redact.ts';
+import { type DatabaseKind, refill, type TestDatabase, useTestDatabase } from './database.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,6 +28,19 @@ export function createLogCapture() {
 
 export type TestServices = Services & { clock: ManualClock; logs: ReturnType<typeof createLogCapture> };
 
+export type TestServicesOptions = {
+  database: Database;
+  charters?: Charter[];
+  env?: Record<string, string>;
+  clock?: ManualClock;
+  instanceId?: string;
+  sandboxWriteDelayMs?: number;
+  executionTimeoutMs?: number;
+  recoverySweepMs?: number;
+  secrets?: string[];
+  planner?: Planner;
+};
+
 /**
  * Warden's real services on a test database, with a manual clock, captured logs and the shipped
  * charters and sandbox world unless others are given.
@@ -41,18 +56,7 @@ export async function createTestServices({
   recoverySweepMs,
   secrets = [],
   planner,
-}: {
-  database: Database;
-  charters?: Charter[];
-  env?: Record<string, string>;
-  clock?: ManualClock;
-  instanceId?: string;
-  sandboxWriteDelayMs?: number;
-  executionTimeoutMs?: number;
-  recoverySweepMs?: number;
-  secrets?: string[];
-  planner?: Planner;
-}): Promise<TestServices> {
+}: TestServicesOptions): Promise<TestServices> {
   const config = parseConfig({
     env: {
       CHARTERS_DIR: `${repoRoot}/charters`,
@@ -78,6 +82,29 @@ export async function createTestServices({
     planner,
   });
   return Object.assign(services, { clock, logs });
+}
+
+/**
+ * For a `describe`: in each of its tests, `services` are Warden's services on `database` (see
+ * useTestDatabase), made with `options()` (called in each test), and closed after it. Like `database`,
+ * `services` is the same object in every test, refilled; closing it twice closes it once.
+ */
+export function useTestServices({
+  kind,
+  options = () => ({}),
+}: {
+  kind: DatabaseKind;
+  options?: () => Omit<TestServicesOptions, 'database'>;
+}): { database: TestDatabase; services: TestServices } {
+  const database = useTestDatabase(kind);
+  const services = {} as TestServices;
+  beforeEach(async () => {
+    const opened = await createTestServices({ ...options(), database });
+    let closing: Promise<void> | undefined;
+    refill(services, { ...opened, close: () => (closing ??= opened.close()) });
+  });
+  afterEach(() => services.close());
+  return { database, services };
 }
 
 /** Parses a charter written inline in a test. */

@@ -1,6 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
+import { proposals, runs } from '../../app/schema.ts';
 import type { DbOrTx } from '../../db/client.ts';
-import { proposals, runs } from '../../db/schema.ts';
 import { getRun, type RunRow } from '../../runs/runs.repository.ts';
 
 /** The run a Slack message belongs to: the run whose thread it starts, or the run of the proposal card it is. */

@@ -1,5 +1,5 @@
 import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
-import type { ProposalRow } from '../../approvals/proposals.repository.ts';
+import type { ProposalRow } from '../../proposals/proposals.repository.ts';
 import type { ToolInfo } from '../../tools/define.ts';
 import { context, lines, section } from './elements.ts';
 import { SLACK_LIMITS } from './limits.ts';

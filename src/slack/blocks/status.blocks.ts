@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { ProposalRow } from '../../approvals/proposals.repository.ts';
 import type { BreakerStatus } from '../../breakers/breakers.repository.ts';
 import type { KillSwitchRow } from '../../breakers/kill-switch.repository.ts';
+import type { ProposalRow } from '../../proposals/proposals.repository.ts';
 import type { RunRow } from '../../runs/runs.repository.ts';
 import { context, fallback, header, lines, type SlackMessage, section } from './elements.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';

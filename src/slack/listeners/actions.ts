@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { recordShadowFeedback } from '../../agents/feedback.ts';
-import { getProposal } from '../../approvals/proposals.repository.ts';
 import { checkDeadline } from '../../db/bounded-sql.ts';
+import type { Charter } from '../../policy/charter.schemas.ts';
+import { getProposal, type ProposalRow } from '../../proposals/proposals.repository.ts';
 import { PROPOSAL_ACTIONS, reasonModal } from '../blocks/approval.blocks.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
@@ -99,7 +100,7 @@ async function proposalAction({ deps, body, client, requestKey }: ActionInput): 
       if (opened) return;
     }
     const decision = action.action_id === PROPOSAL_ACTIONS.approve ? 'approve' : 'reject';
-    await decide({ deps, told, proposalId: proposal.id, decision, reason: undefined });
+    await decide({ deps, told, proposal, charter, decision, reason: undefined });
   } catch (error) {
     await tellPrivately(told, replyForError({ deps, error, notDone: NOT_DONE.click }).text).catch(() => {});
   }
@@ -117,10 +118,14 @@ async function rejectReason({ deps, body, client }: ActionInput): Promise<void> 
   if (!parsed.success) return;
   const { user, view } = parsed.data;
   const reason = view.state.values.reason?.reason?.value?.trim().slice(0, 500) || undefined;
-  const proposal = await getProposal({ db: deps.db, id: view.private_metadata }).catch(() => null);
-  const told: Told = { client, user: user.id, channel: proposal?.slackChannel ?? undefined };
+  const told: Told = { client, user: user.id, channel: undefined };
   try {
-    await decide({ deps, told, proposalId: view.private_metadata, decision: 'reject', reason });
+    const proposal = await getProposal({ db: deps.db, id: view.private_metadata });
+    told.channel = proposal?.slackChannel ?? undefined;
+    const charter = proposal ? deps.charters.get(proposal.agent) : null;
+    if (!proposal || !charter)
+      return void (await tellPrivately(told, 'That proposal is not known to Warden.'));
+    await decide({ deps, told, proposal, charter, decision: 'reject', reason });
   } catch (error) {
     await tellPrivately(told, replyForError({ deps, error, notDone: NOT_DONE.click }).text).catch(() => {});
   }
@@ -129,24 +134,24 @@ async function rejectReason({ deps, body, client }: ActionInput): Promise<void> 
 async function decide({
   deps,
   told,
-  proposalId,
+  proposal,
+  charter,
   decision,
   reason,
 }: {
   deps: SlackDeps;
   told: Told;
-  proposalId: string;
+  /** As read when the click arrived; the use case locks and re-reads the row before anything counts. */
+  proposal: ProposalRow;
+  charter: Charter;
   decision: 'approve' | 'reject';
   reason: string | undefined;
 }): Promise<void> {
-  const proposal = await getProposal({ db: deps.db, id: proposalId });
-  const charter = proposal ? deps.charters.get(proposal.agent) : null;
-  if (!proposal || !charter) return void (await tellPrivately(told, 'That proposal is not known to Warden.'));
   const groups = await groupsOfUser({ client: told.client, charter, userId: told.user, logger: deps.logger });
   let outcome: Awaited<ReturnType<SlackDeps['approvals']['decideOnProposal']>>;
   try {
     outcome = await deps.approvals.decideOnProposal({
-      proposalId,
+      proposalId: proposal.id,
       approver: { userId: told.user, groups },
       decision,
       reason,

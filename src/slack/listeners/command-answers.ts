@@ -1,11 +1,11 @@
 import { buildAgentReport, formatAgentReport } from '../../agents/report.ts';
-import { getProposal, listApprovals, listPending } from '../../approvals/proposals.repository.ts';
 import { listAuditTrail } from '../../audit/audit.repository.ts';
 import { listBreakerStates } from '../../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../../breakers/kill-switch.repository.ts';
 import { readAgentFigures } from '../../observability/figures.ts';
 import { describeCharter } from '../../policy/charter.describe.ts';
 import { describeReason } from '../../policy/reasons.ts';
+import { getProposal, listApprovals, listPending } from '../../proposals/proposals.repository.ts';
 import { listRuns } from '../../runs/runs.repository.ts';
 import type { SlackMessage } from '../blocks/elements.ts';
 import { statusWithFigures } from '../blocks/home.blocks.ts';

@@ -1,9 +1,9 @@
 import type { WebClient } from '@slack/web-api';
-import { listApprovals } from '../../approvals/proposals.repository.ts';
 import type { Db } from '../../db/client.ts';
+import { listApprovals } from '../../proposals/proposals.repository.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { ToolRegistry } from '../../tools/guard.types.ts';
+import type { ToolRegistry } from '../../tools/registry.ts';
 import { proposalCard } from '../blocks/approval.blocks.ts';
 import {
   cardKey,

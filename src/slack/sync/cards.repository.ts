@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
-import { approvals } from '../../approvals/approvals.table.ts';
-import { cardOutOfLine, proposals } from '../../approvals/proposals.table.ts';
 import type { Db } from '../../db/client.ts';
+import { approvals } from '../../proposals/approvals.table.ts';
+import { cardOutOfLine, proposals } from '../../proposals/proposals.table.ts';
 import { runs } from '../../runs/runs.table.ts';
 
 // The proposal cards' side of the Slack sync: which cards to post or update, and what each one shows.

@@ -1,14 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Approvals } from '../../approvals/approvals.usecases.ts';
-import { getProposal, listRunProposals } from '../../approvals/proposals.repository.ts';
 import { auditHead } from '../../audit/audit.repository.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
 import { outsideDeadline } from '../../db/deadline.ts';
+import { getProposal, listRunProposals } from '../../proposals/proposals.repository.ts';
 import { getRun } from '../../runs/runs.repository.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { ToolRegistry } from '../../tools/guard.types.ts';
+import type { ToolRegistry } from '../../tools/registry.ts';
 import { fitBlocks } from '../blocks/limits.ts';
 import { auditLine, runSummaryMessage } from '../blocks/run.blocks.ts';
 import { isTransientSlackError } from '../slack-retry.ts';

@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { asc, eq } from 'drizzle-orm';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { Planner, PlannerInput, PlannerStep } from '../../../src/agents/planner.types.ts';
-import { createRunner } from '../../../src/agents/runner.ts';
-import type { RunOutcome } from '../../../src/agents/runner.types.ts';
+import type { RunnerDeps, RunOutcome } from '../../../src/agents/run/run.types.ts';
+import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import type { Db } from '../../../src/db/client.ts';
-import { auditEvents, proposals, runs } from '../../../src/db/schema.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
-import type { InFlightRegistry } from '../../../src/tools/in-flight.ts';
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from '../../helpers/database.ts';
-import { charterFromYaml, createTestServices, repoRoot, type TestServices } from '../../helpers/services.ts';
+import type { DatabaseKind } from '../../helpers/database.ts';
+import { charterFromYaml, repoRoot, type TestServices, useTestServices } from '../../helpers/services.ts';
 
 export const people = {
   oncall: 'U0ONCALL01',
@@ -49,9 +47,9 @@ export function shippedCharters(): Charter[] {
 }
 
 /**
- * For a `describe` of runner tests: fresh services on a new database of `kind` for each test (with the
- * given charters, the shipped ones by default); after each, the audit chain must verify, then all is closed
- * and dropped. `start` runs triage (or `agent`) on INC-123 as the on-call engineer with `planner`.
+ * For a `describe` of runner tests: services on an empty database of `kind` for each test (with the given
+ * charters, the shipped ones by default; see useTestServices); after each, the audit chain must verify.
+ * `start` runs triage (or `agent`) on INC-123 as the on-call engineer with `planner`.
  */
 export function useRunnerServices({
   kind,
@@ -60,21 +58,12 @@ export function useRunnerServices({
   kind: DatabaseKind;
   charters?: () => Charter[];
 }) {
-  let database: TestDatabase;
-  let services: TestServices;
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database, charters: charters() });
-  });
+  const { services } = useTestServices({ kind, options: () => ({ charters: charters() }) });
   afterEach(async () => {
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
-    await services.close();
-    await database.drop();
   });
   return {
-    get services() {
-      return services;
-    },
+    services,
     start: (planner: Planner, agent = 'triage') =>
       runnerFor(services, planner).start({ agent, requester: people.oncall, incidentId: 'INC-123' }),
     runRow: async (id: string) => (await services.db.select().from(runs).where(eq(runs.id, id)))[0]!,
@@ -82,31 +71,12 @@ export function useRunnerServices({
 }
 
 /**
- * A runner on the test services with the given planner; with `instance`, a runner as another Warden
- * instance has it (its own id and in-flight registry) on the same database.
+ * A runner on the test services as the composition root wires it, with the given planner; `overrides`
+ * replace some of its dependencies: another instance's id and in-flight registry, a guard that does
+ * something around each proposal.
  */
-export function runnerFor(
-  services: TestServices,
-  planner: Planner,
-  instance?: { instanceId: string; inFlight: InFlightRegistry },
-) {
-  const { db, clock, audit, charters, registry, guard, logger, redactor, inFlight, incidents } = services;
-  return createRunner({
-    deps: {
-      db,
-      clock,
-      audit,
-      charters,
-      registry,
-      guard,
-      logger,
-      redactor,
-      inFlight: instance?.inFlight ?? inFlight,
-      incidents,
-      instanceId: instance?.instanceId ?? services.config.instanceId,
-    },
-    planner,
-  });
+export function runnerFor(services: TestServices, planner: Planner, overrides: Partial<RunnerDeps> = {}) {
+  return services.runnerWith({ planner, ...overrides });
 }
 
 /**

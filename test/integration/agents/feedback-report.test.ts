@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { recordShadowFeedback, type Verdict } from '../../../src/agents/feedback.ts';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
 import { buildAgentReport, formatAgentReport } from '../../../src/agents/report.ts';
+import { auditEvents, proposalFeedback, proposals } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, proposalFeedback, proposals } from '../../../src/db/schema.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { charterFromYaml, createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { charterFromYaml, useTestServices } from '../../helpers/services.ts';
 import { people, runnerFor, shippedCharters } from './agents.helpers.ts';
 
 /** An agent that watches production in shadow mode and acts in staging with a person in the loop. */
@@ -37,20 +37,12 @@ approval_ttl: 30m
 const MINUTE = 60_000;
 
 describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
-      charters: [...shippedCharters(), charterFromYaml(watcherYaml, 'watcher.yaml')],
-    });
+  const { services } = useTestServices({
+    kind,
+    options: () => ({ charters: [...shippedCharters(), charterFromYaml(watcherYaml, 'watcher.yaml')] }),
   });
   afterEach(async () => {
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
-    await services.close();
-    await database.drop();
   });
 
   const propose = async (tool: string, args: Record<string, unknown>, environment: string) =>

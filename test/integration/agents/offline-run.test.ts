@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
+import { auditEvents, runs, sandboxServices, sandboxTickets } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, runs, sandboxServices, sandboxTickets } from '../../../src/db/schema.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import {
   people,
   runAuditActions,
@@ -20,13 +20,9 @@ describe.each(databaseKinds)(
   'offline triage runs on the shipped world (%s)',
   { timeout: 120_000 },
   (kind) => {
-    let database: TestDatabase;
-    let services: TestServices;
-
-    beforeEach(async () => {
-      database = await createTestDatabase(kind);
-      services = await createTestServices({
-        database,
+    const { services } = useTestServices({
+      kind,
+      options: () => ({
         charters: [
           ...shippedCharters(),
           // The same charter with staging autonomous: a remediation the guard allows runs inside the run.
@@ -36,11 +32,7 @@ describe.each(databaseKinds)(
             agent: 'triage-auto',
           }),
         ],
-      });
-    });
-    afterEach(async () => {
-      await services.close();
-      await database.drop();
+      }),
     });
 
     const service = async (environment: string, name: string) => {

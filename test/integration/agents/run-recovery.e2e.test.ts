@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, runs } from '../../../src/db/schema.ts';
+import { auditEvents, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   people,
@@ -15,14 +15,13 @@ import {
 import { hangingPlanner } from './agents.helpers.ts';
 
 describe('Slack: a run whose instance died', { timeout: 120_000 }, () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('pglite');
   let emulator: SlackEmulator;
   let apiUrl: string;
   let dead: WardenInstance | null = null;
   let restarted: WardenInstance | null = null;
 
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
     ({ emulator, apiUrl } = await startEmulator());
   });
   afterEach(async () => {
@@ -37,7 +36,6 @@ describe('Slack: a run whose instance died', { timeout: 120_000 }, () => {
       ).catch(() => {});
     }
     await emulator.stop();
-    await database.drop();
   });
 
   it('its thread hears that it failed because the instance stopped, and /agent status no longer shows it running', async () => {

@@ -1,12 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RUN_STALE_GRACE_MS, recoverInterruptedRuns } from '../../../src/agents/run-recovery.ts';
-import type { RunOutcome } from '../../../src/agents/runner.types.ts';
+import { RUN_STALE_GRACE_MS, recoverInterruptedRuns } from '../../../src/agents/run/recovery.ts';
+import type { RunOutcome } from '../../../src/agents/run/run.types.ts';
+import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, proposals, runs } from '../../../src/db/schema.ts';
+import { createInFlightRegistry, type InFlightRegistry } from '../../../src/breakers/in-flight.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
-import { createInFlightRegistry, type InFlightRegistry } from '../../../src/tools/in-flight.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { hangingPlanner, people, runnerFor, shippedCharters } from './agents.helpers.ts';
 
@@ -16,7 +16,7 @@ const WALL_TIME_MS = 300_000;
 const DEAD_AFTER_MS = WALL_TIME_MS + EXECUTION_TIMEOUT_MS + RUN_STALE_GRACE_MS;
 
 describe.each(databaseKinds)('recovery of interrupted runs (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let services: TestServices;
   /** Runs left hanging in this process; each is released (aborted) and awaited before the database goes. */
   let hanging: { inFlight: InFlightRegistry; done: Promise<RunOutcome> }[];
@@ -31,7 +31,6 @@ describe.each(databaseKinds)('recovery of interrupted runs (%s)', { timeout: 120
     });
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     hanging = [];
   });
   afterEach(async () => {
@@ -39,7 +38,6 @@ describe.each(databaseKinds)('recovery of interrupted runs (%s)', { timeout: 120
     await Promise.all(hanging.map((h) => h.done));
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
     await services.close();
-    await database.drop();
   });
 
   /**
@@ -227,8 +225,8 @@ describe.each(databaseKinds)('recovery of interrupted runs (%s)', { timeout: 120
         executionTimeoutMs: EXECUTION_TIMEOUT_MS,
       });
       const [byA, byB] = await Promise.all([
-        recoverInterruptedRuns({ deps: depsOf(services), scope: 'stale' }),
-        recoverInterruptedRuns({ deps: depsOf(b), scope: 'stale' }),
+        recoverInterruptedRuns({ ...depsOf(services), scope: 'stale' }),
+        recoverInterruptedRuns({ ...depsOf(b), scope: 'stale' }),
       ]);
       expect([...byA, ...byB].map((r) => r.id)).toEqual([dead.run.id]);
       expect(await finishedEvents(dead.run.id)).toHaveLength(1);

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PlannedProposal } from '../../../src/agents/planner.types.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import {
   people,
   readIncident,
@@ -23,17 +23,7 @@ const proposal = (
 const rollback = proposal({ tool: 'rollback_deploy', args: { service: 'checkout', to_version: 'v2.13.4' } });
 
 describe.each(databaseKinds)('the summary of a real run (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
-  });
+  const { services } = useTestServices({ kind });
 
   /** Runs triage on INC-123 with a planner that reads the incident, then proposes `proposals`. */
   const runProposing = async (proposals: PlannedProposal[]) => {

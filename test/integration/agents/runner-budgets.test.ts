@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
-import { sandboxTickets } from '../../../src/db/schema.ts';
+import { sandboxTickets } from '../../../src/app/schema.ts';
 import { databaseKinds } from '../../helpers/database.ts';
 import type { TestServices } from '../../helpers/services.ts';
 import {
@@ -81,10 +81,7 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
         return outcome;
       },
     };
-    const { run, done } = await runnerFor(
-      { ...fx.services, guard: slowGuard } as TestServices,
-      planner,
-    ).start({
+    const { run, done } = await runnerFor(fx.services, planner, { guard: slowGuard }).start({
       agent: 'triage',
       requester: people.oncall,
       incidentId: 'INC-123',

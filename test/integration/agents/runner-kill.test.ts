@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, runs, sandboxTickets } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { auditEvents, runs, sandboxTickets } from '../../../src/app/schema.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import {
   hangingPlanner,
@@ -90,22 +90,18 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
         tokens: 0,
       }),
     ]);
-    const runner = runnerFor(
-      {
-        ...fx.services,
-        guard: {
-          propose: async (input) => {
-            const outcome = await fx.services.guard.propose(input);
-            if (input.source === 'planner' && !engaged) {
-              engaged = true;
-              await fx.services.killSwitch.engage({ actor: people.outsider });
-            }
-            return outcome;
-          },
+    const runner = runnerFor(fx.services, planner, {
+      guard: {
+        propose: async (input) => {
+          const outcome = await fx.services.guard.propose(input);
+          if (input.source === 'planner' && !engaged) {
+            engaged = true;
+            await fx.services.killSwitch.engage({ actor: people.outsider });
+          }
+          return outcome;
         },
-      } as typeof fx.services,
-      planner,
-    );
+      },
+    });
     const { run, done } = await runner.start({
       agent: 'triage',
       requester: people.oncall,
@@ -123,12 +119,11 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
 });
 
 describe.skipIf(!databaseKinds.includes('postgres'))('a kill on another instance stops a run here', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('postgres');
   let a: TestServices;
   let b: TestServices;
 
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
     a = await createTestServices({ database, charters: shippedCharters(), instanceId: 'instance-a' });
     b = await createTestServices({
       database: database.connectAnother(),
@@ -139,7 +134,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('a kill on another instance
   afterEach(async () => {
     await b.close();
     await a.close();
-    await database.drop();
   });
 
   it("aborts the run's planner call through LISTEN/NOTIFY within 1 s", async () => {

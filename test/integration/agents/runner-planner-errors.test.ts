@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents, sandboxServices } from '../../../src/db/schema.ts';
+import { auditEvents, sandboxServices } from '../../../src/app/schema.ts';
 import { databaseKinds } from '../../helpers/database.ts';
 import {
   people,

@@ -1,21 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
-import type { StartRunInput } from '../../../src/agents/runner.ts';
+import type { StartRunInput } from '../../../src/agents/run/run.types.ts';
+import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, proposals, runs } from '../../../src/db/schema.ts';
 import { isWardenError } from '../../../src/shared/errors.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { people, runAuditActions, runnerFor, shippedCharters, triageVariant } from './agents.helpers.ts';
 
 describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
+  const { services } = useTestServices({
+    kind,
+    options: () => ({
       charters: [
         ...shippedCharters(),
         triageVariant({
@@ -24,11 +20,7 @@ describe.each(databaseKinds)('starting a run (%s)', { timeout: 120_000 }, (kind)
           agent: 'triage-channel',
         }),
       ],
-    });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
+    }),
   });
 
   const start = (input: Partial<StartRunInput>) =>

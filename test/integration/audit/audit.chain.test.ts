@@ -1,19 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { auditHead, listAuditTrail, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { isWardenError, postgresErrorCode } from '../../../src/shared/errors.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { appendMany, createTestAuditLog, errorOf, messagesOf, storedSeqs, tamper } from './audit.helpers.ts';
 
 describe.each(databaseKinds)('audit chain on %s', (kind) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await database.drop();
-  });
+  const database = useTestDatabase(kind);
 
   it('appends linked events from seq 1 that verify, and reports the head', async () => {
     const { db } = database;

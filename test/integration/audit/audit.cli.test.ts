@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditHeadCommand, auditVerifyCommand } from '../../../src/audit/audit.cli.ts';
 import { GENESIS_HASH } from '../../../src/audit/audit.hash.ts';
 import { auditHead } from '../../../src/audit/audit.repository.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { appendMany, createTestAuditLog, tamper } from './audit.helpers.ts';
 
 function createOutput() {
@@ -19,13 +19,7 @@ function createOutput() {
 }
 
 describe.each(databaseKinds)('audit CLI on %s', (kind) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await database.drop();
-  });
+  const database = useTestDatabase(kind);
 
   it('verify and head on an empty chain', async () => {
     const verify = createOutput();

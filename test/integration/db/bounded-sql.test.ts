@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectPostgres, type Database } from '../../../src/db/client.ts';
 import { deadlineIn, isDeadlineError, withDeadline } from '../../../src/db/deadline.ts';
 import { rawRowsOf } from '../../../src/db/pipeline.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { type PostgresProxy, startPostgresProxy } from '../slack/postgres-proxy.ts';
 
 /**
@@ -12,12 +12,11 @@ import { type PostgresProxy, startPostgresProxy } from '../slack/postgres-proxy.
  * stops waiting after a bound. The proxy holds connections unanswered, as an unreachable host does.
  */
 describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('postgres');
   let proxy: PostgresProxy;
   let warden: Database;
 
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
     await database.db.execute(sql`create table marks (note text not null)`);
     proxy = await startPostgresProxy(database.url!);
     // One connection, a short statement timeout: the wait bound outside a request is 5 s more (6 s).
@@ -28,7 +27,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded
     await proxy.restore();
     await warden.close().catch(() => {});
     await proxy.close();
-    await database.drop();
   });
 
   const marks = async () =>

@@ -3,25 +3,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { createAuditLog, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import type { AuditEvent } from '../../../src/audit/audit.types.ts';
+import { createBatch, rowsPart, writePart } from '../../../src/db/batch.ts';
 import { connectPostgres, type Database } from '../../../src/db/client.ts';
 import { afterCommit } from '../../../src/db/commit-hooks.ts';
 import { PipelineStatementError, rawRowsOf } from '../../../src/db/pipeline.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, type TestDatabase, useTestDatabase } from '../../helpers/database.ts';
 import { waitFor } from '../../helpers/slack-harness.ts';
 
 const count = async (database: TestDatabase) =>
   Number(rawRowsOf(await database.db.execute(sql`select count(*)::int as n from pipeline_t`))[0]?.n);
 
 describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
-  });
-  afterEach(async () => {
-    await database.drop();
   });
 
   it('runs each batch in order, returns every statement’s rows and commits', async () => {
@@ -52,6 +49,31 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
     expect(error).toBeInstanceOf(PipelineStatementError);
     expect((error as PipelineStatementError).index).toBe(1);
     expect(await count(database)).toBe(0);
+  });
+
+  it('gives each part of a batch its own rows and names the part whose statement failed', async () => {
+    const batch = createBatch();
+    const first = batch.add(rowsPart('first', sql`insert into pipeline_t values (1, 'one') returning id`));
+    const counted = batch.add({
+      name: 'count',
+      statements: [
+        sql`insert into pipeline_t values (2, 'two')`,
+        sql`select count(*)::int as n from pipeline_t`,
+      ],
+      read: ([, rows]) => rows?.[0]?.n,
+    });
+    const results = await database.pipelined((tx) => tx.sendAndCommit(batch.statements));
+    expect(first.read(results)).toEqual([{ id: 1 }]);
+    expect(counted.read(results)).toBe(2);
+
+    const failing = createBatch();
+    failing.add(writePart('kept', sql`insert into pipeline_t values (3, 'three')`));
+    failing.add(writePart('broken', sql`insert into pipeline_t values (4, 'four')`, sql`select 1 / 0`));
+    failing.add(writePart('after', sql`insert into pipeline_t values (5, 'five')`));
+    const error = await database.pipelined((tx) => tx.sendAndCommit(failing.statements)).catch((e) => e);
+    expect(failing.failedPart(error)).toBe('broken');
+    expect(failing.failedPart(new Error('the connection was lost'))).toBeNull();
+    expect(await count(database)).toBe(2);
   });
 
   it('rolls back when the work throws between batches', async () => {
@@ -102,13 +124,16 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
     });
     await audit.appendNow(database.db, { actor: 't', action: 'run.started' });
     const tricky = 'line\nbreak\ttab \u0001 \u2028 "q" \\ ü 日本 🚀 e\u0301 \uFEFF';
-    const prepared = [
-      audit.prepare({ actor: tricky, action: 'proposal.decided', details: { text: tricky, n: 1e21 } }),
-      audit.prepare({ actor: 'policy', action: 'execution.started', details: {} }),
+    const batch = createBatch();
+    const appended = [
+      batch.add(
+        audit.prepare({ actor: tricky, action: 'proposal.decided', details: { text: tricky, n: 1e21 } }),
+      ),
+      batch.add(audit.prepare({ actor: 'policy', action: 'execution.started', details: {} })),
     ];
     const events = await database.pipelined(async (tx) => {
-      const results = await tx.sendAndCommit(prepared.flatMap((p) => p.statements));
-      return prepared.map((p, i) => p.event(results[2 * i + 1] ?? []));
+      const results = await tx.sendAndCommit(batch.statements);
+      return appended.map((slot) => slot.read(results));
     });
     expect(events.map((e) => e.seq)).toEqual([2, 3]);
     expect(events[1]?.prevHash).toBe(events[0]?.hash);
@@ -139,17 +164,15 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<{ value?: T; 
 describe.skipIf(!databaseKinds.includes('postgres'))(
   'a pipelined transaction whose connection dies (postgres)',
   () => {
-    let database: TestDatabase;
+    const database = useTestDatabase('postgres');
     /** One pooled connection, so the pool reconnects the very connection the transaction had reserved. */
     let single: Database;
     beforeEach(async () => {
-      database = await createTestDatabase('postgres');
       await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
       single = connectPostgres({ url: database.url!, max: 1 });
     });
     afterEach(async () => {
       await single.close().catch(() => {});
-      await database.drop();
     });
 
     const rows = async () =>
@@ -238,17 +261,15 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
 describe.skipIf(!databaseKinds.includes('postgres'))(
   'a pipelined transaction whose cached statements the server no longer accepts (postgres)',
   () => {
-    let database: TestDatabase;
+    const database = useTestDatabase('postgres');
     /** One pooled connection, so every transaction reuses the statements postgres.js prepared on it. */
     let single: Database;
     beforeEach(async () => {
-      database = await createTestDatabase('postgres');
       await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
       single = connectPostgres({ url: database.url!, max: 1 });
     });
     afterEach(async () => {
       await single.close().catch(() => {});
-      await database.drop();
     });
 
     const insert = (id: number) => sql`insert into pipeline_t values (${id}, 'x') returning v`;

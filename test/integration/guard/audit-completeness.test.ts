@@ -1,30 +1,21 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  approvals,
   auditEvents,
   credentialLeases,
   proposals,
   runs,
   sandboxChanges,
   sandboxServices,
-} from '../../../src/db/schema.ts';
+} from '../../../src/app/schema.ts';
 import { recoverInterruptedExecutions } from '../../../src/tools/recovery.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';
 
 describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database, charters: testCharters() });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
-  });
+  const { services } = useTestServices({ kind, options: () => ({ charters: testCharters() }) });
 
   /** The guard's and approvals' events about a proposal (behaviour alerts about it come and go on their own). */
   const eventsOf = async (proposalId: string) =>
@@ -157,7 +148,9 @@ describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
         .set({ state: 'executing', executedBy: 'gone', executionStartedAt: services.clock.now() })
         .where(eq(proposals.id, lost.proposal.id));
       const recovered = await recoverInterruptedExecutions({
-        deps: { ...services, instanceId: services.config.instanceId, executionTimeoutMs: 60_000 },
+        ...services,
+        instanceId: services.config.instanceId,
+        executionTimeoutMs: 60_000,
         scope: 'all',
       });
       expect(recovered.map((p) => p.id)).toEqual([lost.proposal.id]);
@@ -174,9 +167,9 @@ describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
         for each row when (new.action = 'execution.started') execute function warden_test_refuse_claim()`);
     });
 
-    const expectNothingRan = async (proposalId: string) => {
+    const expectNothingRan = async (proposalId: string, state = 'approved') => {
       const [row] = await services.db.select().from(proposals).where(eq(proposals.id, proposalId));
-      expect(row).toMatchObject({ state: 'approved', executedBy: null, executionStartedAt: null });
+      expect(row).toMatchObject({ state, executedBy: null, executionStartedAt: null });
       expect((await eventsOf(proposalId)).map((e) => e.action)).not.toContain('execution.started');
       expect(
         await services.db.select().from(credentialLeases).where(eq(credentialLeases.proposalId, proposalId)),
@@ -184,7 +177,7 @@ describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
       expect(await toolChanges()).toEqual([]);
     };
 
-    it('an approved action stays approved and does not run; it runs once the audit works again', async () => {
+    it('the completing approval does not count and nothing runs; the same click runs it once the audit works', async () => {
       const before = await checkout();
       const { proposal } = await services.guard.propose({
         agent: 'ops',
@@ -194,19 +187,23 @@ describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
         requester: people.oncall,
         source: 'planner',
       });
-      await expect(
+      const click = () =>
         services.approvals.decideOnProposal({
           proposalId: proposal.id,
           approver: approverFor(services.charters.get('ops')!, people.approver1),
           decision: 'approve',
-        }),
-      ).rejects.toMatchObject({ code: 'audit.write_failed' });
-      await expectNothingRan(proposal.id);
+        });
+      // The approval and the claim are one transaction: the claim's event failing rolls the approval back.
+      await expect(click()).rejects.toMatchObject({ code: 'audit.write_failed' });
+      await expectNothingRan(proposal.id, 'pending');
+      expect(await services.db.select().from(approvals).where(eq(approvals.proposalId, proposal.id))).toEqual(
+        [],
+      );
       expect(await checkout()).toEqual(before);
 
       await services.db.execute(sql`drop trigger warden_test_refuse_claim on audit_events`);
-      const outcome = await services.guard.execute({ proposalId: proposal.id, actor: people.approver1 });
-      expect(outcome.status).toBe('succeeded');
+      const outcome = await click();
+      expect(outcome).toMatchObject({ outcome: 'approved', execution: { status: 'succeeded' } });
       expect((await toolChanges()).map((c) => c.tool)).toEqual(['restart_service']);
     });
 

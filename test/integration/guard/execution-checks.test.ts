@@ -1,22 +1,20 @@
 import { and, eq, ne } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApprovals } from '../../../src/approvals/approvals.usecases.ts';
-import { GLOBAL_SCOPE, setKillSwitch } from '../../../src/breakers/kill-switch.repository.ts';
+import { describe, expect, it } from 'vitest';
 import {
   approvals,
   auditEvents,
   proposals,
   sandboxChanges,
   sandboxServices,
-} from '../../../src/db/schema.ts';
+} from '../../../src/app/schema.ts';
+import { wireGuard } from '../../../src/app/services.ts';
+import { createInFlightRegistry } from '../../../src/breakers/in-flight.ts';
+import { GLOBAL_SCOPE, setKillSwitch } from '../../../src/breakers/kill-switch.repository.ts';
+import type { CredentialBroker } from '../../../src/tools/broker.ts';
 import type { ExecutionOutcome } from '../../../src/tools/execute.ts';
-import { createGuard } from '../../../src/tools/guard.ts';
-import type { CredentialBroker, GuardDeps } from '../../../src/tools/guard.types.ts';
-import { createInFlightRegistry } from '../../../src/tools/in-flight.ts';
-import { createToolRegistry } from '../../../src/tools/registry.ts';
 import { createSandboxTools } from '../../../src/tools/sandbox/sandbox.tools.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { type TestServices, useTestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';
 
 /** Something that happens to the database between the claim's commit and the executor's start. */
@@ -31,7 +29,6 @@ type Tamper = (input: { services: TestServices; proposalId: string }) => Promise
 function guardWithTamper({ services, tamper }: { services: TestServices; tamper: Tamper }) {
   const { db, clock, redactor } = services;
   const tools = createSandboxTools({ db, broker: services.broker, clock, redactor });
-  const { registry, executors } = createToolRegistry({ tools });
   const broker: CredentialBroker = {
     ...services.broker,
     mint: async (input) => {
@@ -40,23 +37,15 @@ function guardWithTamper({ services, tamper }: { services: TestServices; tamper:
       return lease;
     },
   };
-  const deps: GuardDeps = {
-    db,
+  return wireGuard({
+    ...services,
     pipelined: services.database.pipelined,
-    clock,
-    audit: services.audit,
     broker,
-    registry,
-    executors,
-    charters: services.charters,
+    tools,
     inFlight: createInFlightRegistry(),
-    redactor,
-    logger: services.logger,
     instanceId: services.config.instanceId,
     executionTimeoutMs: 10_000,
-  };
-  const guard = createGuard(deps);
-  return { guard, approvals: createApprovals({ deps, guard }) };
+  });
 }
 
 const setProposal =
@@ -114,17 +103,7 @@ const cases: { what: string; code: string; tamper: Tamper }[] = [
 ];
 
 describe.each(databaseKinds)("the executor's last check before the tool runs (%s)", (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database, charters: testCharters() });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
-  });
+  const { services } = useTestServices({ kind, options: () => ({ charters: testCharters() }) });
 
   const checkout = async () => {
     const [row] = await services.db

@@ -1,26 +1,25 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   auditEvents,
   breakerStates,
   credentialLeases,
   proposals,
   sandboxTickets,
-} from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+} from '../../../src/app/schema.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { waitFor } from '../../helpers/slack-harness.ts';
 import { people, testCharters } from './fixtures.ts';
 
 /** How an execution ends when something else happened while its tool was working. */
 describe.each(databaseKinds)('finishing an execution (%s)', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
+  // Every write takes a while, so the test can act while the tool is working.
+  const { services } = useTestServices({
+    kind,
+    options: () => ({ charters: testCharters(), sandboxWriteDelayMs: 500 }),
+  });
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    // Every write takes a while, so the test can act while the tool is working.
-    services = await createTestServices({ database, charters: testCharters(), sandboxWriteDelayMs: 500 });
     // Two failures counted already (the charter trips at three): a success would reset the count, a
     // failure would trip the breaker.
     await services.db.insert(breakerStates).values({
@@ -31,10 +30,6 @@ describe.each(databaseKinds)('finishing an execution (%s)', (kind) => {
       consecutiveFailures: 2,
       updatedAt: services.clock.now(),
     });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
   });
 
   const fileTicket = () =>

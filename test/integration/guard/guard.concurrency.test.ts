@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import {
   auditEvents,
   breakerHits,
   proposals,
   sandboxChanges,
   sandboxTickets,
-} from '../../../src/db/schema.ts';
+} from '../../../src/app/schema.ts';
+import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';

@@ -1,25 +1,15 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { auditEvents, proposals, sandboxServices, sandboxTickets } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, proposals, sandboxServices, sandboxTickets } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';
 
 const rollback = { service: 'checkout', to_version: 'v2.13.4' };
 
 describe.each(databaseKinds)('the guard on %s', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database, charters: testCharters() });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
-  });
+  const { services } = useTestServices({ kind, options: () => ({ charters: testCharters() }) });
 
   const triage = () => services.charters.get('triage')!;
   const checkoutVersion = async () => {

@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, proposals, runs, sandboxTickets } from '../../../src/app/schema.ts';
 import { AUDIT_CHAIN_LOCK } from '../../../src/audit/audit.repository.ts';
-import { auditEvents, proposals, runs, sandboxTickets } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { charterFromYaml, createTestServices, type TestServices } from '../../helpers/services.ts';
 import { waitFor } from '../../helpers/slack-harness.ts';
 import { opsCharterYaml, people, testCharters } from './fixtures.ts';
@@ -15,7 +15,7 @@ import { opsCharterYaml, people, testCharters } from './fixtures.ts';
  * chain's lock (every audited transaction takes it last), lets the guard queue behind it, then lets go.
  */
 describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting for a lock (postgres)', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('postgres');
   let services: TestServices;
   let raw: postgres.Sql;
   let holder: postgres.ReservedSql | null = null;
@@ -30,7 +30,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
   );
 
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
     const charters = [...testCharters().filter((c) => c.agent !== 'ops'), opsWithDenials];
     services = await createTestServices({ database, charters });
     raw = postgres(database.url!, { max: 2, onnotice: () => {} });
@@ -41,7 +40,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
     holder = null;
     await raw.end({ timeout: 5 });
     await services.close();
-    await database.drop();
   });
 
   /** Holds the audit chain's lock in an open transaction until `release()`. */

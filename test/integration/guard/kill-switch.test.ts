@@ -7,10 +7,10 @@ import {
   runs,
   sandboxChanges,
   sandboxServices,
-} from '../../../src/db/schema.ts';
-import type { InFlightRegistry } from '../../../src/tools/in-flight.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+} from '../../../src/app/schema.ts';
+import type { InFlightRegistry } from '../../../src/breakers/in-flight.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { createTestServices, type TestServices, useTestServices } from '../../helpers/services.ts';
 import { people, testCharters } from './fixtures.ts';
 
 const ticket = (i: number) => ({ title: `Checkout errors #${i}`, body: 'evidence', severity: 'sev3' });
@@ -31,17 +31,7 @@ async function watchInFlight(inFlight: InFlightRegistry) {
 }
 
 describe.each(databaseKinds)('the kill switch on %s', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database, charters: testCharters() });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
-  });
+  const { services } = useTestServices({ kind, options: () => ({ charters: testCharters() }) });
 
   const proposeRestart = (agent = 'triage') =>
     services.guard.propose({
@@ -161,12 +151,11 @@ describe.each(databaseKinds)('the kill switch on %s', (kind) => {
 });
 
 describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two instances', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('postgres');
   let a: TestServices;
   let b: TestServices;
 
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
     const charters = testCharters();
     a = await createTestServices({ database, charters, instanceId: 'instance-a' });
     b = await createTestServices({
@@ -179,7 +168,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
   afterEach(async () => {
     await a.close();
     await b.close();
-    await database.drop();
   });
 
   it('engaged on one instance, aborts a slow executor mid-call on the other and refuses there within 1 s, and revokes its credential', async () => {
@@ -226,16 +214,9 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
 });
 
 describe.each(databaseKinds)('a kill on the instance running the call (%s)', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database, charters: testCharters(), sandboxWriteDelayMs: 5_000 });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
+  const { services } = useTestServices({
+    kind,
+    options: () => ({ charters: testCharters(), sandboxWriteDelayMs: 5_000 }),
   });
 
   it('aborts the call in flight here within 1 s, names it as aborted here, and revokes its credential', async () => {

@@ -6,23 +6,21 @@ import {
   sandboxChanges,
   sandboxServices,
   sandboxTickets,
-} from '../../../src/db/schema.ts';
+} from '../../../src/app/schema.ts';
 import { STALE_GRACE_MS, UNSTARTED_AFTER_MS } from '../../../src/tools/recovery.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { people, testCharters } from './fixtures.ts';
 
 describe.each(databaseKinds)('crash recovery on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let services: TestServices;
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     services = await createTestServices({ database, charters: testCharters(), instanceId: 'crashy' });
   });
   afterEach(async () => {
     await services.close();
-    await database.drop();
   });
 
   it('marks executions a crashed instance left behind as outcome_unknown at start-up and never re-runs them', async () => {
@@ -60,11 +58,10 @@ describe.each(databaseKinds)('crash recovery on %s', (kind) => {
 
 describe.each(databaseKinds)('the periodic recovery sweep on %s', (kind) => {
   const timeoutMs = 60_000;
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let survivor: TestServices | null;
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     // A live instance that sweeps every 25 ms; its clock only moves when the test says so.
     survivor = await createTestServices({
       database,
@@ -76,7 +73,6 @@ describe.each(databaseKinds)('the periodic recovery sweep on %s', (kind) => {
   });
   afterEach(async () => {
     await survivor?.close();
-    await database.drop();
   });
 
   /** A restart another instance claimed and then died running: `executing`, claimed by `executedBy`. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { approverFor, people, testCharters } from './fixtures.ts';
 
 const CANARY_BOT_TOKEN = 'xoxb-CANARY-000111222333-abcdefabcdef';
@@ -9,21 +9,13 @@ const CANARY_OPENAI_KEY = 'sk-CANARYcanaryCANARYcanary0042';
 const CANARY_CUSTOM = 'canary-db-password-8c1f2e';
 
 describe.each(databaseKinds)('secrets on %s', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
+  const { services } = useTestServices({
+    kind,
+    options: () => ({
       charters: testCharters(),
       env: { SLACK_BOT_TOKEN: CANARY_BOT_TOKEN, OPENAI_API_KEY: CANARY_OPENAI_KEY },
       secrets: [CANARY_CUSTOM],
-    });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
+    }),
   });
 
   it('never appear in logs, audit events, proposals or tool results, and neither do broker credentials', async () => {

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { auditEvents } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { decide, opsCharter, people, withShipped } from './helpers.ts';
 
@@ -27,13 +27,12 @@ const DAY = 86_400_000;
 const SATURDAY_NIGHT = '2026-11-28T22:00:00.000Z';
 
 describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let services: TestServices;
   /** The last audit event of the seeded history: alerts raised up to here are not the test's. */
   let seeded: number;
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     services = await createTestServices({ database, charters: withShipped(opsCharter({ alerts })) });
     // History: ops filed a staging ticket yesterday, so its staging writes today are not "new".
     services.clock.set(MONDAY_MORNING);
@@ -45,7 +44,6 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
   });
   afterEach(async () => {
     await services.close();
-    await database.drop();
   });
 
   const propose = (tool: string, args: Record<string, unknown>, environment = 'staging') =>

@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../../src/audit/audit.repository.ts';
 import type { AuditEvent } from '../../../src/audit/audit.types.ts';
 import { createAuditFeed } from '../../../src/observability/audit-feed.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createLogCapture } from '../../helpers/services.ts';
 
 function setUp() {
@@ -22,13 +22,7 @@ function setUp() {
 }
 
 describe.each(databaseKinds)('the audit feed on %s', (kind) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    await database.drop();
-  });
+  const database = useTestDatabase(kind);
 
   it('hands each committed event to every consumer once, in order', async () => {
     const { feed, audit, seen } = setUp();

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readAgentFigures, readHomeFigures } from '../../../src/observability/figures.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { decide, opsCharter, people, withShipped } from './helpers.ts';
 
 const HOUR = 3_600_000;
@@ -12,18 +12,13 @@ const T0 = '2026-11-24T09:00:00.000Z';
  * activity drops out a minute after it turns 24 h old, and is still counted a minute before.
  */
 describe.each(databaseKinds)('per-agent figures: the last 24 h on %s', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    const alerts = '  repeated_failures: { threshold: 3, window: 1h }';
-    services = await createTestServices({ database, charters: withShipped(opsCharter({ alerts })) });
-    services.clock.set(T0);
+  const alerts = '  repeated_failures: { threshold: 3, window: 1h }';
+  const { services } = useTestServices({
+    kind,
+    options: () => ({ charters: withShipped(opsCharter({ alerts })) }),
   });
-  afterEach(async () => {
-    await services.close();
-    await database.drop();
+  beforeEach(() => {
+    services.clock.set(T0);
   });
 
   const propose = (tool: string, args: Record<string, unknown>) =>

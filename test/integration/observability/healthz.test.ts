@@ -1,21 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { charterSet } from '../../../src/app/services.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { describe, expect, it } from 'vitest';
+import { charterSet } from '../../../src/policy/charter-set.ts';
+import { databaseKinds } from '../../helpers/database.ts';
+import { useTestServices } from '../../helpers/services.ts';
 import { serveObservability } from './helpers.ts';
 
 describe.each(databaseKinds)('GET /healthz on %s', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({ database });
-  });
-  afterEach(async () => {
-    await services.close();
-    await database.drop().catch(() => {});
-  });
+  const { database, services } = useTestServices({ kind });
 
   const get = async (target: Parameters<typeof serveObservability>[0]) => {
     const http = await serveObservability(target);

@@ -2,17 +2,14 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { createOpenAIPlanner } from '../../../src/agents/openai/openai-planner.ts';
 import type { Planner, PlannerStep } from '../../../src/agents/planner.types.ts';
-import { createRunner } from '../../../src/agents/runner.ts';
 import { createHttpServer, healthHandler } from '../../../src/app/http.ts';
-import { createApprovals } from '../../../src/approvals/approvals.usecases.ts';
+import { wireGuard } from '../../../src/app/services.ts';
 import { withRequestLogging } from '../../../src/observability/http-logging.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
 import type { ToolDefinition } from '../../../src/tools/define.ts';
-import { createGuard } from '../../../src/tools/guard.ts';
-import { createToolRegistry } from '../../../src/tools/registry.ts';
 import { createSandboxTools } from '../../../src/tools/sandbox/sandbox.tools.ts';
 import type { ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import { charterFromYaml, repoRoot, type TestServices } from '../../helpers/services.ts';
@@ -180,7 +177,7 @@ export function wiredWithLoggingBackend({
   services: TestServices;
   model: ScriptedOpenAIServer;
 }) {
-  const { db, clock, audit, broker, charters, inFlight, redactor, logger } = services;
+  const { db, clock, broker, redactor, logger } = services;
   const tools = createSandboxTools({ db, broker, clock, redactor }).map(
     (tool): ToolDefinition => ({
       ...tool,
@@ -190,25 +187,12 @@ export function wiredWithLoggingBackend({
       },
     }),
   );
-  const { registry, executors } = createToolRegistry({ tools });
-  const pipelined = services.database.pipelined;
-  const deps = {
-    db,
-    pipelined,
-    clock,
-    audit,
-    broker,
-    registry,
-    executors,
-    charters,
-    inFlight,
-    redactor,
-    logger,
-  };
-  const guard = createGuard({ ...deps, instanceId: 'ids', executionTimeoutMs: 10_000 });
-  const approvals = createApprovals({
-    deps: { ...deps, instanceId: 'ids', executionTimeoutMs: 10_000 },
-    guard,
+  const { registry, guard, approvals } = wireGuard({
+    ...services,
+    pipelined: services.database.pipelined,
+    tools,
+    instanceId: 'ids',
+    executionTimeoutMs: 10_000,
   });
   const planner = createOpenAIPlanner({
     client: new OpenAI({ baseURL: model.url, apiKey: 'sk-test-ids', maxRetries: 0 }),
@@ -218,21 +202,6 @@ export function wiredWithLoggingBackend({
     baseDelayMs: 1,
     maxDelayMs: 5,
   });
-  const runner = createRunner({
-    deps: {
-      db,
-      clock,
-      audit,
-      charters,
-      registry,
-      guard,
-      logger,
-      redactor,
-      inFlight,
-      incidents: services.incidents,
-      instanceId: 'ids',
-    },
-    planner,
-  });
+  const runner = services.runnerWith({ planner, guard, registry, instanceId: 'ids' });
   return { approvals, runner };
 }

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpServer, healthHandler } from '../../../src/app/http.ts';
+import { runs } from '../../../src/app/schema.ts';
 import { buildSlackSurface, type SlackSurface } from '../../../src/app/slack-surface.ts';
-import { runs } from '../../../src/db/schema.ts';
 import {
   createSandboxPeople,
   createSlackEmulator,
@@ -11,9 +11,9 @@ import {
 import { withRequestLogging } from '../../../src/observability/http-logging.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import { resolveGroups } from '../../../src/policy/approval-validity.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { useTestDatabase } from '../../helpers/database.ts';
 import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { createTestServices, type TestServices, useTestServices } from '../../helpers/services.ts';
 import { buttonsOf, people, waitFor } from '../../helpers/slack-harness.ts';
 import { wiredWithLoggingBackend } from './helpers.ts';
 
@@ -30,14 +30,13 @@ const CANARIES = [SIGNING_SECRET, BOT_TOKEN, EXTRA_SECRET, PASSWORD];
  * (request bodies, headers and results) are written too.
  */
 describe('logs: canary secrets never reach a log line, and lines carry their ids', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('pglite');
   let emulator: SlackEmulator;
   let services: TestServices;
   let surface: SlackSurface;
   let close: () => Promise<void>;
 
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
     emulator = createSlackEmulator({
       signingSecret: SIGNING_SECRET,
       botToken: BOT_TOKEN,
@@ -82,7 +81,6 @@ describe('logs: canary secrets never reach a log line, and lines carry their ids
     await close();
     await services.close();
     await emulator.stop();
-    await database.drop();
   });
 
   it('through a whole triage run, an approval, failed Slack calls and debug-logged request bodies', async () => {
@@ -154,19 +152,13 @@ describe('logs: canary secrets never reach a log line, and lines carry their ids
 });
 
 describe('logs: every line of a run carries its run id, every line of an approval its proposal id', () => {
-  let database: TestDatabase;
-  let services: TestServices;
+  const { services } = useTestServices({ kind: 'pglite' });
   let model: ScriptedOpenAIServer;
-
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
-    services = await createTestServices({ database });
     model = await createScriptedOpenAIServer();
   });
   afterEach(async () => {
     await model.close();
-    await services.close();
-    await database.drop();
   });
 
   /** The lines `work` writes, parsed; with the alerts its events raise (checked in the background). */

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannerStep } from '../../../src/agents/planner.types.ts';
-import { proposals } from '../../../src/db/schema.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { proposals } from '../../../src/app/schema.ts';
+import { createTestDatabase, databaseKinds } from '../../helpers/database.ts';
+import { createTestServices, useTestServices } from '../../helpers/services.ts';
 import {
   decide,
   opsCharter,
@@ -52,24 +52,20 @@ const script: PlannerStep[] = [
 const failuresBreaker = '\n  - { name: failures, kind: consecutive_failures, threshold: 3, cool_down: 10m }';
 
 describe.each(databaseKinds)('GET /metrics on %s', (kind) => {
-  let database: TestDatabase;
-  let services: TestServices;
-  let http: Awaited<ReturnType<typeof serveObservability>>;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    services = await createTestServices({
-      database,
+  const { services } = useTestServices({
+    kind,
+    options: () => ({
       charters: withShipped(opsCharter({ breakers: failuresBreaker })),
       planner: scriptedPlanner(script),
       sandboxWriteDelayMs: 25,
-    });
+    }),
+  });
+  let http: Awaited<ReturnType<typeof serveObservability>>;
+  beforeEach(async () => {
     http = await serveObservability(services);
   });
   afterEach(async () => {
     await http.close();
-    await services.close();
-    await database.drop();
   });
 
   const ops = (args: Record<string, unknown>) =>

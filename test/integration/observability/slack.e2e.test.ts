@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, auditMirror, runs } from '../../../src/db/schema.ts';
+import { auditEvents, auditMirror, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { validateBlocks } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   people,
@@ -22,13 +22,12 @@ const alerts = `
   new_environment: { enabled: false }`;
 
 describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let emulator: SlackEmulator;
   let warden: WardenInstance;
   let http: Awaited<ReturnType<typeof serveObservability>>;
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({
@@ -46,7 +45,6 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
     await http.close();
     await stopWarden(warden);
     await emulator.stop();
-    await database.drop();
   });
 
   const failScale = () =>

@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runs } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.verify.ts';
 import { rawRowsOf } from '../../../src/db/pipeline.ts';
-import { runs } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   BOT_TOKEN,
   buttonsOf,
@@ -24,12 +24,11 @@ const EVERY_MS = 300;
 describe.skipIf(!databaseKinds.includes('postgres'))(
   'Warden while its database connections keep dying',
   () => {
-    let database: TestDatabase;
+    const database = useTestDatabase('postgres');
     let emulator: SlackEmulator;
     let warden: WardenProcess;
 
     beforeEach(async () => {
-      database = await createTestDatabase('postgres');
       const started = await startEmulator();
       emulator = started.emulator;
       warden = await spawnWarden({
@@ -51,7 +50,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     afterEach(async () => {
       await warden.kill();
       await emulator.stop();
-      await database.drop();
     });
 
     const rollbackCards = () =>

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SHUTDOWN_GRACE_MS } from '../../../src/app/process.ts';
-import { runs } from '../../../src/db/schema.ts';
+import { runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   BOT_TOKEN,
   buttonsOf,
@@ -17,14 +17,13 @@ import { type PostgresProxy, startPostgresProxy } from '../slack/postgres-proxy.
 const channel = people.incidents;
 
 describe.skipIf(!databaseKinds.includes('postgres'))('Warden as a process, when Postgres is away', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('postgres');
   let proxy: PostgresProxy;
   let emulator: SlackEmulator;
   let apiUrl: string;
   let warden: WardenProcess | null = null;
 
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
     proxy = await startPostgresProxy(database.url!);
     ({ emulator, apiUrl } = await startEmulator());
   });
@@ -33,7 +32,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Warden as a process, when 
     warden = null;
     await emulator.stop();
     await proxy.close();
-    await database.drop();
   });
 
   const env = () => ({

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvals, proposals, runs } from '../../../src/db/schema.ts';
+import { approvals, proposals, runs } from '../../../src/app/schema.ts';
 import { findCardsToSync, markCardFailed, recordCard } from '../../../src/slack/sync/cards.repository.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { recordDeniedRequest } from '../../../src/breakers/breaker.outcomes.ts';
-import { auditEvents, proposals, runs } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import {

@@ -1,10 +1,10 @@
 import { and, eq, like, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { approvals, auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
 import { connectPostgres } from '../../../src/db/client.ts';
-import { approvals, auditEvents, proposals, runs } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   buttonsOf,
@@ -22,14 +22,13 @@ const LOCK_TIMEOUT_MS = 2_000;
 const channel = people.incidents;
 
 describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreachable or hung', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('postgres');
   let emulator: SlackEmulator;
   let warden: WardenInstance;
   let proxy: PostgresProxy;
   let heldLocks: (() => Promise<void>)[] = [];
 
   beforeEach(async () => {
-    database = await createTestDatabase('postgres');
     proxy = await startPostgresProxy(database.url!);
     const started = await startEmulator();
     emulator = started.emulator;
@@ -50,9 +49,10 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     heldLocks = [];
     await proxy.restore();
     await stopWarden(warden).catch(() => {});
+    // Its pool goes through the proxy: closed, it cannot try to reconnect once the proxy is gone.
+    await warden.services.database.close().catch(() => {});
     await emulator.stop();
     await proxy.close();
-    await database.drop();
   });
 
   /** The rollback card of a triage, posted while the database is up. */

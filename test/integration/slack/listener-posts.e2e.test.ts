@@ -1,10 +1,10 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, auditMirror, runs } from '../../../src/app/schema.ts';
 import { auditHead } from '../../../src/audit/audit.repository.ts';
 import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
-import { auditEvents, auditMirror, runs } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   people,
@@ -44,12 +44,11 @@ async function announcementsOutbox(instance: WardenInstance) {
  * failed Slack call must not lose them (DESIGN §4.6).
  */
 describe('Slack: messages posted by the listeners survive Slack failing', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('pglite');
   let emulator: SlackEmulator;
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'posts-a' });
@@ -58,7 +57,6 @@ describe('Slack: messages posted by the listeners survive Slack failing', () => 
   afterEach(async () => {
     await stopWarden(warden);
     await emulator.stop();
-    await database.drop();
   });
 
   const postsTo = (where: string) =>
@@ -185,13 +183,12 @@ describe('Slack: messages posted by the listeners survive Slack failing', () => 
 describe.skipIf(!databaseKinds.includes('postgres'))(
   'Slack: kill switch announcements with two instances on Postgres',
   () => {
-    let database: TestDatabase;
+    const database = useTestDatabase('postgres');
     let emulator: SlackEmulator;
     let a: WardenInstance;
     let b: WardenInstance;
 
     beforeEach(async () => {
-      database = await createTestDatabase('postgres');
       const started = await startEmulator();
       emulator = started.emulator;
       a = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'posts-a' });
@@ -206,7 +203,6 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       await stopWarden(a);
       await stopWarden(b);
       await emulator.stop();
-      await database.drop();
     });
 
     it('posts each announcement exactly once, in order, when Slack recovers, though both sync workers kept trying', async () => {

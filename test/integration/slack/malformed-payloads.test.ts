@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, proposals, runs, slackRequests } from '../../../src/db/schema.ts';
+import { auditEvents, proposals, runs, slackRequests } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { buildSignedHeaders } from '../../../src/dev/slack-emulator/signing.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runs } from '../../../src/db/schema.ts';
+import { runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { useTestDatabase } from '../../helpers/database.ts';
 import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import {
   blockText,
@@ -14,13 +14,12 @@ import {
 } from '../../helpers/slack-harness.ts';
 
 describe('Slack: the model fails during /agent triage', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('pglite');
   let emulator: SlackEmulator;
   let model: ScriptedOpenAIServer;
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
     // The model answers 500 to every request, retries included.
     model = await createScriptedOpenAIServer({ script: Array.from({ length: 20 }, () => ({ status: 500 })) });
     const started = await startEmulator();
@@ -42,7 +41,6 @@ describe('Slack: the model fails during /agent triage', () => {
     await stopWarden(warden);
     await emulator.stop();
     await model.close();
-    await database.drop();
   });
 
   it('fails the run closed and says so in the thread; nothing is proposed or run', async () => {

@@ -1,8 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { approvals, auditEvents, proposals, runs, sandboxTickets } from '../../../src/db/schema.ts';
+import { approvals, auditEvents, proposals, runs, sandboxTickets } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import {
+  createTestDatabase,
+  databaseKinds,
+  type TestDatabase,
+  useTestDatabase,
+} from '../../helpers/database.ts';
 import {
   buttonsOf,
   people,
@@ -16,12 +21,11 @@ import {
 const channel = people.incidents;
 
 describe.each(databaseKinds)('Slack request checks on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let emulator: SlackEmulator;
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'req-a' });
@@ -30,7 +34,6 @@ describe.each(databaseKinds)('Slack request checks on %s', (kind) => {
   afterEach(async () => {
     await stopWarden(warden);
     await emulator.stop();
-    await database.drop();
   });
 
   const runCount = async () => (await warden.services.db.select().from(runs)).length;

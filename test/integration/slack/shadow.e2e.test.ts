@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { proposals } from '../../../src/db/schema.ts';
+import { proposals } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { useTestDatabase } from '../../helpers/database.ts';
 import { charterFromYaml, repoRoot } from '../../helpers/services.ts';
 import {
   buttonsOf,
@@ -24,12 +24,11 @@ function shadowTriageCharter() {
 }
 
 describe('Slack: shadow mode', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('pglite');
   let emulator: SlackEmulator;
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({
@@ -44,7 +43,6 @@ describe('Slack: shadow mode', () => {
   afterEach(async () => {
     await stopWarden(warden);
     await emulator.stop();
-    await database.drop();
   });
 
   it('posts shadow proposals with Agree / Disagree, never runs them, and counts the feedback in the report', async () => {

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { approvals, auditEvents, proposals, runs } from '../../../src/db/schema.ts';
+import { approvals, auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   APP_TOKEN,
   people,
@@ -21,12 +21,11 @@ const channel = people.incidents;
  * new envelope, or over another connection); the claim in Postgres makes the second delivery do nothing.
  */
 describe.each(databaseKinds)('Slack over Socket Mode on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let emulator: SlackEmulator;
   const instances: WardenInstance[] = [];
 
   async function start({ count }: { count: number }) {
-    database = await createTestDatabase(kind);
     const started = await startEmulator({ appToken: APP_TOKEN });
     emulator = started.emulator;
     for (let i = 0; i < count; i += 1) {
@@ -45,7 +44,6 @@ describe.each(databaseKinds)('Slack over Socket Mode on %s', (kind) => {
   afterEach(async () => {
     for (const instance of instances.splice(0)) await stopWarden(instance);
     await emulator.stop();
-    await database.drop();
   });
 
   const runsOn = (incidentId: string) =>

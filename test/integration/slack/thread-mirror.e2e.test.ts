@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, auditMirror, runs } from '../../../src/db/schema.ts';
+import { auditEvents, auditMirror, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { useTestDatabase } from '../../helpers/database.ts';
 import {
   people,
   startEmulator,
@@ -13,12 +13,11 @@ import {
 } from '../../helpers/slack-harness.ts';
 
 describe('Slack: the audit thread mirror', () => {
-  let database: TestDatabase;
+  const database = useTestDatabase('pglite');
   let emulator: SlackEmulator;
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    database = await createTestDatabase('pglite');
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'mirror-a' });
@@ -27,7 +26,6 @@ describe('Slack: the audit thread mirror', () => {
   afterEach(async () => {
     await stopWarden(warden);
     await emulator.stop();
-    await database.drop();
   });
 
   it('loses no event when Slack fails and rate-limits posts: every event reaches the thread once, in order, with its link stored, and no call comes before Retry-After', async () => {

@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, proposals, runs, sandboxServices } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
-import { auditEvents, proposals, runs, sandboxServices } from '../../../src/db/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { validateBlocks } from '../../../src/dev/slack-emulator/index.ts';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   buttonsOf,
@@ -18,12 +18,11 @@ import {
 } from '../../helpers/slack-harness.ts';
 
 describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => {
-  let database: TestDatabase;
+  const database = useTestDatabase(kind);
   let emulator: SlackEmulator;
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
     const started = await startEmulator();
     emulator = started.emulator;
     warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'slack-a' });
@@ -32,7 +31,6 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
   afterEach(async () => {
     await stopWarden(warden);
     await emulator.stop();
-    await database.drop();
   });
 
   const channel = people.incidents;

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { credentialLeases } from '../../../src/db/schema.ts';
+import { credentialLeases } from '../../../src/app/schema.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { sha256Hex } from '../../../src/shared/hash.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';

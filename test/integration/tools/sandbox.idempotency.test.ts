@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxChanges, sandboxDeploys, sandboxTickets } from '../../../src/db/schema.ts';
+import { sandboxChanges, sandboxDeploys, sandboxTickets } from '../../../src/app/schema.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { createToolRegistry } from '../../../src/tools/registry.ts';
 import { findService, seedWorld } from '../../../src/tools/sandbox/sandbox.repository.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxLogs } from '../../../src/db/schema.ts';
+import { sandboxLogs } from '../../../src/app/schema.ts';
 import type { ToolResult } from '../../../src/tools/define.ts';
 import { databaseKinds } from '../../helpers/database.ts';
 import { createSandboxHarness, type SandboxHarness } from './sandbox.harness.ts';

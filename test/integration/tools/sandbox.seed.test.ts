@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/db/client.ts';
 import {
   sandboxChanges,
   sandboxDeploys,
@@ -8,7 +7,8 @@ import {
   sandboxLogs,
   sandboxServices,
   sandboxTickets,
-} from '../../../src/db/schema.ts';
+} from '../../../src/app/schema.ts';
+import type { Db } from '../../../src/db/client.ts';
 import { findService, seedWorld } from '../../../src/tools/sandbox/sandbox.repository.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import { SEEDED_AT, shippedWorld } from './sandbox.harness.ts';

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sandboxChanges, sandboxDeploys, sandboxTickets } from '../../../src/db/schema.ts';
+import { sandboxChanges, sandboxDeploys, sandboxTickets } from '../../../src/app/schema.ts';
 import { findService, listDeploys } from '../../../src/tools/sandbox/sandbox.repository.ts';
 import { databaseKinds } from '../../helpers/database.ts';
 import { createSandboxHarness, rejectsWithCode, type SandboxHarness } from './sandbox.harness.ts';

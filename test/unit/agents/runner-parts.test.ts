@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseGatherCall, parsePlannerStep, parseProposal } from '../../../src/agents/planner-output.ts';
 import { duration, formatAgentReport } from '../../../src/agents/report.format.ts';
 import { median } from '../../../src/agents/report.ts';
-import { checkBudget } from '../../../src/agents/run-budget.ts';
+import { checkBudget } from '../../../src/agents/run/run.limits.ts';
 
 describe('planner output parsing', () => {
   it('accepts the two step kinds and refuses anything else', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildInterruptedRunSummary,
   type InterruptedRunProposal,
-} from '../../../src/agents/summary.interrupted.ts';
+} from '../../../src/agents/run/recovery.summary.ts';
 
 const run = { agent: 'triage', incidentId: 'INC-123', environment: 'production' };
 const error = 'The Warden instance running it (host-a) stopped; it restarted and ended the run.';

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunSummary, describeAction, type RunSummaryInput } from '../../../src/agents/summary.ts';
+import {
+  buildRunSummary,
+  describeAction,
+  type RunSummaryInput,
+} from '../../../src/agents/run/run.summary.ts';
 
 const base: RunSummaryInput = {
   agent: 'triage',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { sandboxDeploys, sandboxIncidents, sandboxLogs } from '../../../../src/db/schema.ts';
+import { sandboxDeploys, sandboxIncidents, sandboxLogs } from '../../../../src/app/schema.ts';
 import type { ChatRequest } from '../../../helpers/openai-server.ts';
 import { repoRoot, type TestServices } from '../../../helpers/services.ts';
 import { CANARY } from './harness.ts';

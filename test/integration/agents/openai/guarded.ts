@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { RunOutcome } from '../../../../src/agents/runner.ts';
+import type { RunOutcome } from '../../../../src/agents/run/run.types.ts';
 import { loadCharters } from '../../../../src/policy/charter.loader.ts';
 import { repoRoot, type TestServices } from '../../../helpers/services.ts';
 import { LEAKS, sandboxState, storedDecisions, wardenRowsText } from './harness.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { RunOutcome } from '../../../../src/agents/runner.ts';
+import type { RunOutcome } from '../../../../src/agents/run/run.types.ts';
 import { resetBreaker } from '../../../../src/breakers/breakers.repository.ts';
 import type { Charter } from '../../../../src/policy/charter.schemas.ts';
 import { seedWorld } from '../../../../src/tools/sandbox/sandbox.repository.ts';

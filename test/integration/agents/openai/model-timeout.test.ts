@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, proposals, runs, sandboxServices } from '../../../../src/db/schema.ts';
+import { auditEvents, proposals, runs, sandboxServices } from '../../../../src/app/schema.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../helpers/database.ts';
 import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../../helpers/openai-server.ts';
 import { createTestServices, type TestServices } from '../../../helpers/services.ts';

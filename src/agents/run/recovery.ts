@@ -1,9 +1,15 @@
-import { listRunProposals } from '../approvals/proposals.repository.ts';
-import { type DeadRunCutoff, finishRun, lockDeadRuns, type RunRow } from '../runs/runs.repository.ts';
-import type { GuardDeps } from '../tools/guard.types.ts';
-import type { RecoveryScope } from '../tools/recovery.ts';
-import { durationText } from './run-budget.ts';
-import { buildInterruptedRunSummary } from './summary.interrupted.ts';
+import type { AuditLog } from '../../audit/audit.repository.ts';
+import type { InFlightRegistry } from '../../breakers/in-flight.ts';
+import type { Db } from '../../db/client.ts';
+import type { CharterSet } from '../../policy/charter-set.ts';
+import { listRunProposals } from '../../proposals/proposals.repository.ts';
+import { type DeadRunCutoff, finishRun, lockDeadRuns, type RunRow } from '../../runs/runs.repository.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Redactor } from '../../shared/redact.ts';
+import type { RecoveryScope } from '../../tools/recovery.ts';
+import { buildInterruptedRunSummary } from './recovery.summary.ts';
+import { durationText } from './run.limits.ts';
 
 /**
  * How long past its wall time plus one execution timeout a run must still be `running` before a sweep
@@ -15,14 +21,6 @@ export const RUN_STALE_GRACE_MS = 60_000;
 
 /** The wall time assumed for a run whose agent has no charter loaded here (it may have been removed). */
 export const UNKNOWN_AGENT_WALL_TIME_MS = 3_600_000;
-
-export type RunRecoveryDeps = Pick<
-  GuardDeps,
-  'db' | 'clock' | 'audit' | 'logger' | 'charters' | 'redactor' | 'instanceId' | 'executionTimeoutMs'
-> & {
-  /** Runs going on in this process are alive, however old: never taken. */
-  inFlight: Pick<GuardDeps['inFlight'], 'listRuns'>;
-};
 
 /** How a dead run was known to be dead. */
 type Finding = 'stale' | 'own_restart' | 'restart';
@@ -36,49 +34,66 @@ type Finding = 'stale' | 'own_restart' | 'restart';
  * (`own_and_stale`), or every running run (`all`: embedded PGlite at start-up, one process).
  */
 export async function recoverInterruptedRuns({
-  deps,
+  db,
+  clock,
+  audit,
+  logger,
+  charters,
+  redactor,
+  instanceId,
+  executionTimeoutMs,
+  inFlight,
   scope,
 }: {
-  deps: RunRecoveryDeps;
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  logger: Logger;
+  charters: CharterSet;
+  redactor: Redactor;
+  /** This instance: ends its own runs at start-up (`own_and_stale`) and is recorded as their finder. */
+  instanceId: string;
+  /** The guard's execution timeout: a run's last tool call may outlive its wall time by that much. */
+  executionTimeoutMs: number;
+  /** Runs going on in this process are alive, however old: never taken. */
+  inFlight: Pick<InFlightRegistry, 'listRuns'>;
   scope: RecoveryScope;
 }): Promise<RunRow[]> {
-  const now = deps.clock.now();
+  const now = clock.now();
   const staleBefore = (wallTimeMs: number) =>
-    new Date(now.getTime() - wallTimeMs - deps.executionTimeoutMs - RUN_STALE_GRACE_MS);
+    new Date(now.getTime() - wallTimeMs - executionTimeoutMs - RUN_STALE_GRACE_MS);
   const everything = new Date(now.getTime() + 1);
   const cutoffs: DeadRunCutoff[] =
     scope === 'all'
       ? []
-      : deps.charters
-          .list()
-          .map((c) => ({ agent: c.agent, startedBefore: staleBefore(c.budgets.wall_time) }));
-  const otherAgents = scope === 'all' ? everything : staleBefore(unknownAgentWallTime(deps));
-  const alive = new Set(deps.inFlight.listRuns().map((r) => r.runId));
+      : charters.list().map((c) => ({ agent: c.agent, startedBefore: staleBefore(c.budgets.wall_time) }));
+  const otherAgents = scope === 'all' ? everything : staleBefore(unknownAgentWallTime({ charters }));
+  const alive = new Set(inFlight.listRuns().map((r) => r.runId));
 
-  const ended = await deps.db.transaction(async (tx) => {
+  const ended = await db.transaction(async (tx) => {
     const dead = await lockDeadRuns({
       tx,
       cutoffs,
       otherAgents,
-      instanceId: scope === 'own_and_stale' ? deps.instanceId : undefined,
+      instanceId: scope === 'own_and_stale' ? instanceId : undefined,
     });
     const rows: RunRow[] = [];
     for (const run of dead) {
       if (alive.has(run.id)) continue;
-      const wallTimeMs = wallTimeOf({ deps, agent: run.agent });
+      const wallTimeMs = wallTimeOf({ charters, agent: run.agent });
       const finding: Finding =
         run.startedAt <= staleBefore(wallTimeMs)
           ? 'stale'
-          : run.runBy === deps.instanceId
+          : run.runBy === instanceId
             ? 'own_restart'
             : 'restart';
-      const error = interruptedError({ run, finding, now, wallTimeMs, foundBy: deps.instanceId });
+      const error = interruptedError({ run, finding, now, wallTimeMs, foundBy: instanceId });
       const proposals = await listRunProposals({ db: tx, runId: run.id });
-      const summary = deps.redactor.redactText(buildInterruptedRunSummary({ run, error, proposals }));
+      const summary = redactor.redactText(buildInterruptedRunSummary({ run, error, proposals }));
       const row = await finishRun({ tx, id: run.id, state: 'failed', now, summary, error });
       if (!row) continue;
       rows.push(row);
-      await deps.audit.append(tx, {
+      await audit.append(tx, {
         actor: 'warden',
         action: 'run.finished',
         agent: run.agent,
@@ -92,7 +107,7 @@ export async function recoverInterruptedRuns({
           error,
           summary,
           runBy: run.runBy,
-          foundBy: deps.instanceId,
+          foundBy: instanceId,
           finding,
           startedAt: run.startedAt.toISOString(),
           wallTimeMs,
@@ -107,7 +122,7 @@ export async function recoverInterruptedRuns({
     return rows;
   });
   for (const run of ended) {
-    deps.logger.warn(
+    logger.warn(
       { runId: run.id, agent: run.agent, runBy: run.runBy },
       'run interrupted; its instance stopped, ended as failed',
     );
@@ -115,13 +130,13 @@ export async function recoverInterruptedRuns({
   return ended;
 }
 
-function wallTimeOf({ deps, agent }: { deps: RunRecoveryDeps; agent: string }): number {
-  return deps.charters.get(agent)?.budgets.wall_time ?? unknownAgentWallTime(deps);
+function wallTimeOf({ charters, agent }: { charters: CharterSet; agent: string }): number {
+  return charters.get(agent)?.budgets.wall_time ?? unknownAgentWallTime({ charters });
 }
 
 /** At least an hour, and never shorter than any loaded charter's wall time. */
-function unknownAgentWallTime(deps: RunRecoveryDeps): number {
-  return Math.max(UNKNOWN_AGENT_WALL_TIME_MS, ...deps.charters.list().map((c) => c.budgets.wall_time));
+function unknownAgentWallTime({ charters }: { charters: CharterSet }): number {
+  return Math.max(UNKNOWN_AGENT_WALL_TIME_MS, ...charters.list().map((c) => c.budgets.wall_time));
 }
 
 function interruptedError({

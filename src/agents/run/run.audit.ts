@@ -1,13 +1,12 @@
-import type { AuditEventInput } from '../audit/audit.types.ts';
+import type { AuditEventInput } from '../../audit/audit.types.ts';
 import {
   addToRunCounters,
   finishRun,
   lockRun,
   type RunRow,
   recordEndedRunSummary,
-} from '../runs/runs.repository.ts';
-import type { RunContext } from './run-calls.ts';
-import type { RunnerDeps, RunOutcome } from './runner.types.ts';
+} from '../../runs/runs.repository.ts';
+import type { RunContext, RunnerDeps, RunOutcome } from './run.types.ts';
 
 type RunEvent = Omit<AuditEventInput, 'actor' | 'agent' | 'charterHash' | 'runId' | 'incidentId'>;
 

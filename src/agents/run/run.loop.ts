@@ -1,21 +1,20 @@
 import { z } from 'zod';
-import { setRunEnvironment } from '../runs/runs.repository.ts';
-import type { Observation, Planner } from './planner.types.ts';
-import { parseGatherCall, parsePlannerStep, parseProposal, toolNameOf } from './planner-output.ts';
-import { auditRunEvent, recordStep } from './run-audit.ts';
-import { wallTimeMessage } from './run-budget.ts';
-import { gatherEvidence, type RunContext, submitProposal } from './run-calls.ts';
-import { callPlanner, checkBeforeStep, type Ending, killEnding } from './run-checks.ts';
-import { auditSuspectedObservation } from './run-injection.ts';
-import {
-  ENVIRONMENT_NAME,
-  MAX_PROPOSALS_PER_RUN,
-  MAX_STEPS_PER_RUN,
-  type RunnerDeps,
-  type RunOutcome,
-  type RunProposal,
-  type SkippedItem,
-} from './runner.types.ts';
+import { setRunEnvironment } from '../../runs/runs.repository.ts';
+import type { Observation, Planner } from '../planner.types.ts';
+import { parseGatherCall, parsePlannerStep, parseProposal, toolNameOf } from '../planner-output.ts';
+import { auditRunEvent, recordStep } from './run.audit.ts';
+import { auditSuspectedObservation, gatherEvidence, submitProposal } from './run.calls.ts';
+import { callPlanner, checkBeforeStep, type Ending, killEnding, wallTimeMessage } from './run.limits.ts';
+import type { RunContext, RunnerDeps, RunOutcome, RunProposal, SkippedItem } from './run.types.ts';
+
+/** Planner steps per run, at most: a planner that never finishes cannot loop forever. */
+const MAX_STEPS_PER_RUN = 25;
+
+/** Final proposals handed to the guard per run, at most; the rest are dropped and the drop is audited. */
+const MAX_PROPOSALS_PER_RUN = 10;
+
+/** Environment names a run accepts from incident data: `production`, `staging`, `eu-west_2`. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /** What the loop leaves behind for the summary and the `run.finished` event. */
 export type LoopResult = {

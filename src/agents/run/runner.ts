@@ -1,34 +1,29 @@
-import { readKillState } from '../breakers/kill-switch.repository.ts';
-import { outsideDeadline } from '../db/deadline.ts';
-import { mayInvoke, resolveGroups } from '../policy/approval-validity.ts';
-import type { Charter } from '../policy/charter.schemas.ts';
-import { killSwitchMessage } from '../policy/messages.ts';
-import { getRun, insertRun, type RunRow } from '../runs/runs.repository.ts';
-import { isWardenError, wardenError } from '../shared/errors.ts';
-import { newId } from '../shared/ids.ts';
-import { runWithLogIds } from '../shared/log-context.ts';
-import { retryWithBackoff } from '../shared/retry.ts';
-import type { Planner } from './planner.types.ts';
-import { endRun } from './run-audit.ts';
-import type { RunContext } from './run-calls.ts';
-import { killEnding } from './run-checks.ts';
-import { type LoopResult, newLoopResult, runLoop } from './run-loop.ts';
-import {
-  ENVIRONMENT_NAME,
-  INCIDENT_ID,
-  type RunnerDeps,
-  type RunOutcome,
-  type StartRunInput,
-} from './runner.types.ts';
-import { buildRunSummary } from './summary.ts';
+import { readKillState } from '../../breakers/kill-switch.repository.ts';
+import { outsideDeadline } from '../../db/deadline.ts';
+import { mayInvoke, resolveGroups } from '../../policy/approval-validity.ts';
+import type { Charter } from '../../policy/charter.schemas.ts';
+import { killSwitchMessage } from '../../policy/messages.ts';
+import { getRun, insertRun, type RunRow } from '../../runs/runs.repository.ts';
+import { isWardenError, wardenError } from '../../shared/errors.ts';
+import { newId } from '../../shared/ids.ts';
+import { runWithLogIds } from '../../shared/log-context.ts';
+import { retryWithBackoff } from '../../shared/retry.ts';
+import type { Planner } from '../planner.types.ts';
+import { endRun } from './run.audit.ts';
+import { killEnding } from './run.limits.ts';
+import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run.loop.ts';
+import { buildRunSummary } from './run.summary.ts';
+import type { IncidentDirectory, RunContext, RunnerDeps, RunOutcome, StartRunInput } from './run.types.ts';
 
-export type { RunnerDeps, RunOutcome, StartRunInput } from './runner.types.ts';
+/** Incident ids a run accepts: `INC-123`, `OPS-42`. */
+const INCIDENT_ID = /^[A-Z]+-\d{1,8}$/;
 
 /**
  * Agent runs: `start` checks who may run what, records the run, and works through it in the background.
  * The runner never calls a tool itself: every evidence call and every proposal goes through the guard.
+ * Takes each service it uses by name (see `RunnerDeps`), and the planner.
  */
-export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Planner }) {
+export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Planner }) {
   /**
    * Starts a run, or throws a coded error before anything is created (`agents.unknown_agent`,
    * `agents.not_invoker`, `agents.bad_incident`, `kill_switch`). `done` resolves when the run ends; never rejects.
@@ -52,7 +47,10 @@ export function createRunner({ deps, planner }: { deps: RunnerDeps; planner: Pla
         details: { reasonCode: invoke.reasonCode, agent: charter.agent },
       });
     }
-    const environment = await incidentEnvironment({ deps, incidentId: input.incidentId });
+    const environment = await incidentEnvironment({
+      incidents: deps.incidents,
+      incidentId: input.incidentId,
+    });
     const now = deps.clock.now();
     const run = await deps.db.transaction(async (tx) => {
       // Read in the transaction that creates the run: a kill engaged first is always seen.
@@ -248,15 +246,15 @@ export type Runner = ReturnType<typeof createRunner>;
 
 /** The incident's environment from the directory; null for an id it does not know (or a malformed one). */
 async function incidentEnvironment({
-  deps,
+  incidents,
   incidentId,
 }: {
-  deps: RunnerDeps;
+  incidents: IncidentDirectory;
   incidentId: string;
 }): Promise<string | null> {
   // A malformed id is refused in the transaction below, after the kill switch: never look it up.
   if (!INCIDENT_ID.test(incidentId)) return null;
-  const environment = await deps.incidents.environmentOf({ incidentId });
+  const environment = await incidents.environmentOf({ incidentId });
   return environment !== null && ENVIRONMENT_NAME.test(environment) ? environment : null;
 }
 

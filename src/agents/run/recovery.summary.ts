@@ -1,6 +1,6 @@
-import type { ProposalRow } from '../approvals/proposals.repository.ts';
-import type { RunRow } from '../runs/runs.repository.ts';
-import { inlineAction } from './summary.parts.ts';
+import type { ProposalRow } from '../../proposals/proposals.repository.ts';
+import type { RunRow } from '../../runs/runs.repository.ts';
+import { inlineAction } from './run.summary.ts';
 
 /** The fields of a run's proposal this summary reads. */
 export type InterruptedRunProposal = Pick<

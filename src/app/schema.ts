@@ -1,10 +1,10 @@
 /** The one drizzle schema, shared by postgres.js and PGlite. */
 
 export * from '../agents/feedback.table.ts';
-export * from '../approvals/approvals.table.ts';
-export * from '../approvals/proposals.table.ts';
 export * from '../audit/audit.table.ts';
 export * from '../breakers/breakers.table.ts';
+export * from '../proposals/approvals.table.ts';
+export * from '../proposals/proposals.table.ts';
 export * from '../runs/runs.table.ts';
 export * from '../slack/slack.table.ts';
 export * from '../tools/credentials.table.ts';

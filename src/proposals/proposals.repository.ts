@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import type { Part } from '../db/batch.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rowOf } from '../db/pipeline.ts';
 import {
@@ -45,6 +46,15 @@ const INSERT_PROPOSAL = prepareOnce<Record<string, unknown>>((db) =>
 /** The statement that inserts a proposal and returns it; read the row with `proposalFrom`. */
 export function insertProposalStatement({ proposal }: { proposal: NewProposal }): Statement {
   return INSERT_PROPOSAL(withColumnDefaults(proposals, proposal));
+}
+
+/** The batch part that inserts a proposal and reads it back. */
+export function insertProposalPart({ proposal }: { proposal: NewProposal }): Part<ProposalRow> {
+  return {
+    name: 'proposal',
+    statements: [insertProposalStatement({ proposal })],
+    read: ([rows]) => proposalFrom(rows?.[0] ?? {}),
+  };
 }
 
 /** A raw `proposals` row as a `ProposalRow`. */

@@ -1,12 +1,15 @@
-import type { Db } from '../db/client.ts';
-import type { RunRow, RunState } from '../runs/runs.repository.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
-import type { Redactor } from '../shared/redact.ts';
-import type { Guard } from '../tools/guard.ts';
-import type { AuditLog, CharterSet, ToolRegistry } from '../tools/guard.types.ts';
-import type { InFlightRegistry } from '../tools/in-flight.ts';
-import type { Observation } from './planner.types.ts';
+import type { AuditLog } from '../../audit/audit.repository.ts';
+import type { InFlightRegistry } from '../../breakers/in-flight.ts';
+import type { Db } from '../../db/client.ts';
+import type { Charter } from '../../policy/charter.schemas.ts';
+import type { CharterSet } from '../../policy/charter-set.ts';
+import type { RunRow, RunState } from '../../runs/runs.repository.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Redactor } from '../../shared/redact.ts';
+import type { Guard } from '../../tools/guard.ts';
+import type { ToolRegistry } from '../../tools/registry.ts';
+import type { Observation } from '../planner.types.ts';
 
 /** What the runner needs; all built by the composition root. It reaches tools only through the guard. */
 export type RunnerDeps = {
@@ -34,6 +37,15 @@ export type RunnerDeps = {
 export type IncidentDirectory = {
   /** The environment the incident is filed under, or null when there is no such incident. */
   environmentOf: (input: { incidentId: string }) => Promise<string | null>;
+};
+
+/** What one run is, as every step and every guard call needs it. */
+export type RunContext = {
+  runId: string;
+  agent: string;
+  charter: Charter;
+  requester: string;
+  incidentId: string;
 };
 
 export type StartRunInput = {
@@ -86,15 +98,3 @@ export type RunOutcome = {
   /** Final proposals past the per-run cap, never handed to the guard. */
   dropped: number;
 };
-
-/** Final proposals handed to the guard per run, at most; the rest are dropped and the drop is audited. */
-export const MAX_PROPOSALS_PER_RUN = 10;
-
-/** Planner steps per run, at most: a planner that never finishes cannot loop forever. */
-export const MAX_STEPS_PER_RUN = 25;
-
-/** Incident ids a run accepts: `INC-123`, `OPS-42`. */
-export const INCIDENT_ID = /^[A-Z]+-\d{1,8}$/;
-
-/** Environment names a run accepts from incident data: `production`, `staging`, `eu-west_2`. */
-export const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
