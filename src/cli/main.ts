@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { auditHeadCommand, auditVerifyCommand } from '../audit/audit.cli.ts';
+import { catalogValidateCommand } from '../catalog/catalog.cli.ts';
 import { parseConfig } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { describeLockOwner, type LockOwner } from '../db/data-dir-lock.ts';
@@ -13,12 +14,14 @@ const USAGE = `usage: warden <command>
 
   charter validate [--dir DIR]   validate charters/*.yaml
   charter test [--dir DIR]       run charters/*.test.yaml decision cases
+  catalog validate [--dir DIR]   validate the service catalog and its connections (catalog/*.yaml)
   audit verify                   walk the audit hash chain and name the first broken event
   audit head [--json]            print the chain head, to anchor it outside the database
   world validate [--file FILE]   validate a sandbox world file
   db migrate                     apply migrations to DATABASE_URL (or the embedded database)
 
-Environment: DATABASE_URL (absent: embedded PGlite in WARDEN_DATA_DIR), CHARTERS_DIR, WARDEN_WORLD_FILE.`;
+Environment: DATABASE_URL (absent: embedded PGlite in WARDEN_DATA_DIR), CHARTERS_DIR, WARDEN_CATALOG_DIR,
+WARDEN_WORLD_FILE.`;
 
 const out = { write: (s: string) => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`) };
 
@@ -50,6 +53,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         toolCatalog: sandboxToolCatalog,
         out,
       });
+    case 'catalog validate':
+      return catalogValidateCommand({ dir: values.dir ?? config.catalogDir, out });
     case 'world validate': {
       const file = values.file ?? config.worldFile;
       const world = loadWorldFile({ file });

@@ -52,6 +52,7 @@ export const envSchema = z.object({
     )
     .transform((v) => v ?? 20_000),
   CHARTERS_DIR: optionalText.default('./charters'),
+  WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
   LOG_LEVEL: optionalText
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional())
     .transform((v) => v ?? 'info'),

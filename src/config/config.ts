@@ -20,6 +20,8 @@ export type Config = {
   /** `timeoutMs`: per model request (OPENAI_TIMEOUT_MS). */
   openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
   chartersDir: string;
+  /** The service catalog and the connections to real systems (absent: none, the sandbox only). */
+  catalogDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Local mode: no Slack workspace configured, so Warden runs its own emulator and console. */
   localMode: boolean;
@@ -63,6 +65,7 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
       timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
     chartersDir: e.CHARTERS_DIR,
+    catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,
     localMode: e.SLACK_BOT_TOKEN === undefined,
     secrets: secrets.filter((s): s is string => typeof s === 'string' && s.length > 0),
