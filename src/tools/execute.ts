@@ -1,18 +1,14 @@
-import type { Tx } from '../db/client.ts';
 import { outsideDeadline } from '../db/deadline.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
-import { lockProposal, type ProposalRow, transitionProposal } from '../proposals/proposals.repository.ts';
+import type { ProposalRow } from '../proposals/proposals.repository.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { runWithLogIds } from '../shared/log-context.ts';
 import { cleanJson, cleanText } from '../shared/storable.ts';
 import type { MintedCredential } from './broker.ts';
 import type { ToolResult } from './define.ts';
-import {
-  assertExecutionAuthorised,
-  type Refusal,
-  recheckAtExecution,
-  reserveBreakers,
-} from './execution-checks.ts';
+import type { ExecutionOutcome } from './execution.types.ts';
+import { assertExecutionAuthorised } from './execution-checks.ts';
+import { createClaims } from './execution-claim.ts';
 import { type FinishInput, finishExecution } from './execution-finish.ts';
 import type { GuardDeps } from './guard.types.ts';
 
@@ -23,19 +19,15 @@ function stoppedByWarden(reasonCode: string): boolean {
   return STOPPED_BY_WARDEN.has(reasonCode) || reasonCode.startsWith('broker.');
 }
 
-export type ExecutionOutcome =
-  | { status: 'succeeded'; proposal: ProposalRow; result: ToolResult }
-  | { status: 'failed' | 'outcome_unknown'; proposal: ProposalRow; reasonCode: string; message: string }
-  /** The guard refused at execution time; nothing ran. */
-  | { status: 'refused'; proposal: ProposalRow; reasonCode: string; message: string }
-  /** Someone else already claimed it (double click, retry, another instance), or it is not approved. */
-  | { status: 'not_claimed'; proposal: ProposalRow | null; message: string };
+export type { Claim, ExecutionOutcome } from './execution.types.ts';
 
 /**
  * Exactly-once execution of approved proposals: the claim (approved → executing) and its audit event
  * commit in one transaction after every check is re-run, so a second attempt finds nothing to claim.
  */
 export function createExecutor(deps: GuardDeps) {
+  const { claimApproved, claimProposal } = createClaims(deps);
+
   /** Claims an approved proposal and runs it once; any other caller gets `not_claimed`. */
   async function execute({
     proposalId,
@@ -64,156 +56,6 @@ export function createExecutor(deps: GuardDeps) {
     lease: MintedCredential | null;
   }): Promise<ExecutionOutcome> {
     return runWithLogIds({ proposalId: input.proposal.id }, () => outsideDeadline(() => run(input)));
-  }
-
-  /**
-   * The approval that completes the count claims its proposal in its own transaction (`pending →
-   * executing`), as the guard's allow path does. The approval's checks, under the same row lock, already
-   * covered the action and charter, the kill switch, open breakers and the approvals; what remains is the
-   * breakers' count of this write (a rate breaker counts what runs). The executor's last check, right
-   * before the tool, still re-reads the record, the approvals and the kill switch (defence in depth).
-   */
-  async function claimApproved({
-    tx,
-    proposal,
-    charter,
-    actor,
-    now,
-  }: {
-    tx: Tx;
-    proposal: ProposalRow;
-    charter: Charter;
-    actor: string;
-    now: Date;
-  }): Promise<Claim> {
-    const tool = deps.registry.get(proposal.tool);
-    const refusal = tool
-      ? await reserveBreakers({ tx, proposal, charter, toolKind: tool.kind, now })
-      : { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` };
-    if (refusal) return refuse({ tx, proposal, from: 'pending', refusal, actor, now });
-    return markExecuting({ tx, proposal, from: 'pending', charter, actor, now });
-  }
-
-  async function claimProposal({
-    tx,
-    proposalId,
-    actor,
-  }: {
-    tx: Tx;
-    proposalId: string;
-    actor: string;
-  }): Promise<Claim> {
-    const proposal = await lockProposal({ tx, id: proposalId });
-    if (proposal?.state !== 'approved') {
-      const message = proposal
-        ? `Proposal ${proposalId} is ${proposal.state}, so there is nothing to run.`
-        : `Proposal ${proposalId} does not exist.`;
-      return { status: 'done', outcome: { status: 'not_claimed', proposal, message } };
-    }
-    const now = deps.clock.now();
-    const charter = deps.charters.get(proposal.agent);
-    const refusal = charter
-      ? await recheckAtExecution({ deps, tx, proposal, charter, now })
-      : { reasonCode: 'charter_changed', message: `The charter for ${proposal.agent} is no longer loaded.` };
-    if (refusal || !charter) {
-      const why = refusal ?? { reasonCode: 'charter_changed', message: '' };
-      return refuse({ tx, proposal, from: 'approved', refusal: why, actor, now });
-    }
-    return markExecuting({ tx, proposal, from: 'approved', charter, actor, now });
-  }
-
-  /** Nothing will run: the proposal is cancelled and the refusal audited. */
-  async function refuse({
-    tx,
-    proposal,
-    from,
-    refusal,
-    actor,
-    now,
-  }: {
-    tx: Tx;
-    proposal: ProposalRow;
-    from: 'pending' | 'approved';
-    refusal: Refusal;
-    actor: string;
-    now: Date;
-  }): Promise<Claim> {
-    const refused = await transitionProposal({
-      tx,
-      id: proposal.id,
-      from: [from],
-      to: 'cancelled',
-      changes: {
-        stateReason: refusal.reasonCode,
-        finishedAt: now,
-        ...(from === 'pending' ? { decidedAt: now } : {}),
-      },
-    });
-    await deps.audit.append(tx, {
-      actor,
-      action: 'execution.refused',
-      agent: proposal.agent,
-      environment: proposal.environment,
-      decision: 'deny',
-      reasonCode: refusal.reasonCode,
-      charterHash: proposal.charterHash,
-      runId: proposal.runId,
-      incidentId: proposal.incidentId,
-      proposalId: proposal.id,
-      details: { tool: proposal.tool, message: refusal.message },
-    });
-    return {
-      status: 'done',
-      outcome: {
-        status: 'refused',
-        proposal: refused ?? proposal,
-        reasonCode: refusal.reasonCode,
-        message: refusal.message,
-      },
-    };
-  }
-
-  /** `from → executing`, claimed by this instance, with its `execution.started` event. */
-  async function markExecuting({
-    tx,
-    proposal,
-    from,
-    charter,
-    actor,
-    now,
-  }: {
-    tx: Tx;
-    proposal: ProposalRow;
-    from: 'pending' | 'approved';
-    charter: Charter;
-    actor: string;
-    now: Date;
-  }): Promise<Claim> {
-    const claimed = await transitionProposal({
-      tx,
-      id: proposal.id,
-      from: [from],
-      to: 'executing',
-      changes: {
-        executionStartedAt: now,
-        executedBy: deps.instanceId,
-        ...(from === 'pending' ? { decidedAt: now } : {}),
-      },
-    });
-    await deps.audit.append(tx, {
-      actor,
-      action: 'execution.started',
-      agent: proposal.agent,
-      environment: proposal.environment,
-      decision: 'allow',
-      reasonCode: proposal.reasonCode,
-      charterHash: proposal.charterHash,
-      runId: proposal.runId,
-      incidentId: proposal.incidentId,
-      proposalId: proposal.id,
-      details: { tool: proposal.tool, idempotencyKey: proposal.idempotencyKey, instance: deps.instanceId },
-    });
-    return { status: 'claimed', proposal: claimed!, charter };
   }
 
   /** Runs the claimed proposal's executor with a scoped credential, then records the outcome. */
@@ -321,10 +163,5 @@ export function createExecutor(deps: GuardDeps) {
 
   return { execute, claimApproved, runClaimed };
 }
-
-/** A claim: this instance now runs the proposal, or the outcome says why nothing will run. */
-export type Claim =
-  | { status: 'claimed'; proposal: ProposalRow; charter: Charter }
-  | { status: 'done'; outcome: ExecutionOutcome };
 
 export type Executor = ReturnType<typeof createExecutor>;

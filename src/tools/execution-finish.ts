@@ -12,7 +12,7 @@ import {
   settleExecutionStatement,
 } from '../proposals/proposals.repository.ts';
 import type { ToolResult } from './define.ts';
-import type { ExecutionOutcome } from './execute.ts';
+import type { ExecutionOutcome } from './execution.types.ts';
 import type { GuardDeps } from './guard.types.ts';
 
 /** What recording an outcome works with. */
