@@ -225,19 +225,27 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       // Staging tickets from the other tests run without approval; the production one is this card's.
       const productionTickets = () =>
         a.services.db.select().from(sandboxTickets).where(eq(sandboxTickets.environment, 'production'));
-      await waitFor(async () => (await productionTickets()).length === 1, { what: 'the ticket' });
+      const ticketProposal = async () =>
+        (
+          await a.services.db
+            .select()
+            .from(proposals)
+            .where(and(eq(proposals.tool, 'create_ticket'), eq(proposals.environment, 'production')))
+        )[0];
+      // The outcome is recorded after the tool ran; on a loaded machine that can take a while.
+      await waitFor(async () => (await ticketProposal())?.state === 'succeeded', {
+        what: 'the ticket proposal to succeed',
+        timeoutMs: 30_000,
+      });
       await new Promise((r) => setTimeout(r, 1_000));
       expect(await productionTickets()).toHaveLength(1);
       const started = await a.services.db
         .select()
         .from(auditEvents)
         .where(eq(auditEvents.action, 'execution.started'));
-      const [ticketProposal] = await a.services.db
-        .select()
-        .from(proposals)
-        .where(and(eq(proposals.tool, 'create_ticket'), eq(proposals.environment, 'production')));
-      expect(started.filter((e) => e.proposalId === ticketProposal!.id)).toHaveLength(1);
-      expect(ticketProposal!.state).toBe('succeeded');
+      const proposal = await ticketProposal();
+      expect(started.filter((e) => e.proposalId === proposal!.id)).toHaveLength(1);
+      expect(proposal!.state).toBe('succeeded');
     });
   },
 );
