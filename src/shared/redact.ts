@@ -1,22 +1,6 @@
-/** What replaces a secret wherever it was found. */
-export const REDACTED = '[REDACTED]';
+import { REDACTED, SECRET_KEY, SECRET_PATTERNS, type SecretPattern } from './redact.patterns.ts';
 
-const SECRET_PATTERNS: RegExp[] = [
-  /xox[abposr]-[A-Za-z0-9-]{8,}/g, // Slack bot/user/app tokens
-  /xapp-[A-Za-z0-9-]{8,}/g, // Slack app-level tokens
-  /\bsk-[A-Za-z0-9_-]{16,}/g, // OpenAI-style API keys
-  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
-  /\bgh[pousr]_[A-Za-z0-9]{20,}/g, // GitHub tokens
-  /\bwdn_cred_[A-Za-z0-9_-]{16,}/g, // Warden broker credentials
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  // key=value, also with a prefix (`DB_PASSWORD=`, `SLACK_BOT_TOKEN:`); the prefix is bounded so a long
-  // run of words cannot make the search quadratic
-  /\b((?:[A-Za-z0-9]{1,32}[_.-]){0,4}(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret))(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi,
-];
-
-const SECRET_KEY =
-  /^(password|passwd|secret|token|api[_-]?key|apikey|authorization|access[_-]?token|client[_-]?secret|credential|private[_-]?key|cookie)$/i;
+export { REDACTED, SECRET_PATTERNS, type SecretPattern } from './redact.patterns.ts';
 
 export type Redactor = {
   /** Replaces known secret values and secret-looking patterns in a string. */
@@ -31,26 +15,23 @@ export type Redactor = {
 /** Builds a redactor that knows the given secret values (config secrets, minted credentials). */
 export function createRedactor({
   secrets = [],
+  patterns = SECRET_PATTERNS,
 }: {
   secrets?: readonly (string | undefined)[];
+  /** The secret formats to look for; a test drops one to prove it is needed. */
+  patterns?: readonly SecretPattern[];
 } = {}): Redactor {
   const known = new Set<string>();
   for (const s of secrets) if (s && s.length >= 6) known.add(s);
+  const rules = patterns.map((p) =>
+    p.pattern.global ? p : { ...p, pattern: new RegExp(p.pattern.source, `${p.pattern.flags}g`) },
+  );
 
   const redactText = (text: string): string => {
     let out = text;
     for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    for (const pattern of SECRET_PATTERNS) {
-      out = out.replace(pattern, (match, ...groups) => {
-        // key=value patterns keep the key so the reader knows what was hidden
-        const key = groups[0];
-        const sep = groups[1];
-        if (typeof key === 'string' && typeof sep === 'string' && /[:=]/.test(sep))
-          return `${key}${sep}${REDACTED}`;
-        if (typeof key === 'string' && /^(bearer|basic)$/i.test(key)) return `${key} ${REDACTED}`;
-        return match.length > 0 ? REDACTED : match;
-      });
-    }
+    for (const rule of rules)
+      out = out.replace(rule.pattern, (...args: unknown[]) => replaceMatch(rule, args));
     return out;
   };
 
@@ -68,6 +49,24 @@ export function createRedactor({
   };
 }
 
+/** One match of a rule: `args` as String.prototype.replace passes them (named groups last, if any). */
+function replaceMatch(rule: SecretPattern, args: readonly unknown[]): string {
+  const match = String(args[0]);
+  if (match.length === 0) return match;
+  const last = args[args.length - 1];
+  const groups = (typeof last === 'object' && last !== null ? last : {}) as Record<
+    string,
+    string | undefined
+  >;
+  return rule.replace ? rule.replace(match, groups) : `${groups.keep ?? ''}${REDACTED}`;
+}
+
+/** A Kubernetes/ECS env entry (`{ name: DB_PASSWORD, value: … }`): the name says the value is secret. */
+function isSecretEnvEntry(value: Record<string, unknown>): boolean {
+  const name = value.name ?? value.Name;
+  return typeof name === 'string' && SECRET_KEY.test(name) && ('value' in value || 'Value' in value);
+}
+
 function redactAny(value: unknown, redactText: (t: string) => string, depth = 0): unknown {
   if (depth > 32) return REDACTED;
   if (typeof value === 'string') return redactText(value);
@@ -75,9 +74,12 @@ function redactAny(value: unknown, redactText: (t: string) => string, depth = 0)
   if (value instanceof Date) return value;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
+    const envEntry = isSecretEnvEntry(value as Record<string, unknown>);
     for (const [key, v] of Object.entries(value)) {
+      const secretKey = SECRET_KEY.test(key) || (envEntry && (key === 'value' || key === 'Value'));
+      // a flag (`automountServiceAccountToken: false`) says nothing secret
       out[key] =
-        SECRET_KEY.test(key) && v !== null && v !== undefined
+        secretKey && v !== null && v !== undefined && typeof v !== 'boolean'
           ? REDACTED
           : redactAny(v, redactText, depth + 1);
     }
