@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createAlertWebhook } from './app/alert-webhook.ts';
 import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
 import { onShutdownSignals } from './app/process.ts';
 import { buildServices, type Services } from './app/services.ts';
@@ -73,6 +74,11 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, reason: `starting: database unavailable (${problem})` }));
     },
+    // Alertmanager retries a 5xx: nothing it sends while Warden starts is lost.
+    'POST /webhooks/alertmanager': async (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: `starting: database unavailable (${problem})` }));
+    },
     ...(config.slack.signingSecret
       ? {
           'POST /slack/events': startingSlackHandler({
@@ -88,7 +94,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     routes: withRequestLogging({
       logger,
       routes: Object.fromEntries(
-        ['GET /healthz', 'GET /metrics', 'POST /slack/events'].map((route) => [
+        ['GET /healthz', 'GET /metrics', 'POST /slack/events', 'POST /webhooks/alertmanager'].map((route) => [
           route,
           (req, res) => (routes[route] ?? notFound)(req, res),
         ]),
@@ -135,6 +141,9 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
   // From here on the real endpoints answer (the server and its port stay the same).
   routes['GET /healthz'] = healthHandler({ services });
   routes['GET /metrics'] = metrics.handler;
+  routes['POST /webhooks/alertmanager'] = surface
+    ? createAlertWebhook({ services, client: surface.client, kick: surface.sync.kick }).handle
+    : notFound;
   if (surface) {
     routes['POST /slack/events'] = surface.slack.handleHttp;
     shutdown.add(() => surface.stop());

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { isClusterHealth, readClusterFacts } from './offline-cluster-evidence.ts';
 import type { Observation } from './planner.types.ts';
+
+/** The catalog world's evidence tools (their facts are read by `offline-cluster-evidence.ts`). */
+const CLUSTER_TOOLS = new Set(['get_service_health', 'list_pods', 'get_rollout_history']);
 
 /**
  * The structured facts the offline planner reads from observations. Only typed fields are read (ids,
@@ -40,7 +44,10 @@ const healthSchema = z.object({
     health: z.enum(['healthy', 'degraded', 'down']).catch('degraded'),
   }),
 });
-export type HealthFacts = z.infer<typeof healthSchema>['service'];
+export type HealthFacts = z.infer<typeof healthSchema>['service'] & {
+  /** Where the facts come from, which decides the remediation tool (sandbox when absent). */
+  source?: 'sandbox' | 'kubernetes';
+};
 
 const deploysSchema = z.object({
   deploys: z.array(
@@ -58,7 +65,11 @@ export type DeployFacts = {
   version: string;
   previousVersion: string | null;
   deployedAt: Date;
-  status: 'deployed' | 'rolled_back';
+  /** `superseded`: an older Kubernetes revision (a newer one replaced it). */
+  status: 'deployed' | 'rolled_back' | 'superseded';
+  /** Kubernetes only: the Deployment revision, and the one it replaced (what `rollout_undo` goes back to). */
+  revision?: number;
+  previousRevision?: number;
 };
 
 const logsSchema = z.object({ lines: z.array(z.unknown()) });
@@ -86,6 +97,7 @@ export function readEvidence({ observations }: { observations: readonly Observat
     logMatches: [],
     notRun: [],
   };
+  const cluster: Observation[] = [];
   for (const o of observations) {
     if (!o.output) {
       evidence.notRun.push({ tool: o.tool, reasonCode: o.reasonCode });
@@ -104,7 +116,9 @@ export function readEvidence({ observations }: { observations: readonly Observat
     const aboutIncident =
       incident !== null && o.environment === incident.environment && o.args.service === incident.service;
     if (!aboutIncident) continue;
-    if (o.tool === 'get_service_health') {
+    if (CLUSTER_TOOLS.has(o.tool) && (o.tool !== 'get_service_health' || isClusterHealth(o.output.data))) {
+      cluster.push(o);
+    } else if (o.tool === 'get_service_health') {
       const parsed = healthSchema.safeParse(o.output.data);
       if (parsed.success) evidence.health = parsed.data.service;
     } else if (o.tool === 'get_recent_deploys') {
@@ -117,6 +131,11 @@ export function readEvidence({ observations }: { observations: readonly Observat
       const query = typeof o.args.query === 'string' ? o.args.query : '';
       if (parsed.success) evidence.logMatches.push({ query, count: parsed.data.lines.length });
     }
+  }
+  if (cluster.length > 0) {
+    const facts = readClusterFacts({ observations: cluster });
+    evidence.health ??= facts.health;
+    evidence.deploys ??= facts.deploys;
   }
   return evidence;
 }

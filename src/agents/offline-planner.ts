@@ -1,9 +1,21 @@
 import type { Charter } from '../policy/charter.schemas.ts';
 import { type Evidence, type IncidentFacts, readEvidence } from './offline-evidence.ts';
-import { evidenceLines, type Finding, findRemediation, proposalsFor } from './offline-rules.ts';
+import {
+  evidenceLines,
+  type Finding,
+  findRemediation,
+  proposalsFor,
+  remediationTools,
+} from './offline-rules.ts';
 import type { Planner, PlannerInput, PlannerStep } from './planner.types.ts';
 
-const EVIDENCE_TOOLS = ['get_service_health', 'get_recent_deploys', 'search_logs'] as const;
+const EVIDENCE_TOOLS = [
+  'get_service_health',
+  'get_recent_deploys',
+  'search_logs',
+  'list_pods',
+  'get_rollout_history',
+] as const;
 /** Log searches the offline planner runs: exceptions, and failures (crash loops, failed probes, failed calls). */
 export const OFFLINE_LOG_QUERIES = ['exception', 'fail'] as const;
 
@@ -22,7 +34,8 @@ export function createOfflinePlanner(): Planner {
 }
 
 function nextStep(input: PlannerInput): PlannerStep {
-  const named = new Set(Object.keys(input.charter.tools));
+  // The tools the charter names that this deployment has: calling any other would only be denied.
+  const named = new Set(input.tools.map((t) => t.name));
   const evidence = readEvidence({ observations: input.observations });
   const triedIncident = input.observations.some((o) => o.tool === 'get_incident');
 
@@ -73,6 +86,9 @@ function evidenceCalls({ incident, named }: { incident: IncidentFacts; named: Re
     calls.push({ tool: 'get_service_health', args: { service }, environment });
   if (named.has('get_recent_deploys'))
     calls.push({ tool: 'get_recent_deploys', args: { service, limit: 5 }, environment });
+  if (named.has('list_pods')) calls.push({ tool: 'list_pods', args: { service }, environment });
+  if (named.has('get_rollout_history'))
+    calls.push({ tool: 'get_rollout_history', args: { service, limit: 5 }, environment });
   if (named.has('search_logs')) {
     for (const query of OFFLINE_LOG_QUERIES)
       calls.push({ tool: 'search_logs', args: { service, query, limit: 20 }, environment });
@@ -123,8 +139,9 @@ function explain({
     `Incident: ${incident.id} (${incident.severity}), ${incident.service} in ${incident.environment}, opened ${incident.openedAt.toISOString()}.`,
     ...evidenceLines({ evidence, incident }),
   ];
+  const tools = remediationTools({ evidence, finding });
   const wanted =
-    finding.kind === 'rollback' ? 'rollback_deploy' : finding.kind === 'restart' ? 'restart_service' : null;
+    finding.kind === 'rollback' ? tools.rollback : finding.kind === 'restart' ? tools.restart : null;
   if (finding.kind === 'none') lines.push(`No remediation proposed: ${finding.why}.`);
   else if (wanted && !named.has(wanted))
     lines.push(`The evidence points to ${wanted}, but the charter does not name it.`);

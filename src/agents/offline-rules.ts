@@ -74,21 +74,25 @@ export function proposalsFor({
 }): PlannedProposal[] {
   const { service, environment } = incident;
   const remediation: PlannedProposal[] = [];
-  if (finding.kind === 'rollback' && toolsInCharter.has('rollback_deploy')) {
+  const tools = remediationTools({ evidence, finding });
+  if (finding.kind === 'rollback' && tools.rollback && toolsInCharter.has(tools.rollback)) {
     const { deploy } = finding;
     const minutes = Math.round((incident.openedAt.getTime() - deploy.deployedAt.getTime()) / 60_000);
     remediation.push({
-      tool: 'rollback_deploy',
-      args: { service, to_version: deploy.previousVersion },
+      tool: tools.rollback,
+      args:
+        tools.rollback === 'rollout_undo'
+          ? { service, to_revision: deploy.previousRevision }
+          : { service, to_version: deploy.previousVersion },
       environment,
       rationale: `The error rate is ${percent(evidence.health?.errorRate ?? 0)} (threshold ${percent(ERROR_RATE_THRESHOLD)}) and deploy ${deploy.id} put ${deploy.version} live ${minutes} min before ${incident.id} opened; ${deploy.previousVersion} ran before it.`,
       expectedEffect: `${service} in ${environment} runs ${deploy.previousVersion} on every pod and the error rate falls back under ${percent(ERROR_RATE_THRESHOLD)}.`,
       rollback: `Deploy ${deploy.version} again once its fault is fixed.`,
     });
   }
-  if (finding.kind === 'restart' && toolsInCharter.has('restart_service')) {
+  if (finding.kind === 'restart' && toolsInCharter.has(tools.restart)) {
     remediation.push({
-      tool: 'restart_service',
+      tool: tools.restart,
       args: { service },
       environment,
       rationale: `${finding.crashLooping} pod(s) of ${service} are in CrashLoopBackOff and nothing was deployed to it in the 2 h before ${incident.id} opened, so the version is not the suspect; a restart clears a transient fault.`,
@@ -113,6 +117,24 @@ export function proposalsFor({
     });
   }
   return [...proposals, ...remediation];
+}
+
+/**
+ * Which tools carry out a finding: on a Kubernetes cluster `rollout_undo` to the revision before and
+ * `rollout_restart`; in the sandbox `rollback_deploy` to the version before and `restart_service`.
+ */
+export function remediationTools({ evidence, finding }: { evidence: Evidence; finding: Finding }): {
+  rollback: 'rollout_undo' | 'rollback_deploy' | null;
+  restart: 'rollout_restart' | 'restart_service';
+} {
+  const onCluster = evidence.health?.source === 'kubernetes';
+  const rollback =
+    finding.kind !== 'rollback'
+      ? null
+      : finding.deploy.previousRevision !== undefined
+        ? 'rollout_undo'
+        : 'rollback_deploy';
+  return { rollback, restart: onCluster ? 'rollout_restart' : 'restart_service' };
 }
 
 /** The evidence, in lines built from structured fields only. */

@@ -1,7 +1,11 @@
 import { recoverInterruptedRuns } from '../agents/run/recovery.ts';
 import { watchKillSwitch } from '../breakers/kill-switch.ts';
 import type { Database, Unlisten } from '../db/client.ts';
+import type { ProposalRow } from '../proposals/proposals.repository.ts';
 import { cancelUnstartedApprovals, recoverInterruptedExecutions } from '../tools/recovery.ts';
+
+/** Settles executions recovery marked `outcome_unknown` by asking their tools (the executor's). */
+type VerifyRecovered = (rows: ProposalRow[]) => Promise<void>;
 
 /** What the three sweeps work with together (the runs' sweep needs the most). */
 type RecoveryDeps = Omit<Parameters<typeof recoverInterruptedRuns>[0], 'scope'>;
@@ -19,15 +23,22 @@ export async function recoverAtStartup({
   deps,
   database,
   inFlight,
+  verifyRecovered,
 }: {
   deps: RecoveryDeps;
   database: Database;
   inFlight: Parameters<typeof watchKillSwitch>[0]['inFlight'];
+  /** Asks the tools whether the interrupted executions took effect; runs in the background. */
+  verifyRecovered?: VerifyRecovered;
 }) {
   const unwatch: Unlisten = await watchKillSwitch({ database, inFlight, logger: deps.logger });
   try {
     const scope = database.kind === 'pglite' ? 'all' : 'own_and_stale';
     const executions = await recoverInterruptedExecutions({ ...deps, scope });
+    if (verifyRecovered && executions.length > 0)
+      void verifyRecovered(executions).catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'could not verify the interrupted executions'),
+      );
     const runs = await recoverInterruptedRuns({ ...deps, scope });
     await cancelUnstartedApprovals({ ...deps, everything: database.kind === 'pglite' });
     return { executions, runs, unwatch };
@@ -43,7 +54,15 @@ export async function recoverAtStartup({
  * an instance that died is found by the others while they run, not only when one of them restarts
  * (DESIGN §7). `stop` waits for a sweep in progress.
  */
-export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; intervalMs: number }) {
+export function startRecoverySweeps({
+  deps,
+  intervalMs,
+  verifyRecovered,
+}: {
+  deps: RecoveryDeps;
+  intervalMs: number;
+  verifyRecovered?: VerifyRecovered;
+}) {
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -52,6 +71,7 @@ export function startRecoverySweeps({ deps, intervalMs }: { deps: RecoveryDeps; 
     if (stopped) return;
     timer = setTimeout(() => {
       sweeping = recoverInterruptedExecutions({ ...deps, scope: 'stale' })
+        .then((rows) => (verifyRecovered && rows.length > 0 ? verifyRecovered(rows) : undefined))
         .then(() => recoverInterruptedRuns({ ...deps, scope: 'stale' }))
         .then(() => cancelUnstartedApprovals(deps))
         .then(

@@ -7,8 +7,10 @@ import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
 import { createInFlightRegistry } from '../breakers/in-flight.ts';
 import { createKillSwitch } from '../breakers/kill-switch.ts';
+import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
+import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
 import { createObservability } from '../observability/observability.ts';
 import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -17,14 +19,16 @@ import { type Clock, systemClock } from '../shared/clock.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createAppLogger, type Logger } from '../shared/logger.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
+import type { Fetch } from '../systems/systems.types.ts';
 import { createCredentialBroker } from '../tools/broker.ts';
 import type { ToolDefinition } from '../tools/define.ts';
 import { createGuard } from '../tools/guard.ts';
 import type { GuardDeps } from '../tools/guard.types.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
-import { createSandboxTools } from '../tools/sandbox/sandbox.tools.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
+import { buildTools } from '../tools/tool-catalog.ts';
+import { setUpRealSystems } from './real-systems.ts';
 import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
 
 export type ServicesOptions = {
@@ -41,6 +45,10 @@ export type ServicesOptions = {
   /** How often this instance sweeps for executions and runs another instance left behind (default 30 s). */
   recoverySweepMs?: number;
   sandboxWriteDelayMs?: number;
+  /** The service catalog (tests pass their own); otherwise loaded from `config.catalogDir`. */
+  catalog?: Catalog;
+  /** The `fetch` of the Prometheus and Alertmanager clients (tests may pass a recording one). */
+  fetch?: Fetch;
   /** The planner for agent runs; by default OpenAI when OPENAI_API_KEY is set, else the offline rules. */
   planner?: Planner;
 };
@@ -94,6 +102,7 @@ export function wireGuard({
     registry,
     redactor,
     executor: guard.executor,
+    propose: guard.propose,
   });
   return { registry, guard, approvals };
 }
@@ -115,13 +124,32 @@ export async function buildServices(options: ServicesOptions) {
   // Metrics and behaviour alerts follow the audit stream: every step is an audit event already.
   const observability = createObservability({ db, clock, logger });
   const audit = createAuditLog({ redactor, clock, onAppended: observability.onAppended });
-  const broker = createCredentialBroker({ db, clock, redactor });
-  const tools = createSandboxTools({
-    db,
-    broker,
-    clock,
+  const real = setUpRealSystems({
+    catalogDir: config.catalogDir,
+    catalog: options.catalog,
+    env: config.secretEnv,
+    charters: charters.list(),
     redactor,
-    writeDelayMs: options.sandboxWriteDelayMs ?? 0,
+    clock,
+    fetch: options.fetch,
+  });
+  for (const { agent, tool } of real.unavailableTools)
+    logger.warn(
+      { agent, tool, world: real.world },
+      `charter ${agent} names ${tool}, which this deployment does not have; it will be denied`,
+    );
+  const broker = createCredentialBroker({ db, clock, redactor });
+  const tools = buildTools({
+    world: real.world,
+    deps: {
+      db,
+      broker,
+      clock,
+      redactor,
+      writeDelayMs: options.sandboxWriteDelayMs ?? 0,
+      catalog: real.catalog,
+      systems: real.systems,
+    },
   });
   const inFlight = createInFlightRegistry();
   const { registry, guard, approvals } = wireGuard({
@@ -139,19 +167,33 @@ export async function buildServices(options: ServicesOptions) {
     executionTimeoutMs: options.executionTimeoutMs ?? 120_000,
   });
   observability.startAlerts({ audit, charters, registry });
-  if (options.seedSandbox ?? true) {
+  // The demo world's incidents and services would be mistaken for real ones next to a real catalog.
+  if ((options.seedSandbox ?? true) && real.world === 'sandbox') {
     const world = loadWorldFile({ file: config.worldFile });
     await seedWorld({ db, world, now: clock.now() }).catch(async (error: unknown) => {
       await observability.stop();
       throw error;
     });
   }
-  const killSwitch = createKillSwitch({ db, clock, audit, broker, inFlight, charters, logger, redactor });
+  const killSwitch = createKillSwitch({
+    db,
+    clock,
+    audit,
+    broker,
+    systems: real.systems,
+    inFlight,
+    charters,
+    logger,
+    redactor,
+  });
   const planner = options.planner ?? (await plannerFor({ config, redactor, logger }));
-  // The sandbox world is where incidents are filed; a real tracker would answer here instead.
+  // Alert incidents (ALERT-<n>) first; then the sandbox world's.
+  const alertIncidents = alertIncidentDirectory({ db });
   const incidents: IncidentDirectory = {
-    environmentOf: async ({ incidentId }) =>
-      (await findIncident({ db, id: incidentId }))?.environment ?? null,
+    environmentOf: async (input) =>
+      (await alertIncidents.environmentOf(input)) ??
+      (await findIncident({ db, id: input.incidentId }))?.environment ??
+      null,
   };
   const runnerDeps: RunnerDeps = {
     db,
@@ -181,18 +223,28 @@ export async function buildServices(options: ServicesOptions) {
     instanceId: config.instanceId,
     executionTimeoutMs: options.executionTimeoutMs ?? 120_000,
   };
-  const recovery = await recoverAtStartup({ deps, database, inFlight }).catch(async (error: unknown) => {
-    await observability.stop();
-    throw error;
-  });
+  const verifyRecovered = guard.executor.verifyRecovered;
+  const recovery = await recoverAtStartup({ deps, database, inFlight, verifyRecovered }).catch(
+    async (error: unknown) => {
+      await observability.stop();
+      throw error;
+    },
+  );
   const { executions: recovered, runs: recoveredRuns, unwatch } = recovery;
-  const sweeps = startRecoverySweeps({ deps, intervalMs: options.recoverySweepMs ?? 30_000 });
+  const sweeps = startRecoverySweeps({
+    deps,
+    intervalMs: options.recoverySweepMs ?? 30_000,
+    verifyRecovered,
+  });
 
   return {
     config,
     database,
     db,
     clock,
+    world: real.world,
+    catalog: real.catalog,
+    systems: real.systems,
     logger,
     redactor,
     charters,

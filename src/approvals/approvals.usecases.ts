@@ -19,7 +19,9 @@ import { newId } from '../shared/ids.ts';
 import { runWithLogIds } from '../shared/log-context.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { ExecutionOutcome, Executor } from '../tools/execute.ts';
+import type { Guard } from '../tools/guard.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
+import { requestUndo } from './undo.usecases.ts';
 
 export type ApprovalDecisionOutcome =
   /** The click did not count; nothing changed except the audit trail. */
@@ -46,6 +48,8 @@ export type ApprovalsDeps = {
   redactor: Redactor;
   /** The guard's executor: the completing approval claims the execution and runs it. */
   executor: Pick<Executor, 'claimApproved' | 'runClaimed'>;
+  /** The guard's front door: an *Undo* is a new proposal like any other. */
+  propose: Guard['propose'];
 };
 
 /**
@@ -275,7 +279,11 @@ export function createApprovals(deps: ApprovalsDeps) {
     });
   }
 
-  return { decideOnProposal, expireDueProposals };
+  /** *Undo* on a result card: the recorded inverse, proposed through the guard (see `undo.usecases.ts`). */
+  const undo = ({ proposalId, actor }: { proposalId: string; actor: string }) =>
+    requestUndo({ deps, proposalId, actor });
+
+  return { decideOnProposal, expireDueProposals, undo };
 }
 
 export type Approvals = ReturnType<typeof createApprovals>;

@@ -25,6 +25,8 @@ export type KillReport = {
   /** Of those, the ones running in this process and aborted here. */
   abortedHere: string[];
   revokedCredentials: number;
+  /** False when a real system's credential of an in-flight call could not be revoked (it expires soon). */
+  systemsRevoked: boolean;
   stoppedRuns: string[];
   /** The reason as stored and audited: secrets a person typed are already redacted. */
   reason: string | null;
@@ -41,12 +43,19 @@ export type CredentialRevoker = {
   revokeAllActive: (input: { db: DbOrTx; agent?: string; reason: string }) => Promise<number>;
 };
 
+/** Revokes the credentials real systems issued for proposals (the per-proposal Kubernetes Secrets). */
+export type SystemCredentialRevoker = {
+  revokeForProposals: (proposalIds: readonly string[]) => Promise<void>;
+};
+
 /** What the kill switch works with. */
 export type KillSwitchDeps = {
   db: Db;
   clock: Clock;
   audit: AuditLog;
   broker: CredentialRevoker;
+  /** Real systems' credentials of the calls in flight; none in the sandbox world. */
+  systems?: SystemCredentialRevoker;
   inFlight: InFlightRegistry;
   charters: CharterSet;
   logger: Logger;
@@ -136,7 +145,9 @@ export function createKillSwitch(deps: KillSwitchDeps) {
         revokedCredentials,
       };
     });
-    // After the commit: the database already refuses new work; now stop what is running.
+    // After the commit: the database already refuses new work; the clusters refuse the in-flight calls'
+    // tokens once their bound Secrets are gone (any instance can delete them); then stop what is running.
+    const systemsRevoked = await revokeSystemCredentials({ deps, proposalIds: committed.executing });
     const abortedHere = deps.inFlight
       .abort({ agent, reason: 'kill switch engaged' })
       .map((e) => e.proposalId);
@@ -150,6 +161,7 @@ export function createKillSwitch(deps: KillSwitchDeps) {
       abortedExecutions: committed.executing,
       abortedHere,
       revokedCredentials: committed.revokedCredentials,
+      systemsRevoked,
       stoppedRuns: committed.stoppedRuns,
       reason: why,
     };
@@ -248,4 +260,28 @@ export async function watchKillSwitch({
       logger.error({ err: error }, 'unreadable kill switch notification');
     }
   });
+}
+
+/**
+ * Deletes the real systems' per-proposal credentials of the executions in flight. A failure is logged and
+ * reported, never thrown: the kill has committed, and those tokens expire within ten minutes anyway.
+ */
+async function revokeSystemCredentials({
+  deps,
+  proposalIds,
+}: {
+  deps: KillSwitchDeps;
+  proposalIds: string[];
+}): Promise<boolean> {
+  if (!deps.systems || proposalIds.length === 0) return true;
+  try {
+    await deps.systems.revokeForProposals(proposalIds);
+    return true;
+  } catch (error) {
+    deps.logger.error(
+      { err: error, proposals: proposalIds },
+      'kill switch: could not revoke every in-flight credential on the real systems',
+    );
+    return false;
+  }
 }

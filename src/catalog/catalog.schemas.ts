@@ -85,9 +85,20 @@ export const serviceSchema = z.strictObject({
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type EnvironmentSpec = z.infer<typeof environmentSchema>;
 
+/** A variable's name. A value that is not one may be the secret pasted in: refused without echoing it. */
+const envVariableName = z.string().check((ctx) => {
+  if (!/^[A-Z_][A-Z0-9_]{0,127}$/.test(ctx.value))
+    ctx.issues.push({
+      code: 'custom',
+      input: undefined,
+      message:
+        'must be an environment variable name such as WARDEN_PROM_TOKEN (the secret itself never goes in the catalog)',
+    });
+});
+
 /** Where a secret comes from: an environment variable or a mounted file, never the YAML itself. */
 const secretSourceShape = z.union([
-  z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name') }),
+  z.strictObject({ env: envVariableName }),
   z.strictObject({ file: z.string().startsWith('/', 'must be an absolute path') }),
 ]);
 /** Anything but a mapping is refused without echoing it: it may be the secret itself, pasted in. */

@@ -7,14 +7,16 @@ import { type Database, openDatabase } from '../db/client.ts';
 import { describeLockOwner, type LockOwner } from '../db/data-dir-lock.ts';
 import { charterTestCommand, charterValidateCommand } from '../policy/charter.cli.ts';
 import { isWardenError, type WardenError } from '../shared/errors.ts';
-import { sandboxToolCatalog } from '../tools/sandbox/sandbox.catalog.ts';
+import { connectionsCheckCommand } from '../systems/connections.check.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
+import { toolCatalogEntries } from '../tools/tool-catalog.ts';
 
 const USAGE = `usage: warden <command>
 
   charter validate [--dir DIR]   validate charters/*.yaml
   charter test [--dir DIR]       run charters/*.test.yaml decision cases
   catalog validate [--dir DIR]   validate the service catalog and its connections (catalog/*.yaml)
+  connections check [--dir DIR]  read one harmless thing from each connection; say what is wrong
   audit verify                   walk the audit hash chain and name the first broken event
   audit head [--json]            print the chain head, to anchor it outside the database
   world validate [--file FILE]   validate a sandbox world file
@@ -50,11 +52,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     case 'charter test':
       return charterTestCommand({
         dir: values.dir ?? config.chartersDir,
-        toolCatalog: sandboxToolCatalog,
+        toolCatalog: toolCatalogEntries(),
         out,
       });
     case 'catalog validate':
       return catalogValidateCommand({ dir: values.dir ?? config.catalogDir, out });
+    case 'connections check':
+      return connectionsCheckCommand({ dir: values.dir ?? config.catalogDir, env: config.secretEnv, out });
     case 'world validate': {
       const file = values.file ?? config.worldFile;
       const world = loadWorldFile({ file });

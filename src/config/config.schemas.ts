@@ -53,6 +53,19 @@ export const envSchema = z.object({
     .transform((v) => v ?? 20_000),
   CHARTERS_DIR: optionalText.default('./charters'),
   WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
+  /** The bearer token Alertmanager sends to `POST /webhooks/alertmanager`; absent: the route is off. */
+  WARDEN_ALERTMANAGER_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+    message: 'must be at least 16 characters (a random token, e.g. `openssl rand -hex 32`)',
+  }),
+  /** The agent whose run triages an incident an alert opened. */
+  WARDEN_ALERT_AGENT: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be an agent name such as triage')
+        .optional(),
+    )
+    .transform((v) => v ?? 'triage'),
   LOG_LEVEL: optionalText
     .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional())
     .transform((v) => v ?? 'info'),

@@ -23,10 +23,14 @@ export type Config = {
   /** The service catalog and the connections to real systems (absent: none, the sandbox only). */
   catalogDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `POST /webhooks/alertmanager`: its bearer token (absent: the route is off) and the agent it starts. */
+  alertmanager: { webhookToken?: string; agent: string };
   /** Local mode: no Slack workspace configured, so Warden runs its own emulator and console. */
   localMode: boolean;
   /** Values that must never appear in logs, audit events, prompts or Slack. */
   secrets: string[];
+  /** The environment the catalog's `{ env: NAME }` secret sources are read from (and nothing else). */
+  secretEnv: Readonly<Record<string, string | undefined>>;
 };
 
 /** Parses the environment; a bad value throws `config.invalid` with one line naming the variable. */
@@ -42,7 +46,13 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     });
   }
   const e = parsed.data;
-  const secrets = [e.SLACK_SIGNING_SECRET, e.SLACK_BOT_TOKEN, e.SLACK_APP_TOKEN, e.OPENAI_API_KEY];
+  const secrets = [
+    e.SLACK_SIGNING_SECRET,
+    e.SLACK_BOT_TOKEN,
+    e.SLACK_APP_TOKEN,
+    e.OPENAI_API_KEY,
+    e.WARDEN_ALERTMANAGER_WEBHOOK_TOKEN,
+  ];
   const dbPassword = e.DATABASE_URL ? new URL(e.DATABASE_URL).password : '';
   if (dbPassword) secrets.push(decodeURIComponent(dbPassword));
   return {
@@ -67,8 +77,10 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     chartersDir: e.CHARTERS_DIR,
     catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,
+    alertmanager: { webhookToken: e.WARDEN_ALERTMANAGER_WEBHOOK_TOKEN, agent: e.WARDEN_ALERT_AGENT },
     localMode: e.SLACK_BOT_TOKEN === undefined,
     secrets: secrets.filter((s): s is string => typeof s === 'string' && s.length > 0),
+    secretEnv: Object.freeze({ ...env }),
   };
 }
 

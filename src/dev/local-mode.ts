@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createAlertWebhook } from '../app/alert-webhook.ts';
 import { createHttpServer, healthHandler } from '../app/http.ts';
 import type { Services } from '../app/services.ts';
 import { buildSlackSurface } from '../app/slack-surface.ts';
@@ -62,6 +63,11 @@ export async function startLocalMode({
       logger: services.logger,
       routes: {
         'POST /slack/events': surface.slack.handleHttp,
+        'POST /webhooks/alertmanager': createAlertWebhook({
+          services,
+          client: surface.client,
+          kick: surface.sync.kick,
+        }).handle,
         'GET /healthz': healthHandler({ services }),
         'GET /metrics': metrics.handler,
         ...web.routes,

@@ -151,7 +151,14 @@ export const charterSchema = z
       })
       .refine((i) => i.users.length + i.groups.length > 0, 'must name at least one user or group'),
     environments: z
-      .record(name, z.strictObject({ mode: z.enum(MODES) }))
+      .record(
+        name,
+        z.strictObject({
+          mode: z.enum(MODES),
+          /** The most a run started by an alert (no person asked) may do here; absent: `read_only`. */
+          alert_runs: z.strictObject({ mode: z.enum(MODES) }).optional(),
+        }),
+      )
       .refine((e) => Object.keys(e).length > 0, 'must name at least one environment'),
     tools: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a tool name'), charterToolSchema),
     prohibited: z.array(prohibitedSchema).default([]),

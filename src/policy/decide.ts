@@ -3,6 +3,7 @@ import type { ApprovalSpec, CharterSpec, Mode, ToolEnvRule } from './charter.sch
 import { findConstraintViolation, matchesWhen } from './constraints.ts';
 import type { ApprovalRequirement, Decision, DecisionRequest, PolicyState } from './decide.types.ts';
 import { breakerOpenMessage, killSwitchMessage } from './messages.ts';
+import { cappedMode, RUN_MODE_CAP_RULE } from './mode-cap.ts';
 
 export type {
   ApprovalRequirement,
@@ -19,7 +20,8 @@ export type {
  * Decides one tool call: allow, needs_approval or deny, with a reason code, a sentence and the rule that decided.
  * Pure. Checks run in a fixed order and the first that denies wins: kill switch → agent mismatch (a caller
  * bug, fail closed) → unknown tool → tool not in charter → unknown environment → environment not allowed →
- * prohibited → argument constraints → budget → breakers → mode. See `reasons.ts` for the codes.
+ * prohibited → argument constraints → budget → breakers → mode (the stricter of the charter's and the
+ * run's cap, `mode-cap.ts`). See `reasons.ts` for the codes.
  */
 export function decide({
   charter,
@@ -114,7 +116,7 @@ export function decide({
 function decideByMode({
   charter,
   request,
-  mode,
+  mode: charterMode,
   rule,
   rulePath,
 }: {
@@ -125,22 +127,19 @@ function decideByMode({
   rulePath: string;
 }): Decision {
   const { tool, environment: env } = request;
-  const modePath = path(['environments', env, 'mode']);
+  // A run started by an alert is capped (`alert_runs` in the charter): the stricter mode decides.
+  const { mode, capped } = cappedMode({ mode: charterMode, cap: request.modeCap });
+  const modePath = capped ? RUN_MODE_CAP_RULE : path(['environments', env, 'mode']);
+  const cappedRun = `this run was started by an alert and is capped at ${mode}`;
   // Shadow mode: the agent may gather evidence (reads follow their rule) but no write ever runs; its
   // proposals are recorded so people can say whether they agree before the agent gets more autonomy.
   if (mode === 'shadow' && tool.kind === 'write') {
-    return deny(
-      'mode_shadow',
-      modePath,
-      `${env} runs in shadow mode, so ${tool.name} is recorded but never run.`,
-    );
+    const why = capped ? `In ${env} ${cappedRun}` : `${env} runs in shadow mode`;
+    return deny('mode_shadow', modePath, `${why}, so ${tool.name} is recorded but never run.`);
   }
   if (mode === 'read_only' && tool.kind === 'write') {
-    return deny(
-      'mode_read_only',
-      modePath,
-      `${env} is read-only for ${charter.agent}, so the write tool ${tool.name} cannot run.`,
-    );
+    const why = capped ? `In ${env} ${cappedRun}` : `${env} is read-only for ${charter.agent}`;
+    return deny('mode_read_only', modePath, `${why}, so the write tool ${tool.name} cannot run.`);
   }
   const ruleApproval = rule === 'allow' ? null : requirement(charter, rule.approve);
   if (ruleApproval) return needsApproval(rulePath, ruleApproval, `${tool.name} in ${env}`);
@@ -156,15 +155,16 @@ function decideByMode({
     );
   }
   if (mode === 'human_on_the_loop' && tool.risk === 'low' && tool.reversible) {
+    const where = capped ? `in ${env} ${cappedRun}` : `${env} runs human-on-the-loop`;
     return allow(
       'allowed_low_risk',
       rulePath,
-      `${tool.name} is low-risk and reversible and ${env} runs human-on-the-loop, so it runs without approval.`,
+      `${tool.name} is low-risk and reversible and ${where}, so it runs without approval.`,
     );
   }
   const why =
     mode === 'human_in_the_loop'
-      ? `${env} runs human-in-the-loop, so ${tool.name}`
+      ? `${capped ? `In ${env} ${cappedRun}` : `${env} runs human-in-the-loop`}, so ${tool.name}`
       : `${tool.name} is ${tool.risk}-risk${tool.reversible ? '' : ' and not reversible'}, so in ${env} it`;
   return needsApproval(modePath, defaultApproval({ charter, env }), why);
 }

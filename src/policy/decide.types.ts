@@ -1,3 +1,4 @@
+import type { Mode } from './charter.schemas.ts';
 import type { DecisionReasonCode } from './reasons.ts';
 
 /** Whether a tool only reads or changes something. */
@@ -21,6 +22,8 @@ export type DecisionRequest = {
   args: Record<string, unknown>;
   environment: string;
   requester: string;
+  /** The run's mode cap (a run started by an alert): the decision uses the stricter of it and the charter's mode. */
+  modeCap?: Mode | null;
 };
 
 /** The kill switch as read for this agent (`KillState` from the breakers layer fits). */

@@ -23,6 +23,11 @@ export const runs = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
     /** Which Warden instance runs it (its `WARDEN_INSTANCE_ID`): a restart of that instance ends it at once. */
     runBy: text('run_by'),
+    /**
+     * The most autonomy any proposal of this run gets (a run started by an alert: the charter's
+     * `alert_runs` mode for the incident's environment); null: the charter's modes alone.
+     */
+    modeCap: text('mode_cap'),
   },
   (t) => [index('runs_agent_state_idx').on(t.agent, t.state), index('runs_incident_idx').on(t.incidentId)],
 );

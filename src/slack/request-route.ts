@@ -19,6 +19,7 @@ export const HANDLED = {
     PROPOSAL_ACTIONS.reject,
     PROPOSAL_ACTIONS.agree,
     PROPOSAL_ACTIONS.disagree,
+    PROPOSAL_ACTIONS.undo,
   ],
   view: PROPOSAL_ACTIONS.rejectReasonView,
   event: 'app_home_opened',

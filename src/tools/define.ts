@@ -19,11 +19,48 @@ export type ToolContext = {
   signal: AbortSignal;
 };
 
+/** The context of a call for a recorded proposal, with its credential and abort signal. */
+export function contextFor({
+  proposal,
+  credential,
+  signal,
+}: {
+  proposal: Pick<ToolContext, 'environment' | 'agent' | 'runId' | 'incidentId' | 'idempotencyKey'> & {
+    id: string;
+  };
+  credential: string;
+  signal: AbortSignal;
+}): ToolContext {
+  const { environment, agent, runId, incidentId, idempotencyKey } = proposal;
+  return {
+    environment,
+    agent,
+    runId,
+    proposalId: proposal.id,
+    incidentId,
+    idempotencyKey,
+    credential,
+    signal,
+  };
+}
+
 /** What a tool returns: a one-line summary for people and structured data for the planner. */
 export type ToolResult = {
   summary: string;
   data: Record<string, unknown>;
 };
+
+/**
+ * What a write tool's `verify` found about a call whose outcome was unknown (it timed out): the effect is
+ * there (with the result the call would have returned), it is not, or the system cannot say.
+ */
+export type VerifiedEffect =
+  | { effect: 'present'; result: ToolResult }
+  | { effect: 'absent'; summary: string }
+  | { effect: 'unknown'; summary: string };
+
+/** The facts of every read tool: it changes nothing, so it is low risk, reversible and idempotent. */
+export const READ_TOOL = { kind: 'read', risk: 'low', reversible: true, idempotent: true } as const;
 
 /** Everything Warden needs to know about a tool, minus the executor. Safe to hand to any layer. */
 export type ToolInfo = {
@@ -42,6 +79,11 @@ export type ToolDefinition<Input extends Record<string, unknown> = Record<string
 > & {
   input: z.ZodType<Input>;
   execute: (input: Input, context: ToolContext) => Promise<ToolResult>;
+  /**
+   * For a write: checks by the idempotency key whether an earlier call took effect (a restart annotation
+   * carrying the key, a silence whose comment carries it). Read-only; given a fresh credential.
+   */
+  verify?: (input: Input, context: ToolContext) => Promise<VerifiedEffect>;
 };
 
 /** Declares a tool once: schema, risk, reversibility and executor (openai-agents-js style). */

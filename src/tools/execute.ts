@@ -5,11 +5,12 @@ import { isWardenError, wardenError } from '../shared/errors.ts';
 import { runWithLogIds } from '../shared/log-context.ts';
 import { cleanJson, cleanText } from '../shared/storable.ts';
 import type { MintedCredential } from './broker.ts';
-import type { ToolResult } from './define.ts';
+import { contextFor, type ToolResult } from './define.ts';
 import type { ExecutionOutcome } from './execution.types.ts';
 import { assertExecutionAuthorised } from './execution-checks.ts';
 import { createClaims } from './execution-claim.ts';
 import { type FinishInput, finishExecution } from './execution-finish.ts';
+import { settleByVerifying } from './execution-verify.ts';
 import type { GuardDeps } from './guard.types.ts';
 
 /** Reasons a call ended without the tool running because Warden stopped it, not because the tool failed. */
@@ -76,6 +77,7 @@ export function createExecutor(deps: GuardDeps) {
     );
     let lease: { token: string; leaseId: string } | null = minted;
     let leaseReleased = false;
+    let checkedArgs: Record<string, unknown> | null = null;
     /** Records the outcome (see `finishExecution`); the lease is revoked in the same transaction. */
     const finish = async (input: FinishInput): Promise<ExecutionOutcome> => {
       const finished = await finishExecution({ deps, ...input });
@@ -100,16 +102,10 @@ export function createExecutor(deps: GuardDeps) {
           controller,
         });
         const args = await assertExecutionAuthorised({ deps, proposal, charter });
-        result = await deps.executors.get(proposal.tool)!.execute(args, {
-          environment: proposal.environment,
-          agent: proposal.agent,
-          runId: proposal.runId,
-          proposalId: proposal.id,
-          incidentId: proposal.incidentId,
-          idempotencyKey: proposal.idempotencyKey,
-          credential: lease.token,
-          signal: controller.signal,
-        });
+        checkedArgs = args;
+        result = await deps.executors
+          .get(proposal.tool)!
+          .execute(args, contextFor({ proposal, credential: lease.token, signal: controller.signal }));
       } catch (error) {
         const timedOut = isWardenError(controller.signal.reason, 'tools.timeout');
         const reasonCode = timedOut
@@ -132,7 +128,7 @@ export function createExecutor(deps: GuardDeps) {
           { proposalId: proposal.id, tool: proposal.tool, reasonCode },
           'tool execution failed',
         );
-        return await finish({
+        const failed = await finish({
           proposal,
           charter,
           leaseId: lease?.leaseId ?? null,
@@ -142,6 +138,15 @@ export function createExecutor(deps: GuardDeps) {
           unknown: timedOut,
           refused: stoppedByWarden(reasonCode),
         });
+        // A timed-out write may have happened: the tool checks by its idempotency key instead of guessing.
+        return failed.status === 'outcome_unknown' && checkedArgs
+          ? settleByVerifying({
+              deps,
+              outcome: { ...failed, status: 'outcome_unknown' },
+              charter,
+              args: checkedArgs,
+            })
+          : failed;
       }
       // The tool did its work. If its success cannot be recorded, the error goes to the caller and the row
       // stays `executing` (recovery reports it as outcome unknown): it is never recorded as a tool failure.
@@ -161,7 +166,30 @@ export function createExecutor(deps: GuardDeps) {
     }
   }
 
-  return { execute, claimApproved, runClaimed };
+  /**
+   * Settles executions crash recovery marked `outcome_unknown` by asking their tools, one at a time (see
+   * `settleByVerifying`); a row whose tool cannot verify, or whose charter is gone, stays unknown.
+   */
+  async function verifyRecovered(rows: readonly ProposalRow[]): Promise<void> {
+    for (const proposal of rows) {
+      const charter = deps.charters.get(proposal.agent);
+      const parsed = deps.registry.get(proposal.tool)?.input.safeParse(proposal.args);
+      if (!charter || !parsed?.success) continue;
+      await settleByVerifying({
+        deps,
+        outcome: {
+          status: 'outcome_unknown',
+          proposal,
+          reasonCode: proposal.stateReason ?? 'execution.interrupted',
+          message: proposal.error ?? '',
+        },
+        charter,
+        args: parsed.data,
+      });
+    }
+  }
+
+  return { execute, claimApproved, runClaimed, verifyRecovered };
 }
 
 export type Executor = ReturnType<typeof createExecutor>;

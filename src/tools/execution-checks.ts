@@ -10,7 +10,9 @@ import type { Charter } from '../policy/charter.schemas.ts';
 import { decide } from '../policy/decide.ts';
 import type { ToolKind } from '../policy/decide.types.ts';
 import { breakerOpenMessage } from '../policy/messages.ts';
+import { modeCapOf } from '../policy/mode-cap.ts';
 import { getProposal, listApprovals, type ProposalRow } from '../proposals/proposals.repository.ts';
+import { getRun } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
 import type { GuardDeps } from './guard.types.ts';
@@ -78,6 +80,8 @@ export async function recheckAtExecution({
       ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
       : []
     : await openBreakersFor({ db: tx, agent: proposal.agent, now });
+  // A run's mode cap (started by an alert) holds at execution time too.
+  const run = proposal.runId ? await getRun({ db: tx, id: proposal.runId }) : null;
   const decision = decide({
     charter,
     request: {
@@ -86,6 +90,7 @@ export async function recheckAtExecution({
       args: parsed.data,
       environment: proposal.environment,
       requester: proposal.requester,
+      modeCap: modeCapOf(run?.modeCap),
     },
     state: { kill, openBreakers, budget: { toolCalls: 0, tokens: 0, elapsedMs: 0 } },
   });

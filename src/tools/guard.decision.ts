@@ -2,9 +2,17 @@ import type { Decision } from '../policy/decide.ts';
 
 // The pure parts of the guard's decision that sit around policy.decide().
 
-/** Denials that count against the run's denied-requests breaker; shadow mode denies by design, not as a fault. */
-export function countsAsDenied(decision: Decision): boolean {
-  return decision.decision === 'deny' && decision.reasonCode !== 'mode_shadow';
+/**
+ * Denials that count against the run's denied-requests breaker. Shadow mode denies by design, not as a
+ * fault; so does read_only in a run with a mode cap (started by an alert, with no person to ask): its
+ * proposed writes are suggestions for people, and counting them would pause the agent for everyone.
+ */
+export function countsAsDenied(
+  decision: Decision,
+  { modeCapped = false }: { modeCapped?: boolean } = {},
+): boolean {
+  if (decision.decision !== 'deny' || decision.reasonCode === 'mode_shadow') return false;
+  return !(modeCapped && decision.reasonCode === 'mode_read_only');
 }
 
 /** The state a proposal is stored in: an allowed one is claimed for execution at once. */

@@ -4,6 +4,7 @@ import { saveRowStatement } from '../breakers/breaker.rows.ts';
 import { createBatch, writePart } from '../db/batch.ts';
 import type { RawRow } from '../db/pipeline.ts';
 import { type Decision, decide } from '../policy/decide.ts';
+import { modeCapOf } from '../policy/mode-cap.ts';
 import { insertProposalPart, type NewProposal, type ProposalRow } from '../proposals/proposals.repository.ts';
 import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
@@ -97,6 +98,7 @@ export function createGuard(deps: GuardDeps) {
           args,
           environment,
           requester: input.requester,
+          modeCap: modeCapOf(run?.modeCap),
         },
         state: {
           kill: state.kill,
@@ -114,7 +116,9 @@ export function createGuard(deps: GuardDeps) {
         invalidArgumentsDecision({ decided, tool: toolName, parsedArgs, unstorable }) ?? decided;
       const allowed = decision.decision === 'allow';
       const deniedTrip =
-        run && countsAsDenied(decision) ? await tripOnDenial({ tx, charter, run, now }) : null;
+        run && countsAsDenied(decision, { modeCapped: run.modeCap !== null })
+          ? await tripOnDenial({ tx, charter, run, now })
+          : null;
 
       const proposal: NewProposal = {
         id: proposalId,

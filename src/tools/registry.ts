@@ -1,10 +1,20 @@
 import { wardenError } from '../shared/errors.ts';
-import type { Risk, ToolContext, ToolDefinition, ToolInfo, ToolKind, ToolResult } from './define.ts';
+import type {
+  Risk,
+  ToolContext,
+  ToolDefinition,
+  ToolInfo,
+  ToolKind,
+  ToolResult,
+  VerifiedEffect,
+} from './define.ts';
 
 /** Runs one tool. Handed by the composition root to the guard only: nothing else may reach an executor. */
 export type ToolExecutor = {
   name: string;
   execute: (input: Record<string, unknown>, context: ToolContext) => Promise<ToolResult>;
+  /** Present when the tool can tell, by the idempotency key, whether an earlier call took effect. */
+  verify?: (input: Record<string, unknown>, context: ToolContext) => Promise<VerifiedEffect>;
 };
 
 export type ToolCatalogEntry = { kind: ToolKind; risk: Risk; reversible: boolean };
@@ -31,9 +41,16 @@ export function createToolRegistry({ tools }: { tools: ToolDefinition[] }) {
         message: `Two tools are named "${tool.name}".`,
         details: { tool: tool.name },
       });
-    const { execute, ...info } = tool;
+    const { execute, verify, ...info } = tool;
     infos.set(tool.name, Object.freeze(info));
-    runners.set(tool.name, Object.freeze({ name: tool.name, execute: revalidating({ tool, execute }) }));
+    runners.set(
+      tool.name,
+      Object.freeze({
+        name: tool.name,
+        execute: revalidating({ tool, run: execute }),
+        ...(verify ? { verify: revalidating({ tool, run: verify }) } : {}),
+      }),
+    );
   }
 
   const registry = {
@@ -54,8 +71,14 @@ export function createToolRegistry({ tools }: { tools: ToolDefinition[] }) {
 }
 
 /** Defence in depth: the executor parses its input again, whatever the caller already checked. */
-function revalidating({ tool, execute }: { tool: ToolDefinition; execute: ToolDefinition['execute'] }) {
-  return async (input: Record<string, unknown>, context: ToolContext): Promise<ToolResult> => {
+function revalidating<R>({
+  tool,
+  run,
+}: {
+  tool: ToolDefinition;
+  run: (input: Record<string, unknown>, context: ToolContext) => Promise<R>;
+}) {
+  return async (input: Record<string, unknown>, context: ToolContext): Promise<R> => {
     const parsed = tool.input.safeParse(input);
     if (!parsed.success)
       throw wardenError({
@@ -66,7 +89,7 @@ function revalidating({ tool, execute }: { tool: ToolDefinition; execute: ToolDe
           issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
         },
       });
-    return execute(parsed.data, context);
+    return run(parsed.data, context);
   };
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import type { Planner } from '../../src/agents/planner.types.ts';
 import { buildServices, type Services } from '../../src/app/services.ts';
+import type { Catalog } from '../../src/catalog/catalog.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Database } from '../../src/db/client.ts';
 import { parseCharterText } from '../../src/policy/charter.loader.ts';
@@ -39,6 +40,8 @@ export type TestServicesOptions = {
   recoverySweepMs?: number;
   secrets?: string[];
   planner?: Planner;
+  /** A service catalog (real systems) instead of the sandbox world. */
+  catalog?: Catalog;
 };
 
 /**
@@ -56,6 +59,7 @@ export async function createTestServices({
   recoverySweepMs,
   secrets = [],
   planner,
+  catalog,
 }: TestServicesOptions): Promise<TestServices> {
   const config = parseConfig({
     env: {
@@ -80,6 +84,7 @@ export async function createTestServices({
     executionTimeoutMs,
     recoverySweepMs,
     planner,
+    catalog,
   });
   return Object.assign(services, { clock, logs });
 }

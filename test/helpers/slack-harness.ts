@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Planner } from '../../src/agents/planner.types.ts';
 import { createHttpServer } from '../../src/app/http.ts';
 import { buildSlackSurface, type SlackSurface } from '../../src/app/slack-surface.ts';
+import type { Catalog } from '../../src/catalog/catalog.ts';
 import type { Database } from '../../src/db/client.ts';
 import {
   createSandboxPeople,
@@ -31,6 +32,7 @@ export async function startWarden({
   appToken,
   env = {},
   planner,
+  catalog,
 }: {
   database: Database;
   emulator: SlackEmulator;
@@ -45,6 +47,8 @@ export async function startWarden({
   env?: Record<string, string>;
   /** The planner for agent runs (by default the one the config picks). */
   planner?: Planner;
+  /** A service catalog: the instance's tools act on the real systems it names. */
+  catalog?: Catalog;
 }): Promise<WardenInstance> {
   const services = await createTestServices({
     database,
@@ -52,6 +56,7 @@ export async function startWarden({
     charters,
     sandboxWriteDelayMs,
     planner,
+    ...(catalog ? { catalog } : {}),
     ...(clock ? { clock } : {}),
     env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl, ...env },
   });

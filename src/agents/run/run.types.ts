@@ -59,6 +59,17 @@ export type StartRunInput = {
   threadTs?: string | null;
 };
 
+/** A run for an alert incident (see `startFromAlert`): no person asked, so no requester is given. */
+export type StartAlertRunInput = {
+  agent: string;
+  incidentId: string;
+  /** The incident's environment, as the service catalog placed its alerts. */
+  environment: string;
+  /** The service's owner channel, and the opening message the run's thread hangs under. */
+  channel: string;
+  threadTs: string;
+};
+
 /** One final proposal of a run and what the guard made of it. */
 export type RunProposal = {
   proposalId: string;

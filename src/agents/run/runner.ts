@@ -1,25 +1,23 @@
-import { readKillState } from '../../breakers/kill-switch.repository.ts';
 import { outsideDeadline } from '../../db/deadline.ts';
+import { ALERT_RUN_REQUESTER } from '../../incidents/alert-incidents.ts';
 import { mayInvoke, resolveGroups } from '../../policy/approval-validity.ts';
 import type { Charter } from '../../policy/charter.schemas.ts';
-import { killSwitchMessage } from '../../policy/messages.ts';
-import { getRun, insertRun, type RunRow } from '../../runs/runs.repository.ts';
+import { alertRunMode } from '../../policy/mode-cap.ts';
+import { getRun, type RunRow } from '../../runs/runs.repository.ts';
 import { isWardenError, wardenError } from '../../shared/errors.ts';
-import { newId } from '../../shared/ids.ts';
 import { runWithLogIds } from '../../shared/log-context.ts';
 import { retryWithBackoff } from '../../shared/retry.ts';
 import type { Planner } from '../planner.types.ts';
 import { endRun } from './run.audit.ts';
 import { killEnding } from './run.limits.ts';
 import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run.loop.ts';
+import { incidentEnvironment, type RunStart, recordRunStart } from './run.start.ts';
 import { buildRunSummary } from './run.summary.ts';
-import type { IncidentDirectory, RunContext, RunnerDeps, RunOutcome, StartRunInput } from './run.types.ts';
-
-/** Incident ids a run accepts: `INC-123`, `OPS-42`. */
-const INCIDENT_ID = /^[A-Z]+-\d{1,8}$/;
+import type { RunContext, RunnerDeps, RunOutcome, StartAlertRunInput, StartRunInput } from './run.types.ts';
 
 /**
- * Agent runs: `start` checks who may run what, records the run, and works through it in the background.
+ * Agent runs: `start` (a person) or `startFromAlert` (the Alertmanager webhook) checks who may run what,
+ * records the run, and works through it in the background.
  * The runner never calls a tool itself: every evidence call and every proposal goes through the guard.
  * Takes each service it uses by name (see `RunnerDeps`), and the planner.
  */
@@ -28,14 +26,14 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
    * Starts a run, or throws a coded error before anything is created (`agents.unknown_agent`,
    * `agents.not_invoker`, `agents.bad_incident`, `kill_switch`). `done` resolves when the run ends; never rejects.
    */
-  async function start(input: StartRunInput): Promise<{ run: RunRow; done: Promise<RunOutcome> }> {
-    const charter = deps.charters.get(input.agent);
-    if (!charter) {
-      const known = deps.charters.list().map((c) => c.agent);
+  async function start(input: StartRunInput): Promise<StartedRun> {
+    const charter = charterOf(input.agent);
+    // The alert actor is no person: its runs start only through `startFromAlert`, with their mode capped.
+    if (input.requester === ALERT_RUN_REQUESTER) {
       throw wardenError({
-        code: 'agents.unknown_agent',
-        message: `There is no agent called "${input.agent.slice(0, 64)}". Agents: ${known.join(', ') || 'none'}.`,
-        details: { agent: input.agent.slice(0, 64), known },
+        code: 'agents.not_invoker',
+        message: `Runs for ${ALERT_RUN_REQUESTER} start only from its webhook.`,
+        details: { reasonCode: 'invoker_not_allowed', agent: charter.agent },
       });
     }
     const groups = input.requesterGroups ?? resolveGroups({ charter, userId: input.requester });
@@ -51,67 +49,71 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
       incidents: deps.incidents,
       incidentId: input.incidentId,
     });
-    const now = deps.clock.now();
-    const run = await deps.db.transaction(async (tx) => {
-      // Read in the transaction that creates the run: a kill engaged first is always seen.
-      const kill = await readKillState({ db: tx, agent: charter.agent });
-      if (kill.engaged) {
-        throw wardenError({
-          code: 'kill_switch',
-          message: killSwitchMessage({ kill }),
-          details: { scope: kill.scope },
-        });
-      }
-      if (!INCIDENT_ID.test(input.incidentId)) {
-        const shown = JSON.stringify(input.incidentId.slice(0, 40));
-        throw wardenError({
-          code: 'agents.bad_incident',
-          message: `${shown} is not an incident id; give one like INC-123.`,
-        });
-      }
-      const row = await insertRun({
-        tx,
-        run: {
-          id: newId('run'),
-          agent: charter.agent,
-          charterHash: charter.hash,
-          requester: input.requester,
-          incidentId: input.incidentId,
-          environment,
-          state: 'running',
-          slackChannel: input.channel ?? null,
-          slackThreadTs: input.threadTs ?? null,
-          startedAt: now,
-          runBy: deps.instanceId,
-        },
-      });
-      await deps.audit.append(tx, {
-        actor: input.requester,
-        action: 'run.started',
-        agent: charter.agent,
-        charterHash: charter.hash,
-        runId: row.id,
-        incidentId: input.incidentId,
-        environment,
-        details: {
-          planner: planner.name,
-          channel: input.channel ?? null,
-          threadTs: input.threadTs ?? null,
-          runBy: deps.instanceId,
-        },
-      });
-      return row;
+    return begin({
+      charter,
+      requester: input.requester,
+      incidentId: input.incidentId,
+      environment,
+      channel: input.channel ?? null,
+      threadTs: input.threadTs ?? null,
+      modeCap: null,
+      trigger: 'person',
     });
+  }
+
+  /**
+   * Starts a run for an alert incident, for the fixed actor `alertmanager`: only the Alertmanager webhook
+   * (which checked its bearer token) calls this. The charter's people-invokers do not apply (no person
+   * asked), its channel list does; the run's mode is capped at the charter's `alert_runs` mode for the
+   * incident's environment (read_only when absent). Throws like `start`.
+   */
+  async function startFromAlert(input: StartAlertRunInput): Promise<StartedRun> {
+    const charter = charterOf(input.agent);
+    const { channels } = charter.invokers;
+    if (channels.length > 0 && !channels.includes(input.channel)) {
+      throw wardenError({
+        code: 'agents.not_invoker',
+        message: `The ${charter.agent} charter lets this agent run only in ${channels.map((c) => `<#${c}>`).join(', ')}.`,
+        details: { reasonCode: 'channel_not_allowed', agent: charter.agent },
+      });
+    }
+    const environment = ENVIRONMENT_NAME.test(input.environment) ? input.environment : null;
+    return begin({
+      charter,
+      requester: ALERT_RUN_REQUESTER,
+      incidentId: input.incidentId,
+      environment,
+      channel: input.channel,
+      threadTs: input.threadTs,
+      modeCap: alertRunMode({ charter, environment }),
+      trigger: 'alert',
+    });
+  }
+
+  function charterOf(agent: string): Charter {
+    const charter = deps.charters.get(agent);
+    if (charter) return charter;
+    const known = deps.charters.list().map((c) => c.agent);
+    throw wardenError({
+      code: 'agents.unknown_agent',
+      message: `There is no agent called "${agent.slice(0, 64)}". Agents: ${known.join(', ') || 'none'}.`,
+      details: { agent: agent.slice(0, 64), known },
+    });
+  }
+
+  async function begin(startInput: RunStart): Promise<StartedRun> {
+    const { charter, environment } = startInput;
+    const run = await recordRunStart({ deps, plannerName: planner.name, start: startInput });
     deps.logger.info(
-      { runId: run.id, agent: run.agent, incidentId: run.incidentId, environment },
+      { runId: run.id, agent: run.agent, incidentId: run.incidentId, environment, modeCap: run.modeCap },
       'run started',
     );
     const context: RunContext = {
       runId: run.id,
       agent: charter.agent,
       charter,
-      requester: input.requester,
-      incidentId: input.incidentId,
+      requester: startInput.requester,
+      incidentId: startInput.incidentId,
     };
     // Every line the run writes (planner retries, guard, executions) carries its id. The run outlives the
     // command that started it: its statements have their own bounds, not the command's deadline.
@@ -239,24 +241,12 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
     };
   }
 
-  return { start };
+  return { start, startFromAlert };
 }
 
 export type Runner = ReturnType<typeof createRunner>;
 
-/** The incident's environment from the directory; null for an id it does not know (or a malformed one). */
-async function incidentEnvironment({
-  incidents,
-  incidentId,
-}: {
-  incidents: IncidentDirectory;
-  incidentId: string;
-}): Promise<string | null> {
-  // A malformed id is refused in the transaction below, after the kill switch: never look it up.
-  if (!INCIDENT_ID.test(incidentId)) return null;
-  const environment = await incidents.environmentOf({ incidentId });
-  return environment !== null && ENVIRONMENT_NAME.test(environment) ? environment : null;
-}
+type StartedRun = { run: RunRow; done: Promise<RunOutcome> };
 
 function countsOf(result: LoopResult): Record<string, unknown> {
   const byDecision = { allow: 0, needs_approval: 0, deny: 0 };

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Access } from './access.ts';
 import type { Caller, HttpAnswer, Json, RecordedRequest } from './emulator.types.ts';
 import type { Faults } from './faults.ts';
+import { reviewSelfAccess, SELF_SUBJECT_ACCESS_REVIEWS } from './handlers/access-review.ts';
 import { type Cluster, HANDLERS } from './handlers/index.ts';
 import { resolveRoute } from './routes.ts';
 import {
@@ -65,6 +66,12 @@ export function createKubernetesServer(deps: ServerDeps) {
 
   function answer(req: IncomingMessage, url: URL, raw: string, caller: Caller): HttpAnswer {
     const method = req.method ?? 'GET';
+    if (url.pathname === SELF_SUBJECT_ACCESS_REVIEWS) {
+      if (method !== 'POST') return notServed(`${method} on selfsubjectaccessreviews`);
+      const parsed = parseJson(raw);
+      if (parsed.error) return badRequest(parsed.error);
+      return reviewSelfAccess({ body: parsed.body, caller, authorize: access.authorize });
+    }
     const route = resolveRoute({ method, url });
     if (!route) return unknownPath();
     const { resource, subresource, group, namespace, name, verb } = route;

@@ -3,6 +3,7 @@ import { DeploymentList } from 'kubernetes-models/apps/v1/DeploymentList';
 import { ReplicaSet } from 'kubernetes-models/apps/v1/ReplicaSet';
 import { ReplicaSetList } from 'kubernetes-models/apps/v1/ReplicaSetList';
 import { TokenRequest } from 'kubernetes-models/authentication.k8s.io/v1/TokenRequest';
+import { SelfSubjectAccessReview } from 'kubernetes-models/authorization.k8s.io/v1/SelfSubjectAccessReview';
 import { Scale } from 'kubernetes-models/autoscaling/v1/Scale';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { HorizontalPodAutoscalerList } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerList';
@@ -36,6 +37,7 @@ const MODELS: Record<string, ModelClass> = Object.fromEntries(
       ['autoscaling/v2/HorizontalPodAutoscaler', HorizontalPodAutoscaler],
       ['autoscaling/v2/HorizontalPodAutoscalerList', HorizontalPodAutoscalerList],
       ['authentication.k8s.io/v1/TokenRequest', TokenRequest],
+      ['authorization.k8s.io/v1/SelfSubjectAccessReview', SelfSubjectAccessReview],
     ] as const
   ).map(([key, model]) => [key, model as unknown as ModelClass]),
 );

@@ -1,4 +1,5 @@
 import type { KnownBlock, ModalView } from '@slack/types';
+import { PROPOSAL_ACTIONS } from './actions.ids.ts';
 import { blockedCard, decidedCard } from './decided.blocks.ts';
 import {
   actions,
@@ -28,17 +29,9 @@ import {
   unverifiedBlocks,
 } from './proposal.parts.ts';
 
+export { PROPOSAL_ACTIONS } from './actions.ids.ts';
 export { blockedCard, decidedCard } from './decided.blocks.ts';
 export type { ApprovalView, ProposalView, ToolFacts } from './proposal.parts.ts';
-
-/** action_ids of the card buttons and the reject-reason modal, for the listeners. */
-export const PROPOSAL_ACTIONS = {
-  approve: 'proposal.approve',
-  reject: 'proposal.reject',
-  agree: 'proposal.agree',
-  disagree: 'proposal.disagree',
-  rejectReasonView: 'proposal.reject_reason',
-} as const;
 
 /**
  * The card for a pending proposal, rendered only from the structured action (tool, arguments,

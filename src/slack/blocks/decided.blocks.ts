@@ -1,6 +1,18 @@
 import type { KnownBlock } from '@slack/types';
+import { undoOf } from '../../approvals/undo.usecases.ts';
 import { describeReason } from '../../policy/reasons.ts';
-import { context, fallback, fields, header, lines, type SlackMessage, section } from './elements.ts';
+import { PROPOSAL_ACTIONS } from './actions.ids.ts';
+import {
+  actions,
+  button,
+  context,
+  fallback,
+  fields,
+  header,
+  lines,
+  type SlackMessage,
+  section,
+} from './elements.ts';
 import { codeBlock, fitMrkdwn, inlineCode, mention, prettyJson, slackDate } from './mrkdwn.ts';
 import {
   type ApprovalView,
@@ -73,8 +85,12 @@ function statusText({
     case 'executing':
       return `:gear: *Running* since${when(proposal.executionStartedAt) || ' just now'}.`;
     case 'succeeded':
-      return `:white_check_mark: *Succeeded*${when(proposal.finishedAt)}.`;
+      return proposal.stateReason === 'verified_after_timeout'
+        ? `:white_check_mark: *Succeeded*${when(proposal.finishedAt)}. The call timed out; Warden then checked the target and found the change in place.`
+        : `:white_check_mark: *Succeeded*${when(proposal.finishedAt)}.`;
     case 'failed':
+      if (proposal.stateReason === 'verified_no_effect')
+        return `:x: *Did not take effect*${when(proposal.finishedAt)}. The call timed out; Warden then checked the target and the change is not there. Nothing changed; propose it again if it is still needed.`;
       return lines(
         `:x: *Failed*${when(proposal.finishedAt)}. The tool reported an error:`,
         codeBlock({ text: proposal.error ?? 'no error message', max: 1500, note }),
@@ -116,7 +132,8 @@ function statusText({
 
 /**
  * The card after the decision: approved, running, done (with the result), failed, outcome unknown,
- * rejected (who and why), expired (never called rejected), cancelled or blocked. Never has buttons.
+ * rejected (who and why), expired (never called rejected), cancelled or blocked. Its one button is *Undo*,
+ * on a succeeded write that recorded its inverse: clicking proposes that inverse through the guard.
  */
 export function decidedCard({
   proposal,
@@ -149,6 +166,7 @@ export function decidedCard({
       }),
     ),
     actionSection(proposal),
+    ...undoButton(proposal),
     ...(who ? [context([who])] : []),
     footer(proposal),
   ];
@@ -156,6 +174,30 @@ export function decidedCard({
     text: fallback(`${headline}: ${proposal.tool} in ${proposal.environment} (proposal ${proposal.id})`),
     blocks,
   };
+}
+
+/** *Undo* for a succeeded write whose result recorded its inverse; nothing otherwise. */
+function undoButton(proposal: ProposalView): KnownBlock[] {
+  const undo = undoOf(proposal);
+  if (!undo) return [];
+  return [
+    actions({
+      blockId: `undo:${proposal.id}`,
+      elements: [
+        button({
+          text: 'Undo',
+          actionId: PROPOSAL_ACTIONS.undo,
+          value: proposal.id,
+          confirm: {
+            title: 'Propose the undo?',
+            text: `Warden will propose ${undo.tool} in ${proposal.environment} to reverse this. It goes through the charter like any action and may need its own approvals.`,
+            confirm: 'Propose undo',
+            deny: 'Cancel',
+          },
+        }),
+      ],
+    }),
+  ];
 }
 
 /** A proposal the guard denied: the reason code and sentence, the structured action, and no buttons. */

@@ -22,7 +22,10 @@ function idList(label: string, ids: readonly string[]): string | null {
 }
 
 /** What a kill stopped; `abortedHere` only when told by the instance that engaged it. */
-type KillFigures = Omit<KillReport, 'abortedHere' | 'reason'> & { abortedHere?: readonly string[] };
+type KillFigures = Omit<KillReport, 'abortedHere' | 'reason' | 'systemsRevoked'> & {
+  abortedHere?: readonly string[];
+  systemsRevoked?: boolean;
+};
 
 /** The kill reply: who, why, exactly what was stopped, and how to resume (owners only). */
 export function killMessage({
@@ -68,6 +71,13 @@ export function killMessage({
           ) || '_Only credentials were revoked._'
         : '_Nothing was running or waiting for approval._',
     ),
+    ...(report.systemsRevoked === false
+      ? [
+          section(
+            ':warning: A cluster could not be reached to revoke the tokens of the calls in flight; they stop working within 10 minutes, when they expire.',
+          ),
+        ]
+      : []),
     context([
       `Only an owner of ${agent ? `${inlineCode(agent, 80)} (business, technical or security)` : 'every agent'} can resume: ${inlineCode(resume)}`,
     ]),

@@ -91,6 +91,17 @@ async function proposalAction({ deps, body, client, requestKey }: ActionInput): 
       });
       return void (await tellPrivately(told, feedback.message));
     }
+    if (action.action_id === PROPOSAL_ACTIONS.undo) {
+      // One undo per proposal, however many people click at once: the first click claims it.
+      if (!(await deps.claimRequest({ key: `undo:${proposal.id}`, kind: 'undo' })))
+        return void (await tellPrivately(
+          told,
+          `:no_entry: Undo of ${proposal.id} was already asked for; its card is in the thread.`,
+        ));
+      const undone = await deps.approvals.undo({ proposalId: proposal.id, actor: user.id });
+      void deps.sync.kick();
+      return void (await tellPrivately(told, undoReply(undone)));
+    }
     if (action.action_id === PROPOSAL_ACTIONS.reject && triggerId) {
       // Ask for an optional reason; the rejection itself happens on submit, checked like any click.
       const opened = await client.views
@@ -104,6 +115,17 @@ async function proposalAction({ deps, body, client, requestKey }: ActionInput): 
   } catch (error) {
     await tellPrivately(told, replyForError({ deps, error, notDone: NOT_DONE.click }).text).catch(() => {});
   }
+}
+
+/** What the person who clicked *Undo* is told: the new proposal and what the guard made of it. */
+function undoReply(undone: Awaited<ReturnType<SlackDeps['approvals']['undo']>>): string {
+  if (undone.outcome === 'refused') return `:no_entry: ${undone.message}`;
+  const { proposal, decision } = undone.proposed;
+  const what = `${proposal.tool} in ${proposal.environment} (${proposal.id})`;
+  if (decision.decision === 'deny') return `:no_entry: The undo, ${what}, was blocked: ${decision.message}`;
+  if (decision.decision === 'needs_approval')
+    return `:hourglass_flowing_sand: Proposed the undo, ${what}; it waits for approval in the run's thread.`;
+  return `:white_check_mark: The undo, ${what}, was allowed and ran; its card in the thread has the result.`;
 }
 
 /** The reject-reason modal was submitted: reject with that reason (checked like a click). */

@@ -40,6 +40,7 @@ const OUTCOME_ACTIONS = new Set([
   'execution.succeeded',
   'execution.failed',
   'execution.outcome_unknown',
+  'execution.verified',
   'approval.rejected',
   'proposal.expired',
   'execution.refused',

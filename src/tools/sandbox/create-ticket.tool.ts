@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { newId } from '../../shared/ids.ts';
+import { toolSpec } from '../tool-spec.ts';
 import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { insertTicket } from './sandbox.repository.ts';
 import { SEVERITIES } from './world.schemas.ts';
@@ -62,3 +63,11 @@ export function createCreateTicketTool(deps: SandboxToolDeps) {
     },
   });
 }
+
+/** createTicket's entry in the tool catalog. */
+export const createTicketTool = toolSpec({
+  info: createTicketInfo,
+  system: 'sandbox',
+  worlds: ['sandbox', 'catalog'],
+  build: createCreateTicketTool,
+});

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { wardenError } from '../../shared/errors.ts';
+import { READ_TOOL } from '../define.ts';
+import { toolSpec } from '../tool-spec.ts';
 import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { findIncident, listIncidentTickets } from './sandbox.repository.ts';
 import { incidentIdSchema } from './world.schemas.ts';
@@ -14,10 +16,7 @@ export const getIncidentInfo = {
   description:
     'Read an incident: title, description, severity, status, the affected service and environment, when it opened, and tickets already filed for it.',
   input,
-  kind: 'read',
-  risk: 'low',
-  reversible: true,
-  idempotent: true,
+  ...READ_TOOL,
 } as const;
 
 /** Builds get_incident with its executor. */
@@ -59,3 +58,11 @@ export function createGetIncidentTool(deps: SandboxToolDeps) {
     },
   });
 }
+
+/** getIncident's entry in the tool catalog. */
+export const getIncidentTool = toolSpec({
+  info: getIncidentInfo,
+  system: 'sandbox',
+  worlds: ['sandbox'],
+  build: createGetIncidentTool,
+});

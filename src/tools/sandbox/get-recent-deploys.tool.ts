@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { READ_TOOL } from '../define.ts';
+import { toolSpec } from '../tool-spec.ts';
 import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { type DeployRow, findService, listDeploys } from './sandbox.repository.ts';
@@ -21,10 +23,7 @@ export const getRecentDeploysInfo = {
   description:
     'List the most recent deploys of a service in the target environment, newest first: version, the version it replaced, who deployed it, when, and whether it was rolled back.',
   input,
-  kind: 'read',
-  risk: 'low',
-  reversible: true,
-  idempotent: true,
+  ...READ_TOOL,
 } as const;
 
 /** Builds get_recent_deploys with its executor. */
@@ -69,3 +68,11 @@ export function deployView(deploy: DeployRow) {
     status: deploy.status,
   };
 }
+
+/** getRecentDeploys's entry in the tool catalog. */
+export const getRecentDeploysTool = toolSpec({
+  info: getRecentDeploysInfo,
+  system: 'sandbox',
+  worlds: ['sandbox'],
+  build: createGetRecentDeploysTool,
+});

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { READ_TOOL } from '../define.ts';
+import { toolSpec } from '../tool-spec.ts';
 import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
 import { podCounts } from './sandbox.model.ts';
@@ -15,10 +17,7 @@ export const getServiceHealthInfo = {
   description:
     'Read the current health of a service in the target environment: running version, replicas, each pod with its status and restart count, error rate and p99 latency.',
   input,
-  kind: 'read',
-  risk: 'low',
-  reversible: true,
-  idempotent: true,
+  ...READ_TOOL,
 } as const;
 
 /** Builds get_service_health with its executor. */
@@ -62,3 +61,11 @@ export function describeService(service: ServiceRow): string {
   const crashing = counts.crashLooping > 0 ? ` (${counts.crashLooping} in CrashLoopBackOff)` : '';
   return `${service.name} in ${service.environment}: ${service.health}, ${service.version}, ${counts.running}/${service.replicas} pods running${crashing}, error rate ${(service.errorRate * 100).toFixed(1)}%, p99 ${service.latencyP99Ms} ms`;
 }
+
+/** getServiceHealth's entry in the tool catalog. */
+export const getServiceHealthTool = toolSpec({
+  info: getServiceHealthInfo,
+  system: 'sandbox',
+  worlds: ['sandbox'],
+  build: createGetServiceHealthTool,
+});

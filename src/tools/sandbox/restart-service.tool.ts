@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toolSpec } from '../tool-spec.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
 import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
@@ -63,3 +64,11 @@ export function createRestartServiceTool(deps: SandboxToolDeps) {
 function pick(metrics: { errorRate: number; latencyP99Ms: number }) {
   return { errorRate: metrics.errorRate, latencyP99Ms: metrics.latencyP99Ms };
 }
+
+/** restartService's entry in the tool catalog. */
+export const restartServiceTool = toolSpec({
+  info: restartServiceInfo,
+  system: 'sandbox',
+  worlds: ['sandbox'],
+  build: createRestartServiceTool,
+});

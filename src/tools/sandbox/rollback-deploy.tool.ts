@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { wardenError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
+import { toolSpec } from '../tool-spec.ts';
 import { deployView } from './get-recent-deploys.tool.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
 import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
@@ -108,3 +109,11 @@ export function createRollbackDeployTool(deps: SandboxToolDeps) {
     },
   });
 }
+
+/** rollbackDeploy's entry in the tool catalog. */
+export const rollbackDeployTool = toolSpec({
+  info: rollbackDeployInfo,
+  system: 'sandbox',
+  worlds: ['sandbox'],
+  build: createRollbackDeployTool,
+});

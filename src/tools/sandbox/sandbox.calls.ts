@@ -5,7 +5,13 @@ import type { Clock } from '../../shared/clock.ts';
 import { type WardenError, wardenError } from '../../shared/errors.ts';
 import type { Redactor } from '../../shared/redact.ts';
 import type { CredentialBroker } from '../broker.ts';
-import { defineTool, type ToolContext, type ToolInfo, type ToolResult } from '../define.ts';
+import {
+  defineTool,
+  type ToolContext,
+  type ToolInfo,
+  type ToolResult,
+  type VerifiedEffect,
+} from '../define.ts';
 import { type ChangeRow, claimChange, completeChange, findChange } from './sandbox.repository.ts';
 
 /** What every sandbox tool is built from. */
@@ -68,6 +74,14 @@ export function sandboxWriteTool<Input extends Record<string, unknown>>({
     ...info,
     execute: (args, context) =>
       runWrite({ deps, tool: info.name, context, write: ({ tx, now }) => write({ args, context, tx, now }) }),
+    // The change record commits with the effect, so it says for certain whether the effect happened.
+    verify: async (_args, context): Promise<VerifiedEffect> => {
+      await authorise({ deps, tool: info.name, context });
+      const change = await findChange({ db: deps.db, key: context.idempotencyKey });
+      if (!change)
+        return { effect: 'absent', summary: `No ${info.name} change was recorded for this proposal.` };
+      return { effect: 'present', result: replay({ change, tool: info.name, context }) };
+    },
   });
 }
 

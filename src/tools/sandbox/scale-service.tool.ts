@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toolSpec } from '../tool-spec.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
 import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
 import { unknownService } from './sandbox.errors.ts';
@@ -52,8 +53,20 @@ export function createScaleServiceTool(deps: SandboxToolDeps) {
           replicasBefore: before.replicas,
           replicasAfter: args.replicas,
           service: serviceView(after),
+          // The inverse, offered as *Undo* on the result card (a new proposal through the guard).
+          ...(before.replicas === args.replicas
+            ? {}
+            : { undo: { tool: 'scale_service', args: { service: before.name, replicas: before.replicas } } }),
         },
       };
     },
   });
 }
+
+/** scaleService's entry in the tool catalog. */
+export const scaleServiceTool = toolSpec({
+  info: scaleServiceInfo,
+  system: 'sandbox',
+  worlds: ['sandbox'],
+  build: createScaleServiceTool,
+});

@@ -41,8 +41,13 @@ describe.each(databaseKinds)('crash recovery on %s', (kind) => {
 
     const restarted = await createTestServices({ database, charters: testCharters(), instanceId: 'crashy' });
     expect(restarted.recovered.map((p) => p.id)).toEqual([proposal.id]);
-    const [row] = await restarted.db.select().from(proposals).where(eq(proposals.id, proposal.id));
-    expect(row?.state).toBe('outcome_unknown');
+    expect(restarted.recovered[0]?.state).toBe('outcome_unknown');
+    // Then the sandbox tool is asked whether it took effect: it did not (it never ran), so it is settled.
+    const settled = async () =>
+      (await restarted.db.select().from(proposals).where(eq(proposals.id, proposal.id)))[0];
+    for (let i = 0; i < 200 && (await settled())?.state === 'outcome_unknown'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await settled()).toMatchObject({ state: 'failed', stateReason: 'verified_no_effect' });
     const events = await restarted.db
       .select()
       .from(auditEvents)
@@ -53,6 +58,62 @@ describe.each(databaseKinds)('crash recovery on %s', (kind) => {
     );
     expect(await restarted.db.select().from(sandboxTickets)).toHaveLength(0);
     services = restarted;
+  });
+});
+
+describe.each(databaseKinds)('verifying what a crash interrupted on %s', (kind) => {
+  const database = useTestDatabase(kind);
+  let services: TestServices;
+  beforeEach(async () => {
+    services = await createTestServices({ database, charters: testCharters(), instanceId: 'crashy' });
+  });
+  afterEach(async () => {
+    await services.close();
+  });
+
+  /** A ticket the guard allowed and ran, its row then put back to `executing` as if the instance died. */
+  async function crashedAfter({ effect }: { effect: boolean }) {
+    const proposed = await services.guard.propose({
+      agent: 'ops',
+      tool: 'create_ticket',
+      args: { title: 'Checkout errors', body: 'evidence', severity: 'sev2' },
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    const id = proposed.proposal.id;
+    if (!effect) {
+      // The crash came before the write's transaction committed: no ticket, no change record.
+      await services.db.delete(sandboxTickets);
+      await services.db.delete(sandboxChanges).where(eq(sandboxChanges.idempotencyKey, proposed.proposal.idempotencyKey));
+    }
+    await services.db
+      .update(proposals)
+      .set({ state: 'executing', executedBy: 'crashy', result: null, finishedAt: null })
+      .where(eq(proposals.id, id));
+    await services.close();
+    services = await createTestServices({ database, charters: testCharters(), instanceId: 'crashy' });
+    const settled = async () => {
+      const [row] = await services.db.select().from(proposals).where(eq(proposals.id, id));
+      return row?.state === 'outcome_unknown' ? null : row;
+    };
+    for (let i = 0; i < 200 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 50));
+    const events = await services.db.select().from(auditEvents).where(eq(auditEvents.proposalId, id));
+    return { row: await settled(), actions: events.map((e) => e.action) };
+  }
+
+  it('settles as succeeded when the sandbox recorded the change', async () => {
+    const { row, actions } = await crashedAfter({ effect: true });
+    expect(row).toMatchObject({ state: 'succeeded', stateReason: 'verified_after_timeout' });
+    expect(actions.slice(-2)).toEqual(['execution.outcome_unknown', 'execution.verified']);
+    expect(await services.db.select().from(sandboxTickets)).toHaveLength(1);
+  });
+
+  it('settles as failed, nothing changed, when it did not', async () => {
+    const { row, actions } = await crashedAfter({ effect: false });
+    expect(row).toMatchObject({ state: 'failed', stateReason: 'verified_no_effect' });
+    expect(actions.at(-1)).toBe('execution.verified');
+    expect(await services.db.select().from(sandboxTickets)).toHaveLength(0);
   });
 });
 
@@ -118,8 +179,9 @@ describe.each(databaseKinds)('the periodic recovery sweep on %s', (kind) => {
     expect(await stateOf(services, ownLive.id)).toBe('executing');
 
     services.clock.advance(timeoutMs + STALE_GRACE_MS + 1);
-    await waitFor(async () => (await stateOf(services, proposal.id)) === 'outcome_unknown', 5_000);
-    expect(await stateOf(services, proposal.id)).toBe('outcome_unknown');
+    // Marked outcome_unknown, then settled by asking the tool: the sandbox never saw the call.
+    await waitFor(async () => (await stateOf(services, proposal.id)) === 'failed', 10_000);
+    expect(await stateOf(services, proposal.id)).toBe('failed');
 
     // Later sweeps find nothing more: one audit event, naming who ran it and who found it.
     await new Promise((r) => setTimeout(r, 100));

@@ -4,6 +4,7 @@ import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
 import type { Observation, PlannerInput, PlannerStep } from '../../../src/agents/planner.types.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
 import type { Charter } from '../../../src/policy/charter.schemas.ts';
+import { SANDBOX_TOOLS } from '../../../src/tools/sandbox/sandbox.tools.ts';
 import { charterFromYaml, repoRoot } from '../../helpers/services.ts';
 
 const triage = loadCharters({ dir: `${repoRoot}/charters` }).charters.find((c) => c.agent === 'triage')!;
@@ -25,7 +26,8 @@ function input(
 ): PlannerInput {
   return {
     charter,
-    tools: [],
+    // What the run loop hands over: the tools the charter names that the sandbox world has.
+    tools: SANDBOX_TOOLS.map((spec) => spec.info).filter((t) => Object.hasOwn(charter.tools, t.name)),
     incidentId: 'INC-123',
     environment,
     observations,

@@ -161,3 +161,17 @@ describe('rendering a named query', () => {
     );
   });
 });
+
+describe('a secret pasted where a variable name belongs', () => {
+  it('is refused without being echoed', () => {
+    const pasted = 'CANARY-pasted-token-aB3dE5fG7h';
+    const dir = catalogDir({
+      'connections.yaml': connections.replace('token: { env: K8S_BROKER_TOKEN }', `token: { env: ${pasted} }`),
+    });
+    const checked = checkCatalogDir({ dir });
+    const text = JSON.stringify(checked.files);
+    expect(checked.catalog).toBeNull();
+    expect(text).toContain('must be an environment variable name');
+    expect(text).not.toContain(pasted);
+  });
+});

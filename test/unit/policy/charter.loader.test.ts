@@ -76,8 +76,8 @@ describe('loadCharterFile: valid charters', () => {
     expect(charters.map((c) => c.agent).sort()).toEqual(['evidence', 'triage']);
     const triage = charters.find((c) => c.agent === 'triage')!;
     expect(triage.environments).toEqual({
-      staging: { mode: 'human_on_the_loop' },
-      production: { mode: 'human_in_the_loop' },
+      staging: { mode: 'human_on_the_loop', alert_runs: { mode: 'shadow' } },
+      production: { mode: 'human_in_the_loop', alert_runs: { mode: 'read_only' } },
     });
     expect(triage.tools.rollback_deploy?.environments.production).toEqual({
       approve: { count: 2, from: ['sre-approvers'], groups_mode: 'any' },

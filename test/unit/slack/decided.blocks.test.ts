@@ -182,3 +182,55 @@ describe('blockedCard', () => {
     }
   });
 });
+
+describe('decidedCard: Undo and verified outcomes', () => {
+  const undo = { tool: 'scale_service', args: { service: 'checkout', replicas: 6 } };
+  const card = (extra: Record<string, unknown>) =>
+    decidedCard({ proposal: makeProposal(extra), tool: ROLLBACK_TOOL, approvals: [] });
+
+  it('offers Undo on a succeeded write that recorded its inverse, and says what it proposes', () => {
+    const message = card({
+      state: 'succeeded',
+      finishedAt: finished,
+      result: { summary: 'Scaled', data: { undo } },
+    });
+    expectValidMessage(message);
+    expect(buttonsOf(message).map((b) => [b.action_id, b.value])).toEqual([
+      ['proposal.undo', message.blocks.length ? makeProposal().id : ''],
+    ]);
+    expect(JSON.stringify(message.blocks)).toContain('Warden will propose scale_service in production');
+  });
+
+  it.each([
+    ['a failed call', { state: 'failed', error: 'boom', result: { summary: 'x', data: { undo } } }],
+    ['no inverse', { state: 'succeeded', result: { summary: 'Restarted', data: {} } }],
+    [
+      'a malformed inverse',
+      { state: 'succeeded', result: { summary: 'x', data: { undo: { tool: 'Rm -rf', args: {} } } } },
+    ],
+    [
+      'an inverse with extra keys',
+      { state: 'succeeded', result: { summary: 'x', data: { undo: { ...undo, run: true } } } },
+    ],
+  ])('offers no Undo for %s', (_name, extra) => {
+    expect(buttonsOf(card(extra))).toEqual([]);
+    expect(JSON.stringify(card(extra).blocks)).not.toContain('proposal.undo');
+  });
+
+  it('says when a timed-out call was verified afterwards, either way', () => {
+    const found = allText(
+      card({
+        state: 'succeeded',
+        stateReason: 'verified_after_timeout',
+        finishedAt: finished,
+        result: { summary: 'Restarted', data: {} },
+      }),
+    );
+    expect(found).toContain('found the change in place');
+    const absent = allText(
+      card({ state: 'failed', stateReason: 'verified_no_effect', finishedAt: finished, error: 'x' }),
+    );
+    expect(absent).toContain('*Did not take effect*');
+    expect(absent).toContain('Nothing changed');
+  });
+});

@@ -26,6 +26,7 @@ function makeRun(overrides: Partial<RunRow> = {}): RunRow {
     startedAt: new Date('2026-03-02T09:54:00.000Z'),
     endedAt: null,
     runBy: 'warden-1',
+    modeCap: null,
     ...overrides,
   };
 }
@@ -105,6 +106,7 @@ describe('kill and resume messages', () => {
     abortedExecutions: ['prp_exec1', 'prp_exec2'],
     abortedHere: ['prp_exec1'],
     revokedCredentials: 3,
+    systemsRevoked: true,
     stoppedRuns: ['run_1'],
     reason: null,
   };
@@ -125,6 +127,12 @@ describe('kill and resume messages', () => {
     expect(text).toContain('`prp_exec2`');
     expect(text).toContain('Only an owner of every agent can resume: `/agent resume`');
     expect(buttonsOf(message)).toEqual([]);
+    expect(text).not.toContain('could not be reached');
+  });
+
+  it('warns when a cluster could not revoke the tokens of calls in flight', () => {
+    const text = allText(killMessage({ report: { ...report, systemsRevoked: false }, actor: 'U0KILLER1' }));
+    expect(text).toContain('A cluster could not be reached to revoke the tokens of the calls in flight');
   });
 
   it('names the agent and its resume command for an agent kill, and says when nothing was running', () => {

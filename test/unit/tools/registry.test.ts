@@ -3,8 +3,6 @@ import { z } from 'zod';
 import { isWardenError } from '../../../src/shared/errors.ts';
 import { defineTool, type ToolContext } from '../../../src/tools/define.ts';
 import { createToolRegistry } from '../../../src/tools/registry.ts';
-import { sandboxToolCatalog, sandboxToolInfos } from '../../../src/tools/sandbox/sandbox.catalog.ts';
-import { createSandboxTools } from '../../../src/tools/sandbox/sandbox.tools.ts';
 
 function echoTool(name: string, calls: unknown[] = []) {
   return defineTool({
@@ -66,33 +64,5 @@ describe('createToolRegistry', () => {
     expect(calls).toEqual([]);
     await expect(executor.execute({ text: 'ab' }, context)).resolves.toEqual({ summary: 'ab', data: {} });
     expect(calls).toEqual([{ text: 'ab', times: 1 }]);
-  });
-});
-
-describe('the sandbox catalog', () => {
-  it('matches the tools createSandboxTools builds', () => {
-    // Metadata needs no dependencies: nothing is touched until an executor runs.
-    const tools = createSandboxTools({
-      db: {} as any,
-      broker: {} as any,
-      clock: {} as any,
-      redactor: {} as any,
-    });
-    const { registry } = createToolRegistry({ tools });
-    expect(registry.catalog()).toEqual(sandboxToolCatalog);
-    expect(sandboxToolInfos.map((t) => t.name)).toEqual(tools.map((t) => t.name));
-  });
-
-  it('rates the tools as the story needs', () => {
-    expect(sandboxToolCatalog).toEqual({
-      get_incident: { kind: 'read', risk: 'low', reversible: true },
-      get_service_health: { kind: 'read', risk: 'low', reversible: true },
-      get_recent_deploys: { kind: 'read', risk: 'low', reversible: true },
-      search_logs: { kind: 'read', risk: 'low', reversible: true },
-      create_ticket: { kind: 'write', risk: 'low', reversible: true },
-      restart_service: { kind: 'write', risk: 'medium', reversible: true },
-      scale_service: { kind: 'write', risk: 'medium', reversible: true },
-      rollback_deploy: { kind: 'write', risk: 'high', reversible: false },
-    });
   });
 });

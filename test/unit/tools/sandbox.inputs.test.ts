@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sandboxToolInfos } from '../../../src/tools/sandbox/sandbox.catalog.ts';
+import { SANDBOX_TOOLS } from '../../../src/tools/sandbox/sandbox.tools.ts';
+
+const sandboxToolInfos = SANDBOX_TOOLS.map((spec) => spec.info);
 
 const input = (name: string) => {
   const info = sandboxToolInfos.find((t) => t.name === name);

@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+import { wardenError } from '../shared/errors.ts';
+import { shortText, statusError, transportError } from './system-errors.ts';
+import type { Fetch, HttpConnection } from './systems.types.ts';
+
+export type HttpJsonRequest<T> = {
+  connection: HttpConnection;
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Path under the connection's URL, such as `/api/v1/query`. */
+  path: string;
+  query?: Record<string, string | string[] | undefined>;
+  body?: unknown;
+  /** What a 2xx answer must look like; anything else is `system.bad_response`. */
+  schema: z.ZodType<T>;
+  timeoutMs: number;
+  /** The kill switch's signal: when it fires the request is cancelled (`tools.aborted`). */
+  signal?: AbortSignal;
+  fetch?: Fetch;
+};
+
+/** Largest answer read from a system; a bigger one is refused rather than held in memory. */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One JSON request to Prometheus or Alertmanager with the connection's credential, a timeout and the
+ * caller's abort signal. Every failure is a coded error naming the connection (see `system-errors.ts`);
+ * the credential never appears in one.
+ */
+export async function httpJson<T>(request: HttpJsonRequest<T>): Promise<T> {
+  const { connection, timeoutMs } = request;
+  const url = new URL(`${connection.url}${request.path}`);
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, v);
+  }
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (connection.auth?.kind === 'bearer') headers.authorization = `Bearer ${connection.auth.token}`;
+  if (connection.auth?.kind === 'basic')
+    headers.authorization = `Basic ${Buffer.from(`${connection.auth.username}:${connection.auth.password}`).toString('base64')}`;
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  const signals = [AbortSignal.timeout(timeoutMs), ...(request.signal ? [request.signal] : [])];
+
+  let response: Response;
+  let text: string;
+  try {
+    response = await (request.fetch ?? fetch)(url, {
+      method: request.method ?? 'GET',
+      headers,
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: AbortSignal.any(signals),
+      redirect: 'error',
+    });
+    text = await readCapped(response);
+  } catch (error) {
+    if (request.signal?.aborted)
+      throw wardenError({
+        code: 'tools.aborted',
+        message: `The call to ${connection.name} was cancelled.`,
+        cause: request.signal.reason,
+      });
+    if (isWardenErrorLike(error)) throw error;
+    throw transportError({ connection: connection.name, error, timeoutMs });
+  }
+  if (!response.ok)
+    throw statusError({ connection: connection.name, status: response.status, said: serverSaid(text) });
+  let json: unknown;
+  try {
+    json = text.length ? JSON.parse(text) : null;
+  } catch {
+    throw badResponse(connection.name, 'the answer is not JSON');
+  }
+  const parsed = request.schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw badResponse(
+      connection.name,
+      `${issue?.path.join('.') || 'answer'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return parsed.data;
+}
+
+async function readCapped(response: Response): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > MAX_RESPONSE_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const buffer = await response.arrayBuffer();
+  if (buffer.byteLength > MAX_RESPONSE_BYTES) throw tooLarge();
+  return new TextDecoder().decode(buffer);
+}
+
+function tooLarge() {
+  return wardenError({
+    code: 'system.bad_response',
+    message: `The answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB; narrow the request.`,
+  });
+}
+
+function isWardenErrorLike(error: unknown): boolean {
+  return (error as { name?: unknown }).name === 'WardenError';
+}
+
+function badResponse(connection: string, why: string) {
+  return wardenError({
+    code: 'system.bad_response',
+    message: `${connection} answered something Warden does not understand (${why}).`,
+    details: { connection },
+  });
+}
+
+/** The error text of a Prometheus (`error`) or Alertmanager (plain text or `message`) answer. */
+function serverSaid(text: string): string {
+  try {
+    const json = JSON.parse(text) as { error?: unknown; message?: unknown };
+    if (typeof json.error === 'string') return shortText(json.error);
+    if (typeof json.message === 'string') return shortText(json.message);
+  } catch {
+    // plain text
+  }
+  return shortText(text);
+}
