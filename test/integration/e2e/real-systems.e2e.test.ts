@@ -1,5 +1,7 @@
 import { and, eq } from 'drizzle-orm';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOpenAIPlanner } from '../../../src/agents/openai/openai-planner.ts';
 import { alertIncidents, auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { CHECKOUT_IMAGES } from '../../../src/dev/kubernetes-emulator/index.ts';
 import type { Silence } from '../../../src/systems/alertmanager.client.ts';
@@ -7,6 +9,7 @@ import { leaseSecretName } from '../../../src/systems/kubernetes/kubernetes.leas
 import { alertmanagerApi } from '../../helpers/alertmanager.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
 import { gaugeText } from '../../helpers/exporter.ts';
+import { createScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import { hasObservabilityServers, OBSERVABILITY_SKIP_REASON } from '../../helpers/prometheus.ts';
 import { buttonsOf, people, waitFor } from '../../helpers/slack-harness.ts';
 import { ALERT, METRIC, type RealWorld, SECRETS, startRealWorld } from './real-systems.harness.ts';
@@ -35,7 +38,6 @@ describe.skipIf(!hasObservabilityServers)('real systems behind the guard, end to
   });
 
   const db = () => w.warden.services.db;
-  /** The card of a proposal: the message with its id in a button (thread lines name it too). */
   const cardOf = (id: string) =>
     w.slack.messages(people.incidents).find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`));
   const click = (user: string, ts: string, actionId: string) =>
@@ -99,12 +101,11 @@ describe.skipIf(!hasObservabilityServers)('real systems behind the guard, end to
     });
     const deployment = w.cluster.store.get('Deployment', 'shop', 'checkout');
     expect(deployment?.spec?.template.spec?.containers[0]?.image).toBe(CHECKOUT_IMAGES.previous);
-    // The call's lease Secret is gone again.
     expect(w.cluster.store.get('Secret', 'warden', leaseSecretName(undo.id))).toBeUndefined();
   });
 
   it('a silence approved in Slack is on Alertmanager, and Undo expires it', async () => {
-    const run = (await db().select().from(runs))[0]!;
+    const run = (await db().select().from(runs).where(eq(runs.requester, 'alertmanager')))[0]!;
     const proposed = await w.warden.services.guard.propose({
       agent: 'triage',
       tool: 'create_silence',
@@ -150,8 +151,65 @@ describe.skipIf(!hasObservabilityServers)('real systems behind the guard, end to
     });
   });
 
+  it('the OpenAI planner works the real tools, and no secret reaches its prompt', async () => {
+    const pod = w.cluster.store
+      .list('Pod', 'shop')
+      .map((p) => p.metadata?.name ?? '')
+      .find((name) => name.startsWith('checkout-'));
+    expect(pod).toBeTruthy();
+    // A log line with a secret in it, as real applications print them.
+    w.cluster.logs.append({
+      namespace: 'shop',
+      pod: pod!,
+      container: 'checkout',
+      lines: [{ at: Date.now(), text: `config dump: DB_PASSWORD=${SECRETS.database} pool=8` }],
+    });
+    const model = await createScriptedOpenAIServer({
+      script: [
+        { toolCalls: [{ name: 'get_incident', arguments: { incident_id: 'ALERT-1' } }] },
+        {
+          toolCalls: [
+            { name: 'get_service_health', arguments: { service: 'checkout' } },
+            { name: 'list_pods', arguments: { service: 'checkout' } },
+            { name: 'get_pod_logs', arguments: { service: 'checkout', pod, tail_lines: 20 } },
+          ],
+        },
+        {
+          toolCalls: [
+            { name: 'submit_proposals', arguments: { summary: 'Rolled back already.', proposals: [] } },
+          ],
+        },
+      ],
+    });
+    try {
+      const { services } = w.warden;
+      const planner = createOpenAIPlanner({
+        client: new OpenAI({ baseURL: model.url, apiKey: 'sk-test-e2e-not-a-secret', maxRetries: 0 }),
+        model: 'scripted',
+        redactor: services.redactor,
+        logger: services.logger,
+      });
+      const started = await services
+        .runnerWith({ planner })
+        .start({ agent: 'triage', requester: people.oncall, incidentId: 'ALERT-1' });
+      const outcome = await started.done;
+      expect(outcome.state).toBe('completed');
+      const offered = model.requests[0]?.tools?.map((t) => t.function.name) ?? [];
+      expect(offered).toEqual(expect.arrayContaining(['get_service_health', 'list_pods', 'get_pod_logs']));
+      // The final step offers the charter's writes on the cluster, and nothing of the sandbox.
+      const submit = JSON.stringify(model.requests.at(-1)?.tools);
+      expect(submit).toContain('rollout_undo');
+      expect(`${offered} ${submit}`).not.toContain('rollback_deploy');
+      const prompts = model.rawBodies.join('\n');
+      expect(prompts).toContain('DB_PASSWORD=[REDACTED]');
+      for (const secret of Object.values(SECRETS)) expect(prompts).not.toContain(secret);
+    } finally {
+      await model.close();
+    }
+  });
+
   it('the kill switch during a call deletes the bound Secret; the call never takes effect', async () => {
-    const run = (await db().select().from(runs))[0]!;
+    const run = (await db().select().from(runs).where(eq(runs.requester, 'alertmanager')))[0]!;
     // The cluster handles the restart's PATCH only after 10 s: long enough to kill the call in flight.
     w.cluster.faults.setLatency({
       method: 'PATCH',

@@ -29,6 +29,8 @@ import { shippedIdentities } from '../tools/kubernetes/rbac.fixture.ts';
 export const SECRETS = {
   broker: 'CANARY-e2e-broker-9b1f47c3d2',
   webhook: 'CANARY-e2e-webhook-5e8a0c7f31',
+  /** Not a connection's: printed by the application into its own logs. */
+  database: 'CANARY-e2e-dbpass-2c6d8e0a47',
 };
 export const METRIC = 'checkout_error_ratio';
 export const ALERT = 'CheckoutErrorRatioHigh';

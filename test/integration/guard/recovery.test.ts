@@ -85,7 +85,9 @@ describe.each(databaseKinds)('verifying what a crash interrupted on %s', (kind) 
     if (!effect) {
       // The crash came before the write's transaction committed: no ticket, no change record.
       await services.db.delete(sandboxTickets);
-      await services.db.delete(sandboxChanges).where(eq(sandboxChanges.idempotencyKey, proposed.proposal.idempotencyKey));
+      await services.db
+        .delete(sandboxChanges)
+        .where(eq(sandboxChanges.idempotencyKey, proposed.proposal.idempotencyKey));
     }
     await services.db
       .update(proposals)

@@ -166,7 +166,10 @@ describe('a secret pasted where a variable name belongs', () => {
   it('is refused without being echoed', () => {
     const pasted = 'CANARY-pasted-token-aB3dE5fG7h';
     const dir = catalogDir({
-      'connections.yaml': connections.replace('token: { env: K8S_BROKER_TOKEN }', `token: { env: ${pasted} }`),
+      'connections.yaml': connections.replace(
+        'token: { env: K8S_BROKER_TOKEN }',
+        `token: { env: ${pasted} }`,
+      ),
     });
     const checked = checkCatalogDir({ dir });
     const text = JSON.stringify(checked.files);
