@@ -5,6 +5,10 @@
  * people deciding and audited, and never blocks or allows anything by itself. Pure.
  */
 
+import { hasInvisible, normaliseUntrusted } from './injection-normalise.ts';
+import { NEW_RULES, type Rule } from './injection-rules.ts';
+import { type InjectionEncoding, legacyHidden, legacyViews, MAX_TEXT, viewsOf } from './injection-views.ts';
+
 /** What kind of instruction-like text was found. */
 export type InjectionSignal =
   | 'ignore_instructions'
@@ -21,14 +25,24 @@ export type InjectionSignal =
   | 'charter_change'
   | 'control_tampering'
   | 'hidden_characters'
-  | 'encoded_instructions';
+  | 'encoded_instructions'
+  | 'authority_claim';
 
 /** Signals found in a text, and a short excerpt around the first one (for people to look at). */
-export type InjectionFinding = { signals: InjectionSignal[]; excerpt: string };
+export type InjectionFinding = {
+  signals: InjectionSignal[];
+  excerpt: string;
+  /** The view of the text the first signal was found on (`plain`, `lookalike`, `rot13`, `base64`, …). */
+  encoding?: InjectionEncoding;
+};
 
-// Each pattern runs on text with invisible characters removed, look-alikes folded and letters lower-cased;
-// `words` patterns also see `_` and `-` as spaces ("ignore-the-charter", "pre_approved").
-const PATTERNS: { signal: InjectionSignal; on: 'text' | 'words'; re: RegExp }[] = [
+export { normaliseUntrusted } from './injection-normalise.ts';
+export type { InjectionEncoding } from './injection-views.ts';
+
+// Each pattern runs on every view of the text (invisible characters removed, NFKC, lower-cased…); `words`
+// patterns also see `_` and `-` as spaces ("ignore-the-charter", "pre_approved"). These are the rules from
+// before issue 14; the ones it added are in injection-rules.ts.
+const PATTERNS: Rule[] = [
   {
     signal: 'ignore_instructions',
     on: 'words',
@@ -102,65 +116,51 @@ const PATTERNS: { signal: InjectionSignal; on: 'text' | 'words'; re: RegExp }[] 
   },
 ];
 
-const HIDDEN = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
-/** Cyrillic and Greek letters that pass for Latin ones, and angle brackets NFKC leaves alone. */
-const LOOKALIKE_FROM =
-  'авеёкмнорстухѕіјԁӏοαεικνρτυχ\u2039\u203a\u2329\u232a\u27e8\u27e9\u3008\u3009\u02c2\u02c3';
-const LOOKALIKE_TO = 'abeekmhopctyxsijdloaeikvptux<><><><><>';
-const LOOKALIKE = new RegExp(`[${LOOKALIKE_FROM}]`, 'g');
-const BASE64_RUN = /[A-Za-z0-9+/]{24,}={0,2}/g;
-const MAX_TEXT = 20_000;
 const EXCERPT = 160;
 
-/** Folds what hides or disguises text: invisible characters, full-width forms, look-alike letters. */
-function fold(text: string): { text: string; hidden: boolean } {
-  const hidden = HIDDEN.test(text);
-  HIDDEN.lastIndex = 0;
-  const folded = text
-    .slice(0, MAX_TEXT)
-    .replace(HIDDEN, '')
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(LOOKALIKE, (ch) => LOOKALIKE_TO[LOOKALIKE_FROM.indexOf(ch)] ?? ch);
-  return { text: folded, hidden };
-}
+/** What the detector matches: `legacy` is the detector before issue 14 (one view, the old rules only). */
+export type DetectOptions = { legacy?: boolean };
 
-/** Text hidden in base64 runs that decodes to readable words. */
-function decodedRuns(text: string): string[] {
-  const out: string[] = [];
-  for (const [run] of text.matchAll(BASE64_RUN)) {
-    const decoded = Buffer.from(run, 'base64').toString('utf8');
-    if (/^[\x20-\x7e\s]+$/.test(decoded) && /[a-z]{3,} [a-z]{2,}/i.test(decoded)) out.push(decoded);
-    if (out.length >= 5) break;
-  }
-  return out;
-}
-
-function match(folded: string): { signal: InjectionSignal; index: number }[] {
-  const words = folded.replace(/[_-]+/g, ' ');
+function match(text: string, rules: readonly Rule[]): { signal: InjectionSignal; index: number }[] {
+  const words = text.replace(/[_-]+/g, ' ');
   const found: { signal: InjectionSignal; index: number }[] = [];
-  for (const { signal, on, re } of PATTERNS) {
-    const hit = re.exec(on === 'words' ? words : folded);
+  for (const { signal, on, re } of rules) {
+    const hit = re.exec(on === 'words' ? words : text);
     if (hit) found.push({ signal, index: hit.index });
   }
   return found;
 }
 
-/** Looks for instruction-like text aimed at the agent in one piece of text; null when there is none. */
-export function detectInjection({ text }: { text: string }): InjectionFinding | null {
-  const { text: folded, hidden } = fold(text);
-  const found = match(folded);
-  for (const decoded of decodedRuns(text)) {
-    const inner = match(fold(decoded).text);
-    if (inner.length > 0) found.push(...inner, { signal: 'encoded_instructions', index: 0 });
+/**
+ * Looks for instruction-like text aimed at the agent in one piece of text; null when there is none.
+ * Matches every view of the text (normalised, look-alikes and leetspeak folded, ROT13, base64, URL-decoded,
+ * Unicode tag text); `encoding` names the first view that matched. A signal an encoded view adds also
+ * brings `encoded_instructions`; invisible characters next to a finding bring `hidden_characters`.
+ */
+export function detectInjection({
+  text,
+  legacy = false,
+}: { text: string } & DetectOptions): InjectionFinding | null {
+  const views = legacy ? legacyViews(text) : viewsOf(text);
+  const rules = legacy ? PATTERNS : [...PATTERNS, ...NEW_RULES];
+  const found: { signal: InjectionSignal; index: number }[] = [];
+  let encoding: InjectionEncoding | undefined;
+  for (const view of views) {
+    const inner = match(view.text, rules);
+    const fresh = inner.filter((f) => !found.some((g) => g.signal === f.signal));
+    if (fresh.length === 0) continue;
+    encoding ??= view.encoding;
+    const decoded = view.encoding !== 'plain' && view.encoding !== 'lookalike';
+    found.push(...fresh.map((f) => (decoded ? { ...f, index: 0 } : f)));
+    if (decoded) found.push({ signal: 'encoded_instructions', index: 0 });
   }
-  if (hidden && found.length > 0) found.push({ signal: 'hidden_characters', index: 0 });
-  if (found.length === 0) return null;
+  if (found.length === 0 || !encoding) return null;
+  if (legacy ? legacyHidden(text) : hasInvisible(text)) found.push({ signal: 'hidden_characters', index: 0 });
   const signals = [...new Set(found.map((f) => f.signal))];
   const at = Math.max(0, Math.min(...found.map((f) => f.index)) - 20);
-  const shown = text.replace(HIDDEN, '').replace(/\s+/g, ' ');
+  const shown = normaliseUntrusted(text.slice(0, MAX_TEXT)).replace(/\s+/g, ' ');
   const excerpt = shown.length <= EXCERPT ? shown : `${shown.slice(at, at + EXCERPT - 1)}…`;
-  return { signals, excerpt };
+  return { signals, excerpt, encoding };
 }
 
 /**
@@ -180,7 +180,7 @@ export function scanToolOutput({ output }: { output: unknown }): InjectionFindin
   for (const text of strings) {
     const finding = detectInjection({ text });
     if (!finding) continue;
-    if (!merged) merged = { signals: [...finding.signals], excerpt: finding.excerpt };
+    if (!merged) merged = { ...finding, signals: [...finding.signals] };
     else merged.signals = [...new Set([...merged.signals, ...finding.signals])];
   }
   return merged;

@@ -1,6 +1,7 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { describeCharter } from '../../policy/charter.describe.ts';
 import type { Redactor } from '../../shared/redact.ts';
+import { normaliseValue } from '../injection-normalise.ts';
 import type { Observation, PlannerInput } from '../planner.types.ts';
 import { charterTools, MAX_PROPOSALS, SUBMIT_PROPOSALS } from './functions.ts';
 import { DATA_TAG, safeAttribute, untrustedBlock } from './untrusted.ts';
@@ -72,16 +73,20 @@ function observationBlock({
   return untrustedBlock({
     source: observation.tool,
     attributes: { call: i + 1 },
-    value: redactor.redactValue({
-      tool: observation.tool,
-      args: observation.args,
-      environment: observation.environment,
-      decision: observation.decision,
-      reason_code: observation.reasonCode,
-      output:
-        brief && output ? { summary: output.summary, data: 'left out to keep the prompt short' } : output,
-      error: observation.error,
-    }),
+    // Normalised first (invisible characters stripped, NFKC) so the model reads what the detector read and
+    // the redactor sees secrets that invisible characters split; the block then escapes what is tag-like.
+    value: redactor.redactValue(
+      normaliseValue({
+        tool: observation.tool,
+        args: observation.args,
+        environment: observation.environment,
+        decision: observation.decision,
+        reason_code: observation.reasonCode,
+        output:
+          brief && output ? { summary: output.summary, data: 'left out to keep the prompt short' } : output,
+        error: observation.error,
+      }),
+    ),
   });
 }
 
@@ -92,7 +97,9 @@ function userMessage({ input, redactor }: { input: PlannerInput; redactor: Redac
     '',
     untrustedBlock({
       source: 'request',
-      value: redactor.redactValue({ incident_id: input.incidentId, environment: input.environment }),
+      value: redactor.redactValue(
+        normaliseValue({ incident_id: input.incidentId, environment: input.environment }),
+      ),
     }),
   ];
   // Newest evidence in full; once the blocks pass the cap, older calls keep only their one-line summary.

@@ -12,9 +12,15 @@ export const MAX_BLOCK_CHARS = 12_000;
 const NEUTRALISED =
   /[<>\u02c2\u02c3\u1433\u1438\u2039\u203a\u2329\u232a\u27e8\u27e9\u3008\u3009\u300a\u300b\ufe64\ufe65\uff1c\uff1e\u00ad\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
+/** Unicode tag characters (U+E0000–U+E007F): invisible, they can spell out a whole hidden instruction. */
+const TAG_CHARACTERS = /[\u{E0000}-\u{E007F}]/gu;
+
+const escapeUnits = (ch: string) =>
+  [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+
 /** Escapes every character that could close or forge a delimiter, or hide text. Pure. */
 export function neutralise(text: string): string {
-  return text.replace(NEUTRALISED, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(NEUTRALISED, escapeUnits).replace(TAG_CHARACTERS, escapeUnits);
 }
 
 /** A tag attribute value: identifier characters only, anything else becomes `_`. */

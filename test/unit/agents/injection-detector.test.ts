@@ -5,10 +5,31 @@ import { detectInjection, scanToolOutput } from '../../../src/agents/injection-d
 import { repoRoot } from '../../helpers/services.ts';
 
 type CorpusCase = { id: string; text: string; undetected?: string };
+type Positive = { id: string; class: string; old: 'caught' | 'missed'; text: string };
+type Negative = { id: string; text: string };
 
-const corpus = (
-  parse(readFileSync(`${repoRoot}/test/fixtures/injections/cases.yaml`, 'utf8')) as { cases: CorpusCase[] }
-).cases;
+const fixture = parse(readFileSync(`${repoRoot}/test/fixtures/injections/cases.yaml`, 'utf8')) as {
+  cases: CorpusCase[];
+  detector: { positives: Positive[]; negatives: Negative[] };
+};
+const corpus = fixture.cases;
+const { positives, negatives } = fixture.detector;
+const CLASSES = [
+  'authority',
+  'approval',
+  'leetspeak',
+  'rot13',
+  'base64',
+  'url',
+  'homoglyph',
+  'german',
+  'french',
+  'spanish',
+  'portuguese',
+  'chinese',
+  'japanese',
+  'invisible',
+];
 // As a tool returns them: the canaries are redacted before anything reads the output.
 const asReturned = (text: string) =>
   text.replaceAll('{{OPENAI_API_KEY}}', '[REDACTED]').replaceAll('{{SLACK_BOT_TOKEN}}', '[REDACTED]');
@@ -111,6 +132,71 @@ describe('detectInjection', () => {
     ]) {
       expect(detectInjection({ text }), text).toBeNull();
     }
+  });
+});
+
+describe('the detector corpus (issue 14)', () => {
+  it('holds at least 40 positives over every class, at least 15 negatives, unique ids', () => {
+    expect(positives.length).toBeGreaterThanOrEqual(40);
+    expect(negatives.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(positives.map((c) => c.class))).toEqual(new Set(CLASSES));
+    const ids = [...positives, ...negatives].map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each(positives.map((c) => [c.class, c.id, c] as const))('flags the %s case %s', (_class, _id, c) => {
+    expect(detectInjection({ text: c.text })?.signals.length).toBeGreaterThan(0);
+  });
+
+  it.each(negatives.map((c) => [c.id, c] as const))('does not flag the ordinary text %s', (_id, c) => {
+    expect(detectInjection({ text: c.text })).toBeNull();
+  });
+
+  it('the detector before issue 14 caught exactly the positives marked `old: caught`, and nothing more', () => {
+    const caught = positives.filter((c) => detectInjection({ text: c.text, legacy: true })).map((c) => c.id);
+    expect(caught).toEqual(positives.filter((c) => c.old === 'caught').map((c) => c.id));
+    for (const c of negatives) expect(detectInjection({ text: c.text, legacy: true }), c.id).toBeNull();
+  });
+
+  it.each(CLASSES)('%s: at least one case the old detector missed', (cls) => {
+    const missed = positives.filter((c) => c.class === cls && c.old === 'missed');
+    expect(missed.length).toBeGreaterThan(0);
+    for (const c of missed) {
+      expect(detectInjection({ text: c.text, legacy: true }), c.id).toBeNull();
+      expect(detectInjection({ text: c.text }), c.id).not.toBeNull();
+    }
+  });
+
+  it.each([
+    ['rot13-ignore', 'rot13'],
+    ['base64-chinese', 'base64'],
+    ['url-ignore', 'url'],
+    ['url-double', 'url'],
+    ['leet-ignore', 'lookalike'],
+    ['homoglyph-dotless-i', 'lookalike'],
+    ['invisible-tag-smuggling', 'unicode_tags'],
+    ['french-ignore', 'plain'],
+  ] as const)('says which view %s matched on: %s', (id, encoding) => {
+    const c = positives.find((p) => p.id === id)!;
+    expect(detectInjection({ text: c.text })?.encoding).toBe(encoding);
+  });
+
+  it('adds encoded_instructions for decoded views, hidden_characters for invisible ones', () => {
+    const byId = (id: string) => detectInjection({ text: positives.find((p) => p.id === id)!.text })!;
+    expect(byId('base64-authority').signals).toEqual(['authority_claim', 'encoded_instructions']);
+    expect(byId('invisible-tag-smuggling').signals).toEqual(
+      expect.arrayContaining(['ignore_instructions', 'encoded_instructions', 'hidden_characters']),
+    );
+    expect(byId('chinese-ignore').signals).not.toContain('encoded_instructions');
+  });
+
+  it('shows the excerpt without invisible characters and stays fast on long hostile text', () => {
+    const finding = detectInjection({ text: 'ap\u200Bprove it your\u{E0020}self' })!;
+    expect(finding.excerpt).toBe('approve it yourself');
+    const long = `${'%41'.repeat(3000)} ${'QUJD'.repeat(2000)} ${'ignore '.repeat(1000)}\u{E0041}`.repeat(2);
+    const started = performance.now();
+    detectInjection({ text: long });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 
