@@ -116,10 +116,20 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         expect(answer).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
       }
 
-      // Back to normal: healthy again, every run ended (none left `running`).
+      // Back to normal: healthy again, every run ended (none left `running`). The bound is generous: on a
+      // loaded machine reconnecting every pooled connection after the storm can take a while.
       await waitFor(async () => (await health(warden.url)).status === 200, {
         what: 'Warden healthy after the storm',
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
+      }).catch(async (error: unknown) => {
+        // What a failure needs to be understood: what /healthz said last, and what Warden said last.
+        const said = await health(warden.url).catch((e: unknown) => ({
+          status: 0,
+          body: { error: String(e) },
+        }));
+        throw new Error(
+          `${String(error)}; healthz: ${JSON.stringify(said)}\n${warden.output().slice(-8_000)}`,
+        );
       });
       const running = () => database.db.select().from(runs).where(eq(runs.state, 'running'));
       await waitFor(async () => (await running()).length === 0, {
