@@ -61,7 +61,7 @@ function coreWith(token: string) {
 
 describe('the per-proposal lease', () => {
   it('exists only during the call: a labelled Secret, a 10-minute token bound to it for the right account', async () => {
-    w.emulator.faults.setLatency({ method: 'GET', path: DEPLOYMENT, ms: 200 });
+    w.emulator.faults.setLatency({ method: 'GET', path: DEPLOYMENT, ms: 3_000 });
     const call = w.call('rollout_restart', { service: 'checkout' }, { proposalId: 'prp_lease1' });
     await expect.poll(() => w.leases()).toEqual(['warden-lease-prp-lease1']);
     const secret = w.emulator.store.get('Secret', 'warden', 'warden-lease-prp-lease1');
@@ -136,7 +136,7 @@ describe('the per-proposal lease', () => {
   });
 
   it('is revoked by revokeForProposals during a call: the cluster refuses the token mid-flight', async () => {
-    w.emulator.faults.setLatency({ method: 'GET', path: DEPLOYMENT, ms: 300 });
+    w.emulator.faults.setLatency({ method: 'GET', path: DEPLOYMENT, ms: 5_000 });
     const call = w.call('get_deployment', { service: 'checkout' }, { proposalId: 'prp_killed' });
     await expect.poll(() => w.leases()).toEqual([leaseSecretName('prp_killed')]);
     await w.harness.systems.revokeForProposals(['prp_killed', 'prp_never_started']);

@@ -177,7 +177,7 @@ describe('aborts (the kill switch)', () => {
   });
 
   it('patches nothing when cancelled while reading the Deployment before the write', async () => {
-    w.emulator.faults.setLatency({ method: 'GET', path: DEPLOYMENT, ms: 300 });
+    w.emulator.faults.setLatency({ method: 'GET', path: DEPLOYMENT, ms: 5_000 });
     const controller = new AbortController();
     const call = w.call(
       'rollout_undo',
