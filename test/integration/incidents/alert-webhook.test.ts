@@ -119,7 +119,9 @@ describe.each(databaseKinds)('POST /webhooks/alertmanager on %s', (kind) => {
         expect(answer.json.error).toMatch(/^Another request is starting the run of ALERT-1/);
       else expect(answer).toMatchObject({ status: 200, json: { incidentId: 'ALERT-1' } });
     }
-    expect(answers.filter((a) => a.json.outcome === 'opened')).toHaveLength(1);
+    // The copy that opened the incident may itself be told to send again, when another copy claimed the
+    // run's start first: what counts is one incident, one run and one `alert.incident_opened`.
+    expect(answers.filter((a) => a.json.outcome === 'opened').length).toBeLessThanOrEqual(1);
     expect(await hook.incidents()).toHaveLength(1);
     expect(await hook.alertRuns()).toHaveLength(1);
     expect(hook.openings()).toHaveLength(1);
