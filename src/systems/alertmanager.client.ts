@@ -9,8 +9,7 @@ import {
   silencesAnswerSchema,
   statusAnswerSchema,
 } from './alertmanager.schemas.ts';
-import { httpJson } from './http-json.ts';
-import { withoutSecrets } from './prometheus.errors.ts';
+import { httpJson, withoutSecrets } from './http-json.ts';
 import type { Fetch, HttpConnection } from './systems.types.ts';
 
 export type { Alert, Silence, SilenceMatcher };

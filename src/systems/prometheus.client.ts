@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { wardenError } from '../shared/errors.ts';
-import { httpJson } from './http-json.ts';
-import { withoutSecrets, withPrometheusErrors } from './prometheus.errors.ts';
+import { httpJson, withoutSecrets } from './http-json.ts';
+import { withPrometheusErrors } from './prometheus.errors.ts';
 import {
   buildInfoAnswerSchema,
   instantAnswerSchema,

@@ -1,8 +1,7 @@
 import { type WardenError, wardenError } from '../shared/errors.ts';
-import { REDACTED } from '../shared/redact.ts';
 import { errorAnswerSchema } from './prometheus.schemas.ts';
 import { shortText } from './system-errors.ts';
-import type { Fetch, HttpConnection } from './systems.types.ts';
+import type { Fetch } from './systems.types.ts';
 
 /** Most of an error answer that is read: Prometheus's are a line; a proxy's HTML page is cut. */
 const MAX_ERROR_BYTES = 64 * 1024;
@@ -82,34 +81,6 @@ export function prometheusError({
         details,
       });
   }
-}
-
-/**
- * The same error with the connection's secrets replaced, in case a server or proxy echoed the credential
- * in its error text (the only place a server's words reach a message).
- */
-export function withoutSecrets(error: unknown, connection: HttpConnection): unknown {
-  const secrets = secretsOf(connection);
-  if (!secrets.length || !isCoded(error)) return error;
-  const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join(REDACTED), text);
-  const details = JSON.stringify(error.details);
-  if (!secrets.some((s) => error.message.includes(s) || details.includes(s))) return error;
-  return wardenError({
-    code: error.code,
-    message: scrub(error.message),
-    details: JSON.parse(scrub(details)) as Record<string, unknown>,
-  });
-}
-
-function secretsOf({ auth }: HttpConnection): string[] {
-  if (auth?.kind === 'bearer') return [auth.token];
-  if (auth?.kind === 'basic')
-    return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
-  return [];
-}
-
-function isCoded(error: unknown): error is WardenError {
-  return (error as { name?: unknown }).name === 'WardenError';
 }
 
 async function readUpTo(response: Response, max: number): Promise<string> {

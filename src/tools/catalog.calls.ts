@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ServiceTarget } from '../catalog/catalog.ts';
 import { type WardenError, wardenError } from '../shared/errors.ts';
 import {
@@ -10,6 +10,11 @@ import {
   type VerifiedEffect,
 } from './define.ts';
 import type { ToolDeps } from './tool-spec.ts';
+
+/** A service argument: a name the catalog must know (the tool refuses any other; it never guesses). */
+export const catalogServiceSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be a service name from the service catalog, such as checkout');
 
 /** What a catalog tool's body receives: its validated input, the call's context and where the service lives. */
 export type CatalogCall<Input> = {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
 import { type WardenError, wardenError } from '../../shared/errors.ts';
 import type {
@@ -9,11 +8,6 @@ import type {
 } from '../../systems/alertmanager.client.ts';
 import { connectionUnavailable, notInCatalog } from '../catalog.calls.ts';
 import type { ToolDeps } from '../tool-spec.ts';
-
-/** A service as the catalog names it (the catalog's own service-name rule). */
-export const catalogServiceSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be a service name from the service catalog, such as checkout');
 
 /** Most alerts or silences a tool returns. */
 export const MAX_ITEMS = 50;

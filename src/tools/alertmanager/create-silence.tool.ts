@@ -1,15 +1,10 @@
 import { z } from 'zod';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
 import type { Silence } from '../../systems/alertmanager.client.ts';
-import { catalogTool } from '../catalog.calls.ts';
+import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import type { ToolResult } from '../define.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
-import {
-  alertmanagerFor,
-  catalogServiceSchema,
-  formatEqualities,
-  outsideService,
-} from './alertmanager.calls.ts';
+import { alertmanagerFor, formatEqualities, outsideService } from './alertmanager.calls.ts';
 import { findSilenceByKey, keepOne, silenceMarker } from './silence-by-key.ts';
 
 const input = z.strictObject({

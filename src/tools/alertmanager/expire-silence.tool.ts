@@ -1,15 +1,9 @@
 import { z } from 'zod';
 import { isWardenError, wardenError } from '../../shared/errors.ts';
 import type { AlertmanagerClient, Silence } from '../../systems/alertmanager.client.ts';
-import { catalogTool } from '../catalog.calls.ts';
+import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
-import {
-  alertmanagerFor,
-  catalogServiceSchema,
-  outsideService,
-  silenceView,
-  silenceWithinService,
-} from './alertmanager.calls.ts';
+import { alertmanagerFor, outsideService, silenceView, silenceWithinService } from './alertmanager.calls.ts';
 
 const input = z.strictObject({
   service: catalogServiceSchema.describe('The service the silence belongs to, such as checkout.'),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Alert } from '../../systems/alertmanager.client.ts';
-import { catalogTool } from '../catalog.calls.ts';
+import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import { READ_TOOL } from '../define.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
-import { alertmanagerFor, catalogServiceSchema, formatEqualities, MAX_ITEMS } from './alertmanager.calls.ts';
+import { alertmanagerFor, formatEqualities, MAX_ITEMS } from './alertmanager.calls.ts';
 
 const input = z.strictObject({
   service: catalogServiceSchema.describe('The service whose alerts to list, such as checkout.'),

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { Silence } from '../../systems/alertmanager.client.ts';
-import { catalogTool } from '../catalog.calls.ts';
+import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import { READ_TOOL } from '../define.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
 import {
   alertmanagerFor,
-  catalogServiceSchema,
   formatEqualities,
   MAX_ITEMS,
   silenceView,

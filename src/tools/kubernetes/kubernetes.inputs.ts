@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { catalogServiceSchema } from '../catalog.calls.ts';
 
 /** A service name from the service catalog; the catalog, not the model, turns it into a namespace. */
-export const serviceInput = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be a service name from the service catalog, such as checkout')
-  .describe('The service, by its name in the service catalog, such as checkout.');
+export const serviceInput = catalogServiceSchema.describe(
+  'The service, by its name in the service catalog, such as checkout.',
+);
 
 /** A Kubernetes object name (RFC 1123 subdomain), used only for names the tool checks belong to the service. */
 export const objectNameInput = z

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
 import { isWardenError } from '../../shared/errors.ts';
 import type { PrometheusClient } from '../../systems/prometheus.client.ts';
-import { catalogTool } from '../catalog.calls.ts';
+import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import { READ_TOOL } from '../define.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
-import { catalogServiceSchema, finiteValue, prometheusFor } from './prometheus.calls.ts';
+import { finiteValue, prometheusFor } from './prometheus.calls.ts';
 import {
   HEALTH_QUERIES,
   HEALTH_THRESHOLDS,

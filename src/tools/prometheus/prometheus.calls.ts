@@ -4,11 +4,6 @@ import type { PrometheusClient } from '../../systems/prometheus.client.ts';
 import { connectionUnavailable, notInCatalog } from '../catalog.calls.ts';
 import type { ToolDeps } from '../tool-spec.ts';
 
-/** A service as the catalog names it (the catalog's own service-name rule). */
-export const catalogServiceSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be a service name from the service catalog, such as checkout');
-
 /** A named query of the catalog, never PromQL. */
 export const queryNameSchema = z
   .string()

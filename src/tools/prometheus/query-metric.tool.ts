@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import { wardenError } from '../../shared/errors.ts';
 import type { InstantResult, RangeResult } from '../../systems/prometheus.client.ts';
-import { catalogTool } from '../catalog.calls.ts';
+import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import type { ToolResult } from '../define.ts';
 import { READ_TOOL } from '../define.ts';
 import type { ToolDeps } from '../tool-spec.ts';
 import { toolSpec } from '../tool-spec.ts';
-import {
-  catalogServiceSchema,
-  formatLabels,
-  formatValue,
-  jsonValue,
-  prometheusFor,
-  queryNameSchema,
-} from './prometheus.calls.ts';
+import { formatLabels, formatValue, jsonValue, prometheusFor, queryNameSchema } from './prometheus.calls.ts';
 
 const input = z
   .strictObject({
