@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clipAtWord } from '../shared/clip.ts';
 import type { PlannedProposal } from './planner.types.ts';
 
 /**
@@ -7,7 +8,7 @@ import type { PlannedProposal } from './planner.types.ts';
  */
 
 const MAX_TEXT = 2_000;
-const text = z.string().transform((s) => s.slice(0, MAX_TEXT));
+const text = z.string().transform((s) => clipAtWord(s, MAX_TEXT));
 const name = z.string().min(1).max(64);
 const args = z.record(z.string(), z.unknown());
 
@@ -26,7 +27,7 @@ const stepSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('gather'), calls: z.array(z.unknown()).max(50), tokens }),
   z.object({
     kind: z.literal('final'),
-    summary: z.string().transform((s) => s.slice(0, 4 * MAX_TEXT)),
+    summary: z.string().transform((s) => clipAtWord(s, 4 * MAX_TEXT)),
     proposals: z.array(z.unknown()).max(1_000),
     tokens,
   }),

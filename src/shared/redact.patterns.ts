@@ -1,3 +1,5 @@
+import { isSecretishKey, looksRandom, mixesClasses } from './redact.entropy.ts';
+
 /** What replaces a secret wherever it was found. */
 export const REDACTED = '[REDACTED]';
 
@@ -49,6 +51,20 @@ function redactKeyValue(_match: string, g: Readonly<Record<string, string | unde
   const valueQuote = /^\\?["']/.exec(value)?.[0];
   const hidden = keyQuote && valueQuote ? `${valueQuote}${REDACTED}${valueQuote}` : REDACTED;
   return `${g.key ?? ''}${sep}${hidden}`;
+}
+
+/** Characters a bare value ends at: space, list and query separators, quotes, brackets, `=` and `:`. */
+const VALUE_END = `\\s,;&"'<>=:\\\\()[\\]{}\``;
+/**
+ * A bare value, whole: the longest run (a shorter one would hide a secret behind a prefix), then base64
+ * padding, and not itself a key (`Cookie: session=…` is the key `session`, not the value `session`).
+ */
+const BARE_VALUE = `[^${VALUE_END}]+(?![^${VALUE_END}])(?:=+(?![^\\s,;&"'<>:\\\\()[\\]{}\`]))?(?![=:])`;
+
+/** A value without the quotes around it (`"…"`, `'…'`, or JSON-escaped `\\"…\\"`). */
+function unquoted(value: string): string {
+  const quote = /^(?:\\"|"|')/.exec(value)?.[0];
+  return quote && value.endsWith(quote) ? value.slice(quote.length, value.length - quote.length) : value;
 }
 
 /**
@@ -180,5 +196,29 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
       'gi',
     ),
     replace: redactKeyValue,
+  },
+  {
+    name: 'entropy-near-key',
+    source:
+      'a random-looking value under a key that hints at a secret without ending in a secret word: ' +
+      '`DB_PASS=`, `Pwd=` (ODBC), `apikey=`, `"sig":`, `X-Amz-Signature=`, `Cookie: session=`, ' +
+      '`.npmrc` `_authToken=`; the key and value tests are in redact.entropy.ts',
+    pattern: new RegExp(
+      `(?<![A-Za-z0-9_.-])(?<key>[A-Za-z_-][A-Za-z0-9_.-]{0,63})(?<sep>(?:\\\\?["'])?[ \\t]*[:=][ \\t]*)` +
+        `(?<value>"[^"\\s\\\\]*"|'[^'\\s\\\\]*'|\\\\"[^"\\s\\\\]*\\\\"|${BARE_VALUE})`,
+      'g',
+    ),
+    replace: (match, g) =>
+      isSecretishKey(g.key ?? '') && looksRandom(unquoted(g.value ?? '')) ? redactKeyValue(match, g) : match,
+  },
+  {
+    name: 'clipped-token',
+    source:
+      'what is left of a secret that a length limit cut short before it was redacted (a model answer, ' +
+      "a planner's notes): cut text ends with `…`, and a secret cut short no longer matches its format",
+    // A token of 8+ characters right before the `…`, mixing letters and digits or cases: a cut word
+    // (`producti…`) stays, a cut key (`AIzaSyC4nAry0Xq7…`) goes. One start per token (the lookbehind).
+    pattern: /(?<![A-Za-z0-9_+/=.%~-])[A-Za-z0-9_+/=.%~-]{8,}(?=…)/g,
+    replace: (match) => (mixesClasses(match) ? REDACTED : match),
   },
 ];

@@ -1,3 +1,4 @@
+import { isSecretishField, isSecretishKey, looksRandom } from './redact.entropy.ts';
 import { REDACTED, SECRET_KEY, SECRET_PATTERNS, type SecretPattern } from './redact.patterns.ts';
 
 export { REDACTED, SECRET_PATTERNS, type SecretPattern } from './redact.patterns.ts';
@@ -61,10 +62,20 @@ function replaceMatch(rule: SecretPattern, args: readonly unknown[]): string {
   return rule.replace ? rule.replace(match, groups) : `${groups.keep ?? ''}${REDACTED}`;
 }
 
-/** A Kubernetes/ECS env entry (`{ name: DB_PASSWORD, value: … }`): the name says the value is secret. */
+/**
+ * A Kubernetes/ECS env entry (`{ name: DB_PASSWORD, value: … }`): the name says the value is secret, or
+ * hints at it (`DB_PASS`) and the value looks random, as the `entropy-near-key` rule decides for text.
+ */
 function isSecretEnvEntry(value: Record<string, unknown>): boolean {
   const name = value.name ?? value.Name;
-  return typeof name === 'string' && SECRET_KEY.test(name) && ('value' in value || 'Value' in value);
+  if (typeof name !== 'string' || !('value' in value || 'Value' in value)) return false;
+  const secret = value.value ?? value.Value;
+  return SECRET_KEY.test(name) || (typeof secret === 'string' && isSecretishKey(name) && looksRandom(secret));
+}
+
+/** A string that looks random in a field whose name hints at a secret (`{ credential_blob: 'q8Zr…' }`). */
+function isRandomInSecretishField(key: string, value: unknown): boolean {
+  return typeof value === 'string' && isSecretishField(key) && looksRandom(value);
 }
 
 function redactAny(value: unknown, redactText: (t: string) => string, depth = 0): unknown {
@@ -76,7 +87,10 @@ function redactAny(value: unknown, redactText: (t: string) => string, depth = 0)
     const out: Record<string, unknown> = {};
     const envEntry = isSecretEnvEntry(value as Record<string, unknown>);
     for (const [key, v] of Object.entries(value)) {
-      const secretKey = SECRET_KEY.test(key) || (envEntry && (key === 'value' || key === 'Value'));
+      const secretKey =
+        SECRET_KEY.test(key) ||
+        isRandomInSecretishField(key, v) ||
+        (envEntry && (key === 'value' || key === 'Value'));
       // a flag (`automountServiceAccountToken: false`) says nothing secret
       out[key] =
         secretKey && v !== null && v !== undefined && typeof v !== 'boolean'

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Charter } from '../../policy/charter.schemas.ts';
+import { clipAtWord } from '../../shared/clip.ts';
 import type { ToolInfo } from '../../tools/define.ts';
 import type { PlannedProposal, PlannerStep } from '../planner.types.ts';
 import { charterTools, hasOwnEnvironmentArg, MAX_PROPOSALS, SUBMIT_PROPOSALS } from './functions.ts';
@@ -158,6 +159,5 @@ function splitEnvironment({ args, enabled }: { args: Record<string, unknown>; en
   return { args: rest, environment: clip(environment, MAX_NAME_CHARS) };
 }
 
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+// Cut at a word boundary: the guard redacts this text after the cut, and half a secret would not match.
+const clip = clipAtWord;
