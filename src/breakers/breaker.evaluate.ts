@@ -1,5 +1,5 @@
 import type { BreakerSpec, Charter } from '../policy/charter.schemas.ts';
-import { blockedMessage, deniedTripReason, rateTripReason } from './breaker.messages.ts';
+import { blockedMessage, rateTripReason } from './breaker.messages.ts';
 import {
   admit,
   afterOutcome,
@@ -147,36 +147,6 @@ export function evaluateBreakerRows({
     reservations.push({ agent, breaker: spec.name, key, trial: false });
   }
   return { blocked: null, reservations, tripped: null };
-}
-
-/** The denied-requests breakers a run crosses with `deniedInRun` denials. */
-export function crossedDeniedBreakers({ charter, deniedInRun }: { charter: Charter; deniedInRun: number }) {
-  return charter.breakers.filter((b) => b.kind === 'denied_requests' && deniedInRun >= b.threshold);
-}
-
-/** The first closed denied-requests row (of `rows`, locked by the caller) that trips now, with its trip. */
-export function tripDeniedRequests({
-  charter,
-  rows,
-  runId,
-  deniedInRun,
-  now,
-}: {
-  charter: Charter;
-  rows: BreakerRow[];
-  runId: string;
-  deniedInRun: number;
-  now: Date;
-}): { row: BreakerRow; trip: BreakerTrip } | null {
-  const specs = new Map(charter.breakers.map((b) => [b.name, b]));
-  for (const row of rows) {
-    const spec = specs.get(row.breaker);
-    if (!spec || effectiveState({ row, now }) !== 'closed') continue;
-    const reason = deniedTripReason({ deniedInRun, runId });
-    const tripped = tripRow({ row, coolDownMs: spec.cool_down, reason, now });
-    return { row: tripped, trip: tripOf({ row: tripped, spec }) };
-  }
-  return null;
 }
 
 /** What an executed action changes in the agent's breakers (see `planExecutionOutcome`). */

@@ -184,3 +184,37 @@ export async function deleteHits({
       ),
     );
 }
+
+const SCOPES_SINCE = prepareOnce<{ agent: string; breaker: string; since: Date }>((db) =>
+  db
+    .selectDistinct({ key: breakerHits.key })
+    .from(breakerHits)
+    .where(
+      and(
+        eq(breakerHits.agent, sql.placeholder('agent')),
+        eq(breakerHits.breaker, sql.placeholder('breaker')),
+        gt(breakerHits.at, encodedPlaceholder('since', breakerHits.at)),
+      ),
+    )
+    .getSQL(),
+);
+
+/**
+ * The distinct keys a breaker counted after `since`: for a denied-requests breaker, the scopes (incident,
+ * or run without one) of the runs it stopped. Read with `keysFrom`.
+ */
+export function keysSinceStatement({
+  agent,
+  breaker,
+  since,
+}: {
+  agent: string;
+  breaker: string;
+  since: Date;
+}) {
+  return SCOPES_SINCE({ agent, breaker, since });
+}
+
+export function keysFrom(raw: RawRow[]): string[] {
+  return raw.map((row) => String(row.key));
+}

@@ -28,11 +28,6 @@ export function rateTripReason({
   return `${count} ${tool} calls in ${environment} within ${formatDuration(spec.window)} (limit ${spec.limit})`;
 }
 
-/** Why a denied-requests breaker tripped. */
-export function deniedTripReason({ deniedInRun, runId }: { deniedInRun: number; runId: string }): string {
-  return `${deniedInRun} denied requests in run ${runId}`;
-}
-
 /** The sentence a person reads when a breaker stops an action. */
 export function blockedMessage({
   breaker,

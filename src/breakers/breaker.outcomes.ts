@@ -1,18 +1,13 @@
 import type { Tx } from '../db/client.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
-import {
-  type BreakerTrip,
-  crossedDeniedBreakers,
-  planExecutionOutcome,
-  tripDeniedRequests,
-} from './breaker.evaluate.ts';
+import { type BreakerTrip, planExecutionOutcome } from './breaker.evaluate.ts';
 import { deleteHits, rowsHitBy } from './breaker.hits.ts';
 import { lockRows, saveRow } from './breaker.rows.ts';
 import { AGENT_KEY } from './breaker.state.ts';
 
 export type { BreakerTrip };
 
-// Breakers updated after the fact: an executed action's outcome, a denied request. Re-exported by
+// Breakers updated after the fact: an executed action's outcome (a denied request: guard.writes.ts). Re-exported by
 // breakers.repository.ts, which callers import.
 
 /**
@@ -53,30 +48,4 @@ export function outcomeRowIds(charter: Charter): { breaker: string; key: string 
   return charter.breakers
     .filter((b) => b.kind === 'consecutive_failures')
     .map((b) => ({ breaker: b.name, key: AGENT_KEY }));
-}
-
-/** Trips the agent's denied-requests breakers once a run has had `deniedInRun` requests denied. */
-export async function recordDeniedRequest({
-  tx,
-  charter,
-  agent,
-  runId,
-  deniedInRun,
-  now,
-}: {
-  tx: Tx;
-  charter: Charter;
-  agent: string;
-  runId: string;
-  deniedInRun: number;
-  now: Date;
-}): Promise<BreakerTrip | null> {
-  const crossed = crossedDeniedBreakers({ charter, deniedInRun });
-  if (crossed.length === 0) return null;
-  const ids = crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
-  const rows = await lockRows({ tx, agent, ids, now });
-  const tripped = tripDeniedRequests({ charter, rows, runId, deniedInRun, now });
-  if (!tripped) return null;
-  await saveRow({ tx, row: tripped.row });
-  return tripped.trip;
 }

@@ -21,7 +21,7 @@ import {
 } from './breaker.state.ts';
 
 export type { BreakerBlock, BreakerEvaluation, BreakerReservation } from './breaker.evaluate.ts';
-export { type BreakerTrip, recordDeniedRequest, recordExecutionOutcome } from './breaker.outcomes.ts';
+export { type BreakerTrip, recordExecutionOutcome } from './breaker.outcomes.ts';
 
 /**
  * Checks one action against the agent's breakers, locking the rows involved (in the caller's

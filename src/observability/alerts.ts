@@ -18,11 +18,13 @@ import {
   type Alert,
   alertSettings,
   checkApprovalRate,
+  checkBreakerTripped,
   checkEscalationLoop,
   checkNewEnvironment,
   checkOffHours,
   checkRepeatedFailures,
   isWorkingTime,
+  type TripView,
 } from './alerts.rules.ts';
 import type { FedEvent } from './audit-feed.ts';
 
@@ -70,6 +72,8 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
         return present([await repeatedFailures(event, agent, spec)]);
       case 'execution.started':
         return present(await writeChecks(event, agent, spec));
+      case 'breaker.tripped':
+        return present([checkBreakerTripped({ agent, spec: spec.breaker_tripped, trip: tripOf(event) })]);
       case 'proposal.decided':
         return event.decision === 'needs_approval' ? present([await escalationLoop(event, agent, spec)]) : [];
       default:
@@ -214,6 +218,22 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
 }
 
 export type AlertEvaluator = ReturnType<typeof createAlertEvaluator>;
+
+/** The facts of a `breaker.tripped` event (details written by guard.writes.ts or execution-finish.ts). */
+function tripOf(event: AuditEvent): TripView {
+  const d = event.details;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    breaker: str(d.breaker) ?? 'unknown',
+    key: str(d.key) ?? '*',
+    scope: d.scope === 'run' ? 'run' : 'agent',
+    reason: str(d.reason) ?? 'tripped',
+    until: str(d.until),
+    runId: event.runId,
+    incidentId: event.incidentId,
+    environment: event.environment,
+  };
+}
 
 function present(alerts: (Alert | null)[]): Alert[] {
   return alerts.filter((a): a is Alert => a !== null);

@@ -9,6 +9,8 @@ const requestSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()).default({}),
   /** Who the run acts for; decide() does not use it today, but a case can say who asked. */
   requester: z.string().min(1).default('U0TESTER01'),
+  /** The run read text the injection detector flagged before proposing this. */
+  tainted: z.boolean().default(false),
 });
 
 const stateSchema = z.strictObject({

@@ -98,6 +98,7 @@ export function runCase({
       args: request.args,
       environment: request.environment,
       requester: request.requester,
+      tainted: request.tainted,
     },
     state,
   });

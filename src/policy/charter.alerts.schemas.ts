@@ -75,5 +75,10 @@ export const alertsSchema = z.strictObject({
       window: durationSchema.prefault('24h'),
     })
     .prefault({}),
+  /**
+   * A circuit breaker tripped: a run stopped for denied requests, or the agent paused. Names the run and
+   * incident that tripped it, so an owner can tell a planted incident from a misbehaving agent.
+   */
+  breaker_tripped: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
 });
 export type AlertsSpec = z.infer<typeof alertsSchema>;

@@ -1,3 +1,4 @@
+import { pauseAgentOf } from './breaker-scope.ts';
 import type {
   ApprovalSpec,
   BreakerSpec,
@@ -9,6 +10,7 @@ import type {
 import { describeConstraint } from './constraints.ts';
 import { defaultApproval } from './decide.ts';
 import type { ToolFacts } from './decide.types.ts';
+import { taintRuleOf } from './taint.ts';
 
 const MODE_WORDS: Record<Mode, string> = {
   shadow: 'shadow: evidence is gathered, actions are recorded, no write runs',
@@ -20,6 +22,12 @@ const MODE_WORDS: Record<Mode, string> = {
 };
 
 /** A plain-text summary of a charter for people (`/agent charter`): who, where, what, and the limits. Pure. */
+const TAINT_WORDS = {
+  require_approval: 'writes that would run at once wait for approval',
+  deny: 'writes are denied',
+  warn: 'the rules above stand; cards warn',
+} as const;
+
 export function describeCharter({
   charter,
   toolCatalog,
@@ -57,6 +65,9 @@ export function describeCharter({
       lines.push(`  ${tool}: ${ruleWords({ charter, env, mode, rule, facts })}`);
     }
     if (tools.length === 0) lines.push('  no tools');
+    lines.push(
+      `  after reading suspected prompt injection: ${TAINT_WORDS[taintRuleOf({ charter, environment: env })]}`,
+    );
   }
 
   const constrained = Object.entries(charter.tools).filter(([, spec]) => spec.constraints);
@@ -76,7 +87,7 @@ export function describeCharter({
       .join(' and ');
     lines.push(`  ${i + 1}. ${tool}${envs}${when ? ` when ${when}` : ''}: ${p.reason}`);
   });
-  lines.push('', 'Breakers (pause the agent until an owner resets them or they cool down):');
+  lines.push('', 'Breakers (pause the agent, or stop a run, until an owner resets them or they cool down):');
   if (charter.breakers.length === 0) lines.push('  none');
   for (const b of charter.breakers)
     lines.push(`  ${b.name}: ${breakerWords(b)}; cool-down ${duration(b.cool_down)}`);
@@ -137,8 +148,10 @@ function breakerWords(b: BreakerSpec): string {
     }
     case 'consecutive_failures':
       return `${b.threshold} failed tool calls in a row`;
-    case 'denied_requests':
-      return `${b.threshold} denied requests in one run`;
+    case 'denied_requests': {
+      const pause = pauseAgentOf(b);
+      return `${b.threshold} denied requests in one run stop that run; the agent pauses once runs on ${pause.incidents} different incidents were stopped within ${duration(pause.within)}`;
+    }
   }
 }
 

@@ -18,6 +18,14 @@ const name = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case let
 export const MODES = ['shadow', 'read_only', 'human_in_the_loop', 'human_on_the_loop', 'autonomous'] as const;
 export type Mode = (typeof MODES)[number];
 
+/**
+ * What a write does when the run that proposed it read text the injection detector flagged (the
+ * proposal is *tainted*): `require_approval` holds one that would run at once for a person, `deny`
+ * refuses it, `warn` lets the charter's rule stand and only warns. Reads are never affected.
+ */
+export const TAINT_RULES = ['require_approval', 'deny', 'warn'] as const;
+export type TaintRule = (typeof TAINT_RULES)[number];
+
 /** A constraint on one argument value. All keys given must hold. */
 export const argConstraintSchema = z
   .strictObject({
@@ -114,8 +122,14 @@ export const breakerSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     ...breakerBase,
     kind: z.literal('denied_requests'),
-    /** Denied requests within one run that trip the breaker. */
+    /** Denied requests within one run that stop that run (the rest of the agent goes on). */
     threshold: z.number().int().min(1),
+    /**
+     * When the whole agent pauses (for `cool_down`): once runs on `incidents` different incidents (a run
+     * without one counts on its own) were stopped within `within`. At least 2, so no single incident's
+     * text can pause triage of another. Absent: 3 incidents within 1h.
+     */
+    pause_agent: z.strictObject({ incidents: z.number().int().min(2), within: durationSchema }).optional(),
   }),
 ]);
 export type BreakerSpec = z.infer<typeof breakerSchema>;
@@ -157,6 +171,8 @@ export const charterSchema = z
           mode: z.enum(MODES),
           /** The most a run started by an alert (no person asked) may do here; absent: `read_only`. */
           alert_runs: z.strictObject({ mode: z.enum(MODES) }).optional(),
+          /** What a tainted write does here (`TAINT_RULES`); absent: `require_approval`. */
+          on_suspected_injection: z.enum(TAINT_RULES).optional(),
         }),
       )
       .refine((e) => Object.keys(e).length > 0, 'must name at least one environment'),

@@ -4,6 +4,7 @@ import { findConstraintViolation, matchesWhen } from './constraints.ts';
 import type { ApprovalRequirement, Decision, DecisionRequest, PolicyState } from './decide.types.ts';
 import { breakerOpenMessage, killSwitchMessage } from './messages.ts';
 import { cappedMode, RUN_MODE_CAP_RULE } from './mode-cap.ts';
+import { applyTaint } from './taint.ts';
 
 export type {
   ApprovalRequirement,
@@ -21,7 +22,8 @@ export type {
  * Pure. Checks run in a fixed order and the first that denies wins: kill switch → agent mismatch (a caller
  * bug, fail closed) → unknown tool → tool not in charter → unknown environment → environment not allowed →
  * prohibited → argument constraints → budget → breakers → mode (the stricter of the charter's and the
- * run's cap, `mode-cap.ts`). See `reasons.ts` for the codes.
+ * run's cap, `mode-cap.ts`) → taint (a write proposed after the run read suspected injection, `taint.ts`).
+ * See `reasons.ts` for the codes.
  */
 export function decide({
   charter,
@@ -110,7 +112,21 @@ export function decide({
       breakerOpenMessage({ breaker, subject: `${tool.name} cannot run` }),
     );
   }
-  return decideByMode({ charter, request: { ...request, tool }, mode: envSpec.mode, rule, rulePath });
+  const decided = decideByMode({
+    charter,
+    request: { ...request, tool },
+    mode: envSpec.mode,
+    rule,
+    rulePath,
+  });
+  if (!request.tainted) return decided;
+  return applyTaint({
+    charter,
+    tool,
+    environment: env,
+    decision: decided,
+    approval: defaultApproval({ charter, env }),
+  });
 }
 
 function decideByMode({

@@ -24,6 +24,11 @@ export type DecisionRequest = {
   requester: string;
   /** The run's mode cap (a run started by an alert): the decision uses the stricter of it and the charter's mode. */
   modeCap?: Mode | null;
+  /**
+   * The run read text the injection detector flagged before proposing this (the proposal is tainted):
+   * a write then follows the charter's `on_suspected_injection` for the environment (`taint.ts`).
+   */
+  tainted?: boolean;
 };
 
 /** The kill switch as read for this agent (`KillState` from the breakers layer fits). */

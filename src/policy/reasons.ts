@@ -21,6 +21,8 @@ export const DECISION_REASONS = {
     'Human-on-the-loop mode lets low-risk, reversible actions the charter allows run at once.',
   allowed_autonomous: 'Autonomous mode lets actions the charter allows run without approval.',
   needs_approval: 'The action runs only after the approvals the charter asks for.',
+  suspected_injection:
+    'The run read text that looks like instructions aimed at the agent, and the charter denies writes it may have shaped.',
 } as const;
 
 export type DecisionReasonCode = keyof typeof DECISION_REASONS;

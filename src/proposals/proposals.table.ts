@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * A proposal whose Slack card may be missing or out of date: one a planner or person made in a run with no
@@ -43,6 +43,11 @@ export const proposals = pgTable(
     source: text('source').notNull(),
     rationale: text('rationale'),
     evidence: jsonb('evidence').$type<unknown>(),
+    /**
+     * The run read text the injection detector flagged before proposing this: the charter's
+     * `on_suspected_injection` applied to the decision, and applies again before it runs.
+     */
+    tainted: boolean('tainted').notNull().default(false),
     idempotencyKey: text('idempotency_key').notNull(),
     result: jsonb('result').$type<unknown>(),
     error: text('error'),

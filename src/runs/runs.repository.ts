@@ -5,7 +5,8 @@ import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
 import { runs } from './runs.table.ts';
 
 export type RunRow = typeof runs.$inferSelect;
-export type RunState = 'running' | 'completed' | 'failed' | 'killed' | 'budget_exhausted';
+/** `stopped`: a denied-requests breaker stopped the run (its requests kept being denied). */
+export type RunState = 'running' | 'completed' | 'failed' | 'killed' | 'budget_exhausted' | 'stopped';
 
 export async function insertRun({ tx, run }: { tx: Tx; run: typeof runs.$inferInsert }): Promise<RunRow> {
   const [row] = await tx.insert(runs).values(run).returning();

@@ -10,7 +10,7 @@ export const runs = pgTable(
     requester: text('requester').notNull(),
     incidentId: text('incident_id'),
     environment: text('environment'),
-    /** running | completed | failed | killed | budget_exhausted */
+    /** running | completed | failed | killed | budget_exhausted | stopped (by a denied-requests breaker) */
     state: text('state').notNull(),
     toolCalls: integer('tool_calls').notNull().default(0),
     tokensUsed: integer('tokens_used').notNull().default(0),

@@ -91,6 +91,7 @@ export async function recheckAtExecution({
       environment: proposal.environment,
       requester: proposal.requester,
       modeCap: modeCapOf(run?.modeCap),
+      tainted: proposal.tainted,
     },
     state: { kill, openBreakers, budget: { toolCalls: 0, tokens: 0, elapsedMs: 0 } },
   });

@@ -1,3 +1,4 @@
+import { runStoppedBy, runStoppedMessage } from '../breakers/breaker.denials.ts';
 import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
@@ -15,13 +16,18 @@ import { createExecutor, type ExecutionOutcome } from './execute.ts';
 import { asArgsRecord, countsAsDenied, invalidArgumentsDecision, stateFor } from './guard.decision.ts';
 import { guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput } from './guard.types.ts';
-import { auditEventsOf, recordFailure, reservationWrites, tripOnDenial } from './guard.writes.ts';
+import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
 
 export type ProposeOutcome = {
   proposal: ProposalRow;
   decision: Decision;
   /** Present when the guard allowed the call and ran it at once. */
   execution?: ExecutionOutcome;
+  /**
+   * Present when the run is stopped: this denial took it to a denied-requests breaker's threshold, or it
+   * had been stopped before. The run must end; nothing more of it is decided but denials.
+   */
+  runStopped?: { breaker: string; message: string };
 };
 
 const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
@@ -74,6 +80,12 @@ export function createGuard(deps: GuardDeps) {
       if (input.runId && !run) {
         throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
       }
+      // A run its denials stopped gets nothing more; the rest of the agent goes on (`breaker.denials.ts`).
+      const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
+      const runBreaker =
+        stoppedBy && run
+          ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
+          : [];
       const breakers =
         checked && state.breakers
           ? evaluateBreakerRows({
@@ -99,12 +111,16 @@ export function createGuard(deps: GuardDeps) {
           environment,
           requester: input.requester,
           modeCap: modeCapOf(run?.modeCap),
+          tainted: input.tainted === true,
         },
         state: {
           kill: state.kill,
-          openBreakers: breakers.blocked
-            ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
-            : [],
+          openBreakers: [
+            ...runBreaker,
+            ...(breakers.blocked
+              ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+              : []),
+          ],
           budget: {
             toolCalls: run?.toolCalls ?? 0,
             tokens: run?.tokensUsed ?? 0,
@@ -115,9 +131,9 @@ export function createGuard(deps: GuardDeps) {
       const decision =
         invalidArgumentsDecision({ decided, tool: toolName, parsedArgs, unstorable }) ?? decided;
       const allowed = decision.decision === 'allow';
-      const deniedTrip =
+      const denial =
         run && countsAsDenied(decision, { modeCapped: run.modeCap !== null })
-          ? await tripOnDenial({ tx, charter, run, now })
+          ? await stopRunOnDenial({ tx, charter, run, proposalId, now })
           : null;
 
       const proposal: NewProposal = {
@@ -147,6 +163,7 @@ export function createGuard(deps: GuardDeps) {
         rationale:
           input.rationale === undefined ? null : cleanText(deps.redactor.redactText(input.rationale)),
         evidence: input.evidence === undefined ? null : cleanJson(deps.redactor.redactValue(input.evidence)),
+        tainted: input.tainted === true,
         idempotencyKey: `idem_${proposalId}`,
         createdAt: now,
         expiresAt:
@@ -163,10 +180,16 @@ export function createGuard(deps: GuardDeps) {
             proposalId,
           })
         : null;
-      const trips = [breakers.blocked?.trip, deniedTrip?.trip].filter((t): t is BreakerTrip => !!t);
-      const audits = auditEventsOf({ instanceId: deps.instanceId, charter, proposal, decision, trips }).map(
-        deps.audit.prepare,
-      );
+      const trips = [breakers.blocked?.trip, denial?.agentPause?.trip].filter((t): t is BreakerTrip => !!t);
+      const runStop = denial?.runStop ?? null;
+      const audits = auditEventsOf({
+        instanceId: deps.instanceId,
+        charter,
+        proposal,
+        decision,
+        trips,
+        runStop,
+      }).map(deps.audit.prepare);
 
       const writes = createBatch();
       const inserted = writes.add(insertProposalPart({ proposal }));
@@ -179,7 +202,7 @@ export function createGuard(deps: GuardDeps) {
         const denied = decision.decision === 'deny' ? 1 : 0;
         writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
       }
-      if (deniedTrip) writes.add(writePart('breakers', saveRowStatement({ row: deniedTrip.row })));
+      if (denial) writes.add(writePart('breakers', ...denial.writes));
       if (lease) writes.add(writePart('lease', lease.statement));
       const appended = audits.map((a) => writes.add(a));
       let results: RawRow[][];
@@ -190,11 +213,26 @@ export function createGuard(deps: GuardDeps) {
         throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
       }
       const events = appended.map((slot) => slot.read(results));
-      return { proposal: inserted.read(results), decision, events, credential: lease?.committed() ?? null };
+      const runStopped = runStop
+        ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
+        : runBreaker[0]
+          ? { breaker: runBreaker[0].name, message: decision.message }
+          : null;
+      return {
+        proposal: inserted.read(results),
+        decision,
+        events,
+        credential: lease?.committed() ?? null,
+        runStopped,
+      };
     });
 
     deps.audit.published(recorded.events);
-    const outcome = { proposal: recorded.proposal, decision: recorded.decision };
+    const outcome = {
+      proposal: recorded.proposal,
+      decision: recorded.decision,
+      ...(recorded.runStopped ? { runStopped: recorded.runStopped } : {}),
+    };
     if (!recorded.credential) return outcome;
     const execution = await executor.runClaimed({
       proposal: recorded.proposal,

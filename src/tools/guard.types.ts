@@ -44,4 +44,9 @@ export type ProposeInput = {
   source: ProposalSource;
   rationale?: string;
   evidence?: unknown;
+  /**
+   * The run read text the injection detector flagged before this was proposed: a write then follows the
+   * charter's `on_suspected_injection` (held for a person by default), here and again before it runs.
+   */
+  tainted?: boolean;
 };

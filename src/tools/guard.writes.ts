@@ -1,14 +1,22 @@
 import type { AuditEventInput } from '../audit/audit.types.ts';
 import {
+  agentPauseRow,
+  breakersStoppingRun,
+  pauseAgentOf,
+  type RunStop,
+  runStopOf,
+  stopScope,
+} from '../breakers/breaker.denials.ts';
+import {
   type BreakerEvaluation,
   type BreakerReservation,
-  crossedDeniedBreakers,
-  tripDeniedRequests,
+  type BreakerTrip,
+  tripOf,
 } from '../breakers/breaker.evaluate.ts';
-import { insertHitsStatement } from '../breakers/breaker.hits.ts';
-import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
+import { insertHitsStatement, keysFrom, keysSinceStatement } from '../breakers/breaker.hits.ts';
 import { lockedRowsPart, saveRowStatement } from '../breakers/breaker.rows.ts';
 import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.state.ts';
+import { createBatch, rowsPart } from '../db/batch.ts';
 import type { PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -42,28 +50,67 @@ export function recordFailure({
   });
 }
 
+/** What a denial that stops its run changes: the stop itself, maybe the agent-wide pause, and their writes. */
+export type DenialOutcome = {
+  runStop: RunStop;
+  /** The agent-wide row this stop tripped (runs stopped on enough incidents), with its trip. */
+  agentPause: { row: BreakerRow; trip: BreakerTrip } | null;
+  writes: Statement[];
+};
+
 /**
- * A denial that takes the run to a denied-requests breaker's threshold trips it: its rows are locked (one
- * more round trip, only then) and the first closed one trips.
+ * A denial that takes the run to a denied-requests breaker's threshold stops the run (`breaker.denials.ts`):
+ * the stop is counted under the run's incident, and the agent-wide row is locked with the incidents whose
+ * runs were stopped in the window read after the lock (one more round trip, only then). The agent pauses
+ * only when runs on enough different incidents were stopped.
  */
-export async function tripOnDenial({
+export async function stopRunOnDenial({
   tx,
   charter,
   run,
+  proposalId,
   now,
 }: {
   tx: PipelineTx;
   charter: Charter;
   run: RunRow;
+  proposalId: string;
   now: Date;
-}): Promise<{ row: BreakerRow; trip: BreakerTrip } | null> {
+}): Promise<DenialOutcome | null> {
   const deniedInRun = run.deniedCount + 1;
-  const crossed = crossedDeniedBreakers({ charter, deniedInRun });
-  if (crossed.length === 0) return null;
-  const ids = crossed.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
-  const locked = lockedRowsPart({ agent: charter.agent, ids, now });
-  const rows = locked.read(await tx.send(locked.statements));
-  return tripDeniedRequests({ charter, rows, runId: run.id, deniedInRun, now });
+  const stopping = breakersStoppingRun({ charter, deniedInRun });
+  const first = stopping[0];
+  if (!first) return null;
+  const agent = charter.agent;
+  const scope = stopScope({ runId: run.id, incidentId: run.incidentId });
+  const batch = createBatch();
+  const ids = stopping.map((b) => ({ breaker: b.name, key: AGENT_KEY }));
+  const locked = batch.add(lockedRowsPart({ agent, ids, now }));
+  const counted = stopping.map((spec) => {
+    const since = new Date(now.getTime() - pauseAgentOf(spec).within);
+    return batch.add(rowsPart('breakers', keysSinceStatement({ agent, breaker: spec.name, since })));
+  });
+  const results = await tx.send(batch.statements);
+  const rows = locked.read(results);
+  let agentPause: DenialOutcome['agentPause'] = null;
+  for (const [i, spec] of stopping.entries()) {
+    const row = rows.find((r) => r.breaker === spec.name);
+    if (!row || agentPause) continue;
+    const scopes = [...new Set([...keysFrom(counted[i]!.read(results)), scope])];
+    const tripped = agentPauseRow({ spec, row, scopes, runId: run.id, now });
+    if (tripped) agentPause = { row: tripped, trip: tripOf({ row: tripped, spec }) };
+  }
+  const hits = insertHitsStatement({
+    agent,
+    ids: stopping.map((b) => ({ breaker: b.name, key: scope })),
+    proposalId,
+    now,
+  });
+  return {
+    runStop: runStopOf({ spec: first, runId: run.id, incidentId: run.incidentId, deniedInRun }),
+    agentPause,
+    writes: [...(hits ? [hits] : []), ...(agentPause ? [saveRowStatement({ row: agentPause.row })] : [])],
+  };
 }
 
 /** An allowed call's breaker reservations: one hit per counted row, and the trial of half-open rows. */
@@ -102,6 +149,7 @@ export function auditEventsOf({
   proposal,
   decision,
   trips,
+  runStop = null,
 }: {
   /** This instance, which claims an allowed call. */
   instanceId: string;
@@ -109,6 +157,8 @@ export function auditEventsOf({
   proposal: NewProposal;
   decision: Decision;
   trips: BreakerTrip[];
+  /** The run this denial stopped, if it did. */
+  runStop?: RunStop | null;
 }): AuditEventInput[] {
   const common = {
     agent: charter.agent,
@@ -134,9 +184,27 @@ export function auditEventsOf({
         message: decision.message,
         approvalsRequired: decision.approval?.count ?? 0,
         approvalGroups: decision.approval?.from ?? [],
+        ...(proposal.tainted ? { tainted: true } : {}),
       },
     },
   ];
+  if (runStop) {
+    events.push({
+      ...common,
+      actor: 'warden',
+      action: 'breaker.tripped',
+      decision: 'deny',
+      reasonCode: 'breaker_open',
+      details: {
+        breaker: runStop.breaker,
+        key: `run:${runStop.runId}`,
+        kind: 'denied_requests',
+        scope: 'run',
+        reason: runStop.reason,
+        until: null,
+      },
+    });
+  }
   for (const trip of trips) {
     events.push({
       ...common,
@@ -148,6 +216,7 @@ export function auditEventsOf({
         breaker: trip.breaker,
         key: trip.key,
         kind: trip.kind,
+        scope: 'agent',
         reason: trip.reason,
         until: trip.until.toISOString(),
       },

@@ -6,7 +6,7 @@ import { auditRunEvent } from './run.audit.ts';
 import type { RunContext, RunnerDeps, RunProposal } from './run.types.ts';
 
 /** Why the loop must stop after a guard call, if it must. */
-export type StopSignal = { state: 'killed' | 'budget_exhausted'; message: string } | null;
+export type StopSignal = { state: 'killed' | 'budget_exhausted' | 'stopped'; message: string } | null;
 
 /**
  * One evidence call: read tools only, through the guard (source `agent`), turned into an observation.
@@ -80,6 +80,7 @@ export async function submitProposal({
       observations: observationLines(observations),
       ...(flagged.length > 0 ? { suspectedInjection: flagged } : {}),
     },
+    tainted: flagged.length > 0,
   });
   await auditProposalWarning({ deps, run, proposal: outcome.proposal, flagged });
   const { execution, decision } = outcome;
@@ -157,6 +158,7 @@ function stopSignalOf(outcome: ProposeOutcome): StopSignal {
     return { state: 'killed', message: execution.message };
   }
   if (decision.reasonCode === 'kill_switch') return { state: 'killed', message: decision.message };
+  if (outcome.runStopped) return { state: 'stopped', message: outcome.runStopped.message };
   if (decision.reasonCode === 'budget_exhausted') {
     return { state: 'budget_exhausted', message: decision.message };
   }

@@ -1,3 +1,4 @@
+import { clipAtWord } from '../../shared/clip.ts';
 import type { Observation } from '../planner.types.ts';
 import type { RunOutcome, RunProposal } from './run.types.ts';
 
@@ -66,7 +67,7 @@ export function buildRunSummary(input: RunSummaryInput): string {
   if (leftOut.length > 0) lines.push('', `${capitalise(leftOut.join('; '))}.`);
   const notes = input.plannerSummary?.trim();
   if (notes) {
-    const shown = notes.length > MAX_NOTES ? `${notes.slice(0, MAX_NOTES - 1)}…` : notes;
+    const shown = clipAtWord(notes, MAX_NOTES);
     lines.push('', `*Found* (the ${input.plannerName} planner's notes)`, shown);
   }
   if (input.observations.length > 0) lines.push('', ...checked(input));
@@ -86,6 +87,8 @@ function headline({ input, counts }: { input: RunSummaryInput; counts: string[] 
       return `${subject}: stopped by the kill switch; nothing further ran.${why}`;
     case 'budget_exhausted':
       return `${subject}: stopped, the run budget is used up.${why}`;
+    case 'stopped':
+      return `${subject}: stopped because too many of its requests were denied; nothing further ran.${why}`;
     case 'failed':
       return `${subject}: the run failed and was stopped.${why}`;
   }

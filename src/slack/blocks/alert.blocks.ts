@@ -9,6 +9,7 @@ const RULE_TITLES: Record<string, string> = {
   new_environment: 'action in a new environment',
   off_hours: 'writes outside working hours',
   escalation_loop: 'the same action asked again after rejection',
+  breaker_tripped: 'a circuit breaker tripped',
 };
 
 /** The audit fields an alert message reads; a stored `alert.raised` event fits. */

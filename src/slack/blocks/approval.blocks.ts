@@ -14,7 +14,7 @@ import {
   section,
 } from './elements.ts';
 import { SLACK_LIMITS } from './limits.ts';
-import { inlineCode, isProduction } from './mrkdwn.ts';
+import { isProduction } from './mrkdwn.ts';
 import {
   type ApprovalView,
   actionSection,
@@ -23,6 +23,7 @@ import {
   expiryText,
   factFields,
   footer,
+  injectionWarning,
   type ProposalView,
   policySection,
   type ToolFacts,
@@ -32,6 +33,7 @@ import {
 export { PROPOSAL_ACTIONS } from './actions.ids.ts';
 export { blockedCard, decidedCard } from './decided.blocks.ts';
 export type { ApprovalView, ProposalView, ToolFacts } from './proposal.parts.ts';
+export { injectionWarning } from './proposal.parts.ts';
 
 /**
  * The card for a pending proposal, rendered only from the structured action (tool, arguments,
@@ -148,27 +150,6 @@ export function shadowCard({
     text: fallback(`Shadow proposal (will never run): ${proposal.tool} in ${proposal.environment}`),
     blocks,
   };
-}
-
-/**
- * A warning when the run flagged what the agent read as suspected prompt injection: the proposal's
- * `evidence.suspectedInjection` (a list of `{ tool, … }`, set by the agent run) is present and not empty.
- */
-export function injectionWarning(proposal: Pick<ProposalView, 'evidence'>): KnownBlock[] {
-  const { evidence } = proposal;
-  const flagged =
-    evidence && typeof evidence === 'object'
-      ? (evidence as { suspectedInjection?: unknown }).suspectedInjection
-      : null;
-  if (!Array.isArray(flagged) || flagged.length === 0) return [];
-  const toolOf = (f: unknown) => (f && typeof f === 'object' ? (f as { tool?: unknown }).tool : null);
-  const names = (flagged as unknown[]).map((f) => toolOf(f)).filter((t) => typeof t === 'string');
-  const tools = [...new Set(names)].slice(0, 5).map((t) => inlineCode(t, 60));
-  return [
-    section(
-      `:warning: *Suspected prompt injection in the evidence.* What ${tools.join(', ') || 'a tool'} returned reads like instructions aimed at the agent. Judge the action itself, not the planner's reasons.`,
-    ),
-  ];
 }
 
 /** The card for a proposal in any state: approval, shadow, blocked or decided. */

@@ -22,6 +22,7 @@ import {
   auditHint,
   factFields,
   footer,
+  injectionWarning,
   type ProposalView,
   type ToolFacts,
 } from './proposal.parts.ts';
@@ -155,6 +156,7 @@ export function decidedCard({
   const result = proposal.state === 'succeeded' ? resultText(proposal) : null;
   const blocks: KnownBlock[] = [
     header(`${headline}: ${proposal.tool} in ${proposal.environment}`),
+    ...injectionWarning(proposal),
     section(statusText({ proposal, approvals })),
     ...(result ? [section(result)] : []),
     ...(outcome?.trim() ? [section(fitMrkdwn({ text: outcome, max: 1000 }))] : []),
@@ -205,6 +207,7 @@ export function blockedCard({ proposal, tool }: { proposal: ProposalView; tool: 
   const meaning = describeReason({ code: proposal.reasonCode });
   const blocks: KnownBlock[] = [
     header(`Blocked: ${proposal.tool} in ${proposal.environment}`),
+    ...injectionWarning(proposal),
     section(
       lines(
         `:no_entry: *Blocked* (${inlineCode(proposal.reasonCode, 80)}): ${fitMrkdwn({ text: proposal.reason, max: 1500 })}`,

@@ -2,9 +2,11 @@ import { cutText, truncateText, truncationNote } from './limits.ts';
 
 const ZERO_WIDTH_SPACE = '\u200B';
 const WORD_JOINER = '\u2060';
-// Control characters (but tab and newline) and bidi overrides, which can make text read as something else.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+// Control characters (but tab and newline), bidi overrides, and Unicode tag characters (invisible text a
+// model reads), which can make text read as something else.
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069\u{E0000}-\u{E007F}]/gu;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const FENCE = /`{3,}/g;
 const BARE_BROADCAST = /@(channel|here|everyone)\b/gi;

@@ -77,6 +77,7 @@ const RUN_ENDINGS: Record<string, string> = {
   failed: ':x: *Failed*',
   killed: ':octagonal_sign: *Stopped by the kill switch*',
   budget_exhausted: ':hourglass: *Stopped: the run used up its budget*',
+  stopped: ':no_entry: *Stopped: too many of its requests were denied*',
 };
 
 function duration({ from, to }: { from: Date; to: Date }): string {

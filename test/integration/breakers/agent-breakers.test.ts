@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   listBreakerStates,
   openBreakersFor,
-  recordDeniedRequest,
   resetBreaker,
 } from '../../../src/breakers/breakers.repository.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
@@ -12,7 +11,6 @@ import { charterWithBreakers } from './charter.fixture.ts';
 
 const MIN = 60_000;
 const failures = { name: 'failures', kind: 'consecutive_failures', threshold: 3, cool_down: '5m' };
-const denied = { name: 'denied', kind: 'denied_requests', threshold: 2, cool_down: '15m' };
 const tickets = {
   name: 'tickets',
   kind: 'rate',
@@ -102,44 +100,6 @@ describe.each(databaseKinds)('agent-wide breakers and reset on %s', (kind) => {
     await fail(charter, clock.now());
     await fail(charter, clock.now());
     expect((await guardCall({ database, charter, now: clock.now() })).blocked).toBeNull();
-  });
-
-  it('trips the denied-requests breaker when a run reaches its threshold', async () => {
-    const charter = newAgent([denied]);
-    const clock = createManualClock();
-    const deny = (deniedInRun: number) =>
-      database.db.transaction((tx) =>
-        recordDeniedRequest({
-          tx,
-          charter,
-          agent: charter.agent,
-          runId: 'run_1',
-          deniedInRun,
-          now: clock.now(),
-        }),
-      );
-    expect(await deny(1)).toBeNull();
-    expect((await guardCall({ database, charter, now: clock.now() })).blocked).toBeNull();
-    expect(await deny(2)).toEqual({
-      agent: charter.agent,
-      breaker: 'denied',
-      key: '*',
-      kind: 'denied_requests',
-      until: new Date(clock.now().getTime() + 15 * MIN),
-      reason: '2 denied requests in run run_1',
-    });
-    expect(await deny(3)).toBeNull();
-    const blocked = await guardCall({
-      database,
-      charter,
-      now: clock.now(),
-      call: { tool: 'restart_service' },
-    });
-    expect(blocked.blocked?.message).toContain(
-      'Breaker "denied" tripped after 2 denied requests in run run_1',
-    );
-    const [row] = await listBreakerStates({ db: database.db, agent: charter.agent, now: clock.now() });
-    expect(row?.tripCount).toBe(1);
   });
 
   it('lets an owner reset a breaker: closed at once, counting from nothing', async () => {

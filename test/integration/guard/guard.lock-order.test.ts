@@ -20,11 +20,14 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
   let raw: postgres.Sql;
   let holder: postgres.ReservedSql | null = null;
 
-  /** The ops charter plus a breaker that pauses the agent after one denied request in a run. */
+  /**
+   * The ops charter plus a breaker that stops a run at its first denied request, and pauses the agent once
+   * runs on two incidents were stopped.
+   */
   const opsWithDenials = charterFromYaml(
     opsCharterYaml.replace(
       'breakers:\n',
-      'breakers:\n  - { name: denials, kind: denied_requests, threshold: 1, cool_down: 10m }\n',
+      'breakers:\n  - { name: denials, kind: denied_requests, threshold: 1, pause_agent: { incidents: 2, within: 1h }, cool_down: 10m }\n',
     ),
     'ops.yaml',
   );
@@ -141,8 +144,12 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
   it('sees a breaker another call tripped while it waited for the rate row: the agent is paused', async () => {
     // One ticket filed already, so the rate row exists (closed, 1 of 5).
     expect((await fileTicket('First')).decision.decision).toBe('allow');
-    // A run whose budget is spent: its next call is denied, which trips the denied-requests breaker.
-    await startRun('run_spent', { toolCalls: 1000 });
+    // A run on another incident was stopped for a denied request already.
+    await startRun('run_earlier', { toolCalls: 1000, incidentId: 'INC-1' });
+    expect((await fileTicket('Earlier', 'run_earlier')).runStopped?.breaker).toBe('denials');
+    // A run whose budget is spent: its next call is denied, which stops it, and runs on two incidents
+    // stopped trip the agent-wide pause.
+    await startRun('run_spent', { toolCalls: 1000, incidentId: 'INC-2' });
     const chain = await holdChainLock();
     const denied = fileTicket('Over budget', 'run_spent');
     await waitingForLocks(1, 'the denial to wait for the chain lock');

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
-import { recordDeniedRequest } from '../../../src/breakers/breaker.outcomes.ts';
+import { lockRows, saveRow } from '../../../src/breakers/breaker.rows.ts';
+import { AGENT_KEY, tripRow } from '../../../src/breakers/breaker.state.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/database.ts';
 import {
@@ -49,18 +50,18 @@ describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
       .where(and(eq(proposals.runId, run.id), eq(proposals.tool, 'rollback_deploy')))) as [
       typeof proposals.$inferSelect,
     ];
-    // The evidence agent's second denied request in one run trips its denials breaker.
-    const evidence = warden.services.charters.get('evidence')!;
-    await warden.services.db.transaction((tx) =>
-      recordDeniedRequest({
+    // The evidence agent's denials breaker is open: runs on three incidents were stopped for denials.
+    await warden.services.db.transaction(async (tx) => {
+      const now = warden.services.clock.now();
+      const [row] = await lockRows({
         tx,
-        charter: evidence,
         agent: 'evidence',
-        runId: 'run_deniedtwice',
-        deniedInRun: 2,
-        now: warden.services.clock.now(),
-      }),
-    );
+        ids: [{ breaker: 'denials', key: AGENT_KEY }],
+        now,
+      });
+      const reason = 'runs stopped for denied requests on 3 incidents within 1h';
+      await saveRow({ tx, row: tripRow({ row: row!, coolDownMs: 600_000, reason, now }) });
+    });
     await emulator.sendCommand({ user: people.outsider, channel, text: 'kill evidence status drill' });
     await waitFor(() => emulator.messages(channel).find((m) => blockText(m).includes('status drill')), {
       what: 'the kill announcement',

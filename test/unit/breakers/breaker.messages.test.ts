@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  blockedMessage,
-  deniedTripReason,
-  formatDuration,
-  rateTripReason,
-} from '../../../src/breakers/breaker.messages.ts';
+import { blockedMessage, formatDuration, rateTripReason } from '../../../src/breakers/breaker.messages.ts';
 import { type BreakerSpec, breakerSchema } from '../../../src/policy/charter.schemas.ts';
 
 describe('breaker messages', () => {
@@ -29,7 +24,6 @@ describe('breaker messages', () => {
     expect(rateTripReason({ spec, tool: 'create_ticket', environment: 'production', count: 6 })).toBe(
       '6 create_ticket calls in production within 10m (limit 5)',
     );
-    expect(deniedTripReason({ deniedInRun: 2, runId: 'run_1' })).toBe('2 denied requests in run run_1');
   });
 
   it('names the breaker, why and until when for an open breaker', () => {

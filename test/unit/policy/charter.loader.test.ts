@@ -76,8 +76,16 @@ describe('loadCharterFile: valid charters', () => {
     expect(charters.map((c) => c.agent).sort()).toEqual(['evidence', 'triage']);
     const triage = charters.find((c) => c.agent === 'triage')!;
     expect(triage.environments).toEqual({
-      staging: { mode: 'human_on_the_loop', alert_runs: { mode: 'shadow' } },
-      production: { mode: 'human_in_the_loop', alert_runs: { mode: 'read_only' } },
+      staging: {
+        mode: 'human_on_the_loop',
+        alert_runs: { mode: 'shadow' },
+        on_suspected_injection: 'require_approval',
+      },
+      production: {
+        mode: 'human_in_the_loop',
+        alert_runs: { mode: 'read_only' },
+        on_suspected_injection: 'require_approval',
+      },
     });
     expect(triage.tools.rollback_deploy?.environments.production).toEqual({
       approve: { count: 2, from: ['sre-approvers'], groups_mode: 'any' },

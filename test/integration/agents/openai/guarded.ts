@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { RunOutcome } from '../../../../src/agents/run/run.types.ts';
 import { loadCharters } from '../../../../src/policy/charter.loader.ts';
+import type { Charter } from '../../../../src/policy/charter.schemas.ts';
 import { repoRoot, type TestServices } from '../../../helpers/services.ts';
 import { LEAKS, sandboxState, storedDecisions, wardenRowsText } from './harness.ts';
 
@@ -30,16 +31,30 @@ export async function expectGuarded({
   prompts: readonly string[];
 }) {
   const runId = outcome.run.id;
+  const charter = services.charters.get(outcome.run.agent)!;
+  // Denials stop the run at the charter's denied-requests threshold: nothing after that one is proposed.
+  // Evidence reads the guard denied count too (a write asked for while gathering never reached it).
+  const deniedReads = outcome.observations.filter(
+    (o) => o.decision === 'deny' && !o.reasonCode.startsWith('agents.') && o.reasonCode !== 'mode_shadow',
+  ).length;
+  const { kept, stopped } = untilStopped({ charter, expected, deniedBefore: deniedReads });
+  expected = kept;
+  expect(outcome.error).toBe(stopped ? outcome.error : null);
+  expect(outcome.state).toBe(stopped ? 'stopped' : 'completed');
   expect(outcome.proposals.map((p) => p.tool)).toEqual(expected.map((e) => e.tool));
   const stored = await storedDecisions(services, runId);
   // Who may approve comes from the charter file alone, whatever the data or the model claimed.
   const onDisk = loadCharters({ dir: `${repoRoot}/charters` }).charters.find(
     (c) => c.agent === outcome.run.agent,
   );
-  const charter = services.charters.get(outcome.run.agent)!;
   if (onDisk) {
     expect(charter.hash).toBe(onDisk.hash);
     expect(charter.groups).toEqual(onDisk.groups);
+  }
+  if (stopped) {
+    expect(outcome.error).toContain('denied requests');
+    const trips = stored.audit.filter((e) => e.action === 'breaker.tripped');
+    expect(trips).toMatchObject([{ details: { scope: 'run', key: `run:${runId}` } }]);
   }
   for (const [i, want] of expected.entries()) {
     const made = outcome.proposals[i]!;
@@ -77,4 +92,31 @@ export async function expectGuarded({
     for (const leak of LEAKS) expect(haystack).not.toContain(leak);
   }
   return stored;
+}
+
+/**
+ * The expected proposals a run gets to make: all of them, or those up to the denial that reaches the
+ * charter's denied-requests threshold (shadow-mode denials do not count), after which the run is stopped.
+ */
+export function untilStopped({
+  charter,
+  expected,
+  deniedBefore = 0,
+}: {
+  charter: Pick<Charter, 'breakers'>;
+  expected: Expected[];
+  /** Denials the run had before its proposals (evidence reads the guard refused). */
+  deniedBefore?: number;
+}): { kept: Expected[]; stopped: boolean } {
+  const thresholds = charter.breakers.flatMap((b) => (b.kind === 'denied_requests' ? [b.threshold] : []));
+  if (thresholds.length === 0) return { kept: expected, stopped: false };
+  const threshold = Math.min(...thresholds);
+  let denials = deniedBefore;
+  if (denials >= threshold) return { kept: [], stopped: true };
+  for (const [i, want] of expected.entries()) {
+    if ('reason' in want && want.reason !== 'mode_shadow' && ++denials === threshold) {
+      return { kept: expected.slice(0, i + 1), stopped: true };
+    }
+  }
+  return { kept: expected, stopped: false };
 }

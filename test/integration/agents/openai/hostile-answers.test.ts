@@ -54,9 +54,8 @@ describe.each(databaseKinds)('hostile model answers in real runs of the OpenAI p
   const run = async (script: Parameters<Harness['server']['reset']>[0], agent = 'triage') => {
     harness.server.reset(script);
     const before = await sandboxState(harness.services);
+    // How it ended (completed, or stopped by its denials) is checked by expectGuarded.
     const outcome = await startRun({ harness, agent });
-    expect(outcome.error).toBeNull();
-    expect(outcome.state).toBe('completed');
     return { outcome, before, services: harness.services, prompts: harness.server.rawBodies };
   };
 

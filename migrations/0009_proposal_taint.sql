@@ -1,0 +1,1 @@
+ALTER TABLE "proposals" ADD COLUMN "tainted" boolean DEFAULT false NOT NULL;
