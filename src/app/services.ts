@@ -5,6 +5,7 @@ import type { IncidentDirectory, RunnerDeps } from '../agents/run/run.types.ts';
 import { createRunner } from '../agents/run/runner.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
 import { createAuditLog } from '../audit/audit.repository.ts';
+import { createBreakerReset } from '../breakers/breaker-reset.ts';
 import { createInFlightRegistry } from '../breakers/in-flight.ts';
 import { createKillSwitch } from '../breakers/kill-switch.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -186,6 +187,7 @@ export async function buildServices(options: ServicesOptions) {
     logger,
     redactor,
   });
+  const breakerReset = createBreakerReset({ db, audit, charters, clock });
   const planner = options.planner ?? (await plannerFor({ config, redactor, logger }));
   // Alert incidents (ALERT-<n>) first; then the sandbox world's.
   const alertIncidents = alertIncidentDirectory({ db });
@@ -254,6 +256,7 @@ export async function buildServices(options: ServicesOptions) {
     guard,
     approvals,
     killSwitch,
+    breakerReset,
     runner,
     runnerWith,
     planner,

@@ -53,6 +53,7 @@ export function buildSlackSurface({
     runner: services.runner,
     approvals: services.approvals,
     killSwitch: services.killSwitch,
+    breakerReset: services.breakerReset,
     sync,
     claimRequest: ({ key, kind }) => claimSlackRequest({ db, key, kind, now: clock.now() }),
   };

@@ -30,8 +30,11 @@ export const auditEvents = pgTable(
     index('audit_incident_idx').on(t.incidentId, t.seq),
     index('audit_proposal_idx').on(t.proposalId, t.seq),
     index('audit_at_idx').on(t.at),
-    // The Slack sync worker looks for kill switch changes to announce every second: only these rows.
-    index('audit_kill_changes_idx').on(t.at).where(sql`action in ('kill.engaged', 'kill.released')`),
+    // The Slack sync worker looks for kill switch changes and breaker resets to announce every second:
+    // only these rows.
+    index('audit_announcements_idx')
+      .on(t.at)
+      .where(sql`action in ('kill.engaged', 'kill.released', 'breaker.reset')`),
     // …and for behaviour alerts to post to the alerts channel.
     index('audit_alerts_idx').on(t.at).where(sql`action = 'alert.raised'`),
     // The new-environment alert looks back 30 days for an agent's writes: only executions, by tool.

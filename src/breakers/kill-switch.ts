@@ -217,7 +217,8 @@ export function createKillSwitch(deps: KillSwitchDeps) {
 
 export type KillSwitch = ReturnType<typeof createKillSwitch>;
 
-function ownersFor({ charters, agent }: { charters: CharterSet; agent?: string }): Set<string> {
+/** The owners of an agent (business, technical, security); without an agent, those who own every agent. */
+export function ownersFor({ charters, agent }: { charters: CharterSet; agent?: string }): Set<string> {
   const ownersOf = (c: { owners: { business: string; technical: string; security: string } }) =>
     new Set([c.owners.business, c.owners.technical, c.owners.security]);
   if (agent !== undefined) {

@@ -3,6 +3,7 @@ export type AgentCommand =
   | { kind: 'triage'; incidentId: string; agent: string }
   | { kind: 'kill'; agent?: string; reason?: string }
   | { kind: 'resume'; agent?: string }
+  | { kind: 'reset'; agent: string; breaker?: string }
   | { kind: 'status' }
   | { kind: 'audit'; subject: string }
   | { kind: 'why'; proposalId: string }
@@ -15,6 +16,7 @@ const INCIDENT_ID = /^[A-Z][A-Z0-9]*-\d{1,8}$/;
 const PROPOSAL_ID = /^prp_[0-9a-z]{6,32}$/;
 const AUDIT_SUBJECT = /^(run_[0-9a-z]{6,32}|[A-Z][A-Z0-9]*-\d{1,8})$/;
 const AGENT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+const BREAKER_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const MAX_REASON = 500;
 
 /**
@@ -64,6 +66,16 @@ export function parseAgentCommand({
       const parsed = optionalAgent();
       if ('problem' in parsed) return { kind: 'invalid', problem: parsed.problem };
       return { kind: verb.toLowerCase() as 'resume' | 'charter' | 'report', ...parsed };
+    }
+    case 'reset': {
+      const [agent, breaker, ...extra] = rest;
+      if (!isAgent(agent) || extra.length > 0 || (breaker !== undefined && !BREAKER_NAME.test(breaker))) {
+        return {
+          kind: 'invalid',
+          problem: `reset needs an agent and optionally one of its breakers, e.g. \`/agent reset triage denials\` (agents: ${agents.join(', ')})`,
+        };
+      }
+      return { kind: 'reset', agent: agent!, ...(breaker ? { breaker } : {}) };
     }
     case 'status':
       return rest.length === 0

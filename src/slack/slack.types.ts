@@ -1,6 +1,7 @@
 import type { Runner } from '../agents/run/runner.ts';
 import type { Approvals } from '../approvals/approvals.usecases.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
+import type { BreakerReset } from '../breakers/breaker-reset.ts';
 import type { KillSwitch } from '../breakers/kill-switch.ts';
 import type { Db } from '../db/client.ts';
 import type { CharterSet } from '../policy/charter-set.ts';
@@ -22,6 +23,7 @@ export type SlackDeps = {
   runner: Runner;
   approvals: Approvals;
   killSwitch: KillSwitch;
+  breakerReset: BreakerReset;
   sync: SlackSync;
   /** Claims a Slack request key in Postgres; false when any instance already handled it. */
   claimRequest: (input: { key: string; kind: string }) => Promise<boolean>;

@@ -28,6 +28,11 @@ export const AGENT_COMMANDS = [
   },
   { name: 'resume', usage: '/agent resume [agent]', about: 'release the kill switch (owners only)' },
   {
+    name: 'reset',
+    usage: '/agent reset <agent> [breaker]',
+    about: "close an agent's circuit breakers (owners only)",
+  },
+  {
     name: 'status',
     usage: '/agent status',
     about: 'kill switches, circuit breakers, running runs and pending approvals',
@@ -201,7 +206,9 @@ export function charterMessage({
 /** `/agent help`: every command and what it does. */
 export function helpMessage(): SlackMessage {
   return {
-    text: fallback('Warden /agent commands: triage, kill, resume, status, audit, why, charter, report, help'),
+    text: fallback(
+      'Warden /agent commands: triage, kill, resume, reset, status, audit, why, charter, report, help',
+    ),
     blocks: [
       header('Warden: /agent commands'),
       section(AGENT_COMMANDS.map((c) => `${inlineCode(c.usage)}: ${c.about}`).join('\n')),

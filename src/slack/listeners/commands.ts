@@ -6,6 +6,7 @@ import { outsideDeadline } from '../../db/deadline.ts';
 import { mayInvoke } from '../../policy/approval-validity.ts';
 import { helpMessage, usageMessage } from '../blocks/info.blocks.ts';
 import { killMessage, resumeMessage } from '../blocks/kill.blocks.ts';
+import { resetMessage } from '../blocks/reset.blocks.ts';
 import { runStartedMessage } from '../blocks/run.blocks.ts';
 import { parseAgentCommand } from '../command.parse.ts';
 import { groupsOfUser } from '../people.ts';
@@ -49,9 +50,11 @@ async function agentCommand({ deps, command, client, respond, requestKey }: Comm
     text: deps.redactor.redactText(command.text),
     agents: deps.charters.list().map((c) => c.agent),
   });
-  // What the person is told did not happen if Warden fails; a kill or resume says the switch is unchanged.
+  // What the person is told did not happen if Warden fails: a kill, resume or reset says nothing changed.
   const notDone =
-    parsed.kind === 'kill' ? NOT_DONE.kill : parsed.kind === 'resume' ? NOT_DONE.resume : undefined;
+    parsed.kind === 'kill' || parsed.kind === 'resume' || parsed.kind === 'reset'
+      ? NOT_DONE[parsed.kind]
+      : undefined;
   try {
     checkDeadline(); // a command that waited too long to be handled is not even claimed
     if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'command' }))) {
@@ -104,6 +107,20 @@ async function agentCommand({ deps, command, client, respond, requestKey }: Comm
         const done = released.wasEngaged ? 'The kill switch is released' : 'Nothing changed';
         return void (await outsideDeadline(() =>
           confirmAnnounced({ deps, tell, id: announce.id, message, done }),
+        ));
+      }
+      case 'reset': {
+        const announce = newAnnouncement({ channel });
+        const report = await deps.breakerReset.reset({
+          agent: parsed.agent,
+          breaker: parsed.breaker,
+          actor: user,
+          announce,
+        });
+        void deps.sync.kick();
+        const message = resetMessage({ agent: report.agent, actor: user, reset: report.reset });
+        return void (await outsideDeadline(() =>
+          confirmAnnounced({ deps, tell, id: announce.id, message, done: 'The breakers are reset' }),
         ));
       }
       case 'triage':

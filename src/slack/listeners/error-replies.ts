@@ -22,6 +22,7 @@ export const NOT_DONE = {
   rejection: 'Your rejection was not recorded: nothing was rejected. Try again once Warden answers.',
   kill: 'The kill switch is not engaged: nothing was stopped. Try again; until then the agents keep running.',
   resume: 'The kill switch was not released: nothing changed.',
+  reset: 'The breakers were not reset: they are as they were.',
 } as const;
 
 /** postgres.js's and the socket's codes for a connection that is gone or could not be opened. */

@@ -12,7 +12,7 @@ export type AnnouncementState = 'waiting' | 'pending' | 'posting' | 'posted' | '
 const announceChannel = sql<string>`${auditEvents.details} -> 'announce' ->> 'channel'`;
 
 /**
- * Kill switch changes (`kill.engaged`, `kill.released`) since `since` that asked for an announcement and are not yet in their channel, oldest
+ * Kill switch changes (`kill.engaged`, `kill.released`) and breaker resets (`breaker.reset`) since `since` that asked for an announcement and are not yet in their channel, oldest
  * first, each with whether it may be tried now (`due`: never tried, or its retry time or another
  * instance's lease has passed). Ones waiting for a retry are listed too, so the caller can hold back the
  * later announcements of their channel.
@@ -34,8 +34,8 @@ export async function findAnnouncementsToPost({
     .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
     .where(
       and(
-        // Matches the partial index audit_kill_changes_idx.
-        sql`${auditEvents.action} in ('kill.engaged', 'kill.released')`,
+        // Matches the partial index audit_announcements_idx.
+        sql`${auditEvents.action} in ('kill.engaged', 'kill.released', 'breaker.reset')`,
         gte(auditEvents.at, since),
         sql`${announceChannel} is not null`,
         or(isNull(auditMirror.seq), inArray(auditMirror.status, ['pending', 'posting'])),
@@ -66,7 +66,7 @@ export async function readAnnouncementState({
     .leftJoin(auditMirror, eq(auditMirror.seq, auditEvents.seq))
     .where(
       and(
-        sql`${auditEvents.action} in ('kill.engaged', 'kill.released')`,
+        sql`${auditEvents.action} in ('kill.engaged', 'kill.released', 'breaker.reset')`,
         gte(auditEvents.at, since),
         sql`${auditEvents.details} -> 'announce' ->> 'id' = ${id}`,
       ),

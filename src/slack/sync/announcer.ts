@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { killChangeAnnouncement } from '../blocks/kill.blocks.ts';
+import { resetAnnouncement } from '../blocks/reset.blocks.ts';
 import { isTransientSlackError } from '../slack-retry.ts';
 import { findAnnouncementsToPost } from './announcements.repository.ts';
 import {
@@ -23,7 +24,8 @@ const LEASE_MS = 120_000;
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
- * Posts the announcement of each kill switch change (`kill.engaged`, `kill.released`) in the channel its
+ * Posts the announcement of each kill switch change (`kill.engaged`, `kill.released`) and breaker reset
+ * (`breaker.reset`) in the channel its
  * command came from, from the committed audit event alone. Each post is claimed in the `audit_mirror`
  * outbox first (keyed by the event's seq, so two instances never post one twice); a failed post is retried
  * with back-off until Slack takes it, and the message link is stored. In one channel they appear in order:
@@ -63,7 +65,8 @@ export function createAnnouncer({
         heldBack.add(channel);
         continue;
       }
-      const message = killChangeAnnouncement({ event });
+      const message =
+        event.action === 'breaker.reset' ? resetAnnouncement({ event }) : killChangeAnnouncement({ event });
       let ts: string;
       try {
         const posted = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });

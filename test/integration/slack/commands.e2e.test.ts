@@ -100,6 +100,7 @@ describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
       '/agent triage <incident-id>',
       '/agent kill [agent] [reason…]',
       '/agent resume [agent]',
+      '/agent reset <agent> [breaker]',
       '/agent status',
       '/agent audit <run-id|incident-id>',
       '/agent why <proposal-id>',
@@ -178,6 +179,8 @@ describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
       ['audit', 'audit needs a run id or an incident id'],
       ['status now', 'status takes no arguments'],
       ['charter nobody', 'there is no agent called "nobody"'],
+      ['reset', 'reset needs an agent'],
+      ['reset nobody', 'reset needs an agent'],
     ] as const) {
       const answer = await ask(people.oncall, text);
       expect(answer).toContain(problem);
@@ -195,5 +198,44 @@ describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await warden.services.db.select().from(runs).where(eq(runs.incidentId, 'INC-124'))).toEqual([]);
     expect(topLevel()).toHaveLength(before);
+  });
+
+  it('resets a breaker for an owner only: refused and audited for anyone else, announced in the channel', async () => {
+    const refused = await ask(people.oncall, 'reset evidence denials');
+    expect(refused).toContain(
+      'Only an owner of evidence (business, technical or security) may reset its breakers.',
+    );
+    const attempts = await warden.services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'breaker.reset_refused'));
+    expect(attempts).toMatchObject([
+      { actor: people.oncall, agent: 'evidence', reasonCode: 'breakers.not_owner' },
+    ]);
+    expect(await ask(people.owner, 'reset evidence nosuch')).toContain(
+      'evidence has no breaker called "nosuch" (its breakers: denials).',
+    );
+    expect(await ask(people.oncall, 'status')).toContain('Circuit breakers not closed (1)');
+
+    // The answer is the announcement in the channel the command came from, posted from the audit event.
+    await emulator.sendCommand({ user: people.owner, channel, text: 'reset evidence denials' });
+    const announced = await waitFor(
+      () => emulator.messages(channel).find((m) => blockText(m).includes('reset the breakers of `evidence`')),
+      { what: 'the reset announcement' },
+    );
+    expect(blockText(announced)).toContain(
+      `<@${people.owner}> reset the breakers of \`evidence\`: \`denials\` was open`,
+    );
+    const [reset] = await warden.services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'breaker.reset'));
+    expect(reset).toMatchObject({
+      actor: people.owner,
+      agent: 'evidence',
+      details: { breaker: 'denials', reset: [{ breaker: 'denials', key: '*', previousState: 'open' }] },
+    });
+    const status = await ask(people.oncall, 'status');
+    expect(status).not.toContain('Circuit breakers not closed');
   });
 });

@@ -133,10 +133,21 @@ describe('help, usage and error messages', () => {
     const message = helpMessage();
     expectValidMessage(message);
     const text = allText(message);
-    for (const command of ['triage', 'kill', 'resume', 'status', 'audit', 'why', 'charter', 'report', 'help'])
+    for (const command of [
+      'triage',
+      'kill',
+      'resume',
+      'reset',
+      'status',
+      'audit',
+      'why',
+      'charter',
+      'report',
+      'help',
+    ])
       expect(text).toContain(`\`/agent ${command}`);
     expect(text).toContain('`/agent triage &lt;incident-id&gt;`');
-    expect(AGENT_COMMANDS.map((c) => c.name)).toHaveLength(9);
+    expect(AGENT_COMMANDS.map((c) => c.name)).toHaveLength(10);
     expectNoInjectedMarkup(message);
   });
 

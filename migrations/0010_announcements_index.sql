@@ -1,0 +1,2 @@
+DROP INDEX "audit_kill_changes_idx";--> statement-breakpoint
+CREATE INDEX "audit_announcements_idx" ON "audit_events" USING btree ("at") WHERE action in ('kill.engaged', 'kill.released', 'breaker.reset');
