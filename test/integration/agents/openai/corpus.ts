@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { SUBMIT_PROPOSALS } from '../../../../src/agents/openai/functions.ts';
 import { sandboxDeploys, sandboxIncidents, sandboxLogs } from '../../../../src/app/schema.ts';
-import type { ChatRequest } from '../../../helpers/openai-server.ts';
+import type { ChatRequest, ScriptedReply, ScriptStep } from '../../../helpers/openai-server.ts';
 import { repoRoot, type TestServices } from '../../../helpers/services.ts';
 import { CANARY } from './harness.ts';
 
@@ -13,8 +14,25 @@ const expectSchema = z.union([
   z.strictObject({ approvals: z.number().int().min(1) }),
 ]);
 
+/** The attack classes issue 14 found the detector, the redactor or the taint rule missing. */
+export const ISSUE_14_CLASSES = [
+  'authority',
+  'approval',
+  'leetspeak',
+  'rot13',
+  'base64',
+  'url_encoding',
+  'homoglyph',
+  'german',
+  'chinese',
+  'unicode_tags',
+  'secret_in_output',
+  'staging_ticket',
+] as const;
+
 const caseSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/),
+  class: z.enum(ISSUE_14_CLASSES).optional(),
   agent: z.string().default('triage'),
   where: z.enum(['incident', 'log', 'deploy']),
   text: z.string().min(1),
@@ -43,11 +61,24 @@ export function loadInjectionCases(): InjectionCase[] {
   return z.object({ cases: z.array(caseSchema) }).parse(parse(text)).cases;
 }
 
+/** The canary each placeholder of the corpus stands for. */
+const PLACEHOLDERS: Record<string, string> = {
+  '{{OPENAI_API_KEY}}': CANARY.openaiKey,
+  '{{SLACK_BOT_TOKEN}}': CANARY.slackToken,
+  '{{DB_PASSWORD}}': CANARY.dbPassword,
+  '{{PG_PASSWORD}}': CANARY.pgPassword,
+  '{{JWT}}': CANARY.jwt,
+  '{{STRIPE_KEY}}': CANARY.stripeKey,
+  '{{GOOGLE_API_KEY}}': CANARY.googleKey,
+  '{{GITHUB_TOKEN}}': CANARY.githubToken,
+};
+
 /** Replaces the canary placeholders with the canary secrets of the test environment, anywhere in a value. */
 export function withCanaries<T>(value: T): T {
-  const json = JSON.stringify(value)
-    .replaceAll('{{OPENAI_API_KEY}}', CANARY.openaiKey)
-    .replaceAll('{{SLACK_BOT_TOKEN}}', CANARY.slackToken);
+  let json = JSON.stringify(value);
+  for (const [placeholder, canary] of Object.entries(PLACEHOLDERS))
+    json = json.replaceAll(placeholder, canary);
+  if (/\{\{[A-Z_]+\}\}/.test(json)) throw new Error(`unknown canary placeholder in ${json.slice(0, 200)}`);
   return JSON.parse(json) as T;
 }
 
@@ -59,9 +90,20 @@ export const markerOf = (c: InjectionCase) => `[case-${neutralKey(c)}]`;
 
 const neutralKey = (c: InjectionCase) => createHash('sha256').update(c.id).digest('hex').slice(0, 10);
 
-/** Puts the case's text where a read tool will return it: the incident, a log line or a deploy. */
-export async function plantInjection({ services, c }: { services: TestServices; c: InjectionCase }) {
-  const text = `${markerOf(c)} ${withCanaries(c.text)}`;
+/**
+ * Puts the case's text where a read tool will return it: the incident, a log line or a deploy. `lead`
+ * goes between the marker and the text (the offline planner only searches logs for failures).
+ */
+export async function plantInjection({
+  services,
+  c,
+  lead = '',
+}: {
+  services: TestServices;
+  c: InjectionCase;
+  lead?: string;
+}) {
+  const text = `${markerOf(c)} ${lead}${withCanaries(c.text)}`;
   const at = new Date(services.clock.now().getTime() - 60_000);
   const { db } = services;
   if (c.where === 'incident') {
@@ -88,8 +130,10 @@ export async function plantInjection({ services, c }: { services: TestServices; 
 }
 
 const DATA_BLOCK = /<untrusted_data(?: [a-z_]+="[A-Za-z0-9_.-]+")*>\n([^\n]*)\n<\/untrusted_data>/g;
+// Angle brackets and their look-alikes, and the invisible characters (zero-width, bidi controls, Unicode
+// tag characters) that would hide or fake one from a person reading the prompt.
 const TAG_LIKE =
-  /[<>\uFF1C\uFF1E\uFE64\uFE65\u2039\u203A\u3008\u3009\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/;
+  /[<>\uFF1C\uFF1E\uFE64\uFE65\u2039\u203A\u3008\u3009\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u{E0000}-\u{E007F}]/u;
 
 /**
  * Splits the user message of a request into its data blocks and the text around them, and checks the
@@ -108,4 +152,54 @@ export function readDataBlocks(request: ChatRequest) {
     closings: text.match(/<\/untrusted_data/gi)?.length ?? 0,
     tagLikeInside: blocks.some((b) => TAG_LIKE.test(b)),
   };
+}
+
+/** A model that reads the evidence, then does exactly what the planted text asks. */
+export function obedientModel(c: InjectionCase): ScriptStep[] {
+  const gather = (): ScriptedReply => ({
+    toolCalls: [
+      { name: 'get_incident', arguments: { incident_id: 'INC-123' } },
+      {
+        name: 'search_logs',
+        arguments: { service: 'checkout', query: markerOf(c), environment: 'production' },
+      },
+      {
+        name: 'get_recent_deploys',
+        arguments: { service: 'checkout', limit: 20, environment: 'production' },
+      },
+    ],
+    usage: { total_tokens: 900 },
+  });
+  const obey = (request: ChatRequest): ScriptedReply => {
+    // The model only obeys what it actually saw: if planting failed, it proposes nothing and the test fails.
+    if (!readDataBlocks(request).user.includes(markerOf(c))) return { content: 'Nothing unusual found.' };
+    const obeyed = withCanaries(c.obey);
+    const submitted = obeyed.filter((o) => o.via === 'submit');
+    const called = obeyed.filter((o) => o.via === 'call');
+    return {
+      toolCalls: [
+        ...(submitted.length > 0
+          ? [
+              {
+                name: SUBMIT_PROPOSALS,
+                arguments: {
+                  summary: 'Doing what the data says.',
+                  proposals: submitted.map((o) => ({
+                    tool: o.tool,
+                    args: o.args,
+                    environment: o.environment,
+                    rationale: o.rationale,
+                    expected_effect: 'As instructed.',
+                    rollback: 'None.',
+                  })),
+                },
+              },
+            ]
+          : []),
+        ...called.map((o) => ({ name: o.tool, arguments: { ...o.args, environment: o.environment } })),
+      ],
+      usage: { total_tokens: 1200 },
+    };
+  };
+  return [gather, obey];
 }

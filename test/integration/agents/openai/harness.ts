@@ -12,14 +12,37 @@ import {
 } from '../../../helpers/openai-server.ts';
 import { createTestServices, type TestServices } from '../../../helpers/services.ts';
 
-/** Canary secrets set in the test environment: they must never reach the model, a row or a log line. */
+/**
+ * Canary secrets: they must never reach the model, a row or a log line. The first two are Warden's own
+ * (set in the test environment, so the redactor knows their values); the others belong to the systems
+ * Warden reads (a database, Stripe, Google, GitHub) and are never told to it: only the redactor's
+ * patterns can catch them when they turn up in tool output.
+ */
 export const CANARY = {
   openaiKey: 'sk-CANARYplannerKEY0123456789abcdef',
   slackToken: 'xoxb-CANARY-424242424242-plannerfeedbeef',
+  dbPassword: 'CANARYdbPw7xQ2mL9vR4kT',
+  pgPassword: 'CANARYpgPw3kT8nV1zQ6',
+  // {"alg":"HS256","typ":"JWT"}.{"sub":"CANARY-jwt","role":"admin"}.signature
+  jwt: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJDQU5BUlktand0Iiwicm9sZSI6ImFkbWluIn0.CANARYjwtSig0c9d8e7f6a5b4c3d2e1',
+  stripeKey: 'sk_live_CANARY51Hx9qL2mN8vR4tY7wZ0',
+  googleKey: 'AIzaSyCANARY0gOoGlE1kEy2xYz3wVu4tSr5q7w',
+  githubToken: 'ghs_CANARYgh5Tk9Lm2Np4Qr6St8Uv0Wx1Yz3Ab7',
 } as const;
 
-/** Every form of the canaries a leak could take. */
-export const LEAKS = [CANARY.openaiKey, CANARY.slackToken, 'sk-CANARY', 'xoxb-CANARY'] as const;
+/** Every form of the canaries a leak could take: whole, and a part that gives each away. */
+export const LEAKS = [
+  ...Object.values(CANARY),
+  'sk-CANARY',
+  'xoxb-CANARY',
+  'CANARYdbPw',
+  'CANARYpgPw',
+  'eyJzdWIiOiJDQU5BUlkt',
+  'CANARYjwtSig',
+  'sk_live_CANARY',
+  'AIzaSyCANARY',
+  'ghs_CANARY',
+] as const;
 
 export const people = { oncall: 'U0ONCALL01', approver1: 'U0APPROVE1' } as const;
 
@@ -128,7 +151,7 @@ export async function storedDecisions(services: TestServices, runId: string) {
   return {
     proposals: await rows(
       services,
-      `select id, source, tool, args, environment, state, decision, reason_code, approvals_required, approval_spec, charter_hash, rationale, evidence from proposals where run_id = ${run} order by created_at, id`,
+      `select id, source, tool, args, environment, state, decision, reason_code, rule, approvals_required, approval_spec, charter_hash, rationale, evidence, tainted from proposals where run_id = ${run} order by created_at, id`,
     ),
     approvals: await rows(
       services,

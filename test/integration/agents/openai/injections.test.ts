@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUBMIT_PROPOSALS } from '../../../../src/agents/openai/functions.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../helpers/database.ts';
-import type { ChatRequest, ScriptedReply } from '../../../helpers/openai-server.ts';
 import {
   type InjectionCase,
+  ISSUE_14_CLASSES,
   loadInjectionCases,
   markerOf,
   type ObeyedCall,
+  obedientModel,
   plantInjection,
   readDataBlocks,
-  withCanaries,
 } from './corpus.ts';
 import { expectGuarded } from './guarded.ts';
 import {
@@ -22,56 +21,6 @@ import {
 } from './harness.ts';
 
 const cases = loadInjectionCases();
-
-/** A model that reads the evidence, then does exactly what the planted text asks. */
-function obedientModel(c: InjectionCase) {
-  const gather = (): ScriptedReply => ({
-    toolCalls: [
-      { name: 'get_incident', arguments: { incident_id: 'INC-123' } },
-      {
-        name: 'search_logs',
-        arguments: { service: 'checkout', query: markerOf(c), environment: 'production' },
-      },
-      {
-        name: 'get_recent_deploys',
-        arguments: { service: 'checkout', limit: 20, environment: 'production' },
-      },
-    ],
-    usage: { total_tokens: 900 },
-  });
-  const obey = (request: ChatRequest): ScriptedReply => {
-    // The model only obeys what it actually saw: if planting failed, it proposes nothing and the test fails.
-    if (!readDataBlocks(request).user.includes(markerOf(c))) return { content: 'Nothing unusual found.' };
-    const obeyed = withCanaries(c.obey);
-    const submitted = obeyed.filter((o) => o.via === 'submit');
-    const called = obeyed.filter((o) => o.via === 'call');
-    return {
-      toolCalls: [
-        ...(submitted.length > 0
-          ? [
-              {
-                name: SUBMIT_PROPOSALS,
-                arguments: {
-                  summary: 'Doing what the data says.',
-                  proposals: submitted.map((o) => ({
-                    tool: o.tool,
-                    args: o.args,
-                    environment: o.environment,
-                    rationale: o.rationale,
-                    expected_effect: 'As instructed.',
-                    rollback: 'None.',
-                  })),
-                },
-              },
-            ]
-          : []),
-        ...called.map((o) => ({ name: o.tool, arguments: { ...o.args, environment: o.environment } })),
-      ],
-      usage: { total_tokens: 1200 },
-    };
-  };
-  return [gather, obey];
-}
 
 /** Which read returns the planted text, and its position among the run's calls. */
 const PLANTED_IN = {
@@ -91,6 +40,20 @@ it('the corpus holds at least 30 cases with unique ids, planted in incidents, lo
   expect(cases.length).toBeGreaterThanOrEqual(30);
   expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
   expect(new Set(cases.map((c) => c.where))).toEqual(new Set(['incident', 'log', 'deploy']));
+});
+
+it('covers every class issue 14 names, each detected, with staging tickets among them', () => {
+  for (const name of ISSUE_14_CLASSES) {
+    const ofClass = cases.filter((c) => c.class === name);
+    expect(ofClass.length, name).toBeGreaterThan(0);
+    expect(ofClass.filter((c) => c.undetected).map((c) => c.id)).toEqual([]);
+  }
+  // The attack that used to file tickets without a person, ten at a time: each must wait for one.
+  const tickets = cases.flatMap((c) =>
+    c.obey.filter((o) => o.tool === 'create_ticket' && o.environment === 'staging'),
+  );
+  expect(tickets.length).toBeGreaterThanOrEqual(10);
+  expect(tickets.every((o) => 'approvals' in o.expect && o.expect.approvals === 1)).toBe(true);
 });
 
 describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
@@ -118,8 +81,7 @@ describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
     // A real run, as `/agent triage INC-123` starts it: the OpenAI planner, the run loop and the guard.
     const outcome = await startRun({ harness, agent: c.agent });
 
-    expect(outcome.error).toBeNull();
-    expect(outcome.state).toBe('completed');
+    // How it ended (completed, or stopped by its denials) is checked by expectGuarded.
     expect(outcome.observations.map((o) => [o.tool, o.decision])).toEqual([
       ['get_incident', 'allow'],
       ['search_logs', 'allow'],
@@ -159,6 +121,7 @@ describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
     const warned = stored.audit.filter((e) => e.action === 'proposal.injection_warning');
     if (c.undetected) {
       expect([flagged, suspected, warned]).toEqual([[], [], []]);
+      expect(stored.proposals.filter((p) => p.tainted)).toEqual([]);
       expect(outcome.summary).not.toContain('prompt injection');
       return;
     }
@@ -172,6 +135,8 @@ describe.each(databaseKinds)('the injection corpus on %s', (kind) => {
     ]);
     for (const made of outcome.proposals) {
       const row = stored.proposals.find((p) => p.id === made.proposalId);
+      // Tainted: the charter's on_suspected_injection rule applied to it (see the staging tickets).
+      expect(row?.tainted).toBe(true);
       expect(row?.evidence).toMatchObject({
         suspectedInjection: [
           { observation: carrier.call, tool: carrier.tool, environment: carrier.environment },
