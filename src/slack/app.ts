@@ -4,9 +4,11 @@ import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
 import { readHomeFigures } from '../observability/figures.ts';
 import type { Logger } from '../shared/logger.ts';
+import { BREAKER_ACTIONS } from './blocks/actions.ids.ts';
 import { homeView } from './blocks/home.blocks.ts';
 import { createSlackHttpReceiver } from './http-receiver.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
+import { handleBreakerAction } from './listeners/breaker-actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
 import { socketModeRequestKey } from './request-key.ts';
 import { HANDLED } from './request-route.ts';
@@ -106,7 +108,8 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
   for (const actionId of HANDLED.actions) {
     app.action(actionId, async ({ ack, body, client, context }) => {
       await ack();
-      await handleProposalAction({ deps, body, client, ...requestOf(context) });
+      const handle = actionId === BREAKER_ACTIONS.reset ? handleBreakerAction : handleProposalAction;
+      await handle({ deps, body, client, ...requestOf(context) });
     });
   }
   app.view(HANDLED.view, async ({ ack, body, client, context }) => {

@@ -1,3 +1,4 @@
+import { BREAKER_ACTIONS } from './blocks/actions.ids.ts';
 import { PROPOSAL_ACTIONS } from './blocks/approval.blocks.ts';
 import {
   appHomeOpenedSchema,
@@ -20,6 +21,7 @@ export const HANDLED = {
     PROPOSAL_ACTIONS.agree,
     PROPOSAL_ACTIONS.disagree,
     PROPOSAL_ACTIONS.undo,
+    BREAKER_ACTIONS.reset,
   ],
   view: PROPOSAL_ACTIONS.rejectReasonView,
   event: 'app_home_opened',

@@ -188,39 +188,21 @@ export function auditEventsOf({
       },
     },
   ];
+  const tripped = (details: Record<string, unknown>): AuditEventInput => ({
+    ...common,
+    actor: 'warden',
+    action: 'breaker.tripped',
+    decision: 'deny',
+    reasonCode: 'breaker_open',
+    details,
+  });
   if (runStop) {
-    events.push({
-      ...common,
-      actor: 'warden',
-      action: 'breaker.tripped',
-      decision: 'deny',
-      reasonCode: 'breaker_open',
-      details: {
-        breaker: runStop.breaker,
-        key: `run:${runStop.runId}`,
-        kind: 'denied_requests',
-        scope: 'run',
-        reason: runStop.reason,
-        until: null,
-      },
-    });
+    const { breaker, runId, reason } = runStop;
+    const key = `run:${runId}`;
+    events.push(tripped({ breaker, key, kind: 'denied_requests', scope: 'run', reason, until: null }));
   }
-  for (const trip of trips) {
-    events.push({
-      ...common,
-      actor: 'warden',
-      action: 'breaker.tripped',
-      decision: 'deny',
-      reasonCode: 'breaker_open',
-      details: {
-        breaker: trip.breaker,
-        key: trip.key,
-        kind: trip.kind,
-        scope: 'agent',
-        reason: trip.reason,
-        until: trip.until.toISOString(),
-      },
-    });
+  for (const { breaker, key, kind, reason, until } of trips) {
+    events.push(tripped({ breaker, key, kind, scope: 'agent', reason, until: until.toISOString() }));
   }
   if (decision.decision === 'allow') {
     events.push({

@@ -7,3 +7,15 @@ export const PROPOSAL_ACTIONS = {
   rejectReasonView: 'proposal.reject_reason',
   undo: 'proposal.undo',
 } as const;
+
+/** action_id of the *Reset breaker* button on a breaker alert; its value is `<agent>:<breaker>`. */
+export const BREAKER_ACTIONS = { reset: 'breaker.reset' } as const;
+
+/** The value of a *Reset breaker* button, and its reading (null when it is not one). */
+export const breakerButtonValue = ({ agent, breaker }: { agent: string; breaker: string }) =>
+  `${agent}:${breaker}`;
+const BREAKER_VALUE = /^([a-z][a-z0-9_-]{0,62}):([a-z][a-z0-9_-]{0,62})$/;
+export function readBreakerButton(value: string): { agent: string; breaker: string } | null {
+  const match = BREAKER_VALUE.exec(value);
+  return match ? { agent: match[1]!, breaker: match[2]! } : null;
+}

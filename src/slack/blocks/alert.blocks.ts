@@ -1,5 +1,16 @@
 import type { AuditEvent } from '../../audit/audit.types.ts';
-import { context, fallback, fields, header, lines, type SlackMessage, section } from './elements.ts';
+import { BREAKER_ACTIONS, breakerButtonValue, readBreakerButton } from './actions.ids.ts';
+import {
+  actions,
+  button,
+  context,
+  fallback,
+  fields,
+  header,
+  lines,
+  type SlackMessage,
+  section,
+} from './elements.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 
 /** What each behaviour alert rule means, for the header. */
@@ -47,8 +58,38 @@ export function alertMessage({ event }: { event: AlertEventView }): SlackMessage
       context([
         `Rule ${inlineCode(rule, 40)} · audit event ${inlineCode(`#${event.seq}`, 30)} · ${slackDate(event.at)} · thresholds live in the agent's charter (\`alerts:\`)`,
       ]),
+      ...resetButton({ rule, agent, figures: event.details.figures }),
     ],
   };
+}
+
+/**
+ * *Reset breaker* under an alert that says the whole agent is paused (a run stopped for its own denials
+ * has nothing to reset). Only an owner's click resets; anyone else is told so and the attempt is audited.
+ */
+function resetButton({ rule, agent, figures }: { rule: string; agent: string; figures: unknown }) {
+  const facts = figures && typeof figures === 'object' ? (figures as Record<string, unknown>) : {};
+  const breaker = text(facts.breaker);
+  const value = breakerButtonValue({ agent, breaker });
+  if (rule !== 'breaker_tripped' || facts.scope !== 'agent' || !readBreakerButton(value)) return [];
+  return [
+    actions({
+      blockId: `breaker:${value}`,
+      elements: [
+        button({
+          text: 'Reset breaker',
+          actionId: BREAKER_ACTIONS.reset,
+          value,
+          confirm: {
+            title: 'Reset this breaker?',
+            text: `${agent} may act again at once. Only an owner of ${agent} can reset it.`,
+            confirm: 'Reset',
+            deny: 'Cancel',
+          },
+        }),
+      ],
+    }),
+  ];
 }
 
 function figureList(value: unknown): string {
