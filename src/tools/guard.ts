@@ -131,10 +131,10 @@ export function createGuard(deps: GuardDeps) {
       const decision =
         invalidArgumentsDecision({ decided, tool: toolName, parsedArgs, unstorable }) ?? decided;
       const allowed = decision.decision === 'allow';
-      const denial =
-        run && countsAsDenied(decision, { modeCapped: run.modeCap !== null })
-          ? await stopRunOnDenial({ tx, charter, run, proposalId, now })
-          : null;
+      // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
+      // denied requests: they alone stop the run.
+      const counted = run !== null && countsAsDenied(decision, { modeCapped: run.modeCap !== null });
+      const denial = counted && run ? await stopRunOnDenial({ tx, charter, run, proposalId, now }) : null;
 
       const proposal: NewProposal = {
         id: proposalId,
@@ -199,7 +199,7 @@ export function createGuard(deps: GuardDeps) {
         writes.add(writePart('breakers', ...reserved));
       }
       if (run) {
-        const denied = decision.decision === 'deny' ? 1 : 0;
+        const denied = counted ? 1 : 0;
         writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
       }
       if (denial) writes.add(writePart('breakers', ...denial.writes));

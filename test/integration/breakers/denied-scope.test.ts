@@ -32,7 +32,7 @@ describe.each(databaseKinds)('denied-requests breakers scoped to the run on %s',
     await services.close();
   });
 
-  const startRun = async (incidentId: string | null) => {
+  const startRun = async (incidentId: string | null, modeCap: string | null = null) => {
     const id = `run_scope${++runNumber}`;
     await services.db.insert(runs).values({
       id,
@@ -40,6 +40,7 @@ describe.each(databaseKinds)('denied-requests breakers scoped to the run on %s',
       charterHash: ops.hash,
       requester: people.oncall,
       incidentId,
+      modeCap,
       state: 'running',
       startedAt: services.clock.now(),
     });
@@ -165,5 +166,23 @@ describe.each(databaseKinds)('denied-requests breakers scoped to the run on %s',
     // INC-3 and two runs without an incident: three scopes within the hour.
     const open = await openBreakersFor({ db: services.db, agent: 'ops', now: services.clock.now() });
     expect(open.map((b) => b.name)).toEqual(['denials']);
+  });
+
+  it('never stops a run for what shadow mode records: those are not denied requests', async () => {
+    // An alert run capped at shadow: every write is recorded, never run, by design.
+    const shadow = await startRun('INC-9', 'shadow');
+    for (let i = 0; i < 3; i++) {
+      const ticket = await call(shadow, 'create_ticket', {
+        title: `Checkout errors ${i}`,
+        body: 'Recorded',
+        severity: 'sev3',
+      });
+      expect(ticket.decision.reasonCode).toBe('mode_shadow');
+      expect(ticket.runStopped).toBeUndefined();
+    }
+    expect((await read(shadow)).decision.decision).toBe('allow');
+    const [row] = await services.db.select().from(runs).where(eq(runs.id, shadow));
+    expect(row?.deniedCount).toBe(0);
+    expect(await trips()).toEqual([]);
   });
 });
