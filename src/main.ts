@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createAlertWebhook } from './app/alert-webhook.ts';
 import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
 import { onShutdownSignals } from './app/process.ts';
-import { buildServices, type Services } from './app/services.ts';
+import { buildServices, loadAppCharters, type Services } from './app/services.ts';
 import { buildSlackSurface } from './app/slack-surface.ts';
 import { startingSlackHandler } from './app/starting.ts';
 import { prepareDatabase, retryUntilReady } from './app/wait-for-database.ts';
@@ -10,7 +10,6 @@ import { type Config, parseConfig } from './config/config.ts';
 import { openDatabase } from './db/client.ts';
 import { withRequestLogging } from './observability/http-logging.ts';
 import { createMetrics } from './observability/metrics.ts';
-import { loadCharters } from './policy/charter.loader.ts';
 import { isWardenError } from './shared/errors.ts';
 import { createAppLogger, type Logger } from './shared/logger.ts';
 import { createRedactor } from './shared/redact.ts';
@@ -60,7 +59,7 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
  */
 async function startWorkspace({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
   // What waiting would not mend stops start-up at once: invalid charters or world file.
-  const charters = (await loadCharters({ dir: config.chartersDir })).charters;
+  const charters = loadAppCharters({ dir: config.chartersDir });
   loadWorldFile({ file: config.worldFile });
   const database = await openDatabase({
     url: config.database.url,

@@ -28,7 +28,7 @@ import type { GuardDeps } from '../tools/guard.types.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
-import { buildTools } from '../tools/tool-catalog.ts';
+import { allToolInfos, buildTools } from '../tools/tool-catalog.ts';
 import { setUpRealSystems } from './real-systems.ts';
 import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
 
@@ -108,6 +108,11 @@ export function wireGuard({
   return { registry, guard, approvals };
 }
 
+/** The charters in `dir`, every tool they name checked against the tools Warden has; throws `charter.invalid`. */
+export function loadAppCharters({ dir }: { dir: string }): Charter[] {
+  return loadCharters({ dir, knownTools: allToolInfos().map((t) => t.name) }).charters;
+}
+
 /**
  * The composition root: the one place that creates clients and wires the layers with plain arguments.
  * Fails with a coded error (never a half-built app) when the database or the charters are unusable.
@@ -117,7 +122,7 @@ export async function buildServices(options: ServicesOptions) {
   const clock = options.clock ?? systemClock;
   const redactor = options.redactor ?? createRedactor({ secrets: config.secrets });
   const logger = options.logger ?? createAppLogger({ config, redactor });
-  const charters = charterSet(options.charters ?? (await loadCharters({ dir: config.chartersDir })).charters);
+  const charters = charterSet(options.charters ?? loadAppCharters({ dir: config.chartersDir }));
   const database = options.database ?? (await openConfiguredDatabase(config));
   const { db } = database;
   if (!options.database) await database.migrate();

@@ -48,7 +48,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const config = parseConfig({ env });
   switch (command) {
     case 'charter validate':
-      return charterValidateCommand({ dir: values.dir ?? config.chartersDir, out });
+      return charterValidateCommand({
+        dir: values.dir ?? config.chartersDir,
+        knownTools: Object.keys(toolCatalogEntries()),
+        out,
+      });
     case 'charter test':
       return charterTestCommand({
         dir: values.dir ?? config.chartersDir,

@@ -4,9 +4,20 @@ import { type CharterTestResult, runCharterTests, type ToolCatalog } from './cha
 
 export type Output = { write: (s: string) => void };
 
-/** `warden charter validate`: checks every charter in `dir`, one line per file; returns the exit code. */
-export function charterValidateCommand({ dir, out }: { dir: string; out: Output }): number {
-  const { files, problems } = checkCharterDir({ dir });
+/**
+ * `warden charter validate`: checks every charter in `dir`, one line per file; returns the exit code.
+ * `knownTools` are the tool catalog's names: a charter naming any other tool is invalid.
+ */
+export function charterValidateCommand({
+  dir,
+  knownTools,
+  out,
+}: {
+  dir: string;
+  knownTools: readonly string[];
+  out: Output;
+}): number {
+  const { files, problems } = checkCharterDir({ dir, knownTools });
   for (const { file, charter, problems: fileProblems } of files) {
     if (charter)
       out.write(`✓ ${file} (${charter.agent}, v${charter.version}, hash ${charter.hash.slice(0, 8)})\n`);
@@ -37,7 +48,7 @@ export function charterTestCommand({
   toolCatalog: ToolCatalog;
   out: Output;
 }): number {
-  const { files, problems } = checkCharterDir({ dir });
+  const { files, problems } = checkCharterDir({ dir, knownTools: Object.keys(toolCatalog) });
   const allProblems = [...files.flatMap((f) => f.problems), ...problems];
   if (allProblems.length > 0) {
     for (const problem of allProblems) out.write(`✗ ${problem}\n`);

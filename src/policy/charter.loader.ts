@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { wardenError } from '../shared/errors.ts';
 import { canonicalJson, sha256Hex } from '../shared/hash.ts';
+import { checkApprovalRules } from './charter.approval-rules.ts';
 import { formatIssues } from './charter.issues.ts';
 import { formatCharterPath } from './charter.paths.ts';
 import { checkCharterReferences } from './charter.references.ts';
@@ -12,13 +13,23 @@ const EXPECTED = 'agent, version, purpose, owners, invokers, environments, tools
 
 export type CharterCheck = { file: string; charter: Charter | null; problems: string[] };
 
+/**
+ * The names of the tools Warden has (the tool catalog's), passed in by the CLI and the app: a charter
+ * naming any other tool is invalid. Absent (unit tests loading a charter alone), tool names are not judged.
+ */
+type KnownTools = { knownTools?: readonly string[] | undefined };
+
 /** Content hash of a validated charter: formatting and comments don't change it, any change in meaning does. */
 export function charterHash({ spec }: { spec: CharterSpec }): string {
   return sha256Hex(canonicalJson(spec));
 }
 
 /** Validates charter YAML; returns the charter or every problem found (one line each, naming file and path). */
-export function checkCharterText({ text, file }: { text: string; file: string }): CharterCheck {
+export function checkCharterText({
+  text,
+  file,
+  knownTools,
+}: { text: string; file: string } & KnownTools): CharterCheck {
   const parsed = parseSafeYaml({ text, file, expected: EXPECTED });
   if (!parsed.ok) return { file, charter: null, problems: parsed.problems };
   const result = charterSchema.safeParse(parsed.value);
@@ -31,7 +42,10 @@ export function checkCharterText({ text, file }: { text: string; file: string })
     });
     return { file, charter: null, problems };
   }
-  const references = checkCharterReferences({ spec: result.data });
+  const references = [
+    ...checkCharterReferences({ spec: result.data, knownTools }),
+    ...checkApprovalRules({ spec: result.data }),
+  ];
   if (references.length > 0) {
     const problems = references.map(({ path, message }) => {
       const line = parsed.lineOf(path);
@@ -43,25 +57,25 @@ export function checkCharterText({ text, file }: { text: string; file: string })
 }
 
 /** Parses one charter from text (tests, inline charters); throws `charter.invalid` listing every problem. */
-export function parseCharterText({ text, file }: { text: string; file: string }): Charter {
-  return orThrow(checkCharterText({ text, file }));
+export function parseCharterText(input: { text: string; file: string } & KnownTools): Charter {
+  return orThrow(checkCharterText(input));
 }
 
 /** Reads and validates one charter file, refusing files over 1 MiB before reading them. */
-export function checkCharterFile({ file }: { file: string }): CharterCheck {
+export function checkCharterFile({ file, knownTools }: { file: string } & KnownTools): CharterCheck {
   try {
     const { size } = statSync(file);
     if (size > MAX_POLICY_FILE_BYTES)
       return { file, charter: null, problems: [tooLarge({ file, bytes: size })] };
-    return checkCharterText({ text: readFileSync(file, 'utf8'), file });
+    return checkCharterText({ text: readFileSync(file, 'utf8'), file, knownTools });
   } catch (error) {
     return { file, charter: null, problems: [`${file}: cannot be read: ${reasonOf(error)}`] };
   }
 }
 
 /** Loads one charter file; throws `charter.invalid` listing every problem. */
-export function loadCharterFile({ file }: { file: string }): Charter {
-  return orThrow(checkCharterFile({ file }));
+export function loadCharterFile(input: { file: string } & KnownTools): Charter {
+  return orThrow(checkCharterFile(input));
 }
 
 /** The charter files in a directory: `*.yaml` / `*.yml`, not `*.test.yaml`, not hidden, sorted by name. */
@@ -86,7 +100,10 @@ function isDirectory(file: string): boolean {
  * Validates every charter in a directory: each file on its own, then across files (no two charters may
  * define the same agent; the directory must hold at least one charter).
  */
-export function checkCharterDir({ dir }: { dir: string }): { files: CharterCheck[]; problems: string[] } {
+export function checkCharterDir({ dir, knownTools }: { dir: string } & KnownTools): {
+  files: CharterCheck[];
+  problems: string[];
+} {
   let names: string[];
   try {
     names = listPolicyFiles({ dir, tests: false });
@@ -94,7 +111,7 @@ export function checkCharterDir({ dir }: { dir: string }): { files: CharterCheck
     return { files: [], problems: [`${dir}: cannot read the charters directory: ${reasonOf(error)}`] };
   }
   if (names.length === 0) return { files: [], problems: [`${dir}: holds no charter files (*.yaml)`] };
-  const files = names.map((file) => checkCharterFile({ file }));
+  const files = names.map((file) => checkCharterFile({ file, knownTools }));
   const problems: string[] = [];
   const firstFileOf = new Map<string, string>();
   for (const { file, charter } of files) {
@@ -107,8 +124,8 @@ export function checkCharterDir({ dir }: { dir: string }): { files: CharterCheck
 }
 
 /** Loads every charter in a directory; throws `charter.invalid` listing every problem in every file. */
-export function loadCharters({ dir }: { dir: string }): { charters: Charter[] } {
-  const { files, problems } = checkCharterDir({ dir });
+export function loadCharters(input: { dir: string } & KnownTools): { charters: Charter[] } {
+  const { files, problems } = checkCharterDir(input);
   const all = [...files.flatMap((f) => f.problems), ...problems];
   if (all.length > 0) throw invalid(all);
   return { charters: files.flatMap((f) => (f.charter ? [f.charter] : [])) };

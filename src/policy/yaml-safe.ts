@@ -1,5 +1,7 @@
-import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { isMap, isNode, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { formatCharterPath } from './charter.paths.ts';
+import { keyOf, nodeAt, pathOf } from './yaml-paths.ts';
+import { describeSyntaxError } from './yaml-syntax.ts';
 
 /** Policy files larger than this are refused before they are parsed. */
 export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
@@ -18,7 +20,7 @@ export type SafeYaml =
  * Parses a policy file (charter or charter test) as plain YAML 1.2 data and refuses anything else: more than
  * 1 MiB, syntax errors, several documents, duplicate keys, any explicit tag (`!!js/function`, `!Ref`,
  * even `!!str`), alias bombs, an empty file or a top level that is not a mapping. Each problem is one line
- * starting with the file name.
+ * starting with the file name; a syntax error is the only problem reported, once, where it was made.
  */
 export function parseSafeYaml({
   text,
@@ -42,6 +44,22 @@ export function parseSafeYaml({
   });
   const lineAt = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  // After a syntax error the rest of the tree is the parser's guess: report that one error and nothing else.
+  const syntax = describeSyntaxError({
+    errors: doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY'),
+    doc,
+    text,
+    lineCounter,
+  });
+  if (syntax) {
+    const where = formatCharterPath(syntax.path);
+    return {
+      ok: false,
+      problems: [
+        `${file}: ${where ? `${where}: ` : ''}is not valid YAML: ${syntax.message} (line ${syntax.line}, column ${syntax.column})`,
+      ],
+    };
+  }
   const problems: string[] = [];
   const duplicates = findDuplicateKeys({ doc: doc.contents });
   for (const dup of duplicates) {
@@ -49,10 +67,9 @@ export function parseSafeYaml({
       `${file}: ${dup.path}: key "${dup.key}" appears more than once (line ${lineAt(dup.offset)})`,
     );
   }
-  for (const error of doc.errors) {
-    if (error.code === 'DUPLICATE_KEY' && duplicates.length > 0) continue;
-    problems.push(`${file}: is not valid YAML: ${firstLine(error.message)}`);
-  }
+  // A duplicate key the walk above cannot name (a complex key) is still reported, as the parser says it.
+  if (duplicates.length === 0)
+    for (const error of doc.errors) problems.push(`${file}: is not valid YAML: ${firstLine(error.message)}`);
   visit(doc, (_key, node, ancestors) => {
     if (!isNode(node) || !node.tag) return;
     const where = formatCharterPath(pathOf([...ancestors, node])) || '(top level)';
@@ -102,39 +119,6 @@ function firstLine(message: string): string {
 
 function shortTag(tag: string): string {
   return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
-}
-
-function keyOf(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
-}
-
-/** The data path of a node from the ancestors `visit` gives (Document, maps, pairs, sequences). */
-function pathOf(chain: readonly unknown[]): PropertyKey[] {
-  const path: PropertyKey[] = [];
-  chain.forEach((item, i) => {
-    const next = chain[i + 1];
-    if (isPair(item) && next !== undefined && next === item.value) path.push(keyOf(item.key));
-    if (isSeq(item) && next !== undefined) path.push(item.items.indexOf(next as never));
-  });
-  return path;
-}
-
-/** The node at a data path; for a map key, the key node itself (so the line is where the key is written). */
-function nodeAt({ root, path }: { root: unknown; path: readonly PropertyKey[] }): Node | undefined {
-  let current: unknown = root;
-  let found: Node | undefined = isNode(root) ? root : undefined;
-  for (const part of path) {
-    if (isMap(current)) {
-      const pair = current.items.find((p) => keyOf(p.key) === String(part));
-      if (!pair) break;
-      if (isNode(pair.key)) found = pair.key;
-      current = pair.value;
-    } else if (isSeq(current) && typeof part === 'number') {
-      current = current.items[part];
-      if (isNode(current)) found = current;
-    } else break;
-  }
-  return found;
 }
 
 type Duplicate = { path: string; key: string; offset: number | undefined };

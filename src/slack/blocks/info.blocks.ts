@@ -60,6 +60,9 @@ export const AGENT_COMMANDS = [
   { name: 'help', usage: '/agent help', about: 'this list' },
 ] as const;
 
+/** The name of an `/agent` command. */
+export type AgentCommandName = (typeof AGENT_COMMANDS)[number]['name'];
+
 const AUDIT_SECTION_MAX = 2900;
 const AUDIT_LINE_MAX = 400;
 
@@ -219,13 +222,26 @@ export function helpMessage(): SlackMessage {
   };
 }
 
-/** A short ephemeral reply to unknown or malformed input: what was wrong and the usage. Never a trace. */
-export function usageMessage({ problem }: { problem: string }): SlackMessage {
+/**
+ * A short ephemeral reply to unknown or malformed input: what was wrong, as a sentence, then the usage of
+ * the command meant (when known) and the way to every command. Never a trace; what the person typed,
+ * quoted in `problem`, is escaped.
+ */
+export function usageMessage({
+  problem,
+  command,
+}: {
+  problem: string;
+  command?: AgentCommandName | undefined;
+}): SlackMessage {
+  const said = problem.trim().replace(/^\p{Ll}/u, (first) => first.toUpperCase());
+  const meant = AGENT_COMMANDS.find((c) => c.name === command);
+  const usage = meant ? `Usage: ${inlineCode(meant.usage)}: ${meant.about}\n` : '';
   return {
-    text: fallback(`${problem} Try /agent help.`),
+    text: fallback(`${said}${meant ? ` Usage: ${meant.usage}.` : ''} Try /agent help.`),
     blocks: [
-      section(`:grey_question: ${fitMrkdwn({ text: problem, max: 500 })}`),
-      context([AGENT_COMMANDS.map((c) => inlineCode(c.usage)).join('  ')]),
+      section(`:grey_question: ${fitMrkdwn({ text: said, max: 500 })}`),
+      context([`${usage}${inlineCode('/agent help')} lists every command`]),
     ],
   };
 }

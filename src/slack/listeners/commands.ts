@@ -67,7 +67,7 @@ async function agentCommand({ deps, command, client, respond, requestKey }: Comm
       case 'help':
         return void (await tell(helpMessage()));
       case 'invalid':
-        return void (await tell(usageMessage({ problem: parsed.problem })));
+        return void (await tell(usageMessage({ problem: parsed.problem, command: parsed.command })));
       case 'status':
         return void (await tell(await answerStatus({ deps })));
       case 'audit':

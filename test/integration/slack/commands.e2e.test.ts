@@ -172,20 +172,25 @@ describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
 
   it('answers unknown and malformed input with a short private usage message', async () => {
     for (const [text, problem] of [
-      ['frobnicate', 'unknown command "frobnicate"'],
-      ['triage', 'triage needs one incident id'],
-      ['triage not-an-incident', 'triage needs one incident id'],
-      ['why 42', 'why needs a proposal id'],
-      ['audit', 'audit needs a run id or an incident id'],
-      ['status now', 'status takes no arguments'],
-      ['charter nobody', 'there is no agent called "nobody"'],
-      ['reset', 'reset needs an agent'],
-      ['reset nobody', 'reset needs an agent'],
+      ['frobnicate', 'Unknown command "frobnicate".'],
+      ['triag INC-123', 'Unknown command "triag". Did you mean `/agent triage`?'],
+      ['triage', 'Triage needs one incident id'],
+      ['triage not-an-incident', 'Triage needs one incident id'],
+      ['why 42', 'Why needs a proposal id'],
+      ['audit', 'Audit needs a run id or an incident id'],
+      ['status now', 'Status takes no arguments'],
+      ['charter nobody', 'There is no agent called "nobody"'],
+      ['reset', 'Reset needs an agent'],
+      ['reset nobody', 'Reset needs an agent'],
     ] as const) {
       const answer = await ask(people.oncall, text);
       expect(answer).toContain(problem);
       expect(answer).toContain('/agent help');
     }
+    // The usage shown is the one command meant, not the list of all of them.
+    const typo = await ask(people.oncall, 'triag INC-123');
+    expect(typo).toContain('Usage: `/agent triage &lt;incident-id&gt;`');
+    expect(typo).not.toContain('/agent status');
     // None of it reached the channel.
     expect(emulator.messages(channel).filter((m) => m.text.includes('Try /agent help'))).toEqual([]);
   });

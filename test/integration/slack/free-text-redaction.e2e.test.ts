@@ -167,10 +167,10 @@ describe.each(databaseKinds)('Slack: secrets people type are redacted on %s', (k
 
   it('never echoes a secret typed as a command argument', async () => {
     for (const [text, problem] of [
-      ['resume xoxb-canary-4e9a2c7d1b', 'there is no agent called "[REDACTED]"'],
-      ['charter DB_PASSWORD=hunter2-canary-71f3', 'there is no agent called "DB_PASSWORD=[REDACTED]"'],
-      ['xoxb-canary-4e9a2c7d1b', 'unknown command "[REDACTED]"'],
-      ['triage xoxb-canary-4e9a2c7d1b', 'triage needs one incident id'],
+      ['resume xoxb-canary-4e9a2c7d1b', 'There is no agent called "[REDACTED]"'],
+      ['charter DB_PASSWORD=hunter2-canary-71f3', 'There is no agent called "DB_PASSWORD=[REDACTED]"'],
+      ['xoxb-canary-4e9a2c7d1b', 'Unknown command "[REDACTED]"'],
+      ['triage xoxb-canary-4e9a2c7d1b', 'Triage needs one incident id'],
     ] as const) {
       const answer = await ask(people.oncall, text);
       expect(answer).toContain(problem);

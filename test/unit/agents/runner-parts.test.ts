@@ -29,13 +29,16 @@ describe('planner output parsing', () => {
       tool: 'create_ticket',
       args: { title: 'Checkout errors' },
       environment: 'production',
-      rationale: 'r'.repeat(5000),
+      rationale: 'ready '.repeat(1000),
       expectedEffect: 'e',
       rollback: 'close it',
       extra: 'ignored',
     };
     const parsed = parseProposal(good).proposal!;
-    expect(parsed.rationale).toHaveLength(2000);
+    // Cut to 2,000 characters at a word, never through one.
+    expect(parsed.rationale.length).toBeLessThanOrEqual(2000);
+    expect(parsed.rationale.length).toBeGreaterThan(1990);
+    expect(parsed.rationale).toMatch(/ ready…$/);
     expect(parsed).not.toHaveProperty('extra');
     expect(parseProposal({ ...good, args: ['a'] }).error).toMatch(/^args: /);
     expect(parseProposal({ ...good, tool: '' }).error).toMatch(/^tool: /);

@@ -194,12 +194,17 @@ describe('the run summary', () => {
   });
 
   it('counts skipped and dropped items and cuts long planner notes', () => {
-    const text = buildRunSummary({ ...base, skipped: 2, dropped: 3, plannerSummary: 'x'.repeat(5000) });
+    const notes = 'word '.repeat(1000);
+    const text = buildRunSummary({ ...base, skipped: 2, dropped: 3, plannerSummary: notes });
     expect(text).toContain(
       '2 unreadable or refused item(s) from the planner were skipped; 3 proposal(s) past the per-run limit were dropped.',
     );
-    expect(text).toContain(`${'x'.repeat(999)}…`);
-    expect(text).not.toContain('x'.repeat(1000));
+    // Cut at a word: 199 whole words and an ellipsis, never part of a word (half a secret would not be hidden).
+    expect(text).toContain(`${'word '.repeat(198)}word…`);
+    expect(text).not.toContain('word '.repeat(200));
+    const unbroken = buildRunSummary({ ...base, plannerSummary: `Found: ${'x'.repeat(5000)}` });
+    expect(unbroken).toContain('Found:…');
+    expect(unbroken).not.toContain('xxx');
   });
 
   it('keeps model text to one line and no backtick can end the inline code early', () => {

@@ -1,9 +1,10 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { charterTestCommand, charterValidateCommand } from '../../../src/policy/charter.cli.ts';
 import { loadCharters } from '../../../src/policy/charter.loader.ts';
+import { allToolInfos } from '../../../src/tools/tool-catalog.ts';
 import { chartersDir, fixturesDir, sandboxCatalog } from './policy-fixtures.ts';
 
 function capture() {
@@ -25,10 +26,13 @@ afterEach(() => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The tools Warden has, as the CLI passes them. */
+const knownTools = allToolInfos().map((t) => t.name);
+
 describe('charterValidateCommand', () => {
   it('prints one ✓ line per valid charter with agent, version and short hash, and exits 0', () => {
     const { out, text } = capture();
-    expect(charterValidateCommand({ dir: 'charters', out })).toBe(0);
+    expect(charterValidateCommand({ dir: 'charters', knownTools, out })).toBe(0);
     const triage = loadCharters({ dir: chartersDir }).charters.find((c) => c.agent === 'triage')!;
     expect(text()).toContain(`✓ charters/triage.yaml (triage, v1, hash ${triage.hash.slice(0, 8)})\n`);
     expect(text()).toContain('✓ charters/evidence.yaml (evidence, v1, hash ');
@@ -41,7 +45,7 @@ describe('charterValidateCommand', () => {
       'evil.yaml': join(fixturesDir, 'evil.yaml'),
     });
     const { out, text } = capture();
-    expect(charterValidateCommand({ dir, out })).toBe(1);
+    expect(charterValidateCommand({ dir, knownTools, out })).toBe(1);
     expect(text()).toContain(
       `✗ ${join(dir, 'evil.yaml')}\n    ${join(dir, 'evil.yaml')}: purpose: uses the YAML tag`,
     );
@@ -55,9 +59,24 @@ describe('charterValidateCommand', () => {
       'b.yaml': join(fixturesDir, 'minimal.yaml'),
     });
     const { out, text } = capture();
-    expect(charterValidateCommand({ dir, out })).toBe(1);
+    expect(charterValidateCommand({ dir, knownTools, out })).toBe(1);
     expect(text()).toContain(
       `✗ ${join(dir, 'b.yaml')}: agent: "minimal" is already defined in ${join(dir, 'a.yaml')}`,
+    );
+  });
+
+  it('refuses a misspelt tool, suggesting the tool meant, at its line', () => {
+    const dir = tempDir({});
+    const text = readFileSync(join(chartersDir, 'triage.yaml'), 'utf8').replace(
+      '  rollback_deploy:\n',
+      '  rolback_deploy:\n',
+    );
+    writeFileSync(join(dir, 'triage.yaml'), text);
+    const line = text.split('\n').indexOf('  rolback_deploy:') + 1;
+    const { out, text: printed } = capture();
+    expect(charterValidateCommand({ dir, knownTools, out })).toBe(1);
+    expect(printed()).toContain(
+      `    ${join(dir, 'triage.yaml')}: tools.rolback_deploy: is not a tool Warden has; did you mean "rollback_deploy"? (line ${line})\n`,
     );
   });
 });

@@ -112,7 +112,9 @@ describe('loadCharterFile: hostile and broken files', () => {
 
   it('refuses malformed YAML, naming the line', () => {
     const lines = problemsOf(() => loadCharterFile({ file: fixture('malformed.yaml') }));
-    expect(lines[0]).toMatch(/malformed\.yaml: is not valid YAML: .*line \d+/);
+    expect(lines).toEqual([
+      `${fixture('malformed.yaml')}: purpose: is not valid YAML: the quoted text starting here is never closed; add the closing " (line 3, column 10)`,
+    ]);
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
   });
 
@@ -183,7 +185,7 @@ describe('loadCharterFile: hostile and broken files', () => {
       `${minimalText}prohibited:\n  - tool: get_incidnet\n    reason: A typo would never match.\n` +
       'breakers:\n  - { name: tickets, kind: rate, tool: create_tickets, limit: 5, window: 10m, cool_down: 1m }\n';
     expect(problemsOf(() => parseCharterText({ text, file: 't.yaml' }))).toEqual([
-      't.yaml: prohibited[0].tool: names tool "get_incidnet", which is not under tools (line 15)',
+      't.yaml: prohibited[0].tool: names tool "get_incidnet", which is not under tools; did you mean "get_incident"? (line 15)',
       't.yaml: breakers[0].tool: names tool "create_tickets", which is not under tools (line 18)',
     ]);
   });

@@ -159,6 +159,27 @@ describe('help, usage and error messages', () => {
     expect(allText(message)).toContain('`/agent help`');
   });
 
+  it('starts with a capital and shows the usage of the one command meant, not every command', () => {
+    const message = usageMessage({ problem: 'status takes no arguments.', command: 'status' });
+    expectValidMessage(message);
+    expect(message.blocks).toHaveLength(2);
+    expect(allText(message)).toContain(':grey_question: Status takes no arguments.');
+    const footer = message.blocks[1] as { elements: { text: string }[] };
+    expect(footer.elements.map((e) => e.text)).toEqual([
+      'Usage: `/agent status`: kill switches, circuit breakers, running runs and pending approvals\n`/agent help` lists every command',
+    ]);
+    expect(message.text).toBe('Status takes no arguments. Usage: /agent status. Try /agent help.');
+    expect(allText(message)).not.toContain('/agent triage');
+  });
+
+  it('points at /agent help alone when no command was meant', () => {
+    const message = usageMessage({ problem: 'Unknown command "frobnicate".' });
+    expectValidMessage(message);
+    const footer = message.blocks[1] as { elements: { text: string }[] };
+    expect(footer.elements[0]!.text).toBe('`/agent help` lists every command');
+    expectNoInjectedMarkup(usageMessage({ problem: `Unknown command "${HOSTILE}".`, command: 'triage' }));
+  });
+
   it('says Warden is unavailable and that nothing ran', () => {
     const message = errorMessage({ message: 'the database did not answer.' });
     expectValidMessage(message);
