@@ -92,7 +92,7 @@ export async function settleRun({ services, runId }: { services: TestServices; r
   const { db } = services;
   await waitFor(
     async () => (await rowsOf(db, sql`select state from runs where id = ${runId}`))[0]?.state !== 'running',
-    { what: `run ${runId} to end`, timeoutMs: 60_000 },
+    { what: `run ${runId} to end`, timeoutMs: 150_000 },
   );
   await waitFor(
     async () => {
@@ -104,7 +104,7 @@ export async function settleRun({ services, runId }: { services: TestServices; r
       const cards = await findCardsToSync({ db, limit: 10, now: services.clock.now() });
       return Number(unposted?.n) === 0 && cards.length === 0;
     },
-    { what: `run ${runId} in Slack`, timeoutMs: 60_000 },
+    { what: `run ${runId} in Slack`, timeoutMs: 150_000 },
   );
 }
 

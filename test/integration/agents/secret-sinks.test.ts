@@ -157,7 +157,8 @@ describe.each(databaseKinds)(
       expect(openai.services.planner.name).toBe('openai');
       await triage(openai);
       await stop(openai);
-    });
+      // Two real runs with Slack in step after each: generous, so a loaded machine does not fail it.
+    }, 600_000);
 
     afterAll(async () => {
       for (const instance of instances) await stop(instance).catch(() => {});
