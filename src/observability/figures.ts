@@ -1,3 +1,4 @@
+import { listBreakerStates } from '../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
 import {
@@ -95,6 +96,7 @@ export async function readHomeFigures({ db, agents, now }: { db: Db; agents: str
     figures: await readAgentFigures({ db, agents, now }),
     killSwitches: await listKillSwitches({ db }),
     recentAlerts: await listRecentAlerts({ db, since, limit: 5 }),
+    openBreakers: (await listBreakerStates({ db, now })).filter((b) => b.state !== 'closed'),
     now,
   };
 }

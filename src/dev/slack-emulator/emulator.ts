@@ -94,6 +94,7 @@ export function createSlackEmulator(options: SlackEmulatorOptions) {
 
     sendCommand: interactions.sendCommand,
     clickButton: interactions.clickButton,
+    clickHomeButton: interactions.clickHomeButton,
     submitView: interactions.submitView,
     postUserMessage: eventsApi.postUserMessage,
     openAppHome: eventsApi.openAppHome,

@@ -9,7 +9,12 @@ import type {
 } from './emulator.types.ts';
 import { applyViewAnswer, collectStateValues, findButton, listButtons } from './interaction-helpers.ts';
 import { isJsonObject } from './params.ts';
-import { buildBlockActionsPayload, buildCommandPayload, buildViewSubmissionPayload } from './payloads.ts';
+import {
+  buildBlockActionsPayload,
+  buildCommandPayload,
+  buildHomeBlockActionsPayload,
+  buildViewSubmissionPayload,
+} from './payloads.ts';
 import type { Sender } from './sender.ts';
 import { newResponseUrlId, newTriggerId, type TsSource } from './slack-ids.ts';
 import { renderMessage, resolveConversation } from './slack-render.ts';
@@ -170,6 +175,27 @@ export function createInteractions(deps: Deps) {
     async clickButton(options: ClickButtonOptions): Promise<SendResult> {
       const body = new URLSearchParams({ payload: JSON.stringify(clickPayload(options)) }).toString();
       return sender.send({ body, retryNum: options.retryNum });
+    },
+
+    /** A person clicks a button on their App Home tab (as last published by the app). */
+    async clickHomeButton(options: { user: string; actionId: string; value?: string }): Promise<SendResult> {
+      const user = member(options.user);
+      const home = store.homeView(user.id);
+      if (!home) throw new Error(`slack emulator: ${user.id} has no App Home view`);
+      const blocks = (Array.isArray(home.view.blocks) ? home.view.blocks : []) as JsonObject[];
+      const found = findButton({ blocks, actionId: options.actionId, value: options.value });
+      if (!found)
+        throw new Error(`slack emulator: the App Home of ${user.id} has no button ${options.actionId}`);
+      const payload = buildHomeBlockActionsPayload({
+        workspace,
+        user,
+        view: home,
+        button: found.button,
+        blockId: found.blockId,
+        triggerId: issueTrigger(user.id),
+        actionTs: deps.tsSource.next(),
+      });
+      return sender.send({ body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString() });
     },
 
     /** A person submits their open modal; Warden's answer (`response_action`) is applied like Slack does. */

@@ -81,15 +81,7 @@ export function buildBlockActionsPayload({
     is_ephemeral: isEphemeral,
   };
   if (threadTs !== null) container.thread_ts = threadTs;
-  const action: JsonObject = {
-    action_id: button.action_id ?? null,
-    block_id: blockId,
-    text: button.text ?? null,
-    type: 'button',
-    action_ts: actionTs,
-  };
-  if (button.value !== undefined) action.value = button.value;
-  if (button.style !== undefined) action.style = button.style;
+  const action = buttonAction({ button, blockId, actionTs });
   const payload: JsonObject = {
     type: 'block_actions',
     user: userRef(workspace, user),
@@ -107,6 +99,64 @@ export function buildBlockActionsPayload({
   };
   if (message !== null) payload.message = message;
   return payload;
+}
+
+/** The `actions[0]` of a button click. */
+function buttonAction({
+  button,
+  blockId,
+  actionTs,
+}: {
+  button: JsonObject;
+  blockId: string;
+  actionTs: string;
+}): JsonObject {
+  const action: JsonObject = {
+    action_id: button.action_id ?? null,
+    block_id: blockId,
+    text: button.text ?? null,
+    type: 'button',
+    action_ts: actionTs,
+  };
+  if (button.value !== undefined) action.value = button.value;
+  if (button.style !== undefined) action.style = button.style;
+  return action;
+}
+
+/**
+ * A `block_actions` payload for a click on the App Home tab: the container is the view, and Slack sends
+ * no channel and no response_url.
+ */
+export function buildHomeBlockActionsPayload({
+  workspace,
+  user,
+  view,
+  button,
+  blockId,
+  triggerId,
+  actionTs,
+}: {
+  workspace: Workspace;
+  user: EmulatorUser;
+  view: { id: string; view: JsonObject };
+  button: JsonObject;
+  blockId: string;
+  triggerId: string;
+  actionTs: string;
+}): JsonObject {
+  return {
+    type: 'block_actions',
+    user: userRef(workspace, user),
+    api_app_id: workspace.appId,
+    token: workspace.verificationToken,
+    container: { type: 'view', view_id: view.id },
+    trigger_id: triggerId,
+    team: teamRef(workspace),
+    enterprise: null,
+    is_enterprise_install: false,
+    view: { ...view.view, id: view.id, type: 'home' },
+    actions: [buttonAction({ button, blockId, actionTs })],
+  };
 }
 
 /** A `view_submission` payload: the open modal with the typed values in `state.values`. */

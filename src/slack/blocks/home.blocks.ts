@@ -1,7 +1,18 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { KillSwitchRow } from '../../breakers/kill-switch.repository.ts';
 import type { AgentFigures } from '../../observability/figures.ts';
-import { context, divider, fields, header, lines, type SlackMessage, section } from './elements.ts';
+import { BREAKER_ACTIONS, breakerButtonValue, readBreakerButton } from './actions.ids.ts';
+import {
+  actions,
+  button,
+  context,
+  divider,
+  fields,
+  header,
+  lines,
+  type SlackMessage,
+  section,
+} from './elements.ts';
 import { SLACK_LIMITS } from './limits.ts';
 import { fitMrkdwn, inlineCode, slackDate } from './mrkdwn.ts';
 
@@ -10,6 +21,17 @@ const MAX_AGENTS = 15;
 
 type AlertView = { seq: number; at: Date; agent: string | null; details: Record<string, unknown> };
 type KillView = Pick<KillSwitchRow, 'scope' | 'engaged'>;
+/** A breaker that is not closed, as `listBreakerStates` gives it. */
+type OpenBreakerView = {
+  agent: string;
+  breaker: string;
+  key: string;
+  state: string;
+  coolDownUntil: Date | null;
+};
+
+/** Open breakers listed with a Reset button each; the rest are counted. */
+const MAX_RESETTABLE = 5;
 
 /** `252` → `4m 12s`; under a minute in seconds. */
 export function formatSeconds(seconds: number): string {
@@ -77,11 +99,14 @@ export function homeView({
   figures,
   killSwitches,
   recentAlerts,
+  openBreakers = [],
   now,
 }: {
   figures: readonly AgentFigures[];
   killSwitches: readonly KillView[];
   recentAlerts: readonly AlertView[];
+  /** Breakers that are not closed; each gets a Reset button (only an owner's click resets). */
+  openBreakers?: readonly OpenBreakerView[];
   now: Date;
 }): HomeView {
   const engaged = killSwitches.filter((k) => k.engaged);
@@ -103,6 +128,7 @@ export function homeView({
   const blocks: KnownBlock[] = [
     header('Warden'),
     section(kill),
+    ...breakerBlocks({ openBreakers, now }),
     section(alerts),
     divider(),
     ...agentFiguresBlocks({ figures }),
@@ -111,4 +137,49 @@ export function homeView({
     ]),
   ];
   return { type: 'home', blocks: blocks.slice(0, SLACK_LIMITS.modalBlocks) };
+}
+
+/** The open breakers, each with *Reset* (the same use case as `/agent reset`, owners only). */
+function breakerBlocks({
+  openBreakers,
+  now,
+}: {
+  openBreakers: readonly OpenBreakerView[];
+  now: Date;
+}): KnownBlock[] {
+  if (openBreakers.length === 0) return [section(':white_check_mark: *Circuit breakers:* all closed.')];
+  const blocks: KnownBlock[] = [
+    section(`:rotating_light: *Circuit breakers not closed (${openBreakers.length})*`),
+  ];
+  // One Reset per breaker: its rows (keys) close together.
+  const seen = new Set<string>();
+  for (const b of openBreakers) {
+    const value = breakerButtonValue({ agent: b.agent, breaker: b.breaker });
+    if (seen.has(value) || !readBreakerButton(value)) continue;
+    seen.add(value);
+    if (seen.size > MAX_RESETTABLE) break;
+    const until = b.coolDownUntil && b.coolDownUntil > now ? ` until ${slackDate(b.coolDownUntil)}` : '';
+    blocks.push(
+      section(
+        `${inlineCode(b.agent, 60)} · ${inlineCode(b.breaker, 60)} is ${b.state.replace('_', '-')}${until}`,
+      ),
+      actions({
+        blockId: `home-breaker:${value}`,
+        elements: [
+          button({
+            text: 'Reset',
+            actionId: BREAKER_ACTIONS.reset,
+            value,
+            confirm: {
+              title: 'Reset this breaker?',
+              text: `${b.agent} may act again at once. Only an owner of ${b.agent} can reset it.`,
+              confirm: 'Reset',
+              deny: 'Cancel',
+            },
+          }),
+        ],
+      }),
+    );
+  }
+  return blocks;
 }

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { checkDeadline } from '../../db/bounded-sql.ts';
 import { BREAKER_ACTIONS, readBreakerButton } from '../blocks/actions.ids.ts';
+import { resetMessage } from '../blocks/reset.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { newAnnouncement } from './announce.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
@@ -26,9 +27,10 @@ type BreakerActionInput = {
 };
 
 /**
- * *Reset breaker* on a breaker alert: the same use case as `/agent reset <agent> <breaker>` (owners only,
- * refusals audited); a reset is announced in the channel of the alert. The clicker alone is told anything
- * else. The click takes effect within its deadline or not at all.
+ * *Reset breaker* on a breaker alert or in the App Home: the same use case as `/agent reset <agent>
+ * <breaker>` (owners only, refusals audited); a reset from a channel is announced there, one from the App
+ * Home is told to the owner. The clicker alone is told anything else. The click takes effect within its
+ * deadline or not at all.
  */
 export function handleBreakerAction(input: BreakerActionInput): Promise<void> {
   return withinRequestDeadline({ receivedAt: input.receivedAt, what: 'your click' }, () => resetClick(input));
@@ -48,11 +50,18 @@ async function resetClick({ deps, body, client, requestKey }: BreakerActionInput
       : client.chat.postMessage({ channel: user, text });
   const target = readBreakerButton(parsed.data.actions[0]!.value);
   try {
-    if (!target || !channel) return void (await tell('That button does not name a breaker Warden knows.'));
+    if (!target) return void (await tell('That button does not name a breaker Warden knows.'));
     checkDeadline();
     if (requestKey && !(await deps.claimRequest({ key: requestKey, kind: 'action' }))) return;
-    await deps.breakerReset.reset({ ...target, actor: user, announce: newAnnouncement({ channel }) });
-    void deps.sync.kick();
+    // From a channel (the alert) the reset is announced there; from the App Home, the owner is told.
+    const announce = channel ? newAnnouncement({ channel }) : undefined;
+    const report = await deps.breakerReset.reset({
+      ...target,
+      actor: user,
+      ...(announce ? { announce } : {}),
+    });
+    if (announce) return void deps.sync.kick();
+    await tell(resetMessage({ agent: report.agent, actor: user, reset: report.reset }).text);
   } catch (error) {
     await tell(replyForError({ deps, error, notDone: NOT_DONE.reset }).text).catch(() => {});
   }

@@ -127,4 +127,33 @@ describe.each(databaseKinds)('Slack: resetting a paused agent from its alert on 
     });
     expect(await paused()).toEqual([]);
   });
+
+  it('lists the open breaker on the App Home with Reset, which an owner can click there', async () => {
+    await poisonedRun('run_homeone', 'INC-1');
+    await poisonedRun('run_hometwo', 'INC-2');
+    await emulator.openAppHome({ user: people.owner });
+    const home = await waitFor(
+      () => {
+        const view = emulator.homeView(people.owner);
+        return view && JSON.stringify(view.view).includes(BREAKER_ACTIONS.reset) ? view : undefined;
+      },
+      { what: 'the App Home with the open breaker' },
+    );
+    expect(JSON.stringify(home.view)).toContain('Circuit breakers not closed (1)');
+    expect(
+      (await emulator.clickHomeButton({ user: people.owner, actionId: BREAKER_ACTIONS.reset })).status,
+    ).toBe(200);
+    // No channel to announce in: the owner is told directly, in their DM with Warden.
+    const reply = await waitFor(
+      () => emulator.messages().find((m) => m.text.includes("Reset ops's breakers")),
+      { what: 'the reset reply to the owner', timeoutMs: 20_000 },
+    );
+    expect(reply).toMatchObject({ channel: `D${people.owner.slice(1)}` });
+    expect(await paused()).toEqual([]);
+    const [reset] = await warden.services.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, 'breaker.reset'));
+    expect(reset).toMatchObject({ actor: people.owner, agent: 'ops', details: { breaker: 'denials' } });
+  });
 });
