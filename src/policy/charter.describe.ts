@@ -31,25 +31,28 @@ const TAINT_WORDS = {
 export function describeCharter({
   charter,
   toolCatalog,
+  person = (id) => id,
 }: {
   charter: CharterSpec | Charter;
   /** Tool facts by name; with them, each rule is described as it plays out for that tool in that mode. */
   toolCatalog?: Record<string, ToolFactsLite>;
+  /** Writes a person (an owner, a group member, an invoker); plain IDs unless given, Slack passes mentions. */
+  person?: (id: string) => string;
 }): string {
   const hash = 'hash' in charter ? `, hash ${charter.hash.slice(0, 8)}` : '';
   const lines: string[] = [`${charter.agent} (version ${charter.version}${hash})`, charter.purpose, ''];
   const { owners, invokers } = charter;
   lines.push(
-    `Owners: business ${owners.business}, technical ${owners.technical}, security ${owners.security}`,
+    `Owners: business ${person(owners.business)}, technical ${person(owners.technical)}, security ${person(owners.security)}`,
   );
   for (const [name, group] of Object.entries(charter.groups)) {
     const members = [
-      ...group.users,
+      ...group.users.map(person),
       ...(group.slack_usergroup ? [`user group ${group.slack_usergroup}`] : []),
     ];
     lines.push(`Group ${name}: ${members.join(', ')}`);
   }
-  const who = [...invokers.users, ...invokers.groups.map((g) => `members of ${g}`)].join(', ');
+  const who = [...invokers.users.map(person), ...invokers.groups.map((g) => `members of ${g}`)].join(', ');
   const where = invokers.channels.length > 0 ? `in ${invokers.channels.join(', ')}` : 'in any channel';
   lines.push(`Who may start it: ${who}, ${where}`);
   lines.push(

@@ -1,4 +1,5 @@
-import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** One agent run: what `/agent triage INC-123` starts. */
 export const runs = pgTable(
@@ -28,6 +29,20 @@ export const runs = pgTable(
      * `alert_runs` mode for the incident's environment); null: the charter's modes alone.
      */
     modeCap: text('mode_cap'),
+    /**
+     * The thread hangs under a message Warden posted for this run (a person's `/agent triage`): the Slack
+     * sync keeps that message in line with the run (running, how it ended, what waits for whom).
+     */
+    slackHeaderOwned: boolean('slack_header_owned').notNull().default(false),
+    /** What that message last showed (run state and its proposals' states); differs from now → updated. */
+    slackHeaderKey: text('slack_header_key'),
+    slackHeaderAttempts: integer('slack_header_attempts').notNull().default(0),
+    /** After a failed update, when to try again. */
+    slackHeaderRetryAt: timestamp('slack_header_retry_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('runs_agent_state_idx').on(t.agent, t.state), index('runs_incident_idx').on(t.incidentId)],
+  (t) => [
+    index('runs_agent_state_idx').on(t.agent, t.state),
+    index('runs_incident_idx').on(t.incidentId),
+    index('runs_slack_header_idx').on(t.startedAt).where(sql`slack_header_owned`),
+  ],
 );

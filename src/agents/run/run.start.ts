@@ -70,6 +70,8 @@ export async function recordRunStart({
         startedAt: now,
         runBy: deps.instanceId,
         modeCap: start.modeCap,
+        // An alert run's thread hangs under the alert's own message, which the run must not rewrite.
+        slackHeaderOwned: start.trigger === 'person' && start.threadTs !== null,
       },
     });
     await deps.audit.append(tx, {

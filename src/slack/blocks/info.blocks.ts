@@ -1,7 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { formatAuditEvent } from '../../audit/audit.format.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
-import type { Charter } from '../../policy/charter.schemas.ts';
+import { auditEventMrkdwn } from './audit.blocks.ts';
 import { context, fallback, fields, header, lines, type SlackMessage, section } from './elements.ts';
 import { fitBlocks, SLACK_LIMITS } from './limits.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
@@ -80,7 +79,7 @@ export function auditTrailMessage({
   const chunks: string[][] = [];
   let size = 0;
   for (const event of events) {
-    const line = `\`#${event.seq}\` ${fitMrkdwn({ text: formatAuditEvent(event), max: AUDIT_LINE_MAX })}`;
+    const line = `\`#${event.seq}\` ${auditEventMrkdwn({ event, max: AUDIT_LINE_MAX })}`;
     const last = chunks.at(-1);
     if (last && size + line.length + 1 <= AUDIT_SECTION_MAX) {
       last.push(line);
@@ -176,34 +175,6 @@ export function whyMessage({
     text: fallback(`Why ${proposal.id}: ${proposal.decision} (${proposal.reasonCode})`),
     blocks: fitBlocks({ blocks, keepLast: 1 }),
   };
-}
-
-/** `/agent charter`: the charter described in words, a section per paragraph. */
-export function charterMessage({
-  charter,
-  description,
-}: {
-  charter: Pick<Charter, 'agent' | 'version'> & { hash?: string; file?: string };
-  description: string;
-}): SlackMessage {
-  const paragraphs = description
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/^ {2,}/gm, '• ').trim())
-    .filter((p) => p.length > 0);
-  const where = [
-    charter.hash ? `hash ${inlineCode(charter.hash.slice(0, 12), 20)}` : null,
-    charter.file ? `file ${inlineCode(charter.file, 200)}` : null,
-    '`warden charter validate` checks it; `warden charter test` runs its cases',
-  ].filter((p): p is string => p !== null);
-  const blocks = fitBlocks({
-    blocks: [
-      header(`Charter: ${charter.agent} (version ${charter.version})`),
-      ...paragraphs.map((p) => section(fitMrkdwn({ text: p, max: SLACK_LIMITS.sectionText }))),
-      context([where.join(' · ')]),
-    ],
-    keepLast: 1,
-  });
-  return { text: fallback(`Charter of ${charter.agent}, version ${charter.version}`), blocks };
 }
 
 /** `/agent help`: every command and what it does. */

@@ -81,6 +81,11 @@ export function inlineCode(text: string, max = 120): string {
   return `\`${cut.text}${cut.omitted > 0 ? '…' : ''}\``;
 }
 
+/** Whether `text` is a real Slack user ID (`U…` or `W…`), the only thing Warden ever mentions. */
+export function isSlackUserId(text: string): boolean {
+  return SLACK_USER_ID.test(text);
+}
+
 /** A mention for a real Slack user ID; anything else is shown as inert code, so it cannot fake a mention. */
 export function mention(userId: string): string {
   return SLACK_USER_ID.test(userId) ? `<@${userId}>` : inlineCode(userId, 60);

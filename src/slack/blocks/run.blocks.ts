@@ -1,6 +1,4 @@
 import type { KnownBlock } from '@slack/types';
-import { formatAuditEvent } from '../../audit/audit.format.ts';
-import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { RunRow } from '../../runs/runs.repository.ts';
 import { context, fallback, fields, lines, type SlackMessage, section } from './elements.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
@@ -34,7 +32,6 @@ export type IncidentView = {
 export type RunProposalView = { id: string; tool: string; environment: string; state: string };
 
 const MAX_LISTED_PROPOSALS = 15;
-const SAFE_LINK = /^https:\/\/[^\s<>|]+$/;
 
 /** The channel message a run's thread hangs under: who started what, on which incident. */
 export function runStartedMessage({
@@ -133,25 +130,4 @@ export function runSummaryMessage({
     text: fallback(`${run.agent} run ${run.id}: ${run.state}${run.incidentId ? ` (${run.incidentId})` : ''}`),
     blocks,
   };
-}
-
-function decisionIcon(decision: string | null): string {
-  if (decision === 'deny') return ':no_entry:';
-  if (decision === 'needs_approval') return ':raised_hand:';
-  if (decision === 'allow') return ':white_check_mark:';
-  return ':small_blue_diamond:';
-}
-
-/** One short thread reply per audit event: time, actor, action, decision and reason code. */
-export function auditLine({
-  event,
-  permalink,
-}: {
-  event: AuditEvent;
-  permalink?: string | null;
-}): SlackMessage {
-  const line = formatAuditEvent(event);
-  const link = permalink && SAFE_LINK.test(permalink) ? ` · <${permalink}|view>` : '';
-  const body = `${decisionIcon(event.decision)} \`#${event.seq}\` ${fitMrkdwn({ text: line, max: 2800 })}`;
-  return { text: fallback(line), blocks: [context([`${body}${link}`])] };
 }

@@ -7,9 +7,10 @@ import { describeCharter } from '../../policy/charter.describe.ts';
 import { describeReason } from '../../policy/reasons.ts';
 import { getProposal, listApprovals, listPending } from '../../proposals/proposals.repository.ts';
 import { listRuns } from '../../runs/runs.repository.ts';
+import { charterMessage } from '../blocks/charter.blocks.ts';
 import type { SlackMessage } from '../blocks/elements.ts';
 import { statusWithFigures } from '../blocks/home.blocks.ts';
-import { auditTrailMessage, charterMessage, usageMessage, whyMessage } from '../blocks/info.blocks.ts';
+import { auditTrailMessage, usageMessage, whyMessage } from '../blocks/info.blocks.ts';
 import { codeBlock } from '../blocks/mrkdwn.ts';
 import { statusMessage } from '../blocks/status.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
@@ -71,7 +72,7 @@ export function answerCharter({ deps, agent }: { deps: SlackDeps; agent: string 
   if (!charter) return usageMessage({ problem: 'no charters are loaded' });
   return charterMessage({
     charter,
-    description: describeCharter({ charter, toolCatalog: deps.registry.catalog() }),
+    describe: (person) => describeCharter({ charter, toolCatalog: deps.registry.catalog(), person }),
   });
 }
 

@@ -7,7 +7,6 @@ import { mayInvoke } from '../../policy/approval-validity.ts';
 import { helpMessage, usageMessage } from '../blocks/info.blocks.ts';
 import { killMessage, resumeMessage } from '../blocks/kill.blocks.ts';
 import { resetMessage } from '../blocks/reset.blocks.ts';
-import { runStartedMessage } from '../blocks/run.blocks.ts';
 import { parseAgentCommand } from '../command.parse.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
@@ -185,23 +184,20 @@ async function startTriage({
     retrySlackCall({
       call: () => client.chat.update({ channel, ts, text: reply.text, blocks: reply.blocks as never }),
     });
-  let run: Awaited<ReturnType<SlackDeps['runner']['start']>>['run'];
   try {
-    ({ run } = await deps.runner.start({
+    await deps.runner.start({
       agent,
       requester: user,
       requesterGroups: groups,
       incidentId,
       channel,
       threadTs: ts,
-    }));
+    });
   } catch (error) {
     const reply = replyForError({ deps, error });
     return void (await edit(reply).catch(() => tell(reply)));
   }
+  // The run is going: from here the sync worker keeps this message in line with the run in Postgres
+  // (started, then how it ended), so a quick end is never overwritten by a late "working on" edit.
   void deps.sync.kick();
-  // The run is going and its thread fills from Postgres; only the opening line's wording is at stake here.
-  await edit(runStartedMessage({ run })).catch((error: unknown) => {
-    deps.logger.warn({ err: error, runId: run.id }, 'could not update the run message');
-  });
 }

@@ -9,11 +9,13 @@ import { getRun } from '../../runs/runs.repository.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
+import { auditReply } from '../blocks/audit.blocks.ts';
 import { fitBlocks } from '../blocks/limits.ts';
-import { auditLine, runSummaryMessage } from '../blocks/run.blocks.ts';
+import { runSummaryMessage } from '../blocks/run.blocks.ts';
 import { isTransientSlackError } from '../slack-retry.ts';
 import { createAnnouncer } from './announcer.ts';
 import { syncCards } from './card-sync.ts';
+import { syncRunHeaders } from './run-header-sync.ts';
 import {
   claimMirror,
   findEventsToMirror,
@@ -61,7 +63,8 @@ export type SlackSyncDeps = {
 /**
  * Brings Slack in line with Postgres, which always commits first: announces kill switch changes in the
  * channel they were asked in, mirrors each run's audit events into its thread (both outboxes: a failed post
- * is retried, never lost), posts and updates proposal cards from the proposals' state, expires due
+ * is retried, never lost), posts and updates proposal cards from the proposals' state and each run's
+ * channel message from the run's (how it ended, what waits for whom), expires due
  * approvals, and anchors the audit chain head after each run.
  * Safe on several instances: every post is claimed in the database first.
  */
@@ -81,6 +84,9 @@ export function createSlackSync(deps: SlackSyncDeps) {
     });
     // Cards first: an approver waits on the card; the thread trail can follow a moment later.
     await syncCards(deps);
+    await syncRunHeaders(deps).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'could not update run messages');
+    });
     await mirrorEvents();
   }
 
@@ -175,7 +181,7 @@ export function createSlackSync(deps: SlackSyncDeps) {
    * what it proposed); an action's final outcome also mentions the requester.
    */
   async function threadMessage(event: AuditEvent) {
-    const line = auditLine({ event });
+    const line = auditReply({ event });
     if (event.action === 'run.finished' && event.runId) {
       const run = await getRun({ db: deps.db, id: event.runId });
       if (!run) return line;

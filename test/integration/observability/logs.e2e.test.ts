@@ -91,6 +91,12 @@ describe('logs: canary secrets never reach a log line, and lines carry their ids
         emulator.messages(channel).find((m) => m.text.includes('create_ticket') && buttonsOf(m).length > 0),
       { what: 'the ticket card', timeoutMs: 20_000 },
     );
+    // The run's channel message is updated when the run ends; wait for it, so the failure below hits the card.
+    await waitFor(
+      () =>
+        emulator.messages(channel).find((m) => m.threadTs === null && m.text.includes('triage finished on')),
+      { what: 'the run message in its end state', timeoutMs: 20_000 },
+    );
     // The card update after the approval fails once, with an error text that carries a secret.
     emulator.failNext({ method: 'chat.update', error: `invalid_auth ${EXTRA_SECRET}` });
     await emulator.clickButton({

@@ -130,7 +130,9 @@ describe.each(databaseKinds)('Slack: /agent answers on %s', (kind) => {
     const answer = await ask(people.oncall, 'charter triage');
     const charter = warden.services.charters.get('triage')!;
     expect(answer).toContain(charter.purpose);
-    expect(answer).toContain('Owners: business U0OWNER001, technical U0OWNER001, security U0SECREV01');
+    expect(answer).toContain(
+      'Owners: business <@U0OWNER001>, technical <@U0OWNER001>, security <@U0SECREV01>',
+    );
     expect(answer).toMatch(/In staging \(human on the loop/);
     expect(answer).toMatch(/In production \(human in the loop/);
     expect(answer).toContain('rollback_deploy: needs 2 approvals (different people) from sre-approvers');

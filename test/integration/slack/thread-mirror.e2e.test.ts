@@ -60,6 +60,11 @@ describe('Slack: the audit thread mirror', () => {
       .filter((s): s is string => s !== undefined)
       .map(Number);
     expect(seqs).toEqual(events.map((e) => e.seq).sort((x, y) => x - y));
+    // People are mentioned (Slack shows their names); actors that are not people stay text.
+    const lines = thread.map((r) => JSON.stringify(r.blocks));
+    expect(lines.some((l) => l.includes(`<@${people.oncall}> · run.started`))).toBe(true);
+    expect(lines.some((l) => l.includes(' · agent:triage · run.step'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(`UTC · ${people.oncall} ·`);
     // The link is stored right after the post; every event of the run ends up posted with its permalink.
     const mirrored = await waitFor(
       async () => {

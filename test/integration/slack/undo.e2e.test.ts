@@ -63,8 +63,9 @@ describe('Slack: Undo on a result card', () => {
       .where(and(eq(sandboxServices.environment, 'production'), eq(sandboxServices.name, 'checkout')));
     return row?.replicas;
   };
+  // A proposal's card names it in its fallback text; the run's own message may list its id too.
   const cardOf = (id: string) =>
-    emulator.messages(people.incidents).find((m) => JSON.stringify(m.blocks).includes(id));
+    emulator.messages(people.incidents).find((m) => m.text.includes(`(proposal ${id})`));
   const click = (user: string, ts: string, actionId: string) =>
     emulator.clickButton({ user, channel: people.incidents, messageTs: ts, actionId });
 

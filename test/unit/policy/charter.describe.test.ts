@@ -7,6 +7,14 @@ import { chartersDir, makeCharter, sandboxCatalog } from './policy-fixtures.ts';
 const triage = loadCharters({ dir: chartersDir }).charters.find((c) => c.agent === 'triage')!;
 
 describe('describeCharter', () => {
+  it('writes people with the formatter it is given, plain IDs by default', () => {
+    const text = describeCharter({ charter: triage, person: (id) => `<@${id}>` });
+    expect(text).toContain('Owners: business <@U0OWNER001>, technical <@U0OWNER001>, security <@U0SECREV01>');
+    expect(text).toContain('Group sre-approvers: <@U0APPROVE1>, <@U0APPROVE2>, <@U0OWNER001>');
+    expect(text).toContain('Who may start it: members of oncall, in any channel');
+    expect(describeCharter({ charter: triage })).not.toContain('<@');
+  });
+
   it('summarises who, where, what and the limits in plain text', () => {
     const text = describeCharter({ charter: triage });
     expect(text.split('\n')[0]).toBe(`triage (version 1, hash ${triage.hash.slice(0, 8)})`);

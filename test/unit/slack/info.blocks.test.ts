@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeCharter } from '../../../src/policy/charter.describe.ts';
-import { charterSchema } from '../../../src/policy/charter.schemas.ts';
 import { describeReason } from '../../../src/policy/reasons.ts';
 import {
   AGENT_COMMANDS,
   auditTrailMessage,
-  charterMessage,
   errorMessage,
   helpMessage,
   usageMessage,
@@ -22,6 +19,17 @@ import {
 } from './slack-fixtures.ts';
 
 describe('auditTrailMessage', () => {
+  it('mentions the people in the trail and keeps other actors as text', () => {
+    const message = auditTrailMessage({
+      subject: 'run run_4h2j8k',
+      events: [makeEvent({ seq: 1, actor: 'U0ONCALL01' }), makeEvent({ seq: 2, actor: 'agent:triage' })],
+    });
+    expectNoInjectedMarkup(message, ['U0ONCALL01']);
+    const text = allText(message);
+    expect(text).toContain('`#1` 09:55:01 UTC · <@U0ONCALL01> · proposal.decided');
+    expect(text).toContain('`#2` 09:55:01 UTC · agent:triage · proposal.decided');
+  });
+
   it('shows the trail as escaped lines and says how many it left out', () => {
     const events = Array.from({ length: 2000 }, (_, i) =>
       makeEvent({ seq: i + 1, details: { tool: 'create_ticket', reason: i % 7 === 0 ? HOSTILE : 'ok' } }),
@@ -83,48 +91,6 @@ describe('whyMessage', () => {
     expect(text).toContain('<@U0REJECTER> rejected as `security`');
     expect(text).toContain("*Planner's reason (unverified)*");
     expect(buttonsOf(message)).toEqual([]);
-  });
-});
-
-describe('charterMessage', () => {
-  it('renders the charter description in sections within limits', () => {
-    const charter = charterSchema.parse({
-      agent: 'triage',
-      version: 3,
-      purpose: 'Triage production incidents and propose fixes.',
-      owners: { business: 'U0BUSINESS', technical: 'U0TECHNICL', security: 'U0SECURITY' },
-      groups: { sre: { users: ['U0SRE00001'] } },
-      invokers: { groups: ['sre'] },
-      environments: { production: { mode: 'human_in_the_loop' } },
-      tools: {
-        create_ticket: { environments: { production: 'allow' } },
-        rollback_deploy: { environments: { production: { approve: { count: 2, from: ['sre'] } } } },
-      },
-      prohibited: [{ tool: '*', reason: `never ${HOSTILE}` }],
-      budgets: { tool_calls: 20, tokens: 50_000, wall_time: '10m' },
-      approval_ttl: '30m',
-    });
-    const description = describeCharter({ charter });
-    const message = charterMessage({
-      charter: { ...charter, hash: 'f'.repeat(64), file: 'charters/triage.yaml' },
-      description,
-    });
-    expectValidMessage(message);
-    expectNoInjectedMarkup(message);
-    const text = allText(message);
-    expect(message.blocks[0]).toMatchObject({ text: { text: 'Charter: triage (version 3)' } });
-    expect(text).toContain('• rollback_deploy: needs 2 approvals (different people) from sre');
-    expect(text).toContain('`ffffffffffff`');
-  });
-
-  it('fits a huge description into 50 blocks', () => {
-    const description = Array.from({ length: 200 }, (_, i) => `Paragraph ${i}\n${'word '.repeat(800)}`).join(
-      '\n\n',
-    );
-    const message = charterMessage({ charter: { agent: 'triage', version: 1 }, description });
-    expectValidMessage(message);
-    expect(message.blocks).toHaveLength(50);
-    expect(message.blocks.at(-1)).toMatchObject({ type: 'context' });
   });
 });
 

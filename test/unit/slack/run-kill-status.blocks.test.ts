@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { KillReport } from '../../../src/breakers/kill-switch.ts';
 import type { RunRow } from '../../../src/runs/runs.repository.ts';
 import { killChangeAnnouncement, killMessage, resumeMessage } from '../../../src/slack/blocks/kill.blocks.ts';
-import { auditLine, runStartedMessage, runSummaryMessage } from '../../../src/slack/blocks/run.blocks.ts';
+import { runStartedMessage, runSummaryMessage } from '../../../src/slack/blocks/run.blocks.ts';
 import { statusMessage } from '../../../src/slack/blocks/status.blocks.ts';
 import { allText, buttonsOf, expectNoInjectedMarkup, expectValidMessage } from './block-schema.ts';
-import { BIG_EVIDENCE, HOSTILE, makeEvent, makeProposal, NOW, REQUESTER } from './slack-fixtures.ts';
+import { BIG_EVIDENCE, HOSTILE, makeProposal, NOW, REQUESTER } from './slack-fixtures.ts';
 
 function makeRun(overrides: Partial<RunRow> = {}): RunRow {
   return {
@@ -27,6 +27,10 @@ function makeRun(overrides: Partial<RunRow> = {}): RunRow {
     endedAt: null,
     runBy: 'warden-1',
     modeCap: null,
+    slackHeaderOwned: true,
+    slackHeaderKey: null,
+    slackHeaderAttempts: 0,
+    slackHeaderRetryAt: null,
     ...overrides,
   };
 }
@@ -73,28 +77,6 @@ describe('run messages', () => {
     expect(text).toContain('*Took*\n2 min 5 s');
     expect(text).toContain('…and 25 more');
     expect(text).toContain('12,345');
-  });
-
-  it('writes one short thread line per audit event, escaped', () => {
-    const line = auditLine({
-      event: makeEvent({ actor: 'U0APPROVER', details: { reason: HOSTILE } }),
-      permalink: 'https://example.slack.com/archives/C0INCIDENT/p1700000000000100',
-    });
-    expectValidMessage(line);
-    expectNoInjectedMarkup(line);
-    expect(line.blocks).toHaveLength(1);
-    const text = allText(line);
-    expect(text).toContain(
-      ':raised_hand: `#42` 09:55:01 UTC · U0APPROVER · proposal.decided · needs_approval (needs_approval)',
-    );
-    expect(text).toContain('|view>');
-    expect(line.text.length).toBeLessThanOrEqual(300);
-  });
-
-  it('drops a permalink that is not a plain https URL', () => {
-    const line = auditLine({ event: makeEvent(), permalink: 'https://x|<!channel>' });
-    expectNoInjectedMarkup(line);
-    expect(allText(line)).not.toContain('view>');
   });
 });
 
