@@ -60,7 +60,8 @@ describe('Slack: a run whose instance died', { timeout: 120_000 }, () => {
       () =>
         emulator
           .thread(people.incidents, run.slackThreadTs!)
-          .find((m) => blockText(m).includes('The Warden instance running it')),
+          // A reply, not the run's own message (which now says how the run ended too).
+          .find((m) => m.ts !== run.slackThreadTs && blockText(m).includes('The Warden instance running it')),
       { what: 'the end of the run in its thread' },
     );
     const text = blockText(ended);
