@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import { createAlertWebhook } from './app/alert-webhook.ts';
+import { loadAppCharters } from './app/charters.ts';
 import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
 import { onShutdownSignals } from './app/process.ts';
-import { buildServices, loadAppCharters, type Services } from './app/services.ts';
+import { buildServices, type Services } from './app/services.ts';
 import { buildSlackSurface } from './app/slack-surface.ts';
 import { startingSlackHandler } from './app/starting.ts';
 import { prepareDatabase, retryUntilReady } from './app/wait-for-database.ts';

@@ -13,7 +13,6 @@ import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
 import { createObservability } from '../observability/observability.ts';
-import { loadCharters } from '../policy/charter.loader.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { charterSet } from '../policy/charter-set.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -28,7 +27,8 @@ import type { GuardDeps } from '../tools/guard.types.ts';
 import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
-import { allToolInfos, buildTools } from '../tools/tool-catalog.ts';
+import { buildTools } from '../tools/tool-catalog.ts';
+import { loadAppCharters } from './charters.ts';
 import { setUpRealSystems } from './real-systems.ts';
 import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
 
@@ -106,11 +106,6 @@ export function wireGuard({
     propose: guard.propose,
   });
   return { registry, guard, approvals };
-}
-
-/** The charters in `dir`, every tool they name checked against the tools Warden has; throws `charter.invalid`. */
-export function loadAppCharters({ dir }: { dir: string }): Charter[] {
-  return loadCharters({ dir, knownTools: allToolInfos().map((t) => t.name) }).charters;
 }
 
 /**

@@ -7,7 +7,7 @@ import { type BreakerRow, effectiveState, tripRow } from './breaker.state.ts';
 // and only runs stopped on several different incidents pause the whole agent. A planted incident can stop
 // its own runs, never triage of another incident. Pure; guard.writes.ts reads and writes the rows.
 
-export { type DeniedSpec, pauseAgentOf };
+export type { DeniedSpec };
 
 const deniedSpecs = (charter: Pick<Charter, 'breakers'>): DeniedSpec[] =>
   charter.breakers.filter((b): b is DeniedSpec => b.kind === 'denied_requests');

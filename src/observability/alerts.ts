@@ -6,6 +6,7 @@ import type { CharterSet } from '../policy/charter-set.ts';
 import { getProposal } from '../proposals/proposals.repository.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
+import { checkBreakerTripped, type TripView } from './alerts.breaker-rule.ts';
 import {
   ALERT_ACTION,
   alertRaisedSince,
@@ -18,13 +19,11 @@ import {
   type Alert,
   alertSettings,
   checkApprovalRate,
-  checkBreakerTripped,
   checkEscalationLoop,
   checkNewEnvironment,
   checkOffHours,
   checkRepeatedFailures,
   isWorkingTime,
-  type TripView,
 } from './alerts.rules.ts';
 import type { FedEvent } from './audit-feed.ts';
 

@@ -2,7 +2,6 @@ import type { AuditEventInput } from '../audit/audit.types.ts';
 import {
   agentPauseRow,
   breakersStoppingRun,
-  pauseAgentOf,
   type RunStop,
   runStopOf,
   stopScope,
@@ -19,6 +18,7 @@ import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.s
 import { createBatch, rowsPart } from '../db/batch.ts';
 import type { PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
+import { pauseAgentOf } from '../policy/breaker-scope.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { Decision } from '../policy/decide.ts';
 import type { NewProposal } from '../proposals/proposals.repository.ts';
