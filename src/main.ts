@@ -42,7 +42,11 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
   shutdown.add(() => services.close());
   // The emulator and the console are loaded only in local mode.
   const local = await import('./dev/local-mode.ts');
-  const { port, stop } = await local.startLocalMode({ config, services });
+  const { port, stop } = await local.startLocalMode({
+    config,
+    services,
+    workspaceFile: local.localWorkspaceFile(config),
+  });
   shutdown.add(stop);
   process.stdout.write(
     `${[

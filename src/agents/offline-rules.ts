@@ -1,3 +1,4 @@
+import { plural } from '../shared/plural.ts';
 import type { DeployFacts, Evidence, HealthFacts, IncidentFacts } from './offline-evidence.ts';
 import type { PlannedProposal } from './planner.types.ts';
 
@@ -95,7 +96,7 @@ export function proposalsFor({
       tool: tools.restart,
       args: { service },
       environment,
-      rationale: `${finding.crashLooping} pod(s) of ${service} are in CrashLoopBackOff and nothing was deployed to it in the 2 h before ${incident.id} opened, so the version is not the suspect; a restart clears a transient fault.`,
+      rationale: `${plural(finding.crashLooping, 'pod')} of ${service} ${finding.crashLooping === 1 ? 'is' : 'are'} in CrashLoopBackOff and nothing was deployed to it in the 2 h before ${incident.id} opened, so the version is not the suspect; a restart clears a transient fault.`,
       expectedEffect: `Every pod of ${service} in ${environment} restarts and returns to Running.`,
       rollback:
         'A restart changes no version or configuration, so there is nothing to undo; if pods crash again, look for the cause.',
@@ -164,7 +165,7 @@ export function evidenceLines({
   }
   if (evidence.logMatches.length > 0) {
     lines.push(
-      `Logs: ${evidence.logMatches.map((m) => `${m.count} line(s) matching "${m.query}"`).join(', ')}.`,
+      `Logs: ${evidence.logMatches.map((m) => `${plural(m.count, 'line')} matching "${m.query}"`).join(', ')}.`,
     );
   }
   for (const missing of evidence.notRun)

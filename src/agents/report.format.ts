@@ -1,11 +1,22 @@
+import { formatDuration, timeToDecideText } from '../observability/figures.definitions.ts';
 import type { AgentReport, AgentReportSet } from './report.ts';
 
-/** The report as plain text for `/agent report`. Pure. */
+/**
+ * The report as plain text (a terminal, a file, a notification): its period in UTC, readable anywhere.
+ * Slack shows the period with `slackDate` above `agentReportBody` instead. Pure.
+ */
 export function formatAgentReport(report: AgentReportSet): string {
-  const lines = [`Agent report for ${day(report.since)} to ${day(report.now)}`];
-  if (report.agents.length === 0) lines.push('', 'No agent proposed anything in this period.');
-  for (const agent of report.agents) lines.push('', ...agentLines(agent));
-  return lines.join('\n');
+  return [
+    `Agent report for ${utcMinute(report.since)} to ${utcMinute(report.now)}`,
+    '',
+    agentReportBody(report),
+  ].join('\n');
+}
+
+/** The report without its period line: one paragraph per agent. Pure. */
+export function agentReportBody(report: AgentReportSet): string {
+  if (report.agents.length === 0) return 'No agent proposed anything in this period.';
+  return report.agents.map((agent) => agentLines(agent).join('\n')).join('\n\n');
 }
 
 function agentLines(r: AgentReport): string[] {
@@ -25,21 +36,26 @@ function agentLines(r: AgentReport): string[] {
     lines.push(
       `  Feedback: ${f.agree} agree, ${f.disagree} disagree; agreement ${pct(f.agreementRate)}`,
       `    shadow Agree / Disagree: ${shadow.agree} agree, ${shadow.disagree} disagree`,
-      `    approvals and rejections: ${approvals.agree} approved, ${approvals.disagree} rejected`,
+      `    Approve / Reject clicks: ${approvals.agree} agree, ${approvals.disagree} disagree`,
+    );
+  }
+  const a = r.approvals;
+  if (a.approved + a.rejected + a.clicks.approve + a.clicks.reject > 0) {
+    lines.push(
+      `  Proposals decided by people: ${a.approved} approved, ${a.rejected} rejected (${clicks(a.clicks.approve, 'Approve')}, ${clicks(a.clicks.reject, 'Reject')})`,
     );
   }
   if (r.approvalsByTool.length > 0) {
-    const perTool = r.approvalsByTool.map(
-      (t) => `${t.tool} ${t.approvals} approved / ${t.rejections} rejected`,
-    );
-    lines.push(`  Approvals: ${perTool.join('; ')}`);
+    const perTool = r.approvalsByTool.map((t) => `${t.tool} ${t.approved} approved / ${t.rejected} rejected`);
+    lines.push(`    per tool: ${perTool.join('; ')}`);
   }
-  if (r.medianTimeToDecisionMs !== null) {
-    lines.push(
-      `  Median time to first human decision: ${duration(r.medianTimeToDecisionMs)} (${r.decidedProposals} proposal${r.decidedProposals === 1 ? '' : 's'})`,
-    );
-  }
+  if (r.timeToDecide.proposals > 0)
+    lines.push(`  Time to first decision: ${timeToDecideText(r.timeToDecide)}`);
   return lines;
+}
+
+function clicks(n: number, name: string): string {
+  return `${n} ${name} click${n === 1 ? '' : 's'}`;
 }
 
 function pct(rate: number | null): string {
@@ -48,14 +64,10 @@ function pct(rate: number | null): string {
 
 /** `42 s`, `4 min 10 s`, `2 h 5 min`. */
 export function duration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return formatDuration(ms / 1000);
 }
 
-function day(date: Date): string {
+/** `2026-11-24 09:00 UTC`: the plain-text period, the same in every reader's place. */
+export function utcMinute(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

@@ -1,6 +1,5 @@
 import { and, eq, gte, lte, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
-import { approvals } from '../proposals/approvals.table.ts';
 import { proposals } from '../proposals/proposals.table.ts';
 import { proposalFeedback } from './feedback.table.ts';
 
@@ -34,29 +33,4 @@ export async function countShadowFeedback(window: ReportWindow) {
     .innerJoin(proposals, eq(proposals.id, proposalFeedback.proposalId))
     .where(and(inWindow(window), eq(proposalFeedback.source, 'shadow')))
     .groupBy(proposals.agent, proposalFeedback.verdict);
-}
-
-/** Approve / reject clicks per agent, tool and decision, on proposals in the window. */
-export async function countApprovalDecisions(window: ReportWindow) {
-  return window.db
-    .select({ agent: proposals.agent, tool: proposals.tool, decision: approvals.decision, count })
-    .from(approvals)
-    .innerJoin(proposals, eq(proposals.id, approvals.proposalId))
-    .where(inWindow(window))
-    .groupBy(proposals.agent, proposals.tool, approvals.decision);
-}
-
-/** For each proposal in the window that a person decided on: ms from proposal to the first decision. */
-export async function listFirstDecisionDelays(window: ReportWindow) {
-  return window.db
-    .select({
-      agent: proposals.agent,
-      ms: sql<number>`(extract(epoch from (min(${approvals.createdAt}) - ${proposals.createdAt})) * 1000)::float8`.mapWith(
-        Number,
-      ),
-    })
-    .from(proposals)
-    .innerJoin(approvals, eq(approvals.proposalId, proposals.id))
-    .where(inWindow(window))
-    .groupBy(proposals.id, proposals.agent, proposals.createdAt);
 }

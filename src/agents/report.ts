@@ -1,12 +1,14 @@
 import type { DbOrTx } from '../db/client.ts';
 import {
-  countApprovalDecisions,
-  countProposals,
-  countShadowFeedback,
-  listFirstDecisionDelays,
-} from './report.repository.ts';
+  type ApprovalFigures,
+  type TimeToDecide,
+  timeToDecide,
+} from '../observability/figures.definitions.ts';
+import { approvalsOf, decisionsOf, readPeopleDecisions } from '../observability/figures.ts';
+import { countProposals, countShadowFeedback } from './report.repository.ts';
 
-export { formatAgentReport } from './report.format.ts';
+export { median } from '../observability/figures.definitions.ts';
+export { agentReportBody, formatAgentReport } from './report.format.ts';
 
 /** How one agent did over a period: the figures a team looks at before granting it more autonomy. */
 export type AgentReport = {
@@ -19,8 +21,8 @@ export type AgentReport = {
   blockedRate: number | null;
   /**
    * What people thought of the proposals, from two sources: Agree / Disagree on shadow proposals, and in
-   * other modes each person's Approve (agreement) or Reject (disagreement). A proposal that expired or was
-   * cancelled before anyone decided is not feedback. `agreementRate` is over both; null with no feedback.
+   * other modes each person's Approve (agreement) or Reject (disagreement) click in the period. A proposal
+   * that expired or was cancelled before anyone decided is not feedback. `agreementRate` is over both.
    */
   feedback: {
     shadow: { agree: number; disagree: number };
@@ -29,20 +31,21 @@ export type AgentReport = {
     disagree: number;
     agreementRate: number | null;
   };
-  /** Approve and Reject clicks per tool, from the approvals table. */
-  approvalsByTool: { tool: string; approvals: number; rejections: number }[];
-  /** Median ms from a proposal to the first person's approve or reject; null when nobody decided. */
-  medianTimeToDecisionMs: number | null;
-  /** Proposals at least one person approved or rejected. */
-  decidedProposals: number;
+  /** Proposals people approved and rejected in the period, clicks apart (`ApprovalFigures`, as in status). */
+  approvals: Omit<ApprovalFigures, 'expired'>;
+  /** The same per tool, proposals only. */
+  approvalsByTool: { tool: string; approved: number; rejected: number }[];
+  /** From a proposal to the first human decision on it, decided in the period (as in status). */
+  timeToDecide: TimeToDecide;
 };
 
 export type AgentReportSet = { since: Date; now: Date; agents: AgentReport[] };
 
 /**
- * Builds the report for proposals created in [since, now]: of one agent (always listed, even when idle), or
- * of every agent with activity. Figures come from proposals, approvals and proposal_feedback; approvals and
- * rejections count as feedback beside the shadow answers.
+ * Builds the report for [since, now]: of one agent (always listed, even when idle), or of every agent with
+ * activity. Proposal counts and shadow feedback are of proposals created in the period; what people
+ * decided (approvals, time to decide, their clicks as feedback) is what they decided in the period, read
+ * with the same definitions as `/agent status` (`readPeopleDecisions`).
  */
 export async function buildAgentReport({
   db,
@@ -56,11 +59,10 @@ export async function buildAgentReport({
   now: Date;
 }): Promise<AgentReportSet> {
   const window = { db, agent, since, now };
-  const [proposalRows, feedbackRows, approvalRows, delayRows] = await Promise.all([
+  const [proposalRows, feedbackRows, decisions] = await Promise.all([
     countProposals(window),
     countShadowFeedback(window),
-    countApprovalDecisions(window),
-    listFirstDecisionDelays(window),
+    readPeopleDecisions({ db, agent, since, until: now }),
   ]);
   const reports = new Map<string, AgentReport>();
   const reportFor = (name: string): AgentReport => {
@@ -88,46 +90,31 @@ export async function buildAgentReport({
     if (row.verdict === 'agree') shadow.agree += row.count;
     if (row.verdict === 'disagree') shadow.disagree += row.count;
   }
-  for (const row of approvalRows) {
-    const report = reportFor(row.agent);
-    let entry = report.approvalsByTool.find((e) => e.tool === row.tool);
-    if (!entry) {
-      entry = { tool: row.tool, approvals: 0, rejections: 0 };
-      report.approvalsByTool.push(entry);
-    }
-    // A person's Approve says they agree with the proposal; Reject says they do not.
-    if (row.decision === 'approve') {
-      entry.approvals += row.count;
-      report.feedback.approvals.agree += row.count;
-    }
-    if (row.decision === 'reject') {
-      entry.rejections += row.count;
-      report.feedback.approvals.disagree += row.count;
-    }
-  }
-  const delays = new Map<string, number[]>();
-  for (const row of delayRows) delays.set(row.agent, [...(delays.get(row.agent) ?? []), row.ms]);
+  for (const row of [...decisions.settled, ...decisions.clicks, ...decisions.firstDecisions])
+    reportFor(row.agent);
   for (const report of reports.values()) {
     const { proposals, feedback } = report;
+    const mine = decisionsOf(decisions, report.agent);
+    const { expired: _expired, ...approvals } = approvalsOf(mine);
+    report.approvals = approvals;
+    const tools = [...new Set(mine.settled.map((r) => r.tool))].sort((a, b) => a.localeCompare(b));
+    report.approvalsByTool = tools.map((tool) => {
+      const { approved, rejected } = approvalsOf({
+        ...mine,
+        settled: mine.settled.filter((r) => r.tool === tool),
+      });
+      return { tool, approved, rejected };
+    });
+    report.timeToDecide = timeToDecide(mine.firstDecisions.map((d) => d.seconds));
+    // A person's Approve says they agree with the proposal; Reject says they do not.
+    feedback.approvals = { agree: approvals.clicks.approve, disagree: approvals.clicks.reject };
     report.blockedRate = ratio(proposals.deny, proposals.total);
     feedback.agree = feedback.shadow.agree + feedback.approvals.agree;
     feedback.disagree = feedback.shadow.disagree + feedback.approvals.disagree;
     feedback.agreementRate = ratio(feedback.agree, feedback.agree + feedback.disagree);
-    report.approvalsByTool.sort((a, b) => a.tool.localeCompare(b.tool));
-    const agentDelays = delays.get(report.agent) ?? [];
-    report.decidedProposals = agentDelays.length;
-    report.medianTimeToDecisionMs = median(agentDelays);
   }
   const agents = [...reports.values()].sort((a, b) => a.agent.localeCompare(b.agent));
   return { since, now, agents };
-}
-
-/** The median of some numbers; null for none. Pure. */
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function ratio(part: number, whole: number): number | null {
@@ -147,8 +134,8 @@ function emptyReport(agent: string): AgentReport {
       disagree: 0,
       agreementRate: null,
     },
+    approvals: { approved: 0, rejected: 0, clicks: { approve: 0, reject: 0 } },
     approvalsByTool: [],
-    medianTimeToDecisionMs: null,
-    decidedProposals: 0,
+    timeToDecide: { medianSeconds: null, proposals: 0 },
   };
 }

@@ -46,6 +46,7 @@ export function onShutdownSignals({
       await step().catch((error: unknown) => logger.warn({ err: error }, 'a shutdown step failed'));
     }
     clearTimeout(hard);
+    logger.info('Warden stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

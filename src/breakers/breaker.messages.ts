@@ -45,6 +45,7 @@ export function blockedMessage({
     return `${name} is half-open and its one trial action is still running; the agent stays paused until it finishes or an owner resets the breaker.`;
   }
   const why = reason ? ` after ${reason}` : '';
+  // ISO, as the audit keeps it; on the way to Slack `withSlackDates` shows it in each reader's time zone.
   const until = admission.until
     ? `until ${admission.until.toISOString()} or until an owner resets it`
     : 'until an owner resets it';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { createAlertWebhook } from '../app/alert-webhook.ts';
 import { createHttpServer, healthHandler } from '../app/http.ts';
 import type { Services } from '../app/services.ts';
@@ -19,6 +20,15 @@ export const REAL_WORKSPACE_HINT =
   'Local mode: no SLACK_BOT_TOKEN is set. To use a real workspace, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README).';
 
 /**
+ * The file that keeps the console's channels next to the embedded database they belong with, so both
+ * survive a restart and both go when the data directory is removed. With DATABASE_URL there is none:
+ * the console's history would outlive or predate the database it mirrors.
+ */
+export function localWorkspaceFile(config: Config): string | undefined {
+  return config.database.url ? undefined : join(config.database.dataDir, 'slack-emulator-workspace.json');
+}
+
+/**
  * Local mode: Warden against the Slack emulator and its sandbox workspace, with the web console on the
  * same HTTP server as `POST /slack/events`, `/healthz` and `/metrics`. The signing secret and bot token
  * are made up at start-up; requests from the console are signed with them exactly as Slack signs its own.
@@ -28,12 +38,18 @@ export async function startLocalMode({
   services,
   port = config.port,
   pollMs = 250,
+  workspaceFile,
 }: {
   config: Config;
   services: Services;
   /** 0 picks a free port (tests). */
   port?: number;
   pollMs?: number;
+  /**
+   * Where the emulated workspace keeps its channels across restarts (see `localWorkspaceFile`); without
+   * it the console starts empty each time.
+   */
+  workspaceFile?: string | undefined;
 }) {
   const signingSecret = randomBytes(24).toString('hex');
   const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
@@ -41,7 +57,13 @@ export async function startLocalMode({
   services.redactor.addSecret(botToken);
 
   const sandbox = createSandboxPeople();
-  const emulator = createSlackEmulator({ signingSecret, botToken, ...sandbox });
+  const emulator = createSlackEmulator({
+    signingSecret,
+    botToken,
+    ...sandbox,
+    ...(workspaceFile === undefined ? {} : { workspaceFile }),
+    onWarning: (message) => services.logger.warn(message),
+  });
   const { apiUrl } = await emulator.start();
   const surface = buildSlackSurface({
     services,
@@ -61,6 +83,8 @@ export async function startLocalMode({
   const server = createHttpServer({
     routes: withRequestLogging({
       logger: services.logger,
+      // The console polls and the emulator calls back: at info these lines would bury the start-up lines.
+      level: 'debug',
       routes: {
         'POST /slack/events': surface.slack.handleHttp,
         'POST /webhooks/alertmanager': createAlertWebhook({

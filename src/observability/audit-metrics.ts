@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../audit/audit.types.ts';
 import type { Db } from '../db/client.ts';
-import { getProposal } from '../proposals/proposals.repository.ts';
+import { getProposal, listApprovals } from '../proposals/proposals.repository.ts';
 import type { FedEvent } from './audit-feed.ts';
 import type { WardenMetrics } from './metrics.ts';
 
@@ -56,11 +56,13 @@ export function createAuditMetrics({ db, metrics }: { db: Db; metrics: WardenMet
       case 'approval.recorded':
         metrics.approvalDecisions.inc({ agent, decision: 'approve' });
         if (event.reasonCode === 'approval.satisfied')
-          await observeWait({ event, agent, outcome: 'approved' });
+          metrics.proposalsDecided.inc({ agent, outcome: 'approved' });
+        await observeFirstDecision({ event, agent, outcome: 'approved' });
         return;
       case 'approval.rejected':
         metrics.approvalDecisions.inc({ agent, decision: 'reject' });
-        await observeWait({ event, agent, outcome: 'rejected' });
+        metrics.proposalsDecided.inc({ agent, outcome: 'rejected' });
+        await observeFirstDecision({ event, agent, outcome: 'rejected' });
         return;
       case 'approval.refused':
         metrics.approvalRefusals.inc({ agent, reason: event.reasonCode ?? 'none' });
@@ -96,8 +98,11 @@ export function createAuditMetrics({ db, metrics }: { db: Db; metrics: WardenMet
     metrics.executionSeconds.observe({ tool, result }, Math.max(0, appendedAtMs - started) / 1000);
   }
 
-  /** Proposal to the decision that settled it, on Warden's clock (the two may happen on different instances). */
-  async function observeWait({
+  /**
+   * Time to decide (`TimeToDecide`): from the proposal to the first human decision on it, observed once,
+   * on that first decision's event, with the times Warden stored (the same as `/agent status` reads).
+   */
+  async function observeFirstDecision({
     event,
     agent,
     outcome,
@@ -107,9 +112,11 @@ export function createAuditMetrics({ db, metrics }: { db: Db; metrics: WardenMet
     outcome: string;
   }) {
     if (!event.proposalId) return;
+    const [first] = await listApprovals({ db, proposalId: event.proposalId });
+    if (!first || first.approver !== event.actor) return;
     const proposal = await getProposal({ db, id: event.proposalId });
     if (!proposal) return;
-    const seconds = Math.max(0, event.at.getTime() - proposal.createdAt.getTime()) / 1000;
+    const seconds = Math.max(0, first.createdAt.getTime() - proposal.createdAt.getTime()) / 1000;
     metrics.approvalWait.observe({ agent, outcome }, seconds);
   }
 

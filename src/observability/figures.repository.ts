@@ -1,7 +1,6 @@
 import { and, count, desc, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { auditEvents } from '../audit/audit.table.ts';
 import type { DbOrTx } from '../db/client.ts';
-import { proposals } from '../proposals/proposals.table.ts';
 
 /** The audit actions the per-agent figures count. */
 export const COUNTED_ACTIONS = [
@@ -62,33 +61,6 @@ export async function countAuditByAgent({
     )
     .groupBy(auditEvents.agent, auditEvents.action, auditEvents.decision, auditEvents.reasonCode);
   return rows.map((r) => ({ ...r, agent: r.agent ?? '', n: Number(r.n), tokens: Number(r.tokens) }));
-}
-
-/** Median seconds from proposal to the human decision (approved or rejected) per agent, decided in [since, until]. */
-export async function medianDecisionSeconds({
-  db,
-  since,
-  until,
-}: {
-  db: DbOrTx;
-  since: Date;
-  until: Date;
-}): Promise<Map<string, number>> {
-  const median = sql<number>`percentile_cont(0.5) within group (order by extract(epoch from
-    (${proposals.decidedAt} - ${proposals.createdAt})))::float8`.mapWith(Number);
-  const rows = await db
-    .select({ agent: proposals.agent, median })
-    .from(proposals)
-    .where(
-      and(
-        inArray(proposals.decision, ['needs_approval']),
-        isNotNull(proposals.decidedAt),
-        gte(proposals.decidedAt, since),
-        lte(proposals.decidedAt, until),
-      ),
-    )
-    .groupBy(proposals.agent);
-  return new Map(rows.map((r) => [r.agent, Number(r.median)]));
 }
 
 /** The latest `alert.raised` events since `since`, newest first. */

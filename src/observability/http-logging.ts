@@ -13,21 +13,32 @@ const QUIET_PATHS = new Set(['/healthz', '/metrics']);
 /**
  * Wraps HTTP routes so every log line written while a request is handled (Bolt's, the listeners', a run
  * started by it) carries its `requestId`, the response says it in `x-request-id`, and one line records
- * the method, path, status and duration.
+ * the method, path, status and duration: at `level` (info unless given; local mode says debug), probes
+ * always at debug.
  */
 export function withRequestLogging({
   logger,
   routes,
+  level = 'info',
 }: {
   logger: Logger;
   routes: Record<string, Handler>;
+  level?: 'info' | 'debug';
 }): Record<string, Handler> {
   return Object.fromEntries(
-    Object.entries(routes).map(([route, handler]) => [route, logged({ logger, handler })]),
+    Object.entries(routes).map(([route, handler]) => [route, logged({ logger, handler, level })]),
   );
 }
 
-function logged({ logger, handler }: { logger: Logger; handler: Handler }): Handler {
+function logged({
+  logger,
+  handler,
+  level,
+}: {
+  logger: Logger;
+  handler: Handler;
+  level: 'info' | 'debug';
+}): Handler {
   return (req, res) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : newId('req');
@@ -43,7 +54,7 @@ function logged({ logger, handler }: { logger: Logger; handler: Handler }): Hand
         ms: Math.round(performance.now() - started),
       };
       if (QUIET_PATHS.has(path)) logger.debug(line, 'http request');
-      else logger.info(line, 'http request');
+      else logger[level](line, 'http request');
     });
     return runWithLogIds({ requestId }, () => handler(req, res));
   };

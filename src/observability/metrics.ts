@@ -5,6 +5,10 @@ import { listKillSwitches } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
 import { countProposalsByState } from '../proposals/proposals.repository.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
+import { summarizeBreakers } from './figures.definitions.ts';
+
+/** The charters whose breakers the breaker gauge lists (each, even never tripped). */
+type BreakerCharters = () => readonly { agent: string; breakers: readonly { name: string }[] }[];
 
 /** Seconds a person takes to approve or reject: from seconds to hours. */
 const WAIT_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
@@ -17,7 +21,16 @@ const EXECUTION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 12
  * the shared truth (kill switches, breakers, proposals). A gauge whose database read fails is left empty
  * rather than failing the scrape (`/healthz` reports the database).
  */
-export function createWardenMetrics({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
+export function createWardenMetrics({
+  db,
+  clock = systemClock,
+  charters = () => [],
+}: {
+  db: Db;
+  clock?: Clock;
+  charters?: BreakerCharters;
+}) {
+  let breakerCharters = charters;
   const registry = new Registry();
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -53,20 +66,28 @@ export function createWardenMetrics({ db, clock = systemClock }: { db: Db; clock
   });
   new Gauge({
     name: 'warden_breakers_open',
-    help: 'Circuit breakers not closed (1 open, 0.5 half-open), read from the database at scrape',
+    help: 'Every circuit breaker (as /agent status counts them): 1 open, 0.5 half-open, 0 closed; read at scrape',
     labelNames: ['agent', 'breaker'],
     registers,
     async collect() {
       this.reset();
-      for (const row of await listBreakerStates({ db, now: clock.now() }).catch(() => [])) {
-        if (row.state === 'closed') continue;
-        this.set({ agent: row.agent, breaker: row.breaker }, row.state === 'half_open' ? 0.5 : 1);
+      const rows = await listBreakerStates({ db, now: clock.now() }).catch(() => null);
+      if (!rows) return;
+      for (const b of summarizeBreakers({ charters: breakerCharters(), rows })) {
+        this.set(
+          { agent: b.agent, breaker: b.breaker },
+          b.state === 'open' ? 1 : b.state === 'half_open' ? 0.5 : 0,
+        );
       }
     },
   });
 
   return {
     registry,
+    /** Lists these charters' breakers in the breaker gauge from now on (the charters load after metrics). */
+    useCharters(list: BreakerCharters): void {
+      breakerCharters = list;
+    },
     runsStarted: counter('warden_runs_started_total', 'Agent runs started', ['agent']),
     runsFinished: counter('warden_runs_finished_total', 'Agent runs finished, by outcome', [
       'agent',
@@ -82,10 +103,16 @@ export function createWardenMetrics({ db, clock = systemClock }: { db: Db; clock
       'Guard decisions (allow, needs_approval, deny), by reason code',
       ['agent', 'decision', 'reason'],
     ),
-    approvalDecisions: counter('warden_approval_decisions_total', 'Approvals and rejections people gave', [
-      'agent',
-      'decision',
-    ]),
+    approvalDecisions: counter(
+      'warden_approval_decisions_total',
+      'Approve and Reject clicks that counted (one per person and proposal); proposals are warden_proposals_decided_total',
+      ['agent', 'decision'],
+    ),
+    proposalsDecided: counter(
+      'warden_proposals_decided_total',
+      'Proposals people decided: approved (approval rule satisfied) or rejected, each once',
+      ['agent', 'outcome'],
+    ),
     approvalRefusals: counter(
       'warden_approval_refusals_total',
       'Approve/Reject clicks that did not count, by reason',
@@ -96,7 +123,7 @@ export function createWardenMetrics({ db, clock = systemClock }: { db: Db; clock
     ]),
     approvalWait: histogram(
       'warden_approval_wait_seconds',
-      'Time from a proposal to the human decision that settled it (approved or rejected)',
+      'Time from a proposal to the first human decision on it (first Approve or Reject), by that decision',
       ['agent', 'outcome'],
       WAIT_BUCKETS,
     ),

@@ -35,6 +35,7 @@ export function createObservability({ db, clock, logger }: { db: Db; clock: Cloc
     }) {
       if (alertsOn) return;
       alertsOn = true;
+      metrics.useCharters(() => charters.list());
       feed.subscribe(createAlertEvaluator({ db, audit, charters, registry, logger }).evaluate);
     },
     /** Waits until every event appended so far has been counted and checked (tests, shutdown). */

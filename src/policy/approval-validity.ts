@@ -55,6 +55,7 @@ export function checkApproval({
     return refuse('approval.not_pending', `This action is no longer waiting for approval: ${what}.`);
   }
   if (!proposal.expiresAt || now.getTime() >= proposal.expiresAt.getTime()) {
+    // ISO, as the audit keeps it; on the way to Slack `withSlackDates` shows it in each reader's time zone.
     const when = proposal.expiresAt ? ` at ${proposal.expiresAt.toISOString()}` : '';
     return refuse(
       'approval.expired',

@@ -2,14 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App as BoltApp } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
-import { readHomeFigures } from '../observability/figures.ts';
 import type { Logger } from '../shared/logger.ts';
 import { BREAKER_ACTIONS } from './blocks/actions.ids.ts';
-import { homeView } from './blocks/home.blocks.ts';
 import { createSlackHttpReceiver } from './http-receiver.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
 import { handleBreakerAction } from './listeners/breaker-actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
+import { publishHome } from './listeners/home.ts';
 import { socketModeRequestKey } from './request-key.ts';
 import { HANDLED } from './request-route.ts';
 import { refuseOutsideWindow } from './request-window.ts';
@@ -119,13 +118,7 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
   // The Home tab: the same per-agent figures as `/agent status`, published whenever someone opens it.
   app.event(HANDLED.event, async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    try {
-      const agents = deps.charters.list().map((c) => c.agent);
-      const home = await readHomeFigures({ db: deps.db, agents, now: deps.clock.now() });
-      await client.views.publish({ user_id: event.user, view: homeView(home) });
-    } catch (error) {
-      deps.logger.warn({ err: error, user: event.user }, 'could not publish the App Home');
-    }
+    await publishHome({ deps, client, user: event.user });
   });
 
   return {

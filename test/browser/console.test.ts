@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)('the local console in Chromium', () => {
     await runMessage.locator('.thread-link').click();
     const thread = page.locator('#thread-messages');
     await thread
-      .locator('.msg', { hasText: '@oncall.olivia your rollback_deploy in production' })
+      .locator('.msg', { hasText: '@oncall.olivia, your rollback of checkout' })
       .first()
       .waitFor({ timeout: 30_000 });
     const trail = await thread.textContent();

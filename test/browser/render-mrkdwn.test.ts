@@ -33,7 +33,12 @@ describe('mrkdwn as Slack shows it', () => {
     expect(md('<#C0INCIDENT> <!subteam^S0SREAPPRV> <!here>')).toContain('@sre-approvers');
     expect(md('<#C0INCIDENT> <!subteam^S0SREAPPRV> <!here>')).toContain('@here');
     expect(md('at <!date^1764061200^{date_short_pretty} {time}|2025-11-25T09:00:00.000Z>')).toBe(
-      'at <span class="md-date" title="2025-11-25T09:00:00.000Z">2025-11-25T09:00:00.000Z</span>',
+      'at <time class="md-date" datetime="2025-11-25T09:00:00.000Z" data-format="{date_short_pretty} {time}">2025-11-25T09:00:00.000Z</time>',
+    );
+    // A date that is not one shows as its fallback text; markup in the format stays text.
+    expect(md('<!date^soon^{time}|later>')).toBe('later');
+    expect(md('<!date^1764061200^{time}" onload="x|x>')).toContain(
+      'data-format="{time}&quot; onload=&quot;x"',
     );
   });
 

@@ -82,10 +82,16 @@ describe('npm start on embedded defaults', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('warden_kill_switch_engaged');
       expect(metrics).toContain('warden_proposals');
+      // The console page is a request people make; local mode logs it at debug, so the start-up lines
+      // stay the last thing on the screen.
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(stdout).not.toMatch(/http request/);
     } finally {
-      const exited = new Promise((resolve) => child.on('exit', resolve));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
-      await exited;
+      expect(await exited).toBe(0);
     }
+    expect(stdout).toMatch(/Warden stopped/);
   }, 180_000);
 });

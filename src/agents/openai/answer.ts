@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Charter } from '../../policy/charter.schemas.ts';
 import { clipAtWord } from '../../shared/clip.ts';
+import { plural } from '../../shared/plural.ts';
 import type { ToolInfo } from '../../tools/define.ts';
 import type { PlannedProposal, PlannerStep } from '../planner.types.ts';
 import { charterTools, hasOwnEnvironmentArg, MAX_PROPOSALS, SUBMIT_PROPOSALS } from './functions.ts';
@@ -106,7 +107,10 @@ export function answerToStep({
       expectedEffect: clip(p.expected_effect, MAX_TEXT_CHARS),
       rollback: clip(p.rollback, MAX_TEXT_CHARS),
     }));
-    if (submissions.length > 1) notes.push(`${submissions.length - 1} further submission(s) were ignored.`);
+    if (submissions.length > 1)
+      notes.push(
+        `${plural(submissions.length - 1, 'further submission')} ${submissions.length === 2 ? 'was' : 'were'} ignored.`,
+      );
   }
   // A write or unknown tool the model tried to call directly: the guard decides on it like any proposal.
   for (const call of others) {
@@ -123,7 +127,10 @@ export function answerToStep({
       rollback: '',
     });
   }
-  if (reads.length > 0) notes.push(`${reads.length} read call(s) sent with the final answer were not run.`);
+  if (reads.length > 0)
+    notes.push(
+      `${plural(reads.length, 'read call')} sent with the final answer ${reads.length === 1 ? 'was' : 'were'} not run.`,
+    );
   if (proposals.length > MAX_PROPOSALS) {
     notes.push(
       `The model proposed ${proposals.length} actions; only the first ${MAX_PROPOSALS} are kept and ${proposals.length - MAX_PROPOSALS} were dropped.`,

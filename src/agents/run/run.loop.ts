@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { setRunEnvironment } from '../../runs/runs.repository.ts';
+import { plural } from '../../shared/plural.ts';
 import type { Observation, Planner } from '../planner.types.ts';
 import { parseGatherCall, parsePlannerStep, parseProposal, toolNameOf } from '../planner-output.ts';
 import { auditRunEvent, recordStep } from './run.audit.ts';
@@ -122,7 +123,10 @@ export async function runLoop({
     const killed = await killEnding({ deps, run });
     if (killed) return end(killed);
     if (row.tokensUsed >= charter.budgets.tokens) {
-      const unsent = next.kind === 'final' ? ` ${next.proposals.length} proposal(s) were not submitted.` : '';
+      const unsent =
+        next.kind === 'final'
+          ? ` ${plural(next.proposals.length, 'proposal')} ${next.proposals.length === 1 ? 'was' : 'were'} not submitted.`
+          : '';
       return end({
         state: 'budget_exhausted',
         error: `The run used ${row.tokensUsed} of the ${charter.budgets.tokens} tokens its charter allows (budgets.tokens).${unsent}`,

@@ -1,4 +1,5 @@
 import { clipAtWord } from '../../shared/clip.ts';
+import { plural } from '../../shared/plural.ts';
 import type { Observation } from '../planner.types.ts';
 import type { RunOutcome, RunProposal } from './run.types.ts';
 
@@ -61,8 +62,12 @@ export function buildRunSummary(input: RunSummaryInput): string {
     lines.push('', 'Nothing was proposed before the run stopped.');
   }
   const leftOut = [
-    input.skipped > 0 ? `${input.skipped} unreadable or refused item(s) from the planner were skipped` : null,
-    input.dropped > 0 ? `${input.dropped} proposal(s) past the per-run limit were dropped` : null,
+    input.skipped > 0
+      ? `${plural(input.skipped, 'unreadable or refused item')} from the planner ${input.skipped === 1 ? 'was' : 'were'} skipped`
+      : null,
+    input.dropped > 0
+      ? `${plural(input.dropped, 'proposal')} past the per-run limit ${input.dropped === 1 ? 'was' : 'were'} dropped`
+      : null,
   ].filter((s): s is string => s !== null);
   if (leftOut.length > 0) lines.push('', `${capitalise(leftOut.join('; '))}.`);
   const notes = input.plannerSummary?.trim();

@@ -1,8 +1,8 @@
 import { formatAuditEvent } from '../../audit/audit.format.ts';
 import { listAuditTrail } from '../../audit/audit.repository.ts';
-import { listBreakerStates } from '../../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../../breakers/kill-switch.repository.ts';
 import type { Db } from '../../db/client.ts';
+import { readBreakerFigures } from '../../observability/figures.ts';
 import type { Charter } from '../../policy/charter.schemas.ts';
 import { findLatestRunInChannel, findRunForMessage } from './console.repository.ts';
 
@@ -76,7 +76,7 @@ export async function readRunPanel({
   };
 }
 
-/** The kill switch scopes and every charter's breakers, with their effective state now. */
+/** The kill switch scopes and every breaker (as `/agent status` counts them), with its state now. */
 export type ControlsPanel = {
   killSwitches: {
     scope: string;
@@ -88,7 +88,9 @@ export type ControlsPanel = {
   breakers: {
     agent: string;
     breaker: string;
+    /** The keys it is not closed for (`create_ticket@production`), agent-wide `*` left out; null: none. */
     key: string | null;
+    keysNotClosed: string[];
     state: string;
     coolDownUntil: string | null;
     lastReason: string | null;
@@ -96,7 +98,10 @@ export type ControlsPanel = {
   }[];
 };
 
-/** Kill switches and breakers as stored in Postgres; a charter breaker never tripped shows as closed. */
+/**
+ * Kill switches as stored, and every breaker as `readBreakerFigures` defines them (the same set and
+ * states `/agent status` and the App Home show): one per charter breaker, closed when never tripped.
+ */
 export async function readControls({
   db,
   charters,
@@ -107,30 +112,7 @@ export async function readControls({
   now: Date;
 }): Promise<ControlsPanel> {
   const switches = await listKillSwitches({ db });
-  const rows = await listBreakerStates({ db, now });
-  const breakers: ControlsPanel['breakers'] = rows.map((row) => ({
-    agent: row.agent,
-    breaker: row.breaker,
-    key: row.key,
-    state: row.state,
-    coolDownUntil: row.coolDownUntil?.toISOString() ?? null,
-    lastReason: row.lastReason,
-    tripCount: row.tripCount,
-  }));
-  for (const charter of charters) {
-    for (const spec of charter.breakers) {
-      if (breakers.some((b) => b.agent === charter.agent && b.breaker === spec.name)) continue;
-      breakers.push({
-        agent: charter.agent,
-        breaker: spec.name,
-        key: null,
-        state: 'closed',
-        coolDownUntil: null,
-        lastReason: null,
-        tripCount: 0,
-      });
-    }
-  }
+  const breakers = await readBreakerFigures({ db, charters, now });
   return {
     killSwitches: switches.map((row) => ({
       scope: row.scope,
@@ -139,6 +121,15 @@ export async function readControls({
       reason: row.reason,
       at: row.engagedAt?.toISOString() ?? null,
     })),
-    breakers: breakers.sort((a, b) => `${a.agent}/${a.breaker}`.localeCompare(`${b.agent}/${b.breaker}`)),
+    breakers: breakers.map((b) => ({
+      agent: b.agent,
+      breaker: b.breaker,
+      key: b.keysNotClosed.filter((k) => k !== '*').join(', ') || null,
+      keysNotClosed: b.keysNotClosed,
+      state: b.state,
+      coolDownUntil: b.coolDownUntil?.toISOString() ?? null,
+      lastReason: b.state === 'closed' ? null : b.lastReason,
+      tripCount: b.tripCount,
+    })),
   };
 }

@@ -22,6 +22,7 @@ const TS = /^\d{1,12}\.\d{1,9}$/;
 const ASSETS: Record<string, string> = {
   'console.js': 'text/javascript',
   'dom.js': 'text/javascript',
+  'dates.js': 'text/javascript',
   'panel.js': 'text/javascript',
   'console.css': 'text/css',
   'channel.css': 'text/css',

@@ -9,6 +9,7 @@ import { createTsSource } from './slack-ids.ts';
 import { EMULATOR_DOMAIN, permalinkFor } from './slack-render.ts';
 import { createSocketMode, type SocketEnvelope } from './socket-mode.ts';
 import { createEmulatorStore } from './store.ts';
+import { loadWorkspaceFile, newestTs, watchWorkspaceFile } from './workspace-file.ts';
 
 function toWorkspace(options: SlackEmulatorOptions): Workspace {
   return {
@@ -34,9 +35,13 @@ function toWorkspace(options: SlackEmulatorOptions): Workspace {
 export function createSlackEmulator(options: SlackEmulatorOptions) {
   const clock = options.clock ?? Date.now;
   const workspace = toWorkspace(options);
-  const store = createEmulatorStore();
+  const onProblem = options.onWarning ?? (() => {});
+  const path = options.workspaceFile;
+  const initial = path === undefined ? undefined : loadWorkspaceFile({ path, onProblem });
+  const store = createEmulatorStore({ initial });
+  const saved = path === undefined ? undefined : watchWorkspaceFile({ path, store, onProblem });
   const faults = createFaults();
-  const tsSource = createTsSource({ clock });
+  const tsSource = createTsSource({ clock, after: newestTs(initial) });
   const socketMode = createSocketMode({ workspace });
   const server = createEmulatorServer({ workspace, store, faults, clock, tsSource, socketMode });
   let wardenUrl = options.wardenUrl;
@@ -71,10 +76,14 @@ export function createSlackEmulator(options: SlackEmulatorOptions) {
       urls = await server.start();
       return urls;
     },
+    /** Stops listening; the workspace file (if any) is saved first. */
     async stop(): Promise<void> {
+      await saved?.flush();
       await server.stop();
       urls = undefined;
     },
+    /** Saves the workspace file now (when there is one). */
+    flush: async (): Promise<void> => saved?.flush(),
     get apiUrl(): string {
       return started().apiUrl;
     },

@@ -5,7 +5,8 @@ export type JsonObject = { [key: string]: Json };
 
 export type EmulatorUser = { id: string; name: string; realName?: string };
 export type EmulatorUsergroup = { id: string; handle: string; users: string[] };
-export type EmulatorChannel = { id: string; name: string };
+/** A channel of the emulated workspace; its topic shows under its name (and in `conversations.info`). */
+export type EmulatorChannel = { id: string; name: string; topic?: string };
 
 export type SlackEmulatorOptions = {
   signingSecret: string;
@@ -23,6 +24,13 @@ export type SlackEmulatorOptions = {
   channels: EmulatorChannel[];
   /** Milliseconds since the epoch; drives ts values, request timestamps and expiries. */
   clock?: () => number;
+  /**
+   * A JSON file that keeps the channels' messages and the App Homes across restarts (the local console);
+   * without it the workspace lives in memory only.
+   */
+  workspaceFile?: string;
+  /** Told when the workspace file cannot be read or saved (the emulator carries on without it). */
+  onWarning?: (message: string) => void;
 };
 
 /** The workspace facts every part of the emulator reads. */

@@ -31,9 +31,21 @@ export function createSandboxPeople(): {
     ],
     usergroups: [{ id: 'S0SREAPPRV', handle: 'sre-approvers', users: ['U0APPROVE1', 'U0APPROVE2'] }],
     channels: [
-      { id: 'C0INCIDENT', name: 'incidents' },
-      { id: 'C0AUDITLOG', name: 'warden-audit' },
-      { id: 'C0ALERTS01', name: 'warden-alerts' },
+      {
+        id: 'C0INCIDENT',
+        name: 'incidents',
+        topic: 'Runs, approval cards and each run’s story in its thread · try /agent triage INC-123',
+      },
+      {
+        id: 'C0AUDITLOG',
+        name: 'warden-audit',
+        topic: 'The audit chain head, anchored here after each run and each action that settles',
+      },
+      {
+        id: 'C0ALERTS01',
+        name: 'warden-alerts',
+        topic: 'Breaker trips, denial spikes and other alerts from the agents’ charters',
+      },
     ],
     ids: sandboxIds,
   };

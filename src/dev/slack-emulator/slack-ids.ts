@@ -11,10 +11,13 @@ function randomFrom(alphabet: string, length: number): string {
 
 /**
  * Slack message timestamps (`"1764000000.123456"`) taken from the emulator clock, strictly
- * increasing so two messages in the same millisecond still get distinct, ordered ts values.
+ * increasing so two messages in the same millisecond still get distinct, ordered ts values; `after`
+ * (the newest ts kept from before a restart) is never repeated, even if the clock went back.
  */
-export function createTsSource({ clock }: { clock: () => number }) {
-  let lastMicros = 0;
+export function createTsSource({ clock, after }: { clock: () => number; after?: string | undefined }) {
+  const [seconds = '0', fraction = '0'] = (after ?? '0.0').split('.');
+  let lastMicros = Number(seconds) * 1_000_000 + Number(fraction.padEnd(6, '0').slice(0, 6));
+  if (!Number.isSafeInteger(lastMicros)) lastMicros = 0;
   return {
     next(): string {
       let micros = Math.floor(clock()) * 1000;

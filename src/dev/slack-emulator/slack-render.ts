@@ -4,7 +4,13 @@ import { newActionId, newBlockId } from './slack-ids.ts';
 
 export const EMULATOR_DOMAIN = 'warden-emulator';
 
-export type Conversation = { id: string; name: string; isIm: boolean; userId: string | null };
+export type Conversation = {
+  id: string;
+  name: string;
+  isIm: boolean;
+  userId: string | null;
+  topic?: string;
+};
 
 /** A channel by id or `#name`, or a DM (`D…`) by user id or DM id; as Slack resolves `channel`. */
 export function resolveConversation(
@@ -13,7 +19,8 @@ export function resolveConversation(
 ): Conversation | undefined {
   if (idOrName === undefined) return undefined;
   const channel = workspace.channels.find((c) => c.id === idOrName || `#${c.name}` === idOrName);
-  if (channel) return { id: channel.id, name: channel.name, isIm: false, userId: null };
+  if (channel)
+    return { id: channel.id, name: channel.name, isIm: false, userId: null, topic: channel.topic ?? '' };
   const user = workspace.users.find((u) => u.id === idOrName || dmId(u) === idOrName);
   if (user) return { id: dmId(user), name: user.name, isIm: true, userId: user.id };
   return undefined;
@@ -134,5 +141,7 @@ export function renderConversation({ conversation }: { conversation: Conversatio
     is_general: false,
     is_member: true,
     created: 1_700_000_000,
+    topic: { value: conversation.topic ?? '', creator: '', last_set: 0 },
+    purpose: { value: '', creator: '', last_set: 0 },
   };
 }

@@ -13,17 +13,27 @@ import type {
 type Trigger = { user: string; issuedAt: number; used: boolean };
 
 /**
- * Everything the emulated workspace remembers, in memory. Every change is emitted as `change` on
- * `events` so the console can stream it. Readers get copies; only the store mutates its records.
+ * What outlives a restart of the emulated workspace (see workspace-file.ts): the channels' messages and
+ * threads and each person's App Home. Ephemerals, open modals, triggers and response_urls are transient
+ * in Slack too.
  */
-export function createEmulatorStore() {
+export type WorkspaceSnapshot = { messages: StoredMessage[]; homeViews: StoredView[] };
+
+/**
+ * Everything the emulated workspace remembers, in memory, starting from `initial` when given. Every
+ * change is emitted as `change` on `events` so the console can stream it. Readers get copies; only the
+ * store mutates its records.
+ */
+export function createEmulatorStore({ initial }: { initial?: WorkspaceSnapshot | undefined } = {}) {
   const events = new EventEmitter();
   // The console streams changes to every open tab; more than 10 listeners is normal there.
   events.setMaxListeners(0);
-  const messages: StoredMessage[] = [];
+  const messages: StoredMessage[] = structuredClone(initial?.messages ?? []);
   const ephemerals: StoredEphemeral[] = [];
   const openViews = new Map<string, StoredView[]>();
-  const homeViews = new Map<string, StoredView>();
+  const homeViews = new Map<string, StoredView>(
+    structuredClone(initial?.homeViews ?? []).map((view) => [view.user, view]),
+  );
   const calls: ApiCall[] = [];
   const triggers = new Map<string, Trigger>();
   const responseUrls = new Map<string, ResponseUrlContext>();
@@ -34,6 +44,11 @@ export function createEmulatorStore() {
 
   return {
     events,
+
+    /** A copy of what outlives a restart. */
+    snapshot(): WorkspaceSnapshot {
+      return structuredClone({ messages: [...messages].sort(byTs), homeViews: [...homeViews.values()] });
+    },
 
     addMessage(message: StoredMessage): void {
       messages.push(message);

@@ -1,11 +1,11 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { PROPOSAL_ACTIONS } from './actions.ids.ts';
+import { CARD_LINES, cardLines } from './card-height.parts.ts';
 import { blockedCard, decidedCard } from './decided.blocks.ts';
 import {
   actions,
   button,
   context,
-  divider,
   fallback,
   fields,
   header,
@@ -25,15 +25,15 @@ import {
   footer,
   injectionWarning,
   type ProposalView,
-  policySection,
+  policyLine,
   type ToolFacts,
   unverifiedBlocks,
 } from './proposal.parts.ts';
 
 export { PROPOSAL_ACTIONS } from './actions.ids.ts';
 export { blockedCard, decidedCard } from './decided.blocks.ts';
+export { injectionWarning } from './injection.parts.ts';
 export type { ApprovalView, ProposalView, ToolFacts } from './proposal.parts.ts';
-export { injectionWarning } from './proposal.parts.ts';
 
 /**
  * The card for a pending proposal, rendered only from the structured action (tool, arguments,
@@ -53,9 +53,10 @@ export function approvalCard({
   if (proposal.state !== 'pending') return decidedCard({ proposal, tool, approvals });
   const windowClosed = proposal.expiresAt !== null && proposal.expiresAt.getTime() <= now.getTime();
   const who = approverLine({ approvals });
-  const blocks: KnownBlock[] = [
+  const facts: KnownBlock[] = [
     header(`Approval needed: ${proposal.tool} in ${proposal.environment}`),
     ...injectionWarning(proposal),
+    actionSection(proposal),
     fields(
       factFields({
         proposal,
@@ -66,11 +67,10 @@ export function approvalCard({
         ],
       }),
     ),
-    actionSection(proposal),
-    policySection(proposal),
+    policyLine(proposal),
     ...(who ? [context([who])] : []),
-    divider(),
-    ...unverifiedBlocks(proposal),
+  ];
+  const end: KnownBlock[] = [
     windowClosed
       ? section(
           ':hourglass: *The approval window has closed.* This will not run; propose it again if it is still needed.',
@@ -104,6 +104,8 @@ export function approvalCard({
         }),
     footer(proposal),
   ];
+  const room = CARD_LINES - cardLines([...facts, ...end]);
+  const blocks = [...facts, ...unverifiedBlocks(proposal, { room }), ...end];
   return {
     text: fallback(`Approval needed: ${proposal.tool} in ${proposal.environment} (proposal ${proposal.id})`),
     blocks,
@@ -126,17 +128,17 @@ export function shadowCard({
   const tally = feedback
     ? `Feedback so far: ${feedback.agree} agree, ${feedback.disagree} disagree`
     : undefined;
-  const blocks: KnownBlock[] = [
+  const facts: KnownBlock[] = [
     header(`Shadow proposal: ${proposal.tool} in ${proposal.environment}`),
     section(
       ':ghost: *Shadow mode: this action will never run.* Warden recorded what the agent would have done. Would you have approved it?',
     ),
     ...injectionWarning(proposal),
-    fields(factFields({ proposal, tool })),
     actionSection(proposal),
-    policySection(proposal),
-    divider(),
-    ...unverifiedBlocks(proposal),
+    fields(factFields({ proposal, tool })),
+    policyLine(proposal),
+  ];
+  const end: KnownBlock[] = [
     actions({
       blockId: `shadow:${proposal.id}`,
       elements: [
@@ -146,6 +148,8 @@ export function shadowCard({
     }),
     footer(proposal, tally),
   ];
+  const room = CARD_LINES - cardLines([...facts, ...end]);
+  const blocks = [...facts, ...unverifiedBlocks(proposal, { room }), ...end];
   return {
     text: fallback(`Shadow proposal (will never run): ${proposal.tool} in ${proposal.environment}`),
     blocks,

@@ -13,7 +13,7 @@ import {
   type SlackMessage,
   section,
 } from './elements.ts';
-import { codeBlock, fitMrkdwn, inlineCode, mention, prettyJson, slackDate } from './mrkdwn.ts';
+import { codeBlock, fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 import {
   type ApprovalView,
   actionSection,
@@ -26,8 +26,7 @@ import {
   type ProposalView,
   type ToolFacts,
 } from './proposal.parts.ts';
-
-const RESULT_MAX = 1500;
+import { resultDetails, resultOutcome } from './result.parts.ts';
 
 /** How a state reads in the header. Every state has words; none of them is a button. */
 const HEADLINE: Record<string, string> = {
@@ -43,24 +42,15 @@ const HEADLINE: Record<string, string> = {
   blocked: 'Blocked',
 };
 
-/** The result a tool returned (already redacted): its summary quoted, its data as code. Untrusted text. */
+/**
+ * The result in one line (the tool's summary, quoted: it is the tool's text) and a pointer to the thread
+ * reply that holds the details; the data itself never fills the card.
+ */
 function resultText(proposal: ProposalView): string | null {
-  const result = proposal.result;
-  if (result === null || result === undefined) return null;
-  const note = auditHint(proposal);
-  if (typeof result === 'object' && !Array.isArray(result) && 'summary' in result) {
-    const { summary, data } = result as { summary?: unknown; data?: unknown };
-    const said =
-      typeof summary === 'string' ? fitMrkdwn({ text: summary, max: 600, note, quote: true }) : null;
-    const hasData =
-      data !== undefined && data !== null && !(typeof data === 'object' && Object.keys(data).length === 0);
-    return lines(
-      '*Result*',
-      said,
-      hasData ? codeBlock({ text: prettyJson(data), max: RESULT_MAX, note }) : null,
-    );
-  }
-  return lines('*Result*', codeBlock({ text: prettyJson(result), max: RESULT_MAX, note }));
+  const outcome = resultOutcome(proposal);
+  const details = resultDetails(proposal) !== null;
+  if (!outcome && !details) return null;
+  return lines(outcome ? `> ${outcome}` : null, details ? '_Details in the thread._' : null);
 }
 
 /** The latest rejection, with its reason. */
@@ -157,8 +147,7 @@ export function decidedCard({
   const blocks: KnownBlock[] = [
     header(`${headline}: ${proposal.tool} in ${proposal.environment}`),
     ...injectionWarning(proposal),
-    section(statusText({ proposal, approvals })),
-    ...(result ? [section(result)] : []),
+    section(lines(statusText({ proposal, approvals }), result)),
     ...(outcome?.trim() ? [section(fitMrkdwn({ text: outcome, max: 1000 }))] : []),
     fields(
       factFields({

@@ -1,5 +1,11 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { KillSwitchRow } from '../../breakers/kill-switch.repository.ts';
+import {
+  type BreakerFigure,
+  breakersHeadline,
+  timeToDecideText,
+  toolCallsText,
+} from '../../observability/figures.definitions.ts';
 import type { AgentFigures } from '../../observability/figures.ts';
 import { BREAKER_ACTIONS, breakerButtonValue, readBreakerButton } from './actions.ids.ts';
 import {
@@ -21,42 +27,27 @@ const MAX_AGENTS = 15;
 
 type AlertView = { seq: number; at: Date; agent: string | null; details: Record<string, unknown> };
 type KillView = Pick<KillSwitchRow, 'scope' | 'engaged'>;
-/** A breaker that is not closed, as `listBreakerStates` gives it. */
-type OpenBreakerView = {
-  agent: string;
-  breaker: string;
-  key: string;
-  state: string;
-  coolDownUntil: Date | null;
-};
+/** A breaker as `readBreakerFigures` gives it. */
+type BreakerView = Pick<BreakerFigure, 'agent' | 'breaker' | 'state' | 'keysNotClosed' | 'coolDownUntil'>;
 
 /** Open breakers listed with a Reset button each; the rest are counted. */
 const MAX_RESETTABLE = 5;
 
-/** `252` → `4m 12s`; under a minute in seconds. */
-export function formatSeconds(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
-  const rest = s % 60;
-  return rest > 0 ? `${m}m ${rest}s` : `${m}m`;
-}
-
-/** The two columns of one agent's figures, in words. */
+/** The two columns of one agent's figures, in words (the definitions are in `figures.definitions.ts`). */
 function agentFields(f: AgentFigures): string[] {
   const outcomes = Object.entries(f.runs.byOutcome)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([outcome, n]) => `${n} ${outcome.replace(/_/g, ' ')}`)
     .join(', ');
   const n = (value: number) => value.toLocaleString('en-US');
+  const calls = f.toolCalls;
+  const a = f.approvals;
   return [
     `*Runs*\n${n(f.runs.started)} started${outcomes ? ` · ${outcomes}` : ''}`,
-    `*Tool calls*\n${n(f.toolCalls.succeeded)} succeeded · ${n(f.toolCalls.failed)} failed · ${n(f.toolCalls.outcomeUnknown)} unknown · ${n(f.toolCalls.refused)} refused`,
+    `*Tool calls*\n${toolCallsText(calls)} (${n(calls.succeeded)} succeeded · ${n(calls.failed)} failed · ${n(calls.outcomeUnknown)} unknown)`,
     `*Decisions*\n${n(f.decisions.allow)} allowed · ${n(f.decisions.needsApproval)} asked for approval · ${n(f.decisions.deny)} blocked`,
-    `*Approvals*\n${n(f.approvals.approved)} approved · ${n(f.approvals.rejected)} rejected · ${n(f.approvals.expired)} expired`,
-    `*Time to decide*\n${f.medianDecisionSeconds === null ? '—' : `median ${formatSeconds(f.medianDecisionSeconds)}`}`,
+    `*Proposals decided by people*\n${n(a.approved)} approved · ${n(a.rejected)} rejected · ${n(a.expired)} expired\n_${n(a.clicks.approve)} Approve and ${n(a.clicks.reject)} Reject clicks_`,
+    `*Time to first decision*\n${timeToDecideText(f.timeToDecide)}`,
     `*Breaker trips · alerts*\n${n(f.breakerTrips)} · ${n(f.alerts)}`,
     `*Model tokens*\n${n(f.tokens)}`,
   ];
@@ -99,14 +90,14 @@ export function homeView({
   figures,
   killSwitches,
   recentAlerts,
-  openBreakers = [],
+  breakers = [],
   now,
 }: {
   figures: readonly AgentFigures[];
   killSwitches: readonly KillView[];
   recentAlerts: readonly AlertView[];
-  /** Breakers that are not closed; each gets a Reset button (only an owner's click resets). */
-  openBreakers?: readonly OpenBreakerView[];
+  /** Every breaker (`readBreakerFigures`); those not closed get a Reset button (only an owner's click resets). */
+  breakers?: readonly BreakerView[];
   now: Date;
 }): HomeView {
   const engaged = killSwitches.filter((k) => k.engaged);
@@ -128,7 +119,7 @@ export function homeView({
   const blocks: KnownBlock[] = [
     header('Warden'),
     section(kill),
-    ...breakerBlocks({ openBreakers, now }),
+    ...breakerBlocks({ breakers, now }),
     section(alerts),
     divider(),
     ...agentFiguresBlocks({ figures }),
@@ -140,17 +131,10 @@ export function homeView({
 }
 
 /** The open breakers, each with *Reset* (the same use case as `/agent reset`, owners only). */
-function breakerBlocks({
-  openBreakers,
-  now,
-}: {
-  openBreakers: readonly OpenBreakerView[];
-  now: Date;
-}): KnownBlock[] {
-  if (openBreakers.length === 0) return [section(':white_check_mark: *Circuit breakers:* all closed.')];
-  const blocks: KnownBlock[] = [
-    section(`:rotating_light: *Circuit breakers not closed (${openBreakers.length})*`),
-  ];
+function breakerBlocks({ breakers, now }: { breakers: readonly BreakerView[]; now: Date }): KnownBlock[] {
+  const openBreakers = breakers.filter((b) => b.state !== 'closed');
+  if (openBreakers.length === 0) return [section(breakersTitle(breakers))];
+  const blocks: KnownBlock[] = [section(breakersTitle(breakers))];
   // One Reset per breaker: its rows (keys) close together.
   const seen = new Set<string>();
   for (const b of openBreakers) {
@@ -161,7 +145,7 @@ function breakerBlocks({
     const until = b.coolDownUntil && b.coolDownUntil > now ? ` until ${slackDate(b.coolDownUntil)}` : '';
     blocks.push(
       section(
-        `${inlineCode(b.agent, 60)} · ${inlineCode(b.breaker, 60)} is ${b.state.replace('_', '-')}${until}`,
+        `${inlineCode(b.agent, 60)} · ${inlineCode(b.breaker, 60)}${keysText(b.keysNotClosed)} is ${b.state.replace('_', '-')}${until}`,
       ),
       actions({
         blockId: `home-breaker:${value}`,
@@ -182,4 +166,20 @@ function breakerBlocks({
     );
   }
   return blocks;
+}
+
+/** ` for `create_ticket@production``: the keys a breaker is not closed for; nothing for the agent-wide key. */
+export function keysText(keys: readonly string[]): string {
+  const named = keys.filter((k) => k !== '*');
+  if (named.length === 0) return '';
+  const shown = named.slice(0, 3).map((k) => inlineCode(k, 80));
+  const more = named.length - shown.length;
+  return ` for ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** The breakers' heading in status and the App Home: `all 4 closed.`, or `not closed (1) of 4`. */
+export function breakersTitle(breakers: readonly Pick<BreakerFigure, 'state'>[]): string {
+  const notClosed = breakers.filter((b) => b.state !== 'closed').length;
+  if (notClosed === 0) return `:white_check_mark: *Circuit breakers:* ${breakersHeadline(breakers)}.`;
+  return `:rotating_light: *Circuit breakers not closed (${notClosed})* of ${breakers.length}`;
 }

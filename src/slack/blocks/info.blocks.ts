@@ -102,7 +102,7 @@ export function auditTrailMessage({
       header(`Audit trail: ${subject}`),
       ...body,
       context([
-        `${shown} ${shown === 1 ? 'event' : 'events'} shown${notShown > 0 ? `, ${notShown} more not shown` : ''} · times in UTC · \`warden audit verify\` checks the hash chain`,
+        `${shown} ${shown === 1 ? 'event' : 'events'} shown${notShown > 0 ? `, ${notShown} more not shown` : ''} · \`warden audit verify\` checks the hash chain`,
       ]),
     ],
     keepLast: 1,

@@ -1,9 +1,13 @@
 import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { ProposalRow } from '../../proposals/proposals.repository.ts';
+import { plural } from '../../shared/plural.ts';
 import type { ToolInfo } from '../../tools/define.ts';
+import { labelledFields } from './action-args.parts.ts';
+import { cardLines } from './card-height.parts.ts';
 import { context, lines, section } from './elements.ts';
+import { claimText, observationLine, observationsOf, plannerClaims } from './evidence.parts.ts';
 import { SLACK_LIMITS } from './limits.ts';
-import { codeBlock, fitMrkdwn, inlineCode, isProduction, mention, prettyJson, slackDate } from './mrkdwn.ts';
+import { fitMrkdwn, inlineCode, isProduction, mention, slackDate } from './mrkdwn.ts';
 
 /** The proposal facts a card shows; a stored `ProposalRow` fits. */
 export type ProposalView = Pick<
@@ -50,7 +54,10 @@ export type ApprovalView = {
 
 const MAX_NAMED_APPROVERS = 10;
 const RATIONALE_MAX = 1000;
-const EVIDENCE_MAX = 1500;
+/** Lines a long argument (a ticket's body) takes on a card before the rest is counted. */
+const ARG_LINES = 8;
+const MAX_OBSERVATIONS = 6;
+const MIN_OBSERVATIONS = 1;
 
 /** Where to read what a card cut short. */
 export function auditHint(proposal: Pick<ProposalView, 'id' | 'runId'>): string {
@@ -94,7 +101,7 @@ function approversOf(approvals: readonly ApprovalView[], decision: string): Appr
   return approvals.filter((a) => a.decision === decision && !seen.has(a.approver) && seen.add(a.approver));
 }
 
-/** `1 of 2` approvals and from which groups. */
+/** `1 of 2` approvals and from which groups, on one line. */
 export function approvalsText({
   proposal,
   approvals,
@@ -109,8 +116,8 @@ export function approvalsText({
     groups.length === 0
       ? ''
       : rule.groupsMode === 'all'
-        ? `\nincluding one from each of ${groups.join(', ')}`
-        : `\nfrom ${groups.join(' or ')}`;
+        ? `, one from each of ${groups.join(', ')}`
+        : ` from ${groups.join(' or ')}`;
   return `*${got} of ${rule.needed}*${from}`;
 }
 
@@ -136,7 +143,10 @@ export function approverLine({
   return lines(...parts) || null;
 }
 
-/** The facts in two columns: environment, agent, risk, requester, incident, and what the caller adds. */
+/**
+ * The facts in two columns, two lines each: environment, risk, who asked (through which agent), incident,
+ * and what the caller adds. The rule that decided is in the footer.
+ */
 export function factFields({
   proposal,
   tool,
@@ -148,111 +158,89 @@ export function factFields({
 }): string[] {
   return [
     `*Environment*\n${environmentText(proposal.environment)}`,
-    `*Agent*\n${inlineCode(proposal.agent, 80)}`,
     `*Risk*\n${riskText(tool)}`,
-    `*Requested by*\n${mention(proposal.requester)}`,
+    `*Requested by*\n${mention(proposal.requester)} via ${inlineCode(proposal.agent, 60)}`,
     `*Incident*\n${proposal.incidentId ? inlineCode(proposal.incidentId, 80) : '_none_'}`,
     ...extra,
-    `*Rule*\n${proposal.rule ? inlineCode(proposal.rule, 200) : '_none_'}`,
   ].slice(0, SLACK_LIMITS.sectionFields);
 }
 
-/** The structured action: tool, environment and the arguments pretty-printed. Never model prose. */
+/**
+ * The structured action: tool and environment, then each argument as a labelled field (a ticket's body as
+ * text with its line breaks). Never model prose beyond the arguments themselves, all escaped.
+ */
 export function actionSection(proposal: ProposalView): SectionBlock {
-  const title = `*Action:* ${inlineCode(proposal.tool, 100)} in ${inlineCode(proposal.environment, 80)} with these arguments`;
-  const body = codeBlock({
-    text: prettyJson(proposal.args),
+  const title = `*Action:* ${inlineCode(proposal.tool, 100)} in ${inlineCode(proposal.environment, 80)}`;
+  const args = proposal.args;
+  if (!args || typeof args !== 'object' || Object.keys(args).length === 0) {
+    return section(`${title}, with no arguments`);
+  }
+  const body = labelledFields({
+    record: args,
     max: SLACK_LIMITS.sectionText - title.length - 1,
+    maxLines: ARG_LINES,
     note: auditHint(proposal),
   });
   return section(`${title}\n${body}`);
 }
 
-/** The policy's sentence and reason code. */
-export function policySection(proposal: ProposalView): SectionBlock {
+/** The policy's sentence and reason code, in small print under the facts it explains. */
+export function policyLine(proposal: ProposalView): ContextBlock {
   const sentence = fitMrkdwn({ text: proposal.reason, max: 2000 });
-  return section(`*Policy* (${inlineCode(proposal.reasonCode, 80)}): ${sentence}`);
+  return context([`*Policy* (${inlineCode(proposal.reasonCode, 80)}): ${sentence}`]);
 }
 
-/** The planner's rationale and evidence, labelled as unverified and quoted so they never read as ours. */
-export function unverifiedBlocks(proposal: ProposalView): KnownBlock[] {
+/**
+ * The planner's case, labelled unverified and quoted so it never reads as ours: its reason, what it expects
+ * and how to undo it, then the distinct observations it rests on, each once. `room` is the lines the card
+ * can spare: the observations shrink to fit it (never below one); the rest are counted.
+ */
+export function unverifiedBlocks(
+  proposal: ProposalView,
+  { room = Number.POSITIVE_INFINITY }: { room?: number } = {},
+): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   const note = auditHint(proposal);
-  if (proposal.rationale?.trim()) {
-    const quoted = fitMrkdwn({ text: proposal.rationale, max: RATIONALE_MAX, note, quote: true });
-    blocks.push(section(`*Planner's reason (unverified)*\n${quoted}`));
+  const claims = plannerClaims(proposal.evidence);
+  const reason = proposal.rationale?.trim()
+    ? fitMrkdwn({ text: proposal.rationale.trim(), max: RATIONALE_MAX, note, quote: true })
+    : null;
+  const expects = claims.expectedEffect ? `> _Expected effect:_ ${claimText(claims.expectedEffect)}` : null;
+  const undo = claims.rollback ? `> _To undo:_ ${claimText(claims.rollback)}` : null;
+  if (reason || expects || undo) {
+    blocks.push(section(lines("*Planner's reason (unverified)*", reason, expects, undo)));
   }
-  if (proposal.evidence !== null && proposal.evidence !== undefined) {
-    const quoted = fitMrkdwn({ text: prettyJson(proposal.evidence), max: EVIDENCE_MAX, note, quote: true });
-    blocks.push(section(`*Evidence the planner cited (unverified)*\n${quoted}`));
-  }
+  const seen = observationsOf({ evidence: proposal.evidence, environment: proposal.environment });
+  if (seen.length === 0) return blocks;
+  const spare = room - cardLines(blocks);
+  const sawBlock = (count: number) => {
+    const shown = seen.slice(0, count).map((text) => `> • ${observationLine({ text })}`);
+    const more = seen.length - shown.length;
+    return section(
+      lines(
+        '*What the planner saw (unverified)*',
+        ...shown,
+        more > 0 ? `_and ${plural(more, 'more observation')}; ${note}_` : null,
+      ),
+    );
+  };
+  let count = Math.min(MAX_OBSERVATIONS, seen.length);
+  while (count > MIN_OBSERVATIONS && cardLines([sawBlock(count)]) > spare) count -= 1;
+  blocks.push(sawBlock(count));
   return blocks;
 }
 
-/** The footer: proposal and run ids and where to ask why. */
+/** The footer: how to ask why (which names the proposal), the run and the rule that decided. */
 export function footer(proposal: ProposalView, extra?: string): ContextBlock {
   const run = proposal.runId ? ` · run ${inlineCode(proposal.runId, 80)}` : '';
-  return context([
-    `Proposal ${inlineCode(proposal.id, 80)}${run} · ${inlineCode(`/agent why ${proposal.id}`)} says which rule decided`,
-    ...(extra ? [extra] : []),
-  ]);
+  const rule = proposal.rule ? ` · rule ${inlineCode(proposal.rule, 200)}` : '';
+  return context([`${inlineCode(`/agent why ${proposal.id}`)}${run}${rule}`, ...(extra ? [extra] : [])]);
 }
+
+export { injectionWarning } from './injection.parts.ts';
 
 /** The expiry as a field: when it closes, or that it has closed. */
 export function expiryText({ expiresAt, now }: { expiresAt: Date | null; now: Date }): string {
   if (!expiresAt) return '_no expiry_';
   return expiresAt.getTime() <= now.getTime() ? `closed ${slackDate(expiresAt)}` : slackDate(expiresAt);
-}
-
-/** A flagged read as a proposal's `evidence.suspectedInjection` holds it (set by the run, redacted). */
-type FlaggedRead = { tool: string; signals: string[]; excerpt: string };
-
-function flaggedReads(evidence: unknown): FlaggedRead[] {
-  const list =
-    evidence && typeof evidence === 'object'
-      ? (evidence as { suspectedInjection?: unknown }).suspectedInjection
-      : null;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((item: unknown) => {
-    if (!item || typeof item !== 'object') return [];
-    const { tool, signals, excerpt } = item as Record<string, unknown>;
-    return [
-      {
-        tool: typeof tool === 'string' ? tool : 'a tool',
-        signals: Array.isArray(signals) ? signals.filter((x): x is string => typeof x === 'string') : [],
-        excerpt: typeof excerpt === 'string' ? excerpt : '',
-      },
-    ];
-  });
-}
-
-const QUOTED_READS = 2;
-const QUOTE_MAX = 300;
-
-/**
- * The warning every card of a tainted proposal leads with: the run read text that reads like
- * instructions aimed at the agent (the proposal's `evidence.suspectedInjection`, not empty) before it
- * proposed this. It names the tools and the detector's signals and quotes the flagged text — already
- * redacted by the guard, escaped and set in a block quote here, so it can ping, link or format nothing.
- */
-export function injectionWarning(proposal: Pick<ProposalView, 'evidence'>): KnownBlock[] {
-  const flagged = flaggedReads(proposal.evidence);
-  if (flagged.length === 0) return [];
-  const tools = [...new Set(flagged.map((f) => f.tool))].slice(0, 5).map((t) => inlineCode(t, 60));
-  const signals = [...new Set(flagged.flatMap((f) => f.signals))].slice(0, 6);
-  const quotes = flagged
-    .filter((f) => f.excerpt.trim() !== '')
-    .slice(0, QUOTED_READS)
-    .map(
-      (f) =>
-        `${inlineCode(f.tool, 60)} returned:\n${fitMrkdwn({ text: f.excerpt, max: QUOTE_MAX, quote: true })}`,
-    );
-  return [
-    section(
-      lines(
-        `:warning: *Suspected prompt injection.* Before proposing this, the run read text in what ${tools.join(', ')} returned that reads like instructions aimed at the agent${signals.length > 0 ? ` (${signals.join(', ')})` : ''}. Judge the action itself, not the planner's reasons.`,
-        ...quotes,
-      ),
-    ),
-  ];
 }

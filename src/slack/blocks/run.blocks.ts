@@ -1,5 +1,7 @@
 import type { KnownBlock } from '@slack/types';
+import { type ToolCallFigures, toolCallsText } from '../../observability/figures.definitions.ts';
 import type { RunRow } from '../../runs/runs.repository.ts';
+import { fitWithSlackDates } from './dates.ts';
 import { context, fallback, fields, lines, type SlackMessage, section } from './elements.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 
@@ -82,15 +84,21 @@ function duration({ from, to }: { from: Date; to: Date }): string {
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-/** The end of a run: how it ended, its summary (the planner's parts unverified), counts and what it proposed. */
+/**
+ * The end of a run: how it ended, its summary (the planner's parts unverified), counts and what it proposed.
+ * `calls` are the run's tool calls (`countRunToolCalls`); the run's own counter is its budget's requests to
+ * the guard (reads, and proposals whether they ran, wait or were blocked), shown as such.
+ */
 export function runSummaryMessage({
   run,
   summary,
   proposals = [],
+  calls,
 }: {
   run: RunView;
   summary: string | null;
   proposals?: readonly RunProposalView[];
+  calls?: ToolCallFigures;
 }): SlackMessage {
   const ending = RUN_ENDINGS[run.state] ?? `*${inlineCode(run.state, 40)}*`;
   const hint = `see ${inlineCode(`/agent audit ${run.id}`)}`;
@@ -111,12 +119,13 @@ export function runSummaryMessage({
     ...(summary?.trim()
       ? [
           section(
-            `*Run summary* _(built from Warden's records; the planner's findings and reasons in it are unverified)_\n${fitMrkdwn({ text: summary, max: 2500, note: hint, quote: true })}`,
+            `*Run summary* _(built from Warden's records; the planner's findings and reasons in it are unverified)_\n${fitWithSlackDates({ max: 2500, render: (room) => fitMrkdwn({ text: summary, max: room, note: hint, quote: true }) })}`,
           ),
         ]
       : []),
     fields([
-      `*Tool calls*\n${run.toolCalls}`,
+      ...(calls ? [`*Tool calls*\n${toolCallsText(calls)}`] : []),
+      `*Requests to the guard*\n${run.toolCalls}`,
       `*Tokens*\n${run.tokensUsed.toLocaleString('en-US')}`,
       `*Denied requests*\n${run.deniedCount}`,
       `*Took*\n${run.endedAt ? duration({ from: run.startedAt, to: run.endedAt }) : '_still running_'}`,

@@ -1,19 +1,28 @@
 import type { KnownBlock } from '@slack/types';
-import type { BreakerStatus } from '../../breakers/breakers.repository.ts';
 import type { KillSwitchRow } from '../../breakers/kill-switch.repository.ts';
+import {
+  type BreakerFigure,
+  breakersHeadline,
+  type ToolCallFigures,
+  toolCallsText,
+} from '../../observability/figures.definitions.ts';
 import type { ProposalRow } from '../../proposals/proposals.repository.ts';
 import type { RunRow } from '../../runs/runs.repository.ts';
 import { context, fallback, header, lines, type SlackMessage, section } from './elements.ts';
+import { breakersTitle, keysText } from './home.blocks.ts';
 import { fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 
 const MAX_LISTED = 10;
 
 type KillSwitchView = Pick<KillSwitchRow, 'scope' | 'engaged' | 'engagedBy' | 'reason' | 'engagedAt'>;
 type BreakerView = Pick<
-  BreakerStatus,
-  'agent' | 'breaker' | 'key' | 'state' | 'coolDownUntil' | 'lastReason'
+  BreakerFigure,
+  'agent' | 'breaker' | 'keysNotClosed' | 'state' | 'coolDownUntil' | 'lastReason'
 >;
-type RunView = Pick<RunRow, 'id' | 'agent' | 'incidentId' | 'requester' | 'startedAt' | 'toolCalls'>;
+/** A running run; `calls` are its tool calls so far (`ToolCallFigures`), `toolCalls` its budget's requests. */
+type RunView = Pick<RunRow, 'id' | 'agent' | 'incidentId' | 'requester' | 'startedAt' | 'toolCalls'> & {
+  calls?: ToolCallFigures;
+};
 type PendingView = Pick<ProposalRow, 'id' | 'agent' | 'tool' | 'environment' | 'expiresAt'>;
 
 /** At most ten lines, then how many more. */
@@ -43,12 +52,11 @@ function killText(killSwitches: readonly KillSwitchView[]): string {
 
 function breakerText(breakers: readonly BreakerView[], now: Date): string {
   const notClosed = breakers.filter((b) => b.state !== 'closed');
-  if (notClosed.length === 0)
-    return `:white_check_mark: *Circuit breakers:* all closed${breakers.length > 0 ? ` (${breakers.length} tracked)` : ''}.`;
+  if (notClosed.length === 0) return breakersTitle(breakers);
   return lines(
-    `:rotating_light: *Circuit breakers not closed (${notClosed.length})*`,
+    breakersTitle(breakers),
     ...listed(notClosed, (b) => {
-      const name = `${inlineCode(b.agent, 60)} · ${inlineCode(b.breaker, 60)} (${inlineCode(b.key, 80)})`;
+      const name = `${inlineCode(b.agent, 60)} · ${inlineCode(b.breaker, 60)}${keysText(b.keysNotClosed)}`;
       const state =
         b.state === 'half_open'
           ? 'half-open: one trial action may run'
@@ -61,6 +69,15 @@ function breakerText(breakers: readonly BreakerView[], now: Date): string {
   );
 }
 
+/** `tool calls: 6 ran of 7 requests`: what ran, and the requests the run's budget counts when they differ. */
+function runCallsText(run: RunView): string {
+  if (!run.calls) return `${run.toolCalls} requests to the guard`;
+  const { calls } = run;
+  const decided = calls.succeeded + calls.failed + calls.outcomeUnknown + calls.refused;
+  const requests = run.toolCalls !== decided ? ` of ${run.toolCalls} requests` : '';
+  return `tool calls: ${toolCallsText(calls)}${requests}`;
+}
+
 /** `/agent status`: kill switches, breakers, running runs and proposals waiting for approval. */
 export function statusMessage({
   killSwitches,
@@ -70,6 +87,7 @@ export function statusMessage({
   now,
 }: {
   killSwitches: readonly KillSwitchView[];
+  /** Every breaker, as `readBreakerFigures` gives them. */
   breakers: readonly BreakerView[];
   openRuns: readonly RunView[];
   pendingProposals: readonly PendingView[];
@@ -83,7 +101,7 @@ export function statusMessage({
           ...listed(
             openRuns,
             (r) =>
-              `• ${inlineCode(r.id, 60)} ${inlineCode(r.agent, 60)}${r.incidentId ? ` on ${inlineCode(r.incidentId, 60)}` : ''} for ${mention(r.requester)}, since ${slackDate(r.startedAt)}, ${r.toolCalls} tool calls`,
+              `• ${inlineCode(r.id, 60)} ${inlineCode(r.agent, 60)}${r.incidentId ? ` on ${inlineCode(r.incidentId, 60)}` : ''} for ${mention(r.requester)}, since ${slackDate(r.startedAt)}, ${runCallsText(r)}`,
           ),
         );
   const pending =
@@ -101,7 +119,6 @@ export function statusMessage({
           }),
         );
   const engaged = killSwitches.filter((k) => k.engaged).length;
-  const open = breakers.filter((b) => b.state !== 'closed').length;
   const blocks: KnownBlock[] = [
     header('Warden status'),
     section(killText(killSwitches)),
@@ -112,7 +129,7 @@ export function statusMessage({
   ];
   return {
     text: fallback(
-      `Warden status: ${engaged > 0 ? 'kill switch engaged' : 'kill switch off'}, ${open} breakers not closed, ${openRuns.length} runs, ${pendingProposals.length} waiting for approval`,
+      `Warden status: ${engaged > 0 ? 'kill switch engaged' : 'kill switch off'}, circuit breakers ${breakersHeadline(breakers)}, ${openRuns.length} runs, ${pendingProposals.length} waiting for approval`,
     ),
     blocks,
   };

@@ -5,6 +5,7 @@ import { checkDeadline } from '../../db/bounded-sql.ts';
 import type { Charter } from '../../policy/charter.schemas.ts';
 import { getProposal, type ProposalRow } from '../../proposals/proposals.repository.ts';
 import { PROPOSAL_ACTIONS, reasonModal } from '../blocks/approval.blocks.ts';
+import { withSlackDates } from '../blocks/dates.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
@@ -34,8 +35,12 @@ export const rejectReasonSchema = z.object({
 
 type Told = { client: WebClient; user: string; channel: string | undefined };
 
-/** Tells one person something only they see; falls back to a DM when the channel is unknown. */
-async function tellPrivately({ client, user, channel }: Told, text: string): Promise<void> {
+/**
+ * Tells one person something only they see; falls back to a DM when the channel is unknown. Times in the
+ * text (a breaker's cool-down, an approval window) show in the reader's time zone.
+ */
+async function tellPrivately({ client, user, channel }: Told, message: string): Promise<void> {
+  const text = withSlackDates(message);
   if (channel) await client.chat.postEphemeral({ channel, user, text });
   else await client.chat.postMessage({ channel: user, text });
 }

@@ -6,6 +6,7 @@ import { resetMessage } from '../blocks/reset.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { newAnnouncement } from './announce.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
+import { publishHome } from './home.ts';
 import { withinRequestDeadline } from './request-deadline.ts';
 
 /** A *Reset breaker* click: who clicked (never a button value), where, and which agent and breaker. */
@@ -29,8 +30,8 @@ type BreakerActionInput = {
 /**
  * *Reset breaker* on a breaker alert or in the App Home: the same use case as `/agent reset <agent>
  * <breaker>` (owners only, refusals audited); a reset from a channel is announced there, one from the App
- * Home is told to the owner. The clicker alone is told anything else. The click takes effect within its
- * deadline or not at all.
+ * Home is told to the owner, whose tab is published again. The clicker alone is told anything else. The
+ * click takes effect within its deadline or not at all.
  */
 export function handleBreakerAction(input: BreakerActionInput): Promise<void> {
   return withinRequestDeadline({ receivedAt: input.receivedAt, what: 'your click' }, () => resetClick(input));
@@ -62,6 +63,8 @@ async function resetClick({ deps, body, client, requestKey }: BreakerActionInput
     });
     if (announce) return void deps.sync.kick();
     await tell(resetMessage({ agent: report.agent, actor: user, reset: report.reset }).text);
+    // The tab listed the breaker with its button: show it closed now, as the owner left it.
+    await publishHome({ deps, client, user });
   } catch (error) {
     await tell(replyForError({ deps, error, notDone: NOT_DONE.reset }).text).catch(() => {});
   }

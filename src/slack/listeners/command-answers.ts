@@ -1,8 +1,8 @@
-import { buildAgentReport, formatAgentReport } from '../../agents/report.ts';
+import { agentReportBody, buildAgentReport, formatAgentReport } from '../../agents/report.ts';
 import { listAuditTrail } from '../../audit/audit.repository.ts';
-import { listBreakerStates } from '../../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../../breakers/kill-switch.repository.ts';
-import { readAgentFigures } from '../../observability/figures.ts';
+import { countRunToolCalls } from '../../observability/figures.decisions.repository.ts';
+import { readAgentFigures, readBreakerFigures } from '../../observability/figures.ts';
 import { describeCharter } from '../../policy/charter.describe.ts';
 import { describeReason } from '../../policy/reasons.ts';
 import { getProposal, listApprovals, listPending } from '../../proposals/proposals.repository.ts';
@@ -11,7 +11,7 @@ import { charterMessage } from '../blocks/charter.blocks.ts';
 import type { SlackMessage } from '../blocks/elements.ts';
 import { statusWithFigures } from '../blocks/home.blocks.ts';
 import { auditTrailMessage, usageMessage, whyMessage } from '../blocks/info.blocks.ts';
-import { codeBlock } from '../blocks/mrkdwn.ts';
+import { codeBlock, slackDate } from '../blocks/mrkdwn.ts';
 import { statusMessage } from '../blocks/status.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
 
@@ -21,14 +21,17 @@ const DAY_MS = 86_400_000;
 /** `/agent status`: kill switches, breakers, open runs, pending approvals, and each agent's last 24 h. */
 export async function answerStatus({ deps }: { deps: SlackDeps }): Promise<SlackMessage> {
   const now = deps.clock.now();
+  const charters = deps.charters.list();
+  const running = await listRuns({ db: deps.db, states: ['running'] });
+  const calls = await countRunToolCalls({ db: deps.db, runIds: running.map((r) => r.id) });
   const status = statusMessage({
     killSwitches: await listKillSwitches({ db: deps.db }),
-    breakers: await listBreakerStates({ db: deps.db, now }),
-    openRuns: await listRuns({ db: deps.db, states: ['running'] }),
+    breakers: await readBreakerFigures({ db: deps.db, charters, now }),
+    openRuns: running.map((run) => ({ ...run, calls: calls.get(run.id) })),
     pendingProposals: await listPending({ db: deps.db }),
     now,
   });
-  const agents = deps.charters.list().map((c) => c.agent);
+  const agents = charters.map((c) => c.agent);
   return statusWithFigures({ status, figures: await readAgentFigures({ db: deps.db, agents, now }) });
 }
 
@@ -91,9 +94,15 @@ export async function answerReport({
     since: new Date(now.getTime() - 7 * DAY_MS),
     now,
   });
-  const text = formatAgentReport(report);
+  // Slack shows dates in each reader's time zone, but not inside a code block: the period goes above it.
+  // The notification text is plain, so it keeps the readable UTC period.
+  const period = `*Agent report* for ${slackDate(report.since)} to ${slackDate(report.now)}`;
+  const body = agentReportBody(report);
   return {
-    text: text.slice(0, 3000),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: codeBlock({ text, max: 2900 }) } }],
+    text: formatAgentReport(report).slice(0, 3000),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: period } },
+      { type: 'section', text: { type: 'mrkdwn', text: codeBlock({ text: body, max: 2900 }) } },
+    ],
   };
 }

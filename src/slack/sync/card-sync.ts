@@ -9,6 +9,7 @@ import {
   cardKey,
   claimCardPost,
   findCardsToSync,
+  forgetCard,
   markCardFailed,
   type ProposalCardRow,
   recordCard,
@@ -51,30 +52,23 @@ async function syncCard({
     now: deps.clock.now(),
   });
   if (proposal.slackTs && proposal.slackChannel) {
-    await deps.client.chat
-      .update({
+    const updated = await updateCard({ deps, proposal, message, channel: proposal.slackChannel });
+    if (updated) {
+      await recordCard({
+        db: deps.db,
+        proposalId: proposal.id,
         channel: proposal.slackChannel,
         ts: proposal.slackTs,
-        text: message.text,
-        blocks: message.blocks,
-      })
-      .catch(async (error: unknown) => {
-        await markCardFailed({
-          db: deps.db,
-          proposalId: proposal.id,
-          posting: false,
-          now: deps.clock.now(),
-        });
-        throw error;
+        key,
       });
-    await recordCard({
-      db: deps.db,
-      proposalId: proposal.id,
-      channel: proposal.slackChannel,
-      ts: proposal.slackTs,
-      key,
-    });
-    return;
+      return;
+    }
+    // The card is gone from Slack: forgotten, so it is posted again below, buttons and all.
+    await forgetCard({ db: deps.db, proposalId: proposal.id });
+    deps.logger.warn(
+      { proposalId: proposal.id, channel: proposal.slackChannel, ts: proposal.slackTs },
+      'the proposal card is gone from Slack; posting it again',
+    );
   }
   if (!proposal.runChannel || !(await claimCardPost({ db: deps.db, proposalId: proposal.id }))) return;
   try {
@@ -92,6 +86,45 @@ async function syncCard({
     });
   } catch (error) {
     await markCardFailed({ db: deps.db, proposalId: proposal.id, posting: true, now: deps.clock.now() });
+    throw error;
+  }
+}
+
+/** Slack's answers to chat.update that mean the card no longer exists, so updating it cannot succeed. */
+const CARD_GONE = new Set(['message_not_found', 'channel_not_found']);
+
+/** The `error` of a Slack platform error (`{ ok: false, error }`), if that is what `error` is. */
+function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | null)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+/**
+ * Updates a posted card; false when Slack says it is gone. Any other failure waits for the card's retry
+ * time and is thrown.
+ */
+async function updateCard({
+  deps,
+  proposal,
+  message,
+  channel,
+}: {
+  deps: CardSyncDeps;
+  proposal: ProposalCardRow;
+  message: ReturnType<typeof proposalCard>;
+  channel: string;
+}): Promise<boolean> {
+  try {
+    await deps.client.chat.update({
+      channel,
+      ts: proposal.slackTs!,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    return true;
+  } catch (error) {
+    if (CARD_GONE.has(slackErrorCode(error) ?? '')) return false;
+    await markCardFailed({ db: deps.db, proposalId: proposal.id, posting: false, now: deps.clock.now() });
     throw error;
   }
 }

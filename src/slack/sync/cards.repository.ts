@@ -84,6 +84,23 @@ export async function markCardFailed({
     .where(eq(proposals.id, proposalId));
 }
 
+/**
+ * Forgets a card Slack no longer has (deleted, or its channel gone): the proposal has no card again, so
+ * the sync posts a new one.
+ */
+export async function forgetCard({ db, proposalId }: { db: Db; proposalId: string }): Promise<void> {
+  await db
+    .update(proposals)
+    .set({
+      slackChannel: null,
+      slackTs: null,
+      slackCardKey: null,
+      slackCardAttempts: 0,
+      slackCardRetryAt: null,
+    })
+    .where(eq(proposals.id, proposalId));
+}
+
 /** The key a card shows: state and number of approvals. */
 export function cardKey({ state, approvalCount }: { state: string; approvalCount: number }): string {
   return `${state}:${approvalCount}`;

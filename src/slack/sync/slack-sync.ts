@@ -1,20 +1,14 @@
 import type { WebClient } from '@slack/web-api';
 import type { Approvals } from '../../approvals/approvals.usecases.ts';
-import { auditHead } from '../../audit/audit.repository.ts';
-import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
 import { outsideDeadline } from '../../db/deadline.ts';
-import { getProposal, listRunProposals } from '../../proposals/proposals.repository.ts';
-import { getRun } from '../../runs/runs.repository.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
-import { auditReply } from '../blocks/audit.blocks.ts';
-import { fitBlocks } from '../blocks/limits.ts';
-import { runSummaryMessage } from '../blocks/run.blocks.ts';
 import { isTransientSlackError } from '../slack-retry.ts';
 import { createAnnouncer } from './announcer.ts';
 import { syncCards } from './card-sync.ts';
+import { anchorChainHead, anchorReason } from './chain-anchor.ts';
 import { syncRunHeaders } from './run-header-sync.ts';
 import {
   claimMirror,
@@ -27,6 +21,7 @@ import {
   mirrorWatermarkAtStart,
   nextMirrorWatermark,
 } from './sync.repository.ts';
+import { threadMessage } from './thread-messages.ts';
 
 /** Events read per pass of the thread mirror. */
 const MIRROR_PAGE = 50;
@@ -37,17 +32,6 @@ const MAX_RETRY_DELAY_MS = 60_000;
 /** 1 s, 2 s, 4 s… up to a minute between attempts at one thread reply. */
 const retryDelayMs = (attempts: number) => Math.min(1_000 * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
 
-/** Actions whose thread line also tells the requester how their action ended. */
-const OUTCOME_ACTIONS = new Set([
-  'execution.succeeded',
-  'execution.failed',
-  'execution.outcome_unknown',
-  'execution.verified',
-  'approval.rejected',
-  'proposal.expired',
-  'execution.refused',
-]);
-
 export type SlackSyncDeps = {
   db: Db;
   client: WebClient;
@@ -55,7 +39,10 @@ export type SlackSyncDeps = {
   logger: Logger;
   registry: ToolRegistry;
   approvals: Approvals;
-  /** Where the audit chain head is posted at the end of each run (anchoring it outside Postgres). */
+  /**
+   * Where the audit chain head is posted (anchoring it outside Postgres) when a run ends, and again when
+   * the last action of an ended run settles.
+   */
   auditChannel?: string;
   pollMs?: number;
 };
@@ -65,7 +52,7 @@ export type SlackSyncDeps = {
  * channel they were asked in, mirrors each run's audit events into its thread (both outboxes: a failed post
  * is retried, never lost), posts and updates proposal cards from the proposals' state and each run's
  * channel message from the run's (how it ended, what waits for whom), expires due
- * approvals, and anchors the audit chain head after each run.
+ * approvals, and anchors the audit chain head after each run and after its last action settles.
  * Safe on several instances: every post is claimed in the database first.
  */
 export function createSlackSync(deps: SlackSyncDeps) {
@@ -132,10 +119,15 @@ export function createSlackSync(deps: SlackSyncDeps) {
    */
   async function mirrorOne(target: MirrorTarget): Promise<boolean> {
     try {
-      // The chain head is anchored before the run's last thread line: if either post fails, both are
-      // tried again, so the anchor may be posted twice (each a true head) but the thread line only once.
-      if (target.event.action === 'run.finished') await anchorChainHead({ runEvent: target.event });
-      const message = await threadMessage(target.event);
+      // The chain head is anchored before the thread line that ends the run (or settles its last action):
+      // if either post fails, both are tried again, so the anchor may be posted twice (each a true head)
+      // but the thread line only once.
+      const why = deps.auditChannel ? await anchorReason({ db: deps.db, event: target.event }) : null;
+      if (why && deps.auditChannel) {
+        const { db, client, auditChannel } = deps;
+        await anchorChainHead({ db, client, auditChannel, event: target.event, why });
+      }
+      const message = await threadMessage({ db: deps.db, event: target.event });
       const posted = await deps.client.chat.postMessage({
         channel: target.channel,
         thread_ts: target.threadTs,
@@ -174,44 +166,6 @@ export function createSlackSync(deps: SlackSyncDeps) {
       });
       return false;
     }
-  }
-
-  /**
-   * The thread line for an event. The end of a run also carries the run's summary (how it ended, why,
-   * what it proposed); an action's final outcome also mentions the requester.
-   */
-  async function threadMessage(event: AuditEvent) {
-    const line = auditReply({ event });
-    if (event.action === 'run.finished' && event.runId) {
-      const run = await getRun({ db: deps.db, id: event.runId });
-      if (!run) return line;
-      const proposed = await listRunProposals({ db: deps.db, runId: run.id });
-      const summary = runSummaryMessage({ run, summary: run.summary, proposals: proposed });
-      return {
-        text: summary.text,
-        blocks: fitBlocks({ blocks: [...summary.blocks, ...(line.blocks ?? [])], keepLast: 1 }),
-      };
-    }
-    if (!OUTCOME_ACTIONS.has(event.action) || !event.proposalId) return line;
-    const proposal = await getProposal({ db: deps.db, id: event.proposalId });
-    // Evidence reads are the agent's own business; people are told about actions proposed to them.
-    if (!proposal || proposal.source === 'agent') return line;
-    const told = `<@${proposal.requester}> your ${proposal.tool} in ${proposal.environment}: ${event.action.replace('.', ' ')}`;
-    return {
-      text: `${told}. ${line.text}`,
-      blocks: [
-        { type: 'section' as const, text: { type: 'mrkdwn' as const, text: told } },
-        ...(line.blocks ?? []),
-      ],
-    };
-  }
-
-  async function anchorChainHead({ runEvent }: { runEvent: AuditEvent }): Promise<void> {
-    if (!deps.auditChannel) return;
-    const head = await auditHead({ db: deps.db });
-    if (!head) return;
-    const text = `Audit chain head after run ${runEvent.runId}: event #${head.seq}, sha256 ${head.hash} at ${head.at.toISOString()}`;
-    await deps.client.chat.postMessage({ channel: deps.auditChannel, text });
   }
 
   /** Runs one pass now (or right after the pass in progress). */

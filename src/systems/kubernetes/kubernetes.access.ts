@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.ts';
 import { isWardenError } from '../../shared/errors.ts';
 import type { Redactor } from '../../shared/redact.ts';
 import type { KubernetesConnection } from '../systems.types.ts';
-import { type KubernetesClients, kubernetesClients } from './kubernetes.http.ts';
+import type { KubernetesClients } from './kubernetes.http.ts';
 import {
   deleteLeaseSecret,
   ensureLeaseSecret,
@@ -49,6 +49,12 @@ export type KubernetesAccess = {
 const outcomeUnknown = (error: unknown) =>
   isWardenError(error) && ['tools.aborted', 'system.timeout', 'system.unreachable'].includes(error.code);
 
+/**
+ * `@kubernetes/client-node` costs ~0.7 s and ~100 MB to load: it is loaded with the first call to a
+ * cluster, never at start-up (most deployments, and every sandbox, have no cluster).
+ */
+const kubernetesClients = async () => (await import('./kubernetes.http.ts')).kubernetesClients;
+
 /** Time allowed for one request to the API server. */
 export const KUBERNETES_TIMEOUT_MS = 15_000;
 
@@ -69,8 +75,8 @@ export function createKubernetesAccess({
   timeoutMs?: number;
 }): KubernetesAccess {
   redactor.addSecret(connection.brokerToken);
-  const brokerClients = (signal?: AbortSignal): KubernetesClients =>
-    kubernetesClients({
+  const brokerClients = async (signal?: AbortSignal): Promise<KubernetesClients> =>
+    (await kubernetesClients())({
       connection,
       token: connection.brokerToken,
       credential: 'broker',
@@ -88,10 +94,10 @@ export function createKubernetesAccess({
     access: SessionAccess;
     signal?: AbortSignal;
   }): Promise<KubernetesSession> {
-    const broker = brokerClients(signal);
+    const broker = await brokerClients(signal);
     const expiresAt = new Date(clock.now().getTime() + LEASE_TOKEN_SECONDS * 1000);
     // Revocation never carries the caller's signal: the kill switch must not stop its own clean-up.
-    const revoke = () => deleteLeaseSecret({ broker: brokerClients(), connection, proposalId });
+    const revoke = async () => deleteLeaseSecret({ broker: await brokerClients(), connection, proposalId });
     let secret: { name: string; uid: string };
     try {
       secret = await ensureLeaseSecret({ broker, connection, proposalId, expiresAt });
@@ -108,7 +114,14 @@ export function createKubernetesAccess({
       throw error;
     }
     redactor.addSecret(token);
-    const clients = kubernetesClients({ connection, token, credential: access, signal, timeoutMs, redactor });
+    const clients = (await kubernetesClients())({
+      connection,
+      token,
+      credential: access,
+      signal,
+      timeoutMs,
+      redactor,
+    });
     let closed = false;
     return {
       access,
@@ -127,7 +140,7 @@ export function createKubernetesAccess({
   }
 
   async function revokeForProposals(proposalIds: readonly string[]): Promise<void> {
-    const broker = brokerClients();
+    const broker = await brokerClients();
     const results = await Promise.allSettled(
       proposalIds.map((proposalId) => deleteLeaseSecret({ broker, connection, proposalId })),
     );
@@ -139,6 +152,6 @@ export function createKubernetesAccess({
     connection: connection.name,
     session,
     revokeForProposals,
-    ping: ({ signal } = {}) => checkBrokerAccess({ broker: brokerClients(signal), connection }),
+    ping: async ({ signal } = {}) => checkBrokerAccess({ broker: await brokerClients(signal), connection }),
   };
 }

@@ -1,10 +1,14 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { PatchStrategy } from '@kubernetes/client-node';
 import { isWardenError } from '../../shared/errors.ts';
 
-/** Call options that send a PATCH body as this kind of patch. */
-export const STRATEGIC_MERGE = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-export const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-export const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+/**
+ * Call options that send a PATCH body as this kind of patch. client-node is loaded here, not at import
+ * (it is heavy and only a write to a cluster needs it; by then the session has loaded it already).
+ */
+export async function patchAs(kind: keyof typeof PatchStrategy) {
+  const { PatchStrategy: strategies, setHeaderOptions } = await import('@kubernetes/client-node');
+  return setHeaderOptions('Content-Type', strategies[kind]);
+}
 
 /** What a write tool returns so the change can be taken back: the tool and arguments that undo it. */
 export type Undo = { tool: string; args: Record<string, unknown> };

@@ -12,7 +12,7 @@ import {
 } from './kubernetes.deployments.ts';
 import { imagesOf } from './kubernetes.format.ts';
 import { serviceInput } from './kubernetes.inputs.ts';
-import { JSON_PATCH, readRecord, retryOnConflict, type Undo } from './kubernetes.writes.ts';
+import { patchAs, readRecord, retryOnConflict, type Undo } from './kubernetes.writes.ts';
 
 /** Which proposal last rolled the Deployment back, from and to which revision. */
 export const UNDO_RECORD = 'warden.dev/last-undo';
@@ -150,7 +150,7 @@ export function createRolloutUndoTool(deps: ToolDeps) {
               { op: 'add', path: '/metadata/annotations', value: nextAnnotations },
             ],
           },
-          JSON_PATCH,
+          await patchAs('JsonPatch'),
         );
         const view = deploymentView(after);
         const from = imagesOf(deployment.spec?.template).join(', ');

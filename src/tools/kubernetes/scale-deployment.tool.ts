@@ -4,7 +4,7 @@ import { kubernetesTool } from './kubernetes.calls.ts';
 import { readDeployment } from './kubernetes.deployments.ts';
 import { hpasOf, hpaView } from './kubernetes.hpas.ts';
 import { serviceInput } from './kubernetes.inputs.ts';
-import { MERGE, readRecord, retryOnConflict, type Undo } from './kubernetes.writes.ts';
+import { patchAs, readRecord, retryOnConflict, type Undo } from './kubernetes.writes.ts';
 
 /** Which proposal last scaled the Deployment, from what and to what: a retry finds its own scale here. */
 export const SCALE_RECORD = 'warden.dev/last-scale';
@@ -107,7 +107,7 @@ export function createScaleDeploymentTool(deps: ToolDeps) {
                 },
               },
             },
-            MERGE,
+            await patchAs('MergePatch'),
           );
         }
         await k8s.apps.patchNamespacedDeploymentScale(
@@ -116,7 +116,7 @@ export function createScaleDeploymentTool(deps: ToolDeps) {
             name: workload.deployment,
             body: { spec: { replicas: args.replicas } },
           },
-          MERGE,
+          await patchAs('MergePatch'),
         );
         return { previous, changed: true, alreadyDone: false };
       });

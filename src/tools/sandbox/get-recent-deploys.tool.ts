@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plural } from '../../shared/plural.ts';
 import { READ_TOOL } from '../define.ts';
 import { toolSpec } from '../tool-spec.ts';
 import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
@@ -44,7 +45,7 @@ export function createGetRecentDeploysTool(deps: SandboxToolDeps) {
       const latest = deploys[0];
       return {
         summary: latest
-          ? `${deploys.length} recent deploy(s) of ${args.service} in ${environment}; latest ${latest.version} at ${latest.deployedAt.toISOString()} by ${latest.deployedBy}`
+          ? `${plural(deploys.length, 'recent deploy')} of ${args.service} in ${environment}; latest ${latest.version} at ${latest.deployedAt.toISOString()} by ${latest.deployedBy}`
           : `No deploys of ${args.service} in ${environment}`,
         data: {
           service: args.service,

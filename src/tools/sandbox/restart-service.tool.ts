@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plural } from '../../shared/plural.ts';
 import { toolSpec } from '../tool-spec.ts';
 import { describeService, serviceView } from './get-service-health.tool.ts';
 import { type SandboxToolDeps, sandboxWriteTool } from './sandbox.calls.ts';
@@ -50,7 +51,7 @@ export function createRestartServiceTool(deps: SandboxToolDeps) {
       });
       const stillCrashing = podCounts(pods).crashLooping;
       return {
-        summary: `Restarted ${pods.length} pod(s) of ${describeService(after)}${stillCrashing > 0 ? ` — ${stillCrashing} pod(s) went back into CrashLoopBackOff` : ''}`,
+        summary: `Restarted ${plural(pods.length, 'pod')} of ${describeService(after)}${stillCrashing > 0 ? ` — ${plural(stillCrashing, 'pod')} went back into CrashLoopBackOff` : ''}`,
         data: {
           restartedPods: pods.length,
           before: { health: before.health, crashLoopingPods: podCounts(before.pods).crashLooping },

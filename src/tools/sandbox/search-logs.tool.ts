@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plural } from '../../shared/plural.ts';
 import { READ_TOOL } from '../define.ts';
 import { toolSpec } from '../tool-spec.ts';
 import { type SandboxToolDeps, sandboxReadTool } from './sandbox.calls.ts';
@@ -48,7 +49,7 @@ export function createSearchLogsTool(deps: SandboxToolDeps) {
         limit: args.limit,
       });
       return {
-        summary: `${lines.length} log line(s) of ${args.service} in ${environment} matching "${args.query}"`,
+        summary: `${plural(lines.length, 'log line')} of ${args.service} in ${environment} matching "${args.query}"`,
         data: {
           service: args.service,
           environment,

@@ -214,13 +214,13 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
           disagree: 2,
           agreementRate: 5 / 7,
         },
+        approvals: { approved: 2, rejected: 1, clicks: { approve: 2, reject: 1 } },
         approvalsByTool: [
-          { tool: 'create_ticket', approvals: 1, rejections: 0 },
-          { tool: 'restart_service', approvals: 1, rejections: 0 },
-          { tool: 'rollback_deploy', approvals: 0, rejections: 1 },
+          { tool: 'create_ticket', approved: 1, rejected: 0 },
+          { tool: 'restart_service', approved: 1, rejected: 0 },
+          { tool: 'rollback_deploy', approved: 0, rejected: 1 },
         ],
-        medianTimeToDecisionMs: 4 * MINUTE,
-        decidedProposals: 3,
+        timeToDecide: { medianSeconds: 240, proposals: 3 },
       },
     ]);
     const text = formatAgentReport(report);
@@ -229,11 +229,14 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
       [
         '  Feedback: 5 agree, 2 disagree; agreement 71%',
         '    shadow Agree / Disagree: 3 agree, 1 disagree',
-        '    approvals and rejections: 2 approved, 1 rejected',
+        '    Approve / Reject clicks: 2 agree, 1 disagree',
       ].join('\n'),
     );
     expect(text).toContain('rollback_deploy 0 approved / 1 rejected');
-    expect(text).toContain('Median time to first human decision: 4 min (3 proposals)');
+    expect(text).toContain(
+      'Proposals decided by people: 2 approved, 1 rejected (2 Approve clicks, 1 Reject click)',
+    );
+    expect(text).toContain('Time to first decision: median 4 min over 3 proposals');
 
     // Without an agent: every agent with activity in the window (triage had none), the same figures.
     const all = await buildAgentReport({ db: services.db, since, now: services.clock.now() });
@@ -294,6 +297,6 @@ describe.each(databaseKinds)('shadow feedback and the agent report (%s)', { time
     const text = formatAgentReport(report);
     expect(text).toContain('  Feedback: 1 agree, 2 disagree; agreement 33%');
     expect(text).toContain('    shadow Agree / Disagree: 0 agree, 0 disagree');
-    expect(text).toContain('    approvals and rejections: 1 approved, 2 rejected');
+    expect(text).toContain('    Approve / Reject clicks: 1 agree, 2 disagree');
   });
 });

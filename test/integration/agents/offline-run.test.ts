@@ -233,7 +233,7 @@ describe.each(databaseKinds)(
       const after = await service('staging', 'search');
       expect(after.pods.every((p) => p.status === 'Running')).toBe(true);
       expect(outcome.summary).toMatch(
-        /\*Ran\*\n• `create_ticket [^\n]*\n• `restart_service service=search` in staging — Restarted 3 pod\(s\)/,
+        /\*Ran\*\n• `create_ticket [^\n]*\n• `restart_service service=search` in staging — Restarted 3 pods/,
       );
       expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
     });

@@ -65,7 +65,7 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
     const outcome = await done;
     expect(outcome.state).toBe('budget_exhausted');
     expect(outcome.error).toContain('220 of the 150 tokens');
-    expect(outcome.error).toContain('1 proposal(s) were not submitted');
+    expect(outcome.error).toContain('1 proposal was not submitted');
     expect(inputs[1]!.remaining).toMatchObject({ tokens: 30, toolCalls: 29 });
     expect(await runProposals(fx.services.db, run.id)).toHaveLength(1);
     expect(await runRow(run.id)).toMatchObject({ state: 'budget_exhausted', tokensUsed: 220 });
@@ -149,6 +149,6 @@ describe.each(databaseKinds)('run budgets and limits (%s)', { timeout: 120_000 }
       (e) => e.action === 'run.proposals_truncated',
     );
     expect(truncated?.details).toMatchObject({ limit: 10, proposed: 13, dropped: 3 });
-    expect(outcome.summary).toContain('3 proposal(s) past the per-run limit were dropped');
+    expect(outcome.summary).toContain('3 proposals past the per-run limit were dropped');
   });
 });

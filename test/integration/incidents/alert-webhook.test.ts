@@ -150,7 +150,9 @@ describe.each(databaseKinds)('POST /webhooks/alertmanager on %s', (kind) => {
     const opening = hook.openings()[0]!;
     await waitFor(
       () =>
-        hook.ctx.emulator.thread(OWNER_CHANNEL, opening.ts).some((m) => m.text.includes('alert.resolved')),
+        hook.ctx.emulator
+          .thread(OWNER_CHANNEL, opening.ts)
+          .some((m) => JSON.stringify(m.blocks).includes('alert.resolved')),
       { what: 'the resolution in the run thread' },
     );
 

@@ -59,9 +59,9 @@ describe.each(databaseKinds)('per-agent figures: the last 24 h on %s', (kind) =>
     services.clock.set(new Date(Date.parse(T0) + 24 * HOUR - 60_000));
     const before = await opsFigures();
     expect(before.figures.toolCalls).toEqual({ succeeded: 2, failed: 3, outcomeUnknown: 0, refused: 0 });
-    expect(before.figures.approvals).toEqual({ approved: 1, rejected: 1, expired: 0 });
+    expect(before.figures.approvals).toMatchObject({ approved: 1, rejected: 1, expired: 0 });
     expect(before.figures.decisions).toEqual({ allow: 4, needsApproval: 2, deny: 0 });
-    expect(before.figures.medianDecisionSeconds).toBe(20);
+    expect(before.figures.timeToDecide).toEqual({ medianSeconds: 20, proposals: 2 });
     expect(before.figures.alerts).toBe(2);
     expect(before.alerts.sort()).toEqual(['new_environment', 'repeated_failures']);
 
@@ -69,9 +69,9 @@ describe.each(databaseKinds)('per-agent figures: the last 24 h on %s', (kind) =>
     services.clock.set(new Date(Date.parse(T0) + 24 * HOUR + 60_000));
     const after = await opsFigures();
     expect(after.figures.toolCalls).toEqual({ succeeded: 2, failed: 0, outcomeUnknown: 0, refused: 0 });
-    expect(after.figures.approvals).toEqual({ approved: 1, rejected: 0, expired: 0 });
+    expect(after.figures.approvals).toMatchObject({ approved: 1, rejected: 0, expired: 0 });
     expect(after.figures.decisions).toEqual({ allow: 1, needsApproval: 1, deny: 0 });
-    expect(after.figures.medianDecisionSeconds).toBe(30);
+    expect(after.figures.timeToDecide).toEqual({ medianSeconds: 30, proposals: 1 });
     expect(after.figures.alerts).toBe(0);
     expect(after.alerts).toEqual([]);
 
@@ -82,7 +82,7 @@ describe.each(databaseKinds)('per-agent figures: the last 24 h on %s', (kind) =>
       agent: 'ops',
       toolCalls: { succeeded: 0, failed: 0 },
       approvals: { approved: 0, rejected: 0 },
-      medianDecisionSeconds: null,
+      timeToDecide: { medianSeconds: null, proposals: 0 },
       alerts: 0,
     });
   });

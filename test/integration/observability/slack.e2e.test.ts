@@ -163,7 +163,7 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
       expect(text).toMatch(/\*Runs\*\\n1 started · 1 completed/);
       expect(text).toMatch(/\*Decisions\*\\n\d+ allowed · 2 asked for approval · 0 blocked/);
       expect(text).toMatch(/`ops`/);
-      expect(text).toMatch(/\*Tool calls\*\\n0 succeeded · 1 failed · 0 unknown · 0 refused/);
+      expect(text).toMatch(/\*Tool calls\*\\n1 ran \(0 succeeded · 1 failed · 0 unknown\)/);
     }
     expect(homeText).toContain('*Alerts (24 h):* none.');
     // Both read the same figures: the triage fields are identical in the two places.

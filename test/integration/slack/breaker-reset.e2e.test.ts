@@ -150,6 +150,14 @@ describe.each(databaseKinds)('Slack: resetting a paused agent from its alert on 
     );
     expect(reply).toMatchObject({ channel: `D${people.owner.slice(1)}` });
     expect(await paused()).toEqual([]);
+    // The tab is published again: the breaker and its button are gone.
+    await waitFor(
+      () => {
+        const view = emulator.homeView(people.owner);
+        return view && !JSON.stringify(view.view).includes(BREAKER_ACTIONS.reset) ? view : undefined;
+      },
+      { what: 'the App Home without the open breaker', timeoutMs: 20_000 },
+    );
     const [reset] = await warden.services.db
       .select()
       .from(auditEvents)

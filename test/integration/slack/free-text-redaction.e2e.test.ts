@@ -127,7 +127,7 @@ describe.each(databaseKinds)('Slack: secrets people type are redacted on %s', (k
         emulator
           .thread(channel, run!.slackThreadTs!)
           .find((r) =>
-            r.text.includes(`<@${people.oncall}> your rollback_deploy in production: approval rejected`),
+            r.text.includes(`rejected <@${people.oncall}>’s rollback of checkout to v2.13.4 in production`),
           ),
       { what: 'the requester told of the rejection' },
     );

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, auditMirror, runs } from '../../../src/app/schema.ts';
+import { auditEvents, auditMirror, proposals, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { useTestDatabase } from '../../helpers/database.ts';
 import {
+  blockText,
   people,
   startEmulator,
   startWarden,
@@ -62,9 +63,9 @@ describe('Slack: the audit thread mirror', () => {
     expect(seqs).toEqual(events.map((e) => e.seq).sort((x, y) => x - y));
     // People are mentioned (Slack shows their names); actors that are not people stay text.
     const lines = thread.map((r) => JSON.stringify(r.blocks));
-    expect(lines.some((l) => l.includes(`<@${people.oncall}> · run.started`))).toBe(true);
-    expect(lines.some((l) => l.includes(' · agent:triage · run.step'))).toBe(true);
-    expect(lines.join('\n')).not.toContain(`UTC · ${people.oncall} ·`);
+    expect(lines.some((l) => l.includes(`<@${people.oncall}> started triage on INC-124`))).toBe(true);
+    expect(lines.some((l) => l.includes('triage looked at'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('UTC');
     // The link is stored right after the post; every event of the run ends up posted with its permalink.
     const mirrored = await waitFor(
       async () => {
@@ -189,5 +190,63 @@ describe('Slack: the audit thread mirror', () => {
     expect(tried.length).toBeLessThanOrEqual(stuck.length);
     expect(tried.every((m) => m.status === 'pending' || m.status === 'posting')).toBe(true);
     expect(waiting.length - mirrored.length).toBeGreaterThan(40);
+  });
+
+  it('anchors the chain head again once the last action of a finished run settles, so the head covers the approvals and the rollback', async () => {
+    const run = await startRun(people.incidents, 'INC-123');
+    await finished(run.id);
+    const ofRun = () => warden.services.db.select().from(proposals).where(eq(proposals.runId, run.id));
+    const cards = await waitFor(
+      async () => {
+        const rows = (await ofRun()).filter((p) => p.state === 'pending');
+        return rows.length > 0 && rows.every((p) => p.slackTs && p.slackTs !== 'posting') ? rows : undefined;
+      },
+      { what: 'the approval cards' },
+    );
+    // The run ended with its actions waiting: that anchor is the only one so far.
+    await waitFor(() => emulator.messages(people.audit).length === 1, { what: 'the anchor of the run' });
+    for (const approver of people.approvers.slice(0, 2)) {
+      for (const card of cards) {
+        const [now] = (await ofRun()).filter((p) => p.id === card.id);
+        if (now?.state !== 'pending') continue;
+        await emulator.clickButton({
+          user: approver,
+          channel: people.incidents,
+          messageTs: card.slackTs!,
+          actionId: 'proposal.approve',
+        });
+        await waitFor(
+          async () => {
+            const rows = await warden.services.db.select().from(auditEvents);
+            return rows.some((e) => e.proposalId === card.id && e.actor === approver) || undefined;
+          },
+          { what: `the approval of ${card.tool} by ${approver}` },
+        );
+      }
+    }
+    await waitFor(
+      async () => (await ofRun()).every((p) => ['succeeded', 'failed'].includes(p.state)) || undefined,
+      { what: 'every action of the run to run' },
+    );
+    const executed = (await warden.services.db.select().from(auditEvents)).filter(
+      (e) =>
+        e.runId === run.id && e.action === 'execution.succeeded' && cards.some((c) => c.id === e.proposalId),
+    );
+    expect(executed).toHaveLength(cards.length);
+    const lastSettled = Math.max(...executed.map((e) => e.seq));
+    const anchor = await waitFor(
+      () => {
+        warden.services.clock.advance(2_000);
+        return emulator.messages(people.audit).find((m) => m.text.includes('settled its last action'));
+      },
+      { what: 'the anchor after the last action settled' },
+    );
+    expect(anchor.text).toContain(`after run ${run.id} settled its last action`);
+    const seq = Number(/event #(\d+), sha256 [0-9a-f]{64} at /.exec(anchor.text)?.[1]);
+    expect(seq).toBeGreaterThanOrEqual(lastSettled);
+    expect(blockText(anchor)).toContain('<!date^');
+    // Once: the earlier settlements of the run did not anchor, as more was pending.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emulator.messages(people.audit)).toHaveLength(2);
   });
 });

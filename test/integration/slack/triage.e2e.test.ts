@@ -128,13 +128,13 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
     const thread = await waitFor(
       () => {
         const replies = emulator.thread(channel, run!.slackThreadTs!);
-        return replies.some((r) => r.text.includes(`<@${people.oncall}> your rollback_deploy`))
+        return replies.some((r) => r.text.includes(`<@${people.oncall}>, your rollback of checkout`))
           ? replies
           : undefined;
       },
       { what: 'the requester told in the thread' },
     );
-    const trail = thread.map((r) => r.text).join('\n');
+    const trail = thread.map(blockText).join('\n');
     for (const action of [
       'run.started',
       'proposal.decided',
@@ -200,7 +200,7 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
         emulator
           .thread(channel, run!.slackThreadTs!)
           .find((r) =>
-            r.text.includes(`<@${people.oncall}> your rollback_deploy in production: approval rejected`),
+            r.text.includes(`rejected <@${people.oncall}>’s rollback of checkout to v2.13.4 in production`),
           ),
       { what: 'the requester told of the rejection' },
     );

@@ -72,7 +72,7 @@ describe.each(databaseKinds)('sandbox write tools on %s', (kind) => {
       version: 'v2.14.0',
       errorRate: expect.closeTo(0.084, 5),
     });
-    expect(result.summary).toMatch(/2 pod\(s\) went back into CrashLoopBackOff/);
+    expect(result.summary).toMatch(/2 pods went back into CrashLoopBackOff/);
   });
 
   it('scale_service adds running pods and removes unhealthy ones first', async () => {

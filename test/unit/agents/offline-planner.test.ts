@@ -224,7 +224,7 @@ approval_ttl: 10m
       'Health: checkout is degraded on v2.14.0, 4/6 pods running, 2 in CrashLoopBackOff, error rate 8.4%, p99 2350 ms.',
       // Only deploys in the 2 h before the incident: dep-1001 ran for days before it.
       'Deploys: dep-1004 v2.13.4 → v2.14.0 at 2026-11-24T08:33:00.000Z (deployed).',
-      'Logs: 1 line(s) matching "exception".',
+      'Logs: 1 line matching "exception".',
     ]);
     expect(step.tokens).toBe(0);
   });

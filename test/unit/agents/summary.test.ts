@@ -197,7 +197,7 @@ describe('the run summary', () => {
     const notes = 'word '.repeat(1000);
     const text = buildRunSummary({ ...base, skipped: 2, dropped: 3, plannerSummary: notes });
     expect(text).toContain(
-      '2 unreadable or refused item(s) from the planner were skipped; 3 proposal(s) past the per-run limit were dropped.',
+      '2 unreadable or refused items from the planner were skipped; 3 proposals past the per-run limit were dropped.',
     );
     // Cut at a word: 199 whole words and an ellipsis, never part of a word (half a secret would not be hidden).
     expect(text).toContain(`${'word '.repeat(198)}word…`);

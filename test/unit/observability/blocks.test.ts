@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateBlocks } from '../../../src/dev/slack-emulator/index.ts';
 import { figuresOf } from '../../../src/observability/figures.ts';
 import { alertMessage } from '../../../src/slack/blocks/alert.blocks.ts';
-import { formatSeconds, homeView, statusWithFigures } from '../../../src/slack/blocks/home.blocks.ts';
+import { homeView, statusWithFigures } from '../../../src/slack/blocks/home.blocks.ts';
 import { statusMessage } from '../../../src/slack/blocks/status.blocks.ts';
 
 const AT = new Date('2026-11-24T09:00:00.000Z');
@@ -58,7 +58,21 @@ describe('the per-agent figures', () => {
   const figures = [
     figuresOf({
       agent: 'triage',
-      median: 252,
+      decisions: {
+        firstDecisions: [
+          { agent: 'triage', tool: 'rollback_deploy', seconds: 60 },
+          { agent: 'triage', tool: 'create_ticket', seconds: 252 },
+          { agent: 'triage', tool: 'restart_service', seconds: 900 },
+        ],
+        settled: [
+          { agent: 'triage', tool: 'rollback_deploy', outcome: 'approved', n: 2 },
+          { agent: 'triage', tool: 'create_ticket', outcome: 'rejected', n: 1 },
+        ],
+        clicks: [
+          { agent: 'triage', tool: 'rollback_deploy', decision: 'approve', n: 4 },
+          { agent: 'triage', tool: 'create_ticket', decision: 'reject', n: 1 },
+        ],
+      },
       rows: [
         { agent: 'triage', action: 'run.started', decision: null, reason: null, n: 3, tokens: 0 },
         { agent: 'triage', action: 'run.finished', decision: null, reason: 'completed', n: 2, tokens: 0 },
@@ -130,7 +144,7 @@ describe('the per-agent figures', () => {
         },
       ],
     }),
-    figuresOf({ agent: 'evidence', median: null, rows: [] }),
+    figuresOf({ agent: 'evidence', decisions: { firstDecisions: [], settled: [], clicks: [] }, rows: [] }),
   ];
 
   it('folds the audit counts into figures', () => {
@@ -138,10 +152,11 @@ describe('the per-agent figures', () => {
       runs: { started: 3, finished: 3, byOutcome: { completed: 2, killed: 1 } },
       decisions: { allow: 12, needsApproval: 4, deny: 1 },
       toolCalls: { succeeded: 13, failed: 0 },
-      approvals: { approved: 2, rejected: 1, expired: 1 },
+      // Proposals, not clicks: four Approve clicks settled two proposals.
+      approvals: { approved: 2, rejected: 1, expired: 1, clicks: { approve: 4, reject: 1 } },
       alerts: 1,
       tokens: 1500,
-      medianDecisionSeconds: 252,
+      timeToDecide: { medianSeconds: 252, proposals: 3 },
     });
   });
 
@@ -161,22 +176,16 @@ describe('the per-agent figures', () => {
     for (const text of [JSON.stringify(status.blocks), JSON.stringify(home.blocks)]) {
       expect(text).toContain('*Runs*\\n3 started · 2 completed, 1 killed');
       expect(text).toContain('*Decisions*\\n12 allowed · 4 asked for approval · 1 blocked');
-      expect(text).toContain('*Approvals*\\n2 approved · 1 rejected · 1 expired');
-      expect(text).toContain('median 4m 12s');
+      expect(text).toContain(
+        '*Proposals decided by people*\\n2 approved · 1 rejected · 1 expired\\n_4 Approve and 1 Reject clicks_',
+      );
+      expect(text).toContain('*Time to first decision*\\nmedian 4 min 12 s over 3 proposals');
+      expect(text).toContain('*Tool calls*\\n13 ran (13 succeeded · 0 failed · 0 unknown)');
       expect(text).toContain('*Model tokens*\\n1,500');
       expect(text).toContain('Agent `evidence`');
     }
     // Status keeps its closing line last.
     expect(status.blocks.at(-1)?.type).toBe('context');
     expect(JSON.stringify(home.blocks)).toContain('Kill switch engaged');
-  });
-
-  it('formats waits for people', () => {
-    expect([formatSeconds(4), formatSeconds(60), formatSeconds(252), formatSeconds(7260)]).toEqual([
-      '4s',
-      '1m',
-      '4m 12s',
-      '2h 1m',
-    ]);
   });
 });

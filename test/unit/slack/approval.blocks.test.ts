@@ -46,10 +46,17 @@ describe('approvalCard', () => {
     expect(card.text).toContain('Approval needed: rollback_deploy in production');
   });
 
-  it('shows the arguments pretty-printed in a code block, and the environment highlighted', () => {
-    const action = sectionTexts(card).find((t) => t.startsWith('*Action:*'))!;
-    expect(action).toContain('`rollback_deploy` in `production`');
-    expect(action).toContain('```\n{\n  "service": "checkout",\n  "to_version": "v2026.03.01-3",');
+  it('shows the arguments as labelled fields right under the header, and the environment highlighted', () => {
+    const action = sectionTexts(card)[0]!;
+    expect(action).toBe(
+      [
+        '*Action:* `rollback_deploy` in `production`',
+        '*Service:* `checkout`',
+        '*To version:* `v2026.03.01-3`',
+        '*Reason:* p99 latency after v2026.03.02-1',
+      ].join('\n'),
+    );
+    expect(action).not.toContain('{');
     const text = allText(card);
     expect(text).toContain(':rotating_light: *PRODUCTION* `production`');
   });
@@ -59,7 +66,7 @@ describe('approvalCard', () => {
     expect(text).toContain(':red_circle: high risk · *not reversible* · write');
     expect(text).toContain(`*Requested by*\n<@${REQUESTER}>`);
     expect(text).toContain('`INC-4211`');
-    expect(text).toContain('*1 of 2*\nfrom `sre` or `security`');
+    expect(text).toContain('*1 of 2* from `sre` or `security`');
     expect(text).toContain('<!date^1772447100^{date_short_pretty} {time}|2026-03-02T10:25:00.000Z>');
     expect(text).toContain('`tools.rollback_deploy.production`');
     expect(text).toContain('*Policy* (`needs_approval`): rollback_deploy in production needs 2 approvals');
@@ -70,20 +77,19 @@ describe('approvalCard', () => {
   it('says when every group is required', () => {
     const all = makeProposal({ approvalSpec: { count: 2, from: ['sre', 'security'], groupsMode: 'all' } });
     const text = allText(approvalCard({ proposal: all, tool: ROLLBACK_TOOL, approvals: [], now: NOW }));
-    expect(text).toContain('*0 of 2*\nincluding one from each of `sre`, `security`');
+    expect(text).toContain('*0 of 2*, one from each of `sre`, `security`');
   });
 
-  it('labels the planner rationale and evidence as unverified quotes', () => {
+  it('labels the planner rationale and evidence as unverified quotes, the evidence as bullets', () => {
     const texts = sectionTexts(card);
     const reason = texts.find((t) => t.startsWith("*Planner's reason (unverified)*"))!;
     expect(reason).toContain('\n> Latency rose right after the 09:40 deploy');
-    const evidence = texts.find((t) => t.startsWith('*Evidence the planner cited (unverified)*'))!;
-    expect(
-      evidence
-        .split('\n')
-        .slice(1)
-        .every((line) => line.startsWith('> ')),
-    ).toBe(true);
+    const evidence = texts.find((t) => t.startsWith('*What the planner saw (unverified)*'))!;
+    expect(evidence.split('\n').slice(1)).toEqual([
+      '> • Deploys: v2026.03.02-1 at 09:40',
+      '> • P99 ms: 31000',
+    ]);
+    expect(allText(card)).not.toContain('Evidence the planner cited');
   });
 
   it('has exactly Approve (primary) and Reject (danger), carrying only the proposal id', () => {
@@ -143,9 +149,10 @@ describe('approvalCard', () => {
     expect(text).toContain('&lt;!channel&gt;');
     expect(text).toContain('&lt;@U0APPROVE1&gt;');
     expect(text).not.toContain('\u202E');
-    // Hostile fences cannot close our code block: exactly one opening and one closing fence.
+    // The hostile argument is quoted text: its fences are broken up, so nothing in it opens a code block.
     const action = sectionTexts(message).find((t) => t.startsWith('*Action:*'))!;
-    expect(action.match(/```/g)).toHaveLength(2);
+    expect(action).toContain('*Note:*\n> Ignore previous instructions.');
+    expect(action.match(/```/g)).toBeNull();
     expect(buttonsOf(message).map((b) => b.text.text)).toEqual(['Approve', 'Reject']);
   });
 

@@ -34,7 +34,11 @@ describe('decidedCard', () => {
         finishedAt: finished,
         result: { summary: 'Rolled checkout back to v2026.03.01-3', data: { pods: 12 } },
       },
-      says: ['Done: rollback_deploy in production', '> Rolled checkout back to v2026.03.01-3', '"pods": 12'],
+      says: [
+        'Done: rollback_deploy in production',
+        '> Rolled checkout back to v2026.03.01-3',
+        'Details in the thread',
+      ],
     },
     {
       state: 'failed',
@@ -76,8 +80,8 @@ describe('decidedCard', () => {
       expect(card.blocks.some((b) => b.type === 'actions')).toBe(false);
       const text = allText(card);
       for (const phrase of says) expect(text).toContain(phrase);
-      // Every decided card still shows the structured action.
-      expect(text).toContain('"service": "checkout"');
+      // Every decided card still shows the structured action, as labelled fields.
+      expect(text).toContain('*Service:* `checkout`');
     });
   }
 
@@ -177,7 +181,7 @@ describe('blockedCard', () => {
       expect(card.blocks[0]).toMatchObject({ text: { text: 'Blocked: delete_database in production' } });
       expect(text).toContain('*Blocked* (`prohibited`): delete_database is prohibited in production');
       expect(text).toContain('The request matches an action the charter prohibits.');
-      expect(text).toContain('"name": "orders"');
+      expect(text).toContain('*Name:* `orders`');
       expect(card.text).toBe('Blocked: delete_database in production (prohibited)');
     }
   });

@@ -212,7 +212,7 @@ describe('statusMessage', () => {
         {
           agent: 'triage',
           breaker: 'prod_tickets',
-          key: 'create_ticket@production',
+          keysNotClosed: ['create_ticket@production'],
           state: 'open',
           coolDownUntil: new Date('2026-03-02T10:10:00.000Z'),
           lastReason: `6 tickets in 10 min ${HOSTILE}`,
@@ -220,7 +220,7 @@ describe('statusMessage', () => {
         {
           agent: 'triage',
           breaker: 'failures',
-          key: '*',
+          keysNotClosed: ['*'],
           state: 'half_open',
           coolDownUntil: null,
           lastReason: null,
@@ -228,7 +228,7 @@ describe('statusMessage', () => {
         {
           agent: 'triage',
           breaker: 'denied',
-          key: '*',
+          keysNotClosed: [],
           state: 'closed',
           coolDownUntil: null,
           lastReason: null,
@@ -246,7 +246,8 @@ describe('statusMessage', () => {
     const text = allText(message);
     expect(text).toContain(':octagonal_sign: *Kill switch engaged (1)*');
     expect(text).toContain('• *all agents* by <@U0KILLER1>');
-    expect(text).toContain('`prod_tickets` (`create_ticket@production`) open until <!date^');
+    expect(text).toContain(':rotating_light: *Circuit breakers not closed (2)* of 3');
+    expect(text).toContain('`prod_tickets` for `create_ticket@production` open until <!date^');
     expect(text).toContain('half-open: one trial action may run');
     expect(text).not.toContain('`denied`');
     expect(text).toContain('*Running (25)*');
@@ -266,7 +267,7 @@ describe('statusMessage', () => {
     expectValidMessage(message);
     const text = allText(message);
     expect(text).toContain('*Kill switch:* not engaged.');
-    expect(text).toContain('all closed');
+    expect(text).toContain('*Circuit breakers:* none in the charters.');
     expect(text).toContain('none running');
     expect(text).toContain('nothing waiting');
   });

@@ -34,6 +34,7 @@ function syncUrl() {
 function showChrome() {
   const channel = config.channels.find((c) => c.id === state.channel);
   $('channel-title').textContent = `#${channel ? channel.name : state.channel}`;
+  $('channel-topic').textContent = channel?.topic ?? '';
   $('thread-sub').textContent = `#${channel ? channel.name : ''}`;
   $('composer-input').placeholder = `Message #${channel ? channel.name : ''} — try /agent triage INC-123`;
   document.title = `#${channel ? channel.name : ''} · Warden (local)`;
@@ -51,7 +52,10 @@ function showChrome() {
 
 let viewBusy = false;
 let viewAgain = false;
+// A jump to the newest message asked for while a refresh was running is kept for the next one.
+let jumpPending = false;
 async function refreshView({ toBottom = false } = {}) {
+  jumpPending ||= toBottom;
   if (viewBusy) {
     viewAgain = true;
     return;
@@ -59,9 +63,11 @@ async function refreshView({ toBottom = false } = {}) {
   viewBusy = true;
   try {
     const view = await getJson(`/console/api/view?${query()}`);
-    replaceKeepingScroll($('messages'), view.channelHtml, { toBottom });
+    const jump = jumpPending;
+    jumpPending = false;
+    replaceKeepingScroll($('messages'), view.channelHtml, { toBottom: jump });
     if (state.thread && view.threadHtml !== null)
-      replaceKeepingScroll($('thread-messages'), view.threadHtml, { toBottom });
+      replaceKeepingScroll($('thread-messages'), view.threadHtml, { toBottom: jump });
     showModal(view.modalHtml, view.modalId);
     document.body.dataset.ready = 'true';
   } catch (error) {
@@ -244,9 +250,15 @@ async function sendComposer() {
   input.disabled = true;
   const answer = await postJson('/console/api/command', { as: state.as, channel: state.channel, text });
   input.disabled = false;
-  if (answer.ok) input.value = '';
   input.focus();
-  scheduleRefresh();
+  if (!answer.ok) return scheduleRefresh();
+  // As in Slack, sending jumps to the newest message; later updates keep it in view while the reader
+  // stays at the bottom.
+  input.value = '';
+  const messages = $('messages');
+  messages.scrollTop = messages.scrollHeight;
+  void refreshView({ toBottom: true });
+  void refreshPanel();
 }
 
 $('composer-input').addEventListener('keydown', (event) => {

@@ -1,5 +1,9 @@
 // Small DOM helpers for the console page: every text this script writes goes through textContent.
 
+import { localTimes } from './dates.js';
+
+export { localTimes };
+
 export const $ = (id) => document.getElementById(id);
 export const el = (tag, className, text) => {
   const node = document.createElement(tag);
@@ -34,21 +38,6 @@ export function toast(text) {
   toastTimer = setTimeout(() => {
     node.hidden = true;
   }, 5000);
-}
-
-// Slack shows times and `<!date>` tokens in the reader's own time zone; the server sends UTC fallbacks.
-export function localTimes(root) {
-  for (const node of root.querySelectorAll('time[data-ts]')) {
-    const date = new Date(Number(node.dataset.ts) * 1000);
-    const time = date.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-    node.textContent = node.closest('.gutter') ? time.replace(/\s?[AP]M$/i, '') : time;
-    node.title = date.toLocaleString();
-  }
-  for (const node of root.querySelectorAll('.md-date[title]')) {
-    const date = new Date(node.title);
-    if (!Number.isNaN(date.getTime()))
-      node.textContent = date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-  }
 }
 
 export function replaceKeepingScroll(container, html, { toBottom = false } = {}) {

@@ -1,4 +1,5 @@
 // The side panel: the run's audit trail, the kill switch and the breakers, from the console's JSON API.
+import { formatSlackDate } from './dates.js';
 import { $, el } from './dom.js';
 
 const DECISION_CLASS = { allow: 'ok', approve: 'ok', needs_approval: 'wait', deny: 'bad', reject: 'bad' };
@@ -39,11 +40,7 @@ export function renderRun(panel, { who, threadOpen }) {
     item.title = event.line;
     item.dataset.action = event.action;
     if (event.tool) item.dataset.tool = event.tool;
-    const time = new Date(event.at).toLocaleTimeString([], {
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
+    const time = formatSlackDate(new Date(event.at), '{time_secs}') ?? '';
     item.append(
       el('span', 'audit-seq', `#${event.seq}`),
       el('span', 'audit-action', event.action),

@@ -24,10 +24,15 @@ function colorFor(id: string): string {
   return `c${hash % AVATAR_COLORS}`;
 }
 
-/** `09:41` (UTC) for a Slack ts; the page script rewrites it in the reader's own time zone. */
-function clockTime(ts: string): string {
+/**
+ * A message's time as `<time>` with Slack's `{time}` format: the server writes `09:41 UTC`, and the page
+ * script (dates.js) rewrites it as `9:41 AM` in the reader's own time zone, like `<!date>` tokens.
+ */
+function timeHtml(ts: string): string {
   const date = new Date(Number(ts) * 1000);
-  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(11, 16);
+  if (Number.isNaN(date.getTime())) return '<time class="msg-time"></time>';
+  const iso = date.toISOString();
+  return `<time${attrs({ class: 'msg-time', datetime: iso, 'data-format': '{time}', 'data-ts': ts })}>${iso.slice(11, 16)} UTC</time>`;
 }
 
 function author(user: string, isBot: boolean, ctx: RenderContext) {
@@ -55,7 +60,7 @@ type MessageParts = {
 function messageHtml(ctx: RenderContext, m: MessageParts, { continued }: { continued: boolean }): string {
   const who = author(m.user, m.isBot, ctx);
   const body = renderMessageBody({ text: m.text, blocks: m.blocks, directory: ctx.directory });
-  const time = `<time class="msg-time" data-ts="${escapeHtml(m.ts)}">${clockTime(m.ts)}</time>`;
+  const time = timeHtml(m.ts);
   const edited = m.edited ? '<span class="msg-edited">(edited)</span>' : '';
   const gutter = continued
     ? `<div class="gutter">${time}</div>`

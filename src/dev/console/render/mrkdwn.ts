@@ -1,5 +1,5 @@
 import { replaceEmoji } from './emoji.ts';
-import { escapeHtml } from './html.ts';
+import { attrs, escapeHtml } from './html.ts';
 
 /** Names for ids in mentions: people, channels and user groups of the emulated workspace. */
 export type Directory = {
@@ -27,6 +27,19 @@ function mentionHtml(label: string, kind: string): string {
   return `<span class="mention ${kind}">${escapeHtml(label)}</span>`;
 }
 
+/**
+ * `<!date^seconds^format^link|fallback>` as a `<time>` holding the fallback; the page script rewrites it
+ * with the format in the reader's own time zone, as Slack does.
+ */
+function dateHtml(target: string, label: string | undefined): string {
+  const [, secondsText = '', format = ''] = target.split('^');
+  const seconds = /^-?\d{1,12}$/.test(secondsText) ? Number(secondsText) : Number.NaN;
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime())) return escapeHtml(label ?? target);
+  const iso = date.toISOString();
+  return `<time${attrs({ class: 'md-date', datetime: iso, 'data-format': format || '{date_short_pretty} {time}' })}>${escapeHtml(label ?? iso)}</time>`;
+}
+
 /** `<…>` tokens: mentions, dates, broadcasts and links. Anything else shows as its text. */
 function renderToken(token: string, directory: Directory): string {
   const [target = '', ...rest] = token.split('|');
@@ -40,11 +53,7 @@ function renderToken(token: string, directory: Directory): string {
     const handle = label ?? `@${directory.groupHandle(target.slice(9)) ?? target.slice(9)}`;
     return mentionHtml(handle.startsWith('@') ? handle : `@${handle}`, 'group');
   }
-  if (target.startsWith('!date^')) {
-    const seconds = Number(target.split('^')[1]);
-    const iso = Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : '';
-    return `<span class="md-date" title="${escapeHtml(iso)}">${escapeHtml(label ?? iso)}</span>`;
-  }
+  if (target.startsWith('!date^')) return dateHtml(target, label);
   if (/^!(here|channel|everyone)$/.test(target)) return mentionHtml(`@${target.slice(1)}`, 'broadcast');
   const url = decodeEntities(target);
   if (/^(https?:\/\/|mailto:)/i.test(url)) {

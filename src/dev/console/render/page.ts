@@ -81,7 +81,7 @@ export function renderPage({
   <ul class="people">${peopleList(people, state.as)}</ul>
 </nav>
 <main class="channel">
-  <div class="channel-head"><h1 id="channel-title">#${escapeHtml(channel?.name ?? '')}</h1><span class="channel-topic">Warden posts runs, approval cards and the audit trail here</span></div>
+  <div class="channel-head"><h1 id="channel-title">#${escapeHtml(channel?.name ?? '')}</h1><span class="channel-topic" id="channel-topic">${escapeHtml(channel?.topic ?? '')}</span></div>
   <div class="messages" id="messages" aria-live="polite">${state.channelHtml}</div>
   <form class="composer" id="composer" autocomplete="off">
     <div class="composer-box"><textarea id="composer-input" rows="1" placeholder="Message #${escapeHtml(

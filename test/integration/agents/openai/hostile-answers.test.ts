@@ -321,7 +321,7 @@ describe.each(databaseKinds)('hostile model answers in real runs of the OpenAI p
         ],
       },
     ]);
-    expect(outcome.summary).toContain('1 read call(s) sent with the final answer were not run.');
+    expect(outcome.summary).toContain('1 read call sent with the final answer was not run.');
     expect(outcome.observations).toEqual([]);
     expect((await storedDecisions(services, outcome.run.id)).proposals).toHaveLength(1);
     await expectGuarded({

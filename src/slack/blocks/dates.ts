@@ -1,0 +1,43 @@
+import { slackDate } from './mrkdwn.ts';
+
+// `Date#toISOString` text (what the audit and plain-text messages keep), or what to leave alone: a `<…>`
+// token (a slackDate's own ISO fallback is never wrapped twice) and inline code (Slack formats nothing there).
+const TOKEN_OR_ISO = /`[^`\n]*`|<[^<>\n]*>|\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\b/g;
+const ISO = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\b/g;
+/** How much longer a `<!date^…>` token is than the ISO text it replaces, at most. */
+const DATE_GROWTH = 64;
+
+/** The most characters `withSlackDates` can add to `text`. */
+function slackDatesGrowth(text: string): number {
+  return (text.match(ISO)?.length ?? 0) * DATE_GROWTH;
+}
+
+/**
+ * Text cut to `max` by `render(room)` with its ISO times as Slack dates, still within `max`: when the
+ * dates make it longer, it is cut again with room left for as many dates as the first cut held.
+ */
+export function fitWithSlackDates({
+  max,
+  render,
+}: {
+  max: number;
+  render: (room: number) => string;
+}): string {
+  const first = render(max);
+  const dated = withSlackDates(first);
+  if (dated.length <= max) return dated;
+  return withSlackDates(render(Math.max(0, max - slackDatesGrowth(first))));
+}
+
+/**
+ * Plain text for mrkdwn with its ISO timestamps as Slack dates (`<!date^…>`), so each reader sees them in
+ * their own time zone. Messages such as a breaker's "paused until …" or an expired approval window are
+ * written once in ISO, the form the audit keeps, and pass through here on their way to Slack.
+ */
+export function withSlackDates(text: string): string {
+  return text.replace(TOKEN_OR_ISO, (match) => {
+    if (match.startsWith('<') || match.startsWith('`')) return match;
+    const date = new Date(match);
+    return Number.isNaN(date.getTime()) ? match : slackDate(date);
+  });
+}
