@@ -1,9 +1,11 @@
 import { slackDate } from './mrkdwn.ts';
 
-// `Date#toISOString` text (what the audit and plain-text messages keep), or what to leave alone: a `<…>`
-// token (a slackDate's own ISO fallback is never wrapped twice) and inline code (Slack formats nothing there).
-const TOKEN_OR_ISO = /`[^`\n]*`|<[^<>\n]*>|\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\b/g;
-const ISO = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\b/g;
+// An ISO 8601 time with its zone (`Date#toISOString` writes `Z`; a planner may write `+02:00`).
+const ISO_TEXT = String.raw`\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:\d\d)(?![\w:])`;
+// An ISO time, or what to leave alone: a `<…>` token (a slackDate's own ISO fallback is never wrapped
+// twice) and inline code (Slack formats nothing there).
+const TOKEN_OR_ISO = new RegExp(['`[^`\\n]*`', '<[^<>\\n]*>', ISO_TEXT].join('|'), 'g');
+const ISO = new RegExp(ISO_TEXT, 'g');
 /** How much longer a `<!date^…>` token is than the ISO text it replaces, at most. */
 const DATE_GROWTH = 64;
 

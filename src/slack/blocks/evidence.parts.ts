@@ -1,6 +1,7 @@
 import { fixPluralMarks } from '../../shared/plural.ts';
 import { labelOf } from './action-args.parts.ts';
-import { fitMrkdwn, slackDate } from './mrkdwn.ts';
+import { withSlackDates } from './dates.ts';
+import { fitMrkdwn } from './mrkdwn.ts';
 
 /**
  * A proposal's evidence (arbitrary JSON from the planner and the run) as a few distinct observations a
@@ -15,7 +16,6 @@ const UNLABELLED = new Set(['observations']);
 const MAX_SCANNED = 300;
 const ITEM_MAX = 220;
 const CLAIM_MAX = 300;
-const ISO_TIME = /\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:\d\d)(?![\w:])/g;
 // ` — `, ` – `, ` - `, ` -- `: where a summary joins its parts.
 const JOINER = /(\s+(?:[—–]|-{1,2})\s+)/;
 
@@ -60,7 +60,7 @@ export function observationsOf({
 
 /** One observation as an escaped mrkdwn line, with ISO times shown in each reader's own time zone. */
 export function observationLine({ text, note }: { text: string; note?: string | undefined }): string {
-  return localTimes(fitMrkdwn({ text, max: ITEM_MAX, note }));
+  return withSlackDates(fitMrkdwn({ text, max: ITEM_MAX, note }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -128,12 +128,4 @@ export function dropRepeats(text: string): string {
     for (const w of words) known.add(w);
   }
   return out.trim();
-}
-
-/** Escaped text with each ISO timestamp replaced by a Slack date we make from the parsed time. */
-function localTimes(escaped: string): string {
-  return escaped.replace(ISO_TIME, (iso) => {
-    const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? iso : slackDate(date);
-  });
 }

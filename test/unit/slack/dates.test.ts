@@ -26,6 +26,10 @@ describe('times on their way to Slack', () => {
       `closed at ${slackDate(new Date('2026-11-24T09:05:00Z'))}.`,
     );
     expect(withSlackDates('bogus 2026-13-45T99:99:99Z')).toBe('bogus 2026-13-45T99:99:99Z');
+    // A time with its zone offset, as a planner may write it, is the same instant.
+    expect(withSlackDates('opened 2026-11-24T10:05+01:00.')).toBe(
+      `opened ${slackDate(new Date('2026-11-24T09:05:00Z'))}.`,
+    );
     // Slack formats nothing inside code: a time there stays as written.
     expect(withSlackDates('`deploy at=2026-11-24T09:05:00Z` then 2026-11-24T09:05:00Z')).toBe(
       `\`deploy at=2026-11-24T09:05:00Z\` then ${slackDate(new Date('2026-11-24T09:05:00Z'))}`,
