@@ -1,16 +1,13 @@
 import type { Server } from 'node:http';
-import { createAlertWebhook } from './app/alert-webhook.ts';
 import { loadAppCharters } from './app/charters.ts';
 import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
 import { onShutdownSignals } from './app/process.ts';
-import { buildServices, type Services } from './app/services.ts';
-import { buildSlackSurface } from './app/slack-surface.ts';
+import type { Services } from './app/services.ts';
 import { startingSlackHandler } from './app/starting.ts';
 import { prepareDatabase, retryUntilReady } from './app/wait-for-database.ts';
 import { type Config, parseConfig } from './config/config.ts';
 import { openDatabase } from './db/client.ts';
 import { withRequestLogging } from './observability/http-logging.ts';
-import { createMetrics } from './observability/metrics.ts';
 import { isWardenError } from './shared/errors.ts';
 import { createAppLogger, type Logger } from './shared/logger.ts';
 import { createRedactor } from './shared/redact.ts';
@@ -38,6 +35,7 @@ type StartInput = {
 
 /** Local mode: embedded PGlite, the Slack emulator and the web console (see README, Local mode). */
 async function startLocal({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
+  const { buildServices } = await loadServing();
   const services = await buildServices({ config, logger, redactor });
   shutdown.add(() => services.close());
   // The emulator and the console are loaded only in local mode.
@@ -58,11 +56,34 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
 }
 
 /**
+ * What serving needs beyond the HTTP server (the layers, Bolt, metrics): about half of start-up is loading
+ * these modules, so they load while the database is reached and migrated (docs/ARCHITECTURE.md, Start-up).
+ */
+async function loadServing() {
+  const [services, surface, webhook, metrics] = await Promise.all([
+    import('./app/services.ts'),
+    import('./app/slack-surface.ts'),
+    import('./app/alert-webhook.ts'),
+    import('./observability/metrics.ts'),
+  ]);
+  return {
+    buildServices: services.buildServices,
+    buildSlackSurface: surface.buildSlackSurface,
+    createAlertWebhook: webhook.createAlertWebhook,
+    createMetrics: metrics.createMetrics,
+  };
+}
+
+/**
  * A real workspace: Bolt on `POST /slack/events` (or Socket Mode), with health and metrics. The HTTP server
  * listens first; until the database answers (start-up during an outage), `/healthz` says why with 503 and
  * Slack requests are answered "starting, nothing was done", so a restart never leaves Slack unanswered.
  */
 async function startWorkspace({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
+  const ready = new AbortController();
+  // A module that cannot load is not mended by waiting: it stops the wait for the database at once.
+  const serving = loadServing();
+  serving.catch((error: unknown) => ready.abort(error));
   // What waiting would not mend stops start-up at once: invalid charters or world file.
   const charters = loadAppCharters({ dir: config.chartersDir });
   loadWorldFile({ file: config.worldFile });
@@ -112,10 +133,10 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     : `embedded PGlite in ${config.database.dataDir}`;
   logger.info(`listening on port ${port}; connecting to ${where}`);
 
-  const ready = new AbortController();
   shutdown.add(async () => ready.abort(new Error('shutting down')));
   const attempt = async () => {
     await prepareDatabase(database);
+    const { buildServices } = await serving;
     return buildServices({ config, database, logger, redactor, charters });
   };
   const services = await retryUntilReady({
@@ -128,6 +149,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     },
   });
   shutdown.add(() => services.close());
+  const { buildSlackSurface, createAlertWebhook, createMetrics } = await serving;
   const surface =
     config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
       ? buildSlackSurface({

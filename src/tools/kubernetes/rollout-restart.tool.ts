@@ -4,7 +4,7 @@ import { deploymentView, describeDeployment } from './get-deployment.tool.ts';
 import { kubernetesTool } from './kubernetes.calls.ts';
 import { readDeployment, revisionOf } from './kubernetes.deployments.ts';
 import { serviceInput } from './kubernetes.inputs.ts';
-import { kubeTime, retryOnConflict, patchAs } from './kubernetes.writes.ts';
+import { kubeTime, patchAs, retryOnConflict } from './kubernetes.writes.ts';
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 /** The idempotency key of the proposal that last restarted the Deployment (on the pod template). */
