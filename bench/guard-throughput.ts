@@ -6,12 +6,15 @@
  *     breakers + proposal and audit insert, then the execution (claim, credential, the read, outcome).
  *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
  *     the same decision path and audit insert, and nothing executes.
+ *   allowed-read overhead: the same get_incident tool function called directly and through the guard,
+ *     alternating, one caller: p50/p99 of each and the difference (`lib/read-overhead.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Services } from '../src/app/services.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
+import { measureReadOverhead } from './lib/read-overhead.ts';
 import { ratioOf, sleep } from './lib/stats.ts';
 import { buildBenchServices, people } from './lib/warden.ts';
 
@@ -112,6 +115,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
   try {
     await raw.unsafe(RAW_TABLE);
     const ops = guardOperations(services);
+    await measureReadOverhead({ services, report, log });
     for (const callers of [1, 8]) {
       const rawRate = await throughput({ operation: rawInsert(raw), callers });
       log(`raw inserts, ${callers} caller(s): ${rawRate.toFixed(0)}/s`);

@@ -5,6 +5,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { checkApproval } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { CharterSet } from '../policy/charter-set.ts';
+import { proposalEventBase } from '../proposals/proposal-events.ts';
 import {
   insertApproval,
   listApprovals,
@@ -150,14 +151,7 @@ export function createApprovals(deps: ApprovalsDeps) {
       now,
       decision,
     });
-    const base = {
-      agent: proposal.agent,
-      environment: proposal.environment,
-      charterHash: proposal.charterHash,
-      runId: proposal.runId,
-      incidentId: proposal.incidentId,
-      proposalId: proposal.id,
-    };
+    const base = proposalEventBase(proposal);
     if (!check.ok) {
       let current = proposal;
       if (check.reasonCode === 'approval.expired' && proposal.state === 'pending') {

@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Part } from '../db/batch.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
@@ -215,4 +215,48 @@ const SAVE_ROW = prepareOnce<BreakerRow>((db) => {
 /** Writes a row's new state back (the row is locked by the caller). */
 export async function saveRow({ tx, row }: { tx: Tx; row: BreakerRow }): Promise<void> {
   await tx.execute(asSql(saveRowStatement({ row })));
+}
+
+const RESET_FAILURES = prepareByCount<RowPlaceholders>((db, count) =>
+  db
+    .update(breakerStates)
+    .set(setPlaceholdersFor(breakerStates, ['consecutiveFailures', 'updatedAt']))
+    .where(
+      and(
+        eq(breakerStates.agent, sql.placeholder('agent')),
+        eq(breakerStates.key, sql.placeholder('key')),
+        inArray(
+          breakerStates.breaker,
+          Array.from({ length: count }, (_, i) => sql.placeholder(`breaker_${i}`)),
+        ),
+        gt(breakerStates.consecutiveFailures, 0),
+      ),
+    )
+    .getSQL(),
+);
+
+/**
+ * What a success does to the rows that count consecutive failures when it holds none of their trials:
+ * each counter back to 0 (`afterOutcome`), in one statement that locks only the rows it changes. Null
+ * when the charter counts no failures.
+ */
+export function resetFailuresStatement({
+  agent,
+  ids,
+  now,
+}: {
+  agent: string;
+  ids: RowId[];
+  now: Date;
+}): Statement | null {
+  const [first] = ids;
+  if (!first || ids.some((id) => id.key !== first.key)) return null;
+  const breakers = [...ids].sort(byName).map((id) => id.breaker);
+  return RESET_FAILURES(breakers.length, {
+    agent,
+    key: first.key,
+    consecutiveFailures: 0,
+    updatedAt: now,
+    ...Object.fromEntries(breakers.map((b, i) => [`breaker_${i}`, b])),
+  });
 }

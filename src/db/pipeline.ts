@@ -18,6 +18,15 @@ export type PipelineTx = {
   send: (statements: Statement[]) => Promise<RawRow[][]>;
   /** Runs the statements and COMMIT together; rejects (and nothing is committed) if any statement fails. */
   sendAndCommit: (statements: Statement[]) => Promise<RawRow[][]>;
+  /**
+   * `sendAndCommit`, then `reads` in the same round trip, each seeing what was committed when it ran (after
+   * this COMMIT): a check that must follow the commit costs no wait of its own. `read` is null when the
+   * reads failed (the commit stands): the caller must then act as if the check had refused.
+   */
+  sendCommitAndRead: (
+    statements: Statement[],
+    reads: Statement[],
+  ) => Promise<{ rows: RawRow[][]; read: RawRow[][] | null }>;
 };
 
 /**
@@ -120,7 +129,13 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       };
       return true; // postgres.js keeps pipelining on this connection only when this is truthy
     };
-    const run = async (statements: Statement[], commit: boolean): Promise<RawRow[][]> => {
+    /** Rows of the reads sent behind the COMMIT (`sendCommitAndRead`), or null when one failed. */
+    let readAfter: RawRow[][] | null = null;
+    const run = async (
+      statements: Statement[],
+      commit: boolean,
+      reads: Statement[] = [],
+    ): Promise<RawRow[][]> => {
       if (progress.state === 'ended') throw new Error('the pipelined transaction has already ended');
       if (progress.lost) throw new Error('the database connection closed during the transaction');
       // A whole batch or nothing: a request whose deadline passed sends no more (its work rolls back).
@@ -144,9 +159,18 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       // after the COMMIT catches it (it fails there); it is rolled back once every query has settled, and
       // the connection goes back to the pool after that (nobody waits for it).
       const fenced = commit ? conn.unsafe('begin read only') : null;
+      // Reads asked to follow the COMMIT run in that read-only transaction, so after the commit.
+      const after = (fenced ? reads : []).map((statement) => {
+        const { text, params } = compileStatement(statement);
+        return conn.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+      });
       let results: (RawRow[] & { command?: string })[];
       try {
-        results = await Promise.race([settle(queries, offset, fenced ? [fenced] : []), lost]);
+        results = await Promise.race([settle(queries, offset, fenced ? [fenced, ...after] : []), lost]);
+        const readBack = await Promise.allSettled(after);
+        readAfter = readBack.every((r) => r.status === 'fulfilled')
+          ? readBack.map((r) => [...(r as PromiseFulfilledResult<RawRow[]>).value])
+          : null;
       } catch (error) {
         if (isConnectionLost(error)) progress.lost = true;
         throw error;
@@ -167,6 +191,10 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       const result = await work({
         send: (statements) => run(statements, false),
         sendAndCommit: (statements) => run(statements, true),
+        sendCommitAndRead: async (statements, reads) => {
+          const rows = await run(statements, true, reads);
+          return { rows, read: readAfter };
+        },
       });
       if (progress.state === 'open') await run([], true);
       return result;
@@ -208,12 +236,24 @@ export function pipelinedOnPglite(pg: PGlite): RunPipelined {
         }
         return results;
       };
+      const sendAndCommit = async (statements: Statement[]) => {
+        const results = await run(statements);
+        ended = true;
+        return results;
+      };
       return work({
         send: run,
-        sendAndCommit: async (statements) => {
-          const results = await run(statements);
+        sendAndCommit,
+        // One connection, held by this transaction until it commits: nothing can commit between these reads
+        // and this COMMIT, so reading last inside the transaction sees what reading after it would. A failed
+        // read aborts the transaction, so here it fails the whole batch: nothing commits.
+        sendCommitAndRead: async (statements, reads) => {
+          const rows = await run(statements);
+          const read = await run(reads).catch((cause: unknown) => {
+            throw new Error('the reads after the commit failed', { cause });
+          });
           ended = true;
-          return results;
+          return { rows, read };
         },
       });
     });

@@ -73,6 +73,19 @@ export async function insertProposal({
   return row!;
 }
 
+const GET_PROPOSAL = prepareOnce<{ id: string }>((db) =>
+  db
+    .select()
+    .from(proposals)
+    .where(eq(proposals.id, sql.placeholder('id')))
+    .getSQL(),
+);
+
+/** The statement that reads one proposal, for a pipelined batch; read its row with `proposalFrom`. */
+export function proposalStatement({ id }: { id: string }): Statement {
+  return GET_PROPOSAL({ id });
+}
+
 export async function getProposal({ db, id }: { db: DbOrTx; id: string }): Promise<ProposalRow | null> {
   const [row] = await db.select().from(proposals).where(eq(proposals.id, id));
   return row ?? null;
@@ -106,14 +119,14 @@ export async function transitionProposal({
   return row ?? null;
 }
 
-const SETTLE_EXECUTION = prepareOnce<Record<string, unknown>>((db) =>
+const SETTLE_SQL = (db: Parameters<Parameters<typeof prepareOnce>[0]>[0]) =>
   db
     .update(proposals)
     .set(setPlaceholdersFor(proposals, ['state', 'result', 'error', 'stateReason', 'finishedAt']))
     .where(and(eq(proposals.id, sql.placeholder('id')), eq(proposals.state, 'executing')))
     .returning()
-    .getSQL(),
-);
+    .getSQL();
+const SETTLE_EXECUTION = prepareOnce<Record<string, unknown>>(SETTLE_SQL);
 
 /**
  * The statement that ends an execution (`executing` → `to`) and returns the row; it returns nothing when
@@ -129,6 +142,21 @@ export function settleExecutionStatement({
   changes: Pick<NewProposal, 'result' | 'error' | 'stateReason' | 'finishedAt'>;
 }): Statement {
   return SETTLE_EXECUTION({ id, state: to, ...changes });
+}
+
+const SETTLE_ONCE = prepareOnce<Record<string, unknown>>((db) => {
+  const settle = SETTLE_SQL(db);
+  // One row always: the settled row (or nulls), and a division by zero when nothing was settled.
+  return sql`with settled as (${settle}) select settled.*, 1 / (select count(*)::int from settled) as once
+    from (select 1) as one left join settled on true`;
+});
+
+/**
+ * `settleExecutionStatement` that fails (so its transaction commits nothing) unless it settled the row:
+ * for a batch that commits at once on the assumption that this call still owned its execution.
+ */
+export function settleOnceStatement(input: Parameters<typeof settleExecutionStatement>[0]): Statement {
+  return SETTLE_ONCE({ id: input.id, state: input.to, ...input.changes });
 }
 
 export async function listApprovals({

@@ -7,9 +7,12 @@ import { wardenError } from '../shared/errors.ts';
 import { sha256Hex } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
 import type { Redactor } from '../shared/redact.ts';
+import { createHeldCredentials, type HeldCredential } from './broker.held.ts';
 import { credentialLeases } from './credentials.table.ts';
 
 export type MintedCredential = { token: string; leaseId: string; expiresAt: Date };
+
+export type { HeldCredential };
 
 type MintInput = {
   tool: string;
@@ -81,6 +84,7 @@ export function createCredentialBroker({
 }) {
   // Tokens this process minted and has not released, so the redactor can let go of them afterwards.
   const liveTokens = new Map<string, string>();
+  const held = createHeldCredentials({ clock, redactor, ttlMs });
 
   /**
    * A credential for one tool call whose lease row the caller inserts in its own transaction (`statement`):
@@ -127,6 +131,18 @@ export function createCredentialBroker({
     return prepared.committed();
   }
 
+  /** The lease row of a token, as `held.check` gives a held one; null when the broker never issued it. */
+  async function leaseOfToken(token: string) {
+    const [row] = await db
+      .select()
+      .from(credentialLeases)
+      .where(eq(credentialLeases.tokenHash, sha256Hex(token)))
+      .limit(1);
+    if (!row) return null;
+    const revokedReason = row.revokedAt ? (row.revokedReason ?? 'revoked') : null;
+    return { ...row, leaseId: row.id, revokedReason };
+  }
+
   /** Throws `broker.credential_*` unless the token names a live lease for this tool and environment. */
   async function verify(input: {
     token: string;
@@ -139,13 +155,10 @@ export function createCredentialBroker({
       wardenError({ code, message, details: { tool: input.tool } });
     if (typeof input.token !== 'string' || !input.token.startsWith('wdn_cred_'))
       throw fail('broker.credential_invalid', 'The tool was called without a valid credential.');
-    const [lease] = await db
-      .select()
-      .from(credentialLeases)
-      .where(eq(credentialLeases.tokenHash, sha256Hex(input.token)))
-      .limit(1);
+    // A credential held in this process (a read on a system that mints nothing) is checked in memory.
+    const lease = held.check(input.token) ?? (await leaseOfToken(input.token));
     if (!lease) throw fail('broker.credential_invalid', 'The credential is not one the broker issued.');
-    if (lease.revokedAt)
+    if (lease.revokedReason !== null)
       throw fail('broker.credential_revoked', `The credential was revoked (${lease.revokedReason}).`);
     if (lease.expiresAt.getTime() <= clock.now().getTime())
       throw fail('broker.credential_expired', 'The credential has expired.');
@@ -159,7 +172,7 @@ export function createCredentialBroker({
         `The credential was issued for ${lease.tool} in ${lease.environment}, not ${input.tool} in ${input.environment}.`,
       );
     return {
-      leaseId: lease.id,
+      leaseId: lease.leaseId,
       proposalId: lease.proposalId,
       agent: lease.agent,
       runId: lease.runId,
@@ -187,6 +200,7 @@ export function createCredentialBroker({
 
   /** Revokes a lease once its call has ended; returns whether it was still active. */
   async function release({ leaseId }: { leaseId: string }): Promise<{ released: boolean }> {
+    if (held.release(leaseId)) return { released: true };
     const count = await revokeWhere({ db, where: eq(credentialLeases.id, leaseId), reason: 'released' });
     forget(leaseId);
     return { released: count > 0 };
@@ -199,18 +213,25 @@ export function createCredentialBroker({
     reason: string;
   }): Promise<number> {
     if (input.proposalIds.length === 0) return 0;
-    return revokeWhere({
+    const ids = new Set(input.proposalIds);
+    const inMemory = held.revoke({ match: (l) => ids.has(l.proposalId), reason: input.reason });
+    const rows = await revokeWhere({
       db: input.db,
       where: inArray(credentialLeases.proposalId, input.proposalIds),
       reason: input.reason,
     });
+    return inMemory + rows;
   }
 
   /** Revokes every unexpired, unrevoked lease, or only one agent's; returns how many were revoked. */
   async function revokeAllActive(input: { db: DbOrTx; agent?: string; reason: string }): Promise<number> {
     const active = gt(credentialLeases.expiresAt, clock.now());
     const where = input.agent === undefined ? active : and(active, eq(credentialLeases.agent, input.agent));
-    return revokeWhere({ db: input.db, where, reason: input.reason });
+    const inMemory = held.revoke({
+      match: (l) => input.agent === undefined || l.agent === input.agent,
+      reason: input.reason,
+    });
+    return inMemory + (await revokeWhere({ db: input.db, where, reason: input.reason }));
   }
 
   async function revokeWhere({
@@ -230,7 +251,20 @@ export function createCredentialBroker({
     return rows.length;
   }
 
-  return { mint, prepareMint, verify, release, prepareRelease, revokeForProposals, revokeAllActive };
+  return {
+    mint,
+    prepareMint,
+    /** A credential for a read on a system that mints nothing: held in memory, no lease row (`broker.held.ts`). */
+    issueHeld: held.issue,
+    /** Revokes a held credential at once (its call was aborted); it has no row another instance could. */
+    revokeHeld: ({ leaseId, reason }: { leaseId: string; reason: string }) =>
+      held.revoke({ match: (l) => l.leaseId === leaseId, reason }),
+    verify,
+    release,
+    prepareRelease,
+    revokeForProposals,
+    revokeAllActive,
+  };
 }
 
 export type CredentialBroker = ReturnType<typeof createCredentialBroker>;

@@ -84,6 +84,12 @@ export type ToolDefinition<Input extends Record<string, unknown> = Record<string
    * carrying the key, a silence whose comment carries it). Read-only; given a fresh credential.
    */
   verify?: (input: Input, context: ToolContext) => Promise<VerifiedEffect>;
+  /**
+   * False when the system the tool acts on mints no credential of its own for a call (the sandbox,
+   * Prometheus, Alertmanager): a read of such a tool gets a credential the broker keeps in memory, with no
+   * lease row to write and revoke. Unset: it mints one (Kubernetes), and the call gets a lease row.
+   */
+  mintsCredential?: boolean;
 };
 
 /** Declares a tool once: schema, risk, reversibility and executor (openai-agents-js style). */

@@ -4,10 +4,10 @@ import type { ProposalRow } from '../proposals/proposals.repository.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { runWithLogIds } from '../shared/log-context.ts';
 import { cleanJson, cleanText } from '../shared/storable.ts';
-import type { MintedCredential } from './broker.ts';
+import type { HeldCredential, MintedCredential } from './broker.ts';
 import { contextFor, type ToolResult } from './define.ts';
 import type { ExecutionOutcome } from './execution.types.ts';
-import { assertExecutionAuthorised } from './execution-checks.ts';
+import { assertExecutionAuthorised, type LastCheckReads } from './execution-checks.ts';
 import { createClaims } from './execution-claim.ts';
 import { type FinishInput, finishExecution } from './execution-finish.ts';
 import { settleByVerifying } from './execution-verify.ts';
@@ -21,6 +21,12 @@ function stoppedByWarden(reasonCode: string): boolean {
 }
 
 export type { Claim, ExecutionOutcome } from './execution.types.ts';
+
+/** A call's credential: a lease row's, or one the broker holds in memory (a read; `broker.held.ts`). */
+type CallCredential = MintedCredential | HeldCredential;
+
+/** A claimed call registered in flight before its claim was sent, so a kill from then on aborts it. */
+export type Flight = { controller: AbortController };
 
 /**
  * Exactly-once execution of approved proposals: the claim (approved → executing) and its audit event
@@ -47,14 +53,39 @@ export function createExecutor(deps: GuardDeps) {
   }
 
   /**
+   * Registers a call in flight before the transaction that claims it commits (the guard's allow path): a
+   * kill from that moment aborts it, as it would once the call runs. `leave()` if the claim did not commit.
+   */
+  function enterFlight({
+    proposalId,
+    agent,
+    tool,
+    leaseId,
+  }: {
+    proposalId: string;
+    agent: string;
+    tool: string;
+    leaseId: string;
+  }): Flight & { leave: () => void } {
+    const controller = new AbortController();
+    deps.inFlight.add({ proposalId, agent, tool, leaseId, controller });
+    return { controller, leave: () => deps.inFlight.remove(proposalId) };
+  }
+
+  /**
    * Runs a proposal the caller has already claimed (`executing`, by this instance) in the transaction
-   * that decided it: the guard's allow path, with the credential minted there, or the approval that
-   * completed the count (`claimApproved`), whose credential is minted now.
+   * that decided it: the guard's allow path, with the credential issued there, in flight since before its
+   * claim and with the last check's reads made behind that commit, or the approval that completed the
+   * count (`claimApproved`), whose credential is minted now.
    */
   function runClaimed(input: {
     proposal: ProposalRow;
     charter: Charter;
-    lease: MintedCredential | null;
+    lease: CallCredential | null;
+    flight?: Flight;
+    reads?: LastCheckReads;
+    /** The claim reserved no breaker trial: a success is recorded in one round trip. */
+    holdsNoTrial?: boolean;
   }): Promise<ExecutionOutcome> {
     return runWithLogIds({ proposalId: input.proposal.id }, () => outsideDeadline(() => run(input)));
   }
@@ -64,18 +95,24 @@ export function createExecutor(deps: GuardDeps) {
     proposal,
     charter,
     lease: minted,
+    flight,
+    reads,
+    holdsNoTrial = false,
   }: {
     proposal: ProposalRow;
     charter: Charter;
-    /** Minted by the caller in the claiming transaction, or null to mint one now. */
-    lease: MintedCredential | null;
+    /** Issued by the caller with the claiming transaction, or null to mint one now. */
+    lease: CallCredential | null;
+    flight?: Flight;
+    reads?: LastCheckReads;
+    holdsNoTrial?: boolean;
   }): Promise<ExecutionOutcome> {
-    const controller = new AbortController();
+    const controller = flight?.controller ?? new AbortController();
     const timeout = setTimeout(
       () => controller.abort(wardenError({ code: 'tools.timeout', message: 'The tool took too long.' })),
       deps.executionTimeoutMs,
     );
-    let lease: { token: string; leaseId: string } | null = minted;
+    let lease: { token: string; leaseId: string; held?: true } | null = minted;
     let leaseReleased = false;
     let checkedArgs: Record<string, unknown> | null = null;
     /** Records the outcome (see `finishExecution`); the lease is revoked in the same transaction. */
@@ -84,6 +121,12 @@ export function createExecutor(deps: GuardDeps) {
       leaseReleased = finished.leaseReleased;
       return finished.outcome;
     };
+    // A held credential has no row for a kill on another instance to revoke: it dies with the abort.
+    const revokeHeld = () => {
+      if (lease?.held) deps.broker.revokeHeld({ leaseId: lease.leaseId, reason: 'call aborted' });
+    };
+    controller.signal.addEventListener('abort', revokeHeld, { once: true });
+    if (controller.signal.aborted) revokeHeld();
     try {
       let result: ToolResult;
       try {
@@ -94,14 +137,20 @@ export function createExecutor(deps: GuardDeps) {
           runId: proposal.runId,
           proposalId: proposal.id,
         });
-        deps.inFlight.add({
-          proposalId: proposal.id,
-          agent: proposal.agent,
-          tool: proposal.tool,
-          leaseId: lease.leaseId,
-          controller,
+        if (!flight)
+          deps.inFlight.add({
+            proposalId: proposal.id,
+            agent: proposal.agent,
+            tool: proposal.tool,
+            leaseId: lease.leaseId,
+            controller,
+          });
+        const args = await assertExecutionAuthorised({
+          deps,
+          proposal,
+          charter,
+          ...(reads ? { reads } : {}),
         });
-        const args = await assertExecutionAuthorised({ deps, proposal, charter });
         checkedArgs = args;
         result = await deps.executors
           .get(proposal.tool)!
@@ -131,7 +180,7 @@ export function createExecutor(deps: GuardDeps) {
         const failed = await finish({
           proposal,
           charter,
-          leaseId: lease?.leaseId ?? null,
+          leaseId: leaseRowOf(lease),
           ok: false,
           reasonCode,
           message,
@@ -153,15 +202,18 @@ export function createExecutor(deps: GuardDeps) {
       return await finish({
         proposal,
         charter,
-        leaseId: lease.leaseId,
+        leaseId: leaseRowOf(lease),
         ok: true,
+        holdsNoTrial,
         // Stored as Postgres can store it (a log line with a NUL must not lose the outcome).
         result: cleanJson(deps.redactor.redactValue(result)),
       });
     } finally {
+      controller.signal.removeEventListener('abort', revokeHeld);
       clearTimeout(timeout);
       deps.inFlight.remove(proposal.id);
-      // The finishing transaction revokes the lease; if it did not commit, revoke it on its own.
+      // The finishing transaction revokes the lease; if it did not commit, revoke it on its own. A held
+      // credential has no row: it is forgotten here, in memory.
       if (lease && !leaseReleased) await deps.broker.release({ leaseId: lease.leaseId }).catch(() => {});
     }
   }
@@ -189,7 +241,11 @@ export function createExecutor(deps: GuardDeps) {
     }
   }
 
-  return { execute, claimApproved, runClaimed, verifyRecovered };
+  return { execute, claimApproved, enterFlight, runClaimed, verifyRecovered };
 }
 
 export type Executor = ReturnType<typeof createExecutor>;
+
+/** The lease row the finishing transaction revokes: none for a credential held in memory. */
+const leaseRowOf = (lease: { leaseId: string; held?: true } | null) =>
+  lease && !lease.held ? lease.leaseId : null;

@@ -3,7 +3,13 @@ import {
   evaluateBreakers,
   openBreakersFor,
 } from '../breakers/breakers.repository.ts';
-import { readKillState } from '../breakers/kill-switch.repository.ts';
+import {
+  type KillState,
+  killStateFrom,
+  killStateStatement,
+  readKillState,
+} from '../breakers/kill-switch.repository.ts';
+import { createBatch, type Part, rowsPart } from '../db/batch.ts';
 import type { Tx } from '../db/client.ts';
 import { isApprovalSatisfied } from '../policy/approval-validity.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -11,7 +17,13 @@ import { decide } from '../policy/decide.ts';
 import type { ToolKind } from '../policy/decide.types.ts';
 import { breakerOpenMessage } from '../policy/messages.ts';
 import { modeCapOf } from '../policy/mode-cap.ts';
-import { getProposal, listApprovals, type ProposalRow } from '../proposals/proposals.repository.ts';
+import {
+  getProposal,
+  listApprovals,
+  type ProposalRow,
+  proposalFrom,
+  proposalStatement,
+} from '../proposals/proposals.repository.ts';
 import { getRun } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
@@ -159,24 +171,67 @@ export async function reserveBreakers({
   return null;
 }
 
+/** What the last check reads: the execution record and the kill switch, as committed when read. */
+export type LastCheckReads = { current: ProposalRow | null; kill: KillState };
+
+/**
+ * The last check's reads as a batch part: the guard sends them right behind the COMMIT that claimed the
+ * call (`PipelineTx.sendCommitAndRead`), so they see that commit and every kill committed before it.
+ */
+export function lastCheckPart({
+  proposalId,
+  agent,
+}: {
+  proposalId: string;
+  agent: string;
+}): Part<LastCheckReads> {
+  const batch = createBatch();
+  const current = batch.add(rowsPart('proposal', proposalStatement({ id: proposalId })));
+  const kill = batch.add(rowsPart('kill', killStateStatement({ agent })));
+  return {
+    name: 'last check',
+    statements: batch.statements,
+    read: (rows) => {
+      const [row] = current.read(rows);
+      return { current: row ? proposalFrom(row) : null, kill: killStateFrom(kill.read(rows)) };
+    },
+  };
+}
+
+/** The last check's reads, made now: the row and the kill switch together (two connections, one wait). */
+async function readLastCheck({
+  deps,
+  proposal,
+}: {
+  deps: Pick<GuardDeps, 'db'>;
+  proposal: ProposalRow;
+}): Promise<LastCheckReads> {
+  const [current, kill] = await Promise.all([
+    getProposal({ db: deps.db, id: proposal.id }),
+    readKillState({ db: deps.db, agent: proposal.agent }),
+  ]);
+  return { current, kill };
+}
+
 /**
  * Defence in depth, right before the executor: the proposal must be `executing`, the arguments about to
- * run must hash to what was decided, and the approvals on record must still satisfy the charter.
+ * run must hash to what was decided, and the approvals on record must still satisfy the charter. `reads`
+ * are the record and the kill switch read after the claim committed (the guard's allow path); without
+ * them they are read now.
  */
 export async function assertExecutionAuthorised({
   deps,
   proposal,
   charter,
+  reads,
 }: {
   deps: Pick<GuardDeps, 'db' | 'registry' | 'executors' | 'instanceId'>;
   proposal: ProposalRow;
   charter: Charter;
+  reads?: LastCheckReads;
 }): Promise<Record<string, unknown>> {
-  // The row and the kill switch are read together (two connections, one wait); checked in this order.
-  const [current, kill] = await Promise.all([
-    getProposal({ db: deps.db, id: proposal.id }),
-    readKillState({ db: deps.db, agent: proposal.agent }),
-  ]);
+  // The row, then the kill switch, are checked in this order.
+  const { current, kill }: LastCheckReads = reads ?? (await readLastCheck({ deps, proposal }));
   const tool = deps.registry.get(proposal.tool);
   const executor = deps.executors.get(proposal.tool);
   if (current?.state !== 'executing' || current.executedBy !== deps.instanceId || !tool || !executor) {

@@ -13,6 +13,7 @@ import {
 } from '../proposals/proposals.repository.ts';
 import type { ToolResult } from './define.ts';
 import type { ExecutionOutcome } from './execution.types.ts';
+import { finishSucceededAtOnce } from './execution-finish.once.ts';
 import type { GuardDeps } from './guard.types.ts';
 
 /** What recording an outcome works with. */
@@ -20,7 +21,12 @@ type FinishDeps = Pick<GuardDeps, 'db' | 'pipelined' | 'clock' | 'audit' | 'brok
 
 /** How a claimed execution ended, as the executor saw it. */
 export type FinishInput = { proposal: ProposalRow; charter: Charter; leaseId: string | null } & (
-  | { ok: true; result: ToolResult }
+  | {
+      ok: true;
+      result: ToolResult;
+      /** The call is known to hold no breaker trial (the guard's allow path knows): one round trip. */
+      holdsNoTrial?: boolean;
+    }
   | { ok: false; reasonCode: string; message: string; unknown?: boolean; refused?: boolean }
 );
 
@@ -37,6 +43,11 @@ export async function finishExecution({
   ...input
 }: FinishInput & { deps: FinishDeps }): Promise<{ outcome: ExecutionOutcome; leaseReleased: boolean }> {
   const { proposal, charter } = input;
+  if (input.ok && input.holdsNoTrial) {
+    const { leaseId, result } = input;
+    const once = await finishSucceededAtOnce({ deps, proposal, charter, leaseId, result });
+    if (once) return once;
+  }
   const now = deps.clock.now();
   const to = input.ok ? 'succeeded' : input.unknown ? 'outcome_unknown' : 'failed';
   const agent = proposal.agent;

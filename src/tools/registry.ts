@@ -15,6 +15,11 @@ export type ToolExecutor = {
   execute: (input: Record<string, unknown>, context: ToolContext) => Promise<ToolResult>;
   /** Present when the tool can tell, by the idempotency key, whether an earlier call took effect. */
   verify?: (input: Record<string, unknown>, context: ToolContext) => Promise<VerifiedEffect>;
+  /**
+   * Whether a call's credential has a lease row (the kill switch revokes it): every write, and a read on a
+   * system that mints credentials. Other reads get a credential the broker holds in memory.
+   */
+  leased: boolean;
 };
 
 export type ToolCatalogEntry = { kind: ToolKind; risk: Risk; reversible: boolean };
@@ -41,13 +46,14 @@ export function createToolRegistry({ tools }: { tools: ToolDefinition[] }) {
         message: `Two tools are named "${tool.name}".`,
         details: { tool: tool.name },
       });
-    const { execute, verify, ...info } = tool;
+    const { execute, verify, mintsCredential, ...info } = tool;
     infos.set(tool.name, Object.freeze(info));
     runners.set(
       tool.name,
       Object.freeze({
         name: tool.name,
         execute: revalidating({ tool, run: execute }),
+        leased: tool.kind !== 'read' || mintsCredential !== false,
         ...(verify ? { verify: revalidating({ tool, run: verify }) } : {}),
       }),
     );

@@ -26,9 +26,15 @@ export function toolSpecsFor({ world }: { world: ToolWorld }): ToolSpec[] {
   return TOOL_SPECS.filter((spec) => spec.worlds.includes(world));
 }
 
+/** The systems that mint a credential of their own for each call (a token bound to a lease Secret). */
+const MINTING_SYSTEMS: ReadonlySet<ToolSystem> = new Set(['kubernetes']);
+
 /** Builds the tools of one world over the app's dependencies. */
 export function buildTools({ world, deps }: { world: ToolWorld; deps: ToolDeps }): ToolDefinition[] {
-  return toolSpecsFor({ world }).map((spec) => spec.build(deps));
+  return toolSpecsFor({ world }).map((spec) => ({
+    ...spec.build(deps),
+    mintsCredential: MINTING_SYSTEMS.has(spec.system),
+  }));
 }
 
 /**

@@ -18,9 +18,18 @@ const ticket = (i: number) => ({ title: `Checkout errors #${i}`, body: 'evidence
 /** The DESIGN §4.4 bound: no new call starts, and calls in flight stop, within 1 s of a kill. */
 const KILL_BOUND_MS = 1_000;
 
-/** Waits until one execution is in flight, and records when its AbortSignal fires. */
-async function watchInFlight(inFlight: InFlightRegistry) {
-  for (let i = 0; i < 250 && inFlight.list().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+/**
+ * Waits until one execution is in flight and its claim has committed (a call enters the registry just
+ * before its claim is sent), and records when its AbortSignal fires.
+ */
+async function watchInFlight(inFlight: InFlightRegistry, db: TestServices['db']) {
+  const claimed = async (id: string) =>
+    (await db.select().from(proposals).where(eq(proposals.id, id)))[0]?.state === 'executing';
+  for (let i = 0; i < 250; i++) {
+    const [entry] = inFlight.list();
+    if (entry && (await claimed(entry.proposalId))) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const [running] = inFlight.list();
   if (!running) throw new Error('no execution went in flight');
   const watched = { proposalId: running.proposalId, abortedAt: null as number | null };
@@ -180,7 +189,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the kill switch across two
       source: 'planner',
     });
     // Wait until instance b has claimed the execution and its executor is running.
-    const running = await watchInFlight(b.inFlight);
+    const running = await watchInFlight(b.inFlight, b.db);
 
     const engagedAt = performance.now();
     const report = await a.killSwitch.engage({ actor: people.oncall, reason: 'runaway scaling' });
@@ -233,7 +242,7 @@ describe.each(databaseKinds)('a kill on the instance running the call (%s)', (ki
       requester: people.oncall,
       source: 'planner',
     });
-    const running = await watchInFlight(services.inFlight);
+    const running = await watchInFlight(services.inFlight, services.db);
 
     const engagedAt = performance.now();
     const report = await services.killSwitch.engage({

@@ -28,13 +28,25 @@ const deps: ToolDeps = {
 };
 
 describe('the tool catalog', () => {
+  it.each(WORLDS)('gives lease rows to %s writes and to reads of systems that mint, only', (world) => {
+    const { executors } = createToolRegistry({ tools: buildTools({ world, deps }) });
+    for (const spec of toolSpecsFor({ world })) {
+      const leased = spec.info.kind !== 'read' || spec.system === 'kubernetes';
+      expect({ tool: spec.info.name, leased: executors.get(spec.info.name)?.leased }).toEqual({
+        tool: spec.info.name,
+        leased,
+      });
+    }
+  });
+
   it.each(WORLDS)('builds every %s tool under the name and metadata its spec declares', (world) => {
     const specs = toolSpecsFor({ world });
     const tools = buildTools({ world, deps });
     expect(tools.map((t) => t.name)).toEqual(specs.map((s) => s.info.name));
     for (const [i, tool] of tools.entries()) {
-      const { execute: _execute, verify: _verify, ...info } = tool;
+      const { execute: _execute, verify: _verify, mintsCredential, ...info } = tool;
       expect(info).toEqual(specs[i]?.info);
+      expect(mintsCredential).toBe(specs[i]?.system === 'kubernetes');
     }
     // The registry refuses duplicate names, so this also proves names are unique within a world.
     expect(() => createToolRegistry({ tools })).not.toThrow();

@@ -1,0 +1,131 @@
+/**
+ * What the guard adds to an allowed read: the same tool function timed called directly (with a
+ * credential the broker holds, as the guard's call gets) and through `guard.propose`, in alternation in
+ * one run, so drift and load fall on both alike.
+ */
+import type { Services } from '../../src/app/services.ts';
+import { newId } from '../../src/shared/ids.ts';
+import { contextFor } from '../../src/tools/define.ts';
+import { buildTools } from '../../src/tools/tool-catalog.ts';
+import type { FigureContext } from './figure.ts';
+import { latencySummary } from './stats.ts';
+import { people } from './warden.ts';
+
+const TARGET_MS = 2;
+const SAMPLES_MS = Number(process.env.BENCH_OVERHEAD_WINDOW_MS ?? 4_000);
+const WARMUP = 200;
+
+/**
+ * The round trips of Warden's own on an allowed read, as `test/integration/guard/round-trips.test.ts`
+ * pins them: with the Node time measured beside them, what bounds the overhead.
+ */
+const ROUND_TRIPS =
+  '3 round trips of its own (state reads; proposal + claim + audit + COMMIT with the last check behind ' +
+  'it; settle + counters + audit + COMMIT), 2 WAL flushes and 21 statements';
+
+/** Times the bare tool and the guarded read in alternation; reports p50/p99 of each and the overhead. */
+export async function measureReadOverhead({
+  services,
+  report,
+  log,
+}: {
+  services: Services;
+  report: FigureContext['report'];
+  log: FigureContext['log'];
+}): Promise<void> {
+  const args = { incident_id: 'INC-124' };
+  const tool = buildTools({
+    world: services.world,
+    deps: {
+      db: services.db,
+      broker: services.broker,
+      clock: services.clock,
+      redactor: services.redactor,
+      writeDelayMs: 0,
+      catalog: services.catalog,
+      systems: services.systems,
+    },
+  }).find((t) => t.name === 'get_incident');
+  if (!tool) throw new Error('no get_incident tool in this world');
+  const bare = async () => {
+    const proposalId = newId('prp');
+    const scope = { tool: tool.name, environment: 'staging', agent: 'triage', runId: null, proposalId };
+    const credential = services.broker.issueHeld(scope);
+    const proposal = {
+      ...scope,
+      id: proposalId,
+      incidentId: 'INC-124',
+      idempotencyKey: `idem_${proposalId}`,
+    };
+    try {
+      const signal = new AbortController().signal;
+      await tool.execute(args, contextFor({ proposal, credential: credential.token, signal }));
+    } finally {
+      await services.broker.release({ leaseId: credential.leaseId });
+    }
+  };
+  const guarded = async () => {
+    const outcome = await services.guard.propose({
+      agent: 'triage',
+      requester: people.oncall,
+      source: 'planner',
+      tool: tool.name,
+      args,
+      environment: 'staging',
+      incidentId: 'INC-124',
+    });
+    if (outcome.execution?.status !== 'succeeded')
+      throw new Error(`get_incident did not run: ${outcome.decision.reasonCode}`);
+  };
+  for (let i = 0; i < WARMUP; i++) await (i % 2 ? bare() : guarded());
+  const samples = { bare: [] as number[], guarded: [] as number[] };
+  // Node's CPU time per call of each kind (this process only: the server's work is not in it).
+  const cpu = { bare: 0, guarded: 0 };
+  const until = performance.now() + SAMPLES_MS;
+  for (let i = 0; performance.now() < until; i++) {
+    // Alternate which goes first, so neither always follows the other's after-commit work.
+    for (const which of i % 2 ? (['bare', 'guarded'] as const) : (['guarded', 'bare'] as const)) {
+      const start = performance.now();
+      const used = process.cpuUsage();
+      await (which === 'bare' ? bare() : guarded());
+      samples[which].push(performance.now() - start);
+      const { user, system } = process.cpuUsage(used);
+      cpu[which] += (user + system) / 1000;
+    }
+  }
+  const b = latencySummary(samples.bare);
+  const g = latencySummary(samples.guarded);
+  log(
+    `bare get_incident p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms; through the guard p50 ` +
+      `${g.p50.toFixed(2)} ms p99 ${g.p99.toFixed(2)} ms (${b.n} pairs)`,
+  );
+  const overhead = { p50: g.p50 - b.p50, p99: g.p99 - b.p99 };
+  const cpuPerCall = { bare: cpu.bare / b.n, guarded: cpu.guarded / g.n };
+  const met = overhead.p50 <= TARGET_MS;
+  for (const p of ['p50', 'p99'] as const) {
+    report({
+      metric: `allowed read through the guard, 1 caller, ${p}`,
+      unit: 'ms',
+      ours: g[p],
+      baseline: b[p],
+      baselineLabel: 'bare tool call',
+      ratio: b[p] > 0 ? g[p] / b[p] : null,
+      target: '—',
+      pass: null,
+    });
+  }
+  report({
+    metric: 'allowed-read overhead over the bare tool call, p50',
+    unit: 'ms',
+    ours: overhead.p50,
+    baseline: b.p50,
+    baselineLabel: 'bare tool call',
+    ratio: b.p50 > 0 ? g.p50 / b.p50 : null,
+    target: `≤ ${TARGET_MS} ms`,
+    pass: met,
+    note:
+      `${met ? '' : 'MISS, limited by '}Node CPU (${cpuPerCall.guarded.toFixed(2)} ms per guarded call vs ` +
+      `${cpuPerCall.bare.toFixed(2)} ms bare: socket writes, postgres.js, redaction, hashing) and ${ROUND_TRIPS}; ` +
+      `p99 overhead ${overhead.p99.toFixed(2)} ms; ${b.n} pairs`,
+  });
+}

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/client.ts';
+import { newId } from '../../../src/shared/ids.ts';
+import { contextFor } from '../../../src/tools/define.ts';
+import { buildTools } from '../../../src/tools/tool-catalog.ts';
+import { createTestDatabase, type TestDatabase, testPostgresUrl } from '../../helpers/database.ts';
+import {
+  connectTracedPostgres,
+  createRoundTripTracer,
+  type Trace,
+  traceStatementsOnPglite,
+} from '../../helpers/round-trips.ts';
+import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { people, testCharters } from './fixtures.ts';
+
+/**
+ * What an allowed read costs Warden beyond the tool: counted in round trips (Postgres) and statements,
+ * never in time. Decide = state reads, then proposal + claim + audit + COMMIT with the last check's reads
+ * behind it; finish = settle + failure counters + audit + COMMIT at once. No lease row, no credential
+ * look-up (the sandbox mints nothing). A change that adds a round trip or a statement fails here.
+ * (Before: 6 round trips and 27 statements: a separate last check, a lease look-up, a two-step finish.)
+ */
+const WARDEN_ROUND_TRIPS = 3;
+const WARDEN_STATEMENTS_POSTGRES = 21;
+/** PGlite runs BEGIN and COMMIT itself (not counted) and needs no read-only fence. */
+const WARDEN_STATEMENTS_PGLITE = 13;
+
+/** Round trips a caller waits for: a wave holding only the fence's ROLLBACK delays nobody. */
+const waited = (trace: Trace) =>
+  trace.roundTrips.filter((wave) => !wave.every((s) => s === 'rollback')).length;
+
+async function tracedWarden(kind: 'postgres' | 'pglite') {
+  const tracer = createRoundTripTracer();
+  const copy: TestDatabase = await createTestDatabase(kind);
+  let database: Database = copy;
+  if (kind === 'postgres') database = connectTracedPostgres({ url: copy.url!, tracer, max: 3 });
+  else traceStatementsOnPglite({ pg: (copy.db as unknown as { $client: never }).$client, tracer });
+  const services: TestServices = await createTestServices({ database, charters: testCharters() });
+  const tool = buildTools({ world: 'sandbox', deps: { ...services, writeDelayMs: 0 } }).find(
+    (t) => t.name === 'get_incident',
+  )!;
+  const args = { incident_id: 'INC-123' };
+  const guarded = async () => {
+    const outcome = await services.guard.propose({
+      agent: 'triage',
+      tool: 'get_incident',
+      args,
+      environment: 'production',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    expect(outcome.execution?.status).toBe('succeeded');
+  };
+  // The same tool function called directly, with a credential as the guard's call gets one.
+  const bare = async () => {
+    const proposalId = newId('prp');
+    const scope = { tool: 'get_incident', environment: 'production', agent: 'triage', runId: null };
+    const credential = services.broker.issueHeld({ ...scope, proposalId });
+    const proposal = { ...scope, id: proposalId, incidentId: null, idempotencyKey: `idem_${proposalId}` };
+    const signal = new AbortController().signal;
+    await tool.execute(args, contextFor({ proposal, credential: credential.token, signal }));
+    await services.broker.release({ leaseId: credential.leaseId });
+  };
+  /** The fewest round trips and statements of a few runs, once every connection has its statements prepared. */
+  const measure = async (work: () => Promise<void>) => {
+    for (let i = 0; i < 20; i++) await work();
+    const traces = [];
+    for (let i = 0; i < 5; i++) traces.push((await tracer.trace(work)).trace);
+    // A connection that has not yet prepared a statement describes it first: one more round trip.
+    const best = traces.reduce((a, b) => (waited(b) < waited(a) ? b : a));
+    return {
+      roundTrips: waited(best),
+      statements: Math.min(...traces.map((t) => t.statements.length)),
+      best,
+    };
+  };
+  const close = async () => {
+    await services.close();
+    if (database !== copy) await database.close();
+    await copy.drop();
+  };
+  return { guarded, bare, measure, close };
+}
+
+describe('the round trips of an allowed read', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it.skipIf(!testPostgresUrl)('on Postgres: three of Warden’s own beyond the tool’s', async () => {
+    const warden = await tracedWarden('postgres');
+    close = warden.close;
+    const tool = await warden.measure(warden.bare);
+    const read = await warden.measure(warden.guarded);
+    expect(tool.roundTrips).toBe(2);
+    expect(read.roundTrips - tool.roundTrips).toBe(WARDEN_ROUND_TRIPS);
+    expect(read.statements - tool.statements).toBe(WARDEN_STATEMENTS_POSTGRES);
+    // The last check travels behind the claim's COMMIT; nothing reads a credential lease.
+    const trace = read.best;
+    const claim = trace.roundTrips.find((wave) => wave.includes('commit'))!;
+    expect(claim.slice(claim.indexOf('commit'))).toEqual([
+      'commit',
+      'begin read only',
+      expect.stringMatching(/^select "id", "run_id", "agent", "tool", "args"/),
+      expect.stringMatching(/^select "scope", "engaged"/),
+    ]);
+    expect(trace.statements.filter((s) => s.includes('credential_leases'))).toEqual([]);
+    // The finish is one round trip: the settle, the audit event and COMMIT travel together.
+    const finish = trace.roundTrips.findLast((wave) => wave.includes('commit'))!;
+    expect(finish[0]).toBe('begin');
+    expect(finish[1]).toMatch(/^with settled as \(update "proposals"/);
+    expect(finish).toContain('commit');
+  });
+
+  it('on PGlite: the same statements, one at a time', async () => {
+    const warden = await tracedWarden('pglite');
+    close = warden.close;
+    const tool = await warden.measure(warden.bare);
+    const read = await warden.measure(warden.guarded);
+    expect(read.statements - tool.statements).toBe(WARDEN_STATEMENTS_PGLITE);
+    expect(read.best.statements.filter((s) => s.includes('credential_leases'))).toEqual([]);
+  });
+});
