@@ -1,4 +1,6 @@
 import type { AuditEventInput } from '../../audit/audit.types.ts';
+import type { Tx } from '../../db/client.ts';
+import { listRunProposals, transitionProposal } from '../../proposals/proposals.repository.ts';
 import {
   addToRunCounters,
   finishRun,
@@ -73,7 +75,9 @@ export type RunEnd = {
  * Ends the run and audits `run.finished` in one transaction. A run the kill switch already stopped keeps
  * its `killed` state (and its error); only the summary is added, so the event tells what really happened.
  * A run recovery already ended (its instance looked dead) keeps that record; this late end is audited as
- * `run.ended_late` and changes nothing.
+ * `run.ended_late` and changes nothing. A run its denied-requests breaker stopped misbehaved: what it
+ * proposed that still waits (pending or approved, not yet running) is cancelled with it, so no approval
+ * can start it later.
  */
 export async function endRun({
   deps,
@@ -107,6 +111,8 @@ export async function endRun({
         ? await finishRun({ tx, id: run.runId, state: end.state, now, summary, error: error ?? undefined })
         : await recordEndedRunSummary({ tx, id: run.runId, summary });
     if (!row) throw new Error(`run ${run.runId} vanished before it could be finished`);
+    const cancelledProposals =
+      row.state === 'stopped' ? await cancelWaitingProposals({ tx, runId: run.runId, now }) : [];
     await deps.audit.append(
       tx,
       eventFor(run, {
@@ -121,9 +127,36 @@ export async function endRun({
           toolCalls: row.toolCalls,
           tokens: row.tokensUsed,
           denied: row.deniedCount,
+          ...(cancelledProposals.length > 0 ? { cancelledProposals } : {}),
         },
       }),
     );
     return row;
   });
+}
+
+/** Cancels a stopped run's proposals that still wait (`run_stopped`); their cards follow from the state. */
+async function cancelWaitingProposals({
+  tx,
+  runId,
+  now,
+}: {
+  tx: Tx;
+  runId: string;
+  now: Date;
+}): Promise<string[]> {
+  const cancelled: string[] = [];
+  for (const proposal of await listRunProposals({ db: tx, runId })) {
+    if (proposal.state !== 'pending' && proposal.state !== 'approved') continue;
+    // Conditional on the state: an approval that claimed it first (executing) keeps it, as with the kill.
+    const row = await transitionProposal({
+      tx,
+      id: proposal.id,
+      from: ['pending', 'approved'],
+      to: 'cancelled',
+      changes: { stateReason: 'run_stopped', finishedAt: now },
+    });
+    if (row) cancelled.push(row.id);
+  }
+  return cancelled;
 }

@@ -107,6 +107,8 @@ function statusText({
     case 'cancelled': {
       if (proposal.stateReason === 'kill_switch')
         return ':octagonal_sign: *Cancelled by the kill switch.* It will not run.';
+      if (proposal.stateReason === 'run_stopped')
+        return ':no_entry: *Cancelled: the run that proposed it was stopped* for too many denied requests, so nothing it proposed will run. Start a new run if this is still needed.';
       if (proposal.stateReason === 'execution.not_started')
         return ':warning: *Approved, but it could not be started,* so nothing ran and it will not run now. Propose it again if it is still needed.';
       const code = proposal.stateReason;

@@ -57,6 +57,11 @@ describe('decidedCard', () => {
     },
     {
       state: 'cancelled',
+      extra: { stateReason: 'run_stopped' },
+      says: ['Cancelled: the run that proposed it was stopped', 'too many denied requests', 'will run'],
+    },
+    {
+      state: 'cancelled',
       extra: { stateReason: 'execution.not_started' },
       says: ['Approved, but it could not be started', 'nothing ran', 'Propose it again'],
     },

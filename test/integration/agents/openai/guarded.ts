@@ -67,8 +67,9 @@ export async function expectGuarded({
     } else {
       expect([made.state, made.reasonCode]).toEqual(['pending', 'needs_approval']);
       expect(made.approvalsRequired).toBe(want.approvals);
+      // A stopped run takes what it proposed that still waits with it (`run_stopped`).
       expect(row).toMatchObject({
-        state: 'pending',
+        ...(stopped ? { state: 'cancelled', state_reason: 'run_stopped' } : { state: 'pending' }),
         approvals_required: want.approvals,
         approval_spec: { count: want.approvals, from: ['sre-approvers'] },
       });
@@ -79,7 +80,10 @@ export async function expectGuarded({
     expect(decided.map((e) => e.reason_code)).toEqual([made.reasonCode]);
   }
   expect(stored.approvals).toEqual([]);
-  const ran = stored.proposals.filter((p) => !['blocked', 'pending'].includes(String(p.state)));
+  // Nothing but reads ran: what is not blocked or waiting (or cancelled with its stopped run) is a read.
+  const ran = stored.proposals.filter(
+    (p) => !['blocked', 'pending'].includes(String(p.state)) && p.state_reason !== 'run_stopped',
+  );
   expect(ran.filter((p) => !READ_TOOLS.has(String(p.tool)) || p.source !== 'agent')).toEqual([]);
   const ranIds = new Set(ran.map((p) => p.id));
   const executions = stored.audit.filter((e) => String(e.action).startsWith('execution.'));

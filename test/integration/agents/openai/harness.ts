@@ -151,7 +151,7 @@ export async function storedDecisions(services: TestServices, runId: string) {
   return {
     proposals: await rows(
       services,
-      `select id, source, tool, args, environment, state, decision, reason_code, rule, approvals_required, approval_spec, charter_hash, rationale, evidence, tainted from proposals where run_id = ${run} order by created_at, id`,
+      `select id, source, tool, args, environment, state, state_reason, decision, reason_code, rule, approvals_required, approval_spec, charter_hash, rationale, evidence, tainted from proposals where run_id = ${run} order by created_at, id`,
     ),
     approvals: await rows(
       services,

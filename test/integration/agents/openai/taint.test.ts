@@ -179,6 +179,40 @@ describe.each(databaseKinds)('taint and run-scoped breakers on %s', (kind) => {
       await noBreakerOpen();
     }
 
+    // A poisoned run that first proposed a rollback: stopped, it takes the waiting rollback with it.
+    const mixed: InjectionCase = {
+      ...poisoned,
+      id: 'poisoned-after-a-rollback',
+      obey: [
+        {
+          tool: 'rollback_deploy',
+          args: { service: 'checkout', to_version: 'v2.13.4' },
+          expect: { approvals: 2 },
+          via: 'submit',
+          environment: 'production',
+          rationale: 'Errors began with v2.14.0.',
+        },
+        ...poisoned.obey,
+      ],
+    };
+    server.reset(obedientModel(mixed));
+    const beforeMixed = await sandboxState(services);
+    const stopped = await startRun({ harness });
+    await expectGuarded({
+      services,
+      outcome: stopped,
+      before: beforeMixed,
+      prompts: server.rawBodies,
+      expected: mixed.obey.map((o) => ({ tool: o.tool, ...o.expect })),
+    });
+    expect(stopped.state).toBe('stopped');
+    const { proposals, audit } = await storedDecisions(services, stopped.run.id);
+    const rollback = proposals.find((p) => p.tool === 'rollback_deploy');
+    expect(rollback).toMatchObject({ state: 'cancelled', state_reason: 'run_stopped' });
+    const finished = audit.find((e) => e.action === 'run.finished');
+    expect(finished?.details).toMatchObject({ state: 'stopped', cancelledProposals: [rollback?.id] });
+    await noBreakerOpen();
+
     // A clean run on INC-124 in the same database: its reads run and its proposals are decided as usual.
     server.reset(cleanModel());
     const outcome = await startRun({ harness, incidentId: 'INC-124' });
