@@ -1,11 +1,8 @@
 import type { AuditLog } from '../audit/audit.repository.ts';
 import type { Database, Db, DbOrTx, Unlisten } from '../db/client.ts';
 import type { CharterSet } from '../policy/charter-set.ts';
-import {
-  listExecuting,
-  lockCancellableProposals,
-  transitionProposal,
-} from '../proposals/proposals.repository.ts';
+import { cancelWaitingProposals } from '../proposals/proposals.cancel.ts';
+import { listExecuting, lockCancellableProposals } from '../proposals/proposals.repository.ts';
 import { killRunningRuns } from '../runs/runs.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
@@ -102,17 +99,12 @@ export function createKillSwitch(deps: KillSwitchDeps) {
       // proposal to cancel, an execution to report, its credential to revoke).
       const stoppedRuns = await killRunningRuns({ tx, agent, now });
       const cancellable = await lockCancellableProposals({ tx, agent });
-      const cancelled: string[] = [];
-      for (const proposal of cancellable) {
-        const row = await transitionProposal({
-          tx,
-          id: proposal.id,
-          from: ['pending', 'approved'],
-          to: 'cancelled',
-          changes: { stateReason: 'kill_switch', finishedAt: now },
-        });
-        if (row) cancelled.push(row.id);
-      }
+      const cancelled = await cancelWaitingProposals({
+        tx,
+        ids: cancellable.map((p) => p.id),
+        stateReason: 'kill_switch',
+        now,
+      });
       const executing = await listExecuting({ db: tx, agent });
       // Credentials die with the kill's commit, before any call in flight is told to stop.
       const revokedCredentials = await deps.broker.revokeAllActive({

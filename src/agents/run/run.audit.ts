@@ -1,6 +1,6 @@
 import type { AuditEventInput } from '../../audit/audit.types.ts';
-import type { Tx } from '../../db/client.ts';
-import { listRunProposals, transitionProposal } from '../../proposals/proposals.repository.ts';
+import { cancelWaitingProposals } from '../../proposals/proposals.cancel.ts';
+import { listRunProposals } from '../../proposals/proposals.repository.ts';
 import {
   addToRunCounters,
   finishRun,
@@ -112,7 +112,14 @@ export async function endRun({
         : await recordEndedRunSummary({ tx, id: run.runId, summary });
     if (!row) throw new Error(`run ${run.runId} vanished before it could be finished`);
     const cancelledProposals =
-      row.state === 'stopped' ? await cancelWaitingProposals({ tx, runId: run.runId, now }) : [];
+      row.state === 'stopped'
+        ? await cancelWaitingProposals({
+            tx,
+            ids: (await listRunProposals({ db: tx, runId: run.runId })).map((p) => p.id),
+            stateReason: 'run_stopped',
+            now,
+          })
+        : [];
     await deps.audit.append(
       tx,
       eventFor(run, {
@@ -133,30 +140,4 @@ export async function endRun({
     );
     return row;
   });
-}
-
-/** Cancels a stopped run's proposals that still wait (`run_stopped`); their cards follow from the state. */
-async function cancelWaitingProposals({
-  tx,
-  runId,
-  now,
-}: {
-  tx: Tx;
-  runId: string;
-  now: Date;
-}): Promise<string[]> {
-  const cancelled: string[] = [];
-  for (const proposal of await listRunProposals({ db: tx, runId })) {
-    if (proposal.state !== 'pending' && proposal.state !== 'approved') continue;
-    // Conditional on the state: an approval that claimed it first (executing) keeps it, as with the kill.
-    const row = await transitionProposal({
-      tx,
-      id: proposal.id,
-      from: ['pending', 'approved'],
-      to: 'cancelled',
-      changes: { stateReason: 'run_stopped', finishedAt: now },
-    });
-    if (row) cancelled.push(row.id);
-  }
-  return cancelled;
 }
