@@ -73,26 +73,27 @@ export function createAlertWebhook({
   let lastRefusalAudit = Number.NEGATIVE_INFINITY;
   let unaudited = 0;
 
+  /** 401, after the refusal is audited (at most one event per gap, counting those in between). */
   async function refuse(res: ServerResponse, reason: 'missing_token' | 'wrong_token'): Promise<void> {
     logger.warn({ reason }, 'Alertmanager webhook refused: bad bearer token');
-    reply(res, 401, { ok: false, error: 'A valid bearer token is required.' });
     const now = performance.now();
     if (now - lastRefusalAudit < REFUSAL_AUDIT_GAP_MS) {
       unaudited += 1;
-      return;
+    } else {
+      lastRefusalAudit = now;
+      const suppressed = unaudited;
+      unaudited = 0;
+      // Without the body: whoever sent it is not known to be Alertmanager.
+      await audit
+        .appendNow(db, {
+          actor: ALERT_RUN_REQUESTER,
+          action: 'alert.refused',
+          reasonCode: reason,
+          details: { refusedSinceLast: suppressed },
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'could not audit a refused webhook'));
     }
-    lastRefusalAudit = now;
-    const suppressed = unaudited;
-    unaudited = 0;
-    // Without the body: whoever sent it is not known to be Alertmanager.
-    await audit
-      .appendNow(db, {
-        actor: ALERT_RUN_REQUESTER,
-        action: 'alert.refused',
-        reasonCode: reason,
-        details: { refusedSinceLast: suppressed },
-      })
-      .catch((error: unknown) => logger.error({ err: error }, 'could not audit a refused webhook'));
+    reply(res, 401, { ok: false, error: 'A valid bearer token is required.' });
   }
 
   const handle: Handler = async (req, res) => {
