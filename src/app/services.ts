@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import { createOfflinePlanner } from '../agents/offline-planner.ts';
 import type { Planner } from '../agents/planner.types.ts';
 import type { IncidentDirectory, RunnerDeps } from '../agents/run/run.types.ts';
 import { createRunner } from '../agents/run/runner.ts';
@@ -29,6 +28,7 @@ import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts'
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
 import { buildTools } from '../tools/tool-catalog.ts';
 import { loadAppCharters } from './charters.ts';
+import { plannerFor } from './planner.ts';
 import { setUpRealSystems } from './real-systems.ts';
 import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
 
@@ -53,36 +53,6 @@ export type ServicesOptions = {
   /** The planner for agent runs; by default OpenAI when OPENAI_API_KEY is set, else the offline rules. */
   planner?: Planner;
 };
-
-/** The OpenAI planner when an API key is configured; otherwise the deterministic offline planner. */
-export async function plannerFor({
-  config,
-  redactor,
-  logger,
-}: {
-  config: Config;
-  redactor: Redactor;
-  logger: Logger;
-}): Promise<Planner> {
-  if (!config.openai.apiKey) return createOfflinePlanner();
-  // The OpenAI client and planner are loaded only when a key is configured.
-  const [{ default: OpenAI }, { createOpenAIPlanner }] = await Promise.all([
-    import('openai'),
-    import('../agents/openai/openai-planner.ts'),
-  ]);
-  const client = new OpenAI({
-    apiKey: config.openai.apiKey,
-    ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
-    maxRetries: 0,
-  });
-  return createOpenAIPlanner({
-    client,
-    model: config.openai.model,
-    timeoutMs: config.openai.timeoutMs,
-    redactor,
-    logger,
-  });
-}
 
 /**
  * The tools' registry, the guard over them and the approvals on its proposals, wired as `buildServices`

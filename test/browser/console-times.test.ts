@@ -4,6 +4,7 @@ import { sandboxIds as people } from '../../src/dev/slack-emulator/index.ts';
 import { slackDate } from '../../src/slack/blocks/mrkdwn.ts';
 import {
   becomePerson,
+  clockIn,
   hasChromium,
   type LocalWarden,
   launchChromium,
@@ -11,10 +12,6 @@ import {
   startLocalWarden,
   typeInComposer,
 } from './local-console.ts';
-
-/** A clock time as Slack shows it (`9:14 PM`), in `timeZone`, computed here without the page's script. */
-const clockIn = (date: Date, timeZone: string) =>
-  date.toLocaleTimeString('en-US', { timeZone, hour: 'numeric', minute: '2-digit', hourCycle: 'h12' });
 
 describe.skipIf(!hasChromium)('times in the local console, as Slack shows them', () => {
   let browser: Browser;

@@ -77,6 +77,10 @@ export async function openConsole(page: Page, url: string): Promise<void> {
   await page.waitForSelector('body[data-ready="true"]');
 }
 
+/** A clock time as Slack shows it (`9:14 PM`) in `timeZone`, computed here without the page's script. */
+export const clockIn = (date: Date, timeZone: string) =>
+  date.toLocaleTimeString('en-US', { timeZone, hour: 'numeric', minute: '2-digit', hourCycle: 'h12' });
+
 /** Acts as another person through the "who you are" switch. */
 export async function becomePerson(page: Page, userId: string): Promise<void> {
   await page.click(`.person[data-user="${userId}"]`);

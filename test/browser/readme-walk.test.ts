@@ -6,6 +6,7 @@ import { sandboxIds as people } from '../../src/dev/slack-emulator/index.ts';
 import { repoRoot } from '../helpers/services.ts';
 import {
   becomePerson,
+  clockIn,
   hasChromium,
   type LocalWarden,
   launchChromium,
@@ -24,10 +25,6 @@ const RAW_USER_ID = /\b[UW]0[A-Z0-9]{8}\b/;
 const FOREIGN_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d|\bUTC\b/;
 /** The machine fields of the old thread lines (`env=production proposal=prp_… counted=1`). */
 const KEY_VALUE = /\b(env|proposal|tool|needed|counted|groups|instance|idempotencyKey|summary|state)=/;
-
-/** A clock time as Slack shows it (`9:14 PM`) in `timeZone`, computed here without the page's script. */
-const clockIn = (date: Date, timeZone: string) =>
-  date.toLocaleTimeString('en-US', { timeZone, hour: 'numeric', minute: '2-digit', hourCycle: 'h12' });
 
 /**
  * The README's "Try it" walk, as a person reads it in the local console: two cards (ticket and rollback),

@@ -102,6 +102,26 @@ export async function startEmulator({ appToken }: { appToken?: string } = {}): P
   return { emulator, apiUrl };
 }
 
+/** The emulator and one Warden instance wired to each other: what most Slack end-to-end tests start with. */
+export async function startSlack({
+  database,
+  instanceId,
+}: {
+  database: Database;
+  instanceId: string;
+}): Promise<{ emulator: SlackEmulator; warden: WardenInstance }> {
+  const { emulator, apiUrl } = await startEmulator();
+  const warden = await startWarden({ database, emulator, apiUrl, instanceId });
+  emulator.setWardenUrl(warden.url);
+  return { emulator, warden };
+}
+
+/** Stops what `startSlack` started, Warden first. */
+export async function stopSlack({ emulator, warden }: { emulator: SlackEmulator; warden: WardenInstance }) {
+  await stopWarden(warden);
+  await emulator.stop();
+}
+
 /** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,

@@ -6,9 +6,8 @@ import { useTestDatabase } from '../../helpers/database.ts';
 import {
   buttonsOf,
   people,
-  startEmulator,
-  startWarden,
-  stopWarden,
+  startSlack,
+  stopSlack,
   type WardenInstance,
   waitFor,
 } from '../../helpers/slack-harness.ts';
@@ -21,15 +20,9 @@ describe('Slack: a proposal card that is gone is posted again', () => {
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'slack-repost' });
-    emulator.setWardenUrl(warden.url);
+    ({ emulator, warden } = await startSlack({ database, instanceId: 'slack-repost' }));
   });
-  afterEach(async () => {
-    await stopWarden(warden);
-    await emulator.stop();
-  });
+  afterEach(() => stopSlack({ emulator, warden }));
 
   const channel = people.incidents;
   const rollbackCards = () =>

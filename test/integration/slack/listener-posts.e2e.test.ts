@@ -9,7 +9,9 @@ import {
   blockText,
   people,
   startEmulator,
+  startSlack,
   startWarden,
+  stopSlack,
   stopWarden,
   type WardenInstance,
   waitFor,
@@ -49,15 +51,9 @@ describe('Slack: messages posted by the listeners survive Slack failing', () => 
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'posts-a' });
-    emulator.setWardenUrl(warden.url);
+    ({ emulator, warden } = await startSlack({ database, instanceId: 'posts-a' }));
   });
-  afterEach(async () => {
-    await stopWarden(warden);
-    await emulator.stop();
-  });
+  afterEach(() => stopSlack({ emulator, warden }));
 
   const postsTo = (where: string) =>
     emulator.calls('chat.postMessage').filter((c) => c.params.channel === where);

@@ -12,7 +12,9 @@ import {
   buttonsOf,
   people,
   startEmulator,
+  startSlack,
   startWarden,
+  stopSlack,
   stopWarden,
   type WardenInstance,
   waitFor,
@@ -26,15 +28,9 @@ describe.each(databaseKinds)('Slack request checks on %s', (kind) => {
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'req-a' });
-    emulator.setWardenUrl(warden.url);
+    ({ emulator, warden } = await startSlack({ database, instanceId: 'req-a' }));
   });
-  afterEach(async () => {
-    await stopWarden(warden);
-    await emulator.stop();
-  });
+  afterEach(() => stopSlack({ emulator, warden }));
 
   const runCount = async () => (await warden.services.db.select().from(runs)).length;
 

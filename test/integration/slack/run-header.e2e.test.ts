@@ -7,9 +7,8 @@ import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   people,
-  startEmulator,
-  startWarden,
-  stopWarden,
+  startSlack,
+  stopSlack,
   type WardenInstance,
   waitFor,
 } from '../../helpers/slack-harness.ts';
@@ -20,15 +19,9 @@ describe.each(databaseKinds)('Slack: the run message tells how the run ended, on
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'header-a' });
-    emulator.setWardenUrl(warden.url);
+    ({ emulator, warden } = await startSlack({ database, instanceId: 'header-a' }));
   });
-  afterEach(async () => {
-    await stopWarden(warden);
-    await emulator.stop();
-  });
+  afterEach(() => stopSlack({ emulator, warden }));
 
   const channel = people.incidents;
 

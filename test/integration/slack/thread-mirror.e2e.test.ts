@@ -6,9 +6,8 @@ import { useTestDatabase } from '../../helpers/database.ts';
 import {
   blockText,
   people,
-  startEmulator,
-  startWarden,
-  stopWarden,
+  startSlack,
+  stopSlack,
   type WardenInstance,
   waitFor,
 } from '../../helpers/slack-harness.ts';
@@ -19,15 +18,9 @@ describe('Slack: the audit thread mirror', () => {
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'mirror-a' });
-    emulator.setWardenUrl(warden.url);
+    ({ emulator, warden } = await startSlack({ database, instanceId: 'mirror-a' }));
   });
-  afterEach(async () => {
-    await stopWarden(warden);
-    await emulator.stop();
-  });
+  afterEach(() => stopSlack({ emulator, warden }));
 
   it('loses no event when Slack fails and rate-limits posts: every event reaches the thread once, in order, with its link stored, and no call comes before Retry-After', async () => {
     await emulator.sendCommand({ user: people.oncall, channel: people.incidents, text: 'triage INC-124' });

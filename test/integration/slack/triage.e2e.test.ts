@@ -10,9 +10,8 @@ import {
   blockText,
   buttonsOf,
   people,
-  startEmulator,
-  startWarden,
-  stopWarden,
+  startSlack,
+  stopSlack,
   type WardenInstance,
   waitFor,
 } from '../../helpers/slack-harness.ts';
@@ -23,15 +22,9 @@ describe.each(databaseKinds)('Slack: /agent triage end to end on %s', (kind) => 
   let warden: WardenInstance;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({ database, emulator, apiUrl: started.apiUrl, instanceId: 'slack-a' });
-    emulator.setWardenUrl(warden.url);
+    ({ emulator, warden } = await startSlack({ database, instanceId: 'slack-a' }));
   });
-  afterEach(async () => {
-    await stopWarden(warden);
-    await emulator.stop();
-  });
+  afterEach(() => stopSlack({ emulator, warden }));
 
   const channel = people.incidents;
   const cardFor = (tool: string) =>
