@@ -1,14 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
- * Append-only, hash-chained audit events. A trigger (see migrations) refuses UPDATE, DELETE and TRUNCATE.
- * `hash = sha256(prevHash + canonical(event))`; `seq` orders the one linear chain.
+ * Append-only, hash-chained audit events. Each step commits its event unlinked (`seq`, `prev_hash` and
+ * `hash` null); the chainer (`audit.chainer.ts`) links committed events into the one linear chain in batches:
+ * `hash = sha256(prevHash + canonical(event))`, `seq` its place. Triggers (see migrations) refuse DELETE,
+ * TRUNCATE and every UPDATE except that one link, made once, which changes no content.
  */
 export const auditEvents = pgTable(
   'audit_events',
   {
-    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    /** Insertion order; the chainer links committed events by it. Not hashed. */
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The event's place in the chain; null until linked. */
+    seq: bigint('seq', { mode: 'number' }),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
     actor: text('actor').notNull(),
     /** e.g. `proposal.decided`, `execution.succeeded`, `kill.engaged`. */
@@ -22,10 +27,18 @@ export const auditEvents = pgTable(
     incidentId: text('incident_id'),
     proposalId: text('proposal_id'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull(),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+    /** The database's clock when the event was inserted, and when it was linked: the bound `verify` checks. */
+    writtenAt: timestamp('written_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`clock_timestamp()`),
+    linkedAt: timestamp('linked_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
+    uniqueIndex('audit_seq_idx').on(t.seq),
+    // What the chainer has still to link.
+    index('audit_unlinked_idx').on(t.id).where(sql`seq is null`),
     index('audit_run_idx').on(t.runId, t.seq),
     index('audit_incident_idx').on(t.incidentId, t.seq),
     index('audit_proposal_idx').on(t.proposalId, t.seq),
