@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../db/client.ts';
 import { rootMessage } from '../shared/errors.ts';
+import { LINK_BOUND_MS } from './audit.chainer.ts';
 import { GENESIS_HASH } from './audit.hash.ts';
 import { auditHead, verifyAuditChain } from './audit.repository.ts';
 
@@ -38,8 +39,16 @@ export async function auditVerifyCommand({
   }
   out.write(
     `✓ audit chain verified: ${count(result.count)} events, head ${shortHash(result.head.hash)} ` +
-      `at seq ${result.head.seq}\n`,
+      `at seq ${result.head.seq}; no committed event unlinked past ${LINK_BOUND_MS} ms\n`,
   );
+  const late = result.lateLinks;
+  if (late.count > 0) {
+    const events = late.count === 1 ? '1 event was' : `${count(late.count)} events were`;
+    out.write(
+      `  note: ${events} linked more than ${LINK_BOUND_MS} ms after its insert (at most ${count(late.maxMs)} ms): ` +
+        'a long transaction or a chainer that lagged\n',
+    );
+  }
   return { exitCode: 0 };
 }
 

@@ -13,6 +13,9 @@ export const AUDIT_COLUMNS: SQL = sql.raw(
     'prev_hash, hash',
 );
 
+/** The condition every reader of the chain adds: unlinked events have no seq yet (and sort first in `desc`). */
+export const LINKED: SQL = sql.raw('audit_events.seq is not null');
+
 export type AuditRow = {
   seq: string | number;
   at_iso: string;

@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.ts';
+import { LINK_BOUND_MS } from './audit.chainer.ts';
 import { GENESIS_HASH, hashAuditEvent } from './audit.hash.ts';
 import { AUDIT_COLUMNS, type AuditRow, eventFromRow, rowsOf } from './audit.rows.ts';
-import type { AuditChainBreak, AuditHead, AuditVerifyResult } from './audit.types.ts';
+import type { AuditChainBreak, AuditHead, AuditVerifyResult, LateLinks } from './audit.types.ts';
 
-// `warden audit verify`: walks the chain in seq order, streaming, and names the first broken event.
+// `warden audit verify`: walks the chain in seq order, streaming, and names the first broken event; then
+// checks that no committed event stays unlinked past the bound.
 
 /** One page of the chain in seq order (keyset pagination), for streaming verification. */
 async function readAuditBatch({
@@ -31,12 +33,67 @@ export type AuditVerifyProgress = { count: number; lastSeq: number };
 export async function verifyAuditChain({
   db,
   batchSize = 5000,
+  boundMs = LINK_BOUND_MS,
   onProgress,
 }: {
   db: DbOrTx;
   batchSize?: number;
+  /** How long a committed event may stay unlinked. */
+  boundMs?: number;
   onProgress?: (progress: AuditVerifyProgress) => void;
 }): Promise<AuditVerifyResult> {
+  const walked = await walkChain({ db, batchSize, onProgress });
+  if (!walked.ok) return walked;
+  const stuck = await unlinkedPastBound({ db, boundMs });
+  if (stuck) {
+    const message =
+      `audit event id ${stuck.id} (${stuck.action}, ${stuck.at}) committed but was not linked within ` +
+      `${boundMs} ms: the chainer skipped it or is not running`;
+    const brokenAt = (walked.head?.seq ?? 0) + 1;
+    return { ok: false, count: walked.count, brokenAt, reason: 'unlinked_past_bound', message };
+  }
+  return { ...walked, lateLinks: await lateLinks({ db, boundMs }) };
+}
+
+/**
+ * The first event that is committed and unlinked now and still unlinked `boundMs` later: seen committed
+ * at the first look, it has stayed unlinked past the bound however late it committed.
+ */
+async function unlinkedPastBound({ db, boundMs }: { db: DbOrTx; boundMs: number }) {
+  const unlinked = async () =>
+    rowsOf<{ id: string | number; action: string; at: string }>(
+      await db.execute(sql`select id::text as id, action,
+        to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
+        from audit_events where seq is null order by audit_events.id limit 1000`),
+    );
+  const first = await unlinked();
+  if (first.length === 0) return null;
+  await new Promise((resolve) => setTimeout(resolve, boundMs));
+  const still = new Set((await unlinked()).map((row) => String(row.id)));
+  return first.find((row) => still.has(String(row.id))) ?? null;
+}
+
+/** Linked events whose link came later than the bound after their insert (a long transaction, or a lag). */
+async function lateLinks({ db, boundMs }: { db: DbOrTx; boundMs: number }): Promise<LateLinks> {
+  const [row] = rowsOf<{ count: string | number; max_ms: string | number | null }>(
+    await db.execute(sql`select count(*)::int as count,
+      max(extract(epoch from (linked_at - written_at)) * 1000)::float8 as max_ms
+      from audit_events where linked_at > written_at + make_interval(secs => ${boundMs / 1000})`),
+  );
+  return { count: Number(row?.count ?? 0), maxMs: Math.round(Number(row?.max_ms ?? 0)) };
+}
+
+type Walked = { ok: true; count: number; head: AuditHead | null } | Exclude<AuditVerifyResult, { ok: true }>;
+
+async function walkChain({
+  db,
+  batchSize,
+  onProgress,
+}: {
+  db: DbOrTx;
+  batchSize: number;
+  onProgress?: (progress: AuditVerifyProgress) => void;
+}): Promise<Walked> {
   let count = 0;
   let lastSeq = 0;
   let prevHash = GENESIS_HASH;
@@ -97,7 +154,7 @@ function chainBreak({
   count: number;
   reason: AuditChainBreak;
   problem: string;
-}): AuditVerifyResult {
+}): Walked {
   const message = `audit chain broken at event #${event.seq} (${event.action}, ${event.atText}): ${problem}`;
   return { ok: false, count, brokenAt: event.seq, reason, message };
 }

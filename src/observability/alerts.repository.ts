@@ -1,5 +1,4 @@
 import { and, count, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
-import { AUDIT_CHAIN_LOCK } from '../audit/audit.repository.ts';
 import { auditEvents } from '../audit/audit.table.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { proposals } from '../proposals/proposals.table.ts';
@@ -7,12 +6,15 @@ import { proposals } from '../proposals/proposals.table.ts';
 /** The action of every behaviour alert in the audit trail. */
 export const ALERT_ACTION = 'alert.raised';
 
+/** The advisory lock that makes "raised lately?" and the new alert one step on every instance. */
+const ALERT_LOCK = 7305101;
+
 /**
- * Takes the audit chain lock for the rest of the transaction, so "was this alert raised lately?" and the
- * new `alert.raised` event are one step for every instance (the append takes the same lock).
+ * Takes the alerts' lock for the rest of the transaction, so "was this alert raised lately?" and the new
+ * `alert.raised` event are one step for every instance (a committed event is visible before it is linked).
  */
 export async function lockAlertChain({ tx }: { tx: Tx }): Promise<void> {
-  await tx.execute(sql.raw(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`));
+  await tx.execute(sql.raw(`select pg_advisory_xact_lock(${ALERT_LOCK})`));
 }
 
 /** True when an alert with this key was raised at or after `since`. */

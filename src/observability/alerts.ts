@@ -198,7 +198,7 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
     });
     if (raised) {
       deps.logger.warn(
-        { rule: alert.rule, agent: alert.agent, seq: raised.seq, runId: event.runId ?? undefined },
+        { rule: alert.rule, agent: alert.agent, auditId: raised.id, runId: event.runId ?? undefined },
         `behaviour alert: ${alert.message}`,
       );
     }

@@ -3,25 +3,27 @@ import { outsideDeadline } from '../db/deadline.ts';
 import { outsideLogIds } from '../shared/log-context.ts';
 import type { Logger } from '../shared/logger.ts';
 
-/** One committed audit event as a consumer sees it; `appendedAtMs` is `performance.now()` at the commit. */
+/** One linked audit event as a consumer sees it; `appendedAtMs` is `performance.now()` when it was linked. */
 export type FedEvent = { event: AuditEvent; appendedAtMs: number };
 export type AuditConsumer = (fed: FedEvent) => Promise<void> | void;
 
 /**
- * The audit events this instance appends, handed to consumers (metrics, alerts) after the transaction that
- * wrote them has committed: the audit log calls `onAppended` from its after-commit hook, so an event that
- * rolled back never arrives. Consumers run later, off the writer's path, one event at a time in the order
- * the events committed; they never slow down or change the step that was audited.
+ * The audit events this instance's chainer links, handed to consumers (metrics, alerts) after the batch
+ * that linked them has committed: an event that rolled back is never linked, and each event is linked,
+ * so delivered, once across all instances. Consumers run later, off the writer's path, one event at a time
+ * in seq order; they never slow down or change the step that was audited.
  */
 export function createAuditFeed({ logger }: { logger: Logger }) {
   const consumers: AuditConsumer[] = [];
   let pending: FedEvent[] = [];
   let draining: Promise<void> | null = null;
   let stopped = false;
+  let deliveredCount = 0;
 
-  function onAppended(event: AuditEvent): void {
+  function onLinked(events: AuditEvent[]): void {
     if (stopped) return;
-    pending.push({ event, appendedAtMs: performance.now() });
+    const appendedAtMs = performance.now();
+    for (const event of events) pending.push({ event, appendedAtMs });
     kick();
   }
 
@@ -50,6 +52,7 @@ export function createAuditFeed({ logger }: { logger: Logger }) {
   }
 
   async function deliver(item: FedEvent): Promise<void> {
+    deliveredCount += 1;
     for (const consumer of consumers) {
       try {
         await consumer(item);
@@ -60,13 +63,15 @@ export function createAuditFeed({ logger }: { logger: Logger }) {
   }
 
   return {
-    /** The hook given to `createAuditLog({ onAppended })`. */
-    onAppended,
+    /** The hook given to `createAuditChainer({ onLinked })`. */
+    onLinked,
     /** Adds a consumer; consumers see each committed event once, in seq order within a batch. */
     subscribe: (consumer: AuditConsumer): void => {
       consumers.push(consumer);
     },
-    /** Resolves when every event appended so far has been delivered (tests, shutdown). */
+    /** How many events were handed over so far (a settle loop stops when a round adds none). */
+    delivered: (): number => deliveredCount,
+    /** Resolves when every event linked so far has been delivered (tests, shutdown). */
     flush: async (): Promise<void> => {
       while (draining || (pending.length > 0 && !stopped)) {
         kick();

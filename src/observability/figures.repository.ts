@@ -63,7 +63,7 @@ export async function countAuditByAgent({
   return rows.map((r) => ({ ...r, agent: r.agent ?? '', n: Number(r.n), tokens: Number(r.tokens) }));
 }
 
-/** The latest `alert.raised` events since `since`, newest first. */
+/** The latest linked `alert.raised` events since `since`, newest first. */
 export async function listRecentAlerts({ db, since, limit }: { db: DbOrTx; since: Date; limit: number }) {
   return db
     .select({
@@ -74,9 +74,16 @@ export async function listRecentAlerts({ db, since, limit }: { db: DbOrTx; since
       details: auditEvents.details,
     })
     .from(auditEvents)
-    .where(and(inArray(auditEvents.action, ['alert.raised']), gte(auditEvents.at, since)))
+    .where(
+      and(
+        inArray(auditEvents.action, ['alert.raised']),
+        gte(auditEvents.at, since),
+        isNotNull(auditEvents.seq),
+      ),
+    )
     .orderBy(desc(auditEvents.seq))
-    .limit(limit);
+    .limit(limit)
+    .then((rows) => rows.map((row) => ({ ...row, seq: Number(row.seq) })));
 }
 
 export type RecentAlert = Awaited<ReturnType<typeof listRecentAlerts>>[number];

@@ -10,8 +10,8 @@ import { createAuditMetrics } from './audit-metrics.ts';
 import { createWardenMetrics } from './metrics.ts';
 
 /**
- * Metrics and behaviour alerts, both fed by the audit stream. Built before the audit log (whose
- * `onAppended` hook feeds it); alerts start once the audit log exists, since they are audit events too.
+ * Metrics and behaviour alerts, both fed by the audit stream. Built before the audit chainer (whose
+ * `onLinked` hook feeds it); alerts start once the audit log exists, since they are audit events too.
  */
 export function createObservability({ db, clock, logger }: { db: Db; clock: Clock; logger: Logger }) {
   const metrics = createWardenMetrics({ db, clock });
@@ -21,8 +21,8 @@ export function createObservability({ db, clock, logger }: { db: Db; clock: Cloc
   return {
     metrics,
     feed,
-    /** The hook for `createAuditLog({ onAppended })`. */
-    onAppended: feed.onAppended,
+    /** The hook for `createAuditChainer({ onLinked })`. */
+    onLinked: feed.onLinked,
     /** Evaluates behaviour alerts on every committed event from now on. */
     startAlerts({
       audit,
@@ -38,8 +38,9 @@ export function createObservability({ db, clock, logger }: { db: Db; clock: Cloc
       metrics.useCharters(() => charters.list());
       feed.subscribe(createAlertEvaluator({ db, audit, charters, registry, logger }).evaluate);
     },
-    /** Waits until every event appended so far has been counted and checked (tests, shutdown). */
+    /** Waits until every event linked so far has been counted and checked (tests, shutdown). */
     flush: feed.flush,
+    delivered: feed.delivered,
     stop: feed.stop,
   };
 }

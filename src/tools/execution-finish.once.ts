@@ -72,7 +72,7 @@ export async function finishSucceededAtOnce({
     if (error instanceof PipelineStatementError) return null;
     throw error;
   }
-  deps.audit.published([audit.read(results)]);
+  deps.audit.committed([audit.read(results)]);
   release?.released();
   const [row] = settled.read(results);
   return {

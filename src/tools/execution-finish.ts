@@ -119,7 +119,7 @@ export async function finishExecution({
     const appended = audits.map((slot) => slot.read(results));
     return { settled, appended, tripped };
   });
-  deps.audit.published(recorded.appended);
+  deps.audit.committed(recorded.appended);
   release?.released();
   return {
     outcome: await outcomeOf({ deps, input, to, settled: recorded.settled }),

@@ -262,7 +262,7 @@ export function createGuard(deps: GuardDeps) {
         throw error;
       });
 
-    deps.audit.published(recorded.events);
+    deps.audit.committed(recorded.events);
     const outcome = {
       proposal: recorded.proposal,
       decision: recorded.decision,

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
 import { auditEvents } from '../../audit/audit.table.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
@@ -37,6 +37,7 @@ export async function findAnnouncementsToPost({
         // Matches the partial index audit_announcements_idx.
         sql`${auditEvents.action} in ('kill.engaged', 'kill.released', 'breaker.reset')`,
         gte(auditEvents.at, since),
+        isNotNull(auditEvents.seq),
         sql`${announceChannel} is not null`,
         or(isNull(auditMirror.seq), inArray(auditMirror.status, ['pending', 'posting'])),
       ),

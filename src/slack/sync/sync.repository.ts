@@ -34,8 +34,8 @@ export async function findEventsToMirror({
   after: number;
   limit: number;
 }): Promise<{ head: number; targets: (MirrorTarget & { due: boolean })[] }> {
-  // Read first: every event up to it was committed before the query below takes its snapshot (the chain
-  // lock makes events visible in seq order), so the query sees all of them.
+  // Read first: every event up to it was linked before the query below takes its snapshot (the chainer
+  // links a batch in one transaction, in seq order), so the query sees all of them.
   const head = (await auditHeadSeq({ db })) ?? 0;
   if (head <= after) return { head, targets: [] };
   const waiting = db
@@ -123,10 +123,10 @@ export async function mirrorWatermarkAtStart({ db, now }: { db: Db; now: Date })
   const [row] = await db
     .select({ seq: auditEvents.seq })
     .from(auditEvents)
-    .where(gte(auditEvents.at, new Date(now.getTime() - 2 * RECENT_RUN_MS)))
+    .where(and(gte(auditEvents.at, new Date(now.getTime() - 2 * RECENT_RUN_MS)), isNotNull(auditEvents.seq)))
     .orderBy(asc(auditEvents.at))
     .limit(1);
-  return row ? row.seq - 1 : ((await auditHeadSeq({ db })) ?? 0);
+  return row?.seq ? row.seq - 1 : ((await auditHeadSeq({ db })) ?? 0);
 }
 
 /** Claims one event for posting, for `leaseMs`; false when another instance holds it or it is posted. */
@@ -242,6 +242,7 @@ export async function findAlertsToPost({
       and(
         eq(auditEvents.action, ALERT_ACTION),
         gte(auditEvents.at, since),
+        isNotNull(auditEvents.seq),
         or(
           isNull(auditMirror.seq),
           and(inArray(auditMirror.status, ['pending', 'posting']), lte(auditMirror.nextAttemptAt, now)),

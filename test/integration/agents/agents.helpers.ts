@@ -99,19 +99,19 @@ export function scriptedPlanner(
   return { planner, inputs };
 }
 
-/** The audit actions of one run, oldest first. */
+/** The audit actions of one run, in the order they were written (linked or not yet). */
 export async function runAuditActions(db: Db, runId: string): Promise<string[]> {
   const rows = await db
     .select({ action: auditEvents.action })
     .from(auditEvents)
     .where(eq(auditEvents.runId, runId))
-    .orderBy(asc(auditEvents.seq));
+    .orderBy(asc(auditEvents.id));
   return rows.map((r) => r.action);
 }
 
-/** The audit events of one run, oldest first. */
+/** The audit events of one run, in the order they were written (linked or not yet). */
 export async function runAuditEvents(db: Db, runId: string) {
-  return db.select().from(auditEvents).where(eq(auditEvents.runId, runId)).orderBy(asc(auditEvents.seq));
+  return db.select().from(auditEvents).where(eq(auditEvents.runId, runId)).orderBy(asc(auditEvents.id));
 }
 
 /** The proposal rows of one run, oldest first. */

@@ -4,33 +4,70 @@ import { GENESIS_HASH, hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { auditHead, listAuditTrail, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { isWardenError, postgresErrorCode } from '../../../src/shared/errors.ts';
 import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
-import { appendMany, createTestAuditLog, errorOf, messagesOf, storedSeqs, tamper } from './audit.helpers.ts';
+import {
+  appendMany,
+  createTestAuditLog,
+  errorOf,
+  link,
+  messagesOf,
+  storedSeqs,
+  tamper,
+  unlinkedCount,
+} from './audit.helpers.ts';
 
 describe.each(databaseKinds)('audit chain on %s', (kind) => {
   const database = useTestDatabase(kind);
 
-  it('appends linked events from seq 1 that verify, and reports the head', async () => {
+  it('commits events unlinked; linking chains them from seq 1 so they verify, and reports the head', async () => {
     const { db } = database;
     const { log, clock } = createTestAuditLog();
-    expect(await verifyAuditChain({ db })).toEqual({ ok: true, count: 0, head: null });
+    expect(await verifyAuditChain({ db })).toEqual({
+      ok: true,
+      count: 0,
+      head: null,
+      lateLinks: { count: 0, maxMs: 0 },
+    });
     expect(await auditHead({ db })).toBeNull();
 
-    const first = await log.appendNow(db, { actor: 'U1', action: 'run.started', runId: 'run_a' });
+    const written = await log.appendNow(db, { actor: 'U1', action: 'run.started', runId: 'run_a' });
     clock.advance(1500);
-    const second = await db.transaction((tx) =>
+    await db.transaction((tx) =>
       log.append(tx, { actor: 'U1', action: 'proposal.decided', runId: 'run_a', decision: 'allow' }),
     );
+    expect(written).toMatchObject({ actor: 'U1', details: {}, agent: null });
+    expect(written).not.toHaveProperty('seq');
+    expect(await unlinkedCount(db)).toBe(2);
+    expect(await auditHead({ db })).toBeNull();
+    expect(await listAuditTrail({ db, runId: 'run_a', limit: 10 })).toEqual([]);
 
+    expect(await link(db)).toBe(2);
+    const [first, second] = await listAuditTrail({ db, runId: 'run_a', limit: 10 });
     expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH, details: {}, agent: null });
-    expect(first.at.toISOString()).toBe('2026-11-24T09:00:00.000Z');
-    expect(second).toMatchObject({ seq: 2, prevHash: first.hash, decision: 'allow' });
-    expect(second.hash).toBe(hashAuditEvent({ prevHash: first.hash, event: second }));
+    expect(first!.at.toISOString()).toBe('2026-11-24T09:00:00.000Z');
+    expect(second).toMatchObject({ seq: 2, prevHash: first!.hash, decision: 'allow' });
+    expect(second!.hash).toBe(hashAuditEvent({ prevHash: first!.hash, event: second! }));
     expect(await verifyAuditChain({ db })).toEqual({
       ok: true,
       count: 2,
-      head: { seq: 2, hash: second.hash, at: new Date('2026-11-24T09:00:01.500Z') },
+      head: { seq: 2, hash: second!.hash, at: new Date('2026-11-24T09:00:01.500Z') },
+      lateLinks: { count: 0, maxMs: 0 },
     });
-    expect(await auditHead({ db })).toEqual({ seq: 2, hash: second.hash, at: second.at });
+    expect(await auditHead({ db })).toEqual({ seq: 2, hash: second!.hash, at: second!.at });
+    expect(await link(db)).toBe(0);
+  });
+
+  it('fails verify when a committed event stays unlinked past the bound', async () => {
+    const { db } = database;
+    const { log, clock } = createTestAuditLog();
+    await appendMany({ db, log, clock, count: 3 });
+    await log.appendNow(db, { actor: 'U1', action: 'kill.engaged', agent: 'triage' });
+    const result = await verifyAuditChain({ db, boundMs: 50 });
+    expect(result).toMatchObject({ ok: false, count: 3, brokenAt: 4, reason: 'unlinked_past_bound' });
+    expect(!result.ok && result.message).toMatch(
+      /^audit event id \d+ \(kill\.engaged, 2026-11-24T09:00:03\.000Z\) committed but was not linked within 50 ms/,
+    );
+    await link(db);
+    expect(await verifyAuditChain({ db, boundMs: 50 })).toMatchObject({ ok: true, count: 4 });
   });
 
   it('stores what it hashed: events read back are equal and re-hash to the stored hash', async () => {
@@ -56,8 +93,10 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
         gone: undefined,
       },
     });
+    await link(db);
     const [read] = await listAuditTrail({ db, runId: 'run_rt', limit: 10 });
-    expect(read).toEqual(written);
+    const { id: _id, ...content } = written;
+    expect(read).toEqual({ ...content, seq: 1, prevHash: GENESIS_HASH, hash: read!.hash });
     expect(read!.details.when).toBe('2026-11-24T09:00:00.007Z');
     expect(hashAuditEvent({ prevHash: read!.prevHash, event: read! })).toBe(read!.hash);
     expect((await verifyAuditChain({ db })).ok).toBe(true);
@@ -74,10 +113,11 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
       }),
     );
     expect((failure as Error).message).toBe('the audited step failed');
+    expect(await link(db)).toBe(1);
     expect(await storedSeqs(db)).toEqual([1]);
 
-    const next = await log.appendNow(db, { actor: 'U1', action: 'proposal.decided' });
-    expect(next.seq).toBe(2);
+    await log.appendNow(db, { actor: 'U1', action: 'proposal.decided' });
+    expect(await link(db)).toBe(1);
     expect(await storedSeqs(db)).toEqual([1, 2]);
     expect(await verifyAuditChain({ db })).toMatchObject({ ok: true, count: 2 });
   });
@@ -92,23 +132,37 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
       }),
     );
     expect(isWardenError(failure, 'audit.invalid_details')).toBe(true);
+    expect(await link(db)).toBe(0);
     expect(await storedSeqs(db)).toEqual([]);
   });
 
-  it('refuses UPDATE, DELETE and TRUNCATE on audit_events', async () => {
+  it('refuses DELETE, TRUNCATE and every UPDATE but one link that changes no content', async () => {
     const { db } = database;
     const { log } = createTestAuditLog();
     await log.appendNow(db, { actor: 'U1', action: 'run.started', details: { n: 1 } });
-    const statements = [
-      { op: 'UPDATE', statement: sql`update audit_events set actor = 'mallory'` },
-      { op: 'DELETE', statement: sql`delete from audit_events` },
-      { op: 'TRUNCATE', statement: sql`truncate audit_events` },
-    ];
-    for (const { op, statement } of statements) {
+    const linkOnce = 'audit_events is append-only: an event is linked once and never changed';
+    const refused = async (statement: ReturnType<typeof sql>, message: string) => {
       const error = await errorOf(db.execute(statement));
       expect(postgresErrorCode(error)).toBe('42501');
-      expect(messagesOf(error)).toContain(`audit_events is append-only: ${op} refused`);
-    }
+      expect(messagesOf(error)).toContain(message);
+    };
+    // Unlinked: its content cannot change, not even together with a link.
+    await refused(sql`update audit_events set actor = 'mallory'`, linkOnce);
+    await refused(
+      sql`update audit_events set actor = 'mallory', seq = 1, prev_hash = 'x', hash = 'y', linked_at = now()`,
+      linkOnce,
+    );
+    await refused(sql`update audit_events set seq = 1, prev_hash = 'x', hash = 'y'`, linkOnce);
+    await link(db);
+    // Linked: not again, and nothing else.
+    await refused(
+      sql`update audit_events set seq = 7, prev_hash = 'x', hash = 'y', linked_at = now()`,
+      linkOnce,
+    );
+    await refused(sql`update audit_events set linked_at = now()`, linkOnce);
+    await refused(sql`update audit_events set actor = 'mallory'`, linkOnce);
+    await refused(sql`delete from audit_events`, 'audit_events is append-only: DELETE refused');
+    await refused(sql`truncate audit_events`, 'audit_events is append-only: TRUNCATE refused');
     const [row] = await listAuditTrail({ db, limit: 1 });
     expect(row).toMatchObject({ seq: 1, actor: 'U1' });
     expect((await verifyAuditChain({ db })).ok).toBe(true);
@@ -238,6 +292,7 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
     expect(stored).toContain('[REDACTED]');
     expect(written.actor).toBe('U1 via [REDACTED]');
     expect(written.reasonCode).toBe('tools.failed: [REDACTED]');
+    await link(db);
     expect((await verifyAuditChain({ db })).ok).toBe(true);
   });
 
@@ -252,6 +307,7 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
     });
     expect(written.actor).toBe('U1\uFFFD');
     expect(written.details.output).toBe('bin\uFFFDary \uFFFD tail');
+    await link(db);
     expect((await verifyAuditChain({ db })).ok).toBe(true);
   });
 
@@ -267,6 +323,7 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
     ] as const) {
       await log.appendNow(db, { actor: 'U1', action: 'step', runId, incidentId, proposalId });
     }
+    await link(db);
     const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
     expect(seqs(await listAuditTrail({ db, runId: 'run_a', limit: 10 }))).toEqual([1, 3, 4]);
     expect(seqs(await listAuditTrail({ db, incidentId: 'INC-2', limit: 10 }))).toEqual([2, 5]);

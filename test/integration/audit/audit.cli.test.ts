@@ -40,7 +40,7 @@ describe.each(databaseKinds)('audit CLI on %s', (kind) => {
     const verify = createOutput();
     expect(await auditVerifyCommand({ db, out: verify.out, batchSize: 5 })).toEqual({ exitCode: 0 });
     expect(verify.text()).toBe(
-      `✓ audit chain verified: 12 events, head ${tip.hash.slice(0, 12)}… at seq 12\n`,
+      `✓ audit chain verified: 12 events, head ${tip.hash.slice(0, 12)}… at seq 12; no committed event unlinked past 250 ms\n`,
     );
 
     const line = createOutput();
@@ -50,6 +50,14 @@ describe.each(databaseKinds)('audit CLI on %s', (kind) => {
     const json = createOutput();
     await auditHeadCommand({ db, out: json.out, json: true });
     expect(JSON.parse(json.text())).toEqual({ seq: 12, hash: tip.hash, at: '2026-11-24T09:00:12.000Z' });
+
+    // An event committed and never linked fails verify, naming it.
+    await log.appendNow(db, { actor: 'U1', action: 'kill.engaged' });
+    const stuck = createOutput();
+    expect(await auditVerifyCommand({ db, out: stuck.out })).toEqual({ exitCode: 1 });
+    expect(stuck.text()).toMatch(
+      /^✗ audit event id \d+ \(kill\.engaged, [^)]+\) committed but was not linked within 250 ms: the chainer skipped it or is not running\n {2}12 events before it verified; nothing after it can be trusted\.\n$/,
+    );
   });
 
   it('verify names the first broken event and exits 1', async () => {

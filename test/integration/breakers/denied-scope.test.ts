@@ -68,12 +68,14 @@ describe.each(databaseKinds)('denied-requests breakers scoped to the run on %s',
     expect(second.runStopped?.breaker).toBe('denials');
     return runId;
   };
-  const trips = () =>
-    services.db
+  const trips = async () => {
+    await services.settleAudit();
+    return services.db
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.agent, 'ops'), eq(auditEvents.action, 'breaker.tripped')))
       .orderBy(asc(auditEvents.seq));
+  };
 
   it('stops the run that reached the threshold, and only that run', async () => {
     const poisoned = await poisonedRun('INC-1');
@@ -93,7 +95,7 @@ describe.each(databaseKinds)('denied-requests breakers scoped to the run on %s',
     expect(ticket.decision.decision).toBe('allow');
     expect(await openBreakersFor({ db: services.db, agent: 'ops', now: services.clock.now() })).toEqual([]);
     // The owners are alerted, with the run and the incident named.
-    await services.observability.flush();
+    await services.settleAudit();
     const alerts = await services.db
       .select()
       .from(auditEvents)
@@ -138,11 +140,12 @@ describe.each(databaseKinds)('denied-requests breakers scoped to the run on %s',
     expect(row?.lastReason).toBe(
       `runs stopped for denied requests on 3 incidents within 1h (INC-1, INC-2, INC-3; last: run ${last})`,
     );
-    await services.observability.flush();
+    await services.settleAudit();
     const paused = await services.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.agent, 'ops'), eq(auditEvents.action, 'alert.raised')));
+      .where(and(eq(auditEvents.agent, 'ops'), eq(auditEvents.action, 'alert.raised')))
+      .orderBy(asc(auditEvents.seq));
     expect(paused.at(-1)?.details.message).toContain(`ops is paused until`);
     expect(paused.at(-1)?.details.message).toContain(`Tripped by run ${last} on incident INC-3.`);
     expect((await trips()).at(-1)).toMatchObject({

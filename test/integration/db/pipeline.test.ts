@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditChainer } from '../../../src/audit/audit.chainer.ts';
 import { hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { createAuditLog, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import type { AuditEvent } from '../../../src/audit/audit.types.ts';
@@ -115,14 +117,17 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
     expect(seen).toEqual(['outer', 'released savepoint']);
   });
 
-  it('links audit events appended in a pipelined transaction, hashed by the database as hashAuditEvent does', async () => {
-    const published: AuditEvent[] = [];
-    const audit = createAuditLog({
-      redactor: createRedactor(),
-      clock: createManualClock(),
-      onAppended: (event) => published.push(event),
+  it('commits audit events written in a pipelined transaction unlinked; committed() has them linked', async () => {
+    const linked: AuditEvent[] = [];
+    const chainer = createAuditChainer({
+      db: database.db,
+      logger: pino({ level: 'silent' }),
+      onLinked: (events) => linked.push(...events),
+      mergeDelayMs: 5,
     });
+    const audit = createAuditLog({ redactor: createRedactor(), clock: createManualClock(), chainer });
     await audit.appendNow(database.db, { actor: 't', action: 'run.started' });
+    await audit.linkNow();
     const tricky = 'line\nbreak\ttab \u0001 \u2028 "q" \\ ü 日本 🚀 e\u0301 \uFEFF';
     const batch = createBatch();
     const appended = [
@@ -131,20 +136,28 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
       ),
       batch.add(audit.prepare({ actor: 'policy', action: 'execution.started', details: {} })),
     ];
-    const events = await database.pipelined(async (tx) => {
+    const records = await database.pipelined(async (tx) => {
       const results = await tx.sendAndCommit(batch.statements);
       return appended.map((slot) => slot.read(results));
     });
-    expect(events.map((e) => e.seq)).toEqual([2, 3]);
-    expect(events[1]?.prevHash).toBe(events[0]?.hash);
-    for (const event of events) {
+    expect(records.map((r) => r.actor)).toEqual([tricky, 'policy']);
+    // The chainer hears of pipelined events only when the caller says they committed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(linked.map((e) => e.seq)).toEqual([1]);
+    audit.committed(records);
+    await waitFor(() => linked.length === 3, { what: 'the pipelined events linked' });
+    expect(linked.map((e) => [e.seq, e.action])).toEqual([
+      [1, 'run.started'],
+      [2, 'proposal.decided'],
+      [3, 'execution.started'],
+    ]);
+    expect(linked[2]?.prevHash).toBe(linked[1]?.hash);
+    for (const event of linked) {
       expect(hashAuditEvent({ prevHash: event.prevHash, event })).toBe(event.hash);
     }
-    // Observers hear of pipelined events only when the caller publishes them after the commit.
-    expect(published.map((e) => e.seq)).toEqual([1]);
-    audit.published(events);
-    expect(published.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(linked[1]?.actor).toBe(tricky);
     expect(await verifyAuditChain({ db: database.db })).toMatchObject({ ok: true, count: 3 });
+    await chainer.stop();
   });
 });
 

@@ -24,14 +24,14 @@ describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
         .select()
         .from(auditEvents)
         .where(eq(auditEvents.proposalId, proposalId))
-        .orderBy(asc(auditEvents.seq))
+        .orderBy(asc(auditEvents.id))
     ).filter((e) => !e.action.startsWith('alert.'));
   const eventsNamed = (action: string) =>
     services.db
       .select()
       .from(auditEvents)
       .where(eq(auditEvents.action, action))
-      .orderBy(asc(auditEvents.seq));
+      .orderBy(asc(auditEvents.id));
   const toolChanges = () =>
     services.db.select().from(sandboxChanges).where(ne(sandboxChanges.tool, 'seed_world'));
   const checkout = async () =>

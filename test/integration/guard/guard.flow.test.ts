@@ -47,6 +47,7 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
       (e) => e.action,
     );
     expect(actions).toEqual(['proposal.decided', 'execution.started', 'execution.succeeded']);
+    await services.settleAudit();
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true, count: 3 });
   });
 
@@ -243,13 +244,14 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
     expect(inName.decision).toMatchObject({ decision: 'deny', reasonCode: 'tool_unknown' });
     expect(inName.proposal.tool).toBe('create_ticket\uFFFD');
     expect(await services.db.select().from(sandboxTickets)).toHaveLength(0);
+    await services.settleAudit();
     expect((await verifyAuditChain({ db: services.db })).ok).toBe(true);
   });
 
   it('fails closed: when the audit write fails, the proposal is not recorded and nothing runs', async () => {
     // Make the audit insert fail the way a full disk or a revoked privilege would.
     await services.db.execute(
-      sql`alter table audit_events add constraint audit_refuse_all check (seq < 0) not valid`,
+      sql`alter table audit_events add constraint audit_refuse_all check (id < 0) not valid`,
     );
     await expect(
       services.guard.propose({

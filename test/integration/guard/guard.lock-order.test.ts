@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, proposals, runs, sandboxTickets } from '../../../src/app/schema.ts';
-import { AUDIT_CHAIN_LOCK } from '../../../src/audit/audit.repository.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { charterFromYaml, createTestServices, type TestServices } from '../../helpers/services.ts';
 import { waitFor } from '../../helpers/slack-harness.ts';
@@ -11,8 +10,9 @@ import { opsCharterYaml, people, testCharters } from './fixtures.ts';
 /**
  * What the guard decides on when its deciding transaction had to wait for another one's locks: every
  * READ COMMITTED statement that matters must start after those waits, so that it sees what the other
- * transaction committed. Each test freezes a transaction just before its commit by holding the audit
- * chain's lock (every audited transaction takes it last), lets the guard queue behind it, then lets go.
+ * transaction committed. Each test freezes a transaction just before its commit by holding a SHARE lock on
+ * audit_events (every audited transaction inserts its event last, and an insert waits for that lock), lets
+ * the guard queue behind it, then lets go.
  */
 describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting for a lock (postgres)', () => {
   const database = useTestDatabase('postgres');
@@ -45,11 +45,11 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
     await services.close();
   });
 
-  /** Holds the audit chain's lock in an open transaction until `release()`. */
+  /** Holds back every insert into audit_events, in an open transaction, until `release()`. */
   async function holdChainLock() {
     holder = await raw.reserve();
     await holder.unsafe('begin');
-    await holder.unsafe(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+    await holder.unsafe('lock table audit_events in share mode');
     return {
       release: async () => {
         await holder?.unsafe('commit');
@@ -92,9 +92,9 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
   it('reads the kill switch after the run lock it waited for: a kill that held the run is seen', async () => {
     await startRun('run_live');
     const chain = await holdChainLock();
-    // The kill has stopped the run (its row is locked) and waits for the chain lock to audit and commit.
+    // The kill has stopped the run (its row is locked) and waits to write its audit event and commit.
     const kill = services.killSwitch.engage({ agent: 'ops', actor: people.outsider, reason: 'stop' });
-    await waitingForLocks(1, 'the kill to wait for the chain lock');
+    await waitingForLocks(1, 'the kill to wait to write its audit event');
     // The guard's read batch queues behind the kill's lock on the run.
     const call = fileTicket('Filed while the kill commits', 'run_live');
     await waitingForLocks(2, 'the guard to wait for the run');
@@ -127,7 +127,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
       source: 'planner',
       runId: 'run_live',
     });
-    await waitingForLocks(1, 'the guard to wait for the chain lock');
+    await waitingForLocks(1, 'the guard to wait to write its audit event');
     // The kill reaches the run the guard holds.
     const kill = services.killSwitch.engage({ agent: 'ops', actor: people.outsider, reason: 'stop' });
     await waitingForLocks(2, 'the kill to wait for the run');
@@ -152,7 +152,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('the guard after waiting fo
     await startRun('run_spent', { toolCalls: 1000, incidentId: 'INC-2' });
     const chain = await holdChainLock();
     const denied = fileTicket('Over budget', 'run_spent');
-    await waitingForLocks(1, 'the denial to wait for the chain lock');
+    await waitingForLocks(1, 'the denial to wait to write its audit event');
     // This call queues behind the denial's lock on the ticket rate row.
     const next = fileTicket('Right after the denial');
     await waitingForLocks(2, 'the next call to wait for the rate row');

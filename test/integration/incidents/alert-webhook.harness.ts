@@ -110,7 +110,7 @@ export function useAlertWebhook({
     incidents: () => db().select().from(alertIncidents).orderBy(asc(alertIncidents.openedAt)),
     alertRuns: () => db().select().from(runs).where(like(runs.incidentId, 'ALERT-%')),
     events: (action: string) =>
-      db().select().from(auditEvents).where(eq(auditEvents.action, action)).orderBy(asc(auditEvents.seq)),
+      db().select().from(auditEvents).where(eq(auditEvents.action, action)).orderBy(asc(auditEvents.id)),
     /** Top-level messages in the owner channel (the opening messages). */
     openings: () =>
       ctx.emulator

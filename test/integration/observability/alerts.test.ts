@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
@@ -37,9 +37,14 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     // History: ops filed a staging ticket yesterday, so its staging writes today are not "new".
     services.clock.set(MONDAY_MORNING);
     await ticket(0);
-    await services.observability.flush();
-    const [last] = await services.db.select().from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-    seeded = last!.seq;
+    await services.settleAudit();
+    const [last] = await services.db
+      .select()
+      .from(auditEvents)
+      .where(isNotNull(auditEvents.seq))
+      .orderBy(desc(auditEvents.seq))
+      .limit(1);
+    seeded = last!.seq!;
     services.clock.set(TUESDAY_MORNING);
   });
   afterEach(async () => {
@@ -69,7 +74,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
   const minute = () => services.clock.advance(60_000);
 
   const raised = async () => {
-    await services.observability.flush();
+    await services.settleAudit();
     return services.db
       .select()
       .from(auditEvents)
@@ -318,7 +323,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('behaviour alerts on two in
           userId: people.approver2,
           decision: 'approve',
         });
-        await services.observability.flush();
+        await services.settleAudit();
       }
       const all = await a.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.raised'));
       // The first restart was ops's first write ever; three approvals make the approval-rate alert.

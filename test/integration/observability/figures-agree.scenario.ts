@@ -92,6 +92,6 @@ export async function playScenario(services: TestServices) {
     });
   }
   services.clock.set(new Date(T0.getTime() + 3_600_000));
-  await services.observability.flush();
+  await services.settleAudit();
   return { runId: run.id, outcome: outcome.state, settled: settled.outcome };
 }

@@ -48,12 +48,12 @@ describe.each(databaseKinds)('per-agent figures: the last 24 h on %s', (kind) =>
     // Yesterday at T0: three failed scales (an alert, and a first write: another), a restart rejected after 10 s.
     for (let i = 0; i < 3; i += 1) await propose('scale_service', { service: 'ghost', replicas: 2 });
     await restartDecidedAfter(10_000, 'reject');
-    await services.observability.flush();
+    await services.settleAudit();
     // Two hours later: a ticket, and a restart approved after 30 s.
     services.clock.set(new Date(Date.parse(T0) + 2 * HOUR));
     await propose('create_ticket', { title: 'Search is slow', body: 'Since noon.', severity: 'sev3' });
     await restartDecidedAfter(30_000, 'approve');
-    await services.observability.flush();
+    await services.settleAudit();
 
     // A minute before yesterday's activity turns 24 h old, it is still counted.
     services.clock.set(new Date(Date.parse(T0) + 24 * HOUR - 60_000));

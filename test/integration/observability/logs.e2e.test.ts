@@ -124,7 +124,7 @@ describe('logs: canary secrets never reach a log line, and lines carry their ids
     const answered = emulator.responseUrlPosts().length;
     await emulator.sendCommand({ user: people.oncall, channel, text: `why prp_x password=${PASSWORD}` });
     await waitFor(() => emulator.responseUrlPosts().length > answered, { what: 'the answer to why' });
-    await services.observability.flush();
+    await services.settleAudit();
 
     const lines = services.logs.lines;
     expect(lines.length).toBeGreaterThan(50);
@@ -171,7 +171,7 @@ describe('logs: every line of a run carries its run id, every line of an approva
   async function linesOf(work: () => Promise<unknown>) {
     const from = services.logs.lines.length;
     await work();
-    await services.observability.flush();
+    await services.settleAudit();
     return services.logs.lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 

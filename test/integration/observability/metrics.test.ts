@@ -110,7 +110,7 @@ describe.each(databaseKinds)('GET /metrics on %s', (kind) => {
       expect((await ops({ service: 'ghost', replicas: 2 })).execution?.status).toBe('failed');
     }
     await services.killSwitch.engage({ agent: 'ops', actor: people.oncall, reason: 'metrics test' });
-    await services.observability.flush();
+    await services.settleAudit();
 
     const samples = parseSamples(await http.scrape());
     const value = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
@@ -189,7 +189,7 @@ describe.each(databaseKinds)('GET /metrics on %s', (kind) => {
       }),
     ).rejects.toThrow('roll back');
     await services.audit.appendNow(services.db, { actor: 'test', action: 'run.started', agent: 'ops' });
-    await services.observability.flush();
+    await services.settleAudit();
     const first = parseSamples(await http.scrape());
     const second = parseSamples(await http.scrape());
     for (const samples of [first, second]) {

@@ -61,7 +61,7 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
     emulator.failNext({ method: 'chat.postMessage', error: 'internal_error', times: 2 });
     emulator.rateLimitNext({ method: 'chat.postMessage', times: 1, retryAfterSeconds: 1 });
     for (let i = 0; i < 3; i += 1) await failScale();
-    await warden.services.observability.flush();
+    await warden.services.settleAudit();
     const [event] = await warden.services.db
       .select()
       .from(auditEvents)
@@ -87,7 +87,7 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
         const [row] = await warden.services.db
           .select()
           .from(auditMirror)
-          .where(eq(auditMirror.seq, event!.seq));
+          .where(eq(auditMirror.seq, event!.seq!));
         return row?.status === 'posted' ? row : undefined;
       },
       { what: 'the outbox row marked posted' },
@@ -126,7 +126,7 @@ describe.each(databaseKinds)('Slack: alerts, status and App Home end to end on %
     });
     await yesterday.done;
     for (let i = 0; i < 3; i += 1) await failScale();
-    await warden.services.observability.flush();
+    await warden.services.settleAudit();
     warden.services.clock.advance(25 * 3_600_000);
 
     await emulator.sendCommand({ user: people.oncall, channel: people.incidents, text: 'triage INC-123' });

@@ -149,7 +149,7 @@ describe('Slack: messages posted by the listeners survive Slack failing', () => 
     await waitFor(() => postsTo(people.audit).length === 1, { what: 'the failed anchor post' });
     // The retry waits for Warden's clock; meanwhile let everything the run set off reach the chain
     // (the behaviour alerts are audit events too), so the head stays put from here on.
-    await warden.services.observability.flush();
+    await warden.services.settleAudit();
     const head = await auditHead({ db: warden.services.db });
     const anchor = await waitFor(
       () => {

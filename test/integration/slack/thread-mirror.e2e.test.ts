@@ -37,6 +37,7 @@ describe('Slack: the audit thread mirror', () => {
       },
       { what: 'the run to finish', timeoutMs: 30_000 },
     );
+    await warden.services.audit.linkNow();
     const events = await warden.services.db.select().from(auditEvents).where(eq(auditEvents.runId, run.id));
     const thread = await waitFor(
       () => {
@@ -53,7 +54,7 @@ describe('Slack: the audit thread mirror', () => {
       .map((r) => /`#(\d+)`/.exec(JSON.stringify(r.blocks))?.[1])
       .filter((s): s is string => s !== undefined)
       .map(Number);
-    expect(seqs).toEqual(events.map((e) => e.seq).sort((x, y) => x - y));
+    expect(seqs).toEqual(events.map((e) => e.seq!).sort((x, y) => x - y));
     // People are mentioned (Slack shows their names); actors that are not people stay text.
     const lines = thread.map((r) => JSON.stringify(r.blocks));
     expect(lines.some((l) => l.includes(`<@${people.oncall}> started triage on INC-124`))).toBe(true);
@@ -101,6 +102,7 @@ describe('Slack: the audit thread mirror', () => {
 
   /** Waits until every audit event of the run is in its thread (moving Warden's clock for retries). */
   async function wholeThread(run: { id: string; slackChannel: string | null; slackThreadTs: string | null }) {
+    await warden.services.audit.linkNow();
     const events = await warden.services.db.select().from(auditEvents).where(eq(auditEvents.runId, run.id));
     const thread = await waitFor(
       () => {
@@ -114,7 +116,7 @@ describe('Slack: the audit thread mirror', () => {
       },
       { what: `every event of ${run.id} in its thread`, timeoutMs: 30_000 },
     );
-    expect(thread).toEqual(events.map((e) => e.seq).sort((x, y) => x - y));
+    expect(thread).toEqual(events.map((e) => e.seq!).sort((x, y) => x - y));
   }
 
   it('gives up the replies of a thread Slack refuses for good (archived channel), once each, and goes on with the other threads', async () => {
@@ -226,7 +228,7 @@ describe('Slack: the audit thread mirror', () => {
         e.runId === run.id && e.action === 'execution.succeeded' && cards.some((c) => c.id === e.proposalId),
     );
     expect(executed).toHaveLength(cards.length);
-    const lastSettled = Math.max(...executed.map((e) => e.seq));
+    const lastSettled = Math.max(...executed.map((e) => e.seq ?? 0));
     const anchor = await waitFor(
       () => {
         warden.services.clock.advance(2_000);

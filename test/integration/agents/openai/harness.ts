@@ -147,6 +147,7 @@ export async function sandboxState(services: TestServices) {
 
 /** Proposals, approvals and audit events of one run, as stored. */
 export async function storedDecisions(services: TestServices, runId: string) {
+  await services.settleAudit();
   const run = `'${runId.replace(/[^A-Za-z0-9_]/g, '')}'`;
   return {
     proposals: await rows(
