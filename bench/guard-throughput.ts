@@ -7,13 +7,18 @@
  *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
  *     the same decision path and audit insert, and nothing executes.
  *   allowed-read overhead: the same get_incident tool function called directly and through the guard,
- *     alternating, one caller: p50/p99 of each and the difference (`lib/read-overhead.ts`).
+ *     alternating, one caller: p50/p99 of each and the difference (`lib/read-overhead.ts`); and the same
+ *     read by the MCP SDK client over Streamable HTTP, beside the bare call (`lib/mcp-read-overhead.ts`).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import postgres from 'postgres';
-import type { Services } from '../src/app/services.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
+import { allowedRead, decisionOnly, type Operation } from './lib/guard-operations.ts';
+import { measureMcpReadOverhead } from './lib/mcp-read-overhead.ts';
+import { repoRoot } from './lib/process.ts';
 import { measureReadOverhead } from './lib/read-overhead.ts';
 import { ratioOf, sleep } from './lib/stats.ts';
 import { buildBenchServices, people } from './lib/warden.ts';
@@ -22,8 +27,6 @@ const FIGURE = '2. guard throughput';
 const TARGET = '≥ 1,000/s and ≥ 0.4× raw';
 const WINDOW_MS = Number(process.env.BENCH_GUARD_WINDOW_MS ?? 4_000);
 const WARMUP_MS = 500;
-
-type Operation = () => Promise<void>;
 
 /** Runs `operation` in `callers` loops for the window (after a warm-up); completed operations per second. */
 async function throughput({
@@ -52,33 +55,6 @@ async function throughput({
   stop = true;
   await Promise.all(loops);
   return (done / elapsed) * 1000;
-}
-
-function guardOperations(services: Services) {
-  const base = { agent: 'triage', requester: people.oncall, source: 'planner' as const };
-  return {
-    allowedRead: async () => {
-      const outcome = await services.guard.propose({
-        ...base,
-        tool: 'get_incident',
-        args: { incident_id: 'INC-124' },
-        environment: 'staging',
-        incidentId: 'INC-124',
-      });
-      if (outcome.execution?.status !== 'succeeded')
-        throw new Error(`get_incident did not run: ${outcome.decision.reasonCode}`);
-    },
-    decisionOnly: async () => {
-      const outcome = await services.guard.propose({
-        ...base,
-        tool: 'scale_service',
-        args: { service: 'checkout', replicas: 0 },
-        environment: 'production',
-        incidentId: 'INC-123',
-      });
-      if (outcome.decision.decision !== 'deny') throw new Error('scale to zero in production was not denied');
-    },
-  };
 }
 
 const RAW_TABLE = `create table bench_raw_inserts (
@@ -114,8 +90,9 @@ async function main({ report, log }: FigureContext): Promise<void> {
   const raw = postgres(bench.url, { max: 10, onnotice: () => {} });
   try {
     await raw.unsafe(RAW_TABLE);
-    const ops = guardOperations(services);
+    const ops = { allowedRead: allowedRead(services), decisionOnly: decisionOnly(services) };
     await measureReadOverhead({ services, report, log });
+    await measureMcpReadOverhead({ services, report, log });
     for (const callers of [1, 8]) {
       const rawRate = await throughput({ operation: rawInsert(raw), callers });
       log(`raw inserts, ${callers} caller(s): ${rawRate.toFixed(0)}/s`);
@@ -140,6 +117,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
         });
       }
     }
+    await twoInstances({ url: bench.url, raw, report, log });
   } finally {
     await raw.end({ timeout: 5 });
     await services.close();
@@ -147,4 +125,83 @@ async function main({ report, log }: FigureContext): Promise<void> {
   }
 }
 
-await runFigure({ figure: FIGURE, budgetMs: 60_000, main });
+/**
+ * Decisions with 8 callers on two Warden instances (two processes, 4 callers each) on one database, beside
+ * raw inserts with 8 callers measured right before: the chain is shared across instances.
+ */
+async function twoInstances({
+  url,
+  raw,
+  report,
+  log,
+}: {
+  url: string;
+  raw: postgres.Sql;
+  report: FigureContext['report'];
+  log: FigureContext['log'];
+}): Promise<void> {
+  const rawRate = await throughput({ operation: rawInsert(raw), callers: 8 });
+  const instances = ['bench-guard-a', 'bench-guard-b'].map((id) =>
+    startCaller({ url, instanceId: id, callers: 4 }),
+  );
+  try {
+    await Promise.all(instances.map((i) => i.ready));
+    for (const instance of instances) instance.go(WINDOW_MS);
+    const results = await Promise.all(instances.map((i) => i.result));
+    const ours = results.reduce((sum, r) => sum + (r.done / r.elapsedMs) * 1000, 0);
+    log(
+      `decision only, 8 callers on two instances: ${ours.toFixed(0)}/s (raw inserts ${rawRate.toFixed(0)}/s)`,
+    );
+    const ratio = ratioOf({ ours, baseline: rawRate });
+    report({
+      metric: 'decision only (denied), 8 callers on two instances',
+      unit: '/s',
+      ours,
+      baseline: rawRate,
+      baselineLabel: 'raw inserts',
+      ratio,
+      target: TARGET,
+      pass: ours >= 1000 && ratio !== null && ratio >= 0.4,
+    });
+  } finally {
+    for (const instance of instances) instance.kill();
+  }
+}
+
+/** A `bench/servers/guard-caller.ts` process: `ready` once built, then its count after `go`. */
+function startCaller({ url, instanceId, callers }: { url: string; instanceId: string; callers: number }) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/servers/guard-caller.ts', url, instanceId, String(callers)],
+    {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  let onReady: () => void = () => {};
+  let onResult: (r: { done: number; elapsedMs: number }) => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  const result = new Promise<{ done: number; elapsedMs: number }>((resolve, reject) => {
+    onResult = resolve;
+    child.on('exit', (code) => reject(new Error(`guard caller ${instanceId} exited (${code})`)));
+  });
+  ready.catch(() => {});
+  result.catch(() => {});
+  lines.on('line', (line) => {
+    if (line === 'ready') onReady();
+    else if (line.startsWith('{')) onResult(JSON.parse(line) as { done: number; elapsedMs: number });
+  });
+  return {
+    ready,
+    result,
+    go: (windowMs: number) => child.stdin.write(`go ${windowMs}\n`),
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+await runFigure({ figure: FIGURE, budgetMs: 90_000, main });

@@ -60,17 +60,20 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
  * these modules, so they load while the database is reached and migrated (docs/ARCHITECTURE.md, Start-up).
  */
 async function loadServing() {
-  const [services, surface, webhook, metrics] = await Promise.all([
+  const [services, surface, webhook, metrics, mcp] = await Promise.all([
     import('./app/services.ts'),
     import('./app/slack-surface.ts'),
     import('./app/alert-webhook.ts'),
     import('./observability/metrics.ts'),
+    import('./app/mcp-gateway.ts'),
   ]);
   return {
     buildServices: services.buildServices,
     buildSlackSurface: surface.buildSlackSurface,
     createAlertWebhook: webhook.createAlertWebhook,
     createMetrics: metrics.createMetrics,
+    buildMcpGateway: mcp.buildMcpGateway,
+    mcpRoutes: mcp.mcpRoutes,
   };
 }
 
@@ -104,6 +107,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: `starting: database unavailable (${problem})` }));
     },
+    ...Object.fromEntries(MCP_ROUTES.map((route) => [route, startingMcpHandler(() => problem)])),
     ...(config.slack.signingSecret
       ? {
           'POST /slack/events': startingSlackHandler({
@@ -119,10 +123,13 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     routes: withRequestLogging({
       logger,
       routes: Object.fromEntries(
-        ['GET /healthz', 'GET /metrics', 'POST /slack/events', 'POST /webhooks/alertmanager'].map((route) => [
-          route,
-          (req, res) => (routes[route] ?? notFound)(req, res),
-        ]),
+        [
+          'GET /healthz',
+          'GET /metrics',
+          'POST /slack/events',
+          'POST /webhooks/alertmanager',
+          ...MCP_ROUTES,
+        ].map((route) => [route, (req, res) => (routes[route] ?? notFound)(req, res)]),
       ),
     }),
   });
@@ -149,7 +156,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     },
   });
   shutdown.add(() => services.close());
-  const { buildSlackSurface, createAlertWebhook, createMetrics } = await serving;
+  const { buildSlackSurface, createAlertWebhook, createMetrics, buildMcpGateway, mcpRoutes } = await serving;
   const surface =
     config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
       ? buildSlackSurface({
@@ -170,6 +177,12 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
   routes['POST /webhooks/alertmanager'] = surface
     ? createAlertWebhook({ services, client: surface.client, kick: surface.sync.kick }).handle
     : notFound;
+  const mcp = buildMcpGateway({
+    services,
+    slack: surface ? { client: surface.client, kick: surface.sync.kick } : null,
+  });
+  Object.assign(routes, mcpRoutes(mcp));
+  shutdown.add(() => mcp.close());
   if (surface) {
     routes['POST /slack/events'] = surface.slack.handleHttp;
     shutdown.add(() => surface.stop());
@@ -211,6 +224,17 @@ function closeServer(server: Server): Promise<void> {
       resolve();
     }, 2_000).unref();
   });
+}
+
+/** Streamable HTTP's routes of Warden's MCP server (`src/mcp/`). */
+const MCP_ROUTES = ['POST /mcp', 'GET /mcp', 'DELETE /mcp'];
+
+/** `/mcp` while the database is not reachable yet: 503, nothing was done. */
+function startingMcpHandler(problem: () => string): Handler {
+  return (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `starting: database unavailable (${problem()}); nothing was done` }));
+  };
 }
 
 const notFound: Handler = (_req, res) => {

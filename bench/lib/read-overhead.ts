@@ -34,42 +34,13 @@ export async function measureReadOverhead({
   log: FigureContext['log'];
 }): Promise<void> {
   const args = { incident_id: 'INC-124' };
-  const tool = buildTools({
-    world: services.world,
-    deps: {
-      db: services.db,
-      broker: services.broker,
-      clock: services.clock,
-      redactor: services.redactor,
-      writeDelayMs: 0,
-      catalog: services.catalog,
-      systems: services.systems,
-    },
-  }).find((t) => t.name === 'get_incident');
-  if (!tool) throw new Error('no get_incident tool in this world');
-  const bare = async () => {
-    const proposalId = newId('prp');
-    const scope = { tool: tool.name, environment: 'staging', agent: 'triage', runId: null, proposalId };
-    const credential = services.broker.issueHeld(scope);
-    const proposal = {
-      ...scope,
-      id: proposalId,
-      incidentId: 'INC-124',
-      idempotencyKey: `idem_${proposalId}`,
-    };
-    try {
-      const signal = new AbortController().signal;
-      await tool.execute(args, contextFor({ proposal, credential: credential.token, signal }));
-    } finally {
-      await services.broker.release({ leaseId: credential.leaseId });
-    }
-  };
+  const bare = bareGetIncident({ services });
   const guarded = async () => {
     const outcome = await services.guard.propose({
       agent: 'triage',
       requester: people.oncall,
       source: 'planner',
-      tool: tool.name,
+      tool: 'get_incident',
       args,
       environment: 'staging',
       incidentId: 'INC-124',
@@ -128,4 +99,42 @@ export async function measureReadOverhead({
       `${cpuPerCall.bare.toFixed(2)} ms bare: socket writes, postgres.js, redaction, hashing) and ${ROUND_TRIPS}; ` +
       `p99 overhead ${overhead.p99.toFixed(2)} ms; ${b.n} pairs`,
   });
+}
+
+/**
+ * The get_incident tool function called directly, with a credential the broker holds (as the guard's call
+ * gets): the baseline of every allowed-read overhead figure.
+ */
+export function bareGetIncident({ services }: { services: Services }): () => Promise<void> {
+  const args = { incident_id: 'INC-124' };
+  const tool = buildTools({
+    world: services.world,
+    deps: {
+      db: services.db,
+      broker: services.broker,
+      clock: services.clock,
+      redactor: services.redactor,
+      writeDelayMs: 0,
+      catalog: services.catalog,
+      systems: services.systems,
+    },
+  }).find((t) => t.name === 'get_incident');
+  if (!tool) throw new Error('no get_incident tool in this world');
+  return async () => {
+    const proposalId = newId('prp');
+    const scope = { tool: tool.name, environment: 'staging', agent: 'triage', runId: null, proposalId };
+    const credential = services.broker.issueHeld(scope);
+    const proposal = {
+      ...scope,
+      id: proposalId,
+      incidentId: 'INC-124',
+      idempotencyKey: `idem_${proposalId}`,
+    };
+    try {
+      const signal = new AbortController().signal;
+      await tool.execute(args, contextFor({ proposal, credential: credential.token, signal }));
+    } finally {
+      await services.broker.release({ leaseId: credential.leaseId });
+    }
+  };
 }

@@ -4,6 +4,7 @@ export * from '../agents/feedback.table.ts';
 export * from '../audit/audit.table.ts';
 export * from '../breakers/breakers.table.ts';
 export * from '../incidents/alert-incidents.table.ts';
+export * from '../mcp/mcp-tokens.table.ts';
 export * from '../proposals/approvals.table.ts';
 export * from '../proposals/proposals.table.ts';
 export * from '../runs/runs.table.ts';

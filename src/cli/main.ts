@@ -5,6 +5,7 @@ import { catalogValidateCommand } from '../catalog/catalog.cli.ts';
 import { parseConfig } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { describeLockOwner, type LockOwner } from '../db/data-dir-lock.ts';
+import { MCP_USAGE } from '../mcp/mcp.usage.ts';
 import { charterTestCommand, charterValidateCommand } from '../policy/charter.cli.ts';
 import { isWardenError, type WardenError } from '../shared/errors.ts';
 import { connectionsCheckCommand } from '../systems/connections.check.ts';
@@ -21,11 +22,13 @@ const USAGE = `usage: warden <command>
   audit head [--json]            print the chain head, to anchor it outside the database
   world validate [--file FILE]   validate a sandbox world file
   db migrate                     apply migrations to DATABASE_URL (or the embedded database)
+${MCP_USAGE}
 
 Environment: DATABASE_URL (absent: embedded PGlite in WARDEN_DATA_DIR), CHARTERS_DIR, WARDEN_CATALOG_DIR,
-WARDEN_WORLD_FILE.`;
+WARDEN_WORLD_FILE, WARDEN_MCP_TOKEN.`;
 
 const out = { write: (s: string) => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`) };
+const err = { write: (s: string) => void process.stderr.write(s) };
 
 /** Runs one CLI command and returns its exit code. */
 export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -37,6 +40,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       file: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
+      agent: { type: 'string' },
+      'on-behalf-of': { type: 'string' },
+      by: { type: 'string' },
     },
   });
   const [group, action] = positionals;
@@ -46,6 +52,17 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return 0;
   }
   const config = parseConfig({ env });
+  if (group === 'mcp') {
+    const database = await openCommandDatabase({ command: 'mcp', config });
+    if (!database) return 1;
+    // Loaded only for `mcp`: serving needs every layer, which the other commands do not.
+    const { mcpCommand } = await import('./mcp.cli.ts');
+    try {
+      return await mcpCommand({ words: positionals.slice(1), options: values, config, database, out, err });
+    } finally {
+      await database.close();
+    }
+  }
   switch (command) {
     case 'charter validate':
       return charterValidateCommand({
@@ -72,18 +89,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     case 'audit verify':
     case 'audit head':
     case 'db migrate': {
-      let database: Database;
-      try {
-        database = await openDatabase({
-          url: config.database.url,
-          dataDir: config.database.dataDir,
-          purpose: `warden ${command}`,
-        });
-      } catch (error) {
-        if (!isWardenError(error, 'db.data_dir_in_use')) throw error;
-        process.stderr.write(dataDirInUseMessage({ command, dataDir: config.database.dataDir, error }));
-        return 1;
-      }
+      const database = await openCommandDatabase({ command, config });
+      if (!database) return 1;
       try {
         if (command === 'db migrate') {
           await database.migrate();
@@ -104,6 +111,27 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     default:
       process.stderr.write(`warden: unknown command "${command}"\n\n${USAGE}\n`);
       return 2;
+  }
+}
+
+/** The command's database, or null once stderr says why it cannot be opened (the embedded one is in use). */
+async function openCommandDatabase({
+  command,
+  config,
+}: {
+  command: string;
+  config: ReturnType<typeof parseConfig>;
+}): Promise<Database | null> {
+  try {
+    return await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.dataDir,
+      purpose: `warden ${command}`,
+    });
+  } catch (error) {
+    if (!isWardenError(error, 'db.data_dir_in_use')) throw error;
+    process.stderr.write(dataDirInUseMessage({ command, dataDir: config.database.dataDir, error }));
+    return null;
   }
 }
 

@@ -53,6 +53,10 @@ export const envSchema = z.object({
     .transform((v) => v ?? 20_000),
   CHARTERS_DIR: optionalText.default('./charters'),
   WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
+  /** `warden mcp` (stdio): the MCP client's token, from `warden mcp token create`. */
+  WARDEN_MCP_TOKEN: optionalText,
+  /** The channel (ID) where each MCP session's thread and approval cards are posted. */
+  WARDEN_MCP_CHANNEL: optionalText,
   /** The bearer token Alertmanager sends to `POST /webhooks/alertmanager`; absent: the route is off. */
   WARDEN_ALERTMANAGER_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters (a random token, e.g. `openssl rand -hex 32`)',

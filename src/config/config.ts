@@ -25,6 +25,11 @@ export type Config = {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `POST /webhooks/alertmanager`: its bearer token (absent: the route is off) and the agent it starts. */
   alertmanager: { webhookToken?: string; agent: string };
+  /**
+   * `stdioToken`: `warden mcp`'s client token (`WARDEN_MCP_TOKEN`; HTTP clients send theirs per request).
+   * `channel`: where each MCP session's thread (and its approval cards) is posted (`WARDEN_MCP_CHANNEL`).
+   */
+  mcp: { stdioToken?: string; channel?: string };
   /** Local mode: no Slack workspace configured, so Warden runs its own emulator and console. */
   localMode: boolean;
   /** Values that must never appear in logs, audit events, prompts or Slack. */
@@ -52,6 +57,7 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     e.SLACK_APP_TOKEN,
     e.OPENAI_API_KEY,
     e.WARDEN_ALERTMANAGER_WEBHOOK_TOKEN,
+    e.WARDEN_MCP_TOKEN,
   ];
   const dbPassword = e.DATABASE_URL ? new URL(e.DATABASE_URL).password : '';
   if (dbPassword) secrets.push(decodeURIComponent(dbPassword));
@@ -78,6 +84,7 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,
     alertmanager: { webhookToken: e.WARDEN_ALERTMANAGER_WEBHOOK_TOKEN, agent: e.WARDEN_ALERT_AGENT },
+    mcp: { stdioToken: e.WARDEN_MCP_TOKEN, channel: e.WARDEN_MCP_CHANNEL },
     localMode: e.SLACK_BOT_TOKEN === undefined,
     secrets: secrets.filter((s): s is string => typeof s === 'string' && s.length > 0),
     secretEnv: Object.freeze({ ...env }),

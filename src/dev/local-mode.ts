@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createAlertWebhook } from '../app/alert-webhook.ts';
 import { createHttpServer, healthHandler } from '../app/http.ts';
+import { buildMcpGateway, mcpRoutes } from '../app/mcp-gateway.ts';
 import type { Services } from '../app/services.ts';
 import { buildSlackSurface } from '../app/slack-surface.ts';
 import type { Config } from '../config/config.ts';
@@ -80,6 +81,14 @@ export async function startLocalMode({
     channels: sandbox.channels,
   });
   const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
+  const mcp = buildMcpGateway({
+    services,
+    slack: {
+      client: surface.client,
+      kick: surface.sync.kick,
+      channel: config.mcp.channel ?? sandbox.ids.incidents,
+    },
+  });
   const server = createHttpServer({
     routes: withRequestLogging({
       logger: services.logger,
@@ -94,6 +103,7 @@ export async function startLocalMode({
         }).handle,
         'GET /healthz': healthHandler({ services }),
         'GET /metrics': metrics.handler,
+        ...mcpRoutes(mcp),
         ...web.routes,
       },
     }),
@@ -122,6 +132,7 @@ export async function startLocalMode({
     stop(): Promise<void> {
       stopping ??= (async () => {
         web.closeStreams();
+        await mcp.close();
         await surface.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -2,14 +2,14 @@ import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
- * A proposal whose Slack card may be missing or out of date: one a planner or person made in a run with no
- * card yet, or a card whose proposal is pending (approvals may have come in) or whose recorded state is not
- * the proposal's state now. Final proposals whose card shows their state are out of it, so the per-second
+ * A proposal whose Slack card may be missing or out of date: one a planner or person made (or an MCP call
+ * waiting for approval) in a run with no card yet, or a card whose proposal is pending (approvals may have
+ * come in) or whose recorded state is not the proposal's state now. Final proposals whose card shows their state are out of it, so the per-second
  * scan stays proportional to the work outstanding, not to history.
  */
 export function cardOutOfLine(table = ''): string {
   const c = (column: string) => (table ? `"${table}"."${column}"` : column);
-  return `(${c('slack_ts')} is null and ${c('run_id')} is not null and ${c('source')} in ('planner', 'human')) or (${c('slack_ts')} is not null and ${c('slack_ts')} <> 'posting' and (${c('state')} = 'pending' or split_part(${c('slack_card_key')}, ':', 1) is distinct from ${c('state')}))`;
+  return `(${c('slack_ts')} is null and ${c('run_id')} is not null and (${c('source')} in ('planner', 'human') or (${c('source')} = 'mcp' and ${c('decision')} = 'needs_approval'))) or (${c('slack_ts')} is not null and ${c('slack_ts')} <> 'posting' and (${c('state')} = 'pending' or split_part(${c('slack_card_key')}, ':', 1) is distinct from ${c('state')}))`;
 }
 
 /**

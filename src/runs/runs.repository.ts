@@ -114,6 +114,21 @@ export async function setRunEnvironment({
   await db.update(runs).set({ environment }).where(eq(runs.id, id));
 }
 
+/** Records the Slack thread a run is shown in (an MCP session's, opened after the run started). */
+export async function setRunSlackThread({
+  db,
+  id,
+  channel,
+  threadTs,
+}: {
+  db: DbOrTx;
+  id: string;
+  channel: string;
+  threadTs: string;
+}): Promise<void> {
+  await db.update(runs).set({ slackChannel: channel, slackThreadTs: threadTs }).where(eq(runs.id, id));
+}
+
 /** Stores the summary of a run something else already ended (the kill switch), without changing its state. */
 export async function recordEndedRunSummary({
   tx,

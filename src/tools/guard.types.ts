@@ -28,8 +28,8 @@ export type GuardDeps = {
   executionTimeoutMs: number;
 };
 
-/** Where a proposal came from. */
-export type ProposalSource = 'planner' | 'human' | 'agent';
+/** Where a proposal came from (`mcp`: an outside agent's tool call through Warden's MCP server). */
+export type ProposalSource = 'planner' | 'human' | 'agent' | 'mcp';
 
 export type ProposeInput = {
   agent: string;

@@ -26,6 +26,7 @@ const LAYERS = [
   'observability',
   'agents',
   'slack',
+  'mcp',
   'app',
   'dev',
   'cli',

@@ -1,0 +1,2 @@
+DROP INDEX "proposals_card_sync_idx";--> statement-breakpoint
+CREATE INDEX "proposals_card_sync_idx" ON "proposals" USING btree ("created_at") WHERE (slack_ts is null and run_id is not null and (source in ('planner', 'human') or (source = 'mcp' and decision = 'needs_approval'))) or (slack_ts is not null and slack_ts <> 'posting' and (state = 'pending' or split_part(slack_card_key, ':', 1) is distinct from state));
