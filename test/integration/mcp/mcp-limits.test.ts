@@ -68,6 +68,68 @@ describe.each(databaseKinds)('MCP clients against one breaker on %s', (kind) => 
   });
 });
 
+/** The shipped triage charter with its ticket breaker on staging, the denied-requests breaker kept. */
+function stagingTicketBreakerWithDenials() {
+  const text = readFileSync(`${repoRoot}/charters/triage.yaml`, 'utf8');
+  const from = '    tool: create_ticket\n    environment: production\n    limit: 5';
+  if (!text.includes(from)) throw new Error('triage.yaml changed: update this test');
+  return charterFromYaml(text.replace(from, from.replace('production', 'staging')), 'triage.yaml');
+}
+
+// Refusals count as denied requests: they stop sessions and pause the agent while other calls hold the
+// ticket breaker's row, so transactions lock rows in orders that deadlock; Postgres aborts one, and the
+// guard decides it again. PGlite runs one transaction at a time.
+describe.skipIf(!databaseKinds.includes('postgres'))(
+  'MCP clients against a breaker while refusals stop sessions (postgres)',
+  () => {
+    const { services } = useTestServices({
+      kind: 'postgres',
+      options: () => ({ charters: [stagingTicketBreakerWithDenials()] }),
+    });
+    let http: McpHttpHarness;
+    beforeEach(async () => {
+      http = await startMcpHttp({ services });
+    });
+    afterEach(() => http.stop());
+
+    it('50 concurrent calls from 5 clients: every call is decided (none lost to a deadlock), 5 tickets', async () => {
+      const clients = await Promise.all(
+        Array.from({ length: 5 }, async () =>
+          connectClient({ url: http.url, token: (await issueToken({ services })).token }),
+        ),
+      );
+      const results = await Promise.all(
+        clients.flatMap((client, c) =>
+          Array.from(
+            { length: 10 },
+            (_, i) =>
+              client.callTool({
+                name: 'create_ticket',
+                arguments: {
+                  title: `Ticket ${c}-${i} from MCP`,
+                  body: 'Created through Warden by an MCP client.',
+                  severity: 'sev3',
+                  environment: 'staging',
+                },
+              }) as Promise<CallToolResult>,
+          ),
+        ),
+      );
+      const codes = results
+        .filter((r) => r.isError)
+        .map((r) => (r.content[0]?.type === 'text' ? JSON.parse(r.content[0].text).code : 'no text'));
+      expect(new Set(codes)).toEqual(new Set(['breaker_open']));
+      expect(results.filter((r) => !r.isError)).toHaveLength(5);
+      const [tickets] = await rowsOf(
+        services.db,
+        sql`select count(*)::int as n from sandbox_tickets where title like 'Ticket %from MCP'`,
+      );
+      expect(tickets!.n).toBe(5);
+      await Promise.all(clients.map((c) => endSession(c)));
+    });
+  },
+);
+
 /** The shipped triage charter with a budget of 2 tool calls per run. */
 function twoCallBudget() {
   const text = readFileSync(`${repoRoot}/charters/triage.yaml`, 'utf8');
