@@ -127,7 +127,8 @@ export function createAuditChainer({
         } catch (error) {
           failures += 1;
           // Once per outage: a pass fails for as long as the database is away.
-          if (failures === 1 && !stopped) logger.warn({ err: error }, 'audit chainer pass failed; will retry');
+          if (failures === 1 && !stopped)
+            logger.warn({ err: error }, 'audit chainer pass failed; will retry');
         }
       }),
     ).finally(() => {

@@ -27,11 +27,7 @@ describe.each(databaseKinds)('what the audit trail records (%s)', (kind) => {
         .orderBy(asc(auditEvents.id))
     ).filter((e) => !e.action.startsWith('alert.'));
   const eventsNamed = (action: string) =>
-    services.db
-      .select()
-      .from(auditEvents)
-      .where(eq(auditEvents.action, action))
-      .orderBy(asc(auditEvents.id));
+    services.db.select().from(auditEvents).where(eq(auditEvents.action, action)).orderBy(asc(auditEvents.id));
   const toolChanges = () =>
     services.db.select().from(sandboxChanges).where(ne(sandboxChanges.tool, 'seed_world'));
   const checkout = async () =>
