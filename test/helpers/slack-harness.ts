@@ -106,12 +106,16 @@ export async function startEmulator({ appToken }: { appToken?: string } = {}): P
 export async function startSlack({
   database,
   instanceId,
+  ...options
 }: {
   database: Database;
   instanceId: string;
-}): Promise<{ emulator: SlackEmulator; warden: WardenInstance }> {
+} & Omit<Parameters<typeof startWarden>[0], 'database' | 'emulator' | 'apiUrl' | 'instanceId'>): Promise<{
+  emulator: SlackEmulator;
+  warden: WardenInstance;
+}> {
   const { emulator, apiUrl } = await startEmulator();
-  const warden = await startWarden({ database, emulator, apiUrl, instanceId });
+  const warden = await startWarden({ database, emulator, apiUrl, instanceId, ...options });
   emulator.setWardenUrl(warden.url);
   return { emulator, warden };
 }

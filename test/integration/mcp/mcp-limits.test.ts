@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../helpers/database.ts';
 import { rowsOf } from '../../helpers/secret-sinks.ts';
-import { charterFromYaml, repoRoot, useTestServices } from '../../helpers/services.ts';
+import { charterFromYaml, repoRoot, type TestServices, useTestServices } from '../../helpers/services.ts';
 import { connectClient, endSession, issueToken, type McpHttpHarness, startMcpHttp } from './mcp.harness.ts';
 
 /**
@@ -22,6 +22,47 @@ function stagingTicketBreaker() {
   );
 }
 
+/**
+ * 50 concurrent staging tickets from 5 clients against a breaker of 5: every call is decided (none lost to
+ * a database error), exactly 5 tickets are filed, and the other 45 are refused by the breaker.
+ */
+async function fiftyTicketsFiveThrough({ services, url }: { services: TestServices; url: URL }) {
+  const clients = await Promise.all(
+    Array.from({ length: 5 }, async () =>
+      connectClient({ url: url, token: (await issueToken({ services })).token }),
+    ),
+  );
+  const calls = clients.flatMap((client, c) =>
+    Array.from(
+      { length: 10 },
+      (_, i) =>
+        client.callTool({
+          name: 'create_ticket',
+          arguments: {
+            title: `Ticket ${c}-${i} from MCP`,
+            body: 'Created through Warden by an MCP client.',
+            severity: 'sev3',
+            environment: 'staging',
+          },
+        }) as Promise<CallToolResult>,
+    ),
+  );
+  const results = await Promise.all(calls);
+  const ok = results.filter((r) => !r.isError);
+  expect(ok).toHaveLength(5);
+  const [tickets] = await rowsOf(
+    services.db,
+    sql`select count(*)::int as n from sandbox_tickets where title like 'Ticket %from MCP'`,
+  );
+  expect(tickets!.n).toBe(5);
+  const refused = results
+    .filter((r) => r.isError)
+    .map((r) => (r.content[0]?.type === 'text' ? r.content[0].text : ''));
+  expect(refused).toHaveLength(45);
+  for (const text of refused) expect(JSON.parse(text).code).toBe('breaker_open');
+  await Promise.all(clients.map((c) => endSession(c)));
+}
+
 describe.each(databaseKinds)('MCP clients against one breaker on %s', (kind) => {
   const { services } = useTestServices({ kind, options: () => ({ charters: [stagingTicketBreaker()] }) });
   let http: McpHttpHarness;
@@ -31,40 +72,7 @@ describe.each(databaseKinds)('MCP clients against one breaker on %s', (kind) => 
   afterEach(() => http.stop());
 
   it('50 concurrent calls from 5 clients: exactly the breaker limit (5) get through', async () => {
-    const clients = await Promise.all(
-      Array.from({ length: 5 }, async () =>
-        connectClient({ url: http.url, token: (await issueToken({ services })).token }),
-      ),
-    );
-    const calls = clients.flatMap((client, c) =>
-      Array.from(
-        { length: 10 },
-        (_, i) =>
-          client.callTool({
-            name: 'create_ticket',
-            arguments: {
-              title: `Ticket ${c}-${i} from MCP`,
-              body: 'Created through Warden by an MCP client.',
-              severity: 'sev3',
-              environment: 'staging',
-            },
-          }) as Promise<CallToolResult>,
-      ),
-    );
-    const results = await Promise.all(calls);
-    const ok = results.filter((r) => !r.isError);
-    expect(ok).toHaveLength(5);
-    const [tickets] = await rowsOf(
-      services.db,
-      sql`select count(*)::int as n from sandbox_tickets where title like 'Ticket %from MCP'`,
-    );
-    expect(tickets!.n).toBe(5);
-    const refused = results
-      .filter((r) => r.isError)
-      .map((r) => (r.content[0]?.type === 'text' ? r.content[0].text : ''));
-    expect(refused).toHaveLength(45);
-    for (const text of refused) expect(JSON.parse(text).code).toBe('breaker_open');
-    await Promise.all(clients.map((c) => endSession(c)));
+    await fiftyTicketsFiveThrough({ services, url: http.url });
   });
 });
 
@@ -93,39 +101,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     afterEach(() => http.stop());
 
     it('50 concurrent calls from 5 clients: every call is decided (none lost to a deadlock), 5 tickets', async () => {
-      const clients = await Promise.all(
-        Array.from({ length: 5 }, async () =>
-          connectClient({ url: http.url, token: (await issueToken({ services })).token }),
-        ),
-      );
-      const results = await Promise.all(
-        clients.flatMap((client, c) =>
-          Array.from(
-            { length: 10 },
-            (_, i) =>
-              client.callTool({
-                name: 'create_ticket',
-                arguments: {
-                  title: `Ticket ${c}-${i} from MCP`,
-                  body: 'Created through Warden by an MCP client.',
-                  severity: 'sev3',
-                  environment: 'staging',
-                },
-              }) as Promise<CallToolResult>,
-          ),
-        ),
-      );
-      const codes = results
-        .filter((r) => r.isError)
-        .map((r) => (r.content[0]?.type === 'text' ? JSON.parse(r.content[0].text).code : 'no text'));
-      expect(new Set(codes)).toEqual(new Set(['breaker_open']));
-      expect(results.filter((r) => !r.isError)).toHaveLength(5);
-      const [tickets] = await rowsOf(
-        services.db,
-        sql`select count(*)::int as n from sandbox_tickets where title like 'Ticket %from MCP'`,
-      );
-      expect(tickets!.n).toBe(5);
-      await Promise.all(clients.map((c) => endSession(c)));
+      await fiftyTicketsFiveThrough({ services, url: http.url });
     });
   },
 );

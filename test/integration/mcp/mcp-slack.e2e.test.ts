@@ -11,9 +11,8 @@ import type { TestServices } from '../../helpers/services.ts';
 import {
   buttonsOf,
   people,
-  startEmulator,
-  startWarden,
-  stopWarden,
+  startSlack,
+  stopSlack,
   type WardenInstance,
   waitFor,
 } from '../../helpers/slack-harness.ts';
@@ -58,16 +57,11 @@ describe.each(databaseKinds)('MCP calls held for approval in Slack on %s', (kind
   let tokenId: string;
 
   beforeEach(async () => {
-    const started = await startEmulator();
-    emulator = started.emulator;
-    warden = await startWarden({
+    ({ emulator, warden } = await startSlack({
       database,
-      emulator,
-      apiUrl: started.apiUrl,
       instanceId: 'mcp-slack-a',
       env: { WARDEN_MCP_CHANNEL: people.incidents },
-    });
-    emulator.setWardenUrl(warden.url);
+    }));
     http = await startMcpHttp({
       services: warden.services,
       slack: { client: warden.surface.client, kick: warden.surface.sync.kick },
@@ -79,8 +73,7 @@ describe.each(databaseKinds)('MCP calls held for approval in Slack on %s', (kind
   afterEach(async () => {
     await endSession(client).catch(() => {});
     await http.stop();
-    await stopWarden(warden);
-    await emulator.stop();
+    await stopSlack({ emulator, warden });
   });
 
   const cardOf = (proposalId: string) =>
