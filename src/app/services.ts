@@ -185,6 +185,7 @@ export async function buildServices(options: ServicesOptions) {
     inFlight,
     incidents,
     instanceId: config.instanceId,
+    maxRuns: config.maxRuns,
   };
   /** A runner with this wiring and `planner`; tests also run one as another instance would. */
   const runnerWith = (overrides: Partial<RunnerDeps> & { planner: Planner }) =>

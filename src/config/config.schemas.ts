@@ -51,6 +51,17 @@ export const envSchema = z.object({
         .optional(),
     )
     .transform((v) => v ?? 20_000),
+  /** Agent runs one instance works on at once; a run asked for beyond that is refused as busy, not queued. */
+  WARDEN_MAX_RUNS: optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, 'must be a whole number')
+        .transform(Number)
+        .pipe(z.number().int().min(1, 'must be at least 1').max(1_000, 'must be at most 1000'))
+        .optional(),
+    )
+    .transform((v) => v ?? 20),
   CHARTERS_DIR: optionalText.default('./charters'),
   WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
   /** `warden mcp` (stdio): the MCP client's token, from `warden mcp token create`. */

@@ -19,6 +19,8 @@ export type Config = {
   instanceId: string;
   /** `timeoutMs`: per model request (OPENAI_TIMEOUT_MS). */
   openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
+  /** Agent runs this instance works on at once (WARDEN_MAX_RUNS); more are refused as busy. */
+  maxRuns: number;
   chartersDir: string;
   /** The service catalog and the connections to real systems (absent: none, the sandbox only). */
   catalogDir: string;
@@ -80,6 +82,7 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
       model: e.OPENAI_MODEL,
       timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
+    maxRuns: e.WARDEN_MAX_RUNS,
     chartersDir: e.CHARTERS_DIR,
     catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,

@@ -28,7 +28,7 @@ import type { AlertmanagerNotification } from './alertmanager-webhook.schemas.ts
 export type { AlertIntakeDeps, AlertSlack, IntakeResult, OpeningMessage } from './alert-intake.types.ts';
 
 /** Refusals for good: no later notification of the incident tries again (people can `/agent triage`). */
-const REFUSED = /^(kill_switch|agents\.)/;
+const REFUSED = /^(kill_switch|agents\.(?!busy))/;
 const TITLE_IN_AUDIT = 120;
 
 /**

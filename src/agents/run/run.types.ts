@@ -22,7 +22,9 @@ export type RunnerDeps = {
   logger: Logger;
   redactor: Redactor;
   /** Each run registers its AbortController here: a kill (here or on another instance) stops it at once. */
-  inFlight: Pick<InFlightRegistry, 'addRun' | 'removeRun'>;
+  inFlight: Pick<InFlightRegistry, 'addRun' | 'removeRun' | 'listRuns'>;
+  /** Runs this instance works on at once: one more is refused (`agents.busy`) rather than queued. */
+  maxRuns: number;
   /** Where incidents are filed: tells a run its incident's environment before any evidence is read. */
   incidents: IncidentDirectory;
   /** This instance's id, recorded on each run it starts: its restart knows those runs are dead. */

@@ -6,6 +6,7 @@ import { alertRunMode } from '../../policy/mode-cap.ts';
 import { getRun, type RunRow } from '../../runs/runs.repository.ts';
 import { isWardenError, wardenError } from '../../shared/errors.ts';
 import { runWithLogIds } from '../../shared/log-context.ts';
+import { plural } from '../../shared/plural.ts';
 import { retryWithBackoff } from '../../shared/retry.ts';
 import type { Planner } from '../planner.types.ts';
 import { endRun } from './run.audit.ts';
@@ -90,6 +91,21 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
     });
   }
 
+  /**
+   * Sheds load instead of queueing it: every run shares this process with the acks of Slack's requests, so
+   * past `maxRuns` at once a new one is refused, before anything is created, with a reply the person can
+   * act on. Runs starting together may pass the check together; the bound is approximate by that much.
+   */
+  function refuseWhenBusy(): void {
+    const running = deps.inFlight.listRuns().length;
+    if (running < deps.maxRuns) return;
+    throw wardenError({
+      code: 'agents.busy',
+      message: `Warden is busy: ${plural(running, 'run')} ${running === 1 ? 'is' : 'are'} already working on this instance. Nothing was started; try again in a minute.`,
+      details: { running, maxRuns: deps.maxRuns },
+    });
+  }
+
   function charterOf(agent: string): Charter {
     const charter = deps.charters.get(agent);
     if (charter) return charter;
@@ -103,6 +119,7 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
 
   async function begin(startInput: RunStart): Promise<StartedRun> {
     const { charter, environment } = startInput;
+    refuseWhenBusy();
     const run = await recordRunStart({ deps, plannerName: planner.name, start: startInput });
     deps.logger.info(
       { runId: run.id, agent: run.agent, incidentId: run.incidentId, environment, modeCap: run.modeCap },

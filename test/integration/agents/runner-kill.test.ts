@@ -45,7 +45,7 @@ describe.each(databaseKinds)('the kill switch stops runs (%s)', { timeout: 120_0
     // The kill switch stopped the run itself; the runner adds its summary and keeps the kill's word.
     expect(row).toMatchObject({ state: 'killed', error: 'stopped by the kill switch' });
     expect(row.summary).toContain('triage on INC-123 (production): stopped by the kill switch');
-    const all = await fx.services.db.select().from(auditEvents).orderBy(auditEvents.seq);
+    const all = await fx.services.db.select().from(auditEvents).orderBy(auditEvents.id);
     const killAt = all.findIndex((e) => e.action === 'kill.engaged');
     const after = all.slice(killAt + 1).filter((e) => e.runId === run.id);
     // The kill aborted the planner call it came during: that step's answer is never used.

@@ -29,3 +29,16 @@ describe('OPENAI_TIMEOUT_MS', () => {
     expect(refused.message).not.toContain('\n');
   });
 });
+
+describe('WARDEN_MAX_RUNS', () => {
+  it('defaults to 20 runs at once per instance, and takes a whole number', () => {
+    expect(parseConfig({ env: {} }).maxRuns).toBe(20);
+    expect(parseConfig({ env: { WARDEN_MAX_RUNS: '3' } }).maxRuns).toBe(3);
+  });
+
+  it.each(['0', 'many', '2.5', '1001'])('refuses %j with one line naming the variable', (value) => {
+    const refused = refusal({ WARDEN_MAX_RUNS: value });
+    expect(refused.code).toBe('config.invalid');
+    expect(refused.message).toMatch(/^WARDEN_MAX_RUNS /);
+  });
+});
