@@ -13,6 +13,8 @@ import type { WebClient } from '@slack/web-api';
 import postgres from 'postgres';
 import type { Services } from '../src/app/services.ts';
 import type { EmulatorChange, SlackEmulator } from '../src/dev/slack-emulator/index.ts';
+import { countAuditByAgent } from '../src/observability/figures.repository.ts';
+import { readAgentFigures } from '../src/observability/figures.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { createSlackClient } from '../src/slack/app.ts';
 import { createAlertPoster } from '../src/slack/sync/alert-poster.ts';
@@ -27,6 +29,8 @@ const BUDGET_MS = 60_000;
 /** 100 passes, so p99 is not just the slowest one (fewer when a slow pass would not fit the time left). */
 const PASSES = Number(process.env.BENCH_SYNC_PASSES ?? 100);
 const WARMUP = 5;
+/** Reads of the status figures timed on the busy week (each beside the same counts read from the trail). */
+const STATUS_READS = 20;
 /** A busy week: a run every ~43 s, 30 audit events and 5 proposals each, an alert every 500 events. */
 const RUNS = 14_000;
 const EVENTS_PER_RUN = 30;
@@ -180,6 +184,8 @@ async function timeFreshMirror({
       details: { step: i, note: `bench step ${i} of the fresh run` },
     });
   }
+  // Linked first (the chainer's work, within its bound): the pass timed here is the mirror's.
+  await services.audit.linkNow();
   const warningsBefore = workers.warnings.length;
   const watch = watchChanges(emulator);
   let elapsed: number;
@@ -273,6 +279,17 @@ async function loadHistory({
     } finally {
       await sql.unsafe('alter table audit_events enable trigger user');
     }
+    // Counted as the chainer counts what it links (migration 0017 does the same for older events).
+    await sql.unsafe(
+      `insert into audit_hourly_counts (agent, hour, action, decision, reason, n, tokens)
+       select agent, date_trunc('hour', at at time zone 'UTC') at time zone 'UTC', action, coalesce(decision, ''),
+         coalesce(reason_code, ''), count(*), 0
+       from audit_events where seq > $1::bigint and agent is not null
+       group by 1, 2, 3, 4, 5
+       on conflict (agent, hour, action, decision, reason)
+         do update set n = audit_hourly_counts.n + excluded.n`,
+      [head],
+    );
     // Every event is in Slack already: thread lines in their run's thread, alerts in the alerts channel.
     await sql.unsafe(
       `insert into audit_mirror (seq, channel, thread_ts, status, attempts, message_ts, permalink,
@@ -380,6 +397,22 @@ async function main({ report, log, remainingMs }: FigureContext): Promise<void> 
       note: `${history}; ${busy.total.n} passes, kicked back to back (no timer), max ${busy.total.max.toFixed(1)} ms`,
     });
 
+    const status = await timeStatusFigures({ services, url: bench.url });
+    log(
+      `status figures: p50 ${status.all.p50.toFixed(1)} ms in all; event counts ${status.ours.p50.toFixed(1)} ms from the hourly counts, ${status.trail.p50.toFixed(1)} ms counting the day's trail`,
+    );
+    report({
+      ...row,
+      metric: "/agent status's event counts (24 h), busy week, p50",
+      ours: status.ours.p50,
+      baselineLabel: "the same counts read from the day's audit trail",
+      baseline: status.trail.p50,
+      ratio: ratioOf({ ours: status.ours.p50, baseline: status.trail.p50 }),
+      target: '—',
+      pass: null,
+      note: `${status.ours.n} reads each, alternating; countAuditByAgent: whole hours from audit_hourly_counts, the partial hours at both ends from the trail. All of readAgentFigures (what /agent status, the report and App Home read, with the people's decisions, still from the trail): p50 ${status.all.p50.toFixed(1)} ms`,
+    });
+
     const freshBusy: number[] = [];
     for (let i = 0; i < FRESH_RUNS && remainingMs() > 5_000; i += 1) {
       freshBusy.push(await timeFreshMirror({ services, workers, client: workers.client, emulator }));
@@ -406,6 +439,43 @@ async function main({ report, log, remainingMs }: FigureContext): Promise<void> 
     await emulator.stop();
     await bench.drop();
   }
+}
+
+/**
+ * `/agent status`'s per-agent figures over the last 24 h, timed beside the query that counted the same
+ * events by reading the whole day of audit rows (how the figures were read before the hourly counts).
+ */
+async function timeStatusFigures({ services, url }: { services: Services; url: string }) {
+  const raw = postgres(url, { max: 1, onnotice: () => {} });
+  const all: number[] = [];
+  const ours: number[] = [];
+  const trail: number[] = [];
+  try {
+    const now = services.clock.now();
+    const since = new Date(now.getTime() - 24 * 3_600_000);
+    for (let i = 0; i < STATUS_READS + WARMUP; i += 1) {
+      const start = performance.now();
+      await readAgentFigures({ db: services.db, agents: ['triage'], now });
+      const figures = performance.now();
+      await countAuditByAgent({ db: services.db, since, until: now });
+      const read = performance.now();
+      await raw.unsafe(
+        `select agent, action, decision, reason_code, count(*) from audit_events
+         where at >= $1::timestamptz and at <= $2::timestamptz and agent is not null
+         group by agent, action, decision, reason_code`,
+        [since.toISOString(), now.toISOString()],
+      );
+      const end = performance.now();
+      if (i >= WARMUP) {
+        all.push(figures - start);
+        ours.push(read - figures);
+        trail.push(end - read);
+      }
+    }
+  } finally {
+    await raw.end({ timeout: 5 });
+  }
+  return { all: latencySummary(all), ours: latencySummary(ours), trail: latencySummary(trail) };
 }
 
 await runFigure({ figure: FIGURE, budgetMs: BUDGET_MS, main });

@@ -2,6 +2,7 @@
 
 export * from '../agents/feedback.table.ts';
 export * from '../audit/audit.table.ts';
+export * from '../audit/audit-counts.table.ts';
 export * from '../breakers/breakers.table.ts';
 export * from '../incidents/alert-incidents.table.ts';
 export * from '../mcp/mcp-tokens.table.ts';

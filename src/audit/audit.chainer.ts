@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import { GENESIS_HASH, hashAuditEvent } from './audit.hash.ts';
 import { AUDIT_COLUMNS, type AuditRow, eventFromRow, LINKED, publicEvent, rowsOf } from './audit.rows.ts';
 import type { AuditEvent } from './audit.types.ts';
+import { countLinked } from './audit-counts.repository.ts';
 
 /** The advisory lock of the one chainer at a time, on any connection of any instance. */
 export const AUDIT_CHAIN_LOCK = 7305100;
@@ -32,8 +33,9 @@ type Pass = { linked: number; full: boolean; locked: boolean };
  * insertion id within a batch), like a verifiable log's sequencer: writers never wait for each other, and
  * one instance at a time holds the chain lock while it links. A batch is one transaction: the head and the
  * pending events are read after the lock is taken, hashed here with the function `verify` uses, and linked
- * by one update that must change exactly those events (the trigger allows one link per event). If that
- * transaction dies, nothing is linked and the next pass links the same events.
+ * by one update that must change exactly those events (the trigger allows one link per event), and counts
+ * them in the hourly counts. If that transaction dies, nothing is linked or counted, and the next pass
+ * links the same events.
  */
 export function createAuditChainer({
   db,
@@ -97,6 +99,7 @@ export function createAuditChainer({
       if (updated.length !== links.length) {
         throw new Error(`linked ${updated.length} of ${links.length} audit events; the batch is rolled back`);
       }
+      await countLinked({ tx, fromSeq: head.seq + 1, toSeq: seq });
       return { linked: links.length, full: rows.length === BATCH_SIZE, locked: true };
     });
     tell(linked);
