@@ -26,10 +26,14 @@ export const OFFLINE_LOG_QUERIES = ['exception', 'fail'] as const;
  * when the evidence is clear, a rollback or a restart. It reads only structured fields, so instructions
  * hidden in incident text or log lines cannot change what it does.
  */
+/** The offline rules' version: raise it with any change to what they read or propose. */
+export const OFFLINE_RULES_VERSION = 1;
+
 export function createOfflinePlanner(): Planner {
   return {
     name: 'offline',
     next: async (input) => nextStep(input),
+    version: () => ({ model: null, prompt: `offline rules v${OFFLINE_RULES_VERSION}` }),
   };
 }
 

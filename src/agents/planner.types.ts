@@ -54,8 +54,13 @@ export type PlannerStep =
     }
   | { kind: 'final'; summary: string; proposals: PlannedProposal[]; tokens: number };
 
+/** The model a planner asks, and a fingerprint of the prompt and function schemas it would send. */
+export type PlannerVersion = { model: string | null; prompt: string };
+
 /** Anything that can plan a run: the OpenAI planner or the offline rules. */
 export type Planner = {
   name: string;
   next: (input: PlannerInput) => Promise<PlannerStep>;
+  /** What this planner's runs of `charter` depend on (recorded on each run; a change is audited). */
+  version?: (input: { charter: Charter; tools: ToolInfo[] }) => PlannerVersion;
 };

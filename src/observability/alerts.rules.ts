@@ -1,6 +1,7 @@
 import { type AlertsSpec, alertsSchema, type Charter } from '../policy/charter.schemas.ts';
 
-export type AlertRule = keyof AlertsSpec;
+/** The charter's rules, and the one that is always on (`alerts.versions-rule.ts`). */
+export type AlertRule = keyof AlertsSpec | 'versions_changed';
 
 /** A behaviour alert worth raising: what was seen, against which threshold, in words for people. */
 export type Alert = {

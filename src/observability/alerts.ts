@@ -25,6 +25,7 @@ import {
   checkRepeatedFailures,
   isWorkingTime,
 } from './alerts.rules.ts';
+import { checkVersionsChanged } from './alerts.versions-rule.ts';
 import type { FedEvent } from './audit-feed.ts';
 
 /** Off-hours writes read back at most: enough to compare with any sensible threshold. */
@@ -73,6 +74,8 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
         return present(await writeChecks(event, agent, spec));
       case 'breaker.tripped':
         return present([checkBreakerTripped({ agent, spec: spec.breaker_tripped, trip: tripOf(event) })]);
+      case 'agent.versions_changed':
+        return present([checkVersionsChanged({ agent, details: event.details })]);
       case 'proposal.decided':
         return event.decision === 'needs_approval' ? present([await escalationLoop(event, agent, spec)]) : [];
       default:

@@ -1,8 +1,11 @@
 import type OpenAI from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { Charter } from '../../policy/charter.schemas.ts';
 import { wardenError } from '../../shared/errors.ts';
+import { canonicalJson, sha256Hex } from '../../shared/hash.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Redactor } from '../../shared/redact.ts';
+import type { ToolInfo } from '../../tools/define.ts';
 import type { Planner, PlannerInput, PlannerStep } from '../planner.types.ts';
 import { answerToStep, type ModelAnswer } from './answer.ts';
 import { buildFunctions, SUBMIT_PROPOSALS } from './functions.ts';
@@ -103,6 +106,7 @@ export function createOpenAIPlanner({
 
   return {
     name: 'openai',
+    version: ({ charter, tools }) => ({ model, prompt: promptFingerprint({ charter, tools, redactor }) }),
     async next(input: PlannerInput): Promise<PlannerStep> {
       const completion = await complete(input);
       const step = answerToStep({
@@ -147,4 +151,36 @@ function aborted() {
     code: 'agents.planner_aborted',
     message: 'The run was stopped while the model was planning; nothing was run.',
   });
+}
+
+/**
+ * sha256 of what the model is shown of a run before any evidence: the system prompt and the function
+ * schemas for this charter and these tools (an empty incident stands in for the run's own). A change to
+ * the prompt template, a tool's description or schema, or the charter's tools changes it.
+ */
+export function promptFingerprint({
+  charter,
+  tools,
+  redactor,
+}: {
+  charter: Charter;
+  tools: ToolInfo[];
+  redactor: Redactor;
+}): string {
+  const input: PlannerInput = {
+    charter,
+    tools,
+    incidentId: 'INC-0',
+    environment: null,
+    observations: [],
+    remaining: { toolCalls: 1, tokens: 1, ms: 1 },
+    signal: new AbortController().signal,
+  };
+  const [system] = buildMessages({ input, redactor });
+  return sha256Hex(
+    canonicalJson({
+      system: system?.content ?? null,
+      functions: buildFunctions({ charter, tools, gathering: true }),
+    }),
+  );
 }

@@ -6,6 +6,7 @@ import { wardenError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { ENVIRONMENT_NAME } from './run.loop.ts';
 import type { IncidentDirectory, RunnerDeps } from './run.types.ts';
+import { auditVersionChange, type RunVersions } from './run.versions.ts';
 
 /** Incident ids a run accepts: `INC-123`, `OPS-42`, `ALERT-7`. */
 export const INCIDENT_ID = /^[A-Z]+-\d{1,8}$/;
@@ -22,6 +23,8 @@ export type RunStart = {
   modeCap: Mode | null;
   /** What started it, for the `run.started` event: a person's command, or an alert. */
   trigger: 'person' | 'alert';
+  /** The planner, model, prompt and charter it runs on. */
+  versions: RunVersions;
 };
 
 /**
@@ -74,6 +77,14 @@ export async function recordRunStart({
         slackHeaderOwned: start.trigger === 'person' && start.threadTs !== null,
       },
     });
+    await auditVersionChange({
+      tx,
+      audit: deps.audit,
+      agent: charter.agent,
+      runId: row.id,
+      actor: start.requester,
+      versions: start.versions,
+    });
     await deps.audit.append(tx, {
       actor: start.requester,
       action: 'run.started',
@@ -87,6 +98,7 @@ export async function recordRunStart({
         channel: start.channel,
         threadTs: start.threadTs,
         runBy: deps.instanceId,
+        versions: start.versions,
         ...(start.trigger === 'alert' ? { trigger: 'alert', modeCap: start.modeCap } : {}),
       },
     });

@@ -15,6 +15,7 @@ import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run
 import { incidentEnvironment, type RunStart, recordRunStart } from './run.start.ts';
 import { buildRunSummary } from './run.summary.ts';
 import type { RunContext, RunnerDeps, RunOutcome, StartAlertRunInput, StartRunInput } from './run.types.ts';
+import { type RunVersions, runVersions } from './run.versions.ts';
 
 /**
  * Agent runs: `start` (a person) or `startFromAlert` (the Alertmanager webhook) checks who may run what,
@@ -59,6 +60,7 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
       threadTs: input.threadTs ?? null,
       modeCap: null,
       trigger: 'person',
+      versions: versionsOf(charter),
     });
   }
 
@@ -88,6 +90,7 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
       threadTs: input.threadTs,
       modeCap: alertRunMode({ charter, environment }),
       trigger: 'alert',
+      versions: versionsOf(charter),
     });
   }
 
@@ -104,6 +107,14 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
       message: `Warden is busy: ${plural(running, 'run')} ${running === 1 ? 'is' : 'are'} already working on this instance. Nothing was started; try again in a minute.`,
       details: { running, maxRuns: deps.maxRuns },
     });
+  }
+
+  /** The versions a run of `charter` has with this runner's planner and the tools the charter names. */
+  function versionsOf(charter: Charter): RunVersions {
+    const tools = Object.keys(charter.tools)
+      .map((name) => deps.registry.get(name))
+      .filter((t) => t !== null);
+    return runVersions({ planner, charter, tools });
   }
 
   function charterOf(agent: string): Charter {

@@ -49,6 +49,16 @@ const SENTENCES: Record<string, (s: Story) => [string, string]> = {
     const by = s.event.details.trigger === 'alert' ? 'An alert' : s.actor;
     return [':arrow_forward:', `${by} started ${agent}${incident}${where}.`];
   },
+  'agent.versions_changed': (s) => {
+    const to = (s.event.details.to ?? {}) as Record<string, unknown>;
+    const changed = Array.isArray(s.event.details.changed) ? s.event.details.changed.map(String) : [];
+    const model = typeof to.model === 'string' ? ` (model ${s.f.text(short(to.model, 40))})` : '';
+    const agent = s.f.text(short(s.event.agent ?? 'The agent', 40));
+    return [
+      ':warning:',
+      `${agent} runs on a new ${changed.map((c) => s.f.text(c)).join(', ') || 'version'}${model} from this run on.`,
+    ];
+  },
   'run.step': (s) => {
     const step = s.num('step');
     const at = step === null ? '' : ` (step ${step})`;

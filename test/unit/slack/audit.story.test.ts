@@ -36,6 +36,16 @@ describe('auditStory: one readable sentence per audit event', () => {
     expect(story.sentence).toMatch(/\(2 of 2\)\.$/);
   });
 
+  it('says in the run thread that the agent runs on a new model or prompt from this run on', () => {
+    const event = {
+      actor: 'U0ONCALL01',
+      action: 'agent.versions_changed',
+      agent: 'triage',
+      details: { changed: ['model', 'prompt'], from: { model: 'gpt-4o-mini' }, to: { model: 'gpt-4o' } },
+    };
+    expect(sentence(event, null)).toBe('triage runs on a new model, prompt (model gpt-4o) from this run on.');
+  });
+
   it('tells the requester about a rejection, with the reason quoted', () => {
     expect(
       sentence({
