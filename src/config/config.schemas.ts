@@ -9,6 +9,29 @@ const optionalText = z
 const url = (what: string) =>
   optionalText.refine((v) => v === undefined || URL.canParse(v), { message: `must be a ${what} URL` });
 
+/** A whole number in [min, max] (`what` names its unit in the message), or `fallback` when unset. */
+const wholeNumber = ({
+  min,
+  max,
+  fallback,
+  what = 'a whole number',
+}: {
+  min: number;
+  max: number;
+  fallback: number;
+  what?: string;
+}) =>
+  optionalText
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, `must be ${what}`)
+        .transform(Number)
+        .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+        .optional(),
+    )
+    .transform((v) => v ?? fallback);
+
 /** The environment Warden reads (DESIGN §5). Nothing else reads `process.env`. */
 export const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
@@ -41,27 +64,14 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: url('http(s)'),
   OPENAI_MODEL: optionalText.default('gpt-4o-mini'),
   /** How long one model request may take before it counts as a timeout (then retried, then the run fails). */
-  OPENAI_TIMEOUT_MS: optionalText
-    .pipe(
-      z
-        .string()
-        .regex(/^\d+$/, 'must be a whole number of milliseconds')
-        .transform(Number)
-        .pipe(z.number().int().min(100, 'must be at least 100').max(600_000, 'must be at most 600000'))
-        .optional(),
-    )
-    .transform((v) => v ?? 20_000),
+  OPENAI_TIMEOUT_MS: wholeNumber({
+    min: 100,
+    max: 600_000,
+    fallback: 20_000,
+    what: 'a whole number of milliseconds',
+  }),
   /** Agent runs one instance works on at once; a run asked for beyond that is refused as busy, not queued. */
-  WARDEN_MAX_RUNS: optionalText
-    .pipe(
-      z
-        .string()
-        .regex(/^\d+$/, 'must be a whole number')
-        .transform(Number)
-        .pipe(z.number().int().min(1, 'must be at least 1').max(1_000, 'must be at most 1000'))
-        .optional(),
-    )
-    .transform((v) => v ?? 20),
+  WARDEN_MAX_RUNS: wholeNumber({ min: 1, max: 1_000, fallback: 20 }),
   CHARTERS_DIR: optionalText.default('./charters'),
   WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
   /** `warden mcp` (stdio): the MCP client's token, from `warden mcp token create`. */
