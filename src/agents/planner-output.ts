@@ -22,20 +22,26 @@ const proposalSchema = z.object({
   rollback: text,
 });
 const tokens = z.number().int().min(0).max(10_000_000);
+/** The model the provider says answered (its own words: clipped, and dropped when not text). */
+const model = z
+  .unknown()
+  .transform((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim().slice(0, 100) : undefined))
+  .optional();
 
 const stepSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('gather'), calls: z.array(z.unknown()).max(50), tokens }),
+  z.object({ kind: z.literal('gather'), calls: z.array(z.unknown()).max(50), tokens, model }),
   z.object({
     kind: z.literal('final'),
     summary: z.string().transform((s) => clipAtWord(s, 4 * MAX_TEXT)),
     proposals: z.array(z.unknown()).max(1_000),
     tokens,
+    model,
   }),
 ]);
 
 export type ParsedStep =
-  | { kind: 'gather'; calls: unknown[]; tokens: number }
-  | { kind: 'final'; summary: string; proposals: unknown[]; tokens: number };
+  | { kind: 'gather'; calls: unknown[]; tokens: number; model?: string | undefined }
+  | { kind: 'final'; summary: string; proposals: unknown[]; tokens: number; model?: string | undefined };
 
 export type GatherCall = z.infer<typeof callSchema>;
 

@@ -44,15 +44,16 @@ export type PlannerInput = {
 
 /**
  * The planner's next step: more evidence to gather (read tool calls), or the final answer.
- * `tokens` is what the step cost (0 for the offline planner).
+ * `tokens` is what the step cost (0 for the offline planner); `model` the model the provider says answered.
  */
 export type PlannerStep =
   | {
       kind: 'gather';
       calls: { tool: string; args: Record<string, unknown>; environment: string }[];
       tokens: number;
+      model?: string;
     }
-  | { kind: 'final'; summary: string; proposals: PlannedProposal[]; tokens: number };
+  | { kind: 'final'; summary: string; proposals: PlannedProposal[]; tokens: number; model?: string };
 
 /** The model a planner asks, and a fingerprint of the prompt and function schemas it would send. */
 export type PlannerVersion = { model: string | null; prompt: string };

@@ -8,8 +8,10 @@ export type ScriptedReply =
       toolCalls: { name: string; arguments: Record<string, unknown> | string; id?: string }[];
       content?: string;
       usage?: ScriptedUsage;
+      /** The model the reply says answered (default: the one asked for). */
+      model?: string;
     }
-  | { content: string; usage?: ScriptedUsage }
+  | { content: string; usage?: ScriptedUsage; model?: string }
   | { status: number; body?: unknown; headers?: Record<string, string> }
   /** Waits, then sends `then` (a short text answer when omitted). Longer than the client's timeout = a timeout. */
   | { delayMs: number; then?: ScriptedReply };
@@ -140,7 +142,7 @@ export async function createScriptedOpenAIServer({
       id: `chatcmpl-${randomUUID()}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
-      model: typeof request.model === 'string' ? request.model : model,
+      model: reply.model ?? (typeof request.model === 'string' ? request.model : model),
       choices: [
         { index: 0, message, logprobs: null, finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop' },
       ],

@@ -109,12 +109,14 @@ export function createOpenAIPlanner({
     version: ({ charter, tools }) => ({ model, prompt: promptFingerprint({ charter, tools, redactor }) }),
     async next(input: PlannerInput): Promise<PlannerStep> {
       const completion = await complete(input);
-      const step = answerToStep({
+      const answered = answerToStep({
         answer: readAnswer(completion),
         charter: input.charter,
         tools: input.tools,
         environment: input.environment,
       });
+      // Recorded on the run step: the provider may answer with another model than the one asked for.
+      const step = typeof completion.model === 'string' ? { ...answered, model: completion.model } : answered;
       logger.debug(
         {
           agent: input.charter.agent,

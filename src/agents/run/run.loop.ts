@@ -114,10 +114,12 @@ export async function runLoop({
       run,
       step,
       tokens: next.tokens,
-      details:
-        next.kind === 'gather'
+      details: {
+        ...(next.kind === 'gather'
           ? { kind: next.kind, calls: next.calls.map(toolNameOf) }
-          : { kind: next.kind, proposals: next.proposals.length },
+          : { kind: next.kind, proposals: next.proposals.length }),
+        ...(next.model ? { model: next.model } : {}),
+      },
     });
     if (!row) return end({ state: 'failed', error: `Run ${run.runId} no longer exists.` });
     const killed = await killEnding({ deps, run });

@@ -24,6 +24,15 @@ describe('planner output parsing', () => {
     expect(parsePlannerStep({ kind: 'gather', calls: 'all', tokens: 0 }).error).toMatch(/^calls: /);
   });
 
+  it('keeps the model the provider named, trimmed and clipped, and drops one that is not text', () => {
+    const final = { kind: 'final', summary: 's', proposals: [], tokens: 0 };
+    expect(parsePlannerStep({ ...final, model: ' gpt-4o-2024-08-06 ' }).step?.model).toBe(
+      'gpt-4o-2024-08-06',
+    );
+    expect(parsePlannerStep({ ...final, model: 'm'.repeat(300) }).step?.model).toHaveLength(100);
+    expect(parsePlannerStep({ ...final, model: 42 }).step?.model).toBeUndefined();
+  });
+
   it('reads a proposal, cuts long text, and names what is wrong with a bad one', () => {
     const good = {
       tool: 'create_ticket',

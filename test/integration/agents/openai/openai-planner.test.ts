@@ -36,6 +36,7 @@ describe('the OpenAI planner against a scripted model', () => {
       kind: 'gather',
       calls: [{ tool: 'get_incident', args: { incident_id: 'INC-123' }, environment: 'production' }],
       tokens: 120,
+      model: 'gpt-test',
     });
     const [request] = server.requests;
     expect(request?.model).toBe('gpt-test');
@@ -188,7 +189,7 @@ describe('the OpenAI planner against a scripted model', () => {
     });
     const { planner } = plannerFor({ server });
     const step = await planner.next(plannerInput({ toolCalls: 0 }));
-    expect(step).toEqual({ kind: 'final', summary: 'Done.', proposals: [], tokens: 120 });
+    expect(step).toEqual({ kind: 'final', summary: 'Done.', proposals: [], tokens: 120, model: 'gpt-test' });
     expect(server.requests[0]!.tools!.map((t) => t.function.name)).toEqual(['submit_proposals']);
     expect(server.requests[0]!.tool_choice).toEqual({
       type: 'function',
@@ -206,8 +207,9 @@ describe('the OpenAI planner against a scripted model', () => {
     expect(variants.map((v) => v.properties.tool.const)).toEqual(READS);
   });
 
-  it('maps a final answer to proposals and counts its tokens', async () => {
+  it('maps a final answer to proposals, counts its tokens and names the model the provider says answered', async () => {
     server.push({
+      model: 'gpt-test-2026-11-01',
       toolCalls: [
         {
           name: 'submit_proposals',
@@ -244,6 +246,7 @@ describe('the OpenAI planner against a scripted model', () => {
         },
       ],
       tokens: 777,
+      model: 'gpt-test-2026-11-01',
     });
   });
 

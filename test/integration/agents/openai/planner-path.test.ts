@@ -111,6 +111,16 @@ describe.each(databaseKinds)('the OpenAI planner in a real run on %s', (kind) =>
       expect(server.rawBodies.join('\n')).not.toContain(leak);
     // The key is used where it belongs: the Authorization header, never the body.
     expect(server.headers[0]?.authorization).toBe(`Bearer ${CANARY.openaiKey}`);
+    // The run records the model asked for and, on each step, the one the provider says answered.
+    const { audit } = await storedDecisions(services, outcome.run.id);
+    const started = audit.find((e) => e.action === 'run.started')!;
+    expect((started.details as { versions?: unknown }).versions).toMatchObject({
+      planner: 'openai',
+      model: 'gpt-test',
+      prompt: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const steps = audit.filter((e) => e.action === 'run.step');
+    expect(steps.map((e) => (e.details as { model?: string }).model)).toEqual(['gpt-test', 'gpt-test']);
   });
 
   it('fails closed when the model returns 500 on every try: agents.model_unavailable, nothing proposed', async () => {
