@@ -1,4 +1,19 @@
-import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  min,
+  notExists,
+  or,
+  sql,
+} from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { auditHead } from '../../audit/audit.repository.ts';
 import { auditEvents } from '../../audit/audit.table.ts';
@@ -116,17 +131,18 @@ export function nextMirrorWatermark({
 }
 
 /**
- * Where the thread mirror starts after a restart: the first event stored in the last two days (runs whose
- * events are still mirrored ended within a day; the margin covers clocks that disagree between instances).
+ * Where the thread mirror starts after a restart: before the lowest seq among the events stored in the last
+ * two days (runs whose events are still mirrored ended within a day; the margin covers clocks that disagree
+ * between instances). The lowest seq, not the earliest time: events are linked in the order they commit,
+ * not in the order of their `at`, and several share one `at` on a stopped clock.
  */
 export async function mirrorWatermarkAtStart({ db, now }: { db: Db; now: Date }): Promise<number> {
   const [row] = await db
-    .select({ seq: auditEvents.seq })
+    .select({ seq: min(auditEvents.seq) })
     .from(auditEvents)
-    .where(and(gte(auditEvents.at, new Date(now.getTime() - 2 * RECENT_RUN_MS)), isNotNull(auditEvents.seq)))
-    .orderBy(asc(auditEvents.at))
-    .limit(1);
-  return row?.seq ? row.seq - 1 : ((await auditHeadSeq({ db })) ?? 0);
+    .where(and(gte(auditEvents.at, new Date(now.getTime() - 2 * RECENT_RUN_MS)), isNotNull(auditEvents.seq)));
+  const first = row?.seq === null || row?.seq === undefined ? null : Number(row.seq);
+  return first !== null ? first - 1 : ((await auditHeadSeq({ db })) ?? 0);
 }
 
 /** Claims one event for posting, for `leaseMs`; false when another instance holds it or it is posted. */

@@ -131,6 +131,8 @@ describe('Slack: the audit thread mirror', () => {
     const ok = await startRun(people.incidents, 'INC-124');
     await finished(ok.id);
     await wholeThread(ok);
+    // Every event of the refused run linked (a mirror row is keyed by the event's seq).
+    await warden.services.audit.linkNow();
     const events = await warden.services.db
       .select()
       .from(auditEvents)
@@ -168,6 +170,7 @@ describe('Slack: the audit thread mirror', () => {
       channel: people.alerts,
     });
     for (const run of stuck) await finished(run.id);
+    await warden.services.audit.linkNow();
     const waiting = (await warden.services.db.select().from(auditEvents)).filter((e) =>
       stuck.some((r) => r.id === e.runId),
     );
@@ -223,12 +226,13 @@ describe('Slack: the audit thread mirror', () => {
       async () => (await ofRun()).every((p) => ['succeeded', 'failed'].includes(p.state)) || undefined,
       { what: 'every action of the run to run' },
     );
+    await warden.services.audit.linkNow();
     const executed = (await warden.services.db.select().from(auditEvents)).filter(
       (e) =>
         e.runId === run.id && e.action === 'execution.succeeded' && cards.some((c) => c.id === e.proposalId),
     );
     expect(executed).toHaveLength(cards.length);
-    const lastSettled = Math.max(...executed.map((e) => e.seq ?? 0));
+    const lastSettled = Math.max(...executed.map((e) => e.seq!));
     const anchor = await waitFor(
       () => {
         warden.services.clock.advance(2_000);
