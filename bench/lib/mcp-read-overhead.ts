@@ -11,13 +11,11 @@ import { buildMcpGateway, mcpRoutes } from '../../src/app/mcp-gateway.ts';
 import type { Services } from '../../src/app/services.ts';
 import { createMcpClientToken } from '../../src/mcp/mcp-tokens.usecases.ts';
 import type { FigureContext } from './figure.ts';
-import { bareGetIncident } from './read-overhead.ts';
+import { bareGetIncident, timeAlternating } from './read-overhead.ts';
 import { latencySummary } from './stats.ts';
 import { people } from './warden.ts';
 
 const TARGET_MS = 2;
-const SAMPLES_MS = Number(process.env.BENCH_OVERHEAD_WINDOW_MS ?? 4_000);
-const WARMUP = 100;
 /** A session is one run, within the charter's budget of tool calls (30 for triage): a new one before. */
 const CALLS_PER_SESSION = 25;
 
@@ -54,20 +52,10 @@ export async function measureMcpReadOverhead({
       throw new Error(`get_incident through MCP did not run: ${JSON.stringify(result.content)}`);
   };
   try {
-    for (let i = 0; i < WARMUP; i++) await (i % 2 ? bare() : viaMcp());
-    const samples = { bare: [] as number[], mcp: [] as number[] };
-    const until = performance.now() + SAMPLES_MS;
-    for (let i = 0; performance.now() < until; i++) {
-      for (const which of i % 2 ? (['bare', 'mcp'] as const) : (['mcp', 'bare'] as const)) {
-        // A new session (outside the timing) when the current one nears its run's budget.
-        if (which === 'mcp') await sessions.ready();
-        const start = performance.now();
-        await (which === 'bare' ? bare() : viaMcp());
-        samples[which].push(performance.now() - start);
-      }
-    }
+    // A new session (outside the timing) when the current one nears its run's budget.
+    const { samples } = await timeAlternating({ bare, other: viaMcp, beforeOther: sessions.ready });
     const b = latencySummary(samples.bare);
-    const m = latencySummary(samples.mcp);
+    const m = latencySummary(samples.other);
     log(
       `bare get_incident p50 ${b.p50.toFixed(2)} ms; through MCP (SDK client, Streamable HTTP) p50 ` +
         `${m.p50.toFixed(2)} ms p99 ${m.p99.toFixed(2)} ms (${b.n} pairs)`,
