@@ -3,8 +3,6 @@ import type { Planner } from '../agents/planner.types.ts';
 import type { IncidentDirectory, RunnerDeps } from '../agents/run/run.types.ts';
 import { createRunner } from '../agents/run/runner.ts';
 import { createApprovals } from '../approvals/approvals.usecases.ts';
-import { type AuditChainer, createAuditChainer } from '../audit/audit.chainer.ts';
-import { createAuditLog } from '../audit/audit.repository.ts';
 import { createBreakerReset } from '../breakers/breaker-reset.ts';
 import { createInFlightRegistry } from '../breakers/in-flight.ts';
 import { createKillSwitch } from '../breakers/kill-switch.ts';
@@ -12,7 +10,6 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
-import { createObservability } from '../observability/observability.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { charterSet } from '../policy/charter-set.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -28,6 +25,7 @@ import { createToolRegistry } from '../tools/registry.ts';
 import { findIncident, seedWorld } from '../tools/sandbox/sandbox.repository.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
 import { buildTools } from '../tools/tool-catalog.ts';
+import { startAuditStream } from './audit-stream.ts';
 import { loadAppCharters } from './charters.ts';
 import { plannerFor } from './planner.ts';
 import { setUpRealSystems } from './real-systems.ts';
@@ -93,13 +91,8 @@ export async function buildServices(options: ServicesOptions) {
   const { db } = database;
   if (!options.database) await database.migrate();
 
-  // Metrics and behaviour alerts follow the audit stream: every step is an audit event already.
-  const observability = createObservability({ db, clock, logger });
-  // Steps commit their events unlinked; the chainer links them in batches and feeds what it linked on.
-  const chainer = createAuditChainer({ db, logger, onLinked: observability.onLinked });
-  const audit = createAuditLog({ redactor, clock, chainer });
-  chainer.start();
-  const stopChainer = stopChainerOf(chainer);
+  const stream = startAuditStream({ db, clock, logger, redactor });
+  const { audit, chainer, observability } = stream;
   const real = setUpRealSystems({
     catalogDir: config.catalogDir,
     catalog: options.catalog,
@@ -147,8 +140,7 @@ export async function buildServices(options: ServicesOptions) {
   if ((options.seedSandbox ?? true) && real.world === 'sandbox') {
     const world = loadWorldFile({ file: config.worldFile });
     await seedWorld({ db, world, now: clock.now() }).catch(async (error: unknown) => {
-      await stopChainer();
-      await observability.stop();
+      await stream.stop();
       throw error;
     });
   }
@@ -205,8 +197,7 @@ export async function buildServices(options: ServicesOptions) {
   const verifyRecovered = guard.executor.verifyRecovered;
   const recovery = await recoverAtStartup({ deps, database, inFlight, verifyRecovered }).catch(
     async (error: unknown) => {
-      await stopChainer();
-      await observability.stop();
+      await stream.stop();
       throw error;
     },
   );
@@ -245,52 +236,17 @@ export async function buildServices(options: ServicesOptions) {
     recoveredRuns,
     observability,
     metrics: observability.metrics,
-    /**
-     * Links every event committed so far and hands it to metrics and alerts, again for the alerts that
-     * raised, until a round links and delivers nothing (tests and the CLI; an instance does this itself).
-     */
-    settleAudit: async (): Promise<void> => {
-      let delivered = observability.delivered();
-      for (let round = 0; round < 10; round += 1) {
-        const linked = await chainer.linkNow();
-        await observability.flush();
-        if (linked === 0 && observability.delivered() === delivered) return;
-        delivered = observability.delivered();
-      }
-    },
+    settleAudit: stream.settle,
     close: async () => {
       await sweeps.stop();
       await unwatch().catch(() => {});
-      await stopChainer();
-      await observability.stop();
+      await stream.stop();
       if (!options.database) await database.close();
     },
   };
 }
 
 export type Services = Awaited<ReturnType<typeof buildServices>>;
-
-/** How long closing waits to link what this instance committed last; a later start or another instance links the rest. */
-const FINAL_LINK_MS = 2_000;
-
-/** Stops the chainer after one last pass, so a clean stop leaves nothing of this instance unlinked. */
-function stopChainerOf(chainer: AuditChainer): () => Promise<void> {
-  return async () => {
-    await chainer.stop();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, FINAL_LINK_MS);
-    });
-    await Promise.race([
-      chainer.linkNow().then(
-        () => {},
-        () => {},
-      ),
-      late,
-    ]);
-    clearTimeout(timer);
-  };
-}
 
 async function openConfiguredDatabase(config: Config): Promise<Database> {
   try {
