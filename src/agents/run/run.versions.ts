@@ -52,6 +52,7 @@ export async function auditVersionChange({
   actor: string;
   versions: RunVersions;
 }): Promise<void> {
+  // Read through audit_run_starts_idx: the agent's latest run.started, however far back it is.
   const [row] = rowsOf<{ versions: Partial<RunVersions> | null }>(
     await tx.execute(sql`select details -> 'versions' as versions from audit_events
       where agent = ${agent} and action = 'run.started' order by audit_events.id desc limit 1`),

@@ -1,0 +1,1 @@
+CREATE INDEX "audit_run_starts_idx" ON "audit_events" USING btree ("agent","id") WHERE action = 'run.started';
