@@ -4,7 +4,8 @@ import { outsideDeadline } from '../db/deadline.ts';
 import { outsideLogIds } from '../shared/log-context.ts';
 import type { Logger } from '../shared/logger.ts';
 import { GENESIS_HASH, hashAuditEvent } from './audit.hash.ts';
-import { AUDIT_COLUMNS, type AuditRow, eventFromRow, LINKED, publicEvent, rowsOf } from './audit.rows.ts';
+import { auditHead } from './audit.head.ts';
+import { AUDIT_COLUMNS, type AuditRow, eventFromRow, publicEvent, rowsOf } from './audit.rows.ts';
 import type { AuditEvent } from './audit.types.ts';
 import { countLinked } from './audit-counts.repository.ts';
 
@@ -72,7 +73,8 @@ export function createAuditChainer({
     const linked: AuditEvent[] = [];
     const pass = await db.transaction(async (tx) => {
       if (!(await takeChainLock({ tx, wait }))) return { linked: 0, full: false, locked: false };
-      const head = await readHead(tx);
+      // A statement of its own, after the lock: its snapshot sees the previous batch.
+      const head = (await auditHead({ db: tx })) ?? { seq: 0, hash: GENESIS_HASH };
       const rows = rowsOf<AuditRow & { id: string | number }>(
         await tx.execute(sql`select id::text as id, ${AUDIT_COLUMNS} from audit_events
           where seq is null order by audit_events.id limit ${BATCH_SIZE}`),
@@ -215,13 +217,4 @@ async function takeChainLock({ tx, wait }: { tx: Tx; wait: boolean }): Promise<b
     await tx.execute(sql.raw(`select pg_try_advisory_xact_lock(${AUDIT_CHAIN_LOCK}) as locked`)),
   );
   return row?.locked === true;
-}
-
-/** The chain's head as this transaction sees it after taking the lock (a statement of its own). */
-async function readHead(tx: Tx): Promise<{ seq: number; hash: string }> {
-  const [row] = rowsOf<{ seq: string | number; hash: string }>(
-    await tx.execute(sql`select seq::text as seq, hash from audit_events where ${LINKED}
-      order by audit_events.seq desc limit 1`),
-  );
-  return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
 }

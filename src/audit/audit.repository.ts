@@ -8,15 +8,7 @@ import { wardenError } from '../shared/errors.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { AuditChainer } from './audit.chainer.ts';
 import { cleanText, plainJsonDetails } from './audit.details.ts';
-import {
-  AUDIT_COLUMNS,
-  type AuditRow,
-  eventFromRow,
-  LINKED,
-  publicEvent,
-  rowsOf,
-  storedIsoTime,
-} from './audit.rows.ts';
+import { AUDIT_COLUMNS, type AuditRow, eventFromRow, publicEvent, rowsOf } from './audit.rows.ts';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -154,14 +146,7 @@ export function createAuditLog({
   };
 }
 
-/** The last linked event's seq, hash and time, or null for an empty chain. */
-export async function auditHead({ db }: { db: DbOrTx }): Promise<AuditHead | null> {
-  const result = await db.execute(sql`select seq::text as seq, hash,
-    to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at_iso
-    from audit_events where ${LINKED} order by audit_events.seq desc limit 1`);
-  const [row] = rowsOf<{ seq: string | number; hash: string; at_iso: string }>(result);
-  return row ? { seq: Number(row.seq), hash: row.hash, at: new Date(storedIsoTime(row.at_iso)) } : null;
-}
+export { auditHead } from './audit.head.ts';
 
 /**
  * The linked events of one run, incident and/or proposal (all given filters must match), oldest first:
