@@ -57,9 +57,15 @@ describe.each(databaseKinds)('per-agent counts from the hourly counts on %s', (k
     const counted = await countAuditByAgent({ db, since, until });
     expect(sorted(counted)).toEqual(sorted(await scanned(db, since, until)));
     expect(counted.reduce((n, r) => n + r.n, 0)).toBeGreaterThan(30);
-    // Linking again counts nothing twice.
+    // Linking again counts nothing twice: the hourly counts hold each linked event exactly once.
     expect(await link(db)).toBe(1);
     expect(await link(db)).toBe(0);
+    const [kept] = rowsOf<{ counted: number; linked: number }>(
+      await db.execute(sql`select (select coalesce(sum(n), 0)::int from audit_hourly_counts) as counted,
+        (select count(*)::int from audit_events where seq is not null and agent is not null) as linked`),
+    );
+    expect(Number(kept!.counted)).toBe(Number(kept!.linked));
+    expect(Number(kept!.linked)).toBe(50);
     expect(sorted(await countAuditByAgent({ db, since, until }))).toEqual(
       sorted(await scanned(db, since, until)),
     );
