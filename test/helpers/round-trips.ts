@@ -10,43 +10,75 @@ import { pipelinedOnPostgres } from '../../src/db/pipeline.ts';
 export type Trace = { roundTrips: string[][]; statements: string[] };
 
 /**
+ * Statements of Warden's background work, which runs beside the caller, not on its path: the audit
+ * chainer's batches (they take the chain lock), its sweep, the behaviour alerts' pass.
+ */
+const BACKGROUND = [
+  /pg_(try_)?advisory_xact_lock\(7305100\)/,
+  /pg_(try_)?advisory_xact_lock\(7305101\)/,
+  /^select exists \(select 1 from audit_events where seq is null\)/,
+];
+
+type Sent = { connection: string; segment: number; text: string; wave: number };
+
+/**
  * Counts round trips by when statements are written, not by how long anything takes: statements written
  * in the same turn of the event loop (before any answer could have come back) travel together, one round
  * trip; a statement written after that turn waited for an answer, so it starts another. Statements on two
- * connections sent together (`Promise.all`) count once, as the caller waits for them once.
+ * connections sent together (`Promise.all`) count once, as the caller waits for them once. A transaction
+ * (or lone statement) of background work is left out with everything it sent, wherever the timers put it.
  */
 export function createRoundTripTracer() {
   let recording = false;
-  let waves: string[][] = [];
-  let open: string[] | null = null;
+  let sent: Sent[] = [];
+  let waveOpen = false;
+  let wave = -1;
+  /** Per connection: the current segment (a transaction, or a statement outside one) and whether it is open. */
+  const segments = new Map<string, { n: number; inTransaction: boolean }>();
 
-  const sent = (text: string) => {
+  /** `connection` names where it ran; `transaction` names a whole transaction when the driver sends no BEGIN (PGlite). */
+  const send = (text: string, connection = 'pg', transaction = false) => {
     if (!recording) return;
-    if (!open) {
-      open = [];
-      waves.push(open);
+    if (!waveOpen) {
+      waveOpen = true;
+      wave += 1;
       // Runs before the driver's own flush of this turn's writes (queued after this), so before any answer.
       setImmediate(() => {
-        open = null;
+        waveOpen = false;
       });
     }
-    open.push(text.replace(/\s+/g, ' ').trim().slice(0, 120));
+    const clean = text.replace(/\s+/g, ' ').trim();
+    const lower = clean.toLowerCase();
+    const at = segments.get(connection) ?? { n: 0, inTransaction: transaction };
+    if (lower.startsWith('begin') || !at.inTransaction) at.n += 1;
+    at.inTransaction = lower.startsWith('begin') || (at.inTransaction && !/^(commit|rollback)\b/.test(lower));
+    segments.set(connection, at);
+    sent.push({ connection, segment: at.n, text: clean.slice(0, 120), wave });
   };
 
   /** Runs `work` and returns its result with what it sent. */
   async function trace<T>(work: () => Promise<T>): Promise<{ result: T; trace: Trace }> {
-    waves = [];
-    open = null;
+    sent = [];
+    waveOpen = false;
+    wave = -1;
     recording = true;
     try {
       const result = await work();
-      return { result, trace: { roundTrips: waves, statements: waves.flat() } };
+      const key = (s: Sent) => `${s.connection}#${s.segment}`;
+      const background = new Set(sent.filter((s) => BACKGROUND.some((re) => re.test(s.text))).map(key));
+      const waves = new Map<number, string[]>();
+      for (const s of sent) {
+        if (background.has(key(s))) continue;
+        waves.set(s.wave, [...(waves.get(s.wave) ?? []), s.text]);
+      }
+      const roundTrips = [...waves.entries()].sort(([a], [b]) => a - b).map(([, texts]) => texts);
+      return { result, trace: { roundTrips, statements: roundTrips.flat() } };
     } finally {
       recording = false;
     }
   }
 
-  return { sent, trace };
+  return { sent: send, trace };
 }
 
 export type RoundTripTracer = ReturnType<typeof createRoundTripTracer>;
@@ -68,7 +100,7 @@ export function connectTracedPostgres({
     max,
     onnotice: () => {},
     connection: { lock_timeout: 5_000, statement_timeout: 15_000 },
-    debug: (_connection, query) => tracer.sent(query),
+    debug: (connection, query) => tracer.sent(query, `c${connection}`),
   });
   const sql = boundSql(pool, { waitBoundMs: 20_000 });
   return {
@@ -91,10 +123,11 @@ export function connectTracedPostgres({
  * so each statement is its own "round trip" into the engine.
  */
 export function traceStatementsOnPglite({ pg, tracer }: { pg: PGlite; tracer: RoundTripTracer }): void {
-  const wrap = <T extends { query: PGlite['query'] }>(target: T) => {
+  let transactions = 0;
+  const wrap = <T extends { query: PGlite['query'] }>(target: T, transaction?: string) => {
     const query = target.query.bind(target);
     target.query = ((text: string, ...rest: unknown[]) => {
-      tracer.sent(text);
+      tracer.sent(text, transaction, transaction !== undefined);
       return (query as (...args: unknown[]) => ReturnType<PGlite['query']>)(text, ...rest);
     }) as PGlite['query'];
   };
@@ -102,7 +135,8 @@ export function traceStatementsOnPglite({ pg, tracer }: { pg: PGlite; tracer: Ro
   const transaction = pg.transaction.bind(pg);
   pg.transaction = ((fn: (tx: Parameters<Parameters<PGlite['transaction']>[0]>[0]) => Promise<unknown>) =>
     transaction(async (tx) => {
-      wrap(tx);
+      transactions += 1;
+      wrap(tx, `tx${transactions}`);
       return fn(tx);
     })) as PGlite['transaction'];
 }

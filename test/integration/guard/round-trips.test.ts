@@ -20,7 +20,7 @@ import { people, testCharters } from './fixtures.ts';
  * look-up (the sandbox mints nothing). A change that adds a round trip or a statement fails here.
  * (Before: 6 round trips and 27 statements: a separate last check, a lease look-up, a two-step finish; then
  * 21 statements while each audit insert took the chain lock first.) The chainer's batches are not counted:
- * they run after the commit, off the caller's path.
+ * they run after the commit, off the caller’s path, and the tracer leaves them out wherever they land.
  */
 const WARDEN_ROUND_TRIPS = 3;
 const WARDEN_STATEMENTS_POSTGRES = 18;
