@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { createMcpHttpGateway, type McpHttpGateway } from '../mcp/mcp-http.ts';
+import { resourceMetadataRoutes } from '../mcp/mcp-metadata.ts';
 import type { McpSessionDeps } from '../mcp/mcp-session.ts';
 import { createMcpSlackThread } from '../mcp/mcp-slack.ts';
 import type { WaitDeps } from '../mcp/mcp-wait.ts';
@@ -57,10 +58,22 @@ export function buildMcpGateway({
   return createMcpHttpGateway({
     deps: mcpSessionDeps({ services, slack, ...(waiting ? { waiting } : {}) }),
     charters: services.charters,
+    resource: {
+      publicUrl: services.config.publicUrl,
+      authorizationServers: services.config.mcp.authorizationServers,
+    },
   });
 }
 
-/** The routes of `/mcp` (Streamable HTTP: POST messages, GET the server's stream, DELETE a session). */
-export function mcpRoutes(gateway: Pick<McpHttpGateway, 'handle'>): Record<string, Handler> {
-  return { 'POST /mcp': gateway.handle, 'GET /mcp': gateway.handle, 'DELETE /mcp': gateway.handle };
+/**
+ * The routes of `/mcp` (Streamable HTTP: POST messages, GET the server's stream, DELETE a session) and its
+ * OAuth protected-resource metadata.
+ */
+export function mcpRoutes(gateway: Pick<McpHttpGateway, 'handle' | 'resource'>): Record<string, Handler> {
+  return {
+    'POST /mcp': gateway.handle,
+    'GET /mcp': gateway.handle,
+    'DELETE /mcp': gateway.handle,
+    ...resourceMetadataRoutes(gateway.resource),
+  };
 }

@@ -78,6 +78,19 @@ export const envSchema = z.object({
   WARDEN_MCP_TOKEN: optionalText,
   /** The channel (ID) where each MCP session's thread and approval cards are posted. */
   WARDEN_MCP_CHANNEL: optionalText,
+  /** Warden's address as people and clients reach it (behind a load balancer), e.g. https://warden.example.com. */
+  WARDEN_PUBLIC_URL: url('http(s)'),
+  /** Issuers (comma-separated URLs) whose OAuth tokens a deployment accepts in front of `/mcp`, for its metadata. */
+  WARDEN_MCP_AUTHORIZATION_SERVERS: optionalText
+    .refine(
+      (v) =>
+        v === undefined ||
+        v.split(',').every((u) => /^https?:\/\/\S+$/.test(u.trim()) && URL.canParse(u.trim())),
+      {
+        message: 'must be a comma-separated list of http(s) URLs',
+      },
+    )
+    .transform((v) => (v === undefined ? [] : v.split(',').map((u) => u.trim()))),
   /** The bearer token Alertmanager sends to `POST /webhooks/alertmanager`; absent: the route is off. */
   WARDEN_ALERTMANAGER_WEBHOOK_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
     message: 'must be at least 16 characters (a random token, e.g. `openssl rand -hex 32`)',

@@ -31,7 +31,9 @@ export type Config = {
    * `stdioToken`: `warden mcp`'s client token (`WARDEN_MCP_TOKEN`; HTTP clients send theirs per request).
    * `channel`: where each MCP session's thread (and its approval cards) is posted (`WARDEN_MCP_CHANNEL`).
    */
-  mcp: { stdioToken?: string; channel?: string };
+  mcp: { stdioToken?: string; channel?: string; authorizationServers: string[] };
+  /** Warden's address as clients reach it (`WARDEN_PUBLIC_URL`); absent: each request's Host. */
+  publicUrl?: string;
   /** Local mode: no Slack workspace configured, so Warden runs its own emulator and console. */
   localMode: boolean;
   /** Values that must never appear in logs, audit events, prompts or Slack. */
@@ -87,7 +89,12 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,
     alertmanager: { webhookToken: e.WARDEN_ALERTMANAGER_WEBHOOK_TOKEN, agent: e.WARDEN_ALERT_AGENT },
-    mcp: { stdioToken: e.WARDEN_MCP_TOKEN, channel: e.WARDEN_MCP_CHANNEL },
+    mcp: {
+      stdioToken: e.WARDEN_MCP_TOKEN,
+      channel: e.WARDEN_MCP_CHANNEL,
+      authorizationServers: e.WARDEN_MCP_AUTHORIZATION_SERVERS,
+    },
+    publicUrl: e.WARDEN_PUBLIC_URL,
     localMode: e.SLACK_BOT_TOKEN === undefined,
     secrets: secrets.filter((s): s is string => typeof s === 'string' && s.length > 0),
     secretEnv: Object.freeze({ ...env }),

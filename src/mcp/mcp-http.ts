@@ -11,6 +11,7 @@ import {
   type McpClient,
   refusalMessage,
 } from './mcp-auth.ts';
+import { bearerChallenge, type McpResourceOptions } from './mcp-metadata.ts';
 import { type McpSession, type McpSessionDeps, openMcpSession } from './mcp-session.ts';
 
 /** The largest JSON-RPC message accepted. */
@@ -31,10 +32,13 @@ export function createMcpHttpGateway({
   deps,
   charters,
   idleMs = DEFAULT_IDLE_MS,
+  resource = { authorizationServers: [] },
 }: {
   deps: McpSessionDeps;
   charters: CharterSet;
   idleMs?: number;
+  /** What the resource metadata and the 401's challenge say (`mcp-metadata.ts`). */
+  resource?: McpResourceOptions;
 }) {
   const sessions = new Map<string, HttpSession>();
   const auditRefusal = createRefusalAuditor(deps);
@@ -64,7 +68,10 @@ export function createMcpHttpGateway({
         if (session.idle) clearTimeout(session.idle);
         void session.close(`Its client token was refused (${auth.reason}).`);
       }
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer realm="warden"' });
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': bearerChallenge(resource, req, { tokenSent: auth.reason !== 'missing_token' }),
+      });
       res.end(JSON.stringify({ error: refusalMessage(auth.reason) }));
       return;
     }
@@ -142,6 +149,7 @@ export function createMcpHttpGateway({
 
   return {
     handle,
+    resource,
     /** Closes every session and ends their runs (shutdown). */
     close: async () => {
       const open = [...sessions.values()];
