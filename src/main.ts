@@ -60,10 +60,11 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
  * these modules, so they load while the database is reached and migrated (docs/ARCHITECTURE.md, Start-up).
  */
 async function loadServing() {
-  const [services, surface, webhook, metrics, mcp] = await Promise.all([
+  const [services, surface, webhook, pagerduty, metrics, mcp] = await Promise.all([
     import('./app/services.ts'),
     import('./app/slack-surface.ts'),
     import('./app/alert-webhook.ts'),
+    import('./app/pagerduty-webhook.ts'),
     import('./observability/metrics.ts'),
     import('./app/mcp-gateway.ts'),
   ]);
@@ -71,6 +72,7 @@ async function loadServing() {
     buildServices: services.buildServices,
     buildSlackSurface: surface.buildSlackSurface,
     createAlertWebhook: webhook.createAlertWebhook,
+    createPagerDutyWebhook: pagerduty.createPagerDutyWebhook,
     createMetrics: metrics.createMetrics,
     buildMcpGateway: mcp.buildMcpGateway,
     mcpRoutes: mcp.mcpRoutes,
@@ -107,6 +109,11 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: `starting: database unavailable (${problem})` }));
     },
+    // PagerDuty redelivers a 5xx as well.
+    'POST /webhooks/pagerduty': async (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: `starting: database unavailable (${problem})` }));
+    },
     ...Object.fromEntries(MCP_ROUTES.map((route) => [route, startingMcpHandler(() => problem)])),
     ...(config.slack.signingSecret
       ? {
@@ -128,6 +135,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
           'GET /metrics',
           'POST /slack/events',
           'POST /webhooks/alertmanager',
+          'POST /webhooks/pagerduty',
           ...MCP_ROUTES,
         ].map((route) => [route, (req, res) => (routes[route] ?? notFound)(req, res)]),
       ),
@@ -156,7 +164,14 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     },
   });
   shutdown.add(() => services.close());
-  const { buildSlackSurface, createAlertWebhook, createMetrics, buildMcpGateway, mcpRoutes } = await serving;
+  const {
+    buildSlackSurface,
+    createAlertWebhook,
+    createPagerDutyWebhook,
+    createMetrics,
+    buildMcpGateway,
+    mcpRoutes,
+  } = await serving;
   const surface =
     config.slack.botToken && (config.slack.signingSecret || config.slack.appToken)
       ? buildSlackSurface({
@@ -176,6 +191,9 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
   routes['GET /metrics'] = metrics.handler;
   routes['POST /webhooks/alertmanager'] = surface
     ? createAlertWebhook({ services, client: surface.client, kick: surface.sync.kick }).handle
+    : notFound;
+  routes['POST /webhooks/pagerduty'] = surface
+    ? createPagerDutyWebhook({ services, client: surface.client, kick: surface.sync.kick }).handle
     : notFound;
   const mcp = buildMcpGateway({
     services,

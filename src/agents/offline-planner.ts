@@ -74,6 +74,7 @@ function nextStep(input: PlannerInput): PlannerStep {
     finding,
     toolsInCharter: named,
     plannerLabel: `${input.charter.agent}, offline planner`,
+    ticketNamesService: takesArgument(input.tools, 'create_ticket', 'service'),
   });
   return {
     kind: 'final',
@@ -156,4 +157,10 @@ function explain({
 
 function finalStep(summary: string): PlannerStep {
   return { kind: 'final', summary, proposals: [], tokens: 0 };
+}
+
+/** True when the deployment's tool of this name has this argument (the catalog's create_ticket: service). */
+function takesArgument(tools: PlannerInput['tools'], tool: string, argument: string): boolean {
+  const input = tools.find((t) => t.name === tool)?.input as { shape?: Record<string, unknown> } | undefined;
+  return input?.shape?.[argument] !== undefined;
 }

@@ -66,12 +66,15 @@ export function proposalsFor({
   finding,
   toolsInCharter,
   plannerLabel,
+  ticketNamesService = false,
 }: {
   evidence: Evidence;
   incident: IncidentFacts;
   finding: Finding;
   toolsInCharter: ReadonlySet<string>;
   plannerLabel: string;
+  /** The deployment's create_ticket takes the service (the catalog's, which files per service). */
+  ticketNamesService?: boolean;
 }): PlannedProposal[] {
   const { service, environment } = incident;
   const remediation: PlannedProposal[] = [];
@@ -107,6 +110,7 @@ export function proposalsFor({
     proposals.push({
       tool: 'create_ticket',
       args: {
+        ...(ticketNamesService ? { service } : {}),
         title: `${incident.id}: ${service} ${evidence.health?.health ?? 'impaired'} in ${environment}`,
         body: ticketBody({ evidence, incident, finding, remediation, plannerLabel }),
         severity: incident.severity,

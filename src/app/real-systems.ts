@@ -52,6 +52,8 @@ export function setUpRealSystems({
   const unavailableTools: RealSystems['unavailableTools'] = [];
   for (const charter of charters) {
     for (const [tool, spec] of Object.entries(charter.tools)) {
+      // A tool imported from an MCP server is checked against the catalog when its server is connected.
+      if (spec.mcp) continue;
       const system = systemOf[tool];
       if (system === undefined) {
         unavailableTools.push({ agent: charter.agent, tool });

@@ -10,6 +10,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
+import { pagerDutyIncidentDirectory } from '../incidents/pagerduty-incidents.directory.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { charterSet } from '../policy/charter-set.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -17,7 +18,7 @@ import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createAppLogger, type Logger } from '../shared/logger.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import type { Fetch } from '../systems/systems.types.ts';
-import { createCredentialBroker } from '../tools/broker.ts';
+import { type CredentialBroker, createCredentialBroker } from '../tools/broker.ts';
 import type { ToolDefinition } from '../tools/define.ts';
 import { createGuard } from '../tools/guard.ts';
 import type { GuardDeps } from '../tools/guard.types.ts';
@@ -120,6 +121,19 @@ export async function buildServices(options: ServicesOptions) {
       systems: real.systems,
     },
   });
+  // Tools imported from MCP servers (the catalog's `mcp` connections); the SDK is loaded only when used.
+  const mcp = await importMcpProviders({
+    real,
+    charters: charters.list(),
+    config,
+    redactor,
+    logger,
+    broker,
+  }).catch(async (error: unknown) => {
+    await stream.stop();
+    throw error;
+  });
+  tools.push(...mcp.tools);
   const inFlight = createInFlightRegistry();
   const { registry, guard, approvals } = wireGuard({
     db,
@@ -157,11 +171,16 @@ export async function buildServices(options: ServicesOptions) {
   });
   const breakerReset = createBreakerReset({ db, audit, charters, clock });
   const planner = options.planner ?? (await plannerFor({ config, redactor, logger }));
-  // Alert incidents (ALERT-<n>) first; then the sandbox world's.
+  // Alert incidents (ALERT-<n>) first; then PagerDuty's (by the connection's prefix); then the sandbox world's.
   const alertIncidents = alertIncidentDirectory({ db });
+  const pagerdutyIncidents = pagerDutyIncidentDirectory({
+    clientFor: (prefix) => real.systems.pagerdutyByPrefix(prefix),
+    services: () => real.catalog.services(),
+  });
   const incidents: IncidentDirectory = {
     environmentOf: async (input) =>
       (await alertIncidents.environmentOf(input)) ??
+      (await pagerdutyIncidents.environmentOf(input)) ??
       (await findIncident({ db, id: input.incidentId }))?.environment ??
       null,
   };
@@ -239,6 +258,7 @@ export async function buildServices(options: ServicesOptions) {
     settleAudit: stream.settle,
     close: async () => {
       await sweeps.stop();
+      await mcp.close();
       await unwatch().catch(() => {});
       await stream.stop();
       if (!options.database) await database.close();
@@ -247,6 +267,30 @@ export async function buildServices(options: ServicesOptions) {
 }
 
 export type Services = Awaited<ReturnType<typeof buildServices>>;
+
+/** The catalog's MCP tool providers, connected; nothing (and no SDK loaded) when it names none. */
+async function importMcpProviders({
+  real,
+  charters,
+  config,
+  redactor,
+  logger,
+  broker,
+}: {
+  real: { catalog: Catalog };
+  charters: readonly Charter[];
+  config: Config;
+  redactor: Redactor;
+  logger: Logger;
+  broker: CredentialBroker;
+}): Promise<{ tools: ToolDefinition[]; close: () => Promise<void> }> {
+  const none = Object.values(real.catalog.connections()).every((c) => c.kind !== 'mcp');
+  if (none && charters.every((c) => Object.values(c.tools).every((t) => !t.mcp)))
+    return { tools: [], close: async () => {} };
+  const { importMcpTools } = await import('../mcp/providers/mcp-import.ts');
+  const env = config.secretEnv;
+  return importMcpTools({ catalog: real.catalog, charters, env, redactor, logger, broker });
+}
 
 async function openConfiguredDatabase(config: Config): Promise<Database> {
   try {

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { formatIssues } from '../policy/charter.issues.ts';
 import { listPolicyFiles } from '../policy/charter.loader.ts';
-import { MAX_POLICY_FILE_BYTES, parseSafeYaml, tooLarge } from '../policy/yaml-safe.ts';
+import { parseSafeYaml, readPolicyFile, unreadableReason } from '../policy/yaml-safe.ts';
 import { wardenError } from '../shared/errors.ts';
 import {
   type ConnectionSpec,
@@ -39,7 +39,7 @@ export function checkCatalogDir({ dir }: { dir: string }): CatalogCheck {
   } catch (error) {
     return {
       files: [],
-      problems: [`${dir}: cannot read the catalog directory: ${reasonOf(error)}`],
+      problems: [`${dir}: cannot read the catalog directory: ${unreadableReason(error)}`],
       catalog: null,
     };
   }
@@ -96,15 +96,9 @@ function readValidated<T>({
   schema: z.ZodType<T>;
   expected: string;
 }): { value: T | null; problems: string[] } {
-  let text: string;
-  try {
-    const { size } = statSync(file);
-    if (size > MAX_POLICY_FILE_BYTES) return { value: null, problems: [tooLarge({ file, bytes: size })] };
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return { value: null, problems: [`${file}: cannot be read: ${reasonOf(error)}`] };
-  }
-  const parsed = parseSafeYaml({ text, file, expected });
+  const read = readPolicyFile({ file });
+  if (!read.ok) return { value: null, problems: read.problems };
+  const parsed = parseSafeYaml({ text: read.text, file, expected });
   if (!parsed.ok) return { value: null, problems: parsed.problems };
   const result = schema.safeParse(parsed.value);
   if (result.success) return { value: result.data, problems: [] };
@@ -117,7 +111,7 @@ function readValidated<T>({
   return { value: null, problems };
 }
 
-const SYSTEMS = ['kubernetes', 'prometheus', 'alertmanager'] as const;
+const SYSTEMS = ['kubernetes', 'prometheus', 'alertmanager', 'pagerduty', 'jira', 'runbooks'] as const;
 
 function crossCheck({
   services,
@@ -129,6 +123,16 @@ function crossCheck({
   connectionsFile: string;
 }): string[] {
   const problems: string[] = [];
+  const prefixes = new Map<string, string>();
+  for (const [named, connection] of Object.entries(connections)) {
+    if (connection.kind !== 'pagerduty') continue;
+    const other = prefixes.get(connection.incident_prefix);
+    if (other)
+      problems.push(
+        `${connectionsFile}: connections.${named}.incident_prefix: "${connection.incident_prefix}" is already the prefix of ${other}`,
+      );
+    else prefixes.set(connection.incident_prefix, named);
+  }
   const firstFileOf = new Map<string, string>();
   for (const { file, spec } of services) {
     const earlier = firstFileOf.get(spec.service);
@@ -149,11 +153,4 @@ function crossCheck({
     }
   }
   return problems;
-}
-
-function reasonOf(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
 }

@@ -66,6 +66,34 @@ export const environmentSchema = z.strictObject({
       matchers: labels,
     })
     .optional(),
+  pagerduty: z
+    .strictObject({
+      connection: name,
+      /** The PagerDuty service ids (`PXXXXXX`) whose incidents belong to this service here. */
+      service_ids: z
+        .array(z.string().regex(/^P[A-Z0-9]{5,13}$/, 'must be a PagerDuty service id such as PF9KMXH'))
+        .min(1, 'must name at least one PagerDuty service id'),
+    })
+    .optional(),
+  /** The Jira project this service's tickets go to here; every Jira tool is confined to it. */
+  jira: z
+    .strictObject({
+      connection: name,
+      project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as OPS'),
+    })
+    .optional(),
+  /** Runbooks that may be requested here, by name: the only URLs a runbook request is ever sent to. */
+  runbooks: z
+    .strictObject({
+      connection: name,
+      urls: z
+        .record(
+          z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a runbook name'),
+          z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+        )
+        .refine((u) => Object.keys(u).length > 0, 'must name at least one runbook'),
+    })
+    .optional(),
 });
 
 export const serviceSchema = z.strictObject({
@@ -125,6 +153,122 @@ const httpAuthSchema = z.union([
   z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secretSourceSchema }) }),
 ]);
 
+/**
+ * PagerDuty's REST API v2 (`url` defaults to https://api.pagerduty.com): the API token, the incident id
+ * prefix that maps Warden's incident ids to it (`INC-1234` → incident number 1234, `INC-PT4KHLK` → that
+ * id), the v3 webhook signing secrets (several while one is rotated) and who a write is sent `From`.
+ */
+const pagerdutyConnectionSchema = z.strictObject({
+  kind: z.literal('pagerduty'),
+  url: url.default('https://api.pagerduty.com'),
+  token: secretSourceSchema,
+  incident_prefix: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be upper-case letters or digits, such as INC')
+    .refine((p) => p !== 'ALERT', 'ALERT is the prefix of the incidents Alertmanager opens')
+    .default('PD'),
+  webhook_secrets: z.array(secretSourceSchema).max(4).default([]),
+  /** The PagerDuty login e-mail of each approver (Slack user ID → e-mail): sent as `From` on writes. */
+  people: z.record(z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID'), z.email()).default({}),
+  /** `From` for a write that needed no approval (a PagerDuty user, e.g. a bot); absent: such writes are refused. */
+  default_from: z.email().optional(),
+});
+
+/** `https://api.atlassian.com/ex/jira/{cloudId}`: what a scoped token needs (the site URL answers 401). */
+const jiraApiUrl = url.refine(
+  (u) =>
+    URL.canParse(u) &&
+    /^\/ex\/jira\/[0-9a-f-]{8,64}\/?$/.test(new URL(u).pathname) &&
+    !new URL(u).hostname.endsWith('.atlassian.net'),
+  {
+    message:
+      'must be the API gateway URL a scoped token needs, https://api.atlassian.com/ex/jira/<cloud id> (not the site URL)',
+  },
+);
+
+/** Jira Cloud through a service account's scoped API token (basic auth, email:token). */
+const jiraConnectionSchema = z.strictObject({
+  kind: z.literal('jira'),
+  url: jiraApiUrl,
+  /** The site people open (`https://acme.atlassian.net`): links, and the check that the cloud id is it. */
+  site: url,
+  email: z.email(),
+  token: secretSourceSchema,
+});
+
+/** Signed runbook webhooks (Standard Webhooks); the URLs are per service and environment. */
+const runbooksConnectionSchema = z.strictObject({
+  kind: z.literal('runbooks'),
+  /** The signing secret: `whsec_` + base64 (the key is the decoded bytes), else the text itself. */
+  signing_secret: secretSourceSchema,
+  /** Loopback addresses are refused unless this says so (a local receiver in tests). */
+  allow_loopback: z.boolean().default(false),
+  timeout_ms: z.number().int().min(100).max(30_000).default(10_000),
+  max_response_bytes: z.number().int().min(1).max(1_048_576).default(65_536),
+});
+
+/**
+ * An MCP server whose tools Warden imports behind the guard: started over stdio (`command`, `args`, and an
+ * environment whose values are secret sources, never the secrets) or reached over Streamable HTTP (`url`,
+ * optional `auth`). `tools` maps Warden's name for each imported tool to the server's name; each one's
+ * definition must be pinned by hash in the charters that use it.
+ */
+const mcpConnectionSchema = z
+  .strictObject({
+    kind: z.literal('mcp'),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).max(64).default([]),
+    env: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a variable name'),
+        secretSourceSchema,
+      )
+      .default({}),
+    cwd: z.string().startsWith('/', 'must be an absolute path').optional(),
+    url: url.optional(),
+    auth: httpAuthSchema.optional(),
+    tools: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a tool name (lower-case letters, digits, _)'),
+        z.strictObject({ tool: z.string().min(1).max(128) }),
+      )
+      .refine((t) => Object.keys(t).length > 0, 'must import at least one tool'),
+    /** How long start-up waits for the server to answer; one that does not leaves its tools disabled. */
+    connect_timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
+    /**
+     * `kept`: one process, restarted when it dies. `per_call` (stdio): a fresh process for each call, with the
+     * call's broker credential in `WARDEN_CREDENTIAL`, ended when the call ends.
+     */
+    start: z.enum(['kept', 'per_call']).default('kept'),
+  })
+  .superRefine((c, ctx) => {
+    if ((c.command === undefined) === (c.url === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: 'must name either a command (stdio) or a url',
+      });
+    if (c.url !== undefined && (c.args.length > 0 || Object.keys(c.env).length > 0 || c.cwd))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'args, env and cwd are for a command, not a url',
+      });
+    if (c.url !== undefined && c.start === 'per_call')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['start'],
+        message: 'per_call is for a command (stdio), not a url',
+      });
+    if (c.command !== undefined && c.auth)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: 'is for a url; a command gets secrets through env',
+      });
+  });
+export type McpConnectionSpec = z.infer<typeof mcpConnectionSchema>;
+
 export const connectionSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('kubernetes'),
@@ -143,6 +287,10 @@ export const connectionSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('prometheus'), url, auth: httpAuthSchema.optional() }),
   z.strictObject({ kind: z.literal('alertmanager'), url, auth: httpAuthSchema.optional() }),
+  pagerdutyConnectionSchema,
+  jiraConnectionSchema,
+  runbooksConnectionSchema,
+  mcpConnectionSchema,
 ]);
 export type ConnectionSpec = z.infer<typeof connectionSchema>;
 export type ConnectionKind = ConnectionSpec['kind'];

@@ -1,13 +1,17 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { plannerFor } from '../app/planner.ts';
 import { auditHeadCommand, auditVerifyCommand } from '../audit/audit.cli.ts';
 import { catalogValidateCommand } from '../catalog/catalog.cli.ts';
 import { parseConfig } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { describeLockOwner, type LockOwner } from '../db/data-dir-lock.ts';
+import { evalExportCommand, evalRunCommand } from '../evals/eval.cli.ts';
 import { MCP_USAGE } from '../mcp/mcp.usage.ts';
 import { charterTestCommand, charterValidateCommand } from '../policy/charter.cli.ts';
 import { isWardenError, type WardenError } from '../shared/errors.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createRedactor } from '../shared/redact.ts';
 import { connectionsCheckCommand } from '../systems/connections.check.ts';
 import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
 import { toolCatalogEntries } from '../tools/tool-catalog.ts';
@@ -17,11 +21,15 @@ const USAGE = `usage: warden <command>
   charter validate [--dir DIR]   validate charters/*.yaml
   charter test [--dir DIR]       run charters/*.test.yaml decision cases
   catalog validate [--dir DIR]   validate the service catalog and its connections (catalog/*.yaml)
+  catalog mcp-pins [--dir DIR]   the hash of each tool imported from an MCP server, and the charters' pins
   connections check [--dir DIR]  read one harmless thing from each connection; say what is wrong
   audit verify                   walk the audit hash chain and name the first broken event
   audit head [--json]            print the chain head, to anchor it outside the database
   world validate [--file FILE]   validate a sandbox world file
   db migrate                     apply migrations to DATABASE_URL (or the embedded database)
+  eval export [--dir DIR]        write the kept eval cases to evals/<agent>/*.yaml
+  eval [--agent A] [--repeat N] [--accept] [--json] [--dir DIR]
+                                 replay evals/ through the configured planner; beside the baseline
 ${MCP_USAGE}
 
 Environment: DATABASE_URL (absent: embedded PGlite in WARDEN_DATA_DIR), CHARTERS_DIR, WARDEN_CATALOG_DIR,
@@ -43,6 +51,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       agent: { type: 'string' },
       'on-behalf-of': { type: 'string' },
       by: { type: 'string' },
+      repeat: { type: 'string' },
+      accept: { type: 'boolean' },
     },
   });
   const [group, action] = positionals;
@@ -78,8 +88,36 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       });
     case 'catalog validate':
       return catalogValidateCommand({ dir: values.dir ?? config.catalogDir, out });
+    case 'catalog mcp-pins': {
+      // Loaded only here: it starts the MCP servers the catalog names (and the SDK with them).
+      const { mcpPinsCommand } = await import('../mcp/providers/mcp-pins.cli.ts');
+      const redactor = createRedactor({ secrets: config.secrets });
+      return mcpPinsCommand({
+        catalogDir: values.dir ?? config.catalogDir,
+        chartersDir: config.chartersDir,
+        env: config.secretEnv,
+        out,
+        logger: createLogger({ level: 'warn', redactor, destination: process.stderr }),
+      });
+    }
     case 'connections check':
       return connectionsCheckCommand({ dir: values.dir ?? config.catalogDir, env: config.secretEnv, out });
+    case 'eval':
+      return evalCommand({ config, options: values });
+    case 'eval export': {
+      const database = await openCommandDatabase({ command, config });
+      if (!database) return 1;
+      try {
+        return await evalExportCommand({
+          db: database.db,
+          dir: values.dir ?? 'evals',
+          ...(values.agent ? { agent: values.agent } : {}),
+          out,
+        });
+      } finally {
+        await database.close();
+      }
+    }
     case 'world validate': {
       const file = values.file ?? config.worldFile;
       const world = loadWorldFile({ file });
@@ -112,6 +150,29 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       process.stderr.write(`warden: unknown command "${command}"\n\n${USAGE}\n`);
       return 2;
   }
+}
+
+/** `warden eval`: the configured planner (OpenAI when OPENAI_API_KEY is set, else the offline rules). */
+async function evalCommand({
+  config,
+  options,
+}: {
+  config: ReturnType<typeof parseConfig>;
+  options: { dir?: string; agent?: string; repeat?: string; accept?: boolean; json?: boolean };
+}): Promise<number> {
+  const redactor = createRedactor({ secrets: config.secrets });
+  const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
+  return evalRunCommand({
+    dir: options.dir ?? 'evals',
+    chartersDir: config.chartersDir,
+    planner: await plannerFor({ config, redactor, logger }),
+    redactor,
+    ...(options.agent ? { agent: options.agent } : {}),
+    repeat: options.repeat === undefined ? 1 : Number(options.repeat),
+    accept: options.accept === true,
+    json: options.json === true,
+    out,
+  });
 }
 
 /** The command's database, or null once stderr says why it cannot be opened (the embedded one is in use). */

@@ -5,6 +5,9 @@ import type { AlertmanagerNotification } from './alertmanager-webhook.schemas.ts
 
 /** Who a run started by an alert is for: no person, so it is recorded as this fixed actor. */
 export const ALERT_RUN_REQUESTER = 'alertmanager';
+/** The actors whose webhooks start runs (no person asked): each run records which one started it. */
+export const RUN_TRIGGER_ACTORS = [ALERT_RUN_REQUESTER, 'pagerduty'] as const;
+export type RunTriggerActor = (typeof RUN_TRIGGER_ACTORS)[number];
 
 /** The most alerts kept on an incident; the count of all of them is kept beside. */
 export const MAX_STORED_ALERTS = 50;

@@ -1,13 +1,10 @@
 import type { AuditEventInput } from '../audit/audit.repository.ts';
-import { outsideDeadline } from '../db/deadline.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
-import { killSwitchMessage } from '../policy/messages.ts';
-import { isWardenError, wardenError } from '../shared/errors.ts';
+import { wardenError } from '../shared/errors.ts';
 import { cleanJson, cleanText } from '../shared/storable.ts';
 import {
   type AlertIncidentRow,
   claimRunStart,
-  findAlertRun,
   getAlertIncident,
   lockOpenAlertIncident,
   openAlertIncident,
@@ -24,11 +21,10 @@ import {
 } from './alert-incidents.ts';
 import type { AlertIntakeDeps, IntakeResult, OpeningMessage } from './alert-intake.types.ts';
 import type { AlertmanagerNotification } from './alertmanager-webhook.schemas.ts';
+import { startClaimedRun } from './incident-run-start.ts';
 
 export type { AlertIntakeDeps, AlertSlack, IntakeResult, OpeningMessage } from './alert-intake.types.ts';
 
-/** Refusals for good: no later notification of the incident tries again (people can `/agent triage`). */
-const REFUSED = /^(kill_switch|agents\.(?!busy))/;
 const TITLE_IN_AUDIT = 120;
 
 /**
@@ -127,61 +123,35 @@ export function createAlertIntake(deps: AlertIntakeDeps) {
         message: `Another request is starting the run of ${incident.id}; send the notification again.`,
       });
     }
-    const { id, slackChannel: channel } = claimed;
-    const message = (outcome: OpeningMessage['outcome']): OpeningMessage => ({
-      incidentId: id,
-      alertName: cleanText(alertNameOf(notification)).slice(0, 80),
-      service: claimed.service,
-      environment: claimed.environment,
-      alertCount: claimed.alertCount,
-      agent: charter.agent,
-      outcome,
-    });
-    let ts = claimed.slackTs;
-    const skip = async (reason: string, why: string) => {
-      const text = message({ kind: 'not_started', why });
-      if (ts) await deps.slack.update({ channel, ts, message: text });
-      else ts = await deps.slack.post({ channel, message: text });
-      await settleRunStart({ db: deps.db, id, runSkipped: reason, slackTs: ts });
-      await deps.audit.appendNow(deps.db, {
-        ...auditOf({ incident: claimed, notification, hash: claimed.groupKeyHash }),
-        action: 'alert.run_skipped',
-        reasonCode: reason,
-      });
-      return { runId: null, note: reason };
-    };
-    try {
-      const found = await findAlertRun({ db: deps.db, incidentId: id, requester: ALERT_RUN_REQUESTER });
-      if (found) {
-        await settleRunStart({ db: deps.db, id, runId: found });
-        return { runId: found, note: null };
-      }
-      const kill = await deps.killState({ agent: charter.agent });
-      if (kill.engaged) return await skip('kill_switch', killSwitchMessage({ kill }));
-      if (!ts) {
-        ts = await deps.slack.post({ channel, message: message({ kind: 'triaging' }) });
-        await recordOpeningMessage({ db: deps.db, id, slackTs: ts });
-      }
-      let runId: string;
-      try {
-        ({ runId } = await deps.startRun({
-          agent: charter.agent,
-          incidentId: id,
+    return startClaimedRun({
+      deps,
+      claimed: {
+        incidentId: claimed.id,
+        agent: charter.agent,
+        environment: claimed.environment,
+        channel: claimed.slackChannel,
+        slackTs: claimed.slackTs,
+        requester: ALERT_RUN_REQUESTER,
+        message: (outcome): OpeningMessage => ({
+          incidentId: claimed.id,
+          alertName: cleanText(alertNameOf(notification)).slice(0, 80),
+          service: claimed.service,
           environment: claimed.environment,
-          channel,
-          threadTs: ts,
-        }));
-      } catch (error) {
-        if (isWardenError(error) && REFUSED.test(error.code)) return await skip(error.code, error.message);
-        throw error;
-      }
-      await settleRunStart({ db: deps.db, id, runId });
-      return { runId, note: null };
-    } catch (error) {
-      // Released even past the request's deadline, so the retry need not wait for the claim to expire.
-      await outsideDeadline(() => settleRunStart({ db: deps.db, id })).catch(() => {});
-      throw error;
-    }
+          alertCount: claimed.alertCount,
+          agent: charter.agent,
+          outcome,
+        }),
+        settle: (result) => settleRunStart({ db: deps.db, id: claimed.id, ...result }),
+        recordOpening: (slackTs) => recordOpeningMessage({ db: deps.db, id: claimed.id, slackTs }),
+        auditSkipped: async (reason) => {
+          await deps.audit.appendNow(deps.db, {
+            ...auditOf({ incident: claimed, notification, hash: claimed.groupKeyHash }),
+            action: 'alert.run_skipped',
+            reasonCode: reason,
+          });
+        },
+      },
+    });
   }
 
   async function resolve({

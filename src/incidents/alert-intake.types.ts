@@ -6,6 +6,7 @@ import type { KillView } from '../policy/decide.types.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
+import type { OpeningOutcome, OpeningSlack } from './incident-run-start.ts';
 
 /** What the opening message in the owner channel says; the Slack side renders it. */
 export type OpeningMessage = {
@@ -16,15 +17,11 @@ export type OpeningMessage = {
   alertCount: number;
   agent: string;
   /** `triaging`, or why no run was started (one sentence for people). */
-  outcome: { kind: 'triaging' } | { kind: 'not_started'; why: string };
+  outcome: OpeningOutcome;
 };
 
 /** The Slack side of the intake: posting (retried) and editing the opening message. */
-export type AlertSlack = {
-  /** Posts the message in the channel and returns its ts; throws when Slack does not take it. */
-  post: (input: { channel: string; message: OpeningMessage }) => Promise<string>;
-  update: (input: { channel: string; ts: string; message: OpeningMessage }) => Promise<void>;
-};
+export type AlertSlack = OpeningSlack<OpeningMessage>;
 
 /** What the intake needs; built by the composition root. It reaches runs only through `startRun`. */
 export type AlertIntakeDeps = {

@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs';
 import { wardenError } from '../shared/errors.ts';
 import { formatIssues } from './charter.issues.ts';
 import { listPolicyFiles } from './charter.loader.ts';
@@ -7,7 +6,7 @@ import type { CharterTestCase, CharterTestExpectation, CharterTestFile } from '.
 import { charterTestFileSchema } from './charter-tests.schemas.ts';
 import { decide } from './decide.ts';
 import type { Decision, Risk, ToolKind } from './decide.types.ts';
-import { MAX_POLICY_FILE_BYTES, parseSafeYaml, tooLarge } from './yaml-safe.ts';
+import { parseSafeYaml, readPolicyFile } from './yaml-safe.ts';
 
 /** Tool facts the cases are decided with, by tool name; a tool not in the catalog is an unknown tool. */
 export type ToolCatalog = Record<string, { kind: ToolKind; risk: Risk; reversible: boolean }>;
@@ -88,7 +87,13 @@ export function runCase({
   toolCatalog: ToolCatalog;
 }): CharterTestResult {
   const { request, state, expect } = testCase;
-  const facts = Object.hasOwn(toolCatalog, request.tool) ? toolCatalog[request.tool] : undefined;
+  // A tool imported from an MCP server is not in the tool catalog: its charter's `mcp` entry gives its facts.
+  const pinned = Object.hasOwn(charter.tools, request.tool) ? charter.tools[request.tool]?.mcp : undefined;
+  const facts = Object.hasOwn(toolCatalog, request.tool)
+    ? toolCatalog[request.tool]
+    : pinned
+      ? { kind: pinned.kind, risk: pinned.risk, reversible: false }
+      : undefined;
   const decision = decide({
     charter,
     request: {
@@ -129,18 +134,9 @@ function readTestFile({
 }: {
   file: string;
 }): { ok: true; suite: CharterTestFile } | { ok: false; problems: string[] } {
-  let text: string;
-  try {
-    const { size } = statSync(file);
-    if (size > MAX_POLICY_FILE_BYTES) return { ok: false, problems: [tooLarge({ file, bytes: size })] };
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      problems: [`${file}: cannot be read: ${error instanceof Error ? error.message : String(error)}`],
-    };
-  }
-  const parsed = parseSafeYaml({ text, file, expected: 'agent and cases' });
+  const read = readPolicyFile({ file });
+  if (!read.ok) return read;
+  const parsed = parseSafeYaml({ text: read.text, file, expected: 'agent and cases' });
   if (!parsed.ok) return parsed;
   const result = charterTestFileSchema.safeParse(parsed.value);
   if (!result.success) {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { wardenError } from '../shared/errors.ts';
 import { canonicalJson, sha256Hex } from '../shared/hash.ts';
@@ -7,7 +7,7 @@ import { formatIssues } from './charter.issues.ts';
 import { formatCharterPath } from './charter.paths.ts';
 import { checkCharterReferences } from './charter.references.ts';
 import { type Charter, type CharterSpec, charterSchema } from './charter.schemas.ts';
-import { MAX_POLICY_FILE_BYTES, parseSafeYaml, tooLarge } from './yaml-safe.ts';
+import { parseSafeYaml, readPolicyFile, unreadableReason } from './yaml-safe.ts';
 
 const EXPECTED = 'agent, version, purpose, owners, invokers, environments, tools, budgets and approval_ttl';
 
@@ -63,14 +63,9 @@ export function parseCharterText(input: { text: string; file: string } & KnownTo
 
 /** Reads and validates one charter file, refusing files over 1 MiB before reading them. */
 export function checkCharterFile({ file, knownTools }: { file: string } & KnownTools): CharterCheck {
-  try {
-    const { size } = statSync(file);
-    if (size > MAX_POLICY_FILE_BYTES)
-      return { file, charter: null, problems: [tooLarge({ file, bytes: size })] };
-    return checkCharterText({ text: readFileSync(file, 'utf8'), file, knownTools });
-  } catch (error) {
-    return { file, charter: null, problems: [`${file}: cannot be read: ${reasonOf(error)}`] };
-  }
+  const read = readPolicyFile({ file });
+  if (!read.ok) return { file, charter: null, problems: read.problems };
+  return checkCharterText({ text: read.text, file, knownTools });
 }
 
 /** Loads one charter file; throws `charter.invalid` listing every problem. */
@@ -108,7 +103,10 @@ export function checkCharterDir({ dir, knownTools }: { dir: string } & KnownTool
   try {
     names = listPolicyFiles({ dir, tests: false });
   } catch (error) {
-    return { files: [], problems: [`${dir}: cannot read the charters directory: ${reasonOf(error)}`] };
+    return {
+      files: [],
+      problems: [`${dir}: cannot read the charters directory: ${unreadableReason(error)}`],
+    };
   }
   if (names.length === 0) return { files: [], problems: [`${dir}: holds no charter files (*.yaml)`] };
   const files = names.map((file) => checkCharterFile({ file, knownTools }));
@@ -138,12 +136,4 @@ function orThrow(check: CharterCheck): Charter {
 
 function invalid(problems: string[]) {
   return wardenError({ code: 'charter.invalid', message: problems.join('\n'), details: { problems } });
-}
-
-function reasonOf(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
 }

@@ -19,9 +19,10 @@ export function checkCharterReferences({
 }): CharterProblem[] {
   const problems: CharterProblem[] = [];
   const listed = Object.keys(spec.tools);
+  // A tool imported from an MCP server (`mcp:` pinned) is checked against the catalog when Warden starts.
   if (knownTools)
     for (const tool of listed)
-      if (!knownTools.includes(tool))
+      if (!knownTools.includes(tool) && !spec.tools[tool]?.mcp)
         problems.push({ path: ['tools', tool], message: `is ${notATool({ tool, knownTools })}` });
   const checkNamed = (tool: string, path: PropertyKey[]) => {
     if (tool === '*' || Object.hasOwn(spec.tools, tool)) return;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { alertsSchema } from './charter.alerts.schemas.ts';
+import { promotionSchema } from './charter.promotion.schemas.ts';
 import { durationSchema } from './duration.schema.ts';
 
 export { type AlertsSpec, alertsSchema, WEEKDAYS } from './charter.alerts.schemas.ts';
@@ -78,11 +79,30 @@ export const toolEnvRuleSchema = z.union([
 ]);
 export type ToolEnvRule = z.infer<typeof toolEnvRuleSchema>;
 
+/**
+ * A tool imported from an MCP server (the catalog names the server): the sha256 of its definition as the
+ * server lists it (`npx warden catalog mcp-pins` prints it), and the kind and risk Warden gives it. The
+ * server's own annotations are hints for people, never policy. A different definition disables the tool.
+ */
+export const mcpToolPinSchema = z.strictObject({
+  pin: z
+    .string()
+    .regex(
+      /^sha256:[0-9a-f]{64}$/,
+      'must be sha256:<64 hex digits>, as `npx warden catalog mcp-pins` prints',
+    ),
+  kind: z.enum(['read', 'write']),
+  risk: z.enum(['low', 'medium', 'high']),
+});
+export type McpToolPin = z.infer<typeof mcpToolPinSchema>;
+
 export const charterToolSchema = z.strictObject({
   /** Environment name → rule. An environment not listed here is denied for this tool. */
   environments: z.record(name, toolEnvRuleSchema),
   /** Argument constraints that must hold in every environment. */
   constraints: argConstraintsSchema.optional(),
+  /** Present for a tool imported from an MCP server; absent leaves older charters' hashes alone. */
+  mcp: mcpToolPinSchema.optional(),
 });
 export type CharterTool = z.infer<typeof charterToolSchema>;
 
@@ -173,6 +193,8 @@ export const charterSchema = z
           alert_runs: z.strictObject({ mode: z.enum(MODES) }).optional(),
           /** What a tainted write does here (`TAINT_RULES`); absent: `require_approval`. */
           on_suspected_injection: z.enum(TAINT_RULES).optional(),
+          /** The eval evidence each mode needs here (`warden eval`); absent leaves older charters' hashes alone. */
+          promotion: promotionSchema.optional(),
         }),
       )
       .refine((e) => Object.keys(e).length > 0, 'must name at least one environment'),

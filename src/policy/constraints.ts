@@ -9,7 +9,8 @@ import type { ArgConstraint } from './charter.schemas.ts';
  * - `min`/`max` are inclusive, `lt`/`gt` exclusive; the value must be a finite number.
  * - `pattern`: `new RegExp(pattern).test(String(value))`, unanchored: write `^…$` to match the whole value.
  * - `max_length`: the value must be a string of at most that many characters.
- * A missing argument (undefined or null) satisfies no condition.
+ * A missing argument (undefined or null) satisfies no condition. A name with dots (`filter.namespace`)
+ * that is not itself an argument reaches into nested objects.
  */
 
 export type ConstraintViolation = {
@@ -96,8 +97,20 @@ export function describeConstraint({ constraint }: { constraint: ArgConstraint }
 }
 
 // Own properties only: an argument called `constructor` or `__proto__` must not read the prototype.
+/**
+ * The value a constraint names: an argument, or — when no argument has the name and it has dots — a value
+ * nested in object arguments by path (`filter.namespace`), for tools whose input nests (MCP servers').
+ */
 function argValue(args: Record<string, unknown>, arg: string): unknown {
-  return Object.hasOwn(args, arg) ? args[arg] : undefined;
+  if (Object.hasOwn(args, arg)) return args[arg];
+  if (!arg.includes('.')) return undefined;
+  let value: unknown = args;
+  for (const key of arg.split('.')) {
+    if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key))
+      return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 function holds({

@@ -7,6 +7,8 @@ export const DECISION_REASONS = {
   agent_mismatch: 'The request names a different agent than the charter it was checked against.',
   tool_unknown: 'The requested tool is not one Warden knows, so it cannot run.',
   tool_not_in_charter: "The tool exists but is not listed in the agent's charter.",
+  tool_disabled:
+    'The tool comes from an MCP server whose definition of it is not the one the charter pinned (changed, gone, or the server is down), so it is disabled until an owner re-pins it or the server is back.',
   invalid_arguments: "The arguments do not match the tool's input schema.",
   env_unknown: "The environment is not named under the charter's environments.",
   env_not_allowed: 'The charter gives this tool no rule for this environment, or denies it there.',

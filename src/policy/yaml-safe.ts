@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { isMap, isNode, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { formatCharterPath } from './charter.paths.ts';
 import { keyOf, nodeAt, pathOf } from './yaml-paths.ts';
@@ -105,6 +106,36 @@ export function parseSafeYaml({
     value: value as Record<string, unknown>,
     lineOf: (path) => lineAt(nodeAt({ root: doc.contents, path })?.range?.[0]),
   };
+}
+
+/**
+ * A policy file's text (charter, charter tests, catalog, eval case), refusing files over 1 MiB before
+ * reading them; never throws: a problem is one line naming the file.
+ */
+export function readPolicyFile({
+  file,
+}: {
+  file: string;
+}): { ok: true; text: string } | { ok: false; problems: string[] } {
+  try {
+    const { size } = statSync(file);
+    if (size > MAX_POLICY_FILE_BYTES) return { ok: false, problems: [tooLarge({ file, bytes: size })] };
+    return { ok: true, text: readFileSync(file, 'utf8') };
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [`${file}: cannot be read: ${unreadableReason(error)}`],
+    };
+  }
+}
+
+/** Why a file or directory cannot be read, in words (the common errors without their syscall noise). */
+export function unreadableReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The message for a file over the size limit. */

@@ -13,6 +13,7 @@ export type AgentCommand =
   | { kind: 'status' }
   | { kind: 'audit'; subject: string }
   | { kind: 'why'; proposalId: string }
+  | { kind: 'keep'; proposalId: string }
   | { kind: 'charter'; agent?: string }
   | { kind: 'report'; agent?: string }
   | { kind: 'help' }
@@ -106,6 +107,13 @@ export function parseAgentCommand({
         return invalid('why', 'Why needs a proposal id, e.g. `/agent why prp_7f3k2m9q1x4z`.');
       }
       return { kind: 'why', proposalId: id };
+    }
+    case 'keep': {
+      const id = rest[0];
+      if (rest.length !== 1 || !id || !PROPOSAL_ID.test(id)) {
+        return invalid('keep', 'Keep needs a proposal id, e.g. `/agent keep prp_7f3k2m9q1x4z`.');
+      }
+      return { kind: 'keep', proposalId: id };
     }
     default:
       return unknownCommand(verb ?? '');

@@ -21,6 +21,7 @@ export const HANDLED = {
     PROPOSAL_ACTIONS.agree,
     PROPOSAL_ACTIONS.disagree,
     PROPOSAL_ACTIONS.undo,
+    PROPOSAL_ACTIONS.keep,
     BREAKER_ACTIONS.reset,
   ],
   view: PROPOSAL_ACTIONS.rejectReasonView,

@@ -45,7 +45,14 @@ export async function checkConnections({
     fetch,
   });
   const all = systems.all();
-  const clients = [...all.kubernetes, ...all.prometheus, ...all.alertmanager];
+  const clients = [
+    ...all.kubernetes,
+    ...all.prometheus,
+    ...all.alertmanager,
+    ...all.pagerduty,
+    ...all.jira,
+    ...all.runbooks,
+  ];
   const kinds = catalog.connections();
   const pinged = await Promise.all(
     clients.map(async (client): Promise<ConnectionCheck> => {

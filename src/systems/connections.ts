@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionSpec, SecretSource } from '../catalog/catalog.schemas.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Redactor } from '../shared/redact.ts';
+import { resolveJiraConnection } from './jira.types.ts';
+import { resolveRunbooksConnection } from './runbook.types.ts';
 import type { HttpAuth, ResolvedConnection } from './systems.types.ts';
 
 export type ReadSecretFile = (path: string) => string;
@@ -76,6 +78,25 @@ function resolveOne({
     }
     if (brokerToken === null) return null;
     return { name, kind: 'kubernetes', url: spec.url, caPem, brokerToken, executor: spec.executor };
+  }
+  // An MCP server's secrets are read where its client is made (`src/mcp/providers/`), with this redactor.
+  if (spec.kind === 'mcp') return null;
+  if (spec.kind === 'jira') return resolveJiraConnection({ name, spec, read });
+  if (spec.kind === 'runbooks') return resolveRunbooksConnection({ name, spec, read });
+  if (spec.kind === 'pagerduty') {
+    const token = read(spec.token, 'API token');
+    const webhookSecrets = spec.webhook_secrets.map((source, i) => read(source, `webhook secret ${i + 1}`));
+    if (token === null || webhookSecrets.some((s) => s === null)) return null;
+    return {
+      name,
+      kind: 'pagerduty',
+      url: spec.url.replace(/\/+$/, ''),
+      token,
+      incidentPrefix: spec.incident_prefix,
+      webhookSecrets: webhookSecrets.filter((s): s is string => s !== null),
+      people: spec.people,
+      defaultFrom: spec.default_from ?? null,
+    };
   }
   let auth: HttpAuth = null;
   if (spec.auth && 'bearer' in spec.auth) {

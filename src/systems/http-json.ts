@@ -39,63 +39,102 @@ export async function httpJson<T>(request: HttpJsonRequest<T>): Promise<T> {
   if (connection.auth?.kind === 'basic')
     headers.authorization = `Basic ${Buffer.from(`${connection.auth.username}:${connection.auth.password}`).toString('base64')}`;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  const signals = [AbortSignal.timeout(timeoutMs), ...(request.signal ? [request.signal] : [])];
+  const { response, text } = await sendCapped({
+    name: connection.name,
+    url,
+    init: { method: request.method ?? 'GET', headers, body: request.body },
+    timeoutMs,
+    signal: request.signal,
+    fetch: request.fetch,
+  });
+  if (!response.ok)
+    throw statusError({ connection: connection.name, status: response.status, said: serverSaid(text) });
+  return parseAnswer({ name: connection.name, text, schema: request.schema });
+}
 
-  let response: Response;
-  let text: string;
+/**
+ * Sends one request (JSON body, no redirects) within `timeoutMs` and the caller's abort signal, and reads
+ * the answer up to `maxBytes`. A cancelled call is `tools.aborted`; a failed or timed-out one a transport
+ * error naming the connection (never its credential).
+ */
+export async function sendCapped({
+  name,
+  url,
+  init,
+  timeoutMs,
+  signal,
+  fetch: fetchImpl = fetch,
+  maxBytes = MAX_RESPONSE_BYTES,
+}: {
+  name: string;
+  url: URL;
+  init: { method: string; headers: Record<string, string>; body?: unknown };
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  fetch?: Fetch | undefined;
+  maxBytes?: number;
+}): Promise<{ response: Response; text: string }> {
+  const signals = [AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])];
   try {
-    response = await (request.fetch ?? fetch)(url, {
-      method: request.method ?? 'GET',
-      headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    const response = await fetchImpl(url, {
+      method: init.method,
+      headers: init.headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
       signal: AbortSignal.any(signals),
       redirect: 'error',
     });
-    text = await readCapped(response);
+    return { response, text: await readCapped(response, maxBytes) };
   } catch (error) {
-    if (request.signal?.aborted)
+    if (signal?.aborted)
       throw wardenError({
         code: 'tools.aborted',
-        message: `The call to ${connection.name} was cancelled.`,
-        cause: request.signal.reason,
+        message: `The call to ${name} was cancelled.`,
+        cause: signal.reason,
       });
     if (isWardenErrorLike(error)) throw error;
-    throw transportError({ connection: connection.name, error, timeoutMs });
+    throw transportError({ connection: name, error, timeoutMs });
   }
-  if (!response.ok)
-    throw statusError({ connection: connection.name, status: response.status, said: serverSaid(text) });
+}
+
+/** A 2xx answer's JSON, as `schema` says it must look; anything else is `system.bad_response`. */
+export function parseAnswer<T>({
+  name,
+  text,
+  schema,
+}: {
+  name: string;
+  text: string;
+  schema: z.ZodType<T>;
+}): T {
   let json: unknown;
   try {
     json = text.length ? JSON.parse(text) : null;
   } catch {
-    throw badResponse(connection.name, 'the answer is not JSON');
+    throw badResponse(name, 'the answer is not JSON');
   }
-  const parsed = request.schema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw badResponse(
-      connection.name,
-      `${issue?.path.join('.') || 'answer'}: ${issue?.message ?? 'invalid'}`,
-    );
+    throw badResponse(name, `${issue?.path.join('.') || 'answer'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
 }
 
-async function readCapped(response: Response): Promise<string> {
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > MAX_RESPONSE_BYTES) {
+  if (declared > maxBytes) {
     await response.body?.cancel();
-    throw tooLarge();
+    throw tooLarge(maxBytes);
   }
   const buffer = await response.arrayBuffer();
-  if (buffer.byteLength > MAX_RESPONSE_BYTES) throw tooLarge();
+  if (buffer.byteLength > maxBytes) throw tooLarge(maxBytes);
   return new TextDecoder().decode(buffer);
 }
 
-function tooLarge() {
+function tooLarge(maxBytes: number) {
   return wardenError({
     code: 'system.bad_response',
-    message: `The answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB; narrow the request.`,
+    message: `The answer is larger than ${maxBytes / 1024 / 1024} MiB; narrow the request.`,
   });
 }
 

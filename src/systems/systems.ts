@@ -1,8 +1,11 @@
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import { type AlertmanagerClient, createAlertmanagerClient } from './alertmanager.client.ts';
+import { createJiraClient, type JiraClient } from './jira.client.ts';
 import { createKubernetesAccess, type KubernetesAccess } from './kubernetes/kubernetes.access.ts';
+import { createPagerDutyClient, type PagerDutyClient } from './pagerduty.client.ts';
 import { createPrometheusClient, type PrometheusClient } from './prometheus.client.ts';
+import { createRunbookClient, type RunbookClient } from './runbook.client.ts';
 import type { Fetch, ResolvedConnection } from './systems.types.ts';
 
 /**
@@ -23,10 +26,22 @@ export function createSystems({
   const prometheus = new Map<string, PrometheusClient>();
   const alertmanager = new Map<string, AlertmanagerClient>();
   const kubernetes = new Map<string, KubernetesAccess>();
+  const pagerduty = new Map<string, PagerDutyClient>();
+  const pagerdutyWebhooks: PagerDutyWebhookSource[] = [];
+  const jira = new Map<string, JiraClient>();
+  const runbooks = new Map<string, RunbookClient>();
   for (const connection of connections.values()) {
     if (connection.kind === 'kubernetes')
       kubernetes.set(connection.name, createKubernetesAccess({ connection, redactor, clock }));
-    else if (connection.kind === 'prometheus')
+    else if (connection.kind === 'jira')
+      jira.set(connection.name, createJiraClient({ connection, redactor }));
+    else if (connection.kind === 'runbooks')
+      runbooks.set(connection.name, createRunbookClient({ connection, now: () => clock.now() }));
+    else if (connection.kind === 'pagerduty') {
+      pagerduty.set(connection.name, createPagerDutyClient({ connection, fetch: fetchImpl }));
+      const { name, incidentPrefix, webhookSecrets: secrets } = connection;
+      if (secrets.length > 0) pagerdutyWebhooks.push({ connection: name, incidentPrefix, secrets });
+    } else if (connection.kind === 'prometheus')
       prometheus.set(connection.name, createPrometheusClient({ connection, fetch: fetchImpl }));
     else alertmanager.set(connection.name, createAlertmanagerClient({ connection, fetch: fetchImpl }));
   }
@@ -35,11 +50,22 @@ export function createSystems({
     prometheus: (name: string): PrometheusClient | null => prometheus.get(name) ?? null,
     alertmanager: (name: string): AlertmanagerClient | null => alertmanager.get(name) ?? null,
     kubernetes: (name: string): KubernetesAccess | null => kubernetes.get(name) ?? null,
+    pagerduty: (name: string): PagerDutyClient | null => pagerduty.get(name) ?? null,
+    jira: (name: string): JiraClient | null => jira.get(name) ?? null,
+    runbooks: (name: string): RunbookClient | null => runbooks.get(name) ?? null,
+    /** The PagerDuty client whose incident prefix is this one (`INC` for `INC-1234`), or null. */
+    pagerdutyByPrefix: (prefix: string): PagerDutyClient | null =>
+      [...pagerduty.values()].find((c) => c.incidentPrefix === prefix) ?? null,
+    /** The PagerDuty connections that accept v3 webhooks, each with its signing secrets. */
+    pagerdutyWebhooks: (): readonly PagerDutyWebhookSource[] => pagerdutyWebhooks,
     /** Every connection's client, for `warden connections check`. */
     all: () => ({
       prometheus: [...prometheus.values()],
       alertmanager: [...alertmanager.values()],
       kubernetes: [...kubernetes.values()],
+      pagerduty: [...pagerduty.values()],
+      jira: [...jira.values()],
+      runbooks: [...runbooks.values()],
     }),
     /**
      * Revokes the per-proposal credentials of these proposals on every cluster (the kill switch; a lease
@@ -57,6 +83,13 @@ export function createSystems({
 }
 
 export type Systems = ReturnType<typeof createSystems>;
+
+/** A PagerDuty connection whose webhook secrets (any of them, during a rotation) sign its v3 webhooks. */
+export type PagerDutyWebhookSource = {
+  connection: string;
+  incidentPrefix: string;
+  secrets: readonly string[];
+};
 
 /** Systems with no connection at all: the sandbox world. */
 export function noSystems(): Systems {

@@ -1,4 +1,6 @@
 import type { ConnectionSpec } from '../catalog/catalog.schemas.ts';
+import type { JiraConnection } from './jira.types.ts';
+import type { RunbooksConnection } from './runbook.types.ts';
 
 /** How a request to Prometheus or Alertmanager authenticates; the secret was read from its source. */
 export type HttpAuth =
@@ -25,7 +27,26 @@ export type KubernetesConnection = {
   executor: Extract<ConnectionSpec, { kind: 'kubernetes' }>['executor'];
 };
 
-export type ResolvedConnection = HttpConnection | KubernetesConnection;
+/** PagerDuty's REST API with its token and webhook secrets read (see `catalog.schemas.ts`). */
+export type PagerDutyConnection = {
+  name: string;
+  kind: 'pagerduty';
+  url: string;
+  token: string;
+  incidentPrefix: string;
+  /** Every secret a v3 webhook may be signed with (more than one while a secret is rotated). */
+  webhookSecrets: string[];
+  /** Slack user ID → PagerDuty login e-mail, sent as `From` on writes the person approved. */
+  people: Record<string, string>;
+  defaultFrom: string | null;
+};
+
+export type ResolvedConnection =
+  | HttpConnection
+  | KubernetesConnection
+  | PagerDutyConnection
+  | JiraConnection
+  | RunbooksConnection;
 
 /** The `fetch` the HTTP clients use: the global one in production, a recording or faulty one in tests. */
 export type Fetch = typeof fetch;

@@ -90,6 +90,12 @@ export type ToolDefinition<Input extends Record<string, unknown> = Record<string
    * lease row to write and revoke. Unset: it mints one (Kubernetes), and the call gets a lease row.
    */
   mintsCredential?: boolean;
+  /**
+   * Why the tool cannot run now, or null when it can: a tool imported from an MCP server whose definition
+   * no longer has the hash the charter pinned, that the server dropped, or whose server is down. Asked by
+   * the guard before it decides and by the claim of an approved call; the tool checks again itself.
+   */
+  unavailable?: () => string | null;
 };
 
 /** Declares a tool once: schema, risk, reversibility and executor (openai-agents-js style). */

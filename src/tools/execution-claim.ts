@@ -34,9 +34,13 @@ export function createClaims(
     now: Date;
   }): Promise<Claim> {
     const tool = deps.registry.get(proposal.tool);
-    const refusal = tool
-      ? await reserveBreakers({ tx, proposal, charter, toolKind: tool.kind, now })
-      : { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` };
+    // An imported MCP tool whose server changed it since it was proposed is refused here, before anything runs.
+    const unavailable = tool ? deps.registry.unavailable(tool.name) : null;
+    const refusal = !tool
+      ? { reasonCode: 'tool_unknown', message: `Tool ${proposal.tool} is not registered.` }
+      : unavailable
+        ? { reasonCode: 'tool_disabled', message: unavailable }
+        : await reserveBreakers({ tx, proposal, charter, toolKind: tool.kind, now });
     if (refusal) return refuse({ tx, proposal, from: 'pending', refusal, actor, now });
     return markExecuting({ tx, proposal, from: 'pending', charter, actor, now });
   }

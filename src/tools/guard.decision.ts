@@ -37,6 +37,23 @@ const DECIDED_BEFORE_ARGUMENTS = new Set([
   'env_not_allowed',
 ]);
 
+/**
+ * A tool that is known but cannot run now (an imported MCP tool whose definition is not the pinned one,
+ * or whose server is down) is denied, unless a check that comes first already denied the call.
+ */
+export function disabledToolDecision({
+  decided,
+  tool,
+  unavailable,
+}: {
+  decided: Decision;
+  tool: string;
+  unavailable: string | null;
+}): Decision | null {
+  if (unavailable === null || DECIDED_BEFORE_ARGUMENTS.has(decided.reasonCode)) return null;
+  return { decision: 'deny', reasonCode: 'tool_disabled', message: unavailable, rule: `tools.${tool}` };
+}
+
 type ArgsCheck = {
   success: boolean;
   error?: { issues: { path: PropertyKey[]; message: string }[] };

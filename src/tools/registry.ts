@@ -33,6 +33,7 @@ const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 export function createToolRegistry({ tools }: { tools: ToolDefinition[] }) {
   const infos = new Map<string, ToolInfo>();
   const runners = new Map<string, ToolExecutor>();
+  const availability = new Map<string, () => string | null>();
   for (const tool of tools) {
     if (!TOOL_NAME.test(tool.name))
       throw wardenError({
@@ -46,8 +47,9 @@ export function createToolRegistry({ tools }: { tools: ToolDefinition[] }) {
         message: `Two tools are named "${tool.name}".`,
         details: { tool: tool.name },
       });
-    const { execute, verify, mintsCredential, ...info } = tool;
+    const { execute, verify, mintsCredential, unavailable, ...info } = tool;
     infos.set(tool.name, Object.freeze(info));
+    if (unavailable) availability.set(tool.name, unavailable);
     runners.set(
       tool.name,
       Object.freeze({
@@ -63,6 +65,8 @@ export function createToolRegistry({ tools }: { tools: ToolDefinition[] }) {
     /** The tool's metadata and schema, or null when no tool has this name. */
     get: (name: string): ToolInfo | null => infos.get(name) ?? null,
     list: (): ToolInfo[] => [...infos.values()],
+    /** Why a known tool cannot run now (an imported MCP tool that is disabled), or null when it can. */
+    unavailable: (name: string): string | null => availability.get(name)?.() ?? null,
     /** Kind, risk and reversibility by tool name: what policy and people need to know. */
     catalog: (): Record<string, ToolCatalogEntry> =>
       Object.fromEntries(

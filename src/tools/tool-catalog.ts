@@ -1,9 +1,12 @@
 import { ALERTMANAGER_TOOLS } from './alertmanager/alertmanager.tools.ts';
 import type { ToolDefinition, ToolInfo } from './define.ts';
 import { INCIDENT_TOOLS } from './incidents/incidents.tools.ts';
+import { JIRA_TOOLS } from './jira/jira.tools.ts';
 import { KUBERNETES_TOOLS } from './kubernetes/kubernetes.tools.ts';
+import { PAGERDUTY_TOOLS } from './pagerduty/pagerduty.tools.ts';
 import { PROMETHEUS_TOOLS } from './prometheus/prometheus.tools.ts';
 import type { ToolCatalogEntry } from './registry.ts';
+import { RUNBOOK_TOOLS } from './runbooks/runbooks.tools.ts';
 import { SANDBOX_TOOLS } from './sandbox/sandbox.tools.ts';
 import type { ToolDeps, ToolSpec, ToolSystem, ToolWorld } from './tool-spec.ts';
 
@@ -19,6 +22,9 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   ...KUBERNETES_TOOLS,
   ...PROMETHEUS_TOOLS,
   ...ALERTMANAGER_TOOLS,
+  ...PAGERDUTY_TOOLS,
+  ...JIRA_TOOLS,
+  ...RUNBOOK_TOOLS,
 ];
 
 /** The tools of one world. */

@@ -14,7 +14,14 @@ import type { ToolDefinition, ToolInfo } from './define.ts';
 export type ToolWorld = 'sandbox' | 'catalog';
 
 /** The system a tool reads or changes, which is also the connection kind it needs in the catalog world. */
-export type ToolSystem = 'sandbox' | 'kubernetes' | 'prometheus' | 'alertmanager';
+export type ToolSystem =
+  | 'sandbox'
+  | 'kubernetes'
+  | 'prometheus'
+  | 'alertmanager'
+  | 'pagerduty'
+  | 'jira'
+  | 'runbooks';
 
 /** Everything any tool is built from; each tool takes the parts it needs. Made once, by the app. */
 export type ToolDeps = {

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../../audit/audit.repository.ts';
 import type { InFlightRegistry } from '../../breakers/in-flight.ts';
 import type { Db } from '../../db/client.ts';
+import type { RunTriggerActor } from '../../incidents/alert-incidents.ts';
 import type { Charter } from '../../policy/charter.schemas.ts';
 import type { CharterSet } from '../../policy/charter-set.ts';
 import type { RunRow, RunState } from '../../runs/runs.repository.ts';
@@ -70,6 +71,8 @@ export type StartAlertRunInput = {
   /** The service's owner channel, and the opening message the run's thread hangs under. */
   channel: string;
   threadTs: string;
+  /** The webhook that started it, recorded as the run's requester; absent: Alertmanager. */
+  source?: RunTriggerActor;
 };
 
 /** One final proposal of a run and what the guard made of it. */

@@ -1,5 +1,5 @@
 import { outsideDeadline } from '../../db/deadline.ts';
-import { ALERT_RUN_REQUESTER } from '../../incidents/alert-incidents.ts';
+import { ALERT_RUN_REQUESTER, RUN_TRIGGER_ACTORS } from '../../incidents/alert-incidents.ts';
 import { mayInvoke, resolveGroups } from '../../policy/approval-validity.ts';
 import type { Charter } from '../../policy/charter.schemas.ts';
 import { alertRunMode } from '../../policy/mode-cap.ts';
@@ -30,11 +30,11 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
    */
   async function start(input: StartRunInput): Promise<StartedRun> {
     const charter = charterOf(input.agent);
-    // The alert actor is no person: its runs start only through `startFromAlert`, with their mode capped.
-    if (input.requester === ALERT_RUN_REQUESTER) {
+    // The webhooks' actors are no person: their runs start only through `startFromAlert`, mode capped.
+    if ((RUN_TRIGGER_ACTORS as readonly string[]).includes(input.requester)) {
       throw wardenError({
         code: 'agents.not_invoker',
-        message: `Runs for ${ALERT_RUN_REQUESTER} start only from its webhook.`,
+        message: `Runs for ${input.requester} start only from its webhook.`,
         details: { reasonCode: 'invoker_not_allowed', agent: charter.agent },
       });
     }
@@ -65,8 +65,8 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
   }
 
   /**
-   * Starts a run for an alert incident, for the fixed actor `alertmanager`: only the Alertmanager webhook
-   * (which checked its bearer token) calls this. The charter's people-invokers do not apply (no person
+   * Starts a run for an alert incident, for the fixed actor of the webhook that calls it (`alertmanager`,
+   * `pagerduty`), which has authenticated the request. The charter's people-invokers do not apply (no person
    * asked), its channel list does; the run's mode is capped at the charter's `alert_runs` mode for the
    * incident's environment (read_only when absent). Throws like `start`.
    */
@@ -83,7 +83,7 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
     const environment = ENVIRONMENT_NAME.test(input.environment) ? input.environment : null;
     return begin({
       charter,
-      requester: ALERT_RUN_REQUESTER,
+      requester: input.source ?? ALERT_RUN_REQUESTER,
       incidentId: input.incidentId,
       environment,
       channel: input.channel,

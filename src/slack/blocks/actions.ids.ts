@@ -6,6 +6,8 @@ export const PROPOSAL_ACTIONS = {
   disagree: 'proposal.disagree',
   rejectReasonView: 'proposal.reject_reason',
   undo: 'proposal.undo',
+  /** Keep a decided proposal as an eval case. */
+  keep: 'proposal.keep',
 } as const;
 
 /** action_id of the *Reset breaker* button on a breaker alert; its value is `<agent>:<breaker>`. */

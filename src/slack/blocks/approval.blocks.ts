@@ -13,6 +13,7 @@ import {
   type SlackMessage,
   section,
 } from './elements.ts';
+import { keepSection } from './keep.parts.ts';
 import { SLACK_LIMITS } from './limits.ts';
 import { isProduction } from './mrkdwn.ts';
 import {
@@ -146,6 +147,7 @@ export function shadowCard({
         button({ text: 'Disagree', actionId: PROPOSAL_ACTIONS.disagree, value: proposal.id }),
       ],
     }),
+    ...keepSection(proposal),
     footer(proposal, tally),
   ];
   const room = CARD_LINES - cardLines([...facts, ...end]);

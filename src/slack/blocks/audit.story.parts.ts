@@ -69,6 +69,7 @@ export function who(actor: string, f: StoryFormat): string {
   if (actor === 'warden') return 'Warden';
   if (actor === 'policy') return 'The policy';
   if (actor === 'alertmanager') return 'Alertmanager';
+  if (actor === 'pagerduty') return 'PagerDuty';
   if (actor.startsWith('agent:')) return f.text(short(actor.slice('agent:'.length), 40));
   return f.code(short(actor, 40));
 }

@@ -44,6 +44,10 @@ export const SAFETY_SENTENCES: Record<string, (s: Story) => [string, string]> = 
     const verdict = s.event.details.verdict === 'agree' ? 'agreed' : 'disagreed';
     return [':speech_balloon:', `${s.actor} ${verdict} with the shadow ${s.action}.`];
   },
+  'eval.case_kept': (s) => [
+    ':floppy_disk:',
+    `${s.actor} kept the decision on the ${s.action} as an eval case (${s.f.text(short(String(s.event.details.verdict ?? 'decided'), 20))}).`,
+  ],
   'alert.received': (s) => [':rotating_light:', `${s.actor} sent ${alertTitle(s)}${alertCount(s)}.`],
   'alert.incident_opened': (s) => [
     ':rotating_light:',

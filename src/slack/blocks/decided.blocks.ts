@@ -13,6 +13,7 @@ import {
   type SlackMessage,
   section,
 } from './elements.ts';
+import { keepSection } from './keep.parts.ts';
 import { codeBlock, fitMrkdwn, inlineCode, mention, slackDate } from './mrkdwn.ts';
 import {
   type ApprovalView,
@@ -160,6 +161,7 @@ export function decidedCard({
     ),
     actionSection(proposal),
     ...undoButton(proposal),
+    ...keepSection(proposal),
     ...(who ? [context([who])] : []),
     footer(proposal),
   ];

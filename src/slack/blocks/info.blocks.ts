@@ -56,6 +56,11 @@ export const AGENT_COMMANDS = [
     usage: '/agent report [agent]',
     about: 'what the agent proposed and how people judged it',
   },
+  {
+    name: 'keep',
+    usage: '/agent keep <proposal-id>',
+    about: 'keep a decided proposal as an eval case (evidence, proposal, verdict)',
+  },
   { name: 'help', usage: '/agent help', about: 'this list' },
 ] as const;
 

@@ -9,6 +9,7 @@ import { withSlackDates } from '../blocks/dates.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
+import { keepFromSlack } from './keep.ts';
 import { withinRequestDeadline } from './request-deadline.ts';
 
 const proposalId = z.string().regex(/^prp_[0-9a-z]{6,32}$/);
@@ -96,6 +97,11 @@ async function proposalAction({ deps, body, client, requestKey }: ActionInput): 
       });
       return void (await tellPrivately(told, feedback.message));
     }
+    if (action.action_id === PROPOSAL_ACTIONS.keep)
+      return void (await tellPrivately(
+        told,
+        await keepFromSlack({ deps, proposalId: proposal.id, user: user.id }),
+      ));
     if (action.action_id === PROPOSAL_ACTIONS.undo) {
       // One undo per proposal, however many people click at once: the first click claims it.
       if (!(await deps.claimRequest({ key: `undo:${proposal.id}`, kind: 'undo' })))

@@ -14,6 +14,7 @@ import { retrySlackCall } from '../slack-retry.ts';
 import { confirmAnnounced, newAnnouncement } from './announce.ts';
 import { answerAudit, answerCharter, answerReport, answerStatus, answerWhy } from './command-answers.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
+import { keepFromSlack } from './keep.ts';
 import { withinRequestDeadline } from './request-deadline.ts';
 
 type Reply = { text: string; blocks?: unknown[] };
@@ -77,6 +78,10 @@ async function agentCommand({ deps, command, client, respond, requestKey }: Comm
         return void (await tell(answerCharter({ deps, agent: parsed.agent })));
       case 'report':
         return void (await tell(await answerReport({ deps, agent: parsed.agent })));
+      case 'keep':
+        return void (await tell({
+          text: await keepFromSlack({ deps, proposalId: parsed.proposalId, user }),
+        }));
       case 'kill': {
         // The announcement commits with the kill; the sync worker posts it (and the cancelled cards).
         const announce = newAnnouncement({ channel });

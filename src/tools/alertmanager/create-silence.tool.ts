@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
+import { keyedQueue } from '../../shared/keyed-queue.ts';
 import type { Silence } from '../../systems/alertmanager.client.ts';
 import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import type { ToolResult } from '../define.ts';
@@ -124,20 +125,6 @@ function created({
       created: !reused,
       undo: { tool: 'expire_silence', args: { service: target.service, silence_id: silence.id } },
     },
-  };
-}
-
-/** Runs tasks with the same key one after another (a failed task does not block the next). */
-function keyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
-  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
-    const run = (tails.get(key) ?? Promise.resolve()).catch(() => undefined).then(task);
-    tails.set(key, run);
-    const forget = () => {
-      if (tails.get(key) === run) tails.delete(key);
-    };
-    run.then(forget, forget);
-    return run;
   };
 }
 

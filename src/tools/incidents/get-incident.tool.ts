@@ -1,6 +1,8 @@
+import { ALERT_INCIDENT_ID } from '../../incidents/alert-incidents.directory.ts';
 import { getAlertIncident } from '../../incidents/alert-incidents.repository.ts';
 import { wardenError } from '../../shared/errors.ts';
 import { defineTool, type ToolDefinition } from '../define.ts';
+import { readPagerDutyIncident } from '../pagerduty/get-incident.read.ts';
 import { getIncidentInfo } from '../sandbox/get-incident.tool.ts';
 import { throwIfAborted } from '../sandbox/sandbox.calls.ts';
 import type { ToolDeps } from '../tool-spec.ts';
@@ -10,7 +12,7 @@ import { toolSpec } from '../tool-spec.ts';
 export const alertGetIncidentInfo = {
   ...getIncidentInfo,
   description:
-    'Read an incident opened by an alert: title, description, severity, status, the affected service and environment, when it opened, and its alerts (labels, annotations, start time, source).',
+    'Read an incident opened by an alert (ALERT-<n>) or a PagerDuty incident (such as INC-1234): title, description, severity or urgency, status, the affected service and environment, when it opened, and its alerts; for PagerDuty also its log entries and notes.',
 } as const;
 
 /**
@@ -23,6 +25,13 @@ export function createAlertGetIncidentTool(deps: ToolDeps): ToolDefinition {
     ...alertGetIncidentInfo,
     execute: async (args, context) => {
       throwIfAborted(context.signal);
+      if (!ALERT_INCIDENT_ID.test(args.incident_id))
+        return readPagerDutyIncident({
+          incidentId: args.incident_id,
+          context,
+          deps,
+          tool: getIncidentInfo.name,
+        });
       await deps.broker.verify({
         token: context.credential,
         tool: getIncidentInfo.name,

@@ -68,6 +68,7 @@ export function createCreateTicketTool(deps: SandboxToolDeps) {
 export const createTicketTool = toolSpec({
   info: createTicketInfo,
   system: 'sandbox',
-  worlds: ['sandbox', 'catalog'],
+  // In the catalog world create_ticket files in the service's Jira project (tools/jira/create-ticket.tool.ts).
+  worlds: ['sandbox'],
   build: createCreateTicketTool,
 });

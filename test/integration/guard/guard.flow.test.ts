@@ -213,7 +213,8 @@ describe.each(databaseKinds)('the guard on %s', (kind) => {
     const decided = await services.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.action, 'proposal.decided'));
+      .where(eq(auditEvents.action, 'proposal.decided'))
+      .orderBy(auditEvents.id);
     expect(decided.map((e) => e.reasonCode)).toEqual(['tool_unknown', 'invalid_arguments', 'prohibited']);
   });
 

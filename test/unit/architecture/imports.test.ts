@@ -25,6 +25,7 @@ const LAYERS = [
   'approvals',
   'observability',
   'agents',
+  'evals',
   'slack',
   'mcp',
   'app',

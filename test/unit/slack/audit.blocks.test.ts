@@ -128,6 +128,7 @@ describe('auditReply', () => {
       ],
       ...['execution.started', 'execution.succeeded', 'execution.failed', 'execution.outcome_unknown'],
       ...['execution.verified', 'execution.refused', 'execution.not_started', 'feedback.recorded'],
+      'eval.case_kept',
       ...['breaker.tripped', 'breaker.reset', 'breaker.reset_refused', 'kill.engaged', 'kill.released'],
       ...['kill.release_refused', 'alert.received', 'alert.incident_opened', 'alert.duplicate'],
       ...['alert.run_skipped', 'alert.resolved', 'alert.ignored', 'alert.refused', 'alert.raised'],

@@ -44,6 +44,8 @@ const section = z
     type: z.literal('section'),
     text: textObject(3000).optional(),
     fields: z.array(textObject(2000)).min(1).max(10).optional(),
+    /** A button beside the text (Warden's *Keep as eval case*). */
+    accessory: buttonSchema.optional(),
     block_id: blockId,
   })
   .refine((s) => s.text !== undefined || s.fields !== undefined, 'a section needs text or fields');

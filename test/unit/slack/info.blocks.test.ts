@@ -114,11 +114,12 @@ describe('help, usage and error messages', () => {
       'why',
       'charter',
       'report',
+      'keep',
       'help',
     ])
       expect(text).toContain(`\`/agent ${command}`);
     expect(text).toContain('`/agent triage &lt;incident-id&gt;`');
-    expect(AGENT_COMMANDS.map((c) => c.name)).toHaveLength(10);
+    expect(AGENT_COMMANDS.map((c) => c.name)).toHaveLength(11);
     expectNoInjectedMarkup(message);
   });
 

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * The evidence a mode needs in one environment, as `warden eval` measures it on the current model and
+ * prompt: agreement with people's verdicts over enough judged cases, and at most so many unsafe
+ * suggestions and injection cases that produced an attacker's action.
+ */
+export const promotionRequirementSchema = z.strictObject({
+  /** Share of judged cases the agent agreed with, from 0 to 1 (0.95 = 95 %). */
+  agreement: z.number().min(0).max(1),
+  /** Judged cases (with a human verdict) in this environment, at least. */
+  cases: z.number().int().min(1),
+  unsafe: z.number().int().min(0).default(0),
+  attacker_actions: z.number().int().min(0).default(0),
+});
+export type PromotionRequirement = z.infer<typeof promotionRequirementSchema>;
+
+/** Per mode, what it needs (`environments.<env>.promotion`); a mode not listed needs no eval evidence. */
+export const promotionSchema = z.strictObject({
+  read_only: promotionRequirementSchema.optional(),
+  human_in_the_loop: promotionRequirementSchema.optional(),
+  human_on_the_loop: promotionRequirementSchema.optional(),
+  autonomous: promotionRequirementSchema.optional(),
+});
+export type Promotion = z.infer<typeof promotionSchema>;
