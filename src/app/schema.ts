@@ -5,6 +5,7 @@ export * from '../audit/audit.table.ts';
 export * from '../audit/audit-counts.table.ts';
 export * from '../breakers/breakers.table.ts';
 export * from '../evals/eval-cases.table.ts';
+export * from '../evals/eval-results.table.ts';
 export * from '../incidents/alert-incidents.table.ts';
 export * from '../incidents/pagerduty-webhook-events.table.ts';
 export * from '../mcp/mcp-tokens.table.ts';

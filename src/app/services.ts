@@ -9,6 +9,7 @@ import { createKillSwitch } from '../breakers/kill-switch.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
+import { createPromotionGate } from '../evals/promotion.gate.ts';
 import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
 import { pagerDutyIncidentDirectory } from '../incidents/pagerduty-incidents.directory.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
@@ -197,6 +198,7 @@ export async function buildServices(options: ServicesOptions) {
     incidents,
     instanceId: config.instanceId,
     maxRuns: config.maxRuns,
+    promotion: createPromotionGate({ db }),
   };
   /** A runner with this wiring and `planner`; tests also run one as another instance would. */
   const runnerWith = (overrides: Partial<RunnerDeps> & { planner: Planner }) =>

@@ -2,6 +2,7 @@ import { ALERT_ACTION } from '../observability/alerts.repository.ts';
 import { createCountingSlackFetch } from '../observability/slack-metrics.ts';
 import { createSlackApp, createSlackClient, type SlackAppOptions } from '../slack/app.ts';
 import { claimSlackRequest, pruneSlackRequests } from '../slack/dedup.repository.ts';
+import { createOncallDirectory } from '../slack/oncall.directory.ts';
 import type { SlackDeps } from '../slack/slack.types.ts';
 import { createAlertPoster } from '../slack/sync/alert-poster.ts';
 import { createSlackSync } from '../slack/sync/slack-sync.ts';
@@ -32,6 +33,12 @@ export function buildSlackSurface({
   // Every Slack call (the WebClient's, Bolt's and respond()) is counted for the metrics.
   const fetch = options.fetch ?? createCountingSlackFetch({ metrics: services.metrics });
   const client = createSlackClient({ botToken: options.botToken, apiUrl: options.apiUrl, logger, fetch });
+  const oncall = createOncallDirectory({
+    pagerduty: (connection) => services.systems.pagerduty(connection),
+    client,
+    clock,
+    logger,
+  });
   const sync = createSlackSync({
     db,
     client,
@@ -41,6 +48,10 @@ export function buildSlackSurface({
     approvals: services.approvals,
     auditChannel,
     pollMs,
+    oncallFor: async ({ agent, from }) => {
+      const charter = services.charters.get(agent);
+      return charter ? oncall.statusOf({ charter, groups: from }) : [];
+    },
   });
   const deps: SlackDeps = {
     db,
@@ -55,6 +66,7 @@ export function buildSlackSurface({
     killSwitch: services.killSwitch,
     breakerReset: services.breakerReset,
     sync,
+    oncall,
     claimRequest: ({ key, kind }) => claimSlackRequest({ db, key, kind, now: clock.now() }),
   };
   const slack = createSlackApp({ options: { ...options, logger, fetch }, deps });

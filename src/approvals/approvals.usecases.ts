@@ -37,6 +37,8 @@ type Approver = {
   userId: string;
   /** Charter groups the person belongs to, resolved by the caller. */
   groups: string[];
+  /** On-call groups the caller could not resolve, and why: the click is refused saying so. */
+  unresolved?: { group: string; reason: string }[];
 };
 
 /** What the Approve / Reject use case works with. */

@@ -1,7 +1,8 @@
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { plannerFor } from '../app/planner.ts';
 import { auditHeadCommand, auditVerifyCommand } from '../audit/audit.cli.ts';
+import { createAuditLog } from '../audit/audit.repository.ts';
 import { catalogValidateCommand } from '../catalog/catalog.cli.ts';
 import { parseConfig } from '../config/config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
@@ -9,6 +10,7 @@ import { describeLockOwner, type LockOwner } from '../db/data-dir-lock.ts';
 import { evalExportCommand, evalRunCommand } from '../evals/eval.cli.ts';
 import { MCP_USAGE } from '../mcp/mcp.usage.ts';
 import { charterTestCommand, charterValidateCommand } from '../policy/charter.cli.ts';
+import { systemClock } from '../shared/clock.ts';
 import { isWardenError, type WardenError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createRedactor } from '../shared/redact.ts';
@@ -28,8 +30,9 @@ const USAGE = `usage: warden <command>
   world validate [--file FILE]   validate a sandbox world file
   db migrate                     apply migrations to DATABASE_URL (or the embedded database)
   eval export [--dir DIR]        write the kept eval cases to evals/<agent>/*.yaml
-  eval [--agent A] [--repeat N] [--accept] [--json] [--dir DIR]
-                                 replay evals/ through the configured planner; beside the baseline
+  eval [--agent A] [--repeat N] [--accept] [--json] [--dir DIR] [--record | --no-record]
+                                 replay evals/ through the configured planner; beside the baseline;
+                                 recorded as evidence when DATABASE_URL is set (or --record)
 ${MCP_USAGE}
 
 Environment: DATABASE_URL (absent: embedded PGlite in WARDEN_DATA_DIR), CHARTERS_DIR, WARDEN_CATALOG_DIR,
@@ -53,6 +56,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       by: { type: 'string' },
       repeat: { type: 'string' },
       accept: { type: 'boolean' },
+      record: { type: 'boolean' },
+      'no-record': { type: 'boolean' },
     },
   });
   const [group, action] = positionals;
@@ -158,21 +163,47 @@ async function evalCommand({
   options,
 }: {
   config: ReturnType<typeof parseConfig>;
-  options: { dir?: string; agent?: string; repeat?: string; accept?: boolean; json?: boolean };
+  options: {
+    dir?: string;
+    agent?: string;
+    repeat?: string;
+    accept?: boolean;
+    json?: boolean;
+    by?: string;
+    record?: boolean;
+    'no-record'?: boolean;
+  };
 }): Promise<number> {
   const redactor = createRedactor({ secrets: config.secrets });
   const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
-  return evalRunCommand({
-    dir: options.dir ?? 'evals',
-    chartersDir: config.chartersDir,
-    planner: await plannerFor({ config, redactor, logger }),
-    redactor,
-    ...(options.agent ? { agent: options.agent } : {}),
-    repeat: options.repeat === undefined ? 1 : Number(options.repeat),
-    accept: options.accept === true,
-    json: options.json === true,
-    out,
-  });
+  // The evidence runs are held against: recorded on Postgres by default, in the embedded database on request.
+  const recording =
+    options['no-record'] !== true && (config.database.url !== undefined || options.record === true);
+  const database = recording ? await openCommandDatabase({ command: 'eval', config }) : null;
+  if (recording && !database) return 1;
+  try {
+    return await evalRunCommand({
+      dir: options.dir ?? 'evals',
+      chartersDir: config.chartersDir,
+      planner: await plannerFor({ config, redactor, logger }),
+      redactor,
+      ...(options.agent ? { agent: options.agent } : {}),
+      repeat: options.repeat === undefined ? 1 : Number(options.repeat),
+      accept: options.accept === true,
+      json: options.json === true,
+      recorder: database
+        ? {
+            db: database.db,
+            audit: createAuditLog({ redactor, clock: systemClock }),
+            clock: systemClock,
+            actor: options.by ?? `cli:${userInfo().username}`,
+          }
+        : null,
+      out,
+    });
+  } finally {
+    await database?.close();
+  }
 }
 
 /** The command's database, or null once stderr says why it cannot be opened (the embedded one is in use). */

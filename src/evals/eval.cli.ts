@@ -10,6 +10,7 @@ import { readCaseDir, writeCases } from './case.files.ts';
 import { listEvalCases } from './case.repository.ts';
 import { type EvalCase, evalCaseSchema } from './case.schemas.ts';
 import { baselinesOf, formatEvalReport } from './eval.format.ts';
+import { type EvalRecorder, evalResultRows, recordEvalResults } from './eval.record.ts';
 import { runEvals } from './eval.run.ts';
 import { toolInfosOf } from './world.ts';
 
@@ -47,8 +48,9 @@ export async function evalExportCommand({
 
 /**
  * `warden eval [--agent A] [--repeat N] [--accept] [--json]`: replays the cases in `dir` through `planner`,
- * prints the report beside each agent's baseline, writes new baselines with `--accept`, and returns 1 when
- * the gate fails (with `--accept`, regressions against the old baseline do not fail it: they are accepted).
+ * prints the report beside each agent's baseline, writes new baselines with `--accept`, records the
+ * figures in `eval_results` when given a `recorder` (the evidence runs are held against), and returns 1 when
+ * the gate fails or recording does (with `--accept`, regressions against the old baseline are accepted).
  */
 export async function evalRunCommand({
   dir,
@@ -61,6 +63,7 @@ export async function evalRunCommand({
   accept = false,
   json = false,
   now = () => performance.now(),
+  recorder = null,
   out,
 }: {
   dir: string;
@@ -74,6 +77,8 @@ export async function evalRunCommand({
   accept?: boolean;
   json?: boolean;
   now?: () => number;
+  /** Where to record the results; null: not recorded (`--no-record`, or no database). */
+  recorder?: EvalRecorder | null;
   out: Output;
 }): Promise<number> {
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
@@ -115,5 +120,35 @@ export async function evalRunCommand({
   if (accept) {
     for (const baseline of baselinesOf(report)) out.write(`✓ accepted ${writeBaseline({ dir, baseline })}\n`);
   }
-  return failures.length === 0 ? 0 : 1;
+  const recorded = recorder
+    ? await record({ recorder, report, cases, charters, planner, toolsFor, out, json })
+    : true;
+  return failures.length === 0 && recorded ? 0 : 1;
+}
+
+/** Records the report's figures; false (said on `out`) when the database refused them. */
+async function record({
+  recorder,
+  out,
+  json,
+  ...input
+}: Omit<Parameters<typeof evalResultRows>[0], 'actor' | 'now'> & {
+  recorder: EvalRecorder;
+  out: Output;
+  /** The report was JSON: only a failure is written, so the output stays one JSON document. */
+  json: boolean;
+}): Promise<boolean> {
+  const rows = evalResultRows({ ...input, actor: recorder.actor, now: recorder.clock.now() });
+  try {
+    await recordEvalResults({ recorder, rows });
+  } catch (error) {
+    out.write(`✗ the results were not recorded: ${error instanceof Error ? error.message : String(error)}\n`);
+    return false;
+  }
+  if (json) return true;
+  for (const row of rows)
+    out.write(
+      `✓ recorded ${row.agent}/${row.environment}: ${row.agree}/${row.judged} agreement, ${row.unsafe} unsafe, mode ${row.mode} ${row.passed ? 'supported' : 'NOT supported'} (model ${row.model ?? 'none'}, prompt ${row.prompt?.slice(0, 12) ?? 'none'})\n`,
+    );
+  return true;
 }

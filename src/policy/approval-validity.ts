@@ -6,6 +6,16 @@ import type { ApprovalReasonCode } from './reasons.ts';
 export type { ApprovalCount, RecordedApproval } from './approval-count.ts';
 export { mayInvoke, resolveGroups } from './invokers.ts';
 
+/**
+ * Who clicked: their charter groups, and the on-call groups whose members could not be resolved just now
+ * (PagerDuty or Slack could not say), which count as no membership: fail closed, saying why.
+ */
+export type Approver = {
+  userId: string;
+  groups: readonly string[];
+  unresolved?: readonly { group: string; reason: string }[];
+};
+
 export type ApprovalCheck =
   | { ok: false; reasonCode: ApprovalReasonCode; message: string }
   | ({ ok: true } & ApprovalCount);
@@ -42,7 +52,7 @@ export function checkApproval({
   proposal: PendingProposal;
   currentActionHash: string;
   currentCharterHash: string;
-  approver: { userId: string; groups: readonly string[] };
+  approver: Approver;
   priorApprovals: readonly RecordedApproval[];
   kill: KillView;
   openBreakers: readonly OpenBreaker[];
@@ -73,7 +83,7 @@ export function checkApproval({
       actionHash: proposal.actionHash,
     });
   if (decision === 'reject') {
-    if (!inGroup && !isRequester) return refuse('approval.not_in_group', notInGroupMessage(spec, 'reject'));
+    if (!inGroup && !isRequester) return notInGroup({ spec, approver, verb: 'reject' });
     if (alreadyDecided)
       return refuse('approval.already_approved', 'You have already decided on this action.');
     return { ok: true, ...counted(), satisfied: false };
@@ -97,7 +107,7 @@ export function checkApproval({
   if (isRequester && !spec.allowSelfApproval) {
     return refuse('approval.self_approval', 'You requested this action; someone else must approve it.');
   }
-  if (!inGroup) return refuse('approval.not_in_group', notInGroupMessage(spec, 'approve'));
+  if (!inGroup) return notInGroup({ spec, approver, verb: 'approve' });
   if (alreadyDecided) {
     return refuse(
       'approval.already_approved',
@@ -137,6 +147,25 @@ export function isApprovalSatisfied({
   allowSelfApproval?: boolean;
 }): boolean {
   return countApprovals({ approval, approvals, requester, actionHash, allowSelfApproval }).satisfied;
+}
+
+/** Not in a required group; when an on-call group of the rule could not be resolved, that is the reason. */
+function notInGroup({
+  spec,
+  approver,
+  verb,
+}: {
+  spec: ApprovalRequirement;
+  approver: Approver;
+  verb: 'approve' | 'reject';
+}): ApprovalCheck {
+  const unknown = (approver.unresolved ?? []).filter((u) => spec.from.includes(u.group));
+  if (unknown.length === 0) return refuse('approval.not_in_group', notInGroupMessage(spec, verb));
+  const why = unknown.map((u) => `${u.group}: ${u.reason}`).join('; ');
+  return refuse(
+    'approval.oncall_unresolved',
+    `Warden could not tell who is on call (${why}), so your click did not count and nothing was run. Try again in a minute.`,
+  );
 }
 
 function notInGroupMessage(spec: ApprovalRequirement, verb: 'approve' | 'reject'): string {

@@ -6,8 +6,9 @@ import type { CharterSpec } from './charter.schemas.ts';
  * Approval rules nobody could ever satisfy, which would leave every such proposal waiting until it expires:
  * more different people than the `from` groups hold, or (`groups_mode: all`) groups that cannot each be
  * covered by a different person. Each rule is judged as the approvals code counts at run time, given every
- * member's approval. A rule naming a group with a `slack_usergroup` is skipped: its members are known only
- * at run time. The requester, who may not approve their own action, varies, so is not taken out.
+ * member's approval. A rule naming a group with a `slack_usergroup` or an `oncall` source is skipped: its
+ * members are known only at run time. The requester, who may not approve their own action, varies, so is
+ * not taken out.
  */
 export function checkApprovalRules({ spec }: { spec: CharterSpec }): CharterProblem[] {
   const problems: CharterProblem[] = [];
@@ -18,7 +19,8 @@ export function checkApprovalRules({ spec }: { spec: CharterSpec }): CharterProb
       const members = new Map<string, readonly string[]>();
       for (const name of from) {
         const group = spec.groups[name];
-        if (group && group.slack_usergroup === undefined) members.set(name, group.users);
+        if (group && group.slack_usergroup === undefined && group.oncall === undefined)
+          members.set(name, group.users);
       }
       if (members.size < new Set(from).size) continue;
       const best = countApprovals({

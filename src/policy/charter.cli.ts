@@ -1,5 +1,6 @@
 import { isWardenError } from '../shared/errors.ts';
 import { checkCharterDir } from './charter.loader.ts';
+import { promotionNotes } from './charter.promotion-notes.ts';
 import { type CharterTestResult, runCharterTests, type ToolCatalog } from './charter-tests.ts';
 
 export type Output = { write: (s: string) => void };
@@ -19,9 +20,10 @@ export function charterValidateCommand({
 }): number {
   const { files, problems } = checkCharterDir({ dir, knownTools });
   for (const { file, charter, problems: fileProblems } of files) {
-    if (charter)
+    if (charter) {
       out.write(`✓ ${file} (${charter.agent}, v${charter.version}, hash ${charter.hash.slice(0, 8)})\n`);
-    else {
+      for (const note of promotionNotes(charter)) out.write(`    ! ${note}\n`);
+    } else {
       out.write(`✗ ${file}\n`);
       for (const problem of fileProblems) out.write(`    ${problem}\n`);
     }

@@ -49,6 +49,9 @@ export function describeCharter({
     const members = [
       ...group.users.map(person),
       ...(group.slack_usergroup ? [`user group ${group.slack_usergroup}`] : []),
+      ...(group.oncall
+        ? [`whoever is on call for PagerDuty escalation policy ${group.oncall.escalation_policy}`]
+        : []),
     ];
     lines.push(`Group ${name}: ${members.join(', ')}`);
   }

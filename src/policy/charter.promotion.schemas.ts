@@ -23,3 +23,14 @@ export const promotionSchema = z.strictObject({
   autonomous: promotionRequirementSchema.optional(),
 });
 export type Promotion = z.infer<typeof promotionSchema>;
+
+/**
+ * An owner's decision that an environment keeps its charter mode without the eval evidence its
+ * `promotion` asks for (`environments.<env>.promotion_override`). Each run it lifts a cap for is audited
+ * (`promotion.override_used`); `by` must be one of the charter's owners.
+ */
+export const promotionOverrideSchema = z.strictObject({
+  by: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCD'),
+  reason: z.string().trim().min(10, 'must say why, in a sentence').max(500),
+});
+export type PromotionOverride = z.infer<typeof promotionOverrideSchema>;

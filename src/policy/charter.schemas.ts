@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { alertsSchema } from './charter.alerts.schemas.ts';
-import { promotionSchema } from './charter.promotion.schemas.ts';
+import { oncallSourceSchema } from './charter.oncall.schemas.ts';
+import { promotionOverrideSchema, promotionSchema } from './charter.promotion.schemas.ts';
 import { durationSchema } from './duration.schema.ts';
 
 export { type AlertsSpec, alertsSchema, WEEKDAYS } from './charter.alerts.schemas.ts';
 
+export { type OncallSource, oncallSourceSchema } from './charter.oncall.schemas.ts';
 export { durationSchema } from './duration.schema.ts';
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID such as U0123ABCD');
@@ -159,10 +161,12 @@ export const groupSchema = z
     users: z.array(slackUserId).default([]),
     /** A Slack user group whose members also belong (resolved through `usergroups.users.list`). */
     slack_usergroup: slackUsergroupId.optional(),
+    /** The people on call now also belong (approvals only); absent leaves older charters' hashes alone. */
+    oncall: oncallSourceSchema.optional(),
   })
   .refine(
-    (g) => g.users.length > 0 || g.slack_usergroup !== undefined,
-    'must list users or a slack_usergroup',
+    (g) => g.users.length > 0 || g.slack_usergroup !== undefined || g.oncall !== undefined,
+    'must list users, a slack_usergroup or an oncall source',
   );
 
 export const charterSchema = z
@@ -195,6 +199,8 @@ export const charterSchema = z
           on_suspected_injection: z.enum(TAINT_RULES).optional(),
           /** The eval evidence each mode needs here (`warden eval`); absent leaves older charters' hashes alone. */
           promotion: promotionSchema.optional(),
+          /** An owner keeps this mode without the evidence `promotion` asks for (audited on each run). */
+          promotion_override: promotionOverrideSchema.optional(),
         }),
       )
       .refine((e) => Object.keys(e).length > 0, 'must name at least one environment'),
@@ -258,6 +264,16 @@ export const charterSchema = z
             message: `names environment "${env}", which is not under environments`,
           });
     });
+    const owners = Object.values(charter.owners);
+    for (const [env, spec] of Object.entries(charter.environments)) {
+      const override = spec.promotion_override;
+      if (override && !owners.includes(override.by))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, 'promotion_override', 'by'],
+          message: `must be one of the charter's owners (${owners.join(', ')})`,
+        });
+    }
     const breakerNames = new Set<string>();
     charter.breakers.forEach((b, i) => {
       if (breakerNames.has(b.name))

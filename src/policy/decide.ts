@@ -143,10 +143,11 @@ function decideByMode({
   rulePath: string;
 }): Decision {
   const { tool, environment: env } = request;
-  // A run started by an alert is capped (`alert_runs` in the charter): the stricter mode decides.
+  // A run started by an alert (`alert_runs`), or short of the eval evidence its charter's `promotion` asks
+  // for, is capped: the stricter mode decides. The run's thread says which.
   const { mode, capped } = cappedMode({ mode: charterMode, cap: request.modeCap });
   const modePath = capped ? RUN_MODE_CAP_RULE : path(['environments', env, 'mode']);
-  const cappedRun = `this run was started by an alert and is capped at ${mode}`;
+  const cappedRun = `this run is capped at ${mode} (started by an alert, or short of the eval evidence its charter asks for)`;
   // Shadow mode: the agent may gather evidence (reads follow their rule) but no write ever runs; its
   // proposals are recorded so people can say whether they agree before the agent gets more autonomy.
   if (mode === 'shadow' && tool.kind === 'write') {

@@ -4,16 +4,19 @@ import type { InvokeReasonCode } from './reasons.ts';
 /**
  * The charter groups a person belongs to: listed by user ID, or a member of the group's Slack user group
  * (`usergroupMembers` maps a user group ID to its members, as the caller fetched them; absent = unknown, so
- * user-group membership counts for nothing).
+ * user-group membership counts for nothing). `oncallMembers` maps a group name to the Slack users on call
+ * for its `oncall` source now, as the caller resolved them; absent = unknown, so on-call counts for nothing.
  */
 export function resolveGroups({
   charter,
   userId,
   usergroupMembers = {},
+  oncallMembers = {},
 }: {
   charter: Pick<CharterSpec, 'groups'>;
   userId: string;
   usergroupMembers?: Record<string, readonly string[]>;
+  oncallMembers?: Record<string, readonly string[]>;
 }): string[] {
   const groups: string[] = [];
   for (const [name, group] of Object.entries(charter.groups)) {
@@ -21,7 +24,11 @@ export function resolveGroups({
       group.slack_usergroup !== undefined &&
       Object.hasOwn(usergroupMembers, group.slack_usergroup) &&
       (usergroupMembers[group.slack_usergroup] ?? []).includes(userId);
-    if (group.users.includes(userId) || viaUsergroup) groups.push(name);
+    const viaOncall =
+      group.oncall !== undefined &&
+      Object.hasOwn(oncallMembers, name) &&
+      (oncallMembers[name] ?? []).includes(userId);
+    if (group.users.includes(userId) || viaUsergroup || viaOncall) groups.push(name);
   }
   return groups;
 }

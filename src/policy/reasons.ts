@@ -38,6 +38,8 @@ export const APPROVAL_REASONS = {
     'The charter changed after the action was proposed, so it needs a fresh approval.',
   'approval.self_approval': 'The requester cannot approve their own action.',
   'approval.not_in_group': 'The approver is not in any group the charter names for this approval.',
+  'approval.oncall_unresolved':
+    'Who is on call could not be resolved (PagerDuty or Slack did not say), so on-call membership counts for nothing.',
   'approval.already_approved':
     'This person has already approved the action; approvals must come from distinct people.',
   kill_switch: DECISION_REASONS.kill_switch,

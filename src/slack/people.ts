@@ -6,18 +6,21 @@ import type { Logger } from '../shared/logger.ts';
 /**
  * The charter groups a Slack user belongs to: listed users, plus members of the Slack user groups the
  * charter names (read through `usergroups.users.list` on every call, so removing someone takes effect at
- * once). If Slack cannot be asked, user-group membership counts as none: fail closed.
+ * once). If Slack cannot be asked, user-group membership counts as none: fail closed. `oncallMembers` are
+ * the on-call groups' people as the caller resolved them (approvals only).
  */
 export async function groupsOfUser({
   client,
   charter,
   userId,
   logger,
+  oncallMembers,
 }: {
   client: WebClient;
   charter: Charter;
   userId: string;
   logger: Logger;
+  oncallMembers?: Record<string, readonly string[]>;
 }): Promise<string[]> {
   const usergroupMembers: Record<string, string[]> = {};
   const usergroups = new Set(
@@ -34,5 +37,5 @@ export async function groupsOfUser({
       usergroupMembers[usergroup] = [];
     }
   }
-  return resolveGroups({ charter, userId, usergroupMembers });
+  return resolveGroups({ charter, userId, usergroupMembers, ...(oncallMembers ? { oncallMembers } : {}) });
 }

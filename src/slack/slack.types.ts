@@ -9,6 +9,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
+import type { OncallDirectory } from './oncall.directory.ts';
 import type { SlackSync } from './sync/slack-sync.ts';
 
 /** What the Slack listeners need; built by the composition root. Listeners never decide policy. */
@@ -25,6 +26,8 @@ export type SlackDeps = {
   killSwitch: KillSwitch;
   breakerReset: BreakerReset;
   sync: SlackSync;
+  /** Who is on call for a charter's on-call groups (PagerDuty → Slack); absent: on-call groups stay empty. */
+  oncall?: OncallDirectory;
   /** Claims a Slack request key in Postgres; false when any instance already handled it. */
   claimRequest: (input: { key: string; kind: string }) => Promise<boolean>;
 };

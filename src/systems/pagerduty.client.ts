@@ -8,15 +8,17 @@ import {
   logEntriesAnswerSchema,
   noteAnswerSchema,
   notesAnswerSchema,
+  oncallsAnswerSchema,
   type PagerDutyAlert,
   type PagerDutyIncident,
   type PagerDutyLogEntry,
   type PagerDutyNote,
+  type PagerDutyOncall,
 } from './pagerduty.schemas.ts';
 import { shortText, statusError } from './system-errors.ts';
 import type { Fetch, PagerDutyConnection } from './systems.types.ts';
 
-export type { PagerDutyAlert, PagerDutyIncident, PagerDutyLogEntry, PagerDutyNote };
+export type { PagerDutyAlert, PagerDutyIncident, PagerDutyLogEntry, PagerDutyNote, PagerDutyOncall };
 
 /** The media type PagerDuty's REST API v2 asks for. */
 export const PAGERDUTY_ACCEPT = 'application/vnd.pagerduty+json;version=2';
@@ -51,6 +53,8 @@ export type PagerDutyClient = {
     from: string;
     signal?: AbortSignal;
   }) => Promise<PagerDutyIncident>;
+  /** Who is on call now for one escalation policy (`GET /oncalls`, users included: their e-mails). */
+  oncalls: (request: { escalationPolicyId: string; signal?: AbortSignal }) => Promise<PagerDutyOncall[]>;
   /** A harmless read for `warden connections check`: `PagerDuty API, 12 abilities`. */
   ping: (options?: { signal?: AbortSignal }) => Promise<string>;
 };
@@ -76,14 +80,15 @@ export function createPagerDutyClient({
   async function call<T>(request: {
     method?: 'GET' | 'POST' | 'PUT';
     path: string;
-    query?: Record<string, string>;
+    query?: Record<string, string> | [string, string][];
     body?: unknown;
     from?: string;
     schema: z.ZodType<T>;
     signal?: AbortSignal;
   }): Promise<T> {
     const url = new URL(`${connection.url}${request.path}`);
-    for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.append(k, v);
+    const query = Array.isArray(request.query) ? request.query : Object.entries(request.query ?? {});
+    for (const [k, v] of query) url.searchParams.append(k, v);
     const headers: Record<string, string> = {
       accept: PAGERDUTY_ACCEPT,
       authorization: `Token token=${connection.token}`,
@@ -173,6 +178,19 @@ export function createPagerDutyClient({
           signal,
         })
       ).incident,
+    oncalls: async ({ escalationPolicyId, signal }) =>
+      (
+        await call({
+          path: '/oncalls',
+          query: [
+            ['escalation_policy_ids[]', escalationPolicyId],
+            ['include[]', 'users'],
+            ['limit', '100'],
+          ],
+          schema: oncallsAnswerSchema,
+          signal,
+        })
+      ).oncalls,
     ping: async ({ signal } = {}) => {
       const answer = await call({ path: '/abilities', schema: abilitiesAnswerSchema, signal });
       return `PagerDuty API, ${answer.abilities.length} abilities`;

@@ -53,3 +53,19 @@ export const notesAnswerSchema = z.object({ notes: z.array(noteSchema) });
 export const noteAnswerSchema = z.object({ note: noteSchema });
 
 export const abilitiesAnswerSchema = z.object({ abilities: z.array(z.string()) });
+
+/** One on-call of `GET /oncalls?include[]=users`: the user object in full (with its login e-mail). */
+export const oncallSchema = z.object({
+  escalation_policy: reference,
+  escalation_level: z.number().int(),
+  user: z.object({
+    id: z.string(),
+    name: text(200).optional(),
+    summary: text(200).optional(),
+    email: z.string(),
+  }),
+  start: z.string().nullable().optional(),
+  end: z.string().nullable().optional(),
+});
+export type PagerDutyOncall = z.infer<typeof oncallSchema>;
+export const oncallsAnswerSchema = z.object({ oncalls: z.array(oncallSchema), more: z.boolean().optional() });

@@ -5,6 +5,7 @@ import { insertRun, type RunRow } from '../../runs/runs.repository.ts';
 import { wardenError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
 import { ENVIRONMENT_NAME } from './run.loop.ts';
+import { auditRunPromotion, type RunPromotion } from './run.promotion.ts';
 import type { IncidentDirectory, RunnerDeps } from './run.types.ts';
 import { auditVersionChange, type RunVersions } from './run.versions.ts';
 
@@ -25,6 +26,8 @@ export type RunStart = {
   trigger: 'person' | 'alert';
   /** The planner, model, prompt and charter it runs on. */
   versions: RunVersions;
+  /** Where the recorded eval evidence capped the run, or an owner's override kept its mode (`capByEvidence`). */
+  promotion?: RunPromotion;
 };
 
 /**
@@ -100,8 +103,10 @@ export async function recordRunStart({
         runBy: deps.instanceId,
         versions: start.versions,
         ...(start.trigger === 'alert' ? { trigger: 'alert', modeCap: start.modeCap } : {}),
+        ...(start.promotion?.capped.length ? { modeCap: start.modeCap, cappedBy: 'promotion' } : {}),
       },
     });
+    await auditRunPromotion({ tx, audit: deps.audit, start, runId: row.id });
     return row;
   });
 }

@@ -11,6 +11,7 @@ import type { Redactor } from '../../shared/redact.ts';
 import type { Guard } from '../../tools/guard.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
 import type { Observation } from '../planner.types.ts';
+import type { PromotionGate } from './run.promotion.ts';
 
 /** What the runner needs; all built by the composition root. It reaches tools only through the guard. */
 export type RunnerDeps = {
@@ -30,6 +31,8 @@ export type RunnerDeps = {
   incidents: IncidentDirectory;
   /** This instance's id, recorded on each run it starts: its restart knows those runs are dead. */
   instanceId: string;
+  /** The recorded eval evidence each run's modes are held against (charters' `promotion`). */
+  promotion: PromotionGate;
 };
 
 /**

@@ -12,6 +12,7 @@ import type { Planner } from '../planner.types.ts';
 import { endRun } from './run.audit.ts';
 import { killEnding } from './run.limits.ts';
 import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run.loop.ts';
+import { capByEvidence } from './run.promotion.ts';
 import { incidentEnvironment, type RunStart, recordRunStart } from './run.start.ts';
 import { buildRunSummary } from './run.summary.ts';
 import type { RunContext, RunnerDeps, RunOutcome, StartAlertRunInput, StartRunInput } from './run.types.ts';
@@ -131,7 +132,9 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
   async function begin(startInput: RunStart): Promise<StartedRun> {
     const { charter, environment } = startInput;
     refuseWhenBusy();
-    const run = await recordRunStart({ deps, plannerName: planner.name, start: startInput });
+    // A mode above what the recorded eval evidence supports on these versions falls back (unless overridden).
+    const start = await capByEvidence({ gate: deps.promotion, start: startInput });
+    const run = await recordRunStart({ deps, plannerName: planner.name, start });
     deps.logger.info(
       { runId: run.id, agent: run.agent, incidentId: run.incidentId, environment, modeCap: run.modeCap },
       'run started',
@@ -269,7 +272,13 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
     };
   }
 
-  return { start, startFromAlert };
+  /** The versions a run of `agent` would have now (for `/agent report`); null for an unknown agent. */
+  function versionsFor(agent: string): RunVersions | null {
+    const charter = deps.charters.get(agent);
+    return charter ? versionsOf(charter) : null;
+  }
+
+  return { start, startFromAlert, versionsFor };
 }
 
 export type Runner = ReturnType<typeof createRunner>;

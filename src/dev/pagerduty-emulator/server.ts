@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPagerDutyStore, type EmulatedIncident, type EmulatedUser } from './store.ts';
+import {
+  createPagerDutyStore,
+  type EmulatedIncident,
+  type EmulatedUser,
+  type PagerDutyStore,
+} from './store.ts';
 
 /** The media type PagerDuty's REST API v2 serves. */
 const ACCEPT = 'application/vnd.pagerduty+json;version=2';
@@ -20,8 +25,8 @@ type Fault = { method?: string; path?: RegExp; status: number; resetSeconds?: nu
 
 /**
  * An API-faithful fake of PagerDuty's REST API v2, only the endpoints Warden uses: show an incident (by
- * id or number), its alerts, log entries and notes, add a note, acknowledge (`PUT /incidents/{id}`), and
- * `GET /abilities`. It checks `Authorization: Token token=…`, the v2 `Accept`, and `From` (an account
+ * id or number), its alerts, log entries and notes, add a note, acknowledge (`PUT /incidents/{id}`),
+ * `GET /oncalls` (now; `escalation_policy_ids[]`, `include[]=users`) and `GET /abilities`. It checks `Authorization: Token token=…`, the v2 `Accept`, and `From` (an account
  * user's e-mail) on writes as the real API does; it rate-limits per token with the real headers
  * (`ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`); faults can be queued; every request is logged.
  */
@@ -90,6 +95,7 @@ export async function startPagerDutyEmulator({
 
     if (method === 'GET' && url.pathname === '/abilities')
       return send(200, { abilities: ['teams', 'read_only_users', 'urgencies'] });
+    if (method === 'GET' && url.pathname === '/oncalls') return send(200, listOncalls(store, url));
     const match = /^\/incidents\/([^/]+)(?:\/(alerts|log_entries|notes))?$/.exec(url.pathname);
     const entry = match?.[1] ? store.find(decodeURIComponent(match[1])) : null;
     if (!match) return error(404, 'Not Found', 2100);
@@ -164,6 +170,10 @@ export async function startPagerDutyEmulator({
     failNext: ({ times = 1, ...fault }: Omit<Fault, 'remaining'> & { times?: number }) => {
       faults.push({ ...fault, remaining: times });
     },
+    /** Drops every queued fault: the account answers normally again. */
+    clearFaults: () => {
+      faults = [];
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -173,6 +183,41 @@ export async function startPagerDutyEmulator({
 }
 
 export type PagerDutyEmulator = Awaited<ReturnType<typeof startPagerDutyEmulator>>;
+
+/**
+ * `GET /oncalls` as of now: filtered by `escalation_policy_ids[]`; each user a reference unless
+ * `include[]=users` asks for the full object (with the login e-mail), as the real API answers.
+ */
+function listOncalls(store: PagerDutyStore, url: URL) {
+  const policies = url.searchParams.getAll('escalation_policy_ids[]');
+  const fullUsers = url.searchParams.getAll('include[]').includes('users');
+  const limit = Math.min(Number(url.searchParams.get('limit') ?? 25) || 25, 100);
+  const matching = store
+    .oncalls()
+    .filter((o) => policies.length === 0 || policies.includes(o.escalationPolicyId));
+  const self = (kind: string, id: string) => `https://api.pagerduty.com/${kind}/${id}`;
+  return {
+    oncalls: matching.slice(0, limit).map((o) => ({
+      escalation_policy: {
+        id: o.escalationPolicyId,
+        type: 'escalation_policy_reference',
+        summary: `Escalation policy ${o.escalationPolicyId}`,
+        self: self('escalation_policies', o.escalationPolicyId),
+      },
+      escalation_level: o.level,
+      schedule: null,
+      user: fullUsers
+        ? { id: o.user.id, type: 'user', name: o.user.name, summary: o.user.name, email: o.user.email }
+        : { id: o.user.id, type: 'user_reference', summary: o.user.name, self: self('users', o.user.id) },
+      start: null,
+      end: null,
+    })),
+    limit,
+    offset: 0,
+    more: matching.length > limit,
+    total: null,
+  };
+}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

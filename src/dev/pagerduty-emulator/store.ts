@@ -16,6 +16,9 @@ export type EmulatedIncident = {
 /** A user of the emulated account: writes must come `From` one of their e-mails, as the real API insists. */
 export type EmulatedUser = { id: string; name: string; email: string };
 
+/** Who is on call now at one level of an escalation policy (the computed result of its schedules). */
+export type EmulatedOncall = { escalationPolicyId: string; level: number; user: EmulatedUser };
+
 /**
  * The emulated PagerDuty account's state: users and incidents. Incidents are found by id or by number,
  * as `GET /incidents/{id}` accepts either.
@@ -23,6 +26,7 @@ export type EmulatedUser = { id: string; name: string; email: string };
 export function createPagerDutyStore({ now }: { now: () => Date }) {
   const incidents = new Map<string, EmulatedIncident>();
   const users: EmulatedUser[] = [];
+  let oncalls: EmulatedOncall[] = [];
   let seq = 0;
   const nextId = (prefix: string) => `${prefix}${String(++seq).padStart(6, '0')}`;
 
@@ -39,6 +43,20 @@ export function createPagerDutyStore({ now }: { now: () => Date }) {
       users.push(made);
       return made;
     },
+    /** Replaces who is on call now for an escalation policy (a hand-over, as a schedule makes one). */
+    setOncall: ({
+      escalationPolicyId,
+      onCall,
+    }: {
+      escalationPolicyId: string;
+      onCall: { user: EmulatedUser; level?: number }[];
+    }) => {
+      oncalls = [
+        ...oncalls.filter((o) => o.escalationPolicyId !== escalationPolicyId),
+        ...onCall.map(({ user, level = 1 }) => ({ escalationPolicyId, level, user })),
+      ];
+    },
+    oncalls: () => [...oncalls],
     userByEmail: (email: string) => users.find((u) => u.email.toLowerCase() === email.toLowerCase()) ?? null,
     /** Adds a triggered incident on a service, with one alert; returns it. */
     addIncident: ({

@@ -3,7 +3,8 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export type EmulatorUser = { id: string; name: string; realName?: string };
+/** A member; `email` is what `users.lookupByEmail` finds (Slack's `users:read.email` scope). */
+export type EmulatorUser = { id: string; name: string; realName?: string; email?: string };
 export type EmulatorUsergroup = { id: string; handle: string; users: string[] };
 /** A channel of the emulated workspace; its topic shows under its name (and in `conversations.info`). */
 export type EmulatorChannel = { id: string; name: string; topic?: string };

@@ -22,12 +22,37 @@ export function createSandboxPeople(): {
 } {
   return {
     users: [
-      { id: 'U0ONCALL01', name: 'oncall.olivia', realName: 'Olivia (on call)' },
-      { id: 'U0APPROVE1', name: 'approver.ana', realName: 'Ana (SRE approver)' },
-      { id: 'U0APPROVE2', name: 'approver.ben', realName: 'Ben (SRE approver)' },
-      { id: 'U0OWNER001', name: 'owner.omar', realName: 'Omar (agent owner)' },
-      { id: 'U0SECREV01', name: 'security.sam', realName: 'Sam (security reviewer)' },
-      { id: 'U0OUTSIDE1', name: 'outsider.oscar', realName: 'Oscar (not on the charter)' },
+      {
+        id: 'U0ONCALL01',
+        name: 'oncall.olivia',
+        realName: 'Olivia (on call)',
+        email: 'olivia@sandbox.example',
+      },
+      {
+        id: 'U0APPROVE1',
+        name: 'approver.ana',
+        realName: 'Ana (SRE approver)',
+        email: 'ana@sandbox.example',
+      },
+      {
+        id: 'U0APPROVE2',
+        name: 'approver.ben',
+        realName: 'Ben (SRE approver)',
+        email: 'ben@sandbox.example',
+      },
+      { id: 'U0OWNER001', name: 'owner.omar', realName: 'Omar (agent owner)', email: 'omar@sandbox.example' },
+      {
+        id: 'U0SECREV01',
+        name: 'security.sam',
+        realName: 'Sam (security reviewer)',
+        email: 'sam@sandbox.example',
+      },
+      {
+        id: 'U0OUTSIDE1',
+        name: 'outsider.oscar',
+        realName: 'Oscar (not on the charter)',
+        email: 'oscar@sandbox.example',
+      },
     ],
     usergroups: [{ id: 'S0SREAPPRV', handle: 'sre-approvers', users: ['U0APPROVE1', 'U0APPROVE2'] }],
     channels: [

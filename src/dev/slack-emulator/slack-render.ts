@@ -113,6 +113,7 @@ export function renderUser({ user, workspace }: { user: EmulatorUser; workspace:
       real_name: realName,
       display_name: user.name,
       team: workspace.teamId,
+      ...(user.email ? { email: user.email } : {}),
       ...(isBot ? { bot_id: workspace.botId, api_app_id: workspace.appId } : {}),
     },
   };

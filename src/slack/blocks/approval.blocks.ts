@@ -1,4 +1,5 @@
 import type { KnownBlock, ModalView } from '@slack/types';
+import type { OncallStatus } from '../oncall.directory.ts';
 import { PROPOSAL_ACTIONS } from './actions.ids.ts';
 import { CARD_LINES, cardLines } from './card-height.parts.ts';
 import { blockedCard, decidedCard } from './decided.blocks.ts';
@@ -45,11 +46,14 @@ export function approvalCard({
   tool,
   approvals,
   now,
+  oncall = [],
 }: {
   proposal: ProposalView;
   tool: ToolFacts;
   approvals: readonly ApprovalView[];
   now: Date;
+  /** The rule's on-call groups as resolved when the card was rendered. */
+  oncall?: readonly OncallStatus[];
 }): SlackMessage {
   if (proposal.state !== 'pending') return decidedCard({ proposal, tool, approvals });
   const windowClosed = proposal.expiresAt !== null && proposal.expiresAt.getTime() <= now.getTime();
@@ -70,6 +74,7 @@ export function approvalCard({
     ),
     policyLine(proposal),
     ...(who ? [context([who])] : []),
+    ...oncall.map((s) => context([oncallLine(s)])),
   ];
   const end: KnownBlock[] = [
     windowClosed
@@ -111,6 +116,14 @@ export function approvalCard({
     text: fallback(`Approval needed: ${proposal.tool} in ${proposal.environment} (proposal ${proposal.id})`),
     blocks,
   };
+}
+
+/** Who is on call for one of the rule's groups, or why that is unknown (clicks from it are then refused). */
+function oncallLine(status: OncallStatus): string {
+  const where = `${status.group}, PagerDuty ${status.escalationPolicy}`;
+  if (!status.ok)
+    return `:warning: *On call* (${where}): could not be resolved: ${status.reason}. Approvals that need it are refused until it can be.`;
+  return `*On call now* (${where}): ${status.people.map((p) => `<@${p.userId}>`).join(', ')}`;
 }
 
 /**
@@ -165,14 +178,17 @@ export function proposalCard({
   approvals,
   now,
   feedback,
+  oncall,
 }: {
   proposal: ProposalView;
   tool: ToolFacts;
   approvals: readonly ApprovalView[];
   now: Date;
   feedback?: { agree: number; disagree: number };
+  oncall?: readonly OncallStatus[];
 }): SlackMessage {
-  if (proposal.state === 'pending') return approvalCard({ proposal, tool, approvals, now });
+  if (proposal.state === 'pending')
+    return approvalCard({ proposal, tool, approvals, now, ...(oncall ? { oncall } : {}) });
   if (proposal.state === 'blocked' && proposal.reasonCode === 'mode_shadow')
     return shadowCard({ proposal, tool, ...(feedback ? { feedback } : {}) });
   if (proposal.state === 'blocked') return blockedCard({ proposal, tool });

@@ -15,6 +15,7 @@ import {
   short,
   who,
 } from './audit.story.parts.ts';
+import { PROMOTION_SENTENCES } from './audit.story.promotion.ts';
 import { SAFETY_SENTENCES } from './audit.story.safety.ts';
 import { isSlackUserId } from './mrkdwn.ts';
 
@@ -150,6 +151,7 @@ const SENTENCES: Record<string, (s: Story) => [string, string]> = {
     return [':hourglass:', `${s.subject} expired${got}: nobody decided before the approval window closed.`];
   },
   ...SAFETY_SENTENCES,
+  ...PROMOTION_SENTENCES,
 };
 
 function decided(s: Story): [string, string] {

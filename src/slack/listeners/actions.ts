@@ -6,6 +6,7 @@ import type { Charter } from '../../policy/charter.schemas.ts';
 import { getProposal, type ProposalRow } from '../../proposals/proposals.repository.ts';
 import { PROPOSAL_ACTIONS, reasonModal } from '../blocks/approval.blocks.ts';
 import { withSlackDates } from '../blocks/dates.ts';
+import { type OncallStatus, oncallMembership } from '../oncall.directory.ts';
 import { groupsOfUser } from '../people.ts';
 import type { SlackDeps } from '../slack.types.ts';
 import { NOT_DONE, replyForError } from './error-replies.ts';
@@ -180,12 +181,22 @@ async function decide({
   decision: 'approve' | 'reject';
   reason: string | undefined;
 }): Promise<void> {
-  const groups = await groupsOfUser({ client: told.client, charter, userId: told.user, logger: deps.logger });
+  // On-call groups the rule names are resolved now (PagerDuty → Slack); unresolved ones count as none.
+  const required = (proposal.approvalSpec as { from?: string[] } | null)?.from ?? [];
+  const oncall: OncallStatus[] = deps.oncall ? await deps.oncall.statusOf({ charter, groups: required }) : [];
+  const { members, unresolved } = oncallMembership(oncall);
+  const groups = await groupsOfUser({
+    client: told.client,
+    charter,
+    userId: told.user,
+    logger: deps.logger,
+    oncallMembers: members,
+  });
   let outcome: Awaited<ReturnType<SlackDeps['approvals']['decideOnProposal']>>;
   try {
     outcome = await deps.approvals.decideOnProposal({
       proposalId: proposal.id,
-      approver: { userId: told.user, groups },
+      approver: { userId: told.user, groups, unresolved },
       decision,
       reason,
     });
@@ -197,8 +208,17 @@ async function decide({
   }
   void deps.sync.kick();
   if (outcome.outcome === 'refused') {
-    await tellPrivately(told, `:no_entry: ${outcome.message}`);
+    const onCallNow = outcome.reasonCode === 'approval.not_in_group' ? oncallNowText(oncall) : '';
+    await tellPrivately(told, `:no_entry: ${outcome.message}${onCallNow}`);
   } else if (outcome.outcome === 'recorded') {
     await tellPrivately(told, outcome.message);
   }
+}
+
+/** Who is on call now for the rule's on-call groups, for someone refused as not in a group. */
+function oncallNowText(statuses: readonly OncallStatus[]): string {
+  const known = statuses.filter((s) => s.ok);
+  return known
+    .map((s) => ` On call now for ${s.group}: ${s.people.map((p) => `<@${p.userId}>`).join(', ')}.`)
+    .join('');
 }

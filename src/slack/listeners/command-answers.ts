@@ -1,6 +1,7 @@
 import { agentReportBody, buildAgentReport, formatAgentReport } from '../../agents/report.ts';
 import { listAuditTrail } from '../../audit/audit.repository.ts';
 import { listKillSwitches } from '../../breakers/kill-switch.repository.ts';
+import { formatPromotionReport, readPromotionReport } from '../../evals/promotion.report.ts';
 import { countRunToolCalls } from '../../observability/figures.decisions.repository.ts';
 import { readAgentFigures, readBreakerFigures } from '../../observability/figures.ts';
 import { describeCharter } from '../../policy/charter.describe.ts';
@@ -79,7 +80,10 @@ export function answerCharter({ deps, agent }: { deps: SlackDeps; agent: string 
   });
 }
 
-/** `/agent report [agent]`: the last 7 days of proposals, agreement, approvals and decision times. */
+/**
+ * `/agent report [agent]`: the last 7 days of proposals, agreement, approvals and decision times; then, for
+ * charters with promotion gates, each environment's mode, the recorded eval evidence and the next step.
+ */
 export async function answerReport({
   deps,
   agent,
@@ -97,9 +101,18 @@ export async function answerReport({
   // Slack shows dates in each reader's time zone, but not inside a code block: the period goes above it.
   // The notification text is plain, so it keeps the readable UTC period.
   const period = `*Agent report* for ${slackDate(report.since)} to ${slackDate(report.now)}`;
-  const body = agentReportBody(report);
+  const charter = agent === undefined ? null : deps.charters.get(agent);
+  const promotion = formatPromotionReport(
+    await readPromotionReport({
+      db: deps.db,
+      charters: charter ? [charter] : agent === undefined ? deps.charters.list() : [],
+      versionsFor: (name) => deps.runner.versionsFor(name),
+    }),
+  );
+  const withPromotion = (text: string) => (promotion ? `${text}\n\n${promotion}` : text);
+  const body = withPromotion(agentReportBody(report));
   return {
-    text: formatAgentReport(report).slice(0, 3000),
+    text: withPromotion(formatAgentReport(report)).slice(0, 3000),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: period } },
       { type: 'section', text: { type: 'mrkdwn', text: codeBlock({ text: body, max: 2900 }) } },

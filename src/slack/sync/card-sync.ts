@@ -5,6 +5,7 @@ import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
 import { proposalCard } from '../blocks/approval.blocks.ts';
+import type { OncallStatus } from '../oncall.directory.ts';
 import {
   cardKey,
   claimCardPost,
@@ -15,7 +16,15 @@ import {
   recordCard,
 } from './cards.repository.ts';
 
-type CardSyncDeps = { db: Db; client: WebClient; clock: Clock; logger: Logger; registry: ToolRegistry };
+type CardSyncDeps = {
+  db: Db;
+  client: WebClient;
+  clock: Clock;
+  logger: Logger;
+  registry: ToolRegistry;
+  /** The on-call groups a pending proposal's approval rule names, resolved now (named on its card). */
+  oncallFor?: (input: { agent: string; from: readonly string[] }) => Promise<OncallStatus[]>;
+};
 
 /**
  * Posts the card of each proposal that has none yet and updates each card whose proposal moved on (state
@@ -45,11 +54,17 @@ async function syncCard({
     approvalCount: approvals.filter((a) => a.decision === 'approve').length,
   });
   const info = deps.registry.get(proposal.tool);
+  const from = (proposal.approvalSpec as { from?: string[] } | null)?.from ?? [];
+  const oncall =
+    deps.oncallFor && proposal.state === 'pending' && from.length > 0
+      ? await deps.oncallFor({ agent: proposal.agent, from })
+      : [];
   const message = proposalCard({
     proposal,
     tool: info ? { kind: info.kind, risk: info.risk, reversible: info.reversible } : null,
     approvals,
     now: deps.clock.now(),
+    oncall,
   });
   if (proposal.slackTs && proposal.slackChannel) {
     const updated = await updateCard({ deps, proposal, message, channel: proposal.slackChannel });

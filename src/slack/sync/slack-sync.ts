@@ -5,6 +5,7 @@ import { outsideDeadline } from '../../db/deadline.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
+import type { OncallStatus } from '../oncall.directory.ts';
 import { isTransientSlackError } from '../slack-retry.ts';
 import { createAnnouncer } from './announcer.ts';
 import { syncCards } from './card-sync.ts';
@@ -45,6 +46,8 @@ export type SlackSyncDeps = {
    */
   auditChannel?: string;
   pollMs?: number;
+  /** The on-call groups a pending proposal's approval rule names, resolved now (named on its card). */
+  oncallFor?: (input: { agent: string; from: readonly string[] }) => Promise<OncallStatus[]>;
 };
 
 /**

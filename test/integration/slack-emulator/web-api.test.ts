@@ -71,6 +71,13 @@ describe('directory methods', () => {
     });
     expect((await refusal(s.client.users.info({ user: 'U0NOBODY' }))).error).toBe('user_not_found');
 
+    // users.lookupByEmail (scope users:read.email): case-insensitive; Slack's users_not_found otherwise.
+    const found = await s.client.users.lookupByEmail({ email: 'ANA@sandbox.example' });
+    expect(found.user).toMatchObject({ id: 'U0APPROVE1', profile: { email: 'ana@sandbox.example' } });
+    expect((await refusal(s.client.users.lookupByEmail({ email: 'nobody@sandbox.example' }))).error).toBe(
+      'users_not_found',
+    );
+
     const group = await s.client.usergroups.users.list({ usergroup: 'S0SREAPPRV' });
     expect(group.users).toEqual(['U0APPROVE1', 'U0APPROVE2']);
     expect((await refusal(s.client.usergroups.users.list({ usergroup: 'S0NOPE' }))).error).toBe(

@@ -111,7 +111,9 @@ describe('charter validation: approval rules nobody can satisfy', () => {
       withApproval({ groups, approve: '{ count: 2, from: [sre, nobody], groups_mode: all }' }),
     );
     expect(problems).toEqual([
-      expect.stringContaining('t.yaml: groups.nobody: must list users or a slack_usergroup'),
+      expect.stringContaining(
+        't.yaml: groups.nobody: must list users, a slack_usergroup or an oncall source',
+      ),
     ]);
   });
 });

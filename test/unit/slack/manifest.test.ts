@@ -60,14 +60,16 @@ const manifestSchema = z.strictObject({
   }),
 });
 
-/** The bot scope each Web API method Warden may call needs (null: none beyond the app's own token). */
-const METHOD_SCOPES: Record<string, string | null> = {
+/** The bot scopes each Web API method Warden may call needs (null: none beyond the app's own token). */
+const METHOD_SCOPES: Record<string, string | readonly string[] | null> = {
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'chat.getPermalink': null,
   'usergroups.users.list': 'usergroups:read',
   'users.info': 'users:read',
+  // Slack grants users:read.email only together with users:read.
+  'users.lookupByEmail': ['users:read', 'users:read.email'],
   'conversations.info': 'channels:read',
   'views.open': null,
   'views.publish': null,
@@ -96,10 +98,10 @@ const ALLOWED_BOT_SCOPES = [
   'commands',
   ...new Set(
     methodsCalledBySource()
-      .map((method) => {
+      .flatMap((method) => {
         if (!(method in METHOD_SCOPES))
           throw new Error(`add ${method} to METHOD_SCOPES with the scope it needs`);
-        return METHOD_SCOPES[method];
+        return METHOD_SCOPES[method] ?? [];
       })
       .filter((scope): scope is string => scope !== null),
   ),

@@ -23,6 +23,18 @@ export const usersInfo: MethodHandler = ({ params, workspace }) => {
   return { ok: true, user: renderUser({ user, workspace }) };
 };
 
+/**
+ * users.lookupByEmail (scope `users:read.email`): the member with that e-mail, compared case-insensitively;
+ * `users_not_found` when nobody has it, as Slack answers.
+ */
+export const usersLookupByEmail: MethodHandler = ({ params, workspace }) => {
+  const email = readString(params, 'email');
+  if (!email) return slackError('invalid_arguments');
+  const user = workspace.users.find((u) => u.email?.toLowerCase() === email.toLowerCase());
+  if (!user) return slackError('users_not_found');
+  return { ok: true, user: renderUser({ user, workspace }) };
+};
+
 /** usergroups.users.list: member ids of a user group. */
 export const usergroupsUsersList: MethodHandler = ({ params, workspace }) => {
   const group = workspace.usergroups.find((g) => g.id === readString(params, 'usergroup'));

@@ -5,7 +5,13 @@ import {
   chatPostMessage,
   chatUpdate,
 } from './chat.methods.ts';
-import { authTest, conversationsInfo, usergroupsUsersList, usersInfo } from './directory.methods.ts';
+import {
+  authTest,
+  conversationsInfo,
+  usergroupsUsersList,
+  usersInfo,
+  usersLookupByEmail,
+} from './directory.methods.ts';
 import type { MethodHandler } from './method.types.ts';
 import { viewsOpen, viewsPublish, viewsPush, viewsUpdate } from './views.methods.ts';
 
@@ -18,6 +24,7 @@ export const webApiMethods: Record<string, MethodHandler> = {
   'chat.postEphemeral': chatPostEphemeral,
   'chat.getPermalink': chatGetPermalink,
   'users.info': usersInfo,
+  'users.lookupByEmail': usersLookupByEmail,
   'usergroups.users.list': usergroupsUsersList,
   'conversations.info': conversationsInfo,
   'views.open': viewsOpen,
