@@ -115,7 +115,8 @@ describe.skipIf(!hasChromium)('the local console in Chromium', () => {
     await card
       .locator('.b-header', { hasText: /^Done: rollback_deploy in production$/ })
       .waitFor({ timeout: 30_000 });
-    await expect(card.locator('.b-btn').count()).resolves.toBe(0);
+    // Approve and Reject are gone; a decided card offers only to keep it as an eval case.
+    await expect(card.locator('.b-btn').allTextContents()).resolves.toEqual(['Keep as eval case']);
     expect(await card.textContent()).toMatch(/Succeeded/);
     expect(await card.locator('.msg-edited').count()).toBe(1);
     expect(await checkoutVersion()).toBe('v2.13.4');
@@ -182,7 +183,8 @@ describe.skipIf(!hasChromium)('the local console in Chromium', () => {
     await modal.locator('button[type="submit"]').click();
     await modal.waitFor({ state: 'detached' });
     await card.locator('.b-header', { hasText: /^Rejected: rollback_deploy/ }).waitFor({ timeout: 30_000 });
-    await expect(card.locator('.b-btn').count()).resolves.toBe(0);
+    // Approve and Reject are gone; a decided card offers only to keep it as an eval case.
+    await expect(card.locator('.b-btn').allTextContents()).resolves.toEqual(['Keep as eval case']);
     expect(await card.textContent()).toContain('roll forward instead <b>not bold</b>');
     expect(await card.locator('.mention.user').allTextContents()).toContain('@approver.ana');
     expect(await checkoutVersion()).toBe('v2.14.0');

@@ -39,9 +39,13 @@ describe.each(databaseKinds)('audit CLI on %s', (kind) => {
 
     const verify = createOutput();
     expect(await auditVerifyCommand({ db, out: verify.out, batchSize: 5 })).toEqual({ exitCode: 0 });
-    expect(verify.text()).toBe(
-      `✓ audit chain verified: 12 events, head ${tip.hash.slice(0, 12)}… at seq 12; no committed event unlinked past 250 ms\n`,
+    const [verified, ...notes] = verify.text().trimEnd().split('\n');
+    expect(verified).toBe(
+      `✓ audit chain verified: 12 events, head ${tip.hash.slice(0, 12)}… at seq 12; no committed event unlinked past 250 ms`,
     );
+    // On a loaded machine the chainer may link late: reported as a note, never as a failure.
+    for (const note of notes)
+      expect(note).toMatch(/^ {2}note: \d+ events? (was|were) linked more than 250 ms after/);
 
     const line = createOutput();
     expect(await auditHeadCommand({ db, out: line.out })).toEqual({ exitCode: 0 });
