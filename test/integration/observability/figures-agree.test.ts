@@ -20,11 +20,12 @@ const DAY = 86_400_000;
 async function readEverySurface(services: TestServices) {
   const now = services.clock.now();
   const charters = services.charters.list();
-  // The status and report answers read only these of the Slack deps.
+  // The status and report answers read only these of the Slack deps (the runner for the agents' versions).
   const deps = {
     db: services.db,
     clock: services.clock,
     charters: services.charters,
+    runner: services.runner,
   } as unknown as SlackDeps;
   const http = await serveObservability(services);
   const samples = parseSamples(await http.scrape());
