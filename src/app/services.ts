@@ -12,6 +12,7 @@ import { type Database, openDatabase } from '../db/client.ts';
 import { createPromotionGate } from '../evals/promotion.gate.ts';
 import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
 import { pagerDutyIncidentDirectory } from '../incidents/pagerduty-incidents.directory.ts';
+import { importMcpProviders } from '../mcp/providers/mcp-providers.lazy.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { charterSet } from '../policy/charter-set.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
@@ -19,7 +20,7 @@ import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createAppLogger, type Logger } from '../shared/logger.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import type { Fetch } from '../systems/systems.types.ts';
-import { type CredentialBroker, createCredentialBroker } from '../tools/broker.ts';
+import { createCredentialBroker } from '../tools/broker.ts';
 import type { ToolDefinition } from '../tools/define.ts';
 import { createGuard } from '../tools/guard.ts';
 import type { GuardDeps } from '../tools/guard.types.ts';
@@ -269,30 +270,6 @@ export async function buildServices(options: ServicesOptions) {
 }
 
 export type Services = Awaited<ReturnType<typeof buildServices>>;
-
-/** The catalog's MCP tool providers, connected; nothing (and no SDK loaded) when it names none. */
-async function importMcpProviders({
-  real,
-  charters,
-  config,
-  redactor,
-  logger,
-  broker,
-}: {
-  real: { catalog: Catalog };
-  charters: readonly Charter[];
-  config: Config;
-  redactor: Redactor;
-  logger: Logger;
-  broker: CredentialBroker;
-}): Promise<{ tools: ToolDefinition[]; close: () => Promise<void> }> {
-  const none = Object.values(real.catalog.connections()).every((c) => c.kind !== 'mcp');
-  if (none && charters.every((c) => Object.values(c.tools).every((t) => !t.mcp)))
-    return { tools: [], close: async () => {} };
-  const { importMcpTools } = await import('../mcp/providers/mcp-import.ts');
-  const env = config.secretEnv;
-  return importMcpTools({ catalog: real.catalog, charters, env, redactor, logger, broker });
-}
 
 async function openConfiguredDatabase(config: Config): Promise<Database> {
   try {

@@ -6,7 +6,7 @@ import { type Decision, decide } from '../policy/decide.ts';
 import { canonicalJson } from '../shared/hash.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { ToolInfo } from '../tools/define.ts';
-import { invalidArgumentsDecision } from '../tools/guard.decision.ts';
+import { finalDecision } from '../tools/guard.decision.ts';
 import type { CaseEvidence, EvalCase } from './case.schemas.ts';
 
 /** Planner steps and proposals per replay, at most: the same bounds as a run's. */
@@ -178,7 +178,7 @@ function decideCall({
     state: { kill: { engaged: false }, openBreakers: [], budget },
   });
   const parsedArgs = info ? info.input.safeParse(args) : null;
-  return invalidArgumentsDecision({ decided, tool, parsedArgs }) ?? decided;
+  return finalDecision({ decided, tool, parsedArgs });
 }
 
 /** One evidence call answered from the recording, after the same decision the guard would make. */

@@ -54,6 +54,30 @@ export function disabledToolDecision({
   return { decision: 'deny', reasonCode: 'tool_disabled', message: unavailable, rule: `tools.${tool}` };
 }
 
+/**
+ * The guard's decision: `decide()`'s, unless the tool cannot run now or the arguments are invalid (both
+ * after the checks that come first). Pure; the guard and `warden eval` both take it.
+ */
+export function finalDecision({
+  decided,
+  tool,
+  unavailable = null,
+  parsedArgs,
+  unstorable = false,
+}: {
+  decided: Decision;
+  tool: string;
+  unavailable?: string | null;
+  parsedArgs: ArgsCheck | null;
+  unstorable?: boolean;
+}): Decision {
+  return (
+    disabledToolDecision({ decided, tool, unavailable }) ??
+    invalidArgumentsDecision({ decided, tool, parsedArgs, unstorable }) ??
+    decided
+  );
+}
+
 type ArgsCheck = {
   success: boolean;
   error?: { issues: { path: PropertyKey[]; message: string }[] };

@@ -16,13 +16,7 @@ import { cleanJson, cleanText, hasUnstorableText } from '../shared/storable.ts';
 import type { HeldCredential } from './broker.ts';
 import { createExecutor, type ExecutionOutcome, type Flight } from './execute.ts';
 import { type LastCheckReads, lastCheckPart } from './execution-checks.ts';
-import {
-  asArgsRecord,
-  countsAsDenied,
-  disabledToolDecision,
-  invalidArgumentsDecision,
-  stateFor,
-} from './guard.decision.ts';
+import { asArgsRecord, countsAsDenied, finalDecision, stateFor } from './guard.decision.ts';
 import { guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput } from './guard.types.ts';
 import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
@@ -144,10 +138,7 @@ export function createGuard(deps: GuardDeps) {
             },
           });
           const unavailable = tool ? deps.registry.unavailable(tool.name) : null;
-          const decision =
-            disabledToolDecision({ decided, tool: toolName, unavailable }) ??
-            invalidArgumentsDecision({ decided, tool: toolName, parsedArgs, unstorable }) ??
-            decided;
+          const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
           const allowed = decision.decision === 'allow';
           // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
           // denied requests: they alone stop the run.

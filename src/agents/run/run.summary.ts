@@ -1,6 +1,7 @@
 import { clipAtWord } from '../../shared/clip.ts';
 import { plural } from '../../shared/plural.ts';
 import type { Observation } from '../planner.types.ts';
+import type { LoopResult } from './run.loop.ts';
 import type { RunOutcome, RunProposal } from './run.types.ts';
 
 /** What a run summary is built from. */
@@ -258,4 +259,21 @@ function oneLine(text: string, max: number): string {
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** What a run's end records of its loop: proposals by decision, skipped and dropped calls, observations. */
+export function countsOf(result: LoopResult): Record<string, unknown> {
+  const byDecision = { allow: 0, needs_approval: 0, deny: 0 };
+  for (const p of result.proposals) {
+    if (p.decision === 'allow' || p.decision === 'needs_approval' || p.decision === 'deny')
+      byDecision[p.decision] += 1;
+  }
+  return {
+    proposals: byDecision,
+    proposalIds: result.proposals.map((p) => p.proposalId),
+    skippedCalls: result.skipped.filter((s) => s.kind === 'call').length,
+    skippedProposals: result.skipped.filter((s) => s.kind === 'proposal').length,
+    droppedProposals: result.dropped,
+    observations: result.observations.length,
+  };
 }

@@ -14,7 +14,7 @@ import { killEnding } from './run.limits.ts';
 import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run.loop.ts';
 import { capByEvidence } from './run.promotion.ts';
 import { incidentEnvironment, type RunStart, recordRunStart } from './run.start.ts';
-import { buildRunSummary } from './run.summary.ts';
+import { buildRunSummary, countsOf } from './run.summary.ts';
 import type { RunContext, RunnerDeps, RunOutcome, StartAlertRunInput, StartRunInput } from './run.types.ts';
 import { type RunVersions, runVersions } from './run.versions.ts';
 
@@ -284,19 +284,3 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
 export type Runner = ReturnType<typeof createRunner>;
 
 type StartedRun = { run: RunRow; done: Promise<RunOutcome> };
-
-function countsOf(result: LoopResult): Record<string, unknown> {
-  const byDecision = { allow: 0, needs_approval: 0, deny: 0 };
-  for (const p of result.proposals) {
-    if (p.decision === 'allow' || p.decision === 'needs_approval' || p.decision === 'deny')
-      byDecision[p.decision] += 1;
-  }
-  return {
-    proposals: byDecision,
-    proposalIds: result.proposals.map((p) => p.proposalId),
-    skippedCalls: result.skipped.filter((s) => s.kind === 'call').length,
-    skippedProposals: result.skipped.filter((s) => s.kind === 'proposal').length,
-    droppedProposals: result.dropped,
-    observations: result.observations.length,
-  };
-}
