@@ -7,6 +7,7 @@ import type { Redactor } from '../shared/redact.ts';
 import { type ReadSecretFile, resolveConnections } from '../systems/connections.ts';
 import { createSystems, type Systems } from '../systems/systems.ts';
 import type { Fetch } from '../systems/systems.types.ts';
+import { ticketSystemOf } from '../tools/tickets/create-ticket.tool.ts';
 import { toolSystems } from '../tools/tool-catalog.ts';
 import type { ToolWorld } from '../tools/tool-spec.ts';
 
@@ -62,7 +63,9 @@ export function setUpRealSystems({
       if (system === 'sandbox') continue;
       for (const environment of Object.keys(spec.environments)) {
         for (const service of catalog.services()) {
-          const connection = service.environments[environment]?.[system]?.connection;
+          const here = service.environments[environment];
+          const named = system === 'tickets' ? here && ticketSystemOf(here) : system;
+          const connection = here && named ? here[named]?.connection : undefined;
           const why = connection === undefined ? undefined : missing.get(connection);
           if (why)
             problems.push(

@@ -111,7 +111,15 @@ function readValidated<T>({
   return { value: null, problems };
 }
 
-const SYSTEMS = ['kubernetes', 'prometheus', 'alertmanager', 'pagerduty', 'jira', 'runbooks'] as const;
+const SYSTEMS = [
+  'kubernetes',
+  'prometheus',
+  'alertmanager',
+  'pagerduty',
+  'jira',
+  'github',
+  'runbooks',
+] as const;
 
 function crossCheck({
   services,
@@ -139,6 +147,10 @@ function crossCheck({
     if (earlier) problems.push(`${file}: service: "${spec.service}" is already defined in ${earlier}`);
     else firstFileOf.set(spec.service, file);
     for (const [environment, systems] of Object.entries(spec.environments)) {
+      if (systems.tickets && !systems[systems.tickets])
+        problems.push(
+          `${file}: environments.${environment}.tickets: files tickets in ${systems.tickets}, but names no ${systems.tickets} here`,
+        );
       for (const system of SYSTEMS) {
         const named = systems[system]?.connection;
         if (named === undefined) continue;

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { githubConnectionSchema, githubEnvironmentSchema } from './catalog.github.schemas.ts';
+import { mcpConnectionSchema } from './catalog.mcp.schemas.ts';
+import { httpAuthSchema, secretSourceSchema, url } from './catalog.sources.schemas.ts';
+
+export type { McpConnectionSpec } from './catalog.mcp.schemas.ts';
+export { type SecretSource, secretSourceSchema } from './catalog.sources.schemas.ts';
 
 // The service catalog: which real system holds each service's workload, metrics and alerts in each
 // environment. Planners and charters speak in services, environments and query names; only the catalog
@@ -82,6 +88,10 @@ export const environmentSchema = z.strictObject({
       project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'must be a Jira project key such as OPS'),
     })
     .optional(),
+  /** The service's GitHub repository here: deployments, commits, workflow runs, issues, its rollback workflow. */
+  github: githubEnvironmentSchema.optional(),
+  /** Where create_ticket files here, when both Jira and GitHub are named (default: Jira when named). */
+  tickets: z.enum(['jira', 'github']).optional(),
   /** Runbooks that may be requested here, by name: the only URLs a runbook request is ever sent to. */
   runbooks: z
     .strictObject({
@@ -112,46 +122,6 @@ export const serviceSchema = z.strictObject({
 
 export type ServiceSpec = z.infer<typeof serviceSchema>;
 export type EnvironmentSpec = z.infer<typeof environmentSchema>;
-
-/** A variable's name. A value that is not one may be the secret pasted in: refused without echoing it. */
-const envVariableName = z.string().check((ctx) => {
-  if (!/^[A-Z_][A-Z0-9_]{0,127}$/.test(ctx.value))
-    ctx.issues.push({
-      code: 'custom',
-      input: undefined,
-      message:
-        'must be an environment variable name such as WARDEN_PROM_TOKEN (the secret itself never goes in the catalog)',
-    });
-});
-
-/** Where a secret comes from: an environment variable or a mounted file, never the YAML itself. */
-const secretSourceShape = z.union([
-  z.strictObject({ env: envVariableName }),
-  z.strictObject({ file: z.string().startsWith('/', 'must be an absolute path') }),
-]);
-/** Anything but a mapping is refused without echoing it: it may be the secret itself, pasted in. */
-export const secretSourceSchema = z
-  .unknown()
-  .check((ctx) => {
-    const v = ctx.value;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: undefined,
-        message:
-          'must say where the secret comes from, { env: VARIABLE } or { file: /path }, never the secret itself',
-      });
-    }
-  })
-  .pipe(secretSourceShape);
-export type SecretSource = z.infer<typeof secretSourceSchema>;
-
-const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-
-const httpAuthSchema = z.union([
-  z.strictObject({ bearer: secretSourceSchema }),
-  z.strictObject({ basic: z.strictObject({ username: z.string().min(1), password: secretSourceSchema }) }),
-]);
 
 /**
  * PagerDuty's REST API v2 (`url` defaults to https://api.pagerduty.com): the API token, the incident id
@@ -207,68 +177,6 @@ const runbooksConnectionSchema = z.strictObject({
   max_response_bytes: z.number().int().min(1).max(1_048_576).default(65_536),
 });
 
-/**
- * An MCP server whose tools Warden imports behind the guard: started over stdio (`command`, `args`, and an
- * environment whose values are secret sources, never the secrets) or reached over Streamable HTTP (`url`,
- * optional `auth`). `tools` maps Warden's name for each imported tool to the server's name; each one's
- * definition must be pinned by hash in the charters that use it.
- */
-const mcpConnectionSchema = z
-  .strictObject({
-    kind: z.literal('mcp'),
-    command: z.string().min(1).optional(),
-    args: z.array(z.string()).max(64).default([]),
-    env: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a variable name'),
-        secretSourceSchema,
-      )
-      .default({}),
-    cwd: z.string().startsWith('/', 'must be an absolute path').optional(),
-    url: url.optional(),
-    auth: httpAuthSchema.optional(),
-    tools: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a tool name (lower-case letters, digits, _)'),
-        z.strictObject({ tool: z.string().min(1).max(128) }),
-      )
-      .refine((t) => Object.keys(t).length > 0, 'must import at least one tool'),
-    /** How long start-up waits for the server to answer; one that does not leaves its tools disabled. */
-    connect_timeout_ms: z.number().int().min(100).max(60_000).default(10_000),
-    /**
-     * `kept`: one process, restarted when it dies. `per_call` (stdio): a fresh process for each call, with the
-     * call's broker credential in `WARDEN_CREDENTIAL`, ended when the call ends.
-     */
-    start: z.enum(['kept', 'per_call']).default('kept'),
-  })
-  .superRefine((c, ctx) => {
-    if ((c.command === undefined) === (c.url === undefined))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['command'],
-        message: 'must name either a command (stdio) or a url',
-      });
-    if (c.url !== undefined && (c.args.length > 0 || Object.keys(c.env).length > 0 || c.cwd))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['url'],
-        message: 'args, env and cwd are for a command, not a url',
-      });
-    if (c.url !== undefined && c.start === 'per_call')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['start'],
-        message: 'per_call is for a command (stdio), not a url',
-      });
-    if (c.command !== undefined && c.auth)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['auth'],
-        message: 'is for a url; a command gets secrets through env',
-      });
-  });
-export type McpConnectionSpec = z.infer<typeof mcpConnectionSchema>;
-
 export const connectionSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('kubernetes'),
@@ -289,6 +197,7 @@ export const connectionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('alertmanager'), url, auth: httpAuthSchema.optional() }),
   pagerdutyConnectionSchema,
   jiraConnectionSchema,
+  githubConnectionSchema,
   runbooksConnectionSchema,
   mcpConnectionSchema,
 ]);

@@ -51,6 +51,7 @@ export async function checkConnections({
     ...all.alertmanager,
     ...all.pagerduty,
     ...all.jira,
+    ...all.github,
     ...all.runbooks,
   ];
   const kinds = catalog.connections();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionSpec, SecretSource } from '../catalog/catalog.schemas.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Redactor } from '../shared/redact.ts';
+import { resolveGitHubConnection } from './github.types.ts';
 import { resolveJiraConnection } from './jira.types.ts';
 import { resolveRunbooksConnection } from './runbook.types.ts';
 import type { HttpAuth, ResolvedConnection } from './systems.types.ts';
@@ -82,6 +83,7 @@ function resolveOne({
   // An MCP server's secrets are read where its client is made (`src/mcp/providers/`), with this redactor.
   if (spec.kind === 'mcp') return null;
   if (spec.kind === 'jira') return resolveJiraConnection({ name, spec, read });
+  if (spec.kind === 'github') return resolveGitHubConnection({ name, spec, read, problems });
   if (spec.kind === 'runbooks') return resolveRunbooksConnection({ name, spec, read });
   if (spec.kind === 'pagerduty') {
     const token = read(spec.token, 'API token');

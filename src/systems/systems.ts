@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import { type AlertmanagerClient, createAlertmanagerClient } from './alertmanager.client.ts';
+import { createGitHubAccess, type GitHubAccess } from './github.access.ts';
 import { createJiraClient, type JiraClient } from './jira.client.ts';
 import { createKubernetesAccess, type KubernetesAccess } from './kubernetes/kubernetes.access.ts';
 import { createPagerDutyClient, type PagerDutyClient } from './pagerduty.client.ts';
@@ -29,12 +30,15 @@ export function createSystems({
   const pagerduty = new Map<string, PagerDutyClient>();
   const pagerdutyWebhooks: PagerDutyWebhookSource[] = [];
   const jira = new Map<string, JiraClient>();
+  const github = new Map<string, GitHubAccess>();
   const runbooks = new Map<string, RunbookClient>();
   for (const connection of connections.values()) {
     if (connection.kind === 'kubernetes')
       kubernetes.set(connection.name, createKubernetesAccess({ connection, redactor, clock }));
     else if (connection.kind === 'jira')
       jira.set(connection.name, createJiraClient({ connection, redactor }));
+    else if (connection.kind === 'github')
+      github.set(connection.name, createGitHubAccess({ connection, redactor, clock, fetch: fetchImpl }));
     else if (connection.kind === 'runbooks')
       runbooks.set(connection.name, createRunbookClient({ connection, now: () => clock.now() }));
     else if (connection.kind === 'pagerduty') {
@@ -52,6 +56,7 @@ export function createSystems({
     kubernetes: (name: string): KubernetesAccess | null => kubernetes.get(name) ?? null,
     pagerduty: (name: string): PagerDutyClient | null => pagerduty.get(name) ?? null,
     jira: (name: string): JiraClient | null => jira.get(name) ?? null,
+    github: (name: string): GitHubAccess | null => github.get(name) ?? null,
     runbooks: (name: string): RunbookClient | null => runbooks.get(name) ?? null,
     /** The PagerDuty client whose incident prefix is this one (`INC` for `INC-1234`), or null. */
     pagerdutyByPrefix: (prefix: string): PagerDutyClient | null =>
@@ -65,16 +70,17 @@ export function createSystems({
       kubernetes: [...kubernetes.values()],
       pagerduty: [...pagerduty.values()],
       jira: [...jira.values()],
+      github: [...github.values()],
       runbooks: [...runbooks.values()],
     }),
     /**
-     * Revokes the per-proposal credentials of these proposals on every cluster (the kill switch; a lease
-     * another instance released). Each cluster is tried; the first failure is thrown after all were tried.
+     * Revokes the per-proposal credentials of these proposals on every cluster and GitHub App (the kill
+     * switch; a lease another instance released). Each is tried; the first failure is thrown after all were.
      */
     revokeForProposals: async (proposalIds: readonly string[]): Promise<void> => {
       if (proposalIds.length === 0) return;
       const results = await Promise.allSettled(
-        [...kubernetes.values()].map((k) => k.revokeForProposals(proposalIds)),
+        [...kubernetes.values(), ...github.values()].map((k) => k.revokeForProposals(proposalIds)),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;

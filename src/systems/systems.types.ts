@@ -1,4 +1,5 @@
 import type { ConnectionSpec } from '../catalog/catalog.schemas.ts';
+import type { GitHubConnection } from './github.types.ts';
 import type { JiraConnection } from './jira.types.ts';
 import type { RunbooksConnection } from './runbook.types.ts';
 
@@ -46,6 +47,7 @@ export type ResolvedConnection =
   | KubernetesConnection
   | PagerDutyConnection
   | JiraConnection
+  | GitHubConnection
   | RunbooksConnection;
 
 /** The `fetch` the HTTP clients use: the global one in production, a recording or faulty one in tests. */

@@ -1,5 +1,6 @@
 import { ALERTMANAGER_TOOLS } from './alertmanager/alertmanager.tools.ts';
 import type { ToolDefinition, ToolInfo } from './define.ts';
+import { GITHUB_TOOLS } from './github/github.tools.ts';
 import { INCIDENT_TOOLS } from './incidents/incidents.tools.ts';
 import { JIRA_TOOLS } from './jira/jira.tools.ts';
 import { KUBERNETES_TOOLS } from './kubernetes/kubernetes.tools.ts';
@@ -8,6 +9,7 @@ import { PROMETHEUS_TOOLS } from './prometheus/prometheus.tools.ts';
 import type { ToolCatalogEntry } from './registry.ts';
 import { RUNBOOK_TOOLS } from './runbooks/runbooks.tools.ts';
 import { SANDBOX_TOOLS } from './sandbox/sandbox.tools.ts';
+import { createTicketTool } from './tickets/create-ticket.tool.ts';
 import type { ToolDeps, ToolSpec, ToolSystem, ToolWorld } from './tool-spec.ts';
 
 /**
@@ -24,6 +26,8 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   ...ALERTMANAGER_TOOLS,
   ...PAGERDUTY_TOOLS,
   ...JIRA_TOOLS,
+  ...GITHUB_TOOLS,
+  createTicketTool,
   ...RUNBOOK_TOOLS,
 ];
 
@@ -32,8 +36,8 @@ export function toolSpecsFor({ world }: { world: ToolWorld }): ToolSpec[] {
   return TOOL_SPECS.filter((spec) => spec.worlds.includes(world));
 }
 
-/** The systems that mint a credential of their own for each call (a token bound to a lease Secret). */
-const MINTING_SYSTEMS: ReadonlySet<ToolSystem> = new Set(['kubernetes']);
+/** The systems that mint a credential of their own for each call (a lease Secret's token, an installation token). */
+const MINTING_SYSTEMS: ReadonlySet<ToolSystem> = new Set(['kubernetes', 'github']);
 
 /** Builds the tools of one world over the app's dependencies. */
 export function buildTools({ world, deps }: { world: ToolWorld; deps: ToolDeps }): ToolDefinition[] {

@@ -21,7 +21,10 @@ export type ToolSystem =
   | 'alertmanager'
   | 'pagerduty'
   | 'jira'
-  | 'runbooks';
+  | 'github'
+  | 'runbooks'
+  /** Jira or GitHub issues, whichever the catalog names for the service (create_ticket). */
+  | 'tickets';
 
 /** Everything any tool is built from; each tool takes the parts it needs. Made once, by the app. */
 export type ToolDeps = {

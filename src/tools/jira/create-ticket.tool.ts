@@ -6,7 +6,7 @@ import { textToAdf } from '../../systems/jira.schemas.ts';
 import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
 import type { ToolContext, ToolResult } from '../define.ts';
 import { createTicketInfo as sandboxInfo } from '../sandbox/create-ticket.tool.ts';
-import { type ToolDeps, toolSpec } from '../tool-spec.ts';
+import type { ToolDeps } from '../tool-spec.ts';
 import { jiraFor, jqlString, ticketLabel } from './jira.calls.ts';
 
 // The sandbox's create_ticket with the service added: the catalog says which project files it.
@@ -103,11 +103,3 @@ function filed({
     },
   };
 }
-
-/** The Jira create_ticket's entry in the tool catalog (the sandbox's equivalent in the catalog world). */
-export const jiraCreateTicketTool = toolSpec({
-  info: createTicketInfo,
-  system: 'jira',
-  worlds: ['catalog'],
-  build: createJiraCreateTicketTool,
-});

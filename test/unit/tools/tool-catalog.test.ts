@@ -31,7 +31,7 @@ describe('the tool catalog', () => {
   it.each(WORLDS)('gives lease rows to %s writes and to reads of systems that mint, only', (world) => {
     const { executors } = createToolRegistry({ tools: buildTools({ world, deps }) });
     for (const spec of toolSpecsFor({ world })) {
-      const leased = spec.info.kind !== 'read' || spec.system === 'kubernetes';
+      const leased = spec.info.kind !== 'read' || ['kubernetes', 'github'].includes(spec.system);
       expect({ tool: spec.info.name, leased: executors.get(spec.info.name)?.leased }).toEqual({
         tool: spec.info.name,
         leased,
@@ -46,7 +46,7 @@ describe('the tool catalog', () => {
     for (const [i, tool] of tools.entries()) {
       const { execute: _execute, verify: _verify, mintsCredential, ...info } = tool;
       expect(info).toEqual(specs[i]?.info);
-      expect(mintsCredential).toBe(specs[i]?.system === 'kubernetes');
+      expect(mintsCredential).toBe(['kubernetes', 'github'].includes(specs[i]?.system ?? ''));
     }
     // The registry refuses duplicate names, so this also proves names are unique within a world.
     expect(() => createToolRegistry({ tools })).not.toThrow();

@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import type { GitHubEnvironmentSpec } from '../../catalog/catalog.github.schemas.ts';
+import type { ServiceTarget } from '../../catalog/catalog.ts';
+import { rootMessage, type WardenError, wardenError } from '../../shared/errors.ts';
+import type { GitHubPermissions, GitHubSession } from '../../systems/github.access.ts';
+import { type CatalogCall, catalogTool, connectionUnavailable } from '../catalog.calls.ts';
+import type { ToolDefinition, ToolInfo, ToolResult, VerifiedEffect } from '../define.ts';
+import type { ToolDeps } from '../tool-spec.ts';
+
+/** What a GitHub tool's body receives: the catalog call, the repository's spec and a session for it. */
+export type GitHubCall<Input> = CatalogCall<Input> & {
+  repository: GitHubEnvironmentSpec;
+  github: GitHubSession;
+};
+
+type GitHubToolInfo<Input extends { service: string }> = Omit<ToolInfo, 'input'> & {
+  input: z.ZodType<Input>;
+};
+
+/** A refusal because the catalog names no GitHub repository for the service here. */
+export function noRepository(target: ServiceTarget): WardenError {
+  return wardenError({
+    code: 'catalog.no_system',
+    message: `The service catalog names no GitHub repository for ${target.service} in ${target.environment}.`,
+    details: { service: target.service, environment: target.environment, system: 'github' },
+  });
+}
+
+/**
+ * A tool acting on the service's GitHub repository, which the catalog names (never an argument). Each
+ * call gets an installation token minted for that repository alone with `permissions` (`verifyPermissions`
+ * for `verify`, read-only), revoked when the body ends whatever happened. A failure to revoke after a
+ * successful body does not turn the result into a failure (the effect happened): it carries a warning.
+ */
+export function githubTool<Input extends { service: string }>({
+  info,
+  deps,
+  permissions,
+  verifyPermissions,
+  run,
+  verify,
+}: {
+  info: GitHubToolInfo<Input>;
+  deps: ToolDeps;
+  permissions: GitHubPermissions;
+  verifyPermissions?: GitHubPermissions;
+  run: (call: GitHubCall<Input>) => Promise<ToolResult>;
+  verify?: (call: GitHubCall<Input>) => Promise<VerifiedEffect>;
+}): ToolDefinition {
+  const open = async (call: CatalogCall<Input>, wanted: GitHubPermissions): Promise<GitHubCall<Input>> => {
+    const repository = call.target.systems.github;
+    if (!repository) throw noRepository(call.target);
+    const access = deps.systems.github(repository.connection);
+    if (!access) throw connectionUnavailable({ connection: repository.connection });
+    const github = await access.session({
+      repository: repository.repository,
+      permissions: wanted,
+      proposalId: call.context.proposalId,
+      signal: call.context.signal,
+    });
+    return { ...call, repository, github };
+  };
+  return catalogTool<Input>({
+    info,
+    deps,
+    ...(verify
+      ? {
+          verify: async (call: CatalogCall<Input>) => {
+            const opened = await open(call, verifyPermissions ?? permissions);
+            try {
+              return await verify(opened);
+            } finally {
+              await opened.github.close().catch(() => {});
+            }
+          },
+        }
+      : {}),
+    run: async (call) => {
+      const opened = await open(call, permissions);
+      let result: ToolResult;
+      try {
+        result = await run(opened);
+      } catch (error) {
+        // The body's failure is the one to report; the token dies within the hour regardless.
+        await opened.github.close().catch(() => {});
+        throw error;
+      }
+      try {
+        await opened.github.close();
+      } catch (error) {
+        const warning = `The call's GitHub token could not be revoked (${rootMessage(error)}); it expires within an hour.`;
+        const warnings = Array.isArray(result.data.warnings) ? result.data.warnings : [];
+        return { ...result, data: { ...result.data, warnings: [...warnings, warning] } };
+      }
+      return result;
+    },
+  });
+}
+
+/** The hidden marker a created issue or comment carries: the proposal's idempotency key, looked up first. */
+export function githubMarker(key: string): string {
+  return `<!-- warden:idempotency-key=${key.replace(/[^A-Za-z0-9_.:-]/g, '-')} -->`;
+}
+
+/** Untrusted text from GitHub (commit messages, titles) cut to a length the planner and a card hold. */
+export function clip(text: string | null | undefined, max: number): string | null {
+  if (text === null || text === undefined) return null;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The first line of a commit message, clipped. */
+export function firstLine(message: string, max = 120): string {
+  return clip(message.split('\n', 1)[0] ?? '', max) ?? '';
+}
