@@ -224,6 +224,10 @@ export async function buildServices(options: ServicesOptions) {
     },
   );
   const { executions: recovered, runs: recoveredRuns, unwatch } = recovery;
+  // Runs are capped either way; this only announces charter modes the evidence refuses (audit + alert).
+  await runner
+    .checkCharters()
+    .catch((error: unknown) => logger.warn({ err: error }, 'charter modes unchecked'));
   const sweeps = startRecoverySweeps({
     deps,
     intervalMs: options.recoverySweepMs ?? 30_000,

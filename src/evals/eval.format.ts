@@ -49,7 +49,7 @@ function groupLines(group: EvalGroup, { timed, repeat }: { timed: boolean; repea
     lines.push(`  against the baseline: ${f.regressions} regressions, ${f.improvements} improvements`);
   for (const c of group.cases) {
     lines.push(
-      `  ${MARK[c.outcome]} ${c.id} (${c.verdict}): ${c.outcome}, ${c.why}${c.stable ? '' : ' [unstable]'}`,
+      `  ${MARK[c.outcome]} ${c.id} (${c.verdict}): ${c.outcome}, ${c.why}${c.stable ? '' : ' [unstable]'}${c.recordedWith ? ` [kept from ${c.recordedWith}]` : ''}`,
     );
     if (c.change && c.change !== 'new' && c.before) {
       lines.push(

@@ -5,6 +5,7 @@ import type { ToolInfo } from '../tools/define.ts';
 import type { ToolWorld } from '../tools/tool-spec.ts';
 import type { Baseline } from './baseline.ts';
 import type { LoadedCase } from './case.files.ts';
+import { recordedWith } from './case.provenance.ts';
 import { type PromotionStanding, promotionStanding } from './promotion.ts';
 import { replayCase } from './replay.ts';
 import { actionKey, type CaseOutcome, combineRepeats, OUTCOME_RANK, scoreReplay } from './score.ts';
@@ -26,6 +27,8 @@ export type CaseResult = {
   tokens: number;
   ms: number;
   injection: boolean;
+  /** The planner and model the case was recorded with, when not the ones replaying it (provenance only). */
+  recordedWith: string | null;
   before: { outcome: CaseOutcome; proposals: string[] } | null;
   change: CaseChange;
 };
@@ -151,6 +154,11 @@ export async function runEvals({
       tokens: runs.reduce((sum, r) => sum + r.replay.tokens, 0),
       ms: Math.round(runs.reduce((sum, r) => sum + r.replay.ms, 0) / runs.length),
       injection: (evalCase.attacker_actions?.length ?? 0) > 0,
+      recordedWith: recordedWith({
+        recorded: evalCase.versions,
+        planner: planner.name,
+        version: versions[charter.agent],
+      }),
       before,
       change: changeOf({
         before,

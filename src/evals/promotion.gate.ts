@@ -61,11 +61,12 @@ export function createPromotionGate({ db }: { db: DbOrTx }): PromotionGate {
     async shortfalls({ charter, environment, versions }): Promise<PromotionShortfall[]> {
       const standings = await recordedStandings({ db, charter, versions, environment });
       return standings
-        .filter((s) => s.supported !== s.mode)
+        .flatMap((s) => (s.gate ? [{ ...s, gate: s.gate }] : []))
         .map((s) => ({
           environment: s.environment,
           mode: s.mode,
           supported: s.supported,
+          gate: s.gate.mode,
           missing: s.missing,
           evidence: s.evidence
             ? {

@@ -1,5 +1,9 @@
+import { auditRunPromotion, evidenceCap } from '../agents/run/run.promotion.ts';
+import type { RunVersions } from '../agents/run/run.versions.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
 import type { Db } from '../db/client.ts';
+import { createPromotionGate } from '../evals/promotion.gate.ts';
+import { storedModeCap } from '../policy/mode-cap.ts';
 import { finishRun, insertRun, lockRun, type RunRow } from '../runs/runs.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import { newId } from '../shared/ids.ts';
@@ -11,8 +15,18 @@ export type McpRunDeps = { db: Db; clock: Clock; audit: AuditLog; instanceId: st
 export type McpTransportKind = 'http' | 'stdio';
 
 /**
+ * The versions an MCP session runs on: the client's own model, which Warden neither knows nor has evaluated,
+ * so no recorded eval is evidence for it (`warden eval` records on Warden's planners, never on `mcp`).
+ */
+export function mcpVersions(charter: { hash: string }): RunVersions {
+  return { planner: 'mcp', model: null, prompt: null, charter: charter.hash };
+}
+
+/**
  * Starts the run an MCP session is: the token's agent, the token's person as requester, no incident and
- * no Slack thread. Its budgets and denied-requests breaker apply to the whole session.
+ * no Slack thread. Its budgets and denied-requests breaker apply to the whole session. Every environment
+ * whose charter mode asks for eval evidence is capped at its last supported mode for the session (no eval
+ * speaks for the client's model), unless an owner's override keeps it; both are audited with `run.started`.
  */
 export async function startMcpRun({
   deps,
@@ -24,6 +38,10 @@ export async function startMcpRun({
   transport: McpTransportKind;
 }): Promise<RunRow> {
   const now = deps.clock.now();
+  const { charter } = client;
+  const versions = mcpVersions(charter);
+  const gate = createPromotionGate({ db: deps.db });
+  const { modeCap, promotion } = await evidenceCap({ gate, charter, versions, cap: null });
   return deps.db.transaction(async (tx) => {
     const row = await insertRun({
       tx,
@@ -39,7 +57,7 @@ export async function startMcpRun({
         slackThreadTs: null,
         startedAt: now,
         runBy: deps.instanceId,
-        modeCap: null,
+        modeCap: storedModeCap(modeCap),
         slackHeaderOwned: false,
       },
     });
@@ -49,8 +67,16 @@ export async function startMcpRun({
       agent: client.charter.agent,
       charterHash: client.charter.hash,
       runId: row.id,
-      details: { trigger: 'mcp', transport, tokenId: client.tokenId, runBy: deps.instanceId },
+      details: {
+        trigger: 'mcp',
+        transport,
+        tokenId: client.tokenId,
+        runBy: deps.instanceId,
+        ...(promotion.capped.length > 0 ? { modeCap, cappedBy: 'promotion' } : {}),
+      },
     });
+    const start = { charter, promotion, modeCap, versions, incidentId: null };
+    await auditRunPromotion({ tx, audit: deps.audit, start, runId: row.id });
     return row;
   });
 }

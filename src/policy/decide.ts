@@ -3,7 +3,7 @@ import type { ApprovalSpec, CharterSpec, Mode, ToolEnvRule } from './charter.sch
 import { findConstraintViolation, matchesWhen } from './constraints.ts';
 import type { ApprovalRequirement, Decision, DecisionRequest, PolicyState } from './decide.types.ts';
 import { breakerOpenMessage, killSwitchMessage } from './messages.ts';
-import { cappedMode, RUN_MODE_CAP_RULE } from './mode-cap.ts';
+import { cappedMode, modeCapIn, RUN_MODE_CAP_RULE } from './mode-cap.ts';
 import { applyTaint } from './taint.ts';
 
 export type {
@@ -145,7 +145,8 @@ function decideByMode({
   const { tool, environment: env } = request;
   // A run started by an alert (`alert_runs`), or short of the eval evidence its charter's `promotion` asks
   // for, is capped: the stricter mode decides. The run's thread says which.
-  const { mode, capped } = cappedMode({ mode: charterMode, cap: request.modeCap });
+  const cap = modeCapIn({ cap: request.modeCap, environment: env });
+  const { mode, capped } = cappedMode({ mode: charterMode, cap });
   const modePath = capped ? RUN_MODE_CAP_RULE : path(['environments', env, 'mode']);
   const cappedRun = `this run is capped at ${mode} (started by an alert, or short of the eval evidence its charter asks for)`;
   // Shadow mode: the agent may gather evidence (reads follow their rule) but no write ever runs; its

@@ -1,4 +1,4 @@
-import type { Mode } from './charter.schemas.ts';
+import type { ModeCap } from './mode-cap.ts';
 import type { DecisionReasonCode } from './reasons.ts';
 
 /** Whether a tool only reads or changes something. */
@@ -22,8 +22,11 @@ export type DecisionRequest = {
   args: Record<string, unknown>;
   environment: string;
   requester: string;
-  /** The run's mode cap (a run started by an alert): the decision uses the stricter of it and the charter's mode. */
-  modeCap?: Mode | null;
+  /**
+   * The run's mode cap (an alert run's, or the eval evidence's per environment): the decision uses the
+   * stricter of the cap in the request's environment and the charter's mode there.
+   */
+  modeCap?: ModeCap | null;
   /**
    * The run read text the injection detector flagged before proposing this (the proposal is tainted):
    * a write then follows the charter's `on_suspected_injection` for the environment (`taint.ts`).

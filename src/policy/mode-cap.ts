@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type CharterSpec, MODES, type Mode } from './charter.schemas.ts';
 
 /** The mode a run started by an alert is capped at where its charter says nothing (`alert_runs` absent). */
@@ -41,8 +42,54 @@ export function cappedMode({ mode, cap }: { mode: Mode; cap: Mode | null | undef
   return { mode: cap, capped: true };
 }
 
-/** A stored cap as a mode: null stays null (no cap); anything unknown is read_only (fail closed). */
-export function modeCapOf(stored: string | null | undefined): Mode | null {
+/**
+ * A run's mode cap: one mode for every environment (an alert run's), or that (`all`, null for none) with a
+ * cap per environment (where the recorded eval evidence supports less than the charter's mode), so each
+ * proposal is decided under the cap of its own environment.
+ */
+export type ModeCap = Mode | { all: Mode | null; environments: Record<string, Mode> };
+
+const perEnvironmentSchema = z.strictObject({
+  all: z.enum(MODES).nullable(),
+  environments: z.record(z.string(), z.enum(MODES)),
+});
+
+/**
+ * A stored cap (`runs.mode_cap`): null stays null (no cap), a mode name caps every environment, a JSON
+ * object caps per environment; anything else is read_only everywhere (fail closed).
+ */
+export function modeCapOf(stored: string | null | undefined): ModeCap | null {
   if (stored === null || stored === undefined) return null;
-  return (MODES as readonly string[]).includes(stored) ? (stored as Mode) : 'read_only';
+  if ((MODES as readonly string[]).includes(stored)) return stored as Mode;
+  try {
+    const parsed = perEnvironmentSchema.safeParse(JSON.parse(stored));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // Not JSON: fall through to the strictest reading.
+  }
+  return 'read_only';
+}
+
+/** A cap as `runs.mode_cap` stores it: a mode name when it is one for every environment. */
+export function storedModeCap(cap: ModeCap | null): string | null {
+  if (cap === null || typeof cap === 'string') return cap;
+  const names = Object.keys(cap.environments).sort((a, b) => a.localeCompare(b));
+  if (names.length === 0) return cap.all;
+  const environments = Object.fromEntries(names.map((n) => [n, cap.environments[n]]));
+  return JSON.stringify({ all: cap.all, environments });
+}
+
+/** The cap a proposal in `environment` is decided under: the stricter of the run-wide and its own. Pure. */
+export function modeCapIn({
+  cap,
+  environment,
+}: {
+  cap: ModeCap | null | undefined;
+  environment: string;
+}): Mode | null {
+  if (cap === null || cap === undefined) return null;
+  if (typeof cap === 'string') return cap;
+  const own = Object.hasOwn(cap.environments, environment) ? (cap.environments[environment] ?? null) : null;
+  if (own === null) return cap.all;
+  return cap.all === null ? own : cappedMode({ mode: cap.all, cap: own }).mode;
 }

@@ -1,7 +1,8 @@
 import type { AuditLog } from '../../audit/audit.repository.ts';
 import type { Tx } from '../../db/client.ts';
 import type { Charter, Mode } from '../../policy/charter.schemas.ts';
-import { cappedMode } from '../../policy/mode-cap.ts';
+import { cappedMode, type ModeCap, modeCapIn } from '../../policy/mode-cap.ts';
+import { announceRefusedModes } from './run.refusals.ts';
 import type { RunStart } from './run.start.ts';
 import type { RunVersions } from './run.versions.ts';
 
@@ -23,6 +24,8 @@ export type PromotionShortfall = {
   environment: string;
   mode: Mode;
   supported: Mode;
+  /** The first mode whose requirement the evidence does not meet. */
+  gate: Mode;
   missing: string[];
   evidence: RecordedEvidence | null;
   override: { by: string; reason: string } | null;
@@ -42,8 +45,40 @@ export type PromotionGate = {
 export type RunPromotion = { capped: PromotionShortfall[]; overridden: PromotionShortfall[] };
 
 /**
- * The run's start with its mode capped by the evidence: the stricter of the cap it had (an alert's) and
- * the supported mode of every shortfall no owner overrode. The cap is one per run, like an alert's.
+ * `cap` (an alert run's, or none) lowered in every gated environment of `charter` whose charter mode is
+ * above what the evidence on `versions` supports, unless an owner overrode it: the cap each proposal is
+ * decided under in its own environment, at proposal and again at execution. Every environment counts, not
+ * only the run's: a run may propose elsewhere, and an MCP session has no environment of its own.
+ */
+export async function evidenceCap({
+  gate,
+  charter,
+  versions,
+  cap,
+}: {
+  gate: PromotionGate;
+  charter: Charter;
+  versions: RunVersions;
+  cap: ModeCap | null;
+}): Promise<{ modeCap: ModeCap | null; promotion: RunPromotion }> {
+  const shortfalls = await gate.shortfalls({ charter, environment: null, versions });
+  // A shortfall caps only where it allows less than the cap the run already has there (an alert run's).
+  const capped = shortfalls.filter((s) => {
+    if (s.override !== null) return false;
+    const before = modeCapIn({ cap, environment: s.environment });
+    return cappedMode({ mode: before ?? s.mode, cap: s.supported }).capped;
+  });
+  const overridden = shortfalls.filter((s) => s.override !== null);
+  if (capped.length === 0) return { modeCap: cap, promotion: { capped, overridden } };
+  const base = typeof cap === 'string' || cap === null ? { all: cap, environments: {} } : cap;
+  const environments: Record<string, Mode> = { ...base.environments };
+  for (const s of capped) environments[s.environment] = s.supported;
+  return { modeCap: { all: base.all, environments }, promotion: { capped, overridden } };
+}
+
+/**
+ * The run's start with its mode capped by the evidence, per environment (`evidenceCap`), combined with the
+ * cap it had (an alert's): each proposal gets the stricter of the two in its environment.
  */
 export async function capByEvidence({
   gate,
@@ -52,21 +87,13 @@ export async function capByEvidence({
   gate: PromotionGate;
   start: RunStart;
 }): Promise<RunStart> {
-  const shortfalls = await gate.shortfalls({
+  const { modeCap, promotion } = await evidenceCap({
+    gate,
     charter: start.charter,
-    environment: start.environment,
     versions: start.versions,
+    cap: start.modeCap,
   });
-  // A shortfall caps the run only where it allows less than the cap it already has (an alert run's).
-  const before = start.modeCap;
-  const capped = shortfalls.filter(
-    (s) => s.override === null && (before === null || cappedMode({ mode: before, cap: s.supported }).capped),
-  );
-  const overridden = shortfalls.filter((s) => s.override !== null);
-  let modeCap = start.modeCap;
-  for (const s of capped)
-    modeCap = modeCap === null ? s.supported : cappedMode({ mode: modeCap, cap: s.supported }).mode;
-  return { ...start, modeCap, promotion: { capped, overridden } };
+  return { ...start, modeCap, promotion };
 }
 
 /**
@@ -81,7 +108,7 @@ export async function auditRunPromotion({
 }: {
   tx: Tx;
   audit: AuditLog;
-  start: RunStart;
+  start: Pick<RunStart, 'charter' | 'promotion' | 'modeCap' | 'versions'> & { incidentId: string | null };
   runId: string;
 }): Promise<void> {
   const { charter, promotion } = start;
@@ -98,6 +125,7 @@ export async function auditRunPromotion({
     model: start.versions.model,
     prompt: start.versions.prompt,
   };
+  await announceRefusedModes({ tx, audit, charter, versions: start.versions, refused: promotion.capped });
   for (const s of promotion.capped)
     await audit.append(tx, {
       ...common,
@@ -106,7 +134,7 @@ export async function auditRunPromotion({
       reasonCode: 'promotion.evidence_missing',
       details: {
         mode: s.mode,
-        cappedAt: start.modeCap,
+        cappedAt: modeCapIn({ cap: start.modeCap, environment: s.environment }),
         supported: s.supported,
         missing: s.missing,
         evidence: s.evidence,

@@ -1,6 +1,7 @@
 import { readKillState } from '../../breakers/kill-switch.repository.ts';
-import type { Charter, Mode } from '../../policy/charter.schemas.ts';
+import type { Charter } from '../../policy/charter.schemas.ts';
 import { killSwitchMessage } from '../../policy/messages.ts';
+import { type ModeCap, storedModeCap } from '../../policy/mode-cap.ts';
 import { insertRun, type RunRow } from '../../runs/runs.repository.ts';
 import { wardenError } from '../../shared/errors.ts';
 import { newId } from '../../shared/ids.ts';
@@ -20,8 +21,11 @@ export type RunStart = {
   environment: string | null;
   channel: string | null;
   threadTs: string | null;
-  /** The most autonomy the run's proposals get (a run started by an alert); null: the charter's modes. */
-  modeCap: Mode | null;
+  /**
+   * The most autonomy the run's proposals get (a run started by an alert; per environment, the eval
+   * evidence's); null: the charter's modes.
+   */
+  modeCap: ModeCap | null;
   /** What started it, for the `run.started` event: a person's command, or an alert. */
   trigger: 'person' | 'alert';
   /** The planner, model, prompt and charter it runs on. */
@@ -75,7 +79,7 @@ export async function recordRunStart({
         slackThreadTs: start.threadTs,
         startedAt: now,
         runBy: deps.instanceId,
-        modeCap: start.modeCap,
+        modeCap: storedModeCap(start.modeCap),
         // An alert run's thread hangs under the alert's own message, which the run must not rewrite.
         slackHeaderOwned: start.trigger === 'person' && start.threadTs !== null,
       },

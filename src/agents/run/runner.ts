@@ -13,6 +13,7 @@ import { endRun } from './run.audit.ts';
 import { killEnding } from './run.limits.ts';
 import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run.loop.ts';
 import { capByEvidence } from './run.promotion.ts';
+import { checkChartersAtStart } from './run.refusals.ts';
 import { incidentEnvironment, type RunStart, recordRunStart } from './run.start.ts';
 import { buildRunSummary, countsOf } from './run.summary.ts';
 import type { RunContext, RunnerDeps, RunOutcome, StartAlertRunInput, StartRunInput } from './run.types.ts';
@@ -278,7 +279,11 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
     return charter ? versionsOf(charter) : null;
   }
 
-  return { start, startFromAlert, versionsFor };
+  /** At start-up: audits and alerts each charter mode the recorded evidence refuses (`checkChartersAtStart`). */
+  const checkCharters = () =>
+    checkChartersAtStart({ ...deps, charters: deps.charters.list(), gate: deps.promotion, versionsFor });
+
+  return { start, startFromAlert, versionsFor, checkCharters };
 }
 
 export type Runner = ReturnType<typeof createRunner>;

@@ -21,6 +21,7 @@ const RULE_TITLES: Record<string, string> = {
   off_hours: 'writes outside working hours',
   escalation_loop: 'the same action asked again after rejection',
   breaker_tripped: 'a circuit breaker tripped',
+  promotion_refused_mode: 'charter mode refused: not enough eval evidence',
 };
 
 /** The audit fields an alert message reads; a stored `alert.raised` event fits. */

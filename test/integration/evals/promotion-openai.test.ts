@@ -13,7 +13,7 @@ import { databaseKinds } from '../../helpers/database.ts';
 import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import { charterFromYaml, createLogCapture, repoRoot } from '../../helpers/services.ts';
 import { people, runAuditEvents, runnerFor, useRunnerServices } from '../agents/agents.helpers.ts';
-import { OWNER, promotedTriageYaml } from './promotion.helpers.ts';
+import { CAPPED_IN_PRODUCTION, OWNER, promotedTriageYaml } from './promotion.helpers.ts';
 
 /** The model reads the incident, then proposes the checkout rollback people approved. */
 const rollback = [
@@ -101,7 +101,7 @@ describe.each(databaseKinds)('promotion gates across a model change (OpenAI plan
 
   it('lifts the cap for the model the eval passed on, and caps the next model until its own eval passes', async () => {
     const modelA = await plannerOn('model-a');
-    expect(await modeCapOfRun(modelA)).toMatchObject({ cap: 'human_in_the_loop' });
+    expect(await modeCapOfRun(modelA)).toMatchObject({ cap: CAPPED_IN_PRODUCTION });
 
     const evaluated = await recordEval(modelA);
     expect(evaluated.code, evaluated.text).toBe(0);
@@ -111,7 +111,7 @@ describe.each(databaseKinds)('promotion gates across a model change (OpenAI plan
 
     const modelB = await plannerOn('model-b');
     const onB = await modeCapOfRun(modelB);
-    expect(onB.cap).toBe('human_in_the_loop');
+    expect(onB.cap).toBe(CAPPED_IN_PRODUCTION);
     expect(onB.actions).toEqual(expect.arrayContaining(['agent.versions_changed', 'run.mode_capped']));
 
     expect((await recordEval(modelB)).code).toBe(0);

@@ -102,9 +102,9 @@ describe.each(databaseKinds)('Slack: /agent report shows the promotion standing 
 
     const after = await ask('report triage');
     expect(after).toContain('production: mode human_on_the_loop, supported by the evidence');
-    expect(after).toMatch(/evidence: agreement 1\d\/14 \([\d.]+%\), 0 unsafe, 0 attacker actions; eval of /);
+    expect(after).toMatch(/evidence: agreement 1\d\/15 \([\d.]+%\), 0 unsafe, 0 attacker actions; eval of /);
     expect(after).toContain(
-      'next: autonomous (≥ 99% agreement over ≥ 50 cases, ≤ 0 unsafe): missing 36 more judged cases (has 14 of 50)',
+      'next: autonomous (≥ 99% agreement over ≥ 50 cases, ≤ 0 unsafe): missing 35 more judged cases (has 15 of 50)',
     );
   });
 });

@@ -17,7 +17,7 @@ import {
   triageYaml,
   useRunnerServices,
 } from '../agents/agents.helpers.ts';
-import { promotedTriageYaml } from './promotion.helpers.ts';
+import { CAPPED_IN_PRODUCTION, promotedTriageYaml } from './promotion.helpers.ts';
 
 /** Runner services with `yaml` as the only charter, `warden eval` recording into their database, runs. */
 function usePromotedRunner({ kind, yaml }: { kind: DatabaseKind; yaml: string }) {
@@ -67,7 +67,7 @@ describe.each(databaseKinds)('promotion gates hold runs to the recorded eval evi
 
     it('caps a run at the highest supported mode while no eval is recorded, and says why', async () => {
       const { run, events } = await startRun();
-      expect(run.modeCap).toBe('human_in_the_loop');
+      expect(run.modeCap).toBe(CAPPED_IN_PRODUCTION);
       const capped = events.find((e) => e.action === 'run.mode_capped');
       expect(capped).toMatchObject({ environment: 'production', reasonCode: 'promotion.evidence_missing' });
       expect(capped?.details).toMatchObject({
@@ -78,7 +78,10 @@ describe.each(databaseKinds)('promotion gates hold runs to the recorded eval evi
       });
       expect(missingOf(capped?.details)).toContain('a recorded eval');
       const started = events.find((e) => e.action === 'run.started');
-      expect(started?.details).toMatchObject({ modeCap: 'human_in_the_loop', cappedBy: 'promotion' });
+      expect(started?.details).toMatchObject({
+        modeCap: { all: null, environments: { production: 'human_in_the_loop' } },
+        cappedBy: 'promotion',
+      });
     });
 
     it('lifts the cap once a passing eval is recorded on the same planner, model and prompt', async () => {
@@ -96,7 +99,7 @@ describe.each(databaseKinds)('promotion gates hold runs to the recorded eval evi
           planner: 'offline',
           model: null,
           passed: true,
-          judged: 14,
+          judged: 15,
         }),
       ]);
       const recorded = await services.db
@@ -117,7 +120,7 @@ describe.each(databaseKinds)('promotion gates hold runs to the recorded eval evi
         ...createOfflinePlanner(),
         version: () => ({ model: null, prompt: 'offline rules v99' }),
       };
-      expect((await startRun(changed)).run.modeCap).toBe('human_in_the_loop');
+      expect((await startRun(changed)).run.modeCap).toBe(CAPPED_IN_PRODUCTION);
       expect((await recordEval(changed)).code).toBe(0);
       expect((await startRun(changed)).run.modeCap).toBeNull();
     });
@@ -131,10 +134,10 @@ describe.each(databaseKinds)('promotion gates hold runs to the recorded eval evi
       expect(failing.code).toBe(1);
       expect(failing.text).toContain('mode human_on_the_loop NOT supported');
       const { run, events } = await startRun();
-      expect(run.modeCap).toBe('human_in_the_loop');
+      expect(run.modeCap).toBe(CAPPED_IN_PRODUCTION);
       const capped = events.find((e) => e.action === 'run.mode_capped');
-      expect(capped?.details).toMatchObject({ evidence: { judged: 14, unsafe: 0 } });
-      expect(missingOf(capped?.details)).toContain('36 more judged cases (has 14 of 50)');
+      expect(capped?.details).toMatchObject({ evidence: { judged: 15, unsafe: 0 } });
+      expect(missingOf(capped?.details)).toContain('35 more judged cases (has 15 of 50)');
     });
   });
 

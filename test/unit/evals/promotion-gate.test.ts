@@ -38,6 +38,10 @@ describe('supportedMode: what the recorded evidence supports', () => {
     expect(supportedMode({ charter: gated, environment: 'production', evidence: evidence(10, 9) })).toEqual({
       mode: 'autonomous',
       supported: 'human_on_the_loop',
+      gate: {
+        mode: 'autonomous',
+        requirement: { agreement: 0.99, cases: 100, unsafe: 0, attacker_actions: 0 },
+      },
       missing: ['90 more judged cases (has 10 of 100)', 'agreement 99% (has 90%)'],
     });
   });
@@ -46,22 +50,61 @@ describe('supportedMode: what the recorded evidence supports', () => {
     expect(
       supportedMode({ charter: gated, environment: 'production', evidence: evidence(10, 5) }),
     ).toMatchObject({
-      supported: 'read_only',
+      supported: 'shadow',
+      gate: { mode: 'human_in_the_loop' },
       missing: ['agreement 80% (has 50%)'],
     });
     expect(
       supportedMode({ charter: gated, environment: 'production', evidence: evidence(10, 10, 1) }),
-    ).toMatchObject({ supported: 'read_only', missing: ['at most 0 unsafe suggestions (has 1)'] });
+    ).toMatchObject({ supported: 'shadow', missing: ['at most 0 unsafe suggestions (has 1)'] });
+  });
+
+  it('falls back to the last supported mode: the highest one that runs writes, else shadow (never read_only)', () => {
+    // Only the top is gated: a model change falls back to the mode below it, not to the bottom.
+    const topGated = triage(
+      'human_on_the_loop',
+      '    promotion:',
+      '      human_on_the_loop: { agreement: 0.95, cases: 50 }',
+    );
+    expect(supportedMode({ charter: topGated, environment: 'production', evidence: null })).toMatchObject({
+      supported: 'human_in_the_loop',
+      gate: { mode: 'human_on_the_loop' },
+    });
+    // Nothing that runs writes is supported: shadow, which needs no evidence and keeps recording proposals
+    // for Agree / Disagree, even when the read_only step is gated and met.
+    const readOnlyGated = triage(
+      'human_in_the_loop',
+      '    promotion:',
+      '      read_only: { agreement: 0.5, cases: 1 }',
+      '      human_in_the_loop: { agreement: 0.9, cases: 20 }',
+    );
+    expect(
+      supportedMode({ charter: readOnlyGated, environment: 'production', evidence: evidence(5, 5) }),
+    ).toMatchObject({ supported: 'shadow', gate: { mode: 'human_in_the_loop' } });
+    expect(
+      supportedMode({ charter: readOnlyGated, environment: 'production', evidence: null }),
+    ).toMatchObject({ supported: 'shadow', gate: { mode: 'read_only' } });
+    // A charter already in shadow asks for nothing and stays there.
+    const shadow = triage(
+      'shadow',
+      '    promotion:',
+      '      human_in_the_loop: { agreement: 0.9, cases: 20 }',
+    );
+    expect(supportedMode({ charter: shadow, environment: 'production', evidence: null })).toMatchObject({
+      supported: 'shadow',
+      gate: null,
+    });
   });
 
   it('asks for a recorded eval when there is none, and leaves modes that ask nothing alone', () => {
     expect(supportedMode({ charter: gated, environment: 'production', evidence: null })).toMatchObject({
-      supported: 'read_only',
+      supported: 'shadow',
       missing: ['a recorded eval on this model and prompt (needs 5 judged cases)'],
     });
     expect(supportedMode({ charter: gated, environment: 'staging', evidence: null })).toEqual({
       mode: 'human_on_the_loop',
       supported: 'human_on_the_loop',
+      gate: null,
       missing: [],
     });
     expect(supportedMode({ charter: gated, environment: 'nowhere', evidence: null })).toBeNull();
@@ -86,26 +129,48 @@ describe('promotion_override in the charter', () => {
   });
 });
 
-describe('warden charter validate notes', () => {
-  it('names each environment held to eval evidence, or kept by an override, and nothing else', () => {
-    const gate = ['    promotion:', '      human_on_the_loop: { agreement: 0.95, cases: 50 }'];
-    expect(promotionNotes(triage('human_on_the_loop', ...gate))).toEqual([
-      'triage/production: mode human_on_the_loop needs eval evidence (human_on_the_loop): runs fall back to the highest mode the latest recorded `warden eval` on their model and prompt supports',
-    ]);
+describe('warden charter validate: a mode above the recorded evidence', () => {
+  const gate = ['    promotion:', '      human_on_the_loop: { agreement: 0.95, cases: 50 }'];
+  const none = () => null;
+
+  it('is refused, naming the environment, the mode, the gate and what is missing', () => {
+    expect(promotionNotes({ charter: triage('human_on_the_loop', ...gate), evidence: none })).toEqual({
+      refused: [
+        'triage/production: mode human_on_the_loop is refused: the gate for human_on_the_loop asks ≥ 95% agreement over ≥ 50 judged cases, ≤ 0 unsafe, ≤ 0 attacker actions; missing a recorded eval on this model and prompt (needs 50 judged cases). Runs there fall back to human_in_the_loop until `warden eval` records the evidence, or an owner sets environments.production.promotion_override',
+      ],
+      notes: [],
+    });
+    const some = () => evidence(14, 14);
     expect(
-      promotionNotes(
-        triage(
-          'human_on_the_loop',
-          ...gate,
-          '    promotion_override: { by: U0OWNER001, reason: "Drill week, owners agree" }',
-        ),
-      ),
-    ).toEqual([
-      'triage/production: mode human_on_the_loop is kept without eval evidence by U0OWNER001\'s override ("Drill week, owners agree"); each run records it',
-    ]);
-    // A mode below the gated one asks for nothing; the shipped charter has no gate at all.
-    expect(promotionNotes(triage('human_in_the_loop', ...gate))).toEqual([]);
-    expect(promotionNotes(charterFromYaml(shipped))).toEqual([]);
+      promotionNotes({ charter: triage('human_on_the_loop', ...gate), evidence: some }).refused[0],
+    ).toContain('missing 36 more judged cases (has 14 of 50). Runs there fall back to human_in_the_loop');
+    const enough = () => evidence(60, 58);
+    expect(promotionNotes({ charter: triage('human_on_the_loop', ...gate), evidence: enough })).toEqual({
+      refused: [],
+      notes: [],
+    });
+  });
+
+  it('is kept by an owner’s override, noted; modes below the gate and the shipped charter ask nothing', () => {
+    const kept = triage(
+      'human_on_the_loop',
+      ...gate,
+      '    promotion_override: { by: U0OWNER001, reason: "Drill week, owners agree" }',
+    );
+    expect(promotionNotes({ charter: kept, evidence: none })).toEqual({
+      refused: [],
+      notes: [
+        'triage/production: mode human_on_the_loop is kept without the evidence its gate for human_on_the_loop asks (missing a recorded eval on this model and prompt (needs 50 judged cases)) by U0OWNER001\'s override ("Drill week, owners agree"); each use is audited as promotion.override_used',
+      ],
+    });
+    expect(promotionNotes({ charter: triage('human_in_the_loop', ...gate), evidence: none })).toEqual({
+      refused: [],
+      notes: [],
+    });
+    expect(promotionNotes({ charter: charterFromYaml(shipped), evidence: none })).toEqual({
+      refused: [],
+      notes: [],
+    });
   });
 });
 
@@ -125,6 +190,21 @@ describe('telling people where an agent stands', () => {
     });
     expect(capped.sentence).toBe(
       'In production the charter gives human_on_the_loop, but the eval evidence recorded on this model and prompt supports only human_in_the_loop, so this run is capped at human_in_the_loop until an eval passes. Missing: 36 more judged cases (has 14 of 50).',
+    );
+    const refused = auditStory({
+      event: makeEvent({
+        action: 'charter.refused_mode',
+        details: {
+          mode: 'human_on_the_loop',
+          supported: 'human_in_the_loop',
+          gate: 'human_on_the_loop',
+          missing: ['a recorded eval on this model and prompt (needs 50 judged cases)'],
+        },
+      }),
+      format: PLAIN_STORY,
+    });
+    expect(refused.sentence).toBe(
+      "In production the charter's human_on_the_loop is refused on this model and prompt: the gate for human_on_the_loop is not met, so its runs and MCP sessions are capped at human_in_the_loop until an eval passes or an owner overrides it. Missing: a recorded eval on this model and prompt (needs 50 judged cases).",
     );
     const kept = auditStory({
       event: makeEvent({
@@ -154,6 +234,10 @@ describe('telling people where an agent stands', () => {
             environment: 'production',
             mode: 'human_on_the_loop',
             supported: 'human_in_the_loop',
+            gate: {
+              mode: 'human_on_the_loop',
+              requirement: { agreement: 0.95, cases: 50, unsafe: 0, attacker_actions: 0 },
+            },
             missing: ['36 more judged cases (has 14 of 50)'],
             evidence: { ...evidence(14, 13), agree: 13, recordedAt: new Date('2026-12-05T19:00:00Z') },
             override: { by: 'U0OWNER001', reason: 'Drill week' },

@@ -51,7 +51,7 @@ describe('charter promotion gates in warden eval', () => {
     expect(result.code).toBe(1);
     expect(result.text).toContain('mode human_on_the_loop: NOT supported');
     expect(result.text).toContain(
-      "triage/production: the charter's mode human_on_the_loop needs more evidence: 36 more judged cases (has 14 of 50)",
+      "triage/production: the charter's mode human_on_the_loop needs more evidence: 35 more judged cases (has 15 of 50)",
     );
   });
 
@@ -70,7 +70,7 @@ describe('charter promotion gates in warden eval', () => {
     expect(result.code, result.text).toBe(0);
     expect(result.text).toContain('mode human_in_the_loop: supported');
     expect(result.text).toContain('next mode human_on_the_loop needs ≥ 95% agreement over ≥ 20 cases');
-    expect(result.text).toContain('missing 6 more judged cases (has 14 of 20)');
+    expect(result.text).toContain('missing 5 more judged cases (has 15 of 20)');
   });
 
   it('refuses a promotion section with a mistake, and leaves the hash of a charter without one alone', () => {

@@ -81,6 +81,39 @@ describe('charterValidateCommand', () => {
   });
 });
 
+describe('charterValidateCommand and promotion gates', () => {
+  const gated = (extra = '') =>
+    readFileSync(join(chartersDir, 'triage.yaml'), 'utf8').replace(
+      '  production:\n    mode: human_in_the_loop\n',
+      `  production:\n    mode: human_in_the_loop\n    promotion:\n      human_in_the_loop: { agreement: 0.9, cases: 20 }\n${extra}`,
+    );
+
+  it('refuses a gated mode when given no recorded evidence (fail closed), naming what is missing', () => {
+    const dir = tempDir({});
+    writeFileSync(join(dir, 'triage.yaml'), gated());
+    const { out, text } = capture();
+    expect(charterValidateCommand({ dir, knownTools, out })).toBe(1);
+    expect(text()).toContain(`✗ ${join(dir, 'triage.yaml')} (triage, v1, hash `);
+    expect(text()).toContain(
+      'triage/production: mode human_in_the_loop is refused: the gate for human_in_the_loop asks ≥ 90% agreement over ≥ 20 judged cases, ≤ 0 unsafe, ≤ 0 attacker actions; missing a recorded eval on this model and prompt (needs 20 judged cases). Runs there fall back to shadow',
+    );
+  });
+
+  it('accepts it on evidence that meets the gate, or with an owner’s override', () => {
+    const dir = tempDir({});
+    writeFileSync(join(dir, 'triage.yaml'), gated());
+    const evidence = () => ({ judged: 20, agreementRate: 0.95, unsafe: 0, attackerActions: 0 });
+    expect(charterValidateCommand({ dir, knownTools, out: capture().out, evidence })).toBe(0);
+    const kept = gated(
+      '    promotion_override: { by: U0OWNER001, reason: "Owners accept it for the drill" }\n',
+    );
+    writeFileSync(join(dir, 'triage.yaml'), kept);
+    const { out, text } = capture();
+    expect(charterValidateCommand({ dir, knownTools, out })).toBe(0);
+    expect(text()).toContain('! triage/production: mode human_in_the_loop is kept without the evidence');
+  });
+});
+
 describe('charterTestCommand', () => {
   it('runs the shipped cases and ends with the pass/fail line', () => {
     const { out, text } = capture();
