@@ -1,10 +1,11 @@
 import type { z } from 'zod';
 import type { GitHubEnvironmentSpec } from '../../catalog/catalog.github.schemas.ts';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
-import { rootMessage, type WardenError, wardenError } from '../../shared/errors.ts';
+import { type WardenError, wardenError } from '../../shared/errors.ts';
 import type { GitHubPermissions, GitHubSession } from '../../systems/github.access.ts';
-import { type CatalogCall, catalogTool, connectionUnavailable } from '../catalog.calls.ts';
+import { type CatalogCall, connectionUnavailable } from '../catalog.calls.ts';
 import type { ToolDefinition, ToolInfo, ToolResult, VerifiedEffect } from '../define.ts';
+import { sessionTool } from '../session-tool.ts';
 import type { ToolDeps } from '../tool-spec.ts';
 
 /** What a GitHub tool's body receives: the catalog call, the repository's spec and a session for it. */
@@ -29,8 +30,7 @@ export function noRepository(target: ServiceTarget): WardenError {
 /**
  * A tool acting on the service's GitHub repository, which the catalog names (never an argument). Each
  * call gets an installation token minted for that repository alone with `permissions` (`verifyPermissions`
- * for `verify`, read-only), revoked when the body ends whatever happened. A failure to revoke after a
- * successful body does not turn the result into a failure (the effect happened): it carries a warning.
+ * for `verify`, read-only), revoked when the body ends whatever happened (`sessionTool`).
  */
 export function githubTool<Input extends { service: string }>({
   info,
@@ -60,40 +60,15 @@ export function githubTool<Input extends { service: string }>({
     });
     return { ...call, repository, github };
   };
-  return catalogTool<Input>({
+  return sessionTool<Input, GitHubCall<Input>>({
     info,
     deps,
-    ...(verify
-      ? {
-          verify: async (call: CatalogCall<Input>) => {
-            const opened = await open(call, verifyPermissions ?? permissions);
-            try {
-              return await verify(opened);
-            } finally {
-              await opened.github.close().catch(() => {});
-            }
-          },
-        }
-      : {}),
-    run: async (call) => {
-      const opened = await open(call, permissions);
-      let result: ToolResult;
-      try {
-        result = await run(opened);
-      } catch (error) {
-        // The body's failure is the one to report; the token dies within the hour regardless.
-        await opened.github.close().catch(() => {});
-        throw error;
-      }
-      try {
-        await opened.github.close();
-      } catch (error) {
-        const warning = `The call's GitHub token could not be revoked (${rootMessage(error)}); it expires within an hour.`;
-        const warnings = Array.isArray(result.data.warnings) ? result.data.warnings : [];
-        return { ...result, data: { ...result.data, warnings: [...warnings, warning] } };
-      }
-      return result;
-    },
+    open: (call, purpose) =>
+      open(call, purpose === 'verify' ? (verifyPermissions ?? permissions) : permissions),
+    close: (call) => call.github.close(),
+    credential: { name: 'GitHub installation token', life: 'within an hour' },
+    run,
+    ...(verify ? { verify } : {}),
   });
 }
 

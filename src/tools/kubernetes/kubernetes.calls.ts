@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { rootMessage } from '../../shared/errors.ts';
 import type { KubernetesSession } from '../../systems/kubernetes/kubernetes.access.ts';
-import { type CatalogCall, catalogTool, connectionUnavailable, notInCatalog } from '../catalog.calls.ts';
+import { type CatalogCall, connectionUnavailable, notInCatalog } from '../catalog.calls.ts';
 import type { ToolDefinition, ToolInfo, ToolResult, VerifiedEffect } from '../define.ts';
+import { sessionTool } from '../session-tool.ts';
 import type { ToolDeps } from '../tool-spec.ts';
 import { labelSelector } from './kubernetes.format.ts';
 
@@ -26,8 +26,7 @@ type KubernetesToolInfo<Input extends { service: string }> = Omit<ToolInfo, 'inp
 /**
  * A tool acting on the service's Deployment in the cluster the catalog names. Reads get a session with
  * the read account's token, writes with the write account's; the session (and so the token) is closed
- * when the body ends, whatever happened. A failure to revoke after a successful body does not turn the
- * result into a failure (the effect happened): the result carries a warning instead.
+ * when the body ends, whatever happened (`sessionTool`).
  */
 export function kubernetesTool<Input extends { service: string }>({
   info,
@@ -60,39 +59,13 @@ export function kubernetesTool<Input extends { service: string }>({
     });
     return { ...call, workload, k8s };
   };
-  return catalogTool<Input>({
+  return sessionTool<Input, KubernetesCall<Input>>({
     info,
     deps,
-    ...(verify
-      ? {
-          verify: async (call: CatalogCall<Input>) => {
-            const opened = await open(call, 'read');
-            try {
-              return await verify(opened);
-            } finally {
-              await opened.k8s.close().catch(() => {});
-            }
-          },
-        }
-      : {}),
-    run: async (call) => {
-      const { workload, k8s } = await open(call, info.kind === 'write' ? 'write' : 'read');
-      let result: ToolResult;
-      try {
-        result = await run({ ...call, workload, k8s });
-      } catch (error) {
-        // The body's failure is the one to report; the token dies within 10 minutes regardless.
-        await k8s.close().catch(() => {});
-        throw error;
-      }
-      try {
-        await k8s.close();
-      } catch (error) {
-        const warning = `The per-proposal token could not be revoked (${rootMessage(error)}); it expires within 10 minutes.`;
-        const warnings = Array.isArray(result.data.warnings) ? result.data.warnings : [];
-        return { ...result, data: { ...result.data, warnings: [...warnings, warning] } };
-      }
-      return result;
-    },
+    open: (call, purpose) => open(call, purpose === 'run' && info.kind === 'write' ? 'write' : 'read'),
+    close: (call) => call.k8s.close(),
+    credential: { name: 'per-proposal token', life: 'within 10 minutes' },
+    run,
+    ...(verify ? { verify } : {}),
   });
 }

@@ -8,6 +8,7 @@ import {
   SAMPLE,
   startSampleGitHub,
 } from '../../../src/dev/github-emulator/index.ts';
+import { log, refusal, sampleOctokit } from './github-emulator.helpers.ts';
 
 /** A JWT as an app signs it, with claims the test chooses. */
 function signJwt(privateKey: string, claims: Record<string, unknown>): string {
@@ -17,19 +18,6 @@ function signJwt(privateKey: string, claims: Record<string, unknown>): string {
   return `${unsigned}.${signature}`;
 }
 const seconds = () => Math.floor(Date.now() / 1000);
-/** Octokit logs every refused request; these tests provoke refusals on purpose. */
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-/** The statuses and bodies of refused requests, as Octokit's RequestError carries them. */
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { status: number; response?: { data?: { message?: string } } };
-    return { status: e.status, message: e.response?.data?.message ?? '' };
-  }
-  throw new Error('expected the request to be refused');
-}
 
 describe('the GitHub emulator: app JWTs and installation tokens', () => {
   let gh: GitHubEmulator;
@@ -37,12 +25,7 @@ describe('the GitHub emulator: app JWTs and installation tokens', () => {
   let app: Octokit;
   beforeAll(async () => {
     ({ gh, privateKey } = await startSampleGitHub());
-    app = new Octokit({
-      baseUrl: gh.url,
-      log,
-      authStrategy: createAppAuth,
-      auth: { appId: SAMPLE.appId, privateKey, installationId: SAMPLE.installationId },
-    });
+    app = sampleOctokit({ url: gh.url, privateKey });
   });
   afterAll(() => gh?.close());
 

@@ -1,22 +1,9 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GitHubEmulator, SAMPLE, startSampleGitHub } from '../../../src/dev/github-emulator/index.ts';
+import { type GitHubEmulator, startSampleGitHub } from '../../../src/dev/github-emulator/index.ts';
+import { refusalWithBody, sampleOctokit } from './github-emulator.helpers.ts';
 
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const repo = { owner: 'acme', repo: 'checkout' };
-
-async function refusal(
-  promise: Promise<unknown>,
-): Promise<{ status: number; message: string; body: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { status: number; response?: { data?: { message?: string } } };
-    return { status: e.status, message: e.response?.data?.message ?? '', body: e.response?.data };
-  }
-  throw new Error('expected the request to be refused');
-}
 
 describe('the GitHub emulator: issues and comments', () => {
   let gh: GitHubEmulator;
@@ -25,12 +12,7 @@ describe('the GitHub emulator: issues and comments', () => {
   beforeAll(async () => {
     const started = await startSampleGitHub();
     gh = started.gh;
-    octokit = new Octokit({
-      baseUrl: gh.url,
-      log,
-      authStrategy: createAppAuth,
-      auth: { appId: SAMPLE.appId, privateKey: started.privateKey, installationId: SAMPLE.installationId },
-    });
+    octokit = sampleOctokit({ url: gh.url, privateKey: started.privateKey });
     ({ token } = (await octokit.auth({ type: 'installation' })) as { token: string });
   });
   afterAll(() => gh?.close());
@@ -107,11 +89,13 @@ describe('the GitHub emulator: issues and comments', () => {
     expect(made.data).toMatchObject({ body: 'Rolled back.', user: { login: 'warden-test[bot]' } });
     const listed = await octokit.rest.issues.listComments({ ...repo, issue_number: 1 });
     expect(listed.data.map((c) => c.body)).toEqual(['Rolled back.']);
-    const tooLong = await refusal(
+    const tooLong = await refusalWithBody(
       octokit.rest.issues.createComment({ ...repo, issue_number: 1, body: 'x'.repeat(65_537) }),
     );
     expect(tooLong.status).toBe(422);
-    expect((await refusal(octokit.rest.issues.listComments({ ...repo, issue_number: 99 }))).status).toBe(404);
+    expect(
+      (await refusalWithBody(octokit.rest.issues.listComments({ ...repo, issue_number: 99 }))).status,
+    ).toBe(404);
   });
 
   it('validates bodies as GitHub does: 422 Invalid request, 400 for broken JSON', async () => {
@@ -129,7 +113,7 @@ describe('the GitHub emulator: issues and comments', () => {
     expect(((await wrongType.json()) as { message: string }).message).toMatch(
       /^Invalid request\.\n\nFor 'properties\/labels'/,
     );
-    const longTitle = await refusal(octokit.rest.issues.create({ ...repo, title: 't'.repeat(257) }));
+    const longTitle = await refusalWithBody(octokit.rest.issues.create({ ...repo, title: 't'.repeat(257) }));
     expect(longTitle.body).toMatchObject({
       message: 'Validation Failed',
       errors: [{ resource: 'Issue', field: 'title', code: 'custom' }],
@@ -142,7 +126,9 @@ describe('the GitHub emulator: issues and comments', () => {
 
   it('answers 410 Gone when the repository has issues turned off', async () => {
     gh.store.setIssuesEnabled({ repo: 'acme/payments', enabled: false });
-    const gone = await refusal(octokit.rest.issues.create({ owner: 'acme', repo: 'payments', title: 'x' }));
+    const gone = await refusalWithBody(
+      octokit.rest.issues.create({ owner: 'acme', repo: 'payments', title: 'x' }),
+    );
     expect(gone).toMatchObject({ status: 410, message: 'Issues are disabled for this repo' });
     gh.store.setIssuesEnabled({ repo: 'acme/payments', enabled: true });
     expect((await octokit.rest.issues.listForRepo({ owner: 'acme', repo: 'payments' })).data).toHaveLength(1);

@@ -1,33 +1,12 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubEmulator, SAMPLE, startSampleGitHub } from '../../../src/dev/github-emulator/index.ts';
+import { refusalWithHeaders, sampleOctokit } from './github-emulator.helpers.ts';
 
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const repo = { owner: 'acme', repo: 'checkout' };
-type Refused = { status: number; message: string; headers: Record<string, string | undefined> };
-
-async function refusal(promise: Promise<unknown>): Promise<Refused> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as {
-      status: number;
-      response?: { data?: { message?: string }; headers?: Record<string, string> };
-    };
-    return { status: e.status, message: e.response?.data?.message ?? '', headers: e.response?.headers ?? {} };
-  }
-  throw new Error('expected the request to be refused');
-}
-
 async function startClient(options: Parameters<typeof startSampleGitHub>[0] = {}) {
   const { gh, privateKey } = await startSampleGitHub(options);
-  const octokit = new Octokit({
-    baseUrl: gh.url,
-    log,
-    authStrategy: createAppAuth,
-    auth: { appId: SAMPLE.appId, privateKey, installationId: SAMPLE.installationId },
-  });
+  const octokit = sampleOctokit({ url: gh.url, privateKey });
   return { gh, octokit };
 }
 
@@ -49,7 +28,7 @@ describe('the GitHub emulator: rate limits', () => {
       const reset = Number(headers['x-ratelimit-reset']);
       expect(reset).toBeGreaterThan(Date.now() / 1000);
       expect(reset).toBeLessThanOrEqual(Date.now() / 1000 + 3600 + 1);
-      const over = await refusal(octokit.rest.issues.listForRepo(repo));
+      const over = await refusalWithHeaders(octokit.rest.issues.listForRepo(repo));
       expect(over.status).toBe(403);
       expect(over.message).toBe(`API rate limit exceeded for installation ID ${SAMPLE.installationId}.`);
       expect(over.headers['x-ratelimit-remaining']).toBe('0');
@@ -79,7 +58,7 @@ describe('the GitHub emulator: faults', () => {
       status: 403,
       headers: { 'retry-after': '30' },
     });
-    const secondary = await refusal(octokit.rest.issues.listForRepo(repo));
+    const secondary = await refusalWithHeaders(octokit.rest.issues.listForRepo(repo));
     expect(secondary.status).toBe(403);
     expect(secondary.headers['retry-after']).toBe('30');
     expect(secondary.message).toMatch(/secondary rate limit/);
@@ -90,7 +69,7 @@ describe('the GitHub emulator: faults', () => {
       status: 502,
       body: { message: 'Bad gateway' },
     });
-    expect(await refusal(octokit.rest.repos.listDeployments(repo))).toMatchObject({
+    expect(await refusalWithHeaders(octokit.rest.repos.listDeployments(repo))).toMatchObject({
       status: 502,
       message: 'Bad gateway',
     });

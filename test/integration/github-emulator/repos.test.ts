@@ -1,20 +1,9 @@
-import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GitHubEmulator, SAMPLE, startSampleGitHub } from '../../../src/dev/github-emulator/index.ts';
+import { type GitHubEmulator, startSampleGitHub } from '../../../src/dev/github-emulator/index.ts';
+import { log, refusal, sampleOctokit } from './github-emulator.helpers.ts';
 
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const repo = { owner: 'acme', repo: 'checkout' };
-
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { status: number; response?: { data?: { message?: string } } };
-    return { status: e.status, message: e.response?.data?.message ?? '' };
-  }
-  throw new Error('expected the request to be refused');
-}
 
 describe('the GitHub emulator: repositories, deployments and compare', () => {
   let gh: GitHubEmulator;
@@ -22,12 +11,7 @@ describe('the GitHub emulator: repositories, deployments and compare', () => {
   beforeAll(async () => {
     const started = await startSampleGitHub();
     gh = started.gh;
-    octokit = new Octokit({
-      baseUrl: gh.url,
-      log,
-      authStrategy: createAppAuth,
-      auth: { appId: SAMPLE.appId, privateKey: started.privateKey, installationId: SAMPLE.installationId },
-    });
+    octokit = sampleOctokit({ url: gh.url, privateKey: started.privateKey });
   });
   afterAll(() => gh?.close());
 

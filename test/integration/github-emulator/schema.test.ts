@@ -1,15 +1,14 @@
 import { createRequire } from 'node:module';
-import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitHubEmulator, SAMPLE, startSampleGitHub } from '../../../src/dev/github-emulator/index.ts';
 import subset from '../../../src/dev/github-emulator/openapi-subset.json' with { type: 'json' };
+import { log, sampleOctokit } from './github-emulator.helpers.ts';
 
 // Every answer the fake gives a real Octokit, checked against GitHub's own OpenAPI description (the subset
 // `scripts/github-openapi-subset.mjs` extracts), so the fake cannot drift from what GitHub documents.
 
-const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 const repo = { owner: 'acme', repo: 'checkout' };
 type Seen = { endpoint: string; status: number; data: unknown };
 
@@ -55,12 +54,7 @@ describe('the GitHub emulator: answers fit GitHub’s OpenAPI schemas', () => {
   beforeAll(async () => {
     const started = await startSampleGitHub();
     gh = started.gh;
-    octokit = new Octokit({
-      baseUrl: gh.url,
-      log,
-      authStrategy: createAppAuth,
-      auth: { appId: SAMPLE.appId, privateKey: started.privateKey, installationId: SAMPLE.installationId },
-    });
+    octokit = sampleOctokit({ url: gh.url, privateKey: started.privateKey });
     record(octokit);
   });
   afterAll(() => gh?.close());
