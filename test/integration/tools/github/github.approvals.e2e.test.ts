@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Planner } from '../../../../src/agents/planner.types.ts';
+import type { Planner, PlannerInput } from '../../../../src/agents/planner.types.ts';
 import { auditEvents, proposals, runs } from '../../../../src/app/schema.ts';
 import { createCatalog } from '../../../../src/catalog/catalog.ts';
 import type { GitHubEmulator } from '../../../../src/dev/github-emulator/index.ts';
@@ -26,10 +26,32 @@ import {
 
 const LONG = { timeoutMs: 30_000 };
 
-/** A run that reads nothing and proposes nothing: the tests propose into its thread as a person would. */
-const quietPlanner: Planner = {
+/** Everything the planner was given, to check that no secret reached it and GitHub text came flagged. */
+const seen: PlannerInput[] = [];
+
+/**
+ * A run that reads the deployments and the commits behind the bad one, then proposes nothing: the tests
+ * propose into its thread as a person would.
+ */
+const readingPlanner: Planner = {
   name: 'scripted',
-  next: async () => ({ kind: 'final', summary: 'Looking at the last deploy.', proposals: [], tokens: 0 }),
+  next: async (input) => {
+    seen.push(input);
+    if (input.observations.length > 0)
+      return { kind: 'final', summary: 'v2.14.0 failed its health checks.', proposals: [], tokens: 0 };
+    return {
+      kind: 'gather',
+      calls: [
+        { tool: 'list_deployments', args: { service: 'checkout' }, environment: 'production' },
+        {
+          tool: 'compare_commits',
+          args: { service: 'checkout', base: 'v2.13.4', head: 'v2.14.0' },
+          environment: 'production',
+        },
+      ],
+      tokens: 0,
+    };
+  },
 };
 
 /** An agent that reads deploys and may roll back through the repository's workflow, approved in production. */
@@ -81,7 +103,7 @@ describe.each(databaseKinds)('GitHub tools behind the guard (%s)', { timeout: 12
       instanceId: 'github-e2e',
       catalog,
       charters: [charterFromYaml(DEPLOYS, 'deploys.yaml')],
-      planner: quietPlanner,
+      planner: readingPlanner,
       env: { [KEY_ENV]: PRIVATE_KEY },
     }));
     await slack.sendCommand({
@@ -132,6 +154,18 @@ describe.each(databaseKinds)('GitHub tools behind the guard (%s)', { timeout: 12
       actionId: 'proposal.approve',
     });
   };
+
+  it('the run reads GitHub through the guard; a deploy note aimed at the agent reaches it flagged', async () => {
+    const last = await waitFor(() => seen.find((i) => i.observations.length >= 2), {
+      what: 'the evidence',
+      ...LONG,
+    });
+    const [deployments, commits] = last.observations;
+    expect(deployments).toMatchObject({ tool: 'list_deployments', decision: 'allow' });
+    expect(commits?.output?.summary).toBe('3 commits from v2.13.4 to v2.14.0 in acme/checkout (ahead)');
+    expect(JSON.stringify(deployments?.output)).toContain('IGNORE ALL PREVIOUS INSTRUCTIONS');
+    expect(deployments?.suspectedInjection).toBeDefined();
+  });
 
   it('dispatches the approved rollback once, however often Slack retries the click', async () => {
     const proposed = await propose({ service: 'checkout', inputs: { version: 'v2.13.4' } });
@@ -222,9 +256,10 @@ describe.each(databaseKinds)('GitHub tools behind the guard (%s)', { timeout: 12
     }
   });
 
-  it('shows the App key and the installation tokens nowhere: logs, audit, proposals, Slack', async () => {
+  it('shows the App key and the installation tokens nowhere: logs, audit, proposals, Slack, prompts', async () => {
     const db = warden.services.db;
     const sinks = {
+      planner: JSON.stringify(seen.map((i) => ({ incident: i.incidentId, observations: i.observations }))),
       logs: warden.services.logs.text(),
       audit: await tableText(db, 'audit_events'),
       proposals: await tableText(db, 'proposals'),
