@@ -69,7 +69,16 @@ export function buildSlackSurface({
     oncall,
     claimRequest: ({ key, kind }) => claimSlackRequest({ db, key, kind, now: clock.now() }),
   };
-  const slack = createSlackApp({ options: { ...options, logger, fetch }, deps });
+  const slack = createSlackApp({
+    options: {
+      ...options,
+      logger,
+      fetch,
+      admission: services.config.slack.admission,
+      metrics: services.metrics,
+    },
+    deps,
+  });
   const alertPoster = createAlertPoster({ db, client, clock, logger, channel: alertsChannel, pollMs });
   services.observability.feed.subscribe(({ event }) => {
     if (event.action === ALERT_ACTION) void alertPoster.kick();

@@ -1,7 +1,46 @@
 import { hostname } from 'node:os';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { wardenError } from '../shared/errors.ts';
 import { envSchema } from './config.schemas.ts';
+
+/** A whole number in [min, max], or `fallback` when unset or blank. */
+const bounded = ({
+  min,
+  max,
+  fallback,
+  unit,
+}: {
+  min: number;
+  max: number;
+  fallback: number;
+  unit: string;
+}) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : undefined))
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+$/, `must be a whole number of ${unit}`)
+        .transform(Number)
+        .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+        .optional(),
+    )
+    .transform((v) => v ?? fallback);
+
+/** The environment with the Slack load-shedding limits (defaults and why: `src/slack/admission.ts`). */
+const fullEnvSchema = envSchema.extend({
+  /** Slack requests dispatched and not yet acked, at most; more are answered "busy" at once. */
+  WARDEN_SLACK_MAX_IN_FLIGHT: bounded({ min: 1, max: 10_000, fallback: 64, unit: 'requests' }),
+  /** Event-loop delay (p99, last second) above which Slack requests are answered "busy" at once. */
+  WARDEN_SLACK_MAX_EVENT_LOOP_DELAY_MS: bounded({
+    min: 50,
+    max: 2_500,
+    fallback: 1_000,
+    unit: 'milliseconds',
+  }),
+});
 
 /** Warden's configuration, parsed once from the environment. */
 export type Config = {
@@ -12,6 +51,8 @@ export type Config = {
     apiUrl?: string;
     auditChannel?: string;
     alertsChannel?: string;
+    /** When `POST /slack/events` answers "busy" instead of starting anything (`src/slack/admission.ts`). */
+    admission: { maxInFlight: number; maxEventLoopDelayMs: number };
   };
   port: number;
   database: { url?: string; dataDir: string };
@@ -44,7 +85,7 @@ export type Config = {
 
 /** Parses the environment; a bad value throws `config.invalid` with one line naming the variable. */
 export function parseConfig({ env }: { env: Record<string, string | undefined> }): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = fullEnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
@@ -73,6 +114,10 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
       apiUrl: e.SLACK_API_URL,
       auditChannel: e.SLACK_AUDIT_CHANNEL,
       alertsChannel: e.SLACK_ALERTS_CHANNEL,
+      admission: {
+        maxInFlight: e.WARDEN_SLACK_MAX_IN_FLIGHT,
+        maxEventLoopDelayMs: e.WARDEN_SLACK_MAX_EVENT_LOOP_DELAY_MS,
+      },
     },
     port: e.PORT,
     database: { url: e.DATABASE_URL, dataDir: e.WARDEN_DATA_DIR },

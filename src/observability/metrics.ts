@@ -152,6 +152,11 @@ export function createWardenMetrics({
       'Seconds Slack asked Warden to wait (Retry-After)',
       ['method'],
     ),
+    slackShed: counter(
+      'warden_slack_shed_total',
+      'Slack requests answered "busy" and not started because this instance was overloaded, by reason',
+      ['reason'],
+    ),
   };
 }
 

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App as BoltApp } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
+import type { WardenMetrics } from '../observability/metrics.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { AdmissionSettings } from './admission.ts';
 import { BREAKER_ACTIONS } from './blocks/actions.ids.ts';
 import { createSlackHttpReceiver } from './http-receiver.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
@@ -30,6 +32,10 @@ export type SlackAppOptions = {
   nowMs?: () => number;
   /** The `fetch` every Slack call goes through (counts Slack's errors and rate limits for the metrics). */
   fetch?: webApi.FetchFunction;
+  /** When HTTP requests are answered "busy" at once instead of dispatched (`admission.ts`). */
+  admission?: AdmissionSettings;
+  /** Counts the requests shed as busy. */
+  metrics?: Pick<WardenMetrics, 'slackShed'>;
 };
 
 /** One Web API client for every call: retries `ratelimited` honouring Retry-After, with back-off. */
@@ -66,7 +72,6 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
         installerOptions: {
           clientOptions: {
             ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-            ...(options.fetch ? { fetch: options.fetch } : {}),
           },
         },
         customPropertiesExtractor: (event: { type?: unknown; body?: unknown }) => ({
@@ -84,7 +89,13 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
   // HTTP mode: our receiver, which validates before Bolt sees a body (see `http-receiver.ts`).
   const http = socketMode
     ? undefined
-    : createSlackHttpReceiver({ signingSecret: options.signingSecret, logger: options.logger, nowMs });
+    : createSlackHttpReceiver({
+        signingSecret: options.signingSecret,
+        logger: options.logger,
+        nowMs,
+        ...(options.admission ? { admission: options.admission } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      });
   const receiver = socketMode ?? http!;
   const app: BoltApp = new App({
     token: options.botToken,

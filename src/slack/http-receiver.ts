@@ -1,7 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
+import type { WardenMetrics } from '../observability/metrics.ts';
 import type { Logger } from '../shared/logger.ts';
+import {
+  type AdmissionSettings,
+  createAdmissionGate,
+  DEFAULT_ADMISSION,
+  type LoadProbe,
+} from './admission.ts';
+import { refuseAsBusy } from './admission-answer.ts';
+import { createEventLoopDelayProbe } from './admission-probe.ts';
 import { httpRequestKey } from './request-key.ts';
 import { isSslCheck, routeSlackRequest, type SlackAnswer, type SlackRoute } from './request-route.ts';
 
@@ -22,7 +31,8 @@ export type SlackHttpReceiver = Receiver & {
  * Bolt's receiver for HTTP mode, in place of its HTTPReceiver (which crashes the process on a signed
  * `payload=null`, answers 500 to a payload without `user` and 404 after 3 s to anything no listener
  * takes). It checks the signature, validates the body (`request-route.ts`) and hands Bolt only the
- * requests a Warden listener handles; everything else signed is answered 200 at once.
+ * requests a Warden listener handles; everything else signed is answered 200 at once. When the process
+ * is overloaded (`admission.ts`), a request is answered "busy" at once instead, before Bolt sees it.
  */
 export function createSlackHttpReceiver({
   signingSecret,
@@ -30,14 +40,29 @@ export function createSlackHttpReceiver({
   nowMs = Date.now,
   bodyLimitBytes = SLACK_BODY_LIMIT_BYTES,
   ackTimeoutMs = ACK_TIMEOUT_MS,
+  admission = DEFAULT_ADMISSION,
+  probe,
+  metrics,
+  fetch,
 }: {
   signingSecret: string;
   logger: Logger;
   nowMs?: () => number;
   bodyLimitBytes?: number;
   ackTimeoutMs?: number;
+  /** When to refuse requests as busy instead of dispatching them (`admission.ts`). */
+  admission?: AdmissionSettings;
+  /** The event-loop delay the gate reads (tests give a fake one). */
+  probe?: LoadProbe;
+  /** Counts refused requests in `warden_slack_shed_total`. */
+  metrics?: Pick<WardenMetrics, 'slackShed'>;
+  /** For the busy notice posted to a refused click's response_url. */
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }): SlackHttpReceiver {
   let app: App | undefined;
+  // The default probe's timer is ours to stop; one a test gives is the test's.
+  const ownProbe = probe ? null : createEventLoopDelayProbe();
+  const gate = createAdmissionGate({ settings: admission, probe: probe ?? (ownProbe as LoadProbe) });
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: { signed: boolean }) {
     // The request's deadline runs from here (see `request-deadline.ts`), however long it waits after.
@@ -63,7 +88,15 @@ export function createSlackHttpReceiver({
     state.signed = true;
     const route = routeSlackRequest({ contentType, rawBody });
     if (route.kind !== 'dispatch') return void answerUndispatched({ res, route, bytes: raw.length });
-    await dispatchToBolt({ req, res, route, requestKey: httpRequestKey({ rawBody: raw }), receivedAt });
+    // Refused as busy: answered at once, before Bolt, and nothing is started.
+    const admitted = gate.admit();
+    const refused = admitted.admitted
+      ? undefined
+      : refuseAsBusy({ route, refusal: admitted, limits: admission, logger, metrics, fetch });
+    if (refused) return void reply(res, 200, refused.answer);
+    const release = admitted.admitted ? admitted.release : () => {};
+    const requestKey = httpRequestKey({ rawBody: raw });
+    await dispatchToBolt({ req, res, route, requestKey, receivedAt, release });
   }
 
   function answerUndispatched({
@@ -96,12 +129,15 @@ export function createSlackHttpReceiver({
     route,
     requestKey,
     receivedAt,
+    release,
   }: {
     req: IncomingMessage;
     res: ServerResponse;
     route: Extract<SlackRoute, { kind: 'dispatch' }>;
     requestKey: string;
     receivedAt: number;
+    /** Frees the request's place in the admission gate: at its ack, or when Bolt is done with it. */
+    release: () => void;
   }) {
     let answered = false;
     const answerOnce = (answer?: SlackAnswer) => {
@@ -117,6 +153,7 @@ export function createSlackHttpReceiver({
         logger.warn({ what: route.what, ackTimeoutMs }, 'Slack listener did not ack in time; answered 200');
     }, ackTimeoutMs);
     const ack = async (response?: unknown) => {
+      release();
       if (!answerOnce(response as SlackAnswer))
         logger.debug({ what: route.what }, 'late or second ack ignored');
     };
@@ -137,6 +174,7 @@ export function createSlackHttpReceiver({
       );
     } finally {
       // No listener acked (Bolt filtered the request out, or one returned early): Slack still gets its 200.
+      release();
       answerOnce();
     }
   }
@@ -147,7 +185,7 @@ export function createSlackHttpReceiver({
     },
     // Warden's own HTTP server mounts `requestListener`; there is no server of the receiver's to start.
     start: async () => {},
-    stop: async () => {},
+    stop: async () => ownProbe?.stop(),
     requestListener: (req, res) => {
       const state = { signed: false };
       handle(req, res, state).catch((error: unknown) => {
