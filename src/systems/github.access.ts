@@ -187,7 +187,7 @@ export function createGitHubAccess({
     const opened: GitHubSession = {
       owner,
       repo,
-      call: (route, params, schema) => {
+      call: async (route, params, schema) => {
         if (closed)
           throw wardenError({
             code: 'tools.aborted',
@@ -204,7 +204,9 @@ export function createGitHubAccess({
           closed = false;
           throw error;
         }
-        live.get(proposalId)?.delete(opened);
+        const sessions = live.get(proposalId);
+        sessions?.delete(opened);
+        if (sessions?.size === 0) live.delete(proposalId);
         // Only a revoked token is forgotten: one whose revocation failed lives on for up to an hour.
         redactor.forgetSecret(token);
       },

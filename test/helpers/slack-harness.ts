@@ -141,6 +141,13 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
 }
 
+/** The approval card of a proposal in a channel (its buttons carry the proposal id), once it is posted. */
+export function cardOf(emulator: SlackEmulator, channel: string, proposalId: string) {
+  return emulator
+    .messages(channel)
+    .find((m) => JSON.stringify(m.blocks).includes(`"value":"${proposalId}"`) && m.ts);
+}
+
 /** Every text in a message's blocks, flattened, for assertions. */
 export function blockText(message: { text: string; blocks: unknown[] }): string {
   return `${message.text}\n${JSON.stringify(message.blocks)}`;

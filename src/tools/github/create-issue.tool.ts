@@ -3,12 +3,10 @@ import type { ServiceTarget } from '../../catalog/catalog.ts';
 import { keyedQueue } from '../../shared/keyed-queue.ts';
 import type { GitHubSession } from '../../systems/github.access.ts';
 import { type GitHubIssue, issueSchema } from '../../systems/github.schemas.ts';
-import type { ToolContext, ToolResult } from '../define.ts';
-import { createTicketInfo } from '../jira/create-ticket.tool.ts';
+import type { ToolResult } from '../define.ts';
+import { catalogTicketInfo, ticketFooter } from '../tickets/ticket.info.ts';
 import type { ToolDeps } from '../tool-spec.ts';
 import { githubMarker, githubTool } from './github.calls.ts';
-
-type TicketArgs = z.infer<typeof createTicketInfo.input>;
 
 /** The label every issue Warden files carries; the idempotency lookup lists only these. */
 export const WARDEN_LABEL = 'warden';
@@ -24,7 +22,7 @@ const LOOKUP_PAGE = 100;
 export function createGitHubCreateTicketTool(deps: ToolDeps) {
   const oneAtATime = keyedQueue();
   return githubTool({
-    info: createTicketInfo,
+    info: catalogTicketInfo,
     deps,
     permissions: { issues: 'write' },
     verifyPermissions: { issues: 'read' },
@@ -45,7 +43,7 @@ export function createGitHubCreateTicketTool(deps: ToolDeps) {
           'POST /repos/{owner}/{repo}/issues',
           {
             title: args.title,
-            body: `${args.body}\n\n${footer({ args, context })}\n\n${githubMarker(context.idempotencyKey)}`,
+            body: `${args.body}\n\n${ticketFooter({ args, context })}\n\n${githubMarker(context.idempotencyKey)}`,
             labels: [WARDEN_LABEL, args.severity],
           },
           issueSchema,
@@ -63,11 +61,6 @@ async function findByMarker({ github, key }: { github: GitHubSession; key: strin
     z.array(issueSchema),
   );
   return issues.find((i) => i.pull_request === undefined && (i.body ?? '').includes(marker)) ?? null;
-}
-
-function footer({ args, context }: { args: TicketArgs; context: ToolContext }): string {
-  const incident = context.incidentId ? `, incident ${context.incidentId}` : '';
-  return `Filed by Warden (agent ${context.agent}, ${args.severity}, ${context.environment}${incident}, proposal ${context.proposalId}).`;
 }
 
 function filed({

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { GitHubEnvironmentSpec } from '../../catalog/catalog.github.schemas.ts';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
+import { clipAtWord } from '../../shared/clip.ts';
 import { type WardenError, wardenError } from '../../shared/errors.ts';
 import type { GitHubPermissions, GitHubSession } from '../../systems/github.access.ts';
 import { type CatalogCall, connectionUnavailable } from '../catalog.calls.ts';
@@ -77,13 +78,7 @@ export function githubMarker(key: string): string {
   return `<!-- warden:idempotency-key=${key.replace(/[^A-Za-z0-9_.:-]/g, '-')} -->`;
 }
 
-/** Untrusted text from GitHub (commit messages, titles) cut to a length the planner and a card hold. */
-export function clip(text: string | null | undefined, max: number): string | null {
-  if (text === null || text === undefined) return null;
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** The first line of a commit message, clipped. */
+/** The first line of a commit message, cut at a word (`clipAtWord`: never half a secret). */
 export function firstLine(message: string, max = 120): string {
-  return clip(message.split('\n', 1)[0] ?? '', max) ?? '';
+  return clipAtWord(message.split('\n', 1)[0] ?? '', max);
 }

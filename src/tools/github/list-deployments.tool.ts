@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { clipAtWord } from '../../shared/clip.ts';
 import { deploymentSchema, deploymentStatusSchema } from '../../systems/github.schemas.ts';
 import { catalogServiceSchema } from '../catalog.calls.ts';
 import { READ_TOOL } from '../define.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
-import { clip, githubTool } from './github.calls.ts';
+import { githubTool } from './github.calls.ts';
 
 const input = z.strictObject({
   service: catalogServiceSchema.describe('The service whose deployments to list, such as checkout.'),
@@ -46,7 +47,7 @@ export function createListDeploymentsTool(deps: ToolDeps) {
             sha: d.sha,
             createdAt: d.created_at,
             creator: d.creator?.login ?? null,
-            description: clip(d.description, 200),
+            description: d.description ? clipAtWord(d.description, 200) : null,
             state: status?.state ?? 'pending',
             stateAt: status?.created_at ?? null,
           };

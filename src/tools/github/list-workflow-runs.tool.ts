@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { clipAtWord } from '../../shared/clip.ts';
 import { workflowRunsSchema } from '../../systems/github.schemas.ts';
 import { catalogServiceSchema } from '../catalog.calls.ts';
 import { READ_TOOL } from '../define.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
-import { clip, githubTool } from './github.calls.ts';
+import { githubTool } from './github.calls.ts';
 
 const input = z.strictObject({
   service: catalogServiceSchema.describe('The service whose repository to read, such as checkout.'),
@@ -47,7 +48,7 @@ export function createListWorkflowRunsTool(deps: ToolDeps) {
       const runs = found.workflow_runs.slice(0, args.limit).map((r) => ({
         id: r.id,
         workflow: r.name ?? null,
-        title: clip(r.display_title, 160),
+        title: clipAtWord(r.display_title, 160),
         event: r.event,
         branch: r.head_branch,
         sha: r.head_sha.slice(0, 12),

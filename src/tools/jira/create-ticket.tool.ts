@@ -1,27 +1,12 @@
-import type { z } from 'zod';
 import type { ServiceTarget } from '../../catalog/catalog.ts';
 import { keyedQueue } from '../../shared/keyed-queue.ts';
 import type { JiraClient } from '../../systems/jira.client.ts';
 import { textToAdf } from '../../systems/jira.schemas.ts';
-import { catalogServiceSchema, catalogTool } from '../catalog.calls.ts';
-import type { ToolContext, ToolResult } from '../define.ts';
-import { createTicketInfo as sandboxInfo } from '../sandbox/create-ticket.tool.ts';
+import { catalogTool } from '../catalog.calls.ts';
+import type { ToolResult } from '../define.ts';
+import { catalogTicketInfo, ticketFooter } from '../tickets/ticket.info.ts';
 import type { ToolDeps } from '../tool-spec.ts';
 import { jiraFor, jqlString, ticketLabel } from './jira.calls.ts';
-
-// The sandbox's create_ticket with the service added: the catalog says which project files it.
-const input = sandboxInfo.input.extend({
-  service: catalogServiceSchema.describe('The service the ticket is about, such as checkout.'),
-});
-type TicketArgs = z.infer<typeof input>;
-
-/** Files a ticket in the service's Jira project; a retry of the same proposal finds the first one. */
-export const createTicketInfo = {
-  ...sandboxInfo,
-  description:
-    "File a ticket in the service's Jira project for the incident being handled, with a title, a body and a severity. Linked to the incident and the target environment.",
-  input,
-} as const;
 
 /** The issue type tickets are filed as. */
 export const TICKET_ISSUE_TYPE = 'Task';
@@ -30,7 +15,7 @@ export const TICKET_ISSUE_TYPE = 'Task';
 export function createJiraCreateTicketTool(deps: ToolDeps) {
   const oneAtATime = keyedQueue();
   return catalogTool({
-    info: createTicketInfo,
+    info: catalogTicketInfo,
     deps,
     verify: async ({ context, target }) => {
       const { client, project } = jiraFor({ target, deps });
@@ -50,7 +35,7 @@ export function createJiraCreateTicketTool(deps: ToolDeps) {
           project,
           issueType: TICKET_ISSUE_TYPE,
           summary: args.title,
-          description: textToAdf(`${args.body}\n\n${footer({ args, context })}`),
+          description: textToAdf(`${args.body}\n\n${ticketFooter({ args, context })}`),
           labels: ['warden', ticketLabel(key), args.severity],
           signal,
         });
@@ -73,11 +58,6 @@ async function findByKey({
   const jql = `project = ${jqlString(project)} AND labels = ${jqlString(ticketLabel(key))} ORDER BY created ASC`;
   const found = await client.search({ jql, maxResults: 5, signal });
   return found.find((issue) => issue.key.startsWith(`${project}-`)) ?? null;
-}
-
-function footer({ args, context }: { args: TicketArgs; context: ToolContext }): string {
-  const incident = context.incidentId ? `, incident ${context.incidentId}` : '';
-  return `Filed by Warden (agent ${context.agent}, ${args.severity}, ${context.environment}${incident}, proposal ${context.proposalId}).`;
 }
 
 function filed({

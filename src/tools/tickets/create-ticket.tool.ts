@@ -1,8 +1,9 @@
 import type { EnvironmentSpec } from '../../catalog/catalog.schemas.ts';
 import { defineTool, type ToolContext, type ToolDefinition } from '../define.ts';
 import { createGitHubCreateTicketTool } from '../github/create-issue.tool.ts';
-import { createJiraCreateTicketTool, createTicketInfo } from '../jira/create-ticket.tool.ts';
+import { createJiraCreateTicketTool } from '../jira/create-ticket.tool.ts';
 import { type ToolDeps, toolSpec } from '../tool-spec.ts';
+import { catalogTicketInfo } from './ticket.info.ts';
 
 /** Where create_ticket files for a service here: `tickets` when set, else Jira when named, else GitHub. */
 export function ticketSystemOf(systems: EnvironmentSpec): 'jira' | 'github' | null {
@@ -10,13 +11,6 @@ export function ticketSystemOf(systems: EnvironmentSpec): 'jira' | 'github' | nu
   if (systems.jira) return 'jira';
   return systems.github ? 'github' : null;
 }
-
-/** The catalog world's create_ticket: Jira issues or GitHub issues, as the catalog says for the service. */
-export const catalogCreateTicketInfo = {
-  ...createTicketInfo,
-  description:
-    "File a ticket for the incident being handled in the service's issue tracker (its Jira project or its GitHub repository's issues, as the service catalog says), with a title, a body and a severity. Linked to the incident and the target environment.",
-} as const;
 
 /**
  * Builds create_ticket over both trackers. Each call goes to the one the catalog names for the service in
@@ -32,7 +26,7 @@ export function createCatalogCreateTicketTool(deps: ToolDeps): ToolDefinition {
     return found.ok && ticketSystemOf(found.value.systems) === 'github' ? github : jira;
   };
   return defineTool<Record<string, unknown>>({
-    ...catalogCreateTicketInfo,
+    ...catalogTicketInfo,
     execute: (args, context) => pick(args, context).execute(args, context),
     verify: async (args, context) => {
       const verify = pick(args, context).verify;
@@ -45,7 +39,7 @@ export function createCatalogCreateTicketTool(deps: ToolDeps): ToolDefinition {
 
 /** create_ticket's entry in the catalog world (the sandbox has its own). */
 export const createTicketTool = toolSpec({
-  info: catalogCreateTicketInfo,
+  info: catalogTicketInfo,
   system: 'tickets',
   worlds: ['catalog'],
   build: createCatalogCreateTicketTool,

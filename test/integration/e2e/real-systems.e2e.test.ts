@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts
 import { gaugeText } from '../../helpers/exporter.ts';
 import { createScriptedOpenAIServer } from '../../helpers/openai-server.ts';
 import { hasObservabilityServers, OBSERVABILITY_SKIP_REASON } from '../../helpers/prometheus.ts';
-import { buttonsOf, people, waitFor } from '../../helpers/slack-harness.ts';
+import { buttonsOf, cardOf, people, waitFor } from '../../helpers/slack-harness.ts';
 import { ALERT, METRIC, type RealWorld, SECRETS, startRealWorld } from './real-systems.harness.ts';
 
 if (!hasObservabilityServers) console.warn(OBSERVABILITY_SKIP_REASON);
@@ -38,8 +38,7 @@ describe.skipIf(!hasObservabilityServers)('real systems behind the guard, end to
   });
 
   const db = () => w.warden.services.db;
-  const cardOf = (id: string) =>
-    w.slack.messages(people.incidents).find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`));
+  const cardOfProposal = (id: string) => cardOf(w.slack, people.incidents, id);
   const click = (user: string, ts: string, actionId: string) =>
     w.slack.clickButton({ user, channel: people.incidents, messageTs: ts, actionId });
   const proposalOf = async (tool: string) => {
@@ -49,7 +48,7 @@ describe.skipIf(!hasObservabilityServers)('real systems behind the guard, end to
   const stateOf = async (id: string) =>
     (await db().select().from(proposals).where(eq(proposals.id, id)))[0]?.state;
   const approveCard = async (id: string, approvers: string[]) => {
-    const card = await waitFor(() => cardOf(id), { what: `the card of ${id}`, ...LONG });
+    const card = await waitFor(() => cardOfProposal(id), { what: `the card of ${id}`, ...LONG });
     for (const approver of approvers) await click(approver, card.ts, 'proposal.approve');
   };
   const silences = () => alertmanagerApi<Silence[]>(w.alertmanager, 'silences');
@@ -133,7 +132,7 @@ describe.skipIf(!hasObservabilityServers)('real systems behind the guard, end to
 
     const done = await waitFor(
       () => {
-        const card = cardOf(proposed.proposal.id);
+        const card = cardOfProposal(proposed.proposal.id);
         return card && buttonsOf(card).includes('Undo') ? card : null;
       },
       { what: 'Undo on the silence card', ...LONG },

@@ -9,6 +9,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../h
 import { leakFormsOf, tableText } from '../../../helpers/secret-sinks.ts';
 import { charterFromYaml } from '../../../helpers/services.ts';
 import {
+  cardOf,
   people,
   startSlack,
   stopSlack,
@@ -140,13 +141,10 @@ describe.each(databaseKinds)('GitHub tools behind the guard (%s)', { timeout: 12
   const dispatches = () =>
     gh.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/rollback.yml/dispatches'));
   const approve = async (id: string) => {
-    const card = await waitFor(
-      () =>
-        slack
-          .messages(people.incidents)
-          .find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`) && m.ts),
-      { what: 'the approval card', ...LONG },
-    );
+    const card = await waitFor(() => cardOf(slack, people.incidents, id), {
+      what: 'the approval card',
+      ...LONG,
+    });
     return slack.clickButton({
       user: people.approvers[0],
       channel: people.incidents,

@@ -197,7 +197,7 @@ describe('the GitHub tools against a fake GitHub', { timeout: 60_000 }, () => {
     await h.systems.revokeForProposals(['prp_killed']);
     expect(mintedSince(before)[0]?.revokedAt).not.toBeNull();
     expect(await statusWithToken(gh, sent)).toBe(401);
-    expect(() => session.call('GET /repos/{owner}/{repo}', {}, z.unknown())).toThrow(/cancelled/);
+    await expect(session.call('GET /repos/{owner}/{repo}', {}, z.unknown())).rejects.toThrow(/cancelled/);
   });
 
   it('revokes the token of a call cancelled in flight, and the call fails', async () => {

@@ -8,6 +8,7 @@ import type { SlackEmulator } from '../../../../src/dev/slack-emulator/index.ts'
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../../helpers/database.ts';
 import { leakFormsOf, tableText } from '../../../helpers/secret-sinks.ts';
 import {
+  cardOf,
   people,
   startSlack,
   stopSlack,
@@ -90,13 +91,10 @@ describe.each(databaseKinds)('create_ticket on Jira behind the guard (%s)', { ti
     );
     expect(proposal).toMatchObject({ state: 'pending', environment: 'production', args });
     const id = proposal.id;
-    const card = await waitFor(
-      () =>
-        slack
-          .messages(people.incidents)
-          .find((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`) && m.ts),
-      { what: 'the approval card', ...LONG },
-    );
+    const card = await waitFor(() => cardOf(slack, people.incidents, id), {
+      what: 'the approval card',
+      ...LONG,
+    });
     const click = await slack.clickButton({
       user: people.approvers[0],
       channel: people.incidents,
