@@ -36,8 +36,9 @@ type StartInput = {
 /** Local mode: embedded PGlite, the Slack emulator and the web console (see README, Local mode). */
 async function startLocal({ config, logger, redactor, shutdown }: StartInput): Promise<void> {
   const { buildServices } = await loadServing();
-  const services = await buildServices({ config, logger, redactor });
-  shutdown.add(() => services.close());
+  const built = await buildServices({ config, logger, redactor });
+  shutdown.add(() => built.close());
+  const services = await withRunWorker({ config, services: built, shutdown });
   // The emulator and the console are loaded only in local mode.
   const local = await import('./dev/local-mode.ts');
   const { port, stop } = await local.startLocalMode({
@@ -154,7 +155,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     const { buildServices } = await serving;
     return buildServices({ config, database, logger, redactor, charters });
   };
-  const services = await retryUntilReady({
+  const built = await retryUntilReady({
     attempt,
     logger,
     what: 'waiting for the database',
@@ -163,7 +164,8 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
       problem = seen;
     },
   });
-  shutdown.add(() => services.close());
+  shutdown.add(() => built.close());
+  const services = await withRunWorker({ config, services: built, shutdown });
   const {
     buildSlackSurface,
     createAlertWebhook,
@@ -208,6 +210,26 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     await surface.slack.startSocketMode();
   }
   process.stdout.write(`${runningLine({ config, services, port })}\n`);
+}
+
+/**
+ * Services whose runner hands runs to the run worker thread (`src/app/run-worker.ts`) when the configuration
+ * asks for one (`WARDEN_RUN_WORKER`, by default on Postgres); as they are otherwise.
+ */
+async function withRunWorker({
+  config,
+  services,
+  shutdown,
+}: {
+  config: Config;
+  services: Services;
+  shutdown: StartInput['shutdown'];
+}): Promise<Services> {
+  if (config.runWorker !== 'thread' || services.database.kind !== 'postgres') return services;
+  const { startRunWorker } = await import('./app/run-worker.ts');
+  const worker = await startRunWorker({ services, env: process.env });
+  shutdown.add(() => worker.close());
+  return { ...services, runner: services.runnerWith({ planner: services.planner, handOff: worker }) };
 }
 
 function runningLine({ config, services, port }: { config: Config; services: Services; port: number }) {

@@ -49,6 +49,30 @@ export async function recoverAtStartup({
 }
 
 /**
+ * Settles what another instance of this process left behind when it went away while this one goes on (the
+ * run worker thread: `run-worker.ts`): its executions, then its runs, as its own restart would. Rows of
+ * instances that look dead are settled too (`own_and_stale`).
+ */
+export async function recoverInstance({
+  deps,
+  instanceId,
+  verifyRecovered,
+}: {
+  deps: RecoveryDeps;
+  instanceId: string;
+  verifyRecovered?: VerifyRecovered;
+}) {
+  const of = { ...deps, instanceId, scope: 'own_and_stale' as const };
+  const executions = await recoverInterruptedExecutions(of);
+  if (verifyRecovered && executions.length > 0)
+    void verifyRecovered(executions).catch((error: unknown) =>
+      deps.logger.warn({ err: error }, 'could not verify the interrupted executions'),
+    );
+  const runs = await recoverInterruptedRuns(of);
+  return { executions, runs };
+}
+
+/**
  * Sweeps every `intervalMs` on every instance for stale executions, then runs past their wall time
  * (`recoverInterruptedRuns`, which then sees how the executions ended), then approvals never started, so
  * an instance that died is found by the others while they run, not only when one of them restarts

@@ -32,7 +32,7 @@ import { startAuditStream } from './audit-stream.ts';
 import { loadAppCharters } from './charters.ts';
 import { plannerFor } from './planner.ts';
 import { setUpRealSystems } from './real-systems.ts';
-import { recoverAtStartup, startRecoverySweeps } from './recovery.ts';
+import { recoverAtStartup, recoverInstance, startRecoverySweeps } from './recovery.ts';
 
 export type ServicesOptions = {
   config: Config;
@@ -263,6 +263,8 @@ export async function buildServices(options: ServicesOptions) {
     observability,
     metrics: observability.metrics,
     settleAudit: stream.settle,
+    /** Settles the executions and runs of another instance of this process that went away (the run worker). */
+    recoverInstance: (instanceId: string) => recoverInstance({ deps, instanceId, verifyRecovered }),
     close: async () => {
       await sweeps.stop();
       await mcp.close();

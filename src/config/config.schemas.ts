@@ -72,6 +72,11 @@ export const envSchema = z.object({
   }),
   /** Agent runs one instance works on at once; a run asked for beyond that is refused as busy, not queued. */
   WARDEN_MAX_RUNS: wholeNumber({ min: 1, max: 1_000, fallback: 20 }),
+  /**
+   * Where agent runs work: `thread` (a worker thread of their own, so they never delay Slack's acks; needs
+   * DATABASE_URL) or `inline` (the thread that serves requests). Unset: `thread` on Postgres, else `inline`.
+   */
+  WARDEN_RUN_WORKER: optionalText.pipe(z.enum(['thread', 'inline']).optional()),
   CHARTERS_DIR: optionalText.default('./charters'),
   WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
   /** `warden mcp` (stdio): the MCP client's token, from `warden mcp token create`. */

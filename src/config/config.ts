@@ -51,7 +51,7 @@ export type Config = {
     apiUrl?: string;
     auditChannel?: string;
     alertsChannel?: string;
-    /** When `POST /slack/events` answers "busy" instead of starting anything (`src/slack/admission.ts`). */
+    /** When Slack requests (HTTP or Socket Mode) are answered "busy" instead of started (`src/slack/admission.ts`). */
     admission: { maxInFlight: number; maxEventLoopDelayMs: number };
   };
   port: number;
@@ -62,6 +62,8 @@ export type Config = {
   openai: { apiKey?: string; baseUrl?: string; model: string; timeoutMs: number };
   /** Agent runs this instance works on at once (WARDEN_MAX_RUNS); more are refused as busy. */
   maxRuns: number;
+  /** Where agent runs work (WARDEN_RUN_WORKER): a worker thread of their own, or the serving thread. */
+  runWorker: 'thread' | 'inline';
   chartersDir: string;
   /** The service catalog and the connections to real systems (absent: none, the sandbox only). */
   catalogDir: string;
@@ -96,6 +98,15 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     });
   }
   const e = parsed.data;
+  // The worker thread opens its own connections: the embedded database lives in this thread alone.
+  if (e.WARDEN_RUN_WORKER === 'thread' && !e.DATABASE_URL) {
+    throw wardenError({
+      code: 'config.invalid',
+      message:
+        'WARDEN_RUN_WORKER=thread needs DATABASE_URL: the embedded database serves one thread only. Unset it, or set it to inline.',
+      details: { variable: 'WARDEN_RUN_WORKER' },
+    });
+  }
   const secrets = [
     e.SLACK_SIGNING_SECRET,
     e.SLACK_BOT_TOKEN,
@@ -130,6 +141,7 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
       timeoutMs: e.OPENAI_TIMEOUT_MS,
     },
     maxRuns: e.WARDEN_MAX_RUNS,
+    runWorker: e.WARDEN_RUN_WORKER ?? (e.DATABASE_URL ? 'thread' : 'inline'),
     chartersDir: e.CHARTERS_DIR,
     catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,

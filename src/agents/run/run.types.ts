@@ -33,6 +33,24 @@ export type RunnerDeps = {
   instanceId: string;
   /** The recorded eval evidence each run's modes are held against (charters' `promotion`). */
   promotion: PromotionGate;
+  /**
+   * Where recorded runs are worked through, when not on this thread: the run worker (`src/app/run-worker.ts`),
+   * so a run's work never delays the acks this thread serves. Absent: here.
+   */
+  handOff?: RunHandOff;
+};
+
+/** A run worker, as the runner hands recorded runs to it (`src/app/run-worker.ts`). */
+export type RunHandOff = {
+  /** The worker's instance id: recorded as the run's `runBy`, so recovery knows who was working on it. */
+  instanceId: string;
+  /** Resolves once the worker can take a run; rejects with a coded error, and then nothing is recorded. */
+  ready: () => Promise<void>;
+  /**
+   * Works through a recorded run in the worker; resolves with how it ended, never rejects. `unworked` ends
+   * the run as failed, saying why, when the worker refused it before any of it ran.
+   */
+  run: (input: { run: RunRow; unworked: (error: string) => Promise<RunOutcome> }) => Promise<RunOutcome>;
 };
 
 /**

@@ -7,15 +7,13 @@ import { getRun, type RunRow } from '../../runs/runs.repository.ts';
 import { isWardenError, wardenError } from '../../shared/errors.ts';
 import { runWithLogIds } from '../../shared/log-context.ts';
 import { plural } from '../../shared/plural.ts';
-import { retryWithBackoff } from '../../shared/retry.ts';
 import type { Planner } from '../planner.types.ts';
-import { endRun } from './run.audit.ts';
+import { finishRun, lastResortOutcome } from './run.finish.ts';
 import { killEnding } from './run.limits.ts';
-import { ENVIRONMENT_NAME, type LoopResult, newLoopResult, runLoop } from './run.loop.ts';
+import { ENVIRONMENT_NAME, newLoopResult, runLoop } from './run.loop.ts';
 import { capByEvidence } from './run.promotion.ts';
 import { checkChartersAtStart } from './run.refusals.ts';
 import { incidentEnvironment, type RunStart, recordRunStart } from './run.start.ts';
-import { buildRunSummary, countsOf } from './run.summary.ts';
 import type { RunContext, RunnerDeps, RunOutcome, StartAlertRunInput, StartRunInput } from './run.types.ts';
 import { type RunVersions, runVersions } from './run.versions.ts';
 
@@ -133,30 +131,80 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
   async function begin(startInput: RunStart): Promise<StartedRun> {
     const { charter, environment } = startInput;
     refuseWhenBusy();
+    // A worker that cannot take runs refuses this one before anything is recorded.
+    await deps.handOff?.ready();
     // A mode above what the recorded eval evidence supports on these versions falls back (unless overridden).
     const start = await capByEvidence({ gate: deps.promotion, start: startInput });
-    const run = await recordRunStart({ deps, plannerName: planner.name, start });
+    const runBy = deps.handOff?.instanceId ?? deps.instanceId;
+    const run = await recordRunStart({
+      deps: { ...deps, instanceId: runBy },
+      plannerName: planner.name,
+      start,
+    });
     deps.logger.info(
-      { runId: run.id, agent: run.agent, incidentId: run.incidentId, environment, modeCap: run.modeCap },
+      {
+        runId: run.id,
+        agent: run.agent,
+        incidentId: run.incidentId,
+        environment,
+        modeCap: run.modeCap,
+        runBy,
+      },
       'run started',
     );
-    const context: RunContext = {
-      runId: run.id,
-      agent: charter.agent,
-      charter,
-      requester: startInput.requester,
-      incidentId: startInput.incidentId,
-    };
+    if (deps.handOff) {
+      const unworked = (error: string) => endUnworked({ run, error });
+      return { run, done: deps.handOff.run({ run, unworked }) };
+    }
+    return { run, done: work({ charter, started: run }) };
+  }
+
+  /**
+   * Works through a run recorded for this instance (`runBy`) by another thread's runner, which checked who
+   * may start it: the run worker's side of `handOff`. A run that is not this instance's, has ended, or whose
+   * charter is no longer the one it was started under is refused (`agents.not_resumable`) and left as it is.
+   */
+  async function resume({ runId }: { runId: string }): Promise<{ done: Promise<RunOutcome> }> {
+    const started = await getRun({ db: deps.db, id: runId });
+    const charter = started ? deps.charters.get(started.agent) : null;
+    const refusal = !started
+      ? `there is no run ${runId}`
+      : started.state !== 'running' || started.runBy !== deps.instanceId
+        ? `run ${runId} is ${started.state}, by ${started.runBy ?? 'nobody'}, not running here`
+        : !charter || charter.hash !== started.charterHash
+          ? `the ${started.agent} charter changed after run ${runId} started`
+          : null;
+    if (refusal || !started || !charter)
+      throw wardenError({ code: 'agents.not_resumable', message: `Cannot work on the run: ${refusal}.` });
+    return { done: work({ charter, started }) };
+  }
+
+  /** Works through a recorded run on this thread, in the background; the promise never rejects. */
+  function work({ charter, started }: { charter: Charter; started: RunRow }): Promise<RunOutcome> {
+    const context = contextOf({ run: started, charter });
     // Every line the run writes (planner retries, guard, executions) carries its id. The run outlives the
     // command that started it: its statements have their own bounds, not the command's deadline.
-    const done = outsideDeadline(() =>
-      runWithLogIds({ runId: run.id }, () =>
-        execute({ context, charter, started: run }).catch((error: unknown) =>
-          lastResort({ error, started: run }),
+    return outsideDeadline(() =>
+      runWithLogIds({ runId: started.id }, () =>
+        execute({ context, charter, started }).catch((error: unknown) =>
+          lastResortOutcome({ deps, error, started }),
         ),
       ),
     );
-    return { run, done };
+  }
+
+  /**
+   * Ends a recorded run that never got to work (its worker refused it or went away before it began) as
+   * failed, saying why; what recovery already recorded stands.
+   */
+  function endUnworked({ run, error }: { run: RunRow; error: string }): Promise<RunOutcome> {
+    const charter = deps.charters.get(run.agent);
+    if (!charter) return Promise.resolve(lastResortOutcome({ deps, error: new Error(error), started: run }));
+    const context = contextOf({ run, charter });
+    const result = { ...newLoopResult({ environment: run.environment }), state: 'failed' as const, error };
+    return finishRun({ deps, plannerName: planner.name, context, result, started: run }).catch(
+      (failure: unknown) => lastResortOutcome({ deps, error: failure, started: run }),
+    );
   }
 
   async function execute({
@@ -169,10 +217,12 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
     started: RunRow;
   }): Promise<RunOutcome> {
     const controller = new AbortController();
+    // Counted from the run's start: a run handed to a worker has used some of it already.
+    const usedMs = deps.clock.now().getTime() - started.startedAt.getTime();
     const timer = setTimeout(
       () =>
         controller.abort(wardenError({ code: 'agents.wall_time', message: 'The run ran out of wall time.' })),
-      charter.budgets.wall_time,
+      Math.max(0, charter.budgets.wall_time - usedMs),
     );
     timer.unref();
     // A kill on this instance or another aborts the controller too, so a planner call stops at once.
@@ -195,82 +245,7 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
       if (!controller.signal.aborted)
         controller.abort(wardenError({ code: 'agents.run_ended', message: 'The run ended.' }));
     }
-    return finish({ context, result, started });
-  }
-
-  async function finish({
-    context,
-    result,
-    started,
-  }: {
-    context: RunContext;
-    result: LoopResult;
-    started: RunRow;
-  }): Promise<RunOutcome> {
-    const error = result.error === null ? null : deps.redactor.redactText(result.error);
-    const summary = buildRunSummary({
-      agent: context.agent,
-      incidentId: context.incidentId,
-      environment: result.environment,
-      state: result.state,
-      error,
-      plannerName: planner.name,
-      plannerSummary: result.plannerSummary,
-      observations: result.observations,
-      proposals: result.proposals,
-      skipped: result.skipped.length,
-      dropped: result.dropped,
-    });
-    let run: RunRow = started;
-    try {
-      // Tried again while the database is away (a run that stays `running` misleads everyone who looks);
-      // a first attempt that committed unseen makes the next one record `run.ended_late`, nothing more.
-      run = await retryWithBackoff({
-        attempt: () =>
-          endRun({
-            deps,
-            run: context,
-            end: { state: result.state, error, summary, counts: countsOf(result) },
-          }),
-        onRetry: (failure, waitMs) =>
-          deps.logger.warn(
-            { err: failure, runId: context.runId, waitMs },
-            'could not record the end of a run yet',
-          ),
-      });
-    } catch (failure) {
-      // The run row stays `running` and says so to anyone who looks; the outcome still reports the truth here.
-      deps.logger.error({ err: failure, runId: context.runId }, 'could not record the end of a run');
-      run = (await getRun({ db: deps.db, id: context.runId }).catch(() => null)) ?? started;
-    }
-    const state = run.state === 'running' ? result.state : (run.state as RunOutcome['state']);
-    deps.logger.info({ runId: context.runId, state }, 'run finished');
-    return {
-      run,
-      state,
-      summary,
-      error: run.state === 'running' ? error : run.error,
-      observations: result.observations,
-      proposals: result.proposals,
-      skipped: result.skipped,
-      dropped: result.dropped,
-    };
-  }
-
-  /** Used only if recording the end itself threw: `done` must still resolve, and say the run failed. */
-  function lastResort({ error, started }: { error: unknown; started: RunRow }): RunOutcome {
-    deps.logger.error({ err: error, runId: started.id }, 'run ended without a record');
-    const message = deps.redactor.redactText(error instanceof Error ? error.message : String(error));
-    return {
-      run: started,
-      state: 'failed',
-      summary: `${started.agent} on ${started.incidentId}: the run failed and its end could not be recorded.`,
-      error: `The run stopped on an internal error: ${message}`,
-      observations: [],
-      proposals: [],
-      skipped: [],
-      dropped: 0,
-    };
+    return finishRun({ deps, plannerName: planner.name, context, result, started });
   }
 
   /** The versions a run of `agent` would have now (for `/agent report`); null for an unknown agent. */
@@ -283,9 +258,20 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
   const checkCharters = () =>
     checkChartersAtStart({ ...deps, charters: deps.charters.list(), gate: deps.promotion, versionsFor });
 
-  return { start, startFromAlert, versionsFor, checkCharters };
+  return { start, startFromAlert, resume, endUnworked, versionsFor, checkCharters };
 }
 
 export type Runner = ReturnType<typeof createRunner>;
+
+/** What every step of a recorded run needs to know about it. */
+function contextOf({ run, charter }: { run: RunRow; charter: Charter }): RunContext {
+  return {
+    runId: run.id,
+    agent: charter.agent,
+    charter,
+    requester: run.requester,
+    incidentId: run.incidentId ?? '',
+  };
+}
 
 type StartedRun = { run: RunRow; done: Promise<RunOutcome> };

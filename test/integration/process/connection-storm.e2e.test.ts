@@ -142,6 +142,10 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       });
       expect(warden.child.exitCode, warden.output().slice(-3_000)).toBeNull();
       expect(warden.output()).not.toMatch(/uncaught error/);
+      // The runs were worked through by the run worker thread (WARDEN_RUN_WORKER: its default on Postgres).
+      const all = await database.db.select().from(runs);
+      expect(all.length).toBeGreaterThan(0);
+      expect(new Set(all.map((r) => r.runBy))).toEqual(new Set(['storm-a.runs']));
 
       // Nothing ran twice: at most one execution started per proposal.
       const started = rawRowsOf(

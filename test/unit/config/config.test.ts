@@ -30,6 +30,24 @@ describe('OPENAI_TIMEOUT_MS', () => {
   });
 });
 
+describe('WARDEN_RUN_WORKER', () => {
+  const pg = 'postgres://warden@db.internal:5432/warden';
+
+  it('defaults to the worker thread on Postgres and to inline on the embedded database', () => {
+    expect(parseConfig({ env: { DATABASE_URL: pg } }).runWorker).toBe('thread');
+    expect(parseConfig({ env: {} }).runWorker).toBe('inline');
+    expect(parseConfig({ env: { DATABASE_URL: pg, WARDEN_RUN_WORKER: 'inline' } }).runWorker).toBe('inline');
+  });
+
+  it('refuses a thread without Postgres, and a value it does not know, naming the variable', () => {
+    const embedded = refusal({ WARDEN_RUN_WORKER: 'thread' });
+    expect(embedded.code).toBe('config.invalid');
+    expect(embedded.message).toMatch(/^WARDEN_RUN_WORKER=thread needs DATABASE_URL/);
+    const unknown = refusal({ DATABASE_URL: pg, WARDEN_RUN_WORKER: 'process' });
+    expect(unknown.message).toMatch(/^WARDEN_RUN_WORKER must be one of thread, inline/);
+  });
+});
+
 describe('WARDEN_MAX_RUNS', () => {
   it('defaults to 20 runs at once per instance, and takes a whole number', () => {
     expect(parseConfig({ env: {} }).maxRuns).toBe(20);

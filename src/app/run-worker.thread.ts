@@ -1,0 +1,73 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { parseConfig } from '../config/config.ts';
+import { openDatabase } from '../db/client.ts';
+import { isWardenError, wardenError } from '../shared/errors.ts';
+import { createAppLogger, type Logger } from '../shared/logger.ts';
+import { createRedactor } from '../shared/redact.ts';
+import { type FromWorker, toWorker, workerStart } from './run-worker.messages.ts';
+import { buildServices, type Services } from './services.ts';
+
+/**
+ * The run worker's thread (`run-worker.ts` starts it): a Warden instance of its own on the same Postgres,
+ * with its own connections, guard, planner, kill switch listener and recovery, serving no requests. It works
+ * through the runs the serving thread recorded for it, so their planner calls, redaction and injection
+ * checks never hold up an ack.
+ */
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('run-worker.thread.ts runs only as a worker thread');
+  const post = (message: FromWorker) => port.postMessage(message);
+  let services: Services;
+  let redactor = createRedactor({ secrets: [] });
+  let logger: Logger | null = null;
+  try {
+    const start = workerStart.parse(workerData);
+    const config = { ...parseConfig({ env: start.env }), instanceId: start.instanceId };
+    redactor = createRedactor({ secrets: config.secrets });
+    logger = createAppLogger({ config, redactor }).child({ instance: config.instanceId });
+    // The serving thread migrated the schema and seeded the sandbox world; this one only connects.
+    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    services = await buildServices({ config, database, logger, redactor, seedSandbox: false }).catch(
+      async (error: unknown) => {
+        await database.close().catch(() => {});
+        throw error;
+      },
+    );
+    const close = services.close;
+    services = { ...services, close: async () => (await close(), await database.close()) };
+  } catch (error) {
+    const message = isWardenError(error) || error instanceof Error ? error.message : String(error);
+    post({ type: 'failed', message: redactor.redactText(message) });
+    port.close();
+    return;
+  }
+  const log = logger;
+  const work = (runId: string) =>
+    services.runner.resume({ runId }).then(
+      ({ done }) => done.then((outcome) => post({ type: 'ended', runId, outcome })),
+      (error: unknown) => {
+        const message = isWardenError(error) ? error.message : 'The run worker could not read the run.';
+        if (!isWardenError(error)) log.error({ err: error, runId }, 'could not resume a run');
+        post({ type: 'refused', runId, message });
+      },
+    );
+  port.on('message', (raw: unknown) => {
+    const parsed = toWorker.safeParse(raw);
+    if (!parsed.success) return void log.error('run worker: malformed message dropped');
+    const message = parsed.data;
+    if (message.type === 'run') return void work(message.runId);
+    if (message.type === 'abort') {
+      const run = services.inFlight.listRuns().find((r) => r.runId === message.runId);
+      run?.controller.abort(wardenError({ code: 'kill_switch', message: message.message }));
+      return;
+    }
+    void services
+      .close()
+      .catch((error: unknown) => log.warn({ err: error }, 'run worker: closing failed'))
+      .finally(() => port.close());
+  });
+  post({ type: 'ready' });
+  log.info('run worker ready');
+}
+
+await main();
