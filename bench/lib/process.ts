@@ -56,7 +56,12 @@ export async function spawnServer({
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-out-'));
   const stdoutFile = join(dir, 'stdout.log');
   const stdoutFd = openSync(stdoutFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_CPU_PROF=<dir>: each spawned server writes a V8 CPU profile there when it exits (to see what a
+  // figure's time goes to); the figures of a profiled run are not comparable with others.
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', stdoutFd, 'pipe'],

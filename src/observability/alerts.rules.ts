@@ -215,6 +215,24 @@ const WEEKDAY_BY_NAME: Record<string, string> = {
   Sun: 'sun',
 };
 
+/** One formatter per time zone: making one costs far more than using it, and every audited write asks. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterIn(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 /** True when `at` falls inside the working hours (a day listed, start ≤ time < end; end before start spans midnight). */
 export function isWorkingTime({
   at,
@@ -223,13 +241,7 @@ export function isWorkingTime({
   at: Date;
   hours: AlertsSpec['off_hours']['working_hours'];
 }): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: hours.timezone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
+  const parts = formatterIn(hours.timezone).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = WEEKDAY_BY_NAME[part('weekday')] ?? '';
   const minute = Number(part('hour')) * 60 + Number(part('minute'));
