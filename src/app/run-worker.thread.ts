@@ -33,8 +33,14 @@ async function main(): Promise<void> {
         throw error;
       },
     );
-    const close = services.close;
-    services = { ...services, close: async () => (await close(), await database.close()) };
+    const closeServices = services.close;
+    services = {
+      ...services,
+      close: async () => {
+        await closeServices();
+        await database.close();
+      },
+    };
   } catch (error) {
     const message = isWardenError(error) || error instanceof Error ? error.message : String(error);
     post({ type: 'failed', message: redactor.redactText(message) });

@@ -85,7 +85,7 @@ export function refuseAsBusy({
   const { reason, code, inFlight, delayMs } = refusal;
   logger.warn(
     { reason: code, what: route.what, inFlight, eventLoopDelayMs: Math.round(delayMs), limits },
-    'Slack request refused as busy (200, nothing started): this instance is overloaded; add instances or find what blocks its event loop',
+    'Slack request refused as busy (answered at once, nothing started): this instance is overloaded; add instances or find what blocks its event loop',
   );
   metrics?.slackShed.inc({ reason });
   if (busy.notice) void postBusyNotice({ notice: busy.notice, logger, ...(fetch ? { fetch } : {}) });

@@ -1,5 +1,6 @@
 /**
- * Load shedding for `POST /slack/events`: before a request is handed to Bolt, the gate decides whether
+ * Load shedding for `POST /slack/events` (`http-receiver.ts`) and Socket Mode envelopes
+ * (`socket-admission.ts`): before a request is handed to Bolt, the gate decides whether
  * this process can still ack it in time. Slack waits 3 s; a request let in when the process is already
  * saturated waits behind the others and is answered late (Slack shows an error, the Events API retries),
  * so it is better refused at once with a polite "busy" (`admission-answer.ts`) than queued without bound.

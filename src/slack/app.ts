@@ -15,6 +15,7 @@ import { socketModeRequestKey } from './request-key.ts';
 import { HANDLED } from './request-route.ts';
 import { refuseOutsideWindow } from './request-window.ts';
 import type { SlackDeps } from './slack.types.ts';
+import { shedSocketModeLoad } from './socket-admission.ts';
 import { guardSocketModeMessages } from './socket-mode-guard.ts';
 
 // @slack/bolt and @slack/web-api are CommonJS; namespace imports work under both Node's ESM loader and vitest.
@@ -32,7 +33,7 @@ export type SlackAppOptions = {
   nowMs?: () => number;
   /** The `fetch` every Slack call goes through (counts Slack's errors and rate limits for the metrics). */
   fetch?: webApi.FetchFunction;
-  /** When HTTP requests are answered "busy" at once instead of dispatched (`admission.ts`). */
+  /** When Slack requests (HTTP or Socket Mode) are answered "busy" at once instead of dispatched (`admission.ts`). */
   admission?: AdmissionSettings;
   /** Counts the requests shed as busy. */
   metrics?: Pick<WardenMetrics, 'slackShed'>;
@@ -86,6 +87,15 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
       })
     : undefined;
   if (socketMode) guardSocketModeMessages({ client: socketMode.client, logger: options.logger });
+  // Socket Mode sheds load with the same gate and answers as HTTP mode (see `socket-admission.ts`).
+  const socketShedding = socketMode
+    ? shedSocketModeLoad({
+        client: socketMode.client,
+        logger: options.logger,
+        ...(options.admission ? { admission: options.admission } : {}),
+        metrics: options.metrics,
+      })
+    : undefined;
   // HTTP mode: our receiver, which validates before Bolt sees a body (see `http-receiver.ts`).
   const http = socketMode
     ? undefined
@@ -154,6 +164,7 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
       if (options.appToken) await app.start();
     },
     stop: async () => {
+      socketShedding?.stop();
       if (options.appToken) await app.stop();
     },
   };

@@ -62,11 +62,29 @@ export function routeSlackRequest({
   if (mediaType(contentType) === 'application/x-www-form-urlencoded') {
     const form = parseForm(rawBody);
     if (!form) return unreadable('form body', undefined, [{ path: '', code: 'duplicate_field' }]);
-    if (form.payload !== undefined) return routeInteraction(form.payload);
+    if (form.payload !== undefined) return routeInteraction(parseJson(form.payload));
     if (form.command !== undefined) return routeCommand(form);
     return unreadable('form body', undefined, [{ path: 'payload', code: 'missing' }]);
   }
-  return routeEventsApi(rawBody);
+  return routeEventsApi(parseJson(rawBody));
+}
+
+/**
+ * The same decision for a Socket Mode envelope, whose body arrives already parsed: the envelope's `type`
+ * says what it holds (a slash command's fields, an interactivity payload, or an Events API body).
+ * Pure; never throws.
+ */
+export function routeSocketModeEnvelope({ type, body }: { type: unknown; body: unknown }): SlackRoute {
+  switch (type) {
+    case 'slash_commands':
+      return routeCommand(body);
+    case 'interactive':
+      return routeInteraction(body);
+    case 'events_api':
+      return routeEventsApi(body);
+    default:
+      return unhandled(`socket mode ${typeof type === 'string' ? shorten(type) : 'envelope'}`);
+  }
 }
 
 /** Slack's SSL check (`ssl_check=1`, form-encoded): answered 200 without a signature, as Bolt does. */
@@ -77,8 +95,7 @@ export function isSslCheck({ contentType, rawBody }: { contentType: string | und
   );
 }
 
-function routeInteraction(payload: string): SlackRoute {
-  const json = parseJson(payload);
+function routeInteraction(json: unknown): SlackRoute {
   const base = interactionSchema.safeParse(json);
   if (!base.success) return unreadable('interaction payload', undefined, issuePaths(base.error));
   const type = base.data.type;
@@ -107,7 +124,7 @@ function routeInteraction(payload: string): SlackRoute {
   }
 }
 
-function routeCommand(form: Record<string, string>): SlackRoute {
+function routeCommand(form: unknown): SlackRoute {
   const command = slashCommandSchema.safeParse(form);
   if (!command.success) return unreadable('slash command', COULD_NOT_READ, issuePaths(command.error));
   const what = `command ${shorten(command.data.command)}`;
@@ -116,8 +133,7 @@ function routeCommand(form: Record<string, string>): SlackRoute {
     : unhandled(what, NOT_A_WARDEN_COMMAND);
 }
 
-function routeEventsApi(rawBody: string): SlackRoute {
-  const json = parseJson(rawBody);
+function routeEventsApi(json: unknown): SlackRoute {
   const base = eventsApiSchema.safeParse(json);
   if (!base.success) return unreadable('events api body', undefined, issuePaths(base.error));
   if (base.data.type === 'url_verification') {
