@@ -6,7 +6,7 @@ import type { WardenMetrics } from '../observability/metrics.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { AdmissionSettings } from './admission.ts';
 import { BREAKER_ACTIONS } from './blocks/actions.ids.ts';
-import { createSlackHttpReceiver } from './http-receiver.ts';
+import { afterPendingAcks, createSlackHttpReceiver } from './http-receiver.ts';
 import { handleProposalAction, handleRejectReason } from './listeners/actions.ts';
 import { handleBreakerAction } from './listeners/breaker-actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
@@ -105,6 +105,9 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
         nowMs,
         ...(options.admission ? { admission: options.admission } : {}),
         ...(options.metrics ? { metrics: options.metrics } : {}),
+        // The command and button listeners below ack empty before anything else: the receiver answers
+        // for them as soon as they are admitted, so no ack of a burst waits for Bolt or for work.
+        ackFirst: (route) => typeof route.body.command === 'string' || route.body.type === 'block_actions',
       });
   const receiver = socketMode ?? http!;
   const app: BoltApp = new App({
@@ -123,17 +126,20 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
 
   app.command(HANDLED.command, async ({ command, ack, respond, client, context }) => {
     await ack();
+    await afterPendingAcks();
     await handleAgentCommand({ deps, command, client, respond, ...requestOf(context) });
   });
   for (const actionId of HANDLED.actions) {
     app.action(actionId, async ({ ack, body, client, context }) => {
       await ack();
+      await afterPendingAcks();
       const handle = actionId === BREAKER_ACTIONS.reset ? handleBreakerAction : handleProposalAction;
       await handle({ deps, body, client, ...requestOf(context) });
     });
   }
   app.view(HANDLED.view, async ({ ack, body, client, context }) => {
     await ack();
+    await afterPendingAcks();
     await handleRejectReason({ deps, body, client, ...requestOf(context) });
   });
   // The Home tab: the same per-agent figures as `/agent status`, published whenever someone opens it.

@@ -44,6 +44,7 @@ export function createSlackHttpReceiver({
   probe,
   metrics,
   fetch,
+  ackFirst = () => false,
 }: {
   signingSecret: string;
   logger: Logger;
@@ -58,6 +59,12 @@ export function createSlackHttpReceiver({
   metrics?: Pick<WardenMetrics, 'slackShed'>;
   /** For the busy notice posted to a refused click's response_url. */
   fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * Requests whose listeners always ack empty before any work: answered 200 as soon as they are admitted,
+   * before Bolt sees them, and handed to Bolt once the requests already waiting have been answered too
+   * (`afterPendingAcks`). They keep their place in the admission gate until Bolt is done with them.
+   */
+  ackFirst?: (route: Extract<SlackRoute, { kind: 'dispatch' }>) => boolean;
 }): SlackHttpReceiver {
   let app: App | undefined;
   // The default probe's timer is ours to stop; one a test gives is the test's.
@@ -152,11 +159,25 @@ export function createSlackHttpReceiver({
       if (answerOnce())
         logger.warn({ what: route.what, ackTimeoutMs }, 'Slack listener did not ack in time; answered 200');
     }, ackTimeoutMs);
+    const early = ackFirst(route);
     const ack = async (response?: unknown) => {
+      // Answered already: the place is held until Bolt is done with the request, not until this ack.
+      if (early) {
+        if (response !== undefined && response !== '')
+          logger.error(
+            { what: route.what },
+            'an ack with a body came after the early answer; its body was lost',
+          );
+        return;
+      }
       release();
       if (!answerOnce(response as SlackAnswer))
         logger.debug({ what: route.what }, 'late or second ack ignored');
     };
+    if (early) {
+      answerOnce();
+      await afterPendingAcks();
+    }
     try {
       await app?.processEvent({
         body: route.body,
@@ -194,6 +215,15 @@ export function createSlackHttpReceiver({
       });
     },
   };
+}
+
+/**
+ * Resumes in the event loop's check phase, after the poll phase has read, checked and answered every
+ * request already waiting on a socket: work that follows an ack then never runs between the acks of a
+ * burst, so the last request of a burst is not answered after the work of the first.
+ */
+export function afterPendingAcks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Writes the response once (later calls do nothing): no body, a text, or JSON, as Bolt's ack does. */

@@ -136,3 +136,88 @@ describe('the Slack HTTP receiver', () => {
     expect(received).toHaveLength(0);
   });
 });
+
+/**
+ * Requests Warden's listeners ack empty before any work (`ackFirst`: commands, clicks): answered as soon as
+ * they are admitted, before Bolt sees them, so a burst's acks never wait for Bolt or for the work of the
+ * requests before them; each keeps its admission place until Bolt is done with it.
+ */
+describe('the Slack HTTP receiver, answering first', () => {
+  const logs = createLogCapture();
+  const logger = pino({ level: 'debug' }, logs.stream);
+  let finish: () => void = () => {};
+  let bolt: 'hold' | 'ack with a body' = 'hold';
+  let seen = 0;
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    const receiver = createSlackHttpReceiver({
+      signingSecret: SECRET,
+      logger,
+      ackTimeoutMs: 200,
+      admission: { maxInFlight: 1, maxEventLoopDelayMs: 1_000 },
+      probe: { eventLoopDelayMs: () => 0 },
+      ackFirst: (route) => typeof route.body.command === 'string',
+    });
+    const processEvent = async (event: ReceiverEvent) => {
+      seen += 1;
+      if (bolt === 'ack with a body') return event.ack('too late');
+      await event.ack();
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    };
+    receiver.init({ processEvent } as unknown as App);
+    server = createServer((req, res) => receiver.requestListener(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/slack/events`;
+  });
+  afterAll(async () => {
+    finish();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = async () => {
+    const headers = buildSignedHeaders({
+      signingSecret: SECRET,
+      timestampSeconds: Math.floor(Date.now() / 1000),
+      body: COMMAND,
+    });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: COMMAND,
+      signal: AbortSignal.timeout(5_000),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('answers before Bolt is done, and holds the place until it is: the next one is refused as busy', async () => {
+    bolt = 'hold';
+    expect(await send()).toEqual({ status: 200, text: '' });
+    expect(seen).toBe(1);
+    // Bolt still works on the first: the bound of one is taken.
+    const refused = await send();
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.text)).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/busy/),
+    });
+    expect(seen).toBe(1);
+    finish();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await send()).toEqual({ status: 200, text: '' });
+    expect(seen).toBe(2);
+    finish();
+    expect(logs.text()).not.toContain('did not ack in time');
+  });
+
+  it('says so when a listener acks with a body after the early answer', async () => {
+    bolt = 'ack with a body';
+    expect(await send()).toEqual({ status: 200, text: '' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(logs.text()).toContain('an ack with a body came after the early answer; its body was lost');
+  });
+});

@@ -187,11 +187,15 @@ describe.each(databaseKinds)('GitHub tools behind the guard (%s)', { timeout: 12
   });
 
   it('denies a rollback whose input breaks the charter’s constraint: no card, no call to GitHub', async () => {
-    const before = gh.calls.length;
+    // The earlier tests' clicks may still be settling (revoking their tokens): what counts is that nothing
+    // was minted or dispatched for this proposal.
+    const tokensBefore = gh.tokens().length;
+    const dispatchesBefore = dispatches().length;
     const proposed = await propose({ service: 'checkout', inputs: { version: 'latest; rm -rf' } });
     expect(proposed.decision.decision).toBe('deny');
     expect(proposed.decision.reasonCode).toBe('args_constraint');
-    expect(gh.calls.length).toBe(before);
+    expect(gh.tokens()).toHaveLength(tokensBefore);
+    expect(dispatches()).toHaveLength(dispatchesBefore);
   });
 
   it('the kill switch revokes the token of a dispatch in flight: GitHub refuses it, nothing is dispatched', async () => {
