@@ -270,4 +270,4 @@ function startCaller({ url, instanceId, callers }: { url: string; instanceId: st
   };
 }
 
-await runFigure({ figure: FIGURE, budgetMs: 90_000, main });
+await runFigure({ figure: FIGURE, budgetMs: 120_000, main });

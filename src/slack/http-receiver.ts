@@ -62,7 +62,8 @@ export function createSlackHttpReceiver({
   /**
    * Requests whose listeners always ack empty before any work: answered 200 as soon as they are admitted,
    * before Bolt sees them, and handed to Bolt once the requests already waiting have been answered too
-   * (`afterPendingAcks`). They keep their place in the admission gate until Bolt is done with them.
+   * (`afterPendingAcks`). They keep their place in the admission gate until their listener acks (or Bolt is
+   * done with them), as every other request does.
    */
   ackFirst?: (route: Extract<SlackRoute, { kind: 'dispatch' }>) => boolean;
 }): SlackHttpReceiver {
@@ -161,7 +162,8 @@ export function createSlackHttpReceiver({
     }, ackTimeoutMs);
     const early = ackFirst(route);
     const ack = async (response?: unknown) => {
-      // Answered already: the place is held until Bolt is done with the request, not until this ack.
+      release();
+      // Answered already; the ack still frees the place (Bolt has reached the listener).
       if (early) {
         if (response !== undefined && response !== '')
           logger.error(
@@ -170,7 +172,6 @@ export function createSlackHttpReceiver({
           );
         return;
       }
-      release();
       if (!answerOnce(response as SlackAnswer))
         logger.debug({ what: route.what }, 'late or second ack ignored');
     };

@@ -140,7 +140,7 @@ describe('the Slack HTTP receiver', () => {
 /**
  * Requests Warden's listeners ack empty before any work (`ackFirst`: commands, clicks): answered as soon as
  * they are admitted, before Bolt sees them, so a burst's acks never wait for Bolt or for the work of the
- * requests before them; each keeps its admission place until Bolt is done with it.
+ * requests before them; each keeps its admission place until its listener acks.
  */
 describe('the Slack HTTP receiver, answering first', () => {
   const logs = createLogCapture();
@@ -163,10 +163,11 @@ describe('the Slack HTTP receiver, answering first', () => {
     const processEvent = async (event: ReceiverEvent) => {
       seen += 1;
       if (bolt === 'ack with a body') return event.ack('too late');
-      await event.ack();
+      // Bolt has not reached the listener yet (a slow middleware): the request holds its place meanwhile.
       await new Promise<void>((resolve) => {
         finish = resolve;
       });
+      await event.ack();
     };
     receiver.init({ processEvent } as unknown as App);
     server = createServer((req, res) => receiver.requestListener(req, res));
@@ -194,11 +195,11 @@ describe('the Slack HTTP receiver, answering first', () => {
     return { status: response.status, text: await response.text() };
   };
 
-  it('answers before Bolt is done, and holds the place until it is: the next one is refused as busy', async () => {
+  it('answers before Bolt reaches the listener, and holds the place until it does: the next is refused as busy', async () => {
     bolt = 'hold';
     expect(await send()).toEqual({ status: 200, text: '' });
     expect(seen).toBe(1);
-    // Bolt still works on the first: the bound of one is taken.
+    // Bolt has not reached the first one's listener: the bound of one is taken.
     const refused = await send();
     expect(refused.status).toBe(200);
     expect(JSON.parse(refused.text)).toMatchObject({
