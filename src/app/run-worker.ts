@@ -33,7 +33,7 @@ export type RunWorker = RunHandOff & {
  * The thread starts with the first run (an idle Warden holds no second instance). A kill here is passed on
  * at once (the worker also hears it through NOTIFY). When the worker dies, its runs and executions are
  * settled as its restart would settle them, and the next run starts a new one. What the last process's worker
- * left behind is settled before this one takes a run.
+ * left behind is settled in the background from start-up, and always before this one takes a run.
  */
 export async function startRunWorker({
   services,
@@ -48,7 +48,24 @@ export async function startRunWorker({
 }): Promise<RunWorker> {
   const { logger } = services;
   const instanceId = `${services.config.instanceId}.runs`;
-  await services.recoverInstance(instanceId);
+  // What the last process's worker left running is settled before this one takes a run: in the background
+  // from now (start-up does not wait for it), and again by the first run if it failed.
+  let settled: Promise<void> | null = null;
+  const settleLeftovers = () =>
+    (settled ??= services.recoverInstance(instanceId).then(
+      () => {},
+      (error: unknown) => {
+        settled = null;
+        throw wardenError({
+          code: 'agents.worker_unavailable',
+          message: `Warden could not settle what its last run worker left (${error instanceof Error ? error.message : String(error)}). Nothing was started; try again in a minute.`,
+          cause: error,
+        });
+      },
+    ));
+  void settleLeftovers().catch((error: unknown) =>
+    logger.warn({ err: error }, 'run worker leftovers not settled yet; the first run tries again'),
+  );
   const start: WorkerStart = {
     env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
     instanceId,
@@ -144,6 +161,7 @@ export async function startRunWorker({
           code: 'agents.worker_unavailable',
           message: 'Warden is shutting down. Nothing was started.',
         });
+      await settleLeftovers();
       if (worker) return;
       starting ??= spawn().catch((error: unknown) => {
         starting = null;

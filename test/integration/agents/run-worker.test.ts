@@ -128,6 +128,8 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     );
     await worker!.close();
     worker = await startRunWorker({ services, env: envOf() });
+    // Settled in the background from the start, and always before the worker takes a run.
+    await worker.ready();
     const row = await runRow(left.id);
     expect(row.state).toBe('failed');
     expect(row.error).toMatch(/test-instance.runs\) stopped/);
