@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { loadAppCharters } from './app/charters.ts';
 import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
 import { onShutdownSignals } from './app/process.ts';
+import type { RunWorker } from './app/run-worker.ts';
 import type { Services } from './app/services.ts';
 import { startingSlackHandler } from './app/starting.ts';
 import { prepareDatabase, retryUntilReady } from './app/wait-for-database.ts';
@@ -38,7 +39,7 @@ async function startLocal({ config, logger, redactor, shutdown }: StartInput): P
   const { buildServices } = await loadServing();
   const built = await buildServices({ config, logger, redactor });
   shutdown.add(() => built.close());
-  const services = await withRunWorker({ config, services: built, shutdown });
+  const { services } = await withRunWorker({ config, services: built, shutdown });
   // The emulator and the console are loaded only in local mode.
   const local = await import('./dev/local-mode.ts');
   const { port, stop } = await local.startLocalMode({
@@ -165,7 +166,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     },
   });
   shutdown.add(() => built.close());
-  const services = await withRunWorker({ config, services: built, shutdown });
+  const { services, runWorker } = await withRunWorker({ config, services: built, shutdown });
   const {
     buildSlackSurface,
     createAlertWebhook,
@@ -187,7 +188,12 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
           auditChannel: config.slack.auditChannel,
         })
       : null;
-  const metrics = createMetrics({ db: services.db, registry: services.metrics.registry });
+  const metrics = createMetrics({
+    db: services.db,
+    registry: services.metrics.registry,
+    // The runs' counters (decisions, tool calls, tokens) are counted in the run worker's thread.
+    ...(runWorker ? { more: async () => [await runWorker.metrics()] } : {}),
+  });
   // From here on the real endpoints answer (the server and its port stay the same).
   routes['GET /healthz'] = healthHandler({ services });
   routes['GET /metrics'] = metrics.handler;
@@ -224,12 +230,14 @@ async function withRunWorker({
   config: Config;
   services: Services;
   shutdown: StartInput['shutdown'];
-}): Promise<Services> {
-  if (config.runWorker !== 'thread' || services.database.kind !== 'postgres') return services;
+}): Promise<{ services: Services; runWorker: RunWorker | null }> {
+  if (config.runWorker !== 'thread' || services.database.kind !== 'postgres')
+    return { services, runWorker: null };
   const { startRunWorker } = await import('./app/run-worker.ts');
   const worker = await startRunWorker({ services, env: process.env });
   shutdown.add(() => worker.close());
-  return { ...services, runner: services.runnerWith({ planner: services.planner, handOff: worker }) };
+  const runner = services.runnerWith({ planner: services.planner, handOff: worker });
+  return { services: { ...services, runner }, runWorker: worker };
 }
 
 function runningLine({ config, services, port }: { config: Config; services: Services; port: number }) {

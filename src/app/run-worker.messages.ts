@@ -10,6 +10,8 @@ export const toWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), runId: z.string().min(1) }),
   /** The kill switch stopped this run on the serving thread: stop it here at once (NOTIFY follows too). */
   z.object({ type: z.literal('abort'), runId: z.string().min(1), message: z.string() }),
+  /** Its counters and histograms, for the serving thread's `GET /metrics`. */
+  z.object({ type: z.literal('metrics'), requestId: z.number().int() }),
   /** Close down: stop listening, close the connections, exit. */
   z.object({ type: z.literal('stop') }),
 ]);
@@ -30,6 +32,12 @@ export const fromWorker = z.discriminatedUnion('type', [
   }),
   /** The worker would not work on the run (not its own, ended, charter changed): nothing of it ran. */
   z.object({ type: z.literal('refused'), runId: z.string(), message: z.string() }),
+  /** Its counters and histograms as prom-client's `getMetricsAsJSON()` gives them. */
+  z.object({
+    type: z.literal('metrics'),
+    requestId: z.number().int(),
+    metrics: z.array(z.custom<object>((v) => typeof v === 'object' && v !== null)),
+  }),
 ]);
 export type FromWorker = z.infer<typeof fromWorker>;
 

@@ -62,6 +62,15 @@ async function main(): Promise<void> {
     if (!parsed.success) return void log.error('run worker: malformed message dropped');
     const message = parsed.data;
     if (message.type === 'run') return void work(message.runId);
+    if (message.type === 'metrics') {
+      // Counters and histograms only: the gauges read the database, which the serving thread reports too.
+      void services.metrics.registry
+        .getMetricsAsJSON()
+        .then((all) => all.filter((m) => ['counter', 'histogram'].includes(String(m.type))))
+        .then((metrics) => post({ type: 'metrics', requestId: message.requestId, metrics }))
+        .catch((error: unknown) => log.warn({ err: error }, 'run worker: metrics not read'));
+      return;
+    }
     if (message.type === 'abort') {
       const run = services.inFlight.listRuns().find((r) => r.runId === message.runId);
       run?.controller.abort(wardenError({ code: 'kill_switch', message: message.message }));

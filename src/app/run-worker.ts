@@ -7,6 +7,8 @@ import type { Services } from './services.ts';
 
 /** How long the worker may take to build its services before a run is refused as "worker unavailable". */
 const START_TIMEOUT_MS = 60_000;
+/** How long a scrape waits for the worker's metrics. */
+const METRICS_TIMEOUT_MS = 2_000;
 /** How long `close` waits for the worker to close its connections before it is terminated. */
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -18,6 +20,11 @@ type Pending = {
 };
 
 export type RunWorker = RunHandOff & {
+  /**
+   * The worker's counters and histograms (prom-client JSON) for `GET /metrics` to add to this thread's;
+   * none when it has not started, or does not answer within 2 s.
+   */
+  metrics: () => Promise<object[]>;
   close: () => Promise<void>;
   /** Stops the thread at once, as a crash would (its runs are then settled like a dead instance's). */
   terminate: () => Promise<void>;
@@ -71,6 +78,8 @@ export async function startRunWorker({
     instanceId,
   };
   const pending = new Map<string, Pending>();
+  const scrapes = new Map<number, (metrics: object[]) => void>();
+  let nextScrape = 0;
   let worker: Worker | null = null;
   let starting: Promise<Worker> | null = null;
   let closing = false;
@@ -115,6 +124,7 @@ export async function startRunWorker({
   }
 
   function onReport(message: Exclude<FromWorker, { type: 'ready' | 'failed' }>) {
+    if (message.type === 'metrics') return scrapes.get(message.requestId)?.(message.metrics);
     const entry = pending.get(message.runId);
     if (!entry) return;
     if (message.type === 'ended') return settle(message.runId, message.outcome);
@@ -187,6 +197,24 @@ export async function startRunWorker({
         // It went away since `ready`: nothing of the run was worked.
         void unworked('The run worker stopped before the run began.').then((o) => settle(run.id, o));
       }),
+    metrics: () => {
+      const thread = worker;
+      if (!thread) return Promise.resolve([]);
+      const requestId = nextScrape++;
+      return new Promise<object[]>((resolve) => {
+        const done = (metrics: object[]) => {
+          clearTimeout(timer);
+          scrapes.delete(requestId);
+          resolve(metrics);
+        };
+        const timer = setTimeout(() => {
+          logger.warn('the run worker did not send its metrics in time; scraped without them');
+          done([]);
+        }, METRICS_TIMEOUT_MS);
+        scrapes.set(requestId, done);
+        thread.postMessage({ type: 'metrics', requestId } satisfies ToWorker);
+      });
+    },
     terminate: async () => {
       const thread = worker;
       if (!thread) return;

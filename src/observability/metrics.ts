@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { listBreakerStates } from '../breakers/breakers.repository.ts';
 import { listKillSwitches } from '../breakers/kill-switch.repository.ts';
 import type { Db } from '../db/client.ts';
@@ -166,7 +166,19 @@ export type WardenMetrics = ReturnType<typeof createWardenMetrics>;
  * The `GET /metrics` handler (Prometheus text) over a registry: the services' one
  * (`services.metrics.registry`), or a new one with the database gauges only. Adds the process metrics once.
  */
-export function createMetrics({ db, registry }: { db: Db; registry?: Registry }) {
+export function createMetrics({
+  db,
+  registry,
+  more,
+}: {
+  db: Db;
+  registry?: Registry;
+  /**
+   * Metrics of other threads of this instance (the run worker's counters and histograms, prom-client
+   * JSON), added to this registry's at each scrape: counters and histograms sum.
+   */
+  more?: () => Promise<object[][]>;
+}) {
   const target = registry ?? createWardenMetrics({ db }).registry;
   // prom-client's process_* and nodejs_* metrics, as warden_process_cpu_user_seconds_total and so on.
   if (!target.getSingleMetric('warden_process_cpu_user_seconds_total')) {
@@ -175,7 +187,11 @@ export function createMetrics({ db, registry }: { db: Db; registry?: Registry })
   return {
     registry: target,
     handler: async (_req: unknown, res: ServerResponse) => {
-      const body = await target.metrics();
+      const others = more ? (await more()).filter((m) => m.length > 0) : [];
+      const body =
+        others.length === 0
+          ? await target.metrics()
+          : await AggregatorRegistry.aggregate([await target.getMetricsAsJSON(), ...others]).metrics();
       res.writeHead(200, { 'content-type': target.contentType });
       res.end(body);
     },

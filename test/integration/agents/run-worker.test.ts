@@ -4,6 +4,7 @@ import type { Runner } from '../../../src/agents/run/runner.ts';
 import { type RunWorker, startRunWorker } from '../../../src/app/run-worker.ts';
 import { proposals, runs } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.verify.ts';
+import { createMetrics } from '../../../src/observability/metrics.ts';
 import { insertRun } from '../../../src/runs/runs.repository.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { newId } from '../../../src/shared/ids.ts';
@@ -79,6 +80,40 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     // This thread's registry held the run while the worker had it, and lets go when it ends.
     expect(services.inFlight.listRuns()).toEqual([]);
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
+  });
+
+  it("GET /metrics counts the runs' work done in the worker, once", async () => {
+    model.reset([
+      { toolCalls: [{ name: 'get_incident', arguments: { incident_id: 'INC-123' } }] },
+      { content: 'Read it.' },
+    ]);
+    const { done } = await start();
+    expect((await done).state).toBe('completed');
+    const scrape = async (more?: () => Promise<object[][]>) => {
+      const { handler } = createMetrics({
+        db: services.db,
+        registry: services.metrics.registry,
+        ...(more ? { more } : {}),
+      });
+      let body = '';
+      const end = (text: string) => {
+        body = text;
+      };
+      await handler(undefined, { writeHead: () => {}, end } as never);
+      return body;
+    };
+    const finished = /^warden_runs_finished_total\{[^}]*agent="triage"[^}]*\} 1$/m;
+    const decided = /^warden_decisions_total\{[^}]*decision="allow"[^}]*\} 1$/m;
+    // This thread alone saw none of it: the run ended and its read was decided in the worker.
+    const own = await scrape();
+    expect(own).not.toMatch(finished);
+    expect(own).not.toMatch(decided);
+    const all = await scrape(async () => [await worker!.metrics()]);
+    expect(all).toMatch(finished);
+    expect(all).toMatch(decided);
+    // The gauges read the database here; the worker's would count the same rows twice.
+    expect(all.match(/^# TYPE warden_proposals gauge$/gm)).toHaveLength(1);
+    expect(all).not.toMatch(/^warden_proposals\{[^}]*\} 2$/m);
   });
 
   it('a kill engaged on the serving thread stops the run in the worker at once', async () => {
