@@ -58,7 +58,16 @@ export async function startWarden({
     planner,
     ...(catalog ? { catalog } : {}),
     ...(clock ? { clock } : {}),
-    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl, ...env },
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: apiUrl,
+      // The suite loads the machine, and embedded PGlite runs on this same thread: a late event loop here
+      // is the test's doing, not a reason to refuse its requests as busy. The delay signal is tested with
+      // a probe of its own (`test/integration/slack/admission.test.ts`); the in-flight bound stays as set.
+      WARDEN_SLACK_MAX_EVENT_LOOP_DELAY_MS: '2500',
+      ...env,
+    },
   });
   const surface = buildSlackSurface({
     services,

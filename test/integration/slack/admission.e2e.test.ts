@@ -1,10 +1,9 @@
-import type { AnyMiddlewareArgs } from '@slack/bolt';
-import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approvals, auditEvents, runs } from '../../../src/app/schema.ts';
+import { approvals } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { BUSY_CLICK_TEXT, BUSY_COMMAND_TEXT } from '../../../src/slack/admission-answer.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { holdHelpCommandsAtTheBound, incidentRecords } from '../../helpers/shedding.ts';
 import {
   buttonsOf,
   people,
@@ -42,35 +41,19 @@ describe.each(databaseKinds)('Slack: shedding load on %s', (kind) => {
     await stopSlack({ emulator, warden });
   });
 
-  /** Holds every `/agent help` before its listener; returns the held sends and how many Bolt holds. */
+  /** Holds `/agent help` commands before their listeners until the bound is taken. */
   async function fillToTheBound() {
-    let holding = 0;
-    const held = new Promise<void>((resolve) => {
-      releaseHeld = resolve;
+    const holding = await holdHelpCommandsAtTheBound({
+      warden,
+      bound: BOUND,
+      send: () => emulator.sendCommand({ user: people.oncall, channel, text: 'help' }),
     });
-    warden.surface.slack.app.use(
-      async ({ body, next }: AnyMiddlewareArgs & { next: () => Promise<void> }) => {
-        if ((body as { text?: unknown }).text === 'help') {
-          holding += 1;
-          await held;
-        }
-        await next();
-      },
-    );
-    const sends = Array.from({ length: BOUND }, () =>
-      emulator.sendCommand({ user: people.oncall, channel, text: 'help' }),
-    );
-    await waitFor(() => holding === BOUND, {
-      what: `${BOUND} requests held before their ack`,
-      timeoutMs: 30_000,
-    });
-    return sends;
+    releaseHeld = holding.release;
+    return holding.held;
   }
 
-  const runsFor = (incident: string) =>
-    warden.services.db.select().from(runs).where(eq(runs.incidentId, incident));
-  const auditFor = (incident: string) =>
-    warden.services.db.select().from(auditEvents).where(eq(auditEvents.incidentId, incident));
+  const runsFor = (incident: string) => incidentRecords(warden).runsFor(incident);
+  const auditFor = (incident: string) => incidentRecords(warden).auditFor(incident);
 
   it('refuses a command and a click as busy with a 200, starts nothing, and admits them once the load is gone', async () => {
     await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });

@@ -1,10 +1,9 @@
-import type { AnyMiddlewareArgs } from '@slack/bolt';
-import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approvals, auditEvents, runs } from '../../../src/app/schema.ts';
+import { approvals } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { BUSY_CLICK_TEXT, BUSY_COMMAND_TEXT } from '../../../src/slack/admission-answer.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { holdHelpCommandsAtTheBound, incidentRecords } from '../../helpers/shedding.ts';
 import {
   APP_TOKEN,
   buttonsOf,
@@ -55,38 +54,23 @@ describe.each(databaseKinds)('Slack over Socket Mode: shedding load on %s', (kin
     await emulator.stop();
   });
 
-  /** Holds every `/agent help` before its listener; returns the held deliveries once Bolt holds all. */
+  /** Holds `/agent help` commands before their listeners until the bound is taken. */
   async function fillToTheBound() {
-    let holding = 0;
-    const held = new Promise<void>((resolve) => {
-      releaseHeld = resolve;
-    });
-    warden.surface.slack.app.use(
-      async ({ body, next }: AnyMiddlewareArgs & { next: () => Promise<void> }) => {
-        if ((body as { text?: unknown }).text === 'help') {
-          holding += 1;
-          await held;
-        }
-        await next();
-      },
-    );
     // The emulator stops waiting for an ack after 3 s, as Slack does; the listeners stay held all the same.
-    const deliveries = Array.from({ length: BOUND }, () =>
-      emulator.socketMode
-        .sendCommand({ user: people.oncall, channel, text: 'help' })
-        .catch((error: unknown) => error),
-    );
-    await waitFor(() => holding === BOUND, {
-      what: `${BOUND} envelopes held before their ack`,
-      timeoutMs: 30_000,
+    const holding = await holdHelpCommandsAtTheBound({
+      warden,
+      bound: BOUND,
+      send: () =>
+        emulator.socketMode
+          .sendCommand({ user: people.oncall, channel, text: 'help' })
+          .catch((error: unknown) => error),
     });
-    return deliveries;
+    releaseHeld = holding.release;
+    return holding.held;
   }
 
-  const runsFor = (incident: string) =>
-    warden.services.db.select().from(runs).where(eq(runs.incidentId, incident));
-  const auditFor = (incident: string) =>
-    warden.services.db.select().from(auditEvents).where(eq(auditEvents.incidentId, incident));
+  const runsFor = (incident: string) => incidentRecords(warden).runsFor(incident);
+  const auditFor = (incident: string) => incidentRecords(warden).auditFor(incident);
 
   it('acks a command and a click as busy at once, starts nothing, and takes them once the load is gone', async () => {
     await emulator.socketMode.sendCommand({ user: people.oncall, channel, text: 'triage INC-123' });
