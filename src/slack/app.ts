@@ -12,7 +12,7 @@ import { handleBreakerAction } from './listeners/breaker-actions.ts';
 import { handleAgentCommand } from './listeners/commands.ts';
 import { publishHome } from './listeners/home.ts';
 import { socketModeRequestKey } from './request-key.ts';
-import { HANDLED } from './request-route.ts';
+import { HANDLED, type SlackRoute } from './request-route.ts';
 import { refuseOutsideWindow } from './request-window.ts';
 import type { SlackDeps } from './slack.types.ts';
 import { shedSocketModeLoad } from './socket-admission.ts';
@@ -94,6 +94,7 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
         logger: options.logger,
         ...(options.admission ? { admission: options.admission } : {}),
         metrics: options.metrics,
+        ackFirst: acksEmptyFirst,
       })
     : undefined;
   // HTTP mode: our receiver, which validates before Bolt sees a body (see `http-receiver.ts`).
@@ -107,7 +108,7 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
         ...(options.metrics ? { metrics: options.metrics } : {}),
         // The command and button listeners below ack empty before anything else: the receiver answers
         // for them as soon as they are admitted, so no ack of a burst waits for Bolt or for work.
-        ackFirst: (route) => typeof route.body.command === 'string' || route.body.type === 'block_actions',
+        ackFirst: acksEmptyFirst,
       });
   const receiver = socketMode ?? http!;
   const app: BoltApp = new App({
@@ -201,4 +202,13 @@ function boltLogger(logger: Logger) {
     getLevel: () => level,
     setName: () => {},
   };
+}
+
+/**
+ * The requests whose listeners below ack empty before anything else (commands and button clicks): the
+ * receivers answer them as soon as they are admitted, before Bolt, so no ack of a burst waits for Bolt or
+ * for work. A listener that must answer in its ack (a modal's `response_action`) is not one of them.
+ */
+function acksEmptyFirst(route: Extract<SlackRoute, { kind: 'dispatch' }>): boolean {
+  return typeof route.body.command === 'string' || route.body.type === 'block_actions';
 }

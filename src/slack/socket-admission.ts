@@ -8,7 +8,8 @@ import {
 } from './admission.ts';
 import { refuseAsBusy } from './admission-answer.ts';
 import { createEventLoopDelayProbe } from './admission-probe.ts';
-import { routeSocketModeEnvelope, type SlackAnswer } from './request-route.ts';
+import { afterPendingAcks } from './http-receiver.ts';
+import { routeSocketModeEnvelope, type SlackAnswer, type SlackRoute } from './request-route.ts';
 
 /** What @slack/socket-mode emits as `slack_event` for each envelope; Bolt's receiver listens for it. */
 export type SocketModeEvent = {
@@ -42,6 +43,7 @@ export function shedSocketModeLoad({
   probe,
   metrics,
   fetch,
+  ackFirst = () => false,
 }: {
   client: EnvelopeEmitter;
   logger: Logger;
@@ -53,6 +55,11 @@ export function shedSocketModeLoad({
   metrics?: Pick<WardenMetrics, 'slackShed'> | undefined;
   /** For the busy notice posted to a refused click's response_url. */
   fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * Envelopes whose listeners always ack empty before any work: acked as soon as they are admitted, before
+   * Bolt sees them, and handed to Bolt after the acks already due (as `http-receiver.ts` does).
+   */
+  ackFirst?: (route: Extract<SlackRoute, { kind: 'dispatch' }>) => boolean;
 }): { inFlight: () => number; stop: () => void } {
   // The default probe's timer is ours to stop; one a test gives is the test's.
   const ownProbe = probe ? null : createEventLoopDelayProbe();
@@ -74,13 +81,30 @@ export function shedSocketModeLoad({
         logger.warn({ err: error, what: route.what }, 'could not ack a Socket Mode envelope refused as busy');
       });
     }
-    return dispatch({ event, release: admitted.admitted ? admitted.release : () => {} });
+    const release = admitted.admitted ? admitted.release : () => {};
+    if (!ackFirst(route)) return dispatch({ event, release });
+    await event.ack().catch((error: unknown) => {
+      logger.warn({ err: error, what: route.what }, 'could not ack a Socket Mode envelope');
+    });
+    await afterPendingAcks();
+    return dispatch({ event, release, acked: route.what });
   }
 
-  async function dispatch({ event, release }: { event: SocketModeEvent; release: () => void }) {
+  async function dispatch({
+    event,
+    release,
+    acked,
+  }: {
+    event: SocketModeEvent;
+    release: () => void;
+    /** Set when the envelope was acked before Bolt: what it was, for the log. */
+    acked?: string;
+  }) {
     const ack = async (response?: SlackAnswer) => {
       release();
-      await event.ack(response);
+      if (acked === undefined) return event.ack(response);
+      if (response !== undefined && response !== '')
+        logger.error({ what: acked }, 'an ack with a body came after the early answer; its body was lost');
     };
     try {
       await Promise.all(listeners.map(async (listener) => listener({ ...event, ack })));

@@ -205,3 +205,47 @@ describe('shedSocketModeLoad', () => {
     expect(received).toHaveLength(4);
   });
 });
+
+/** Envelopes whose listeners ack empty first (`ackFirst`): acked before Bolt sees them. */
+describe('shedSocketModeLoad, acking first', () => {
+  it('acks before Bolt, holds the place until the listener acks, and logs an ack body it cannot send', async () => {
+    const logs = createLogCapture();
+    const client = new EventEmitter();
+    const received: SocketModeEvent[] = [];
+    let letGo: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    client.on('slack_event', async (event: SocketModeEvent) => {
+      received.push(event);
+      await held;
+      await event.ack({ response_type: 'ephemeral', text: 'too late' });
+    });
+    const shedding = shedSocketModeLoad({
+      client: client as unknown as Parameters<typeof shedSocketModeLoad>[0]['client'],
+      logger: pino({ level: 'debug' }, logs.stream),
+      admission: { maxInFlight: 1, maxEventLoopDelayMs: 1_000 },
+      probe: { eventLoopDelayMs: () => 0 },
+      ackFirst: (route) => typeof route.body.command === 'string',
+    });
+    const deliver = (envelope: { type: unknown; body: unknown }) =>
+      new Promise<unknown>((resolve) => {
+        client.emit('slack_event', { ...envelope, ack: async (a?: unknown) => resolve(a) });
+      });
+    // Acked empty before Bolt's receiver has even seen it.
+    expect(await deliver(command('help'))).toBeUndefined();
+    expect(received).toHaveLength(0);
+    await expect.poll(() => received.length).toBe(1);
+    // Its listener has not acked: the bound of one is taken.
+    expect(await deliver(command('triage INC-9'))).toEqual({
+      response_type: 'ephemeral',
+      text: BUSY_COMMAND_TEXT,
+    });
+    letGo();
+    await expect.poll(() => shedding.inFlight()).toBe(0);
+    await expect
+      .poll(() => logs.text())
+      .toContain('an ack with a body came after the early answer; its body was lost');
+    shedding.stop();
+  });
+});
