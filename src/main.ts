@@ -191,7 +191,7 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
   const metrics = createMetrics({
     db: services.db,
     registry: services.metrics.registry,
-    // The runs' counters (decisions, tool calls, tokens) are counted in the run worker's thread.
+    // Each thread counts the audit events its own chainer links: the run worker's counts are added in.
     ...(runWorker ? { more: async () => [await runWorker.metrics()] } : {}),
   });
   // From here on the real endpoints answer (the server and its port stay the same).

@@ -82,7 +82,7 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
   });
 
-  it("GET /metrics counts the runs' work done in the worker, once", async () => {
+  it("GET /metrics adds the worker's counters to this thread's: the run's work counted once", async () => {
     model.reset([
       { toolCalls: [{ name: 'get_incident', arguments: { incident_id: 'INC-123' } }] },
       { content: 'Read it.' },
@@ -102,18 +102,50 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
       await handler(undefined, { writeHead: () => {}, end } as never);
       return body;
     };
-    const finished = /^warden_runs_finished_total\{[^}]*agent="triage"[^}]*\} 1$/m;
-    const decided = /^warden_decisions_total\{[^}]*decision="allow"[^}]*\} 1$/m;
-    // This thread alone saw none of it: the run ended and its read was decided in the worker.
-    const own = await scrape();
-    expect(own).not.toMatch(finished);
-    expect(own).not.toMatch(decided);
-    const all = await scrape(async () => [await worker!.metrics()]);
-    expect(all).toMatch(finished);
-    expect(all).toMatch(decided);
-    // The gauges read the database here; the worker's would count the same rows twice.
-    expect(all.match(/^# TYPE warden_proposals gauge$/gm)).toHaveLength(1);
-    expect(all).not.toMatch(/^warden_proposals\{[^}]*\} 2$/m);
+    /** The value of the series of `name` whose labels include `label`, in a scrape's text (0: none). */
+    const inText = (text: string, name: string, label: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    /** The same in the worker's JSON. */
+    const inJson = (metrics: object[], name: string, [key, value]: [string, string]) =>
+      (metrics as { name: string; values: { value: number; labels: Record<string, string> }[] }[])
+        .filter((m) => m.name === name)
+        .flatMap((m) => m.values)
+        .filter((v) => v.labels[key] === value)
+        .reduce((sum, v) => sum + v.value, 0);
+    // Each event is counted by the thread whose chainer linked it (either may, within 250 ms): once the run's
+    // end is linked, this thread's count and the worker's add up to one, and the scrape shows their sum.
+    const counts = async () => {
+      const mine = await scrape();
+      const theirs = await worker!.metrics();
+      const all = await scrape(async () => [theirs]);
+      return { mine, theirs, all };
+    };
+    const linked = await (async () => {
+      const until = Date.now() + 30_000;
+      for (;;) {
+        const seen = await counts();
+        const total =
+          inText(seen.mine, 'warden_runs_finished_total', 'agent="triage"') +
+          inJson(seen.theirs, 'warden_runs_finished_total', ['agent', 'triage']);
+        if (total >= 1 || Date.now() > until) return seen;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    for (const [name, label, json] of [
+      ['warden_runs_finished_total', 'agent="triage"', ['agent', 'triage']],
+      ['warden_decisions_total', 'decision="allow"', ['decision', 'allow']],
+    ] as const) {
+      const mine = inText(linked.mine, name, label);
+      const theirs = inJson(linked.theirs, name, [...json]);
+      expect(mine + theirs, name).toBe(1);
+      expect(inText(linked.all, name, label), name).toBe(1);
+    }
+    // The worker sends counters and histograms only: its gauges read the rows this thread's read.
+    expect(new Set((linked.theirs as { type: string }[]).map((m) => String(m.type)))).toEqual(
+      new Set(['counter', 'histogram']),
+    );
+    expect(linked.all.match(/^# TYPE warden_proposals gauge$/gm)).toHaveLength(1);
+    expect(linked.all).not.toMatch(/^warden_proposals\{[^}]*\} 2$/m);
   });
 
   it('a kill engaged on the serving thread stops the run in the worker at once', async () => {
