@@ -1,6 +1,12 @@
-import type { Server } from 'node:http';
 import { loadAppCharters } from './app/charters.ts';
-import { createHttpServer, type Handler, healthHandler, type Routes } from './app/http.ts';
+import {
+  closeServer,
+  createHttpServer,
+  type Handler,
+  healthHandler,
+  listen,
+  type Routes,
+} from './app/http.ts';
 import { onShutdownSignals } from './app/process.ts';
 import type { RunWorker } from './app/run-worker.ts';
 import type { Services } from './app/services.ts';
@@ -249,29 +255,6 @@ function runningLine({ config, services, port }: { config: Config; services: Ser
     .map((c) => c.agent)
     .join(', ');
   return `Warden is running on http://localhost:${port}/ — ${where}, charters: ${agents}.`;
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
-/** Stops accepting requests; requests in progress get 2 s to finish before their connections are dropped. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, 2_000).unref();
-  });
 }
 
 /** Streamable HTTP's routes of Warden's MCP server (`src/mcp/`). */

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Planner } from '../agents/planner.types.ts';
 import type { IncidentDirectory, RunnerDeps } from '../agents/run/run.types.ts';
 import { createRunner } from '../agents/run/runner.ts';
@@ -8,7 +7,7 @@ import { createInFlightRegistry } from '../breakers/in-flight.ts';
 import { createKillSwitch } from '../breakers/kill-switch.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Config } from '../config/config.ts';
-import { type Database, openDatabase } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { createPromotionGate } from '../evals/promotion.gate.ts';
 import { alertIncidentDirectory } from '../incidents/alert-incidents.directory.ts';
 import { pagerDutyIncidentDirectory } from '../incidents/pagerduty-incidents.directory.ts';
@@ -16,7 +15,6 @@ import { importMcpProviders } from '../mcp/providers/mcp-providers.lazy.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import { charterSet } from '../policy/charter-set.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createAppLogger, type Logger } from '../shared/logger.ts';
 import { createRedactor, type Redactor } from '../shared/redact.ts';
 import type { Fetch } from '../systems/systems.types.ts';
@@ -30,6 +28,7 @@ import { loadWorldFile } from '../tools/sandbox/world.loader.ts';
 import { buildTools } from '../tools/tool-catalog.ts';
 import { startAuditStream } from './audit-stream.ts';
 import { loadAppCharters } from './charters.ts';
+import { openConfiguredDatabase } from './open-database.ts';
 import { plannerFor } from './planner.ts';
 import { setUpRealSystems } from './real-systems.ts';
 import { recoverAtStartup, recoverInstance, startRecoverySweeps } from './recovery.ts';
@@ -276,26 +275,3 @@ export async function buildServices(options: ServicesOptions) {
 }
 
 export type Services = Awaited<ReturnType<typeof buildServices>>;
-
-async function openConfiguredDatabase(config: Config): Promise<Database> {
-  try {
-    const database = await openDatabase({
-      url: config.database.url,
-      dataDir: config.database.dataDir,
-      purpose: `server on port ${config.port}`,
-    });
-    await database.db.execute(sql`select 1`);
-    return database;
-  } catch (error) {
-    // Already one clear sentence naming the process that holds the data dir.
-    if (isWardenError(error, 'db.data_dir_in_use')) throw error;
-    const where = config.database.url
-      ? 'DATABASE_URL'
-      : `the embedded database in ${config.database.dataDir}`;
-    throw wardenError({
-      code: 'db.unavailable',
-      message: `Cannot open ${where}: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
-}

@@ -11,6 +11,7 @@ import {
 } from './admission.ts';
 import { refuseAsBusy } from './admission-answer.ts';
 import { createEventLoopDelayProbe } from './admission-probe.ts';
+import { afterPendingAcks } from './after-acks.ts';
 import { httpRequestKey } from './request-key.ts';
 import { isSslCheck, routeSlackRequest, type SlackAnswer, type SlackRoute } from './request-route.ts';
 
@@ -216,15 +217,6 @@ export function createSlackHttpReceiver({
       });
     },
   };
-}
-
-/**
- * Resumes in the event loop's check phase, after the poll phase has read, checked and answered every
- * request already waiting on a socket: work that follows an ack then never runs between the acks of a
- * burst, so the last request of a burst is not answered after the work of the first.
- */
-export function afterPendingAcks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Writes the response once (later calls do nothing): no body, a text, or JSON, as Bolt's ack does. */

@@ -8,7 +8,7 @@ import {
 } from './admission.ts';
 import { refuseAsBusy } from './admission-answer.ts';
 import { createEventLoopDelayProbe } from './admission-probe.ts';
-import { afterPendingAcks } from './http-receiver.ts';
+import { afterPendingAcks } from './after-acks.ts';
 import { routeSocketModeEnvelope, type SlackAnswer, type SlackRoute } from './request-route.ts';
 
 /** What @slack/socket-mode emits as `slack_event` for each envelope; Bolt's receiver listens for it. */
