@@ -78,6 +78,32 @@ describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched
     return { sql, currentSocket: () => sockets.at(-1) as Socket };
   }
 
+  /** A pool whose first connection dies right after it asks for the array types (as it starts up). */
+  function poolDyingOnTypes() {
+    const target = new URL(url);
+    let cut = false;
+    const withSocket: Options & { socket: () => Socket } = {
+      max: 1,
+      onnotice: () => {},
+      socket: () => {
+        const socket = connect(Number(target.port || 5432), target.hostname);
+        const write = socket.write.bind(socket) as (chunk: unknown, ...rest: unknown[]) => boolean;
+        socket.write = ((chunk: unknown, ...rest: unknown[]) => {
+          const written = write(chunk, ...rest);
+          if (!cut && String(chunk).includes('typarray')) {
+            cut = true;
+            setImmediate(() => socket.destroy());
+          }
+          return written;
+        }) as Socket['write'];
+        return socket;
+      },
+    };
+    const sql = postgres(url, withSocket);
+    pools.push(sql);
+    return { sql, wasCut: () => cut };
+  }
+
   /**
    * Issues `query` and destroys `socket` in two callbacks of one check phase. postgres.js buffers the small
    * write and flushes it with setImmediate, which now runs on the next loop turn; the socket's 'close' is
@@ -187,6 +213,27 @@ describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched
     // a setImmediate. The pool reconnecting and serving a query takes several loop turns past that flush.
     expect(await settled(sql`select 1 as one`, 'a query after the loss')).toEqual([{ one: 1 }]);
     expect(uncaught).toEqual([]);
+  });
+
+  it('(d) a connection that dies while it fetches the array types rejects nothing where nobody awaits it', async () => {
+    const { sql, wasCut } = poolDyingOnTypes();
+    // A reservation (as every pipelined transaction takes) is the first thing the connection serves: the
+    // types are fetched with no query of the caller's pending, and the close fails their query alone.
+    const reserving = Promise.resolve(sql.reserve()).then(
+      (reserved) => reserved.release(),
+      () => {},
+    );
+    await settled(
+      (async () => {
+        while (!wasCut()) await new Promise((resolve) => setTimeout(resolve, 10));
+      })(),
+      'the connection to die during its types fetch',
+    );
+    // Unpatched, the failed types query rejected an async function called from the socket's data handler.
+    expect(await settled(sql`select 4 as four`, 'a query after the loss')).toEqual([{ four: 4 }]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(uncaught).toEqual([]);
+    void reserving;
   });
 
   it('(c) after a close with a write buffered, the pool reconnects that connection and its small queries complete', async () => {
