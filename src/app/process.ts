@@ -6,6 +6,17 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 type Step = () => Promise<unknown>;
 
 /**
+ * An unhandled rejection is logged (through the scrubbing logger) and the thread keeps serving: every request
+ * and step already fails closed on its own. The run worker thread installs it too: without it, Node ends a
+ * worker thread on its first unhandled rejection.
+ */
+export function carryOnAfterUnhandledRejections({ logger }: { logger: Logger }): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'a promise rejected with nobody to handle it; carrying on');
+  });
+}
+
+/**
  * The process's own guards: an unhandled rejection is logged (through the scrubbing logger) and the instance
  * keeps serving, since every request and step already fails closed on its own; SIGINT/SIGTERM run the
  * shutdown steps (the last added first) and exit, or exit anyway after `graceMs` — what was interrupted is
@@ -22,9 +33,7 @@ export function onShutdownSignals({
   const steps: Step[] = [];
   const firstSteps: Step[] = [];
   let stopping = false;
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'a promise rejected with nobody to handle it; carrying on');
-  });
+  carryOnAfterUnhandledRejections({ logger });
   process.once('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught error; stopping this instance');
     process.exit(1);

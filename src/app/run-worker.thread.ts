@@ -4,6 +4,8 @@ import { openDatabase } from '../db/client.ts';
 import { isWardenError, wardenError } from '../shared/errors.ts';
 import { createAppLogger, type Logger } from '../shared/logger.ts';
 import { createRedactor } from '../shared/redact.ts';
+import { retryWithBackoff } from '../shared/retry.ts';
+import { carryOnAfterUnhandledRejections } from './process.ts';
 import { type FromWorker, toWorker, workerStart } from './run-worker.messages.ts';
 import { buildServices, type Services } from './services.ts';
 
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     const config = { ...parseConfig({ env: start.env }), instanceId: start.instanceId };
     redactor = createRedactor({ secrets: config.secrets });
     logger = createAppLogger({ config, redactor }).child({ instance: config.instanceId });
+    carryOnAfterUnhandledRejections({ logger });
     // The serving thread migrated the schema and seeded the sandbox world; this one only connects.
     const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
     services = await buildServices({ config, database, logger, redactor, seedSandbox: false }).catch(
@@ -48,8 +51,16 @@ async function main(): Promise<void> {
     return;
   }
   const log = logger;
+  // The run is read again while the database is away: a dropped connection must not fail a person's run.
+  const resume = (runId: string) =>
+    retryWithBackoff({
+      attempt: () => services.runner.resume({ runId }),
+      attempts: 5,
+      retryIf: (error) => !isWardenError(error),
+      onRetry: (error, waitMs) => log.warn({ err: error, runId, waitMs }, 'could not read the run yet'),
+    });
   const work = (runId: string) =>
-    services.runner.resume({ runId }).then(
+    resume(runId).then(
       ({ done }) => done.then((outcome) => post({ type: 'ended', runId, outcome })),
       (error: unknown) => {
         const message = isWardenError(error) ? error.message : 'The run worker could not read the run.';

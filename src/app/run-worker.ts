@@ -1,7 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { RunHandOff, RunOutcome } from '../agents/run/run.types.ts';
+import { outsideDeadline } from '../db/deadline.ts';
 import { getRun, type RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
+import { outsideLogIds } from '../shared/log-context.ts';
+import { retryWithBackoff } from '../shared/retry.ts';
 import { type FromWorker, fromWorker, type ToWorker, type WorkerStart } from './run-worker.messages.ts';
 import type { Services } from './services.ts';
 
@@ -83,12 +86,18 @@ export async function startRunWorker({
   let worker: Worker | null = null;
   let starting: Promise<Worker> | null = null;
   let closing = false;
+  /** The recovery of the last worker that went away (`lost`); the next one starts after it. */
+  let recovering: Promise<void> = Promise.resolve();
 
   const send = (message: ToWorker) => worker?.postMessage(message);
 
   function spawn(): Promise<Worker> {
     return new Promise<Worker>((resolve, reject) => {
-      const thread = new Worker(entry, { workerData: start, execArgv: [] });
+      // Created outside the request that asked for the first run: the thread's events (its exit above all,
+      // whose recovery must not inherit that request's deadline) run in no request's context.
+      const thread = outsideDeadline(() =>
+        outsideLogIds(() => new Worker(entry, { workerData: start, execArgv: [] })),
+      );
       const fail = (why: string) => {
         clearTimeout(timer);
         void thread.terminate();
@@ -140,8 +149,16 @@ export async function startRunWorker({
     entry.resolve(outcome);
   }
 
-  /** The worker went away: settle its runs (recovery first, as its restart would), then wait for the next. */
-  async function lost(code: number) {
+  /**
+   * The worker went away: settle its runs (recovery first, as its restart would), then wait for the next.
+   * No new worker starts before that recovery is done: it would run as the same instance, whose rows it takes.
+   */
+  function lost(code: number): Promise<void> {
+    recovering = settleLost(code);
+    return recovering;
+  }
+
+  async function settleLost(code: number) {
     worker = null;
     starting = null;
     const runs = [...pending.values()];
@@ -149,7 +166,14 @@ export async function startRunWorker({
       logger[closing ? 'info' : 'error']({ code, runs: runs.length }, 'run worker exited');
     // Its runs are no longer alive here either, so recovery takes them.
     for (const { run } of runs) services.inFlight.removeRun(run.id);
-    await services.recoverInstance(instanceId).catch((error: unknown) => {
+    // Tried again while the database is away: until this succeeds, its runs stay `running` for everyone.
+    await retryWithBackoff({
+      attempt: () => services.recoverInstance(instanceId),
+      attempts: 10,
+      longestWaitMs: 10_000,
+      onRetry: (error, waitMs) =>
+        logger.warn({ err: error, waitMs }, 'could not settle what the run worker left behind yet'),
+    }).catch((error: unknown) => {
       logger.error({ err: error }, 'could not settle what the run worker left behind; the sweeps will');
     });
     for (const entry of runs) {
@@ -172,6 +196,7 @@ export async function startRunWorker({
           message: 'Warden is shutting down. Nothing was started.',
         });
       await settleLeftovers();
+      await recovering;
       if (worker) return;
       starting ??= spawn().catch((error: unknown) => {
         starting = null;

@@ -12,6 +12,7 @@ export async function retryWithBackoff<T>({
   firstWaitMs = 500,
   longestWaitMs = Number.POSITIVE_INFINITY,
   signal,
+  retryIf = () => true,
   onRetry,
 }: {
   attempt: () => Promise<T>;
@@ -19,6 +20,8 @@ export async function retryWithBackoff<T>({
   firstWaitMs?: number;
   longestWaitMs?: number;
   signal?: AbortSignal;
+  /** Whether a failure is worth another try (by default every one is); the others are thrown at once. */
+  retryIf?: (error: unknown) => boolean;
   onRetry?: (error: unknown, waitMs: number) => void;
 }): Promise<T> {
   let waitMs = Math.min(firstWaitMs, longestWaitMs);
@@ -28,7 +31,7 @@ export async function retryWithBackoff<T>({
       return await attempt();
     } catch (error) {
       signal?.throwIfAborted();
-      if (tried >= attempts) throw error;
+      if (tried >= attempts || !retryIf(error)) throw error;
       onRetry?.(error, waitMs);
       await sleep(waitMs, undefined, signal ? { signal } : {});
       waitMs = Math.min(waitMs * 2, longestWaitMs);

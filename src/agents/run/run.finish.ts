@@ -38,9 +38,12 @@ export async function finishRun({
   });
   let run: RunRow = started;
   try {
-    // Tried again while the database is away (a run that stays `running` misleads everyone who looks);
-    // a first attempt that committed unseen makes the next one record `run.ended_late`, nothing more.
+    // Tried again while the database is away (a run that stays `running` misleads everyone who looks), for
+    // about a minute and a half: a failover, or a storm of dropped connections, outlasts a few seconds. A
+    // first attempt that committed unseen makes the next one record `run.ended_late`, nothing more.
     run = await retryWithBackoff({
+      attempts: 12,
+      longestWaitMs: 10_000,
       attempt: () =>
         endRun({
           deps,

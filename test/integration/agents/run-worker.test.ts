@@ -176,6 +176,21 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     expect((await second.done).state).toBe('completed');
   });
 
+  it('a promise rejected in the worker with nobody to handle it does not end the worker', async () => {
+    await worker!.close();
+    worker = await startRunWorker({
+      services,
+      env: envOf(),
+      entry: new URL('../../fixtures/run-worker/rejecting.entry.mjs', import.meta.url),
+    });
+    runner = services.runnerWith({ planner: services.planner, handOff: worker });
+    model.reset([{ delayMs: 300, content: 'Nothing more to read.' }]);
+    // Without the worker's handler, Node ends the thread at the rejection, and the run fails with it.
+    const run = await start();
+    expect((await run.done).state).toBe('completed');
+    expect((await runRow(run.run.id)).state).toBe('completed');
+  });
+
   it("settles what the last process's worker left running before it takes a run", async () => {
     const charter = services.charters.get('triage')!;
     const left = await services.db.transaction((tx) =>

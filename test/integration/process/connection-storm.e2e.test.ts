@@ -137,11 +137,21 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         timeoutMs: 90_000,
       }).catch(async (error: unknown) => {
         // What a failure needs to be understood: the runs left, and what Warden said last.
-        const left = (await running()).map((r) => r.id).join(', ');
-        throw new Error(`${String(error)}; running: ${left}\n${warden.output().slice(-8_000)}`);
+        const left = (await running()).map((r) => r.id);
+        // Every line about those runs (the tail alone is mostly the storm's failed queries).
+        const about = warden
+          .output()
+          .split('\n')
+          .filter((line) => left.some((id) => line.includes(id)))
+          .map((line) => line.slice(0, 1_500));
+        throw new Error(
+          `${String(error)}; running: ${left.join(', ')}\n${about.join('\n')}\n${warden.output().slice(-4_000)}`,
+        );
       });
       expect(warden.child.exitCode, warden.output().slice(-3_000)).toBeNull();
       expect(warden.output()).not.toMatch(/uncaught error/);
+      // Neither thread met a rejection nobody handled (the driver's own, once), and the run worker never died.
+      expect(warden.output()).not.toMatch(/nobody to handle it|run worker exited/);
       // The runs were worked through by the run worker thread (WARDEN_RUN_WORKER: its default on Postgres).
       const all = await database.db.select().from(runs);
       expect(all.length).toBeGreaterThan(0);
