@@ -9,6 +9,12 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
   'ratelimited',
 ]);
 
+/** Whether `error` is a failure of a Slack Web API call (not of the database or of Warden's own code). */
+export function isSlackError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('slack_webapi_');
+}
+
 /** Whether a Web API failure may succeed if the same call is made again. */
 export function isTransientSlackError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

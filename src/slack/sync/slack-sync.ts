@@ -4,9 +4,10 @@ import type { Db } from '../../db/client.ts';
 import { outsideDeadline } from '../../db/deadline.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { retryWithBackoff } from '../../shared/retry.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
 import type { OncallStatus } from '../oncall.directory.ts';
-import { isTransientSlackError } from '../slack-retry.ts';
+import { isSlackError, isTransientSlackError } from '../slack-retry.ts';
 import { createAnnouncer } from './announcer.ts';
 import { syncCards } from './card-sync.ts';
 import { anchorChainHead, anchorReason } from './chain-anchor.ts';
@@ -141,17 +142,24 @@ export function createSlackSync(deps: SlackSyncDeps) {
         .getPermalink({ channel: target.channel, message_ts: posted.ts! })
         .then((r) => r.permalink ?? null)
         .catch(() => null);
-      await markMirrorPosted({
-        db: deps.db,
-        seq: target.event.seq,
-        messageTs: posted.ts!,
-        permalink,
-        now: deps.clock.now(),
+      // Posted: recorded, tried again while the database is away (unrecorded, the reply would be posted
+      // again once the claim lapses).
+      await retryWithBackoff({
+        attempt: () =>
+          markMirrorPosted({
+            db: deps.db,
+            seq: target.event.seq,
+            messageTs: posted.ts!,
+            permalink,
+            now: deps.clock.now(),
+          }),
+        attempts: 5,
       });
       return true;
     } catch (error) {
       const said = error instanceof Error ? error.message : String(error);
-      if (!isTransientSlackError(error)) {
+      // Only Slack's own refusal is for good; the database's failures (and Slack's passing ones) are not.
+      if (isSlackError(error) && !isTransientSlackError(error)) {
         deps.logger.error(
           { seq: target.event.seq, channel: target.channel, err: error },
           'Slack refused a thread reply for good; the event stays in the audit log',

@@ -1,6 +1,6 @@
 import { and, eq, like, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approvals, auditEvents, proposals, runs } from '../../../src/app/schema.ts';
+import { approvals, auditEvents, auditMirror, proposals, runs } from '../../../src/app/schema.ts';
 import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
 import { connectPostgres } from '../../../src/db/client.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
@@ -248,6 +248,46 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     expect((await decisionsOn(proposal.id)).approvals.map((a) => a.approver)).toEqual([people.approvers[0]]);
     expect(await database.db.select().from(runs)).toHaveLength(runsBefore);
     expect(await readKillState({ db: database.db, agent: 'triage' })).toMatchObject({ engaged: false });
+  });
+
+  it('records a thread reply Slack took while the database dropped out once it is back: not given up, not posted twice', {
+    timeout: 60_000,
+  }, async () => {
+    await emulator.sendCommand({ user: people.oncall, channel, text: 'triage INC-124' });
+    const threadTs = await waitFor(
+      async () => (await database.db.select().from(runs))[0]?.slackThreadTs ?? undefined,
+      { what: 'the run thread', timeoutMs: 20_000 },
+    );
+    // The reply's link is asked for after the post: slowed down, it leaves a window between Slack taking the
+    // reply and Warden recording it, and the database goes away in that window.
+    emulator.setLatency({ method: 'chat.getPermalink', ms: 1_500 });
+    const before = emulator.calls('chat.postMessage').length;
+    const seqOf = (text: string) => /`#(\d+)`/.exec(text)?.[1];
+    const reply = await waitFor(
+      () =>
+        emulator
+          .calls('chat.postMessage')
+          .slice(before)
+          .find((c) => c.ok && c.params.thread_ts === threadTs && seqOf(JSON.stringify(c.params.blocks))),
+      { what: 'a thread reply to be posted', timeoutMs: 20_000 },
+    );
+    await proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await proxy.restore();
+    emulator.setLatency({ method: 'chat.getPermalink', ms: 0 });
+    const seq = Number(seqOf(JSON.stringify(reply.params.blocks)));
+    const mirrored = await waitFor(
+      async () => {
+        const [row] = await database.db.select().from(auditMirror).where(eq(auditMirror.seq, seq));
+        return row?.status === 'posted' ? row : undefined;
+      },
+      { what: `the reply of #${seq} recorded as posted`, timeoutMs: 30_000 },
+    );
+    const lines = emulator
+      .thread(channel, threadTs)
+      .filter((m) => seqOf(JSON.stringify(m.blocks)) === String(seq));
+    expect(lines).toHaveLength(1);
+    expect(mirrored.messageTs).toBe(lines[0]!.ts);
   });
 
   it('acks a click while a lock holds the proposals table, and records it exactly once when the lock is released', async () => {
