@@ -1,3 +1,4 @@
+import { isConnectionLoss } from '../../db/connection-loss.ts';
 import { outsideDeadline } from '../../db/deadline.ts';
 import { ALERT_RUN_REQUESTER, RUN_TRIGGER_ACTORS } from '../../incidents/alert-incidents.ts';
 import { mayInvoke, resolveGroups } from '../../policy/approval-validity.ts';
@@ -236,9 +237,7 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
         Object.assign(result, killed ?? { state: 'killed', error: controller.signal.reason.message });
       }
     } catch (error) {
-      deps.logger.error({ err: error, runId: context.runId }, 'run stopped on an error');
-      const message = error instanceof Error ? error.message : String(error);
-      Object.assign(result, { state: 'failed', error: `The run stopped on an internal error: ${message}` });
+      Object.assign(result, { state: 'failed', error: stoppedBy({ deps, error, runId: context.runId }) });
     } finally {
       clearTimeout(timer);
       deps.inFlight.removeRun(context.runId);
@@ -262,6 +261,28 @@ export function createRunner({ planner, ...deps }: RunnerDeps & { planner: Plann
 }
 
 export type Runner = ReturnType<typeof createRunner>;
+
+/**
+ * Why a run stopped on an error, for the person: a lost database connection (a failover, a restart) is
+ * said as such, in one log line, since what it recorded stands and the run can be started again.
+ */
+function stoppedBy({
+  deps,
+  error,
+  runId,
+}: {
+  deps: Pick<RunnerDeps, 'logger'>;
+  error: unknown;
+  runId: string;
+}): string {
+  if (isConnectionLoss(error)) {
+    deps.logger.warn({ runId, err: error }, 'run stopped: the database connection was lost');
+    return 'The run stopped: Warden lost its connection to the database (a failover or a restart). What it recorded stands, and nothing more was proposed or run; start it again once Warden answers.';
+  }
+  deps.logger.error({ err: error, runId }, 'run stopped on an error');
+  const message = error instanceof Error ? error.message : String(error);
+  return `The run stopped on an internal error: ${message}`;
+}
 
 /** What every step of a recorded run needs to know about it. */
 function contextOf({ run, charter }: { run: RunRow; charter: Charter }): RunContext {

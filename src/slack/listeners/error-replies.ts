@@ -1,7 +1,10 @@
+import { CONNECTION_CODES, isConnectionLoss } from '../../db/connection-loss.ts';
 import { isDeadlineError, REQUEST_DEADLINE_MS } from '../../db/deadline.ts';
 import { errorCode, isWardenError, postgresErrorCode } from '../../shared/errors.ts';
 import { errorMessage } from '../blocks/info.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
+
+export { isConnectionLoss };
 
 type Reply = { text: string; blocks?: unknown[] };
 
@@ -24,15 +27,6 @@ export const NOT_DONE = {
   resume: 'The kill switch was not released: nothing changed.',
   reset: 'The breakers were not reset: they are as they were.',
 } as const;
-
-/** postgres.js's and the socket's codes for a connection that is gone or could not be opened. */
-const CONNECTION_CODES =
-  /^(CONNECTION_\w+|CONNECT_TIMEOUT|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|08\w{3}|57P0[123])$/;
-
-/** Whether the database connection was lost or could not be made (a failover, a restart, an outage). */
-export function isConnectionLoss(error: unknown): boolean {
-  return errorCode(error, CONNECTION_CODES) !== undefined;
-}
 
 /** Whether the database refused to wait any longer (a lock held too long, a statement too slow). */
 export function isDatabaseTimeout(error: unknown): boolean {
