@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RunHandOff, RunOutcome } from '../agents/run/run.types.ts';
-import { outsideDeadline } from '../db/deadline.ts';
+import { currentDeadline, type Deadline, outsideDeadline, remainingMs } from '../db/deadline.ts';
 import { getRun, type RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { outsideLogIds } from '../shared/log-context.ts';
@@ -132,6 +132,26 @@ export async function startRunWorker({
     });
   }
 
+  /**
+   * Waits for the recovery of the last worker that went away, within what is left of the request's
+   * deadline (a person is told now, not after the database comes back).
+   */
+  async function recoveredWithin(deadline: Deadline | undefined) {
+    if (!deadline) return recovering;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, remainingMs(deadline)));
+    });
+    const outcome = await Promise.race([recovering.then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'late')
+      throw wardenError({
+        code: 'agents.worker_unavailable',
+        message:
+          'Warden is still settling the runs of its last run worker (its database does not answer). Nothing was started; try again in a minute.',
+      });
+  }
+
   function onReport(message: Exclude<FromWorker, { type: 'ready' | 'failed' }>) {
     if (message.type === 'metrics') return scrapes.get(message.requestId)?.(message.metrics);
     const entry = pending.get(message.runId);
@@ -153,12 +173,7 @@ export async function startRunWorker({
    * The worker went away: settle its runs (recovery first, as its restart would), then wait for the next.
    * No new worker starts before that recovery is done: it would run as the same instance, whose rows it takes.
    */
-  function lost(code: number): Promise<void> {
-    recovering = settleLost(code);
-    return recovering;
-  }
-
-  async function settleLost(code: number) {
+  async function lost(code: number) {
     worker = null;
     starting = null;
     const runs = [...pending.values()];
@@ -167,8 +182,8 @@ export async function startRunWorker({
     // Its runs are no longer alive here either, so recovery takes them.
     for (const { run } of runs) services.inFlight.removeRun(run.id);
     // Tried again while the database is away: until this succeeds, its runs stay `running` for everyone.
-    await retryWithBackoff({
-      attempt: () => services.recoverInstance(instanceId),
+    recovering = retryWithBackoff({
+      attempt: () => services.recoverInstance(instanceId).then(() => {}),
       attempts: 10,
       longestWaitMs: 10_000,
       onRetry: (error, waitMs) =>
@@ -176,6 +191,7 @@ export async function startRunWorker({
     }).catch((error: unknown) => {
       logger.error({ err: error }, 'could not settle what the run worker left behind; the sweeps will');
     });
+    await recovering;
     for (const entry of runs) {
       const row = await getRun({ db: services.db, id: entry.run.id }).catch(() => null);
       if (row && row.state !== 'running') settle(row.id, recordedOutcome(row));
@@ -196,7 +212,7 @@ export async function startRunWorker({
           message: 'Warden is shutting down. Nothing was started.',
         });
       await settleLeftovers();
-      await recovering;
+      await recoveredWithin(currentDeadline());
       if (worker) return;
       starting ??= spawn().catch((error: unknown) => {
         starting = null;
