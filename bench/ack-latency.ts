@@ -127,7 +127,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
     const sinkUrl = `http://127.0.0.1:${sinkPort}`;
 
     const bolt = await spawnServer({
-      script: 'bench/servers/bare-bolt.ts',
+      script: 'bench/servers/bare-bolt.mjs',
       env: childEnv({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN }),
     });
     servers.push(bolt);

@@ -1,11 +1,11 @@
 /**
  * Figure 6 — footprint: time from process start to ready (`GET /healthz` answers 200) and idle RSS, for
- * `node --import tsx src/main.ts` in workspace mode (Slack tokens set, HTTP receiver; PORT=0, port read
+ * Warden built, as `npm start` runs it (`node dist/main.js`), in workspace mode (Slack tokens set, HTTP receiver; PORT=0, port read
  * from its stdout) on PGlite with a fresh data dir, on a fresh Postgres database (migrations and seeding
  * included), and each restarted on the same data.
- * Baselines, started the same way: a bare Bolt app (`bench/servers/bare-bolt.ts`); for the embedded
- * figure also the engine's own floor, a bare PGlite with Warden's settings (`bare-pglite.ts`), and the
- * runtime both stand on, Node with tsx and an HTTP server (`bare-node.ts`), so the embedded RSS is shown
+ * Baselines, started the same way: a bare Bolt app (`bench/servers/bare-bolt.mjs`); for the embedded
+ * figure also the engine's own floor, a bare PGlite with Warden's settings (`bare-pglite.mjs`), and the
+ * runtime both stand on, plain Node and an HTTP server (`bare-node.mjs`), so the embedded RSS is shown
  * beside floor + Warden's own footprint on Postgres.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,14 +70,14 @@ async function main({ report, log }: FigureContext): Promise<void> {
       ...extra,
     });
   const baseline = await startAndMeasure({
-    script: 'bench/servers/bare-bolt.ts',
+    script: 'bench/servers/bare-bolt.mjs',
     env: () => childEnv({ PORT: '0' }),
     times: 3,
   });
   log(`bare Bolt: ${describe(baseline)}`);
 
   const bareNode = await startAndMeasure({
-    script: 'bench/servers/bare-node.ts',
+    script: 'bench/servers/bare-node.mjs',
     env: () => childEnv({ PORT: '0' }),
   });
   log(`bare Node + tsx: ${describe(bareNode)}`);
@@ -174,7 +174,7 @@ async function measurePglite({
 }) {
   const floorDir = dir();
   const floor = await startAndMeasure({
-    script: 'bench/servers/bare-pglite.ts',
+    script: 'bench/servers/bare-pglite.mjs',
     env: () => childEnv({ PORT: '0', WARDEN_DATA_DIR: floorDir }),
     times: 2,
   });

@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, isBuilt } from '../../scripts/build.mjs';
 import { sleep } from './stats.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,7 +39,21 @@ function findPortLine(file: string): { line: string; port: number } | null {
 }
 
 /**
- * Spawns `node --import tsx <script>` and resolves once it prints its port (`http://localhost:<port>` or
+ * How a script is run: Warden's own modules (`src/…`) built, as `npm start` runs them (`dist/`, built
+ * once per bench run when it is stale); plain JavaScript (the bare baselines) by Node alone; any other
+ * TypeScript (the load generators) through tsx.
+ */
+function commandOf(script: string): string[] {
+  if (script.startsWith('src/') && script.endsWith('.ts')) {
+    if (!isBuilt() && !build()) throw new Error('the bench runs Warden built: install TypeScript (npm ci)');
+    return [`dist/${script.slice('src/'.length, -'.ts'.length)}.js`];
+  }
+  if (script.endsWith('.mjs') || script.endsWith('.js')) return [script];
+  return ['--import', 'tsx', script];
+}
+
+/**
+ * Spawns a script (see `commandOf`) and resolves once it prints its port (`http://localhost:<port>` or
  * `http://127.0.0.1:<port>`). Its stdout goes to a file, not a pipe: reading a chatty server's logs would
  * put work on this process's event loop while it times requests.
  */
@@ -61,7 +76,7 @@ export async function spawnServer({
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...profile, ...commandOf(script)], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', stdoutFd, 'pipe'],

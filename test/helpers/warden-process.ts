@@ -13,11 +13,19 @@ export type WardenProcess = {
 };
 
 /**
- * `src/main.ts` in a process of its own, as `npm start` runs it, in workspace mode: resolves once it
- * listens (its first log line says the port), whether or not its database answers yet.
+ * `src/main.ts` in a process of its own, in workspace mode (or `entry`, a built `main.js`, run by plain
+ * Node as `npm start` runs it): resolves once it listens (its first log line says the port), whether or not
+ * its database answers yet.
  */
-export async function spawnWarden({ env }: { env: Record<string, string> }): Promise<WardenProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function spawnWarden({
+  env,
+  entry,
+}: {
+  env: Record<string, string>;
+  entry?: string;
+}): Promise<WardenProcess> {
+  const args = entry ? [entry] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
   });

@@ -2,7 +2,7 @@
  * The embedded engine's own floor: a bare PGlite on a data dir (`WARDEN_DATA_DIR`), opened with Warden's
  * settings (`PGLITE_START_PARAMS`, the baseline WebAssembly compiler, a new data dir created in a child process as Warden does), behind a
  * plain Node HTTP server whose `GET /healthz` runs `select 1`. No Bolt, no drizzle, nothing of Warden.
- * Prints `http://127.0.0.1:<port>`.
+ * Prints `http://127.0.0.1:<port>`. Plain JavaScript, run by Node as built Warden is (`npm run build` first).
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,7 +12,7 @@ import {
   initialiseDataDir,
   PGLITE_START_PARAMS,
   useBaselineWasmCompiler,
-} from '../../src/db/pglite-engine.ts';
+} from '../../dist/db/pglite-engine.js';
 
 const dataDir = process.env.WARDEN_DATA_DIR;
 if (!dataDir) throw new Error('set WARDEN_DATA_DIR');

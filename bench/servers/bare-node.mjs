@@ -1,5 +1,5 @@
 /**
- * The runtime everything else here stands on: Node with tsx and a plain HTTP server answering
+ * The runtime everything else here stands on: Node (plain JavaScript, as built Warden runs) and a plain HTTP server answering
  * `GET /healthz`, nothing else loaded. Prints `http://127.0.0.1:<port>`.
  */
 import { createServer } from 'node:http';
