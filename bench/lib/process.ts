@@ -44,10 +44,10 @@ function findPortLine(file: string): { line: string; port: number } | null {
  * TypeScript (the load generators) through tsx.
  */
 function commandOf(script: string): string[] {
-  if (script.startsWith('src/') && script.endsWith('.ts')) {
-    if (!isBuilt() && !build()) throw new Error('the bench runs Warden built: install TypeScript (npm ci)');
+  // Built first whatever runs: the bare PGlite baseline imports Warden's engine settings from dist/ too.
+  if (!isBuilt() && !build()) throw new Error('the bench runs Warden built: install TypeScript (npm ci)');
+  if (script.startsWith('src/') && script.endsWith('.ts'))
     return [`dist/${script.slice('src/'.length, -'.ts'.length)}.js`];
-  }
   if (script.endsWith('.mjs') || script.endsWith('.js')) return [script];
   return ['--import', 'tsx', script];
 }
