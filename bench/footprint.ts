@@ -80,7 +80,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
     script: 'bench/servers/bare-node.mjs',
     env: () => childEnv({ PORT: '0' }),
   });
-  log(`bare Node + tsx: ${describe(bareNode)}`);
+  log(`bare Node: ${describe(bareNode)}`);
   const pglite = await withDataDir((dir) => measurePglite({ dir, wardenEnv, log }));
   const { fresh, restart } = await measurePostgres({ wardenEnv, log });
   const floor = pglite.floor.rss;
@@ -116,7 +116,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
       ...(pass || onPostgres
         ? {}
         : {
-            note: `limited by the engine and by Warden itself: a bare PGlite with the same settings idles at ${floor.toFixed(0)} MB (its WebAssembly module needs 128 MB of memory to start), and Warden adds ${(restart.rss - bareNode.rss).toFixed(0)} MB over bare Node + tsx on Postgres too (${restart.rss.toFixed(0)} − ${bareNode.rss.toFixed(0)} MB)`,
+            note: `limited by the engine and by Warden itself: a bare PGlite with the same settings idles at ${floor.toFixed(0)} MB (its WebAssembly module needs 128 MB of memory to start), and Warden adds ${(restart.rss - bareNode.rss).toFixed(0)} MB over bare Node on Postgres too (${restart.rss.toFixed(0)} − ${bareNode.rss.toFixed(0)} MB)`,
           }),
     });
   }
@@ -125,7 +125,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
     metric: "idle RSS, bare PGlite (the engine's floor, Warden's settings)",
     ours: floor,
     baseline: bareNode.rss,
-    baselineLabel: 'bare Node + tsx',
+    baselineLabel: 'bare Node',
     ratio: ratioOf({ ours: floor, baseline: bareNode.rss }),
     target: '—',
     pass: null,

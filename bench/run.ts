@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build, isBuilt } from '../scripts/build.mjs';
 import { CREATED_MARKER, dropDatabaseByName } from './lib/database.ts';
 import type { FigureRow } from './lib/figure.ts';
 import { repoRoot } from './lib/process.ts';
@@ -88,6 +89,8 @@ async function runOne({ figure, dir }: { figure: Figure; dir: string }): Promise
 async function main(): Promise<void> {
   const words = process.argv.slice(2);
   const selected = FIGURES.filter((f) => words.length === 0 || words.some((w) => f.file.includes(w)));
+  // Warden runs built, as `npm start` runs it: built before any figure times a start (see lib/process.ts).
+  if (!isBuilt() && !build()) throw new Error('the bench runs Warden built: install TypeScript (npm ci)');
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-'));
   const started = performance.now();
   const loadBefore = Number(loadavg()[0]!.toFixed(2));

@@ -43,9 +43,15 @@ function findPortLine(file: string): { line: string; port: number } | null {
  * once per bench run when it is stale); plain JavaScript (the bare baselines) by Node alone; any other
  * TypeScript (the load generators) through tsx.
  */
+let checkedBuild = false;
+
 function commandOf(script: string): string[] {
   // Built first whatever runs: the bare PGlite baseline imports Warden's engine settings from dist/ too.
-  if (!isBuilt() && !build()) throw new Error('the bench runs Warden built: install TypeScript (npm ci)');
+  // Checked once per bench process (`bench/run.ts` builds before any figure; this covers a figure run alone).
+  if (!checkedBuild) {
+    if (!isBuilt() && !build()) throw new Error('the bench runs Warden built: install TypeScript (npm ci)');
+    checkedBuild = true;
+  }
   if (script.startsWith('src/') && script.endsWith('.ts'))
     return [`dist/${script.slice('src/'.length, -'.ts'.length)}.js`];
   if (script.endsWith('.mjs') || script.endsWith('.js')) return [script];
