@@ -36,7 +36,11 @@ async function runOne({ figure, dir }: { figure: Figure; dir: string }): Promise
   const created = new Set<string>();
   const started = performance.now();
   process.stderr.write(`\n== ${figure.figure} (bound ${figure.budgetMs / 1000} s)\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', figure.file)], {
+  // BENCH_CPU_PROF=<dir>: the figure's own process writes a CPU profile too (as the servers it spawns do).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join('bench', figure.file)], {
     cwd: repoRoot,
     env: { ...process.env, BENCH_RESULT_FILE: resultFile, BENCH_BUDGET_MS: String(figure.budgetMs) },
     stdio: ['ignore', 'inherit', 'pipe'],
