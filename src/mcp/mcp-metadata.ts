@@ -3,6 +3,7 @@ import {
   type OAuthProtectedResourceMetadata,
   OAuthProtectedResourceMetadataSchema,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { MCP_PATH, METADATA_PATH } from './mcp-paths.ts';
 
 /**
  * Where Warden's MCP endpoint says who may call it: OAuth 2.0 Protected Resource Metadata (RFC 9728), as
@@ -13,8 +14,6 @@ import {
  */
 export type McpResourceOptions = { publicUrl?: string; authorizationServers: readonly string[] };
 
-const MCP_PATH = '/mcp';
-const METADATA_PATH = '/.well-known/oauth-protected-resource';
 /** A Host header as browsers and clients send it; anything else is not echoed into a URL or a header. */
 const HOST = /^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 

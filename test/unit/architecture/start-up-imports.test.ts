@@ -79,6 +79,19 @@ function packagesLoadedFrom(entry: string, read: (file: string) => string): Map<
 
 const readSource = (file: string) => readFileSync(file, 'utf8');
 
+/**
+ * What `src/main.ts` loads with `import()` while the database is reached (`loadServing`): loaded at start-up
+ * all the same, so what they reach through static imports counts too.
+ */
+const LOADED_AT_START_UP = [
+  'app/services.ts',
+  'app/slack-surface.ts',
+  'app/alert-webhook.ts',
+  'app/pagerduty-webhook.ts',
+  'observability/metrics.ts',
+  'app/mcp-gateway.ts',
+];
+
 describe('what start-up loads', () => {
   it('loads no heavy package that a deployment may not use through static imports from src/main.ts', () => {
     const loaded = packagesLoadedFrom(join(src, 'main.ts'), readSource);
@@ -88,6 +101,19 @@ describe('what start-up loads', () => {
     expect(eager).toEqual([]);
     // The walk does reach the packages start-up needs (so an empty answer above means something).
     expect([...loaded.keys()]).toEqual(expect.arrayContaining(['@slack/bolt', 'drizzle-orm', 'postgres']));
+  });
+
+  it('loads none of them through the modules main.ts imports at start-up (the MCP SDK waits for a request)', () => {
+    const main = readSource(join(src, 'main.ts'));
+    const eager: string[] = [];
+    for (const module of LOADED_AT_START_UP) {
+      // The list is main.ts's own: a module it no longer imports this way is taken off.
+      expect(main).toContain(`import('./${module}')`);
+      const loaded = packagesLoadedFrom(join(src, module), readSource);
+      for (const name of LOADED_WHEN_USED.filter((n) => loaded.has(n)))
+        eager.push(`${name} via ${loaded.get(name)!.join(' → ')}`);
+    }
+    expect(eager).toEqual([]);
   });
 
   it('would see a heavy package imported statically deep down the chain (the check can fail)', () => {
