@@ -4,8 +4,6 @@ import { errorCode, isWardenError, postgresErrorCode } from '../../shared/errors
 import { errorMessage } from '../blocks/info.blocks.ts';
 import type { SlackDeps } from '../slack.types.ts';
 
-export { isConnectionLoss };
-
 type Reply = { text: string; blocks?: unknown[] };
 
 /**

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { isConnectionLoss } from '../../../src/db/connection-loss.ts';
 import { DeadlineError } from '../../../src/db/deadline.ts';
 import { createLogger } from '../../../src/shared/logger.ts';
 import { createRedactor } from '../../../src/shared/redact.ts';
-import { isConnectionLoss, NOT_DONE, replyForError } from '../../../src/slack/listeners/error-replies.ts';
+import { NOT_DONE, replyForError } from '../../../src/slack/listeners/error-replies.ts';
 import { createLogCapture } from '../../helpers/services.ts';
 
 /** A driver error as drizzle hands it over: the code is on the cause. */
