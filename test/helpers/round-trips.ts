@@ -34,11 +34,27 @@ export function createRoundTripTracer() {
   let waveOpen = false;
   let wave = -1;
   /** Per connection: the current segment (a transaction, or a statement outside one) and whether it is open. */
-  const segments = new Map<string, { n: number; inTransaction: boolean }>();
+  const segments = new Map<string, { n: number; inTransaction: boolean; recorded: boolean }>();
+  /** Segments the trace saw only the end of: begun before it started, so not the traced work's. */
+  const begunBefore = new Set<string>();
 
   /** `connection` names where it ran; `transaction` names a whole transaction when the driver sends no BEGIN (PGlite). */
   const send = (text: string, connection = 'pg', transaction = false) => {
+    const clean = text.replace(/\s+/g, ' ').trim();
+    const lower = clean.toLowerCase();
+    // Segments are followed while nothing is recorded too: a transaction of background work begun before
+    // the trace (its BEGIN and lock unseen) must not pass its COMMIT off as the caller's.
+    const at = segments.get(connection) ?? { n: 0, inTransaction: transaction, recorded: recording };
+    if (lower.startsWith('begin') || !at.inTransaction) {
+      at.n += 1;
+      at.recorded = recording;
+    }
+    at.inTransaction = lower.startsWith('begin') || (at.inTransaction && !/^(commit|rollback)\b/.test(lower));
+    segments.set(connection, at);
     if (!recording) return;
+    if (!at.recorded) {
+      begunBefore.add(`${connection}#${at.n}`);
+    }
     if (!waveOpen) {
       waveOpen = true;
       wave += 1;
@@ -47,25 +63,23 @@ export function createRoundTripTracer() {
         waveOpen = false;
       });
     }
-    const clean = text.replace(/\s+/g, ' ').trim();
-    const lower = clean.toLowerCase();
-    const at = segments.get(connection) ?? { n: 0, inTransaction: transaction };
-    if (lower.startsWith('begin') || !at.inTransaction) at.n += 1;
-    at.inTransaction = lower.startsWith('begin') || (at.inTransaction && !/^(commit|rollback)\b/.test(lower));
-    segments.set(connection, at);
     sent.push({ connection, segment: at.n, text: clean.slice(0, 120), wave });
   };
 
   /** Runs `work` and returns its result with what it sent. */
   async function trace<T>(work: () => Promise<T>): Promise<{ result: T; trace: Trace }> {
     sent = [];
+    begunBefore.clear();
     waveOpen = false;
     wave = -1;
     recording = true;
     try {
       const result = await work();
       const key = (s: Sent) => `${s.connection}#${s.segment}`;
-      const background = new Set(sent.filter((s) => BACKGROUND.some((re) => re.test(s.text))).map(key));
+      const background = new Set([
+        ...sent.filter((s) => BACKGROUND.some((re) => re.test(s.text))).map(key),
+        ...begunBefore,
+      ]);
       const waves = new Map<number, string[]>();
       for (const s of sent) {
         if (background.has(key(s))) continue;

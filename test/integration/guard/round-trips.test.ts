@@ -104,7 +104,7 @@ describe('the round trips of an allowed read', () => {
     expect(read.statements - tool.statements).toBe(WARDEN_STATEMENTS_POSTGRES);
     // The last check travels behind the claim's COMMIT; nothing reads a credential lease.
     const trace = read.best;
-    const claim = trace.roundTrips.find((wave) => wave.includes('commit'))!;
+    const claim = trace.roundTrips.find((wave) => wave.includes('begin read only'))!;
     expect(claim.slice(claim.indexOf('commit'))).toEqual([
       'commit',
       'begin read only',
