@@ -8,7 +8,7 @@ const METHOD = /^[a-z]+(\.[a-zA-Z]+)+$/;
 /**
  * A `fetch` for the Slack clients (the WebClient's and Bolt's `clientOptions.fetch`, which also carries
  * `respond()`) that counts what Slack answered: errors by method and code (`ok: false`, HTTP errors, network
- * failures) and rate limits with the wait Slack asked for. The response itself is passed on untouched.
+ * failures) and rate limits with the wait Slack asked for. The response is passed on as Slack sent it.
  */
 export function createCountingSlackFetch({
   metrics,
@@ -36,21 +36,39 @@ export function createCountingSlackFetch({
       metrics.slackApiErrors.inc({ method, error: `http_${response.status}` });
       return response;
     }
-    if (response.headers.get('content-type')?.includes('json')) {
-      const body = await response
-        .clone()
-        .json()
-        .catch(() => null);
-      if (body && typeof body === 'object' && (body as { ok?: unknown }).ok === false) {
-        const code = (body as { error?: unknown }).error;
+    if (!response.headers.get('content-type')?.includes('json')) return response;
+    // Read once and handed on as a new response with the same status and headers: cloning would tee the
+    // body stream (the costliest part of every Slack call on a busy thread); the JSON is parsed here only
+    // when it says `ok: false`.
+    const text = await response.text();
+    if (OK_FALSE.test(text)) {
+      const body = parseObject(text);
+      if (body?.ok === false) {
+        const code = body.error;
         metrics.slackApiErrors.inc({
           method,
           error: typeof code === 'string' ? code.slice(0, 60) : 'unknown',
         });
       }
     }
-    return response;
+    return new Response(text, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
+}
+
+/** Cheap test for a body that may hold `"ok": false` (confirmed by parsing). */
+const OK_FALSE = /"ok"\s*:\s*false/;
+
+function parseObject(text: string): { ok?: unknown; error?: unknown } | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as { ok?: unknown; error?: unknown }) : null;
+  } catch {
+    return null;
+  }
 }
 
 function methodOf(url: string | URL): string {
