@@ -190,6 +190,8 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
             botToken: config.slack.botToken,
             appToken: config.slack.appToken,
             apiUrl: config.slack.apiUrl,
+            // Acked commands are worked through in the run worker thread when it is up.
+            ...(runWorker ? { offloadCommand: runWorker.command } : {}),
           },
           auditChannel: config.slack.auditChannel,
         })
@@ -219,6 +221,8 @@ async function startWorkspace({ config, logger, redactor, shutdown }: StartInput
     routes['POST /slack/events'] = surface.slack.handleHttp;
     shutdown.add(() => surface.stop());
     surface.sync.start();
+    // While the run worker mirrors into Slack, this thread's mirror does not poll.
+    runWorker?.onSlackChange((inWorker) => surface.mirrorHere(!inWorker));
     await surface.slack.startSocketMode();
   }
   process.stdout.write(`${runningLine({ config, services, port })}\n`);

@@ -1,5 +1,7 @@
+import type { SlashCommand } from '@slack/bolt';
 import { z } from 'zod';
 import type { RunOutcome } from '../agents/run/run.types.ts';
+import { slashCommandSchema } from '../slack/request.schemas.ts';
 
 /**
  * What the serving thread and the run worker (`run-worker.ts`, `run-worker.thread.ts`) say to each other.
@@ -12,14 +14,27 @@ export const toWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('abort'), runId: z.string().min(1), message: z.string() }),
   /** Its counters and histograms, for the serving thread's `GET /metrics`. */
   z.object({ type: z.literal('metrics'), requestId: z.number().int() }),
+  /**
+   * A slash command the serving thread acked: do its work here (`run-worker.commands.ts`). `receivedAtMs`
+   * is when the request arrived, in epoch milliseconds: its deadline runs from then in this thread too.
+   */
+  z.object({
+    type: z.literal('command'),
+    command: z.custom<SlashCommand>((v) => slashCommandSchema.safeParse(v).success),
+    requestKey: z.string().min(1).optional(),
+    receivedAtMs: z.number().optional(),
+  }),
   /** Close down: stop listening, close the connections, exit. */
   z.object({ type: z.literal('stop') }),
 ]);
 export type ToWorker = z.infer<typeof toWorker>;
 
 export const fromWorker = z.discriminatedUnion('type', [
-  /** Services are built: runs may be handed over. */
-  z.object({ type: z.literal('ready') }),
+  /**
+   * Services are built: runs may be handed over. `slack`: it also takes acked slash commands and mirrors
+   * into Slack (`run-worker.slack.ts`), so the serving thread's mirror stops polling.
+   */
+  z.object({ type: z.literal('ready'), slack: z.boolean() }),
   /** Start-up failed; the worker exits. `message` is one sentence for a person. */
   z.object({ type: z.literal('failed'), message: z.string() }),
   /** The run ended (recorded): how. */

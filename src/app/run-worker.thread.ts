@@ -7,6 +7,7 @@ import { createRedactor } from '../shared/redact.ts';
 import { retryWithBackoff } from '../shared/retry.ts';
 import { carryOnAfterUnhandledRejections } from './process.ts';
 import { type FromWorker, toWorker, workerStart } from './run-worker.messages.ts';
+import type { HandedCommand } from './run-worker.slack.ts';
 import { buildServices, type Services } from './services.ts';
 
 /**
@@ -68,6 +69,25 @@ async function main(): Promise<void> {
         post({ type: 'refused', runId, message });
       },
     );
+  // Slack's modules (Bolt's client, the listeners, the sync worker) load only where Slack is configured.
+  const slack = services.config.slack.botToken
+    ? await import('./run-worker.slack.ts')
+        .then(({ createWorkerSlack }) => createWorkerSlack({ services }))
+        .catch((error: unknown) => {
+          log.error(
+            { err: error },
+            'run worker: Slack not set up; commands and the mirror stay on the serving thread',
+          );
+          return null;
+        })
+    : null;
+  slack?.start();
+  const handleCommand = (handed: HandedCommand) => {
+    if (!slack) return void tellNotHandled(handed.command.response_url).catch(() => {});
+    void slack.handle(handed).catch((error: unknown) => {
+      log.error({ err: error }, 'run worker could not handle a slash command');
+    });
+  };
   port.on('message', (raw: unknown) => {
     const parsed = toWorker.safeParse(raw);
     if (!parsed.success) return void log.error('run worker: malformed message dropped');
@@ -82,18 +102,32 @@ async function main(): Promise<void> {
         .catch((error: unknown) => log.warn({ err: error }, 'run worker: metrics not read'));
       return;
     }
+    if (message.type === 'command') return void handleCommand(message);
     if (message.type === 'abort') {
       const run = services.inFlight.listRuns().find((r) => r.runId === message.runId);
       run?.controller.abort(wardenError({ code: 'kill_switch', message: message.message }));
       return;
     }
-    void services
-      .close()
+    void Promise.resolve(slack?.stop())
+      .then(() => services.close())
       .catch((error: unknown) => log.warn({ err: error }, 'run worker: closing failed'))
       .finally(() => port.close());
   });
-  post({ type: 'ready' });
+  post({ type: 'ready', slack: slack !== null });
   log.info('run worker ready');
+}
+
+/** What a person is told when their command could not be handled at all (nothing of it ran). */
+async function tellNotHandled(responseUrl: string): Promise<void> {
+  await fetch(responseUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      response_type: 'ephemeral',
+      text: ':warning: Warden could not handle this command (see its logs). Nothing was done; try again in a moment.',
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 await main();

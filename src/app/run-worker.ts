@@ -1,11 +1,14 @@
 import { Worker } from 'node:worker_threads';
+import { recordedOutcome } from '../agents/run/recovery.summary.ts';
 import type { RunHandOff, RunOutcome } from '../agents/run/run.types.ts';
 import { currentDeadline, type Deadline, outsideDeadline, remainingMs } from '../db/deadline.ts';
 import { getRun, type RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { outsideLogIds } from '../shared/log-context.ts';
 import { retryWithBackoff } from '../shared/retry.ts';
+import type { CommandHandOff } from '../slack/app.ts';
 import { type FromWorker, fromWorker, type ToWorker, type WorkerStart } from './run-worker.messages.ts';
+import { createMetricsScrapes, createSlackSwitch } from './run-worker.switches.ts';
 import type { Services } from './services.ts';
 
 /** How long the worker may take to build its services before a run is refused as "worker unavailable". */
@@ -23,6 +26,16 @@ type Pending = {
 };
 
 export type RunWorker = RunHandOff & {
+  /**
+   * Hands an acked slash command's work to the worker thread; false (handled on the serving thread) while
+   * the thread is not up, which this starts.
+   */
+  command: (input: CommandHandOff) => boolean;
+  /**
+   * Tells `listener` whenever the worker takes over Slack (commands and the mirror: true) or gives it back
+   * (it went away: false); at once when it already has.
+   */
+  onSlackChange: (listener: (inWorker: boolean) => void) => void;
   /**
    * The worker's counters and histograms (prom-client JSON) for `GET /metrics` to add to this thread's;
    * none when it has not started, or does not answer within 2 s.
@@ -81,8 +94,7 @@ export async function startRunWorker({
     instanceId,
   };
   const pending = new Map<string, Pending>();
-  const scrapes = new Map<number, (metrics: object[]) => void>();
-  let nextScrape = 0;
+  const scrapes = createMetricsScrapes({ logger, timeoutMs: METRICS_TIMEOUT_MS });
   let worker: Worker | null = null;
   let starting: Promise<Worker> | null = null;
   let closing = false;
@@ -90,6 +102,8 @@ export async function startRunWorker({
   let recovering: Promise<void> = Promise.resolve();
 
   const send = (message: ToWorker) => worker?.postMessage(message);
+  /** Whether the live worker takes Slack commands and mirrors into Slack. */
+  const slack = createSlackSwitch();
 
   function spawn(): Promise<Worker> {
     return new Promise<Worker>((resolve, reject) => {
@@ -124,7 +138,8 @@ export async function startRunWorker({
           thread.removeAllListeners('error');
           thread.on('error', (error) => logger.error({ err: error }, 'run worker failed'));
           worker = thread;
-          logger.info({ instanceId, threadId: thread.threadId }, 'run worker started');
+          logger.info({ instanceId, threadId: thread.threadId, slack: message.slack }, 'run worker started');
+          slack.set(message.slack);
           return resolve(thread);
         }
         onReport(message);
@@ -153,7 +168,7 @@ export async function startRunWorker({
   }
 
   function onReport(message: Exclude<FromWorker, { type: 'ready' | 'failed' }>) {
-    if (message.type === 'metrics') return scrapes.get(message.requestId)?.(message.metrics);
+    if (message.type === 'metrics') return scrapes.answered(message);
     const entry = pending.get(message.runId);
     if (!entry) return;
     if (message.type === 'ended') return settle(message.runId, message.outcome);
@@ -176,6 +191,7 @@ export async function startRunWorker({
   async function lost(code: number) {
     worker = null;
     starting = null;
+    slack.set(false);
     const runs = [...pending.values()];
     if (!closing || runs.length > 0)
       logger[closing ? 'info' : 'error']({ code, runs: runs.length }, 'run worker exited');
@@ -203,22 +219,42 @@ export async function startRunWorker({
     }
   }
 
+  async function ready() {
+    if (closing)
+      throw wardenError({
+        code: 'agents.worker_unavailable',
+        message: 'Warden is shutting down. Nothing was started.',
+      });
+    await settleLeftovers();
+    await recoveredWithin(currentDeadline());
+    if (worker) return;
+    starting ??= spawn().catch((error: unknown) => {
+      starting = null;
+      throw error;
+    });
+    await starting;
+  }
+
   return {
     instanceId,
-    ready: async () => {
-      if (closing)
-        throw wardenError({
-          code: 'agents.worker_unavailable',
-          message: 'Warden is shutting down. Nothing was started.',
+    ready,
+    command: ({ command, requestKey, receivedAt }) => {
+      if (worker && slack.inWorker() && !closing) {
+        send({
+          type: 'command',
+          command,
+          ...(requestKey ? { requestKey } : {}),
+          // Each thread's clock starts at its own origin: the arrival travels as epoch milliseconds.
+          ...(receivedAt !== undefined ? { receivedAtMs: performance.timeOrigin + receivedAt } : {}),
         });
-      await settleLeftovers();
-      await recoveredWithin(currentDeadline());
-      if (worker) return;
-      starting ??= spawn().catch((error: unknown) => {
-        starting = null;
-        throw error;
-      });
-      await starting;
+        return true;
+      }
+      // Handled on the serving thread this time; the thread starts (as for a first run) for the next ones.
+      if (!closing && !starting)
+        void outsideDeadline(ready).catch((error: unknown) =>
+          logger.warn({ err: error }, 'run worker not started; commands are handled on the serving thread'),
+        );
+      return false;
     },
     run: ({ run, unworked }) =>
       new Promise<RunOutcome>((resolve) => {
@@ -238,24 +274,8 @@ export async function startRunWorker({
         // It went away since `ready`: nothing of the run was worked.
         void unworked('The run worker stopped before the run began.').then((o) => settle(run.id, o));
       }),
-    metrics: () => {
-      const thread = worker;
-      if (!thread) return Promise.resolve([]);
-      const requestId = nextScrape++;
-      return new Promise<object[]>((resolve) => {
-        const done = (metrics: object[]) => {
-          clearTimeout(timer);
-          scrapes.delete(requestId);
-          resolve(metrics);
-        };
-        const timer = setTimeout(() => {
-          logger.warn('the run worker did not send its metrics in time; scraped without them');
-          done([]);
-        }, METRICS_TIMEOUT_MS);
-        scrapes.set(requestId, done);
-        thread.postMessage({ type: 'metrics', requestId } satisfies ToWorker);
-      });
-    },
+    onSlackChange: slack.onChange,
+    metrics: () => scrapes.scrape(worker),
     terminate: async () => {
       const thread = worker;
       if (!thread) return;
@@ -275,19 +295,5 @@ export async function startRunWorker({
       await exited;
       clearTimeout(timer);
     },
-  };
-}
-
-/** The outcome of a run whose end was recorded by someone else (recovery): what the row says. */
-function recordedOutcome(row: RunRow): RunOutcome {
-  return {
-    run: row,
-    state: row.state as RunOutcome['state'],
-    summary: row.summary ?? `${row.agent} on ${row.incidentId}: ${row.state}.`,
-    error: row.error,
-    observations: [],
-    proposals: [],
-    skipped: [],
-    dropped: 0,
   };
 }

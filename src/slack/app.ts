@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { App as BoltApp } from '@slack/bolt';
+import type { App as BoltApp, SlashCommand } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import * as webApi from '@slack/web-api';
 import type { WardenMetrics } from '../observability/metrics.ts';
@@ -38,7 +38,15 @@ export type SlackAppOptions = {
   admission?: AdmissionSettings;
   /** Counts the requests shed as busy. */
   metrics?: Pick<WardenMetrics, 'slackShed'>;
+  /**
+   * Hands a slash command's work (after its ack) to another thread (`run-worker.ts`); false when that
+   * thread cannot take it now, and the command is handled here.
+   */
+  offloadCommand?: (input: CommandHandOff) => boolean;
 };
+
+/** A slash command handed to another thread: what its listener would have been given. */
+export type CommandHandOff = { command: SlashCommand; requestKey?: string; receivedAt?: number };
 
 /** One Web API client for every call: retries `ratelimited` honouring Retry-After, with back-off. */
 export function createSlackClient({
@@ -129,6 +137,8 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
   app.command(HANDLED.command, async ({ command, ack, respond, client, context }) => {
     await ack();
     await afterPendingAcks();
+    // What the command starts (reads, posts, a run) does not hold up the next ack on this thread.
+    if (options.offloadCommand?.({ command, ...requestOf(context) })) return;
     await handleAgentCommand({ deps, command, client, respond, ...requestOf(context) });
   });
   for (const actionId of HANDLED.actions) {

@@ -1,6 +1,7 @@
 import type { ProposalRow } from '../../proposals/proposals.repository.ts';
 import type { RunRow } from '../../runs/runs.repository.ts';
 import { inlineAction } from './run.summary.ts';
+import type { RunOutcome } from './run.types.ts';
 
 /** The fields of a run's proposal this summary reads. */
 export type InterruptedRunProposal = Pick<
@@ -55,4 +56,18 @@ function countByState(proposals: readonly InterruptedRunProposal[]): string {
   const counts = new Map<string, number>();
   for (const p of proposals) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
   return [...counts].map(([state, n]) => `${n} ${state.replace(/_/g, ' ')}`).join(', ');
+}
+
+/** The outcome of a run whose end was recorded by someone else (recovery): what the row says. */
+export function recordedOutcome(row: RunRow): RunOutcome {
+  return {
+    run: row,
+    state: row.state as RunOutcome['state'],
+    summary: row.summary ?? `${row.agent} on ${row.incidentId}: ${row.state}.`,
+    error: row.error,
+    observations: [],
+    proposals: [],
+    skipped: [],
+    dropped: 0,
+  };
 }

@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SlashCommand } from '@slack/bolt';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Runner } from '../../../src/agents/run/runner.ts';
@@ -57,6 +60,14 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     const until = Date.now() + 60_000;
     while (model.requests.length < n) {
       if (Date.now() > until) throw new Error(`the model was asked ${model.requests.length} times, not ${n}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  const waitUntil = async (done: () => boolean, what: string) => {
+    const until = Date.now() + 60_000;
+    while (!done()) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -174,6 +185,52 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     model.reset([{ content: 'Nothing more to read.' }]);
     const second = await start();
     expect((await second.done).state).toBe('completed');
+  });
+
+  it('takes slash commands and the Slack mirror over once it is up, and gives them back when it dies', async () => {
+    await worker!.close();
+    // Where the handed command's answer goes (its response_url), as Slack would take it.
+    const answers: unknown[] = [];
+    const sink = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => {
+        answers.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const { port } = sink.address() as AddressInfo;
+    try {
+      const slackEnv = {
+        SLACK_BOT_TOKEN: 'xoxb-test-run-worker',
+        SLACK_SIGNING_SECRET: 'test-signing-secret-run-worker',
+        SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+      };
+      worker = await startRunWorker({ services, env: envOf(slackEnv) });
+      const changes: boolean[] = [];
+      worker.onSlackChange((inWorker) => changes.push(inWorker));
+      const command = {
+        command: '/agent',
+        text: 'help',
+        user_id: people.oncall,
+        channel_id: 'C0INCIDENTS',
+        response_url: `http://127.0.0.1:${port}/commands/1`,
+      } as SlashCommand;
+      // Not up yet: the serving thread handles this one, and the thread starts for the next ones.
+      expect(worker.command({ command })).toBe(false);
+      await waitUntil(() => changes.at(-1) === true, 'the worker to take Slack over');
+      expect(worker.command({ command, receivedAt: performance.now() })).toBe(true);
+      await waitUntil(() => answers.length === 1, "the worker's answer");
+      expect(answers[0]).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/triage/) });
+      await worker.terminate();
+      expect(changes).toEqual([true, false]);
+      expect(worker.command({ command })).toBe(false);
+    } finally {
+      await new Promise((resolve) => sink.close(resolve));
+    }
   });
 
   it('a promise rejected in the worker with nobody to handle it does not end the worker', async () => {
