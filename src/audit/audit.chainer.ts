@@ -14,7 +14,8 @@ export const AUDIT_CHAIN_LOCK = 7305100;
 
 /**
  * The bound: an event that has committed is linked within this long. A writer's own instance links it
- * after `MERGE_DELAY_MS`; when that instance died after its commit, any instance's sweep links it.
+ * after `MERGE_DELAY_MS`; when that instance died after its commit, any instance's sweep links it (within
+ * two sweeps: `SWEEP_MS` apart).
  */
 export const LINK_BOUND_MS = 250;
 const MERGE_DELAY_MS = 20;
@@ -53,6 +54,8 @@ export function createAuditChainer({
 }) {
   let timer: NodeJS.Timeout | null = null;
   let sweeper: NodeJS.Timeout | null = null;
+  /** The oldest unlinked event the last sweep saw (its insertion id). */
+  let oldestSeen: string | null = null;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -164,14 +167,21 @@ export function createAuditChainer({
     schedule(mergeDelayMs, false);
   }
 
-  /** Catches what another instance committed and could not link (it died): one cheap look per sweep. */
+  /**
+   * Catches what another instance committed and could not link (it died, or is far behind): one cheap look
+   * per sweep at the oldest unlinked event. An event its writer's chainer is about to link (within its merge
+   * delay) is left to it: only one still unlinked a sweep later is linked here. Otherwise every instance
+   * would race every writer for the lock and link (and feed on) all of their events.
+   */
   async function sweep(): Promise<void> {
     if (timer || running || stopped) return;
     try {
-      const [row] = rowsOf<{ pending: boolean }>(
-        await db.execute(sql`select exists (select 1 from audit_events where seq is null) as pending`),
+      const [row] = rowsOf<{ oldest: string | number | null }>(
+        await db.execute(sql`select min(id) as oldest from audit_events where seq is null`),
       );
-      if (row?.pending) nudge();
+      const oldest = row?.oldest === null || row?.oldest === undefined ? null : String(row.oldest);
+      if (oldest !== null && oldest === oldestSeen) nudge();
+      oldestSeen = oldest;
     } catch {
       // The database is away; the next sweep looks again.
     }

@@ -16,7 +16,7 @@ export type Trace = { roundTrips: string[][]; statements: string[] };
 const BACKGROUND = [
   /pg_(try_)?advisory_xact_lock\(7305100\)/,
   /pg_(try_)?advisory_xact_lock\(7305101\)/,
-  /^select exists \(select 1 from audit_events where seq is null\)/,
+  /^select min\(id\) as oldest from audit_events where seq is null/,
 ];
 
 type Sent = { connection: string; segment: number; text: string; wave: number };

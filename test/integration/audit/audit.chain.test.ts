@@ -4,6 +4,7 @@ import { GENESIS_HASH, hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { auditHead, listAuditTrail, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { isWardenError, postgresErrorCode } from '../../../src/shared/errors.ts';
 import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { waitFor } from '../../helpers/slack-harness.ts';
 import {
   appendMany,
   createTestAuditLog,
@@ -12,6 +13,7 @@ import {
   messagesOf,
   storedSeqs,
   tamper,
+  testChainer,
   unlinkedCount,
 } from './audit.helpers.ts';
 
@@ -54,6 +56,31 @@ describe.each(databaseKinds)('audit chain on %s', (kind) => {
     });
     expect(await auditHead({ db })).toEqual({ seq: 2, hash: second!.hash, at: second!.at });
     expect(await link(db)).toBe(0);
+  });
+
+  it("another instance's sweep links what a writer that died left unlinked, and leaves a fresh event to its writer", async () => {
+    const { db } = database;
+    const { log } = createTestAuditLog(); // no chainer: the writer's instance died after its commit
+    await log.appendNow(db, { actor: 'warden', action: 'run.started', runId: 'run_orphan' });
+    // An instance that sweeps but is never nudged: it links only what stays unlinked from one sweep to the next.
+    const sweeper = testChainer(db, { sweepMs: 1_000, mergeDelayMs: 0 });
+    const started = performance.now();
+    sweeper.start();
+    try {
+      // `start` links what is already waiting (a restart's first pass); what commits afterwards is swept.
+      await waitFor(async () => (await unlinkedCount(db)) === 0, { what: 'the first pass' });
+      await log.appendNow(db, { actor: 'warden', action: 'run.finished', runId: 'run_orphan' });
+      // Past the first sweep (1 s after start), before the second: seen once, still its writer's to link.
+      await new Promise((resolve) => setTimeout(resolve, 1_400 - (performance.now() - started)));
+      expect(await unlinkedCount(db)).toBe(1);
+      await waitFor(async () => (await unlinkedCount(db)) === 0, {
+        what: 'the orphan linked by the sweep',
+        timeoutMs: 5_000,
+      });
+    } finally {
+      await sweeper.stop();
+    }
+    expect(await verifyAuditChain({ db })).toMatchObject({ ok: true, count: 2 });
   });
 
   it('fails verify when a committed event stays unlinked past the bound', async () => {
