@@ -11,8 +11,8 @@ import {
 import { verifyPagerDutySignature, withinWindow } from '../incidents/pagerduty-signature.ts';
 import { parsePagerDutyEvent } from '../incidents/pagerduty-webhook.schemas.ts';
 import { isWardenError } from '../shared/errors.ts';
+import { readBody } from '../shared/http-body.ts';
 import { fallbackText } from '../slack/blocks/mrkdwn.ts';
-import { readBody } from '../slack/http-receiver.ts';
 import { retrySlackCall } from '../slack/slack-retry.ts';
 import type { PagerDutyWebhookSource } from '../systems/systems.ts';
 import type { Handler } from './http.ts';

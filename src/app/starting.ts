@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { readBody } from '../shared/http-body.ts';
 import type { Logger } from '../shared/logger.ts';
-import { isSigned, readBody, SLACK_BODY_LIMIT_BYTES } from '../slack/http-receiver.ts';
+import { isSigned, SLACK_BODY_LIMIT_BYTES } from '../slack/http-receiver.ts';
 import { refuseOutsideWindow } from '../slack/request-window.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

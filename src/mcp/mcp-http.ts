@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { CharterSet } from '../policy/charter-set.ts';
-import { readBody } from '../slack/http-receiver.ts';
+import { readBody } from '../shared/http-body.ts';
 import {
   authenticateMcpToken,
   createRefusalAuditor,

@@ -118,6 +118,15 @@ export function createSlackApp({ options, deps }: { options: SlackAppOptions; de
         // The command and button listeners below ack empty before anything else: the receiver answers
         // for them as soon as they are admitted, so no ack of a burst waits for Bolt or for work.
         ackFirst: acksEmptyFirst,
+        // A command another thread works through skips Bolt here too (the listener below would hand it
+        // over anyway): its payload is the validated form body Bolt would pass as `command`.
+        takeOver: ({ route, requestKey, receivedAt }) =>
+          typeof route.body.command === 'string' &&
+          !!options.offloadCommand?.({
+            command: route.body as unknown as SlashCommand,
+            requestKey,
+            receivedAt,
+          }),
       });
   const receiver = socketMode ?? http!;
   const app: BoltApp = new App({

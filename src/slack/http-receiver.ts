@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App, Receiver } from '@slack/bolt';
 import * as bolt from '@slack/bolt';
 import type { WardenMetrics } from '../observability/metrics.ts';
+import { headerOf, readBody } from '../shared/http-body.ts';
 import type { Logger } from '../shared/logger.ts';
 import {
   type AdmissionSettings,
@@ -46,6 +47,7 @@ export function createSlackHttpReceiver({
   metrics,
   fetch,
   ackFirst = () => false,
+  takeOver = () => false,
 }: {
   signingSecret: string;
   logger: Logger;
@@ -67,6 +69,15 @@ export function createSlackHttpReceiver({
    * done with them), as every other request does.
    */
   ackFirst?: (route: Extract<SlackRoute, { kind: 'dispatch' }>) => boolean;
+  /**
+   * For a request answered first (`ackFirst`): hands it to what works it through elsewhere (another thread)
+   * instead of Bolt; false when nothing takes it now, and Bolt gets it as usual.
+   */
+  takeOver?: (request: {
+    route: Extract<SlackRoute, { kind: 'dispatch' }>;
+    requestKey: string;
+    receivedAt: number;
+  }) => boolean;
 }): SlackHttpReceiver {
   let app: App | undefined;
   // The default probe's timer is ours to stop; one a test gives is the test's.
@@ -179,6 +190,7 @@ export function createSlackHttpReceiver({
     if (early) {
       answerOnce();
       await afterPendingAcks();
+      if (takeOver({ route, requestKey, receivedAt })) return void release();
     }
     try {
       await app?.processEvent({
@@ -255,40 +267,6 @@ export function isSigned({
     headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
     nowMilliseconds: nowMs,
   });
-}
-
-/** The body, or 'too_large' as soon as it passes the limit (the rest is read and dropped). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (result: Buffer | 'too_large') => {
-      done = true;
-      resolve(result);
-    };
-    if (Number(req.headers['content-length']) > limit) finish('too_large');
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        finish('too_large');
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) finish(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-    req.on('close', () => {
-      if (!done) reject(new Error('the Slack request was closed before its body arrived'));
-    });
-  });
-}
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function retryNumOf(req: IncomingMessage): number | undefined {
