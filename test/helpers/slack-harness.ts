@@ -18,6 +18,25 @@ export const BOT_TOKEN = 'xoxb-test-0000000000-warden';
 export const APP_TOKEN = 'xapp-1-A0WARDEN-0000000000-test';
 export const people = createSandboxPeople().ids;
 
+/** The environment of a Warden process in workspace mode, on `databaseUrl`, talking to the emulator at `apiUrl`. */
+export function workspaceEnv({
+  databaseUrl,
+  apiUrl,
+  instanceId,
+}: {
+  databaseUrl: string;
+  apiUrl: string;
+  instanceId: string;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: apiUrl,
+    WARDEN_INSTANCE_ID: instanceId,
+  };
+}
+
 export type WardenInstance = { services: TestServices; surface: SlackSurface; server: Server; url: string };
 
 /** Starts one Warden instance (services + Bolt app + sync worker + HTTP server) against the emulator. */

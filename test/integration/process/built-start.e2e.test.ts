@@ -6,7 +6,14 @@ import { runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { repoRoot } from '../../helpers/services.ts';
-import { BOT_TOKEN, people, SIGNING_SECRET, startEmulator, waitFor } from '../../helpers/slack-harness.ts';
+import {
+  BOT_TOKEN,
+  people,
+  SIGNING_SECRET,
+  startEmulator,
+  waitFor,
+  workspaceEnv,
+} from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 
 /** A build of its own, one level down in the repo as `dist/` is (paths relative to the repo hold there). */
@@ -51,11 +58,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       warden = await spawnWarden({
         entry: join(repoRoot, outDir, 'main.js'),
         env: {
-          DATABASE_URL: database.url!,
-          SLACK_BOT_TOKEN: BOT_TOKEN,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: started.apiUrl,
-          WARDEN_INSTANCE_ID: 'built-a',
+          ...workspaceEnv({ databaseUrl: database.url!, apiUrl: started.apiUrl, instanceId: 'built-a' }),
         },
       });
       emulator.setWardenUrl(warden.url);

@@ -3,14 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killSwitches, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
-import {
-  BOT_TOKEN,
-  blockText,
-  people,
-  SIGNING_SECRET,
-  startEmulator,
-  waitFor,
-} from '../../helpers/slack-harness.ts';
+import { blockText, people, startEmulator, waitFor, workspaceEnv } from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 
 const INSTANCE = 'cmd-a';
@@ -79,11 +72,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       // The database is the test's own (made for each test), so Warden starts here.
       warden = await spawnWarden({
         env: {
-          DATABASE_URL: database.url!,
-          SLACK_BOT_TOKEN: BOT_TOKEN,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: apiUrl,
-          WARDEN_INSTANCE_ID: INSTANCE,
+          ...workspaceEnv({ databaseUrl: database.url!, apiUrl: apiUrl, instanceId: INSTANCE }),
         },
       });
       emulator.setWardenUrl(warden.url);

@@ -5,14 +5,7 @@ import { verifyAuditChain } from '../../../src/audit/audit.verify.ts';
 import { rawRowsOf } from '../../../src/db/pipeline.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
-import {
-  BOT_TOKEN,
-  buttonsOf,
-  people,
-  SIGNING_SECRET,
-  startEmulator,
-  waitFor,
-} from '../../helpers/slack-harness.ts';
+import { buttonsOf, people, startEmulator, waitFor, workspaceEnv } from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 
 const channel = people.incidents;
@@ -33,12 +26,8 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       emulator = started.emulator;
       warden = await spawnWarden({
         env: {
-          DATABASE_URL: database.url!,
+          ...workspaceEnv({ databaseUrl: database.url!, apiUrl: started.apiUrl, instanceId: 'storm-a' }),
           PGAPPNAME: APP_NAME,
-          SLACK_BOT_TOKEN: BOT_TOKEN,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: started.apiUrl,
-          WARDEN_INSTANCE_ID: 'storm-a',
         },
       });
       emulator.setWardenUrl(warden.url);

@@ -3,14 +3,7 @@ import { SHUTDOWN_GRACE_MS } from '../../../src/app/process.ts';
 import { runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
-import {
-  BOT_TOKEN,
-  buttonsOf,
-  people,
-  SIGNING_SECRET,
-  startEmulator,
-  waitFor,
-} from '../../helpers/slack-harness.ts';
+import { buttonsOf, people, startEmulator, waitFor, workspaceEnv } from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 import { type PostgresProxy, startPostgresProxy } from '../slack/postgres-proxy.ts';
 
@@ -35,11 +28,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Warden as a process, when 
   });
 
   const env = () => ({
-    DATABASE_URL: proxy.url,
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: apiUrl,
-    WARDEN_INSTANCE_ID: 'process-a',
+    ...workspaceEnv({ databaseUrl: proxy.url, apiUrl: apiUrl, instanceId: 'process-a' }),
   });
 
   it('starts during an outage, answers Slack and /healthz while it waits, and becomes healthy when the database does', {

@@ -4,7 +4,14 @@ import { proposals, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices } from '../../helpers/services.ts';
-import { BOT_TOKEN, people, SIGNING_SECRET, startEmulator, waitFor } from '../../helpers/slack-harness.ts';
+import {
+  BOT_TOKEN,
+  people,
+  SIGNING_SECRET,
+  startEmulator,
+  waitFor,
+  workspaceEnv,
+} from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 
 const channel = people.incidents;
@@ -80,11 +87,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       await lockProposals();
       warden = await spawnWarden({
         env: {
-          DATABASE_URL: database.url!,
-          SLACK_BOT_TOKEN: BOT_TOKEN,
-          SLACK_SIGNING_SECRET: SIGNING_SECRET,
-          SLACK_API_URL: apiUrl,
-          WARDEN_INSTANCE_ID: INSTANCE,
+          ...workspaceEnv({ databaseUrl: database.url!, apiUrl: apiUrl, instanceId: INSTANCE }),
         },
       });
       emulator.setWardenUrl(warden.url);
