@@ -31,10 +31,7 @@ export function createWorkerSlack({ services }: { services: Services }): WorkerS
   const { client, sync, deps } = buildSlackDeps({ services, botToken, apiUrl, fetch, auditChannel });
   return {
     handle: async ({ command, requestKey, receivedAtMs }) => {
-      services.logger.info(
-        { command: command.text.trim().split(/\s+/)[0] || 'help' },
-        'slash command handled in the run worker',
-      );
+      services.logger.info({ command: commandWord(command.text) }, 'slash command handled in the run worker');
       await handleAgentCommand({
         deps,
         command,
@@ -63,4 +60,11 @@ function respondThrough({ url, fetch }: { url: string; fetch: FetchFunction }): 
     if (!response.ok) throw new Error(`Slack answered ${response.status} to the command's response_url`);
     return response;
   };
+}
+
+/** The command's first word for the log when it is one of ours in shape; whatever else was typed is not logged. */
+function commandWord(text: string): string {
+  const word = text.trim().split(/\s+/)[0] ?? '';
+  if (word === '') return 'help';
+  return /^[a-z]{1,12}$/.test(word) ? word : 'other';
 }

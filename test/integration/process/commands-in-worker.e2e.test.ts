@@ -122,6 +122,12 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         .where(eq(killSwitches.scope, 'agent:triage'));
       expect(row?.engaged).toBe(true);
       expect(handledInWorker('kill')).toHaveLength(1);
+
+      // What a person typed is not logged: an unknown first word is answered with the usage, logged as "other".
+      const typed = await ask('Zq9PastedThing status');
+      expect(typed.answer).toMatch(/Unknown command/);
+      expect(handledInWorker('other')).toHaveLength(1);
+      expect(warden!.output()).not.toContain('Zq9PastedThing');
       expect(warden!.output()).not.toMatch(/uncaught|run worker exited|could not handle a slash command/);
     });
   },
