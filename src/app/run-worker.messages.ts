@@ -15,7 +15,7 @@ export const toWorker = z.discriminatedUnion('type', [
   /** Its counters and histograms, for the serving thread's `GET /metrics`. */
   z.object({ type: z.literal('metrics'), requestId: z.number().int() }),
   /**
-   * A slash command the serving thread acked: do its work here (`run-worker.commands.ts`). `receivedAtMs`
+   * A slash command the serving thread acked: do its work here (`run-worker.slack.ts`). `receivedAtMs`
    * is when the request arrived, in epoch milliseconds: its deadline runs from then in this thread too.
    */
   z.object({

@@ -7,7 +7,6 @@ import { createRedactor } from '../shared/redact.ts';
 import { retryWithBackoff } from '../shared/retry.ts';
 import { carryOnAfterUnhandledRejections } from './process.ts';
 import { type FromWorker, toWorker, workerStart } from './run-worker.messages.ts';
-import type { HandedCommand } from './run-worker.slack.ts';
 import { buildServices, type Services } from './services.ts';
 
 /**
@@ -82,12 +81,6 @@ async function main(): Promise<void> {
         })
     : null;
   slack?.start();
-  const handleCommand = (handed: HandedCommand) => {
-    if (!slack) return void tellNotHandled(handed.command.response_url).catch(() => {});
-    void slack.handle(handed).catch((error: unknown) => {
-      log.error({ err: error }, 'run worker could not handle a slash command');
-    });
-  };
   port.on('message', (raw: unknown) => {
     const parsed = toWorker.safeParse(raw);
     if (!parsed.success) return void log.error('run worker: malformed message dropped');
@@ -102,7 +95,13 @@ async function main(): Promise<void> {
         .catch((error: unknown) => log.warn({ err: error }, 'run worker: metrics not read'));
       return;
     }
-    if (message.type === 'command') return void handleCommand(message);
+    if (message.type === 'command') {
+      // Sent only after this thread said it has Slack (`ready` with `slack: true`).
+      void slack
+        ?.handle(message)
+        .catch((error: unknown) => log.error({ err: error }, 'run worker could not handle a slash command'));
+      return;
+    }
     if (message.type === 'abort') {
       const run = services.inFlight.listRuns().find((r) => r.runId === message.runId);
       run?.controller.abort(wardenError({ code: 'kill_switch', message: message.message }));
@@ -115,19 +114,6 @@ async function main(): Promise<void> {
   });
   post({ type: 'ready', slack: slack !== null });
   log.info('run worker ready');
-}
-
-/** What a person is told when their command could not be handled at all (nothing of it ran). */
-async function tellNotHandled(responseUrl: string): Promise<void> {
-  await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      response_type: 'ephemeral',
-      text: ':warning: Warden could not handle this command (see its logs). Nothing was done; try again in a moment.',
-    }),
-    signal: AbortSignal.timeout(10_000),
-  });
 }
 
 await main();

@@ -101,7 +101,7 @@ export type SlackSurface = ReturnType<typeof buildSlackSurface>;
 /**
  * What the Slack listeners work with, without the Bolt app: one Web API client, the sync worker that mirrors
  * Postgres into Slack (not started here), the on-call directory and the listeners' deps. The serving thread's
- * surface is built on it, and so is the run worker's command handling (`run-worker.commands.ts`).
+ * surface is built on it, and so is the run worker's command handling (`run-worker.slack.ts`).
  */
 export function buildSlackDeps({
   services,
