@@ -12,6 +12,12 @@ export type SecretPattern = {
    * earlier (a lookbehind), so a long run is scanned a bounded number of times.
    */
   readonly pattern: RegExp;
+  /**
+   * Text every match contains, one of these at least (lower case for a case-blind pattern): text with
+   * none of them is not scanned. A prefilter only: the test in `redact.needs.test.ts` checks that every
+   * corpus match holds one and that redaction is the same with and without them.
+   */
+  readonly needs?: readonly string[];
   /** Who issues the format, so a reader can check it. */
   readonly source: string;
   /**
@@ -74,6 +80,7 @@ function unquoted(value: string): string {
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     name: 'private-key',
+    needs: ['-----BEGIN '],
     source: 'PEM private keys (RFC 7468; OpenSSL, OpenSSH, kubernetes.io/tls Secrets)',
     // The whole block; or, when the log line was cut before the END line, the header and the
     // base64 after it. The body stops at the next BEGIN/END so repeated headers stay linear; it is
@@ -83,6 +90,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'private-key-base64',
+    needs: ['LS0tLS1CRUdJTiB'],
     source: 'base64 of a PEM private key: Kubernetes Secret `data` (kubernetes.io/tls `tls.key`, ssh keys)',
     // base64 of `-----BEGIN <type>PRIVATE KEY` for the usual types; certificates (public) stay
     pattern:
@@ -90,12 +98,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'jwt',
+    needs: ['eyJ'],
     source: 'JWS/JWE compact form (RFC 7515/7516): Kubernetes service-account tokens, OIDC id tokens',
     // base64url `{"` header, then 2-4 more dot-separated base64url parts (signature may be empty)
     pattern: /(?<![\w-])eyJ[\w-]{8,}(?:\.[\w-]*){2,4}/g,
   },
   {
     name: 'github-token',
+    needs: ['ghp_', 'gho_', 'ghu_', 'ghr_', 'ghs_'],
     source:
       'GitHub tokens ghp_/gho_/ghu_/ghs_/ghr_ (docs "About authentication to GitHub"); ' +
       'installation tokens in the longer ghs_<id>_<JWT-like> form',
@@ -103,31 +113,37 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'github-fine-grained-pat',
+    needs: ['github_pat_'],
     source: 'GitHub fine-grained personal access tokens (github_pat_)',
     pattern: /\bgithub_pat_[A-Za-z0-9_]{22,}/g,
   },
   {
     name: 'gitlab-token',
+    needs: ['glpat-'],
     source: 'GitLab personal/project/group access tokens (glpat-), docs "Token overview"',
     pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g,
   },
   {
     name: 'slack-refresh-token',
+    needs: ['xoxe'],
     source: 'Slack token rotation: refresh tokens xoxe-1- and rotating access tokens xoxe.xoxp-',
     pattern: /\bxoxe(?:\.xox[a-z])?-[A-Za-z0-9-]{8,}/g,
   },
   {
     name: 'slack-token',
+    needs: ['xox'],
     source: 'Slack bot/user/app/legacy tokens xoxb-/xoxp-/xoxa-/xoxo-/xoxs-/xoxr-',
     pattern: /xox[abposr]-[A-Za-z0-9-]{8,}/g,
   },
   {
     name: 'slack-app-token',
+    needs: ['xapp-'],
     source: 'Slack app-level tokens (xapp-, Socket Mode)',
     pattern: /xapp-[A-Za-z0-9-]{8,}/g,
   },
   {
     name: 'slack-webhook-url',
+    needs: ['hooks.slack'],
     source: 'Slack incoming webhooks and Workflow Builder webhooks/triggers (hooks.slack.com)',
     // The path after the kind IS the credential. The host and kind stay so a reader knows a
     // Slack webhook was there (and which kind) without being able to post to it.
@@ -136,42 +152,50 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'atlassian-api-token',
+    needs: ['ATATT', 'ATCTT'],
     source: 'Atlassian Cloud API tokens (ATATT) and Confluence/Jira container tokens (ATCTT)',
     pattern: /\bAT[AC]TT[A-Za-z0-9_\-=]{20,}/g,
   },
   {
     name: 'stripe-key',
+    needs: ['k_live_', 'k_test_', 'whsec_'],
     source: 'Stripe secret (sk_), restricted (rk_) keys and webhook signing secrets (whsec_)',
     pattern: /\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})/g,
   },
   {
     name: 'google-api-key',
+    needs: ['AIza'],
     source: 'Google Cloud / Maps API keys (AIza + 35 characters)',
     pattern: /\bAIza[0-9A-Za-z_-]{35}/g,
   },
   {
     name: 'openai-key',
+    needs: ['sk-'],
     source: 'OpenAI-style API keys (sk-, sk-proj-)',
     pattern: /\bsk-[A-Za-z0-9_-]{16,}/g,
   },
   {
     name: 'aws-access-key-id',
+    needs: ['AKIA', 'ASIA'],
     source: 'AWS access key ids: long-term AKIA, STS temporary ASIA',
     pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   },
   {
     name: 'warden-credential',
+    needs: ['wdn_cred_'],
     source: 'Warden broker credentials (src/tools/broker.ts)',
     pattern: /\bwdn_cred_[A-Za-z0-9_-]{16,}/g,
   },
   {
     name: 'url-credentials',
+    needs: ['://'],
     source: 'userinfo in URLs (RFC 3986 §3.2.1): postgres://, amqp://, redis://, https://…',
     // Scheme, user and host stay; the password (up to the last `@` of the authority) goes.
     pattern: /(?<keep>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:'"<>]*:)[^\s/?#'"<>]+(?=@)/g,
   },
   {
     name: 'authorization-header',
+    needs: ['authorization'],
     source:
       'HTTP Authorization header (RFC 9110 §11.6.2) with any scheme: `Token token=` (PagerDuty), ' +
       '`token` (GitHub), `GenieKey` (Opsgenie), `SSWS` (Okta), or a bare credential',
@@ -180,12 +204,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'auth-scheme',
+    needs: ['bearer', 'basic'],
     source: 'Bearer (RFC 6750) and Basic (RFC 7617) credentials outside an Authorization header',
     pattern: /\b(?<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
     replace: (_match, g) => `${g.scheme ?? ''} ${REDACTED}`,
   },
   {
     name: 'key-value',
+    needs: [':', '='],
     source:
       'key=value / key: value / "key": "value" with a secret key name: env dumps, .properties, ' +
       'YAML, JSON text, query strings (PagerDuty routing_key/integration_key/service_key, Token token=)',
@@ -199,6 +225,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'entropy-near-key',
+    needs: [':', '='],
     source:
       'a random-looking value under a key that hints at a secret without ending in a secret word: ' +
       '`DB_PASS=`, `Pwd=` (ODBC), `apikey=`, `"sig":`, `X-Amz-Signature=`, `Cookie: session=`, ' +
@@ -213,6 +240,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'clipped-token',
+    needs: ['…'],
     source:
       'what is left of a secret that a length limit cut short before it was redacted (a model answer, ' +
       "a planner's notes): cut text ends with `…`, and a secret cut short no longer matches its format",

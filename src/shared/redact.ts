@@ -24,15 +24,40 @@ export function createRedactor({
 } = {}): Redactor {
   const known = new Set<string>();
   for (const s of secrets) if (s && s.length >= 6) known.add(s);
-  const rules = patterns.map((p) =>
-    p.pattern.global ? p : { ...p, pattern: new RegExp(p.pattern.source, `${p.pattern.flags}g`) },
-  );
+  const rules = patterns.map((p) => ({
+    ...p,
+    pattern: p.pattern.global ? p.pattern : new RegExp(p.pattern.source, `${p.pattern.flags}g`),
+    caseBlind: p.pattern.ignoreCase,
+  }));
+  // One scan for every rule's needs (case-blind, so it only ever lets more text through): most text
+  // (an id, a tool name, a sentence) holds none and is done. Absent when a rule has no needs.
+  const anyNeed = rules.every((r) => r.needs)
+    ? new RegExp(
+        rules
+          .flatMap((r) => r.needs ?? [])
+          .map(escapeRegExp)
+          .join('|'),
+        'i',
+      )
+    : null;
 
   const redactText = (text: string): string => {
     let out = text;
     for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    for (const rule of rules)
-      out = out.replace(rule.pattern, (...args: unknown[]) => replaceMatch(rule, args));
+    if (anyNeed && !anyNeed.test(out)) return out;
+    // Most text holds none of a rule's `needs` (an id, a tool name, a sentence): one `includes` per need
+    // instead of a scan per rule. The lower-case copy is made again only when a rule changed the text.
+    let lower: string | null = null;
+    for (const rule of rules) {
+      if (rule.needs) {
+        if (rule.caseBlind && lower === null) lower = out.toLowerCase();
+        const seen = rule.caseBlind ? (lower as string) : out;
+        if (!rule.needs.some((need) => seen.includes(need))) continue;
+      }
+      const replaced = out.replace(rule.pattern, (...args: unknown[]) => replaceMatch(rule, args));
+      if (replaced !== out) lower = null;
+      out = replaced;
+    }
     return out;
   };
 
@@ -48,6 +73,10 @@ export function createRedactor({
       known.delete(secret);
     },
   };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** One match of a rule: `args` as String.prototype.replace passes them (named groups last, if any). */
@@ -73,9 +102,26 @@ function isSecretEnvEntry(value: Record<string, unknown>): boolean {
   return SECRET_KEY.test(name) || (typeof secret === 'string' && isSecretishKey(name) && looksRandom(secret));
 }
 
+/** What a key's name says: its value is secret, or it hints at one (tested then against the value). */
+type KeyVerdict = { secret: boolean; hint: boolean };
+/** Keys repeat (the same fields in every row and event): each name is judged once, up to a bound. */
+const keyVerdicts = new Map<string, KeyVerdict>();
+const KEY_VERDICTS_MAX = 4_096;
+
+function keyVerdict(key: string): KeyVerdict {
+  let verdict = keyVerdicts.get(key);
+  if (verdict) return verdict;
+  verdict = { secret: SECRET_KEY.test(key), hint: isSecretishField(key) };
+  if (key.length <= 128) {
+    if (keyVerdicts.size >= KEY_VERDICTS_MAX) keyVerdicts.clear();
+    keyVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
 /** A string that looks random in a field whose name hints at a secret (`{ credential_blob: 'q8Zr…' }`). */
-function isRandomInSecretishField(key: string, value: unknown): boolean {
-  return typeof value === 'string' && isSecretishField(key) && looksRandom(value);
+function isRandomInSecretishField(verdict: KeyVerdict, value: unknown): boolean {
+  return typeof value === 'string' && verdict.hint && looksRandom(value);
 }
 
 function redactAny(value: unknown, redactText: (t: string) => string, depth = 0): unknown {
@@ -87,9 +133,10 @@ function redactAny(value: unknown, redactText: (t: string) => string, depth = 0)
     const out: Record<string, unknown> = {};
     const envEntry = isSecretEnvEntry(value as Record<string, unknown>);
     for (const [key, v] of Object.entries(value)) {
+      const verdict = keyVerdict(key);
       const secretKey =
-        SECRET_KEY.test(key) ||
-        isRandomInSecretishField(key, v) ||
+        verdict.secret ||
+        isRandomInSecretishField(verdict, v) ||
         (envEntry && (key === 'value' || key === 'Value'));
       // a flag (`automountServiceAccountToken: false`) says nothing secret
       out[key] =
