@@ -4,7 +4,21 @@
  */
 
 /** Pieces of key names that hint at a secret wherever they occur (`DB_PASS`, `apikey`, `X-Amz-Signature`). */
-const SECRET_FRAGMENT = /pass|pwd|secret|token|auth|cred|key|sig|sess|cookie|priv|hmac/;
+export const SECRET_FRAGMENTS = [
+  'pass',
+  'pwd',
+  'secret',
+  'token',
+  'auth',
+  'cred',
+  'key',
+  'sig',
+  'sess',
+  'cookie',
+  'priv',
+  'hmac',
+] as const;
+const SECRET_FRAGMENT = new RegExp(SECRET_FRAGMENTS.join('|'));
 /** The same without `key`: in structured data `key` mostly names an identifier (a breaker's or a cache key). */
 const STRONG_FRAGMENT = /pass|pwd|secret|token|auth|cred|sig|sess|cookie|priv|hmac/;
 /**

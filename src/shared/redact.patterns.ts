@@ -1,4 +1,4 @@
-import { isSecretishKey, looksRandom, mixesClasses } from './redact.entropy.ts';
+import { isSecretishKey, looksRandom, mixesClasses, SECRET_FRAGMENTS } from './redact.entropy.ts';
 
 /** What replaces a secret wherever it was found. */
 export const REDACTED = '[REDACTED]';
@@ -13,9 +13,9 @@ export type SecretPattern = {
    */
   readonly pattern: RegExp;
   /**
-   * Text every match contains, one of these at least (lower case for a case-blind pattern): text with
-   * none of them is not scanned. A prefilter only: the test in `redact.needs.test.ts` checks that every
-   * corpus match holds one and that redaction is the same with and without them.
+   * Text the rule cannot change without, in lower case: text that holds none of them, compared case-blind,
+   * is not scanned. A prefilter only: `redact.needs.test.ts` checks that every corpus line the rule changes
+   * holds one, and that redaction is the same with and without them.
    */
   readonly needs?: readonly string[];
   /** Who issues the format, so a reader can check it. */
@@ -80,7 +80,7 @@ function unquoted(value: string): string {
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     name: 'private-key',
-    needs: ['-----BEGIN '],
+    needs: ['-----begin '],
     source: 'PEM private keys (RFC 7468; OpenSSL, OpenSSH, kubernetes.io/tls Secrets)',
     // The whole block; or, when the log line was cut before the END line, the header and the
     // base64 after it. The body stops at the next BEGIN/END so repeated headers stay linear; it is
@@ -90,7 +90,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'private-key-base64',
-    needs: ['LS0tLS1CRUdJTiB'],
+    needs: ['ls0tls1crudjtib'],
     source: 'base64 of a PEM private key: Kubernetes Secret `data` (kubernetes.io/tls `tls.key`, ssh keys)',
     // base64 of `-----BEGIN <type>PRIVATE KEY` for the usual types; certificates (public) stay
     pattern:
@@ -98,7 +98,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'jwt',
-    needs: ['eyJ'],
+    needs: ['eyj'],
     source: 'JWS/JWE compact form (RFC 7515/7516): Kubernetes service-account tokens, OIDC id tokens',
     // base64url `{"` header, then 2-4 more dot-separated base64url parts (signature may be empty)
     pattern: /(?<![\w-])eyJ[\w-]{8,}(?:\.[\w-]*){2,4}/g,
@@ -152,7 +152,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'atlassian-api-token',
-    needs: ['ATATT', 'ATCTT'],
+    needs: ['atatt', 'atctt'],
     source: 'Atlassian Cloud API tokens (ATATT) and Confluence/Jira container tokens (ATCTT)',
     pattern: /\bAT[AC]TT[A-Za-z0-9_\-=]{20,}/g,
   },
@@ -164,7 +164,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'google-api-key',
-    needs: ['AIza'],
+    needs: ['aiza'],
     source: 'Google Cloud / Maps API keys (AIza + 35 characters)',
     pattern: /\bAIza[0-9A-Za-z_-]{35}/g,
   },
@@ -176,7 +176,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'aws-access-key-id',
-    needs: ['AKIA', 'ASIA'],
+    needs: ['akia', 'asia'],
     source: 'AWS access key ids: long-term AKIA, STS temporary ASIA',
     pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   },
@@ -211,7 +211,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'key-value',
-    needs: [':', '='],
+    needs: ['pass', 'secret', 'token', 'key', 'auth'],
     source:
       'key=value / key: value / "key": "value" with a secret key name: env dumps, .properties, ' +
       'YAML, JSON text, query strings (PagerDuty routing_key/integration_key/service_key, Token token=)',
@@ -225,7 +225,7 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     name: 'entropy-near-key',
-    needs: [':', '='],
+    needs: SECRET_FRAGMENTS,
     source:
       'a random-looking value under a key that hints at a secret without ending in a secret word: ' +
       '`DB_PASS=`, `Pwd=` (ODBC), `apikey=`, `"sig":`, `X-Amz-Signature=`, `Cookie: session=`, ' +

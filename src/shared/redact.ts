@@ -27,7 +27,6 @@ export function createRedactor({
   const rules = patterns.map((p) => ({
     ...p,
     pattern: p.pattern.global ? p.pattern : new RegExp(p.pattern.source, `${p.pattern.flags}g`),
-    caseBlind: p.pattern.ignoreCase,
   }));
   // One scan for every rule's needs (case-blind, so it only ever lets more text through): most text
   // (an id, a tool name, a sentence) holds none and is done. Absent when a rule has no needs.
@@ -45,13 +44,13 @@ export function createRedactor({
     let out = text;
     for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     if (anyNeed && !anyNeed.test(out)) return out;
-    // Most text holds none of a rule's `needs` (an id, a tool name, a sentence): one `includes` per need
-    // instead of a scan per rule. The lower-case copy is made again only when a rule changed the text.
+    // A rule runs only on text that holds one of its `needs` (compared case-blind): one `includes` per
+    // need instead of a scan per rule. The lower-case copy is made again only when a rule changed the text.
     let lower: string | null = null;
     for (const rule of rules) {
       if (rule.needs) {
-        if (rule.caseBlind && lower === null) lower = out.toLowerCase();
-        const seen = rule.caseBlind ? (lower as string) : out;
+        lower ??= out.toLowerCase();
+        const seen = lower;
         if (!rule.needs.some((need) => seen.includes(need))) continue;
       }
       const replaced = out.replace(rule.pattern, (...args: unknown[]) => replaceMatch(rule, args));
