@@ -21,7 +21,7 @@ const WARMUP = 200;
  */
 const ROUND_TRIPS =
   '3 round trips of its own (state reads; proposal + claim + audit + COMMIT with the last check behind ' +
-  'it; settle + counters + audit + COMMIT), 2 WAL flushes and 18 statements';
+  'it; settle + counters + audit + COMMIT), 2 WAL flushes and 14 statements';
 
 /** Times the bare tool and the guarded read in alternation; reports p50/p99 of each and the overhead. */
 export async function measureReadOverhead({

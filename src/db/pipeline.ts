@@ -106,8 +106,6 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
   return async (work) => {
     const conn = await sql.reserve();
     const progress: { state: 'new' | 'open' | 'ended'; lost: boolean } = { state: 'new', lost: false };
-    /** The ROLLBACK of the read-only fence behind a COMMIT (see `run`); the connection is released after it. */
-    let fence: Promise<unknown> | null = null;
     // When a connection closes, postgres.js takes it back into its pool even while it is reserved (and may
     // reconnect it for other queries at once). From then on this transaction must write nothing more to it:
     // the socket is gone (postgres.js would throw an uncaught TypeError), or a new session serves it, where
@@ -129,6 +127,21 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       };
       return true; // postgres.js keeps pipelining on this connection only when this is truthy
     };
+    // postgres.js re-sends a cached statement the server refused as stale (a column type changed, its
+    // prepared statement is gone) once the error comes back, behind everything already on the wire: behind
+    // the COMMIT, where it would run and commit on its own. `retry: false` (our patch of the driver) fails
+    // the statement instead, and the transaction with it; the stale statement is prepared afresh next time.
+    const send = (statement: Statement) => {
+      const { text, params } = compileStatement(statement);
+      return conn.unsafe(
+        text,
+        params as postgres.ParameterOrJSON<never>[],
+        {
+          prepare: true,
+          retry: false,
+        } as postgres.UnsafeQueryOptions,
+      );
+    };
     /** Rows of the reads sent behind the COMMIT (`sendCommitAndRead`), or null when one failed. */
     let readAfter: RawRow[][] | null = null;
     const run = async (
@@ -144,29 +157,17 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       const offset = progress.state === 'new' ? 1 : 0;
       if (offset === 1) queries.push(conn.unsafe('begin', [], { onexecute: watchClose } as never));
       progress.state = 'open';
-      for (const statement of statements) {
-        const { text, params } = compileStatement(statement);
-        queries.push(conn.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }));
-      }
+      for (const statement of statements) queries.push(send(statement));
       if (commit) {
         queries.push(conn.unsafe('commit'));
         // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
         progress.state = 'ended';
       }
-      // postgres.js re-sends a cached statement the server refused as stale (a column type changed, its
-      // prepared statement is gone) once the error comes back, behind everything already on the wire:
-      // behind the COMMIT, where it would run and commit on its own. A read-only transaction opened right
-      // after the COMMIT catches it (it fails there); it is rolled back once every query has settled, and
-      // the connection goes back to the pool after that (nobody waits for it).
-      const fenced = commit ? conn.unsafe('begin read only') : null;
-      // Reads asked to follow the COMMIT run in that read-only transaction, so after the commit.
-      const after = (fenced ? reads : []).map((statement) => {
-        const { text, params } = compileStatement(statement);
-        return conn.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
-      });
+      // Reads asked to follow the COMMIT go right behind it, each on its own, so after the commit.
+      const after = (commit ? reads : []).map(send);
       let results: (RawRow[] & { command?: string })[];
       try {
-        results = await Promise.race([settle(queries, offset, fenced ? [fenced, ...after] : []), lost]);
+        results = await Promise.race([settle(queries, offset, after), lost]);
         const readBack = await Promise.allSettled(after);
         readAfter = readBack.every((r) => r.status === 'fulfilled')
           ? readBack.map((r) => [...(r as PromiseFulfilledResult<RawRow[]>).value])
@@ -174,11 +175,6 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       } catch (error) {
         if (isConnectionLost(error)) progress.lost = true;
         throw error;
-      } finally {
-        // Not on a connection that has closed meanwhile: postgres.js would write to its null socket from a
-        // timer and throw where nobody can catch it.
-        if (fenced)
-          fence = fenced.then(() => (progress.lost ? null : conn.unsafe('rollback'))).catch(() => {});
       }
       const first = offset;
       if (commit) {
@@ -205,14 +201,10 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
     } finally {
       // postgres.js has already taken a lost connection back: releasing it too would hand a dead (or
       // reconnected, busy) connection to the pool's idle queue.
-      const release = () => {
-        if (progress.lost) return;
+      if (!progress.lost) {
         conn.release();
         if (connection) (connection as DriverConnection).onclose = null;
-      };
-      const fenceDone = fence as Promise<unknown> | null;
-      if (fenceDone) void fenceDone.then(release);
-      else release();
+      }
     }
   };
 }

@@ -43,4 +43,29 @@ describe.skipIf(!databaseKinds.includes('postgres'))('statements with parameters
     expect(await writesOf(() => read('INC-2'))).toBe(1);
     expect(await writesOf(() => read('INC-3'))).toBe(1);
   });
+
+  // The driver flushed every KiB, and a read-only transaction followed each COMMIT (its ROLLBACK one more
+  // write): a batch like this went out in 7 writes.
+  it('a pipelined transaction of several KiB goes out in one write, and nothing follows its COMMIT', async () => {
+    await warden.db.execute(sql`create table wide_t (id int primary key, v text not null)`);
+    const batch = (from: number) =>
+      warden.pipelined((tx) =>
+        tx.sendAndCommit(
+          Array.from(
+            { length: 8 },
+            (_, i) => sql`insert into wide_t values (${from + i}, ${'x'.repeat(600)})`,
+          ),
+        ),
+      );
+    await batch(0);
+    const writes = await writesOf(async () => {
+      await batch(100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    expect(writes).toBe(1);
+    const [row] = (await warden.db.execute(sql`select count(*)::int as n from wide_t`)) as unknown as {
+      n: number;
+    }[];
+    expect(row?.n).toBe(16);
+  });
 });
