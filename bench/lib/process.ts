@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, isBuilt } from '../../scripts/build.mjs';
+import { startFlags } from '../../scripts/start-flags.mjs';
 import { sleep } from './stats.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,7 +40,7 @@ function findPortLine(file: string): { line: string; port: number } | null {
 }
 
 /**
- * How a script is run: Warden's own modules (`src/…`) built, as `npm start` runs them (`dist/`, built
+ * How a script is run: Warden's own modules (`src/…`) built, as `npm start` runs them (`dist/` with its Node flags, built
  * once per bench run when it is stale); plain JavaScript (the bare baselines) by Node alone; any other
  * TypeScript (the load generators) through tsx.
  */
@@ -53,7 +54,7 @@ function commandOf(script: string): string[] {
     checkedBuild = true;
   }
   if (script.startsWith('src/') && script.endsWith('.ts'))
-    return [`dist/${script.slice('src/'.length, -'.ts'.length)}.js`];
+    return [...startFlags(), `dist/${script.slice('src/'.length, -'.ts'.length)}.js`];
   if (script.endsWith('.mjs') || script.endsWith('.js')) return [script];
   return ['--import', 'tsx', script];
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { startFlags } from '../../scripts/start-flags.mjs';
 import { repoRoot } from './services.ts';
 
 export type WardenProcess = {
@@ -24,7 +25,7 @@ export async function spawnWarden({
   env: Record<string, string>;
   entry?: string;
 }): Promise<WardenProcess> {
-  const args = entry ? [entry] : ['--import', 'tsx', 'src/main.ts'];
+  const args = entry ? [...startFlags(), entry] : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
