@@ -28,9 +28,10 @@ const TARGET = '≥ 1,000/s and ≥ 0.4× raw';
 const WINDOW_MS = Number(process.env.BENCH_GUARD_WINDOW_MS ?? 4_000);
 /** What limits the decision figures here (a profile: the Node thread is busy the whole window). */
 const CPU_LIMIT =
-  'limited by Node CPU, ~0.8 ms per decision (socket writes ~20 %, postgres.js, redaction, canonical JSON, ' +
-  'drizzle; the audit chain no longer serialises commits: see the 2 ms WAL flush row) against a raw insert ' +
-  'that costs Node almost nothing';
+  'limited by Node CPU and round trips: two and six statements per decision against one; in a profile, ' +
+  'socket writes ~20 % (their time includes the Postgres backend they wake on the same CPUs), postgres.js ' +
+  '~20 %, then promise hooks, GC, hashing (the audit chain no longer serialises commits: see the 2 ms WAL ' +
+  'flush row), against a raw insert that costs Node almost nothing';
 const WARMUP_MS = 500;
 
 /** Runs `operation` in `callers` loops for the window (after a warm-up); completed operations per second. */

@@ -81,7 +81,7 @@ export async function measureReadOverhead({
     pass: met,
     note:
       `${met ? '' : 'MISS, limited by '}Node CPU (${cpuPerCall.guarded.toFixed(2)} ms per guarded call vs ` +
-      `${cpuPerCall.bare.toFixed(2)} ms bare: socket writes, postgres.js, redaction, hashing) and ${ROUND_TRIPS}; ` +
+      `${cpuPerCall.bare.toFixed(2)} ms bare: socket writes, postgres.js, promise hooks, hashing) and ${ROUND_TRIPS}; ` +
       `p99 overhead ${overhead.p99.toFixed(2)} ms; ${b.n} pairs`,
   });
 }
