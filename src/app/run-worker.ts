@@ -100,6 +100,8 @@ export async function startRunWorker({
   let closing = false;
   /** The recovery of the last worker that went away (`lost`); the next one starts after it. */
   let recovering: Promise<void> = Promise.resolve();
+  /** All of `lost` for the last worker that went away: `close()` resolves after it. */
+  let settlingLost: Promise<void> = Promise.resolve();
 
   const send = (message: ToWorker) => worker?.postMessage(message);
   /** Whether the live worker takes Slack commands and mirrors into Slack. */
@@ -125,7 +127,10 @@ export async function startRunWorker({
       const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
       thread.once('error', (error) => fail(error.message));
       thread.on('exit', (code) => {
-        if (worker === thread) void lost(code);
+        if (worker === thread)
+          settlingLost = lost(code).catch((error: unknown) =>
+            logger.error({ err: error }, 'could not settle the runs of the run worker that went away'),
+          );
         else fail(`it exited with code ${code}`);
       });
       thread.on('message', (raw: unknown) => {
@@ -294,6 +299,9 @@ export async function startRunWorker({
       const timer = setTimeout(() => void thread.terminate(), STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
+      // Its runs settled (as a dead worker's are) before this resolves: a recovery still running after it
+      // would take the rows of whatever runs as the same instance next, and find the database closed.
+      await settlingLost;
     },
   };
 }

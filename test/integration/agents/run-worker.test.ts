@@ -233,6 +233,17 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     }
   });
 
+  it('close() resolves once the runs the worker had are settled, not before', async () => {
+    model.reset([{ delayMs: 30_000, content: 'Nothing more to read.' }]);
+    const { run, done } = await start();
+    await asked(1);
+    await worker!.close();
+    // Right away: a recovery still running after close() would settle whatever runs as this instance next.
+    expect((await runRow(run.id)).state).toBe('failed');
+    expect((await done).state).toBe('failed');
+    worker = null;
+  });
+
   it('a promise rejected in the worker with nobody to handle it does not end the worker', async () => {
     await worker!.close();
     worker = await startRunWorker({
