@@ -1,13 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { recordedOutcome } from '../agents/run/recovery.summary.ts';
 import type { RunHandOff, RunOutcome } from '../agents/run/run.types.ts';
-import { currentDeadline, type Deadline, outsideDeadline, remainingMs } from '../db/deadline.ts';
+import { currentDeadline, outsideDeadline } from '../db/deadline.ts';
 import { getRun, type RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { outsideLogIds } from '../shared/log-context.ts';
 import { retryWithBackoff } from '../shared/retry.ts';
 import type { CommandHandOff } from '../slack/app.ts';
 import { type FromWorker, fromWorker, type ToWorker, type WorkerStart } from './run-worker.messages.ts';
+import { createLeftoverSettler, recoveredWithin } from './run-worker.recovery.ts';
 import { createMetricsScrapes, createSlackSwitch } from './run-worker.switches.ts';
 import type { Services } from './services.ts';
 
@@ -73,19 +74,7 @@ export async function startRunWorker({
   const instanceId = `${services.config.instanceId}.runs`;
   // What the last process's worker left running is settled before this one takes a run: in the background
   // from now (start-up does not wait for it), and again by the first run if it failed.
-  let settled: Promise<void> | null = null;
-  const settleLeftovers = () =>
-    (settled ??= services.recoverInstance(instanceId).then(
-      () => {},
-      (error: unknown) => {
-        settled = null;
-        throw wardenError({
-          code: 'agents.worker_unavailable',
-          message: `Warden could not settle what its last run worker left (${error instanceof Error ? error.message : String(error)}). Nothing was started; try again in a minute.`,
-          cause: error,
-        });
-      },
-    ));
+  const settleLeftovers = createLeftoverSettler(() => services.recoverInstance(instanceId));
   void settleLeftovers().catch((error: unknown) =>
     logger.warn({ err: error }, 'run worker leftovers not settled yet; the first run tries again'),
   );
@@ -152,26 +141,6 @@ export async function startRunWorker({
     });
   }
 
-  /**
-   * Waits for the recovery of the last worker that went away, within what is left of the request's
-   * deadline (a person is told now, not after the database comes back).
-   */
-  async function recoveredWithin(deadline: Deadline | undefined) {
-    if (!deadline) return recovering;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), Math.max(0, remainingMs(deadline)));
-    });
-    const outcome = await Promise.race([recovering.then(() => 'done' as const), late]);
-    clearTimeout(timer);
-    if (outcome === 'late')
-      throw wardenError({
-        code: 'agents.worker_unavailable',
-        message:
-          'Warden is still settling the runs of its last run worker (its database does not answer). Nothing was started; try again in a minute.',
-      });
-  }
-
   function onReport(message: Exclude<FromWorker, { type: 'ready' | 'failed' }>) {
     if (message.type === 'metrics') return scrapes.answered(message);
     const entry = pending.get(message.runId);
@@ -231,7 +200,7 @@ export async function startRunWorker({
         message: 'Warden is shutting down. Nothing was started.',
       });
     await settleLeftovers();
-    await recoveredWithin(currentDeadline());
+    await recoveredWithin(recovering, currentDeadline());
     if (worker) return;
     starting ??= spawn().catch((error: unknown) => {
       starting = null;

@@ -6,14 +6,7 @@ import { runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { repoRoot } from '../../helpers/services.ts';
-import {
-  BOT_TOKEN,
-  people,
-  SIGNING_SECRET,
-  startEmulator,
-  waitFor,
-  workspaceEnv,
-} from '../../helpers/slack-harness.ts';
+import { people, startEmulator, waitFor, workspaceEnv } from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 
 /** A build of its own, one level down in the repo as `dist/` is (paths relative to the repo hold there). */

@@ -4,14 +4,7 @@ import { proposals, runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices } from '../../helpers/services.ts';
-import {
-  BOT_TOKEN,
-  people,
-  SIGNING_SECRET,
-  startEmulator,
-  waitFor,
-  workspaceEnv,
-} from '../../helpers/slack-harness.ts';
+import { people, startEmulator, waitFor, workspaceEnv } from '../../helpers/slack-harness.ts';
 import { health, spawnWarden, type WardenProcess } from '../../helpers/warden-process.ts';
 
 const channel = people.incidents;
