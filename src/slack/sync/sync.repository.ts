@@ -1,21 +1,7 @@
-import {
-  and,
-  asc,
-  eq,
-  gt,
-  gte,
-  inArray,
-  isNotNull,
-  isNull,
-  lt,
-  lte,
-  min,
-  notExists,
-  or,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { auditHead } from '../../audit/audit.repository.ts';
+import { LINKED, rowsOf } from '../../audit/audit.rows.ts';
 import { auditEvents } from '../../audit/audit.table.ts';
 import type { AuditEvent } from '../../audit/audit.types.ts';
 import type { Db } from '../../db/client.ts';
@@ -133,16 +119,21 @@ export function nextMirrorWatermark({
 /**
  * Where the thread mirror starts after a restart: before the lowest seq among the events stored in the last
  * two days (runs whose events are still mirrored ended within a day; the margin covers clocks that disagree
- * between instances). The lowest seq, not the earliest time: events are linked in the order they commit,
- * not in the order of their `at`, and several share one `at` on a stopped clock.
+ * between instances), or at the head when there are none. The lowest seq, not the earliest time: events are
+ * linked in the order they commit, not in the order of their `at`, and several share one `at` on a stopped
+ * clock. One statement, so one snapshot: read apart, a batch the chainer linked between "none in the window"
+ * and "the head is" would be skipped, its events never posted in their threads.
  */
 export async function mirrorWatermarkAtStart({ db, now }: { db: Db; now: Date }): Promise<number> {
-  const [row] = await db
-    .select({ seq: min(auditEvents.seq) })
-    .from(auditEvents)
-    .where(and(gte(auditEvents.at, new Date(now.getTime() - 2 * RECENT_RUN_MS)), isNotNull(auditEvents.seq)));
-  const first = row?.seq === null || row?.seq === undefined ? null : Number(row.seq);
-  return first !== null ? first - 1 : ((await auditHeadSeq({ db })) ?? 0);
+  const since = new Date(now.getTime() - 2 * RECENT_RUN_MS);
+  // Two subqueries of one statement: each finds its answer by an index (at, seq), both in one snapshot.
+  const [row] = rowsOf<{ first: string | number | null; head: string | number | null }>(
+    await db.execute(sql`select
+      (select min(seq) from audit_events where at >= ${since.toISOString()}::timestamptz and ${LINKED}) as first,
+      (select seq from audit_events where ${LINKED} order by seq desc limit 1) as head`),
+  );
+  if (row?.first !== null && row?.first !== undefined) return Number(row.first) - 1;
+  return Number(row?.head ?? 0);
 }
 
 /** Claims one event for posting, for `leaseMs`; false when another instance holds it or it is posted. */
