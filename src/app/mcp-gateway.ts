@@ -3,7 +3,7 @@ import type { McpHttpGateway } from '../mcp/mcp-http.ts';
 import type { McpResourceOptions } from '../mcp/mcp-metadata.ts';
 import { MCP_PATH, METADATA_PATH } from '../mcp/mcp-paths.ts';
 import type { McpSessionDeps } from '../mcp/mcp-session.ts';
-import { createMcpSlackThread } from '../mcp/mcp-slack.ts';
+import { createMcpSlackThread, type McpSlackKick } from '../mcp/mcp-slack.ts';
 import type { WaitDeps } from '../mcp/mcp-wait.ts';
 import type { Handler } from './http.ts';
 import type { Services } from './services.ts';
@@ -44,7 +44,7 @@ export function mcpSessionDeps({
 }
 
 /** The Slack surface's client and sync kick; `channel` overrides `WARDEN_MCP_CHANNEL` (local mode's). */
-export type McpSlack = { client: WebClient; kick: () => Promise<void>; channel?: string };
+export type McpSlack = { client: WebClient; kick: McpSlackKick; channel?: string };
 
 /** What serving MCP over HTTP offers the process: its routes' handler, and shutdown. */
 export type McpGateway = Pick<McpHttpGateway, 'handle' | 'resource' | 'close' | 'openSessions'>;

@@ -65,8 +65,8 @@ export function buildSlackSurface({
     slack,
     /** The sync worker, with the alert poster started, kicked and stopped alongside it. */
     sync: {
-      kick: async () => {
-        await Promise.all([sync.kick(), alertPoster.kick()]);
+      kick: async (options?: Parameters<typeof sync.kick>[0]) => {
+        await Promise.all([sync.kick(options), alertPoster.kick()]);
       },
       start: () => {
         sync.start();

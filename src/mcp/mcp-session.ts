@@ -117,7 +117,8 @@ async function openSlackThread({
   try {
     const { channel, ts } = await deps.slack.open({ runId, client, transport: kind });
     await setRunSlackThread({ db: deps.db, id: runId, channel, threadTs: ts });
-    deps.slack.kick();
+    // The run's first events may have been passed by while it had no thread: they are posted now.
+    deps.slack.kick({ threadOpenedFor: runId });
   } catch (error) {
     deps.logger.warn(
       { err: error, runId },

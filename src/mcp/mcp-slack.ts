@@ -14,9 +14,15 @@ export type McpSlackThread = {
     client: McpClient;
     transport: McpTransportKind;
   }) => Promise<{ channel: string; ts: string }>;
-  /** Tells the sync worker there is something to post (a card waiting for approval). */
-  kick: () => void;
+  /**
+   * Tells the sync worker there is something to post (a card waiting for approval); `threadOpenedFor`: the
+   * session's thread was just recorded on its run, so the events from before it are posted in it too.
+   */
+  kick: (options?: { threadOpenedFor?: string }) => void;
 };
+
+/** The Slack sync's kick (`createSlackSync`). */
+export type McpSlackKick = (options?: { threadOpenedFor?: string }) => Promise<void>;
 
 /** Opens each session's thread with a message in `channel`, through the Web API client. */
 export function createMcpSlackThread({
@@ -26,7 +32,7 @@ export function createMcpSlackThread({
 }: {
   client: WebClient;
   channel: string;
-  kick: () => Promise<void>;
+  kick: McpSlackKick;
 }): McpSlackThread {
   return {
     open: async ({ runId, client: caller, transport }) => {
@@ -35,7 +41,7 @@ export function createMcpSlackThread({
       if (!posted.ts) throw new Error('Slack accepted the MCP session message but gave no ts');
       return { channel, ts: posted.ts };
     },
-    kick: () => void kick().catch(() => {}),
+    kick: (options) => void kick(options).catch(() => {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { syncRunHeaders } from './run-header-sync.ts';
 import {
   claimMirror,
   findEventsToMirror,
+  firstLinkedSeqOfRun,
   getMirror,
   type MirrorTarget,
   markMirrorAbandoned,
@@ -179,8 +180,30 @@ export function createSlackSync(deps: SlackSyncDeps) {
     }
   }
 
-  /** Runs one pass now (or right after the pass in progress). */
-  function kick(): Promise<void> {
+  /**
+   * Makes the mirror read again from a run's first linked event: a run whose thread was recorded after it
+   * started (an MCP session's) had events the passes went by while it had no thread. When that cannot be
+   * read, the next pass starts from the two-day window, which covers it too.
+   */
+  async function rewindFor(runId: string): Promise<void> {
+    try {
+      const first = await firstLinkedSeqOfRun({ db: deps.db, runId });
+      if (first !== null && watermark !== null) watermark = Math.min(watermark, first - 1);
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, runId },
+        'could not find where a new thread starts; reading the window again',
+      );
+      watermark = null;
+    }
+  }
+
+  /**
+   * Runs one pass now (or right after the pass in progress). `threadOpenedFor`: a run whose Slack thread
+   * was just recorded, whose earlier events the pass posts in it.
+   */
+  async function kick({ threadOpenedFor }: { threadOpenedFor?: string } = {}): Promise<void> {
+    if (threadOpenedFor) await outsideDeadline(() => rewindFor(threadOpenedFor));
     if (running) {
       again = true;
       return running;

@@ -136,6 +136,17 @@ export async function mirrorWatermarkAtStart({ db, now }: { db: Db; now: Date })
   return Number(row?.head ?? 0);
 }
 
+/** The lowest seq among a run's linked events, or null when none is linked yet. */
+export async function firstLinkedSeqOfRun({ db, runId }: { db: Db; runId: string }): Promise<number | null> {
+  const [row] = await db
+    .select({ seq: auditEvents.seq })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.runId, runId), isNotNull(auditEvents.seq)))
+    .orderBy(asc(auditEvents.seq))
+    .limit(1);
+  return row?.seq ?? null;
+}
+
 /** Claims one event for posting, for `leaseMs`; false when another instance holds it or it is posted. */
 export async function claimMirror({
   db,
