@@ -3,38 +3,30 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { blockText, people, type WardenInstance, waitFor } from '../../helpers/slack-harness.ts';
 import {
-  blockText,
-  people,
-  startSlack,
-  stopSlack,
-  type WardenInstance,
-  waitFor,
-} from '../../helpers/slack-harness.ts';
-import { callTool, connectClient, endSession, issueToken, startMcpHttp } from './mcp.harness.ts';
+  callTool,
+  connectClient,
+  endSession,
+  issueToken,
+  type McpWithSlack,
+  startMcpWithSlack,
+} from './mcp.harness.ts';
 
 describe.each(databaseKinds)("an MCP session's Slack thread on %s", (kind) => {
   const database = useTestDatabase(kind);
   let emulator: SlackEmulator;
   let warden: WardenInstance;
-  let http: Awaited<ReturnType<typeof startMcpHttp>>;
+  let http: McpWithSlack['http'];
+  let stop: () => Promise<void>;
   let client: Client | undefined;
 
   beforeEach(async () => {
-    ({ emulator, warden } = await startSlack({
-      database,
-      instanceId: 'mcp-thread-a',
-      env: { WARDEN_MCP_CHANNEL: people.incidents },
-    }));
-    http = await startMcpHttp({
-      services: warden.services,
-      slack: { client: warden.surface.client, kick: warden.surface.sync.kick },
-    });
+    ({ emulator, warden, http, stop } = await startMcpWithSlack({ database, instanceId: 'mcp-thread-a' }));
   });
   afterEach(async () => {
     if (client) await endSession(client).catch(() => {});
-    await http.stop();
-    await stopSlack({ emulator, warden });
+    await stop();
   });
 
   // The session's thread is opened after its run started, while its first events are linked and the

@@ -8,15 +8,14 @@ import { resolveGroups } from '../../../src/policy/approval-validity.ts';
 import { listApprovals } from '../../../src/proposals/proposals.repository.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import type { TestServices } from '../../helpers/services.ts';
+import { buttonsOf, people, type WardenInstance, waitFor } from '../../helpers/slack-harness.ts';
 import {
-  buttonsOf,
-  people,
-  startSlack,
-  stopSlack,
-  type WardenInstance,
-  waitFor,
-} from '../../helpers/slack-harness.ts';
-import { connectClient, endSession, issueToken, type McpHttpHarness, startMcpHttp } from './mcp.harness.ts';
+  connectClient,
+  endSession,
+  issueToken,
+  type McpWithSlack,
+  startMcpWithSlack,
+} from './mcp.harness.ts';
 
 /** A call that waits for its decision, with the progress the client heard while it waited. */
 function heldCall(client: Client, name: string, args: Record<string, unknown>) {
@@ -52,28 +51,20 @@ describe.each(databaseKinds)('MCP calls held for approval in Slack on %s', (kind
   const database = useTestDatabase(kind);
   let emulator: SlackEmulator;
   let warden: WardenInstance;
-  let http: McpHttpHarness;
+  let stop: () => Promise<void>;
   let client: Client;
   let tokenId: string;
 
   beforeEach(async () => {
-    ({ emulator, warden } = await startSlack({
-      database,
-      instanceId: 'mcp-slack-a',
-      env: { WARDEN_MCP_CHANNEL: people.incidents },
-    }));
-    http = await startMcpHttp({
-      services: warden.services,
-      slack: { client: warden.surface.client, kick: warden.surface.sync.kick },
-    });
+    let http: McpWithSlack['http'];
+    ({ emulator, warden, http, stop } = await startMcpWithSlack({ database, instanceId: 'mcp-slack-a' }));
     const issued = await issueToken({ services: warden.services });
     tokenId = issued.id;
     client = await connectClient({ url: http.url, token: issued.token });
   });
   afterEach(async () => {
     await endSession(client).catch(() => {});
-    await http.stop();
-    await stopSlack({ emulator, warden });
+    await stop();
   });
 
   const cardOf = (proposalId: string) =>

@@ -5,10 +5,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { sql } from 'drizzle-orm';
 import { createHttpServer } from '../../../src/app/http.ts';
 import { buildMcpGateway, type McpSlack, mcpRoutes } from '../../../src/app/mcp-gateway.ts';
+import type { Database } from '../../../src/db/client.ts';
 import type { McpHttpGateway } from '../../../src/mcp/mcp-http.ts';
 import { createMcpClientToken } from '../../../src/mcp/mcp-tokens.usecases.ts';
 import { rowsOf } from '../../helpers/secret-sinks.ts';
 import type { TestServices } from '../../helpers/services.ts';
+import { people, startSlack, stopSlack } from '../../helpers/slack-harness.ts';
 
 /** The person MCP test tokens act for (an on-call member of the triage charter). */
 export const PERSON = 'U0ONCALL01';
@@ -40,6 +42,39 @@ export async function startMcpHttp({
     },
   };
 }
+
+/**
+ * The Slack emulator, one Warden instance whose MCP sessions open their threads in #incidents, and its
+ * `/mcp` routes wired to that instance's Slack sync; `stop()` stops all three.
+ */
+export async function startMcpWithSlack({
+  database,
+  instanceId,
+}: {
+  database: Database;
+  instanceId: string;
+}) {
+  const { emulator, warden } = await startSlack({
+    database,
+    instanceId,
+    env: { WARDEN_MCP_CHANNEL: people.incidents },
+  });
+  const http = await startMcpHttp({
+    services: warden.services,
+    slack: { client: warden.surface.client, kick: warden.surface.sync.kick },
+  });
+  return {
+    emulator,
+    warden,
+    http,
+    stop: async () => {
+      await http.stop();
+      await stopSlack({ emulator, warden });
+    },
+  };
+}
+
+export type McpWithSlack = Awaited<ReturnType<typeof startMcpWithSlack>>;
 
 /** Issues a token for `agent` on behalf of PERSON, as `warden mcp token create` does. */
 export async function issueToken({
