@@ -6,7 +6,7 @@ import { claimSlackRequest, pruneSlackRequests } from '../slack/dedup.repository
 import { createOncallDirectory } from '../slack/oncall.directory.ts';
 import type { SlackDeps } from '../slack/slack.types.ts';
 import { createAlertPoster } from '../slack/sync/alert-poster.ts';
-import { createSlackSync } from '../slack/sync/slack-sync.ts';
+import { createSlackSync, type SyncKickOptions } from '../slack/sync/slack-sync.ts';
 import type { Services } from './services.ts';
 
 /** Slack requests are remembered this long for de-duplication (the replay window is 300 s). */
@@ -65,7 +65,7 @@ export function buildSlackSurface({
     slack,
     /** The sync worker, with the alert poster started, kicked and stopped alongside it. */
     sync: {
-      kick: async (options?: Parameters<typeof sync.kick>[0]) => {
+      kick: async (options?: SyncKickOptions) => {
         await Promise.all([sync.kick(options), alertPoster.kick()]);
       },
       start: () => {

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { retrySlackCall } from '../slack/slack-retry.ts';
+import type { SyncKickOptions } from '../slack/sync/slack-sync.ts';
 import type { McpClient } from './mcp-auth.ts';
 import type { McpTransportKind } from './mcp-run.ts';
 
@@ -18,11 +19,11 @@ export type McpSlackThread = {
    * Tells the sync worker there is something to post (a card waiting for approval); `threadOpenedFor`: the
    * session's thread was just recorded on its run, so the events from before it are posted in it too.
    */
-  kick: (options?: { threadOpenedFor?: string }) => void;
+  kick: (options?: SyncKickOptions) => void;
 };
 
 /** The Slack sync's kick (`createSlackSync`). */
-export type McpSlackKick = (options?: { threadOpenedFor?: string }) => Promise<void>;
+export type McpSlackKick = (options?: SyncKickOptions) => Promise<void>;
 
 /** Opens each session's thread with a message in `channel`, through the Web API client. */
 export function createMcpSlackThread({

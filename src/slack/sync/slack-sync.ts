@@ -35,6 +35,9 @@ const MAX_RETRY_DELAY_MS = 60_000;
 /** 1 s, 2 s, 4 s… up to a minute between attempts at one thread reply. */
 const retryDelayMs = (attempts: number) => Math.min(1_000 * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
 
+/** What a kick may ask of the pass besides running: `threadOpenedFor`, a run whose thread was just recorded. */
+export type SyncKickOptions = { threadOpenedFor?: string };
+
 export type SlackSyncDeps = {
   db: Db;
   client: WebClient;
@@ -202,7 +205,7 @@ export function createSlackSync(deps: SlackSyncDeps) {
    * Runs one pass now (or right after the pass in progress). `threadOpenedFor`: a run whose Slack thread
    * was just recorded, whose earlier events the pass posts in it.
    */
-  async function kick({ threadOpenedFor }: { threadOpenedFor?: string } = {}): Promise<void> {
+  async function kick({ threadOpenedFor }: SyncKickOptions = {}): Promise<void> {
     if (threadOpenedFor) await outsideDeadline(() => rewindFor(threadOpenedFor));
     if (running) {
       again = true;
