@@ -36,6 +36,47 @@ export function startCpuMeter(): (operations: number) => CpuPerOperation | null 
   };
 }
 
+/** utime + stime of a /proc stat line, in ms (fields 14 and 15, counted after the command's parenthesis). */
+function statCpuMs(path: string): number | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU per request of another process (a server), beside the rest of the machine's. */
+export type ServerCpu = { mainThreadMs: number; otherThreadsMs: number; restMs: number };
+
+/**
+ * Starts measuring the CPU of process `pid` (its main thread, and its other threads) and of everything else
+ * on the machine (Postgres, the other servers, this process); the returned function divides each by
+ * `requests`. Null without /proc.
+ */
+export function startServerCpuMeter(pid: number): (requests: number) => ServerCpu | null {
+  const read = () => ({
+    all: statCpuMs(`/proc/${pid}/stat`),
+    main: statCpuMs(`/proc/${pid}/task/${pid}/stat`),
+    busy: machineBusyMs(),
+  });
+  const before = read();
+  return (requests) => {
+    const after = read();
+    const values = [before.all, before.main, before.busy, after.all, after.main, after.busy];
+    if (values.some((v) => v === null) || requests <= 0) return null;
+    const all = (after.all as number) - (before.all as number);
+    const main = (after.main as number) - (before.main as number);
+    const busy = (after.busy as number) - (before.busy as number);
+    return {
+      mainThreadMs: main / requests,
+      otherThreadsMs: Math.max(0, all - main) / requests,
+      restMs: Math.max(0, busy - all) / requests,
+    };
+  };
+}
+
 /** "0.91 ms here + 0.52 ms elsewhere" (per operation), or "not measured". */
 export function cpuText(cpu: CpuPerOperation | null): string {
   if (!cpu) return 'not measured';
