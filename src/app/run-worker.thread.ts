@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
@@ -113,7 +114,8 @@ async function main(): Promise<void> {
       .finally(() => port.close());
   });
   post({ type: 'ready', slack: slack !== null });
-  log.info('run worker ready');
+  // Its CPU priority (`run-worker.entry.mjs` lowers it so the acks come first): a nice value, Linux only.
+  log.info({ nice: process.platform === 'linux' ? getPriority(0) : null }, 'run worker ready');
 }
 
 await main();

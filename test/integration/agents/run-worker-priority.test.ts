@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RunWorker, startRunWorker } from '../../../src/app/run-worker.ts';
+import { createManualClock } from '../../../src/shared/clock.ts';
+import { testPostgresUrl, useTestDatabase } from '../../helpers/database.ts';
+import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
+import { createTestServices, repoRoot, type TestServices } from '../../helpers/services.ts';
+import { people } from './agents.helpers.ts';
+
+/** The nice value of each thread of this process, by thread id (Linux's /proc). */
+function niceOfThreads(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // After "pid (comm) ": state is field 3, nice field 19.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      nice.set(Number(tid), Number(fields[16]));
+    } catch {
+      // The thread ended while the list was read.
+    }
+  }
+  return nice;
+}
+
+/**
+ * The run worker's thread works at the lowest CPU priority, so the thread that acks Slack gets a busy CPU
+ * first (README, figure 1). On Linux a nice value is per thread: this thread, and the threads the process
+ * shares (libuv's pool, V8's), keep theirs.
+ */
+describe.skipIf(!testPostgresUrl || process.platform !== 'linux')(
+  'the run worker thread yields the CPU',
+  { timeout: 120_000 },
+  () => {
+    const database = useTestDatabase('postgres');
+    let services: TestServices;
+    let model: ScriptedOpenAIServer;
+    let worker: RunWorker | null;
+
+    const envOf = () => ({
+      DATABASE_URL: database.url!,
+      CHARTERS_DIR: `${repoRoot}/charters`,
+      WARDEN_WORLD_FILE: `${repoRoot}/worlds/sandbox.yaml`,
+      OPENAI_API_KEY: 'sk-test-run-worker-0000000000000000',
+      OPENAI_BASE_URL: model.url,
+      LOG_LEVEL: 'warn',
+    });
+
+    beforeEach(async () => {
+      model = await createScriptedOpenAIServer();
+      services = await createTestServices({ database, env: envOf(), clock: createManualClock(new Date()) });
+      worker = await startRunWorker({ services, env: envOf() });
+    });
+    afterEach(async () => {
+      await worker?.close();
+      await services.close();
+      await model.close();
+    });
+
+    it('runs at nice 19, one thread only, while the thread that serves keeps its priority', async () => {
+      const before = niceOfThreads();
+      expect([...before.values()].filter((nice) => nice === 19)).toEqual([]);
+      const serving = getPriority(0);
+      model.reset([{ content: 'Checkout is down after the deploy; rolling back is the likely fix.' }]);
+      const runner = services.runnerWith({ planner: services.planner, handOff: worker! });
+      const { done } = await runner.start({
+        agent: 'triage',
+        requester: people.oncall,
+        incidentId: 'INC-123',
+      });
+      expect((await done).state).toBe('completed');
+      const after = niceOfThreads();
+      // The worker's thread (from the sources, tsx's loader thread that it starts, too) is at nice 19...
+      const lowered = [...after].filter(([tid, nice]) => nice === 19 && !before.has(tid));
+      expect(lowered.length).toBeGreaterThanOrEqual(1);
+      expect(lowered.length).toBeLessThanOrEqual(2);
+      // ...and every thread that was there before keeps its priority: this one, the pool's, V8's.
+      expect(getPriority(0)).toBe(serving);
+      const kept = [...before].filter(([tid]) => after.has(tid));
+      expect(kept.map(([tid]) => after.get(tid))).toEqual(kept.map(([, nice]) => nice));
+    });
+  },
+);
