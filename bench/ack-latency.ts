@@ -100,19 +100,23 @@ async function measure({
 /** The mean of two halves' CPU per request (they have as many requests each). */
 function meanCpu(a: ServerCpu | null, b: ServerCpu | null): ServerCpu | null {
   if (!a || !b) return a ?? b;
+  const mean = (key: keyof ServerCpu) => (a[key] + b[key]) / 2;
   return {
-    mainThreadMs: (a.mainThreadMs + b.mainThreadMs) / 2,
-    otherThreadsMs: (a.otherThreadsMs + b.otherThreadsMs) / 2,
-    restMs: (a.restMs + b.restMs) / 2,
+    mainThreadMs: mean('mainThreadMs'),
+    loweredThreadsMs: mean('loweredThreadsMs'),
+    otherThreadsMs: mean('otherThreadsMs'),
+    restMs: mean('restMs'),
   };
 }
 
-/** "serving thread 1.52 ms, its other threads 2.10 ms, the rest of the machine 3.02 ms" per request. */
-function serverCpuText(cpu: ServerCpu | null, others: string): string {
+/** "main thread 1.65 ms, the run worker (nice 19) 14.05 ms, …" per request. */
+function serverCpuText(cpu: ServerCpu | null): string {
   if (!cpu) return 'CPU not measured';
+  const lowered =
+    cpu.loweredThreadsMs > 0 ? `the run worker thread ${cpu.loweredThreadsMs.toFixed(2)} ms, ` : '';
   return (
-    `main thread ${cpu.mainThreadMs.toFixed(2)} ms, ${others} ${cpu.otherThreadsMs.toFixed(2)} ms, the rest of ` +
-    `the machine ${cpu.restMs.toFixed(2)} ms`
+    `main thread ${cpu.mainThreadMs.toFixed(2)} ms, ${lowered}other threads (V8's GC and compiler, libuv's ` +
+    `pool) ${cpu.otherThreadsMs.toFixed(2)} ms, the rest of the machine ${cpu.restMs.toFixed(2)} ms`
   );
 }
 
@@ -196,8 +200,8 @@ async function main({ report, log }: FigureContext): Promise<void> {
     });
     const boltCpu = meanCpu(boltBefore.cpu, boltAfter.cpu);
     const cpuNote =
-      `CPU per request over the bursts: Warden ${serverCpuText(oursCpu, 'the run worker and its other threads')}; ` +
-      `bare Bolt ${serverCpuText(boltCpu, 'its other threads')}`;
+      `CPU per request over the bursts: Warden ${serverCpuText(oursCpu)}; ` +
+      `bare Bolt ${serverCpuText(boltCpu)}`;
     log(cpuNote);
 
     const failures = ours.failures + baseline.failures;
@@ -243,7 +247,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
       ratio: inlineRatio,
       target: '—',
       pass: null,
-      note: `the same bursts with the runs' work on the thread that acks, for comparison with the row above (runs in the worker thread: p99 ${ours.all.p99.toFixed(1)} ms); p99 status ${inline.status.p99.toFixed(1)} ms, triage ${inline.triage.p99.toFixed(1)} ms; CPU per request: ${serverCpuText(inlineCpu, 'other threads')}`,
+      note: `the same bursts with the runs' work on the thread that acks, for comparison with the row above (runs in the worker thread: p99 ${ours.all.p99.toFixed(1)} ms); p99 status ${inline.status.p99.toFixed(1)} ms, triage ${inline.triage.p99.toFixed(1)} ms; CPU per request: ${serverCpuText(inlineCpu)}`,
     });
   } finally {
     for (const server of servers.reverse()) await server.stop();

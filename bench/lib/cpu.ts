@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux's USER_HZ: /proc/stat counts CPU time in hundredths of a second. */
 const TICKS_PER_SECOND = 100;
@@ -36,43 +36,70 @@ export function startCpuMeter(): (operations: number) => CpuPerOperation | null 
   };
 }
 
-/** utime + stime of a /proc stat line, in ms (fields 14 and 15, counted after the command's parenthesis). */
-function statCpuMs(path: string): number | null {
+/** The fields of a /proc stat line after the command's parenthesis (field 3, the state, is index 0). */
+function statFields(path: string): string[] | null {
   try {
     const text = readFileSync(path, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
 }
 
+/** utime + stime (fields 14 and 15) in ms. */
+function cpuMsOf(fields: string[]): number {
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
+
 /** CPU per request of another process (a server), beside the rest of the machine's. */
-export type ServerCpu = { mainThreadMs: number; otherThreadsMs: number; restMs: number };
+export type ServerCpu = {
+  mainThreadMs: number;
+  /** Its threads running at a lowered priority (nice > 0: Warden's run worker). */
+  loweredThreadsMs: number;
+  /** Its other threads (V8's GC and compiler threads, libuv's pool). */
+  otherThreadsMs: number;
+  restMs: number;
+};
+
+/** CPU used so far by process `pid`, by its main thread, and by each of its threads at nice > 0. */
+function readServer(pid: number): { all: number; main: number; lowered: Map<string, number> } | null {
+  const all = statFields(`/proc/${pid}/stat`);
+  const main = statFields(`/proc/${pid}/task/${pid}/stat`);
+  if (!all || !main) return null;
+  const lowered = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
+      // Field 19, the nice value.
+      if (fields && Number(fields[16]) > 0) lowered.set(tid, cpuMsOf(fields));
+    }
+  } catch {
+    return null;
+  }
+  return { all: cpuMsOf(all), main: cpuMsOf(main), lowered };
+}
 
 /**
- * Starts measuring the CPU of process `pid` (its main thread, and its other threads) and of everything else
- * on the machine (Postgres, the other servers, this process); the returned function divides each by
- * `requests`. Null without /proc.
+ * Starts measuring the CPU of process `pid` (its main thread, its threads at a lowered priority, its other
+ * threads) and of everything else on the machine (Postgres, the other servers, this process); the returned
+ * function divides each by `requests`. Null without /proc.
  */
 export function startServerCpuMeter(pid: number): (requests: number) => ServerCpu | null {
-  const read = () => ({
-    all: statCpuMs(`/proc/${pid}/stat`),
-    main: statCpuMs(`/proc/${pid}/task/${pid}/stat`),
-    busy: machineBusyMs(),
-  });
-  const before = read();
+  const before = readServer(pid);
+  const busy0 = machineBusyMs();
   return (requests) => {
-    const after = read();
-    const values = [before.all, before.main, before.busy, after.all, after.main, after.busy];
-    if (values.some((v) => v === null) || requests <= 0) return null;
-    const all = (after.all as number) - (before.all as number);
-    const main = (after.main as number) - (before.main as number);
-    const busy = (after.busy as number) - (before.busy as number);
+    const after = readServer(pid);
+    const busy1 = machineBusyMs();
+    if (!before || !after || busy0 === null || busy1 === null || requests <= 0) return null;
+    const all = after.all - before.all;
+    const main = after.main - before.main;
+    let lowered = 0;
+    for (const [tid, ms] of after.lowered) lowered += ms - (before.lowered.get(tid) ?? 0);
     return {
       mainThreadMs: main / requests,
-      otherThreadsMs: Math.max(0, all - main) / requests,
-      restMs: Math.max(0, busy - all) / requests,
+      loweredThreadsMs: lowered / requests,
+      otherThreadsMs: Math.max(0, all - main - lowered) / requests,
+      restMs: Math.max(0, busy1 - busy0 - all) / requests,
     };
   };
 }

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { cpuText, startCpuMeter } from '../../../bench/lib/cpu.ts';
+import { cpuText, startCpuMeter, startServerCpuMeter } from '../../../bench/lib/cpu.ts';
 
 describe("the bench's CPU meter", () => {
   it('charges the CPU this process burnt to its operations', () => {
@@ -24,5 +26,58 @@ describe("the bench's CPU meter", () => {
     );
     expect(cpuText(null)).toBe('not measured');
     expect(startCpuMeter()(0)).toBeNull();
+  });
+});
+
+/**
+ * A process whose main thread and a worker thread at nice 19 each burn a set amount of their own CPU
+ * (read from /proc/thread-self, not wall time) once told "go", then say "done".
+ */
+const BURNER = `
+const { Worker } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const ownCpuMs = () => {
+  const f = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+const burn = (ms) => { const from = ownCpuMs(); while (ownCpuMs() - from < ms); };
+const worker = new Worker(
+  "const { parentPort } = require('node:worker_threads'); require('node:os').setPriority(0, 19);" +
+    "const { readFileSync } = require('node:fs');" +
+    "const own = () => { const f = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');" +
+    "return (Number(f[11]) + Number(f[12])) * 10; };" +
+    "parentPort.on('message', () => { const from = own(); while (own() - from < 200); parentPort.postMessage('burnt'); });",
+  { eval: true },
+);
+worker.once('online', () => process.stdout.write('ready\\n'));
+process.stdin.once('data', () => {
+  worker.postMessage('go');
+  burn(100);
+  // The worker stays (its thread's CPU is read after "done"); the test ends the process.
+  worker.once('message', () => process.stdout.write('done\\n'));
+});
+`;
+
+describe.skipIf(process.platform !== 'linux')("the bench's CPU meter of a server process", () => {
+  it("splits the process's CPU into its main thread, its threads at nice > 0 and the rest", async () => {
+    const child = spawn(process.execPath, ['-e', BURNER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout! });
+    const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
+    try {
+      expect(await next()).toBe('ready');
+      const per = startServerCpuMeter(child.pid!);
+      child.stdin!.write('go\n');
+      expect(await next()).toBe('done');
+      const cpu = per(2);
+      // Per request, of 2: the main thread burnt 100 ms, the worker at nice 19 200 ms (ticks are 10 ms).
+      expect(cpu?.mainThreadMs).toBeGreaterThanOrEqual(45);
+      expect(cpu?.mainThreadMs).toBeLessThan(95);
+      expect(cpu?.loweredThreadsMs).toBeGreaterThanOrEqual(95);
+      expect(cpu?.loweredThreadsMs).toBeLessThan(150);
+      expect(cpu?.otherThreadsMs).toBeGreaterThanOrEqual(0);
+      expect(cpu?.restMs).toBeGreaterThanOrEqual(0);
+    } finally {
+      child.kill();
+    }
   });
 });
