@@ -59,7 +59,14 @@ export async function measureMcpReadOverhead({
   };
   try {
     // A new session (outside the timing) when the current one nears its run's budget.
-    const { samples } = await timeAlternating({ bare, other: viaMcp, beforeOther: sessions.ready });
+    const { samples } = await timeAlternating({
+      bare,
+      other: viaMcp,
+      beforeOther: async () => {
+        parts.measuring();
+        await sessions.ready();
+      },
+    });
     const b = latencySummary(samples.bare);
     const m = latencySummary(samples.other);
     log(
@@ -124,16 +131,21 @@ function sessionsOf({ url, token }: { url: URL; token: string }) {
 }
 
 /**
- * The parts of an MCP call, timed while `during` runs one: the server's handling of its `POST /mcp`
+ * The parts of an MCP call, timed while `during` runs one once `measuring()` was called (the warm-up is
+ * not counted, as the client's own samples do not count it): the server's handling of its `POST /mcp`
  * (request received to response finished) and the guard's `propose` inside it. Session set-up is outside.
  */
 function timedParts() {
+  let measuring = false;
   let timing = false;
   const server: number[] = [];
   const guard: number[] = [];
   return {
+    measuring: () => {
+      measuring = true;
+    },
     during: async <T>(call: () => Promise<T>): Promise<T> => {
-      timing = true;
+      timing = measuring;
       try {
         return await call();
       } finally {

@@ -173,3 +173,24 @@ export async function killWhileWaiting({
   const outcome = await Promise.race([done, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
   return { outcome, ms: performance.now() - killedAt };
 }
+
+/** The environment a run worker test gives Warden (and its worker): Postgres, the shipped charters, a scripted model. */
+export function runWorkerEnv({
+  databaseUrl,
+  modelUrl,
+  extra = {},
+}: {
+  databaseUrl: string;
+  modelUrl: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    CHARTERS_DIR: `${repoRoot}/charters`,
+    WARDEN_WORLD_FILE: `${repoRoot}/worlds/sandbox.yaml`,
+    OPENAI_API_KEY: 'sk-test-run-worker-0000000000000000',
+    OPENAI_BASE_URL: modelUrl,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}

@@ -5,8 +5,8 @@ import { type RunWorker, startRunWorker } from '../../../src/app/run-worker.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
 import { testPostgresUrl, useTestDatabase } from '../../helpers/database.ts';
 import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
-import { createTestServices, repoRoot, type TestServices } from '../../helpers/services.ts';
-import { people } from './agents.helpers.ts';
+import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { people, runWorkerEnv } from './agents.helpers.ts';
 
 /** The nice value of each thread of this process, by thread id (Linux's /proc). */
 function niceOfThreads(): Map<number, number> {
@@ -38,14 +38,7 @@ describe.skipIf(!testPostgresUrl || process.platform !== 'linux')(
     let model: ScriptedOpenAIServer;
     let worker: RunWorker | null;
 
-    const envOf = () => ({
-      DATABASE_URL: database.url!,
-      CHARTERS_DIR: `${repoRoot}/charters`,
-      WARDEN_WORLD_FILE: `${repoRoot}/worlds/sandbox.yaml`,
-      OPENAI_API_KEY: 'sk-test-run-worker-0000000000000000',
-      OPENAI_BASE_URL: model.url,
-      LOG_LEVEL: 'warn',
-    });
+    const envOf = () => runWorkerEnv({ databaseUrl: database.url!, modelUrl: model.url });
 
     beforeEach(async () => {
       model = await createScriptedOpenAIServer();

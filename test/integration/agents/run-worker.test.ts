@@ -13,8 +13,8 @@ import { createManualClock } from '../../../src/shared/clock.ts';
 import { newId } from '../../../src/shared/ids.ts';
 import { testPostgresUrl, useTestDatabase } from '../../helpers/database.ts';
 import { createScriptedOpenAIServer, type ScriptedOpenAIServer } from '../../helpers/openai-server.ts';
-import { createTestServices, repoRoot, type TestServices } from '../../helpers/services.ts';
-import { people } from './agents.helpers.ts';
+import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { people, runWorkerEnv } from './agents.helpers.ts';
 
 const WORKER_ID = 'test-instance.runs';
 
@@ -30,15 +30,8 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
   let worker: RunWorker | null;
   let runner: Runner;
 
-  const envOf = (extra: Record<string, string> = {}) => ({
-    DATABASE_URL: database.url!,
-    CHARTERS_DIR: `${repoRoot}/charters`,
-    WARDEN_WORLD_FILE: `${repoRoot}/worlds/sandbox.yaml`,
-    OPENAI_API_KEY: 'sk-test-run-worker-0000000000000000',
-    OPENAI_BASE_URL: model.url,
-    LOG_LEVEL: 'warn',
-    ...extra,
-  });
+  const envOf = (extra: Record<string, string> = {}) =>
+    runWorkerEnv({ databaseUrl: database.url!, modelUrl: model.url, extra });
 
   beforeEach(async () => {
     model = await createScriptedOpenAIServer();
