@@ -12,7 +12,7 @@ import {
 } from './admission.ts';
 import { refuseAsBusy } from './admission-answer.ts';
 import { createEventLoopDelayProbe } from './admission-probe.ts';
-import { afterPendingAcks } from './after-acks.ts';
+import { afterBurst, afterPendingAcks } from './after-acks.ts';
 import { httpRequestKey } from './request-key.ts';
 import { isSslCheck, routeSlackRequest, type SlackAnswer, type SlackRoute } from './request-route.ts';
 
@@ -48,6 +48,7 @@ export function createSlackHttpReceiver({
   fetch,
   ackFirst = () => false,
   takeOver = () => false,
+  burst,
 }: {
   signingSecret: string;
   logger: Logger;
@@ -65,7 +66,7 @@ export function createSlackHttpReceiver({
   /**
    * Requests whose listeners always ack empty before any work: answered 200 as soon as they are admitted,
    * before Bolt sees them, and handed to Bolt once the requests already waiting have been answered too
-   * (`afterPendingAcks`). They keep their place in the admission gate until their listener acks (or Bolt is
+   * (`afterPendingAcks`) and, while a burst is arriving, once it has ended (`afterBurst`). They keep their place in the admission gate until their listener acks (or Bolt is
    * done with them), as every other request does.
    */
   ackFirst?: (route: Extract<SlackRoute, { kind: 'dispatch' }>) => boolean;
@@ -78,8 +79,15 @@ export function createSlackHttpReceiver({
     requestKey: string;
     receivedAt: number;
   }) => boolean;
+  /**
+   * A request answered first starts its work (handed over, or to Bolt) once no request has arrived for
+   * `quietMs` (10), or `maxMs` (100) after it arrived (`afterBurst`; tests lengthen both).
+   */
+  burst?: { quietMs: number; maxMs: number };
 }): SlackHttpReceiver {
   let app: App | undefined;
+  /** When the latest request arrived: a request answered first holds its work while others arrive. */
+  let lastArrival = Number.NEGATIVE_INFINITY;
   // The default probe's timer is ours to stop; one a test gives is the test's.
   const ownProbe = probe ? null : createEventLoopDelayProbe();
   const gate = createAdmissionGate({ settings: admission, probe: probe ?? (ownProbe as LoadProbe) });
@@ -87,6 +95,7 @@ export function createSlackHttpReceiver({
   async function handle(req: IncomingMessage, res: ServerResponse, state: { signed: boolean }) {
     // The request's deadline runs from here (see `request-deadline.ts`), however long it waits after.
     const receivedAt = performance.now();
+    lastArrival = receivedAt;
     const raw = await readBody(req, bodyLimitBytes);
     if (raw === 'too_large') {
       logger.warn(
@@ -190,6 +199,8 @@ export function createSlackHttpReceiver({
     if (early) {
       answerOnce();
       await afterPendingAcks();
+      // While a burst is still arriving, its work waits for its acks (`afterBurst`).
+      await afterBurst({ receivedAt, lastArrival: () => lastArrival, ...burst });
       if (takeOver({ route, requestKey, receivedAt })) return void release();
     }
     try {
