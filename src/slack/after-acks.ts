@@ -43,8 +43,8 @@ export function burstWaitMs({
 export async function afterBurst({
   receivedAt,
   lastArrival,
-  quietMs,
-  maxMs,
+  quietMs = BURST_QUIET_MS,
+  maxMs = BURST_HOLD_MAX_MS,
 }: {
   receivedAt: number;
   /** The arrival of the latest request, read anew at each check. */
@@ -57,8 +57,8 @@ export async function afterBurst({
       now: performance.now(),
       receivedAt,
       lastArrival: lastArrival(),
-      ...(quietMs === undefined ? {} : { quietMs }),
-      ...(maxMs === undefined ? {} : { maxMs }),
+      quietMs,
+      maxMs,
     });
     if (wait <= 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));

@@ -66,8 +66,8 @@ export function createSlackHttpReceiver({
   /**
    * Requests whose listeners always ack empty before any work: answered 200 as soon as they are admitted,
    * before Bolt sees them, and handed to Bolt once the requests already waiting have been answered too
-   * (`afterPendingAcks`) and, while a burst is arriving, once it has ended (`afterBurst`). They keep their place in the admission gate until their listener acks (or Bolt is
-   * done with them), as every other request does.
+   * (`afterPendingAcks`) and no request has arrived for a moment (`afterBurst`). They keep their place in
+   * the admission gate until their listener acks (or Bolt is done with them), as every other request does.
    */
   ackFirst?: (route: Extract<SlackRoute, { kind: 'dispatch' }>) => boolean;
   /**
@@ -199,7 +199,7 @@ export function createSlackHttpReceiver({
     if (early) {
       answerOnce();
       await afterPendingAcks();
-      // While a burst is still arriving, its work waits for its acks (`afterBurst`).
+      // The work waits until requests stop arriving, so a burst's acks all go out first (`afterBurst`).
       await afterBurst({ receivedAt, lastArrival: () => lastArrival, ...burst });
       if (takeOver({ route, requestKey, receivedAt })) return void release();
     }
