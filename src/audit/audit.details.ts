@@ -15,9 +15,7 @@ export function plainJsonDetails({
   if (details === undefined) return {};
   let json: string | undefined;
   try {
-    json = JSON.stringify(details, (_key, value: unknown) =>
-      typeof value === 'string' ? cleanText(value) : value,
-    );
+    json = JSON.stringify(details);
   } catch (error) {
     throw wardenError({
       code: 'audit.invalid_details',
@@ -25,8 +23,11 @@ export function plainJsonDetails({
       cause: error,
     });
   }
-  // Keys are cleaned too: jsonb refuses a NUL in a key as much as in a value.
-  const parsed: unknown = json === undefined ? undefined : cleanJson(JSON.parse(json));
+  // Strings and keys are cleaned after the round trip: jsonb refuses a NUL in a key as much as in a value.
+  // JSON.stringify writes a NUL and a lone surrogate as escapes (`\u0000`, `\udc00`), so text without them
+  // holds neither and is left as parsed.
+  const parsed: unknown =
+    json === undefined ? undefined : mayHoldUnstorable(json) ? cleanJson(JSON.parse(json)) : JSON.parse(json);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw wardenError({
       code: 'audit.invalid_details',
@@ -35,5 +36,11 @@ export function plainJsonDetails({
   }
   return parsed as Record<string, unknown>;
 }
+
+/** Whether JSON text may hold a NUL or a lone surrogate: JSON.stringify escapes both, in lower-case hex. */
+function mayHoldUnstorable(json: string): boolean {
+  return json.includes('\\u0000') || LONE_SURROGATE_ESCAPE.test(json);
+}
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
 
 export { cleanText };

@@ -107,6 +107,23 @@ describe('plainJsonDetails', () => {
     expect(details).toEqual({ out: 'a\uFFFDb\uFFFDc' });
   });
 
+  it('replaces them in keys and nested values too, and keeps what only looks like them', () => {
+    const nul = String.fromCharCode(0);
+    const cases: [Record<string, unknown>, Record<string, unknown>][] = [
+      [{ [`k${nul}ey`]: 'v' }, { 'k\uFFFDey': 'v' }],
+      [{ list: [{ deep: 'x\uDC00y' }, 'ok'] }, { list: [{ deep: 'x\uFFFDy' }, 'ok'] }],
+      [{ ['\uD83Dkey']: 1 }, { '\uFFFDkey': 1 }],
+      [{ pair: 'fire \uD83D\uDD25' }, { pair: 'fire \uD83D\uDD25' }],
+      [{ escaped: 'a\\u0000 and \\ud800 as written' }, { escaped: 'a\\u0000 and \\ud800 as written' }],
+      [
+        { tool: 'get_incident', args: { incident_id: 'INC-124' } },
+        { tool: 'get_incident', args: { incident_id: 'INC-124' } },
+      ],
+    ];
+    for (const [details, stored] of cases)
+      expect(plainJsonDetails({ action: 'x.y', details })).toEqual(stored);
+  });
+
   it('refuses values JSON cannot hold, with a coded error', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
