@@ -7,7 +7,7 @@
 import postgres from 'postgres';
 import { Pool } from 'undici';
 import { buildSignedHeaders } from '../src/dev/slack-emulator/signing.ts';
-import { type ServerCpu, startServerCpuMeter } from './lib/cpu.ts';
+import { postgresText, type ServerCpu, startServerCpuMeter } from './lib/cpu.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
 import { childEnv, type SpawnedServer, spawnServer } from './lib/process.ts';
@@ -116,12 +116,13 @@ async function measure({
 /** The mean of two halves' CPU per request (they have as many requests each). */
 function meanCpu(a: ServerCpu | null, b: ServerCpu | null): ServerCpu | null {
   if (!a || !b) return a ?? b;
-  const mean = (key: keyof ServerCpu) => (a[key] + b[key]) / 2;
+  const mean = (key: Exclude<keyof ServerCpu, 'postgresMs'>) => (a[key] + b[key]) / 2;
   return {
     mainThreadMs: mean('mainThreadMs'),
     loweredThreadsMs: mean('loweredThreadsMs'),
     otherThreadsMs: mean('otherThreadsMs'),
     restMs: mean('restMs'),
+    postgresMs: a.postgresMs === null || b.postgresMs === null ? null : (a.postgresMs + b.postgresMs) / 2,
   };
 }
 
@@ -132,7 +133,7 @@ function serverCpuText(cpu: ServerCpu | null): string {
     cpu.loweredThreadsMs > 0 ? `the run worker thread ${cpu.loweredThreadsMs.toFixed(2)} ms, ` : '';
   return (
     `main thread ${cpu.mainThreadMs.toFixed(2)} ms, ${lowered}other threads (V8's GC and compiler, libuv's ` +
-    `pool) ${cpu.otherThreadsMs.toFixed(2)} ms, the rest of the machine ${cpu.restMs.toFixed(2)} ms`
+    `pool) ${cpu.otherThreadsMs.toFixed(2)} ms, the rest of the machine ${cpu.restMs.toFixed(2)} ms (${postgresText(cpu.postgresMs)})`
   );
 }
 

@@ -17,34 +17,82 @@ function machineBusyMs(): number | null {
   }
 }
 
-/** CPU per operation: this process's (every thread), and the rest of the machine's (Postgres, …). */
-export type CpuPerOperation = { processMs: number; restMs: number };
+/**
+ * CPU used so far by this machine's Postgres (every process named `postgres`: the postmaster, its
+ * backends and workers), in ms, with what the backends that already exited used (the postmaster's reaped
+ * children). Null without /proc.
+ */
+function postgresCpuMs(): number | null {
+  let total = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(`/proc/${entry}/stat`);
+    if (stat?.command !== 'postgres') continue;
+    // utime + stime, then cutime + cstime (fields 14–17): the children it has waited for.
+    total +=
+      cpuMsOf(stat.fields) + ((Number(stat.fields[13]) + Number(stat.fields[14])) * 1000) / TICKS_PER_SECOND;
+  }
+  return total;
+}
+
+/** CPU per operation: this process's (every thread), and the rest of the machine's, Postgres's apart. */
+export type CpuPerOperation = {
+  processMs: number;
+  restMs: number;
+  /** The part of `restMs` Postgres used; null when it could not be read. */
+  postgresMs: number | null;
+};
 
 /** Starts measuring; the returned function divides the CPU spent since by `operations`. */
 export function startCpuMeter(): (operations: number) => CpuPerOperation | null {
   const process0 = process.cpuUsage();
   const busy0 = machineBusyMs();
+  const postgres0 = postgresCpuMs();
   return (operations) => {
     const used = process.cpuUsage(process0);
     const busy1 = machineBusyMs();
+    const postgres1 = postgresCpuMs();
     if (busy0 === null || busy1 === null || operations <= 0) return null;
     const processMs = (used.user + used.system) / 1000;
     return {
       processMs: processMs / operations,
       restMs: Math.max(0, busy1 - busy0 - processMs) / operations,
+      postgresMs: perOperation({ before: postgres0, after: postgres1, operations }),
     };
   };
 }
 
-/** The fields of a /proc stat line after the command's parenthesis (field 3, the state, is index 0). */
-function statFields(path: string): string[] | null {
+const perOperation = ({
+  before,
+  after,
+  operations,
+}: {
+  before: number | null;
+  after: number | null;
+  operations: number;
+}) => (before === null || after === null ? null : Math.max(0, after - before) / operations);
+
+/**
+ * A /proc stat line: the command (field 2, in parentheses) and the fields after it (field 3, the state, is
+ * index 0).
+ */
+function readStat(path: string): { command: string; fields: string[] } | null {
   try {
     const text = readFileSync(path, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const close = text.lastIndexOf(')');
+    return { command: text.slice(text.indexOf('(') + 1, close), fields: text.slice(close + 2).split(' ') };
   } catch {
     return null;
   }
 }
+
+const statFields = (path: string) => readStat(path)?.fields ?? null;
 
 /** utime + stime (fields 14 and 15) in ms. */
 function cpuMsOf(fields: string[]): number {
@@ -59,6 +107,8 @@ export type ServerCpu = {
   /** Its other threads (V8's GC and compiler threads, libuv's pool). */
   otherThreadsMs: number;
   restMs: number;
+  /** The part of `restMs` Postgres used; null when it could not be read. */
+  postgresMs: number | null;
 };
 
 /** CPU used so far by process `pid`, by its main thread, and by each of its threads at nice > 0. */
@@ -87,9 +137,11 @@ function readServer(pid: number): { all: number; main: number; lowered: Map<stri
 export function startServerCpuMeter(pid: number): (requests: number) => ServerCpu | null {
   const before = readServer(pid);
   const busy0 = machineBusyMs();
+  const postgres0 = postgresCpuMs();
   return (requests) => {
     const after = readServer(pid);
     const busy1 = machineBusyMs();
+    const postgres1 = postgresCpuMs();
     if (!before || !after || busy0 === null || busy1 === null || requests <= 0) return null;
     const all = after.all - before.all;
     const main = after.main - before.main;
@@ -100,12 +152,18 @@ export function startServerCpuMeter(pid: number): (requests: number) => ServerCp
       loweredThreadsMs: lowered / requests,
       otherThreadsMs: Math.max(0, all - main - lowered) / requests,
       restMs: Math.max(0, busy1 - busy0 - all) / requests,
+      postgresMs: perOperation({ before: postgres0, after: postgres1, operations: requests }),
     };
   };
 }
 
-/** "0.91 ms here + 0.52 ms elsewhere" (per operation), or "not measured". */
+/** "0.91 ms in this process + 0.52 ms elsewhere (Postgres 0.45 ms)" (per operation), or "not measured". */
 export function cpuText(cpu: CpuPerOperation | null): string {
   if (!cpu) return 'not measured';
-  return `${cpu.processMs.toFixed(2)} ms in this process + ${cpu.restMs.toFixed(2)} ms elsewhere (Postgres, …)`;
+  return `${cpu.processMs.toFixed(2)} ms in this process + ${cpu.restMs.toFixed(2)} ms elsewhere (${postgresText(cpu.postgresMs)})`;
+}
+
+/** "Postgres 0.45 ms", or what "elsewhere" holds when Postgres's share could not be read. */
+export function postgresText(postgresMs: number | null): string {
+  return postgresMs === null ? 'Postgres, …' : `Postgres ${postgresMs.toFixed(2)} ms`;
 }

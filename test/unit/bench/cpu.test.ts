@@ -1,9 +1,31 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { cpuText, startCpuMeter, startServerCpuMeter } from '../../../bench/lib/cpu.ts';
+import { testPostgresUrl } from '../../helpers/postgres.ts';
 
 describe("the bench's CPU meter", () => {
+  const localPostgres = testPostgresUrl && /@(127\.0\.0\.1|localhost)[:/]/.test(testPostgresUrl);
+  it.skipIf(!localPostgres || process.platform !== 'linux')(
+    "counts the CPU this machine's Postgres burnt apart from the rest",
+    async () => {
+      const sql = postgres(testPostgresUrl ?? '', { max: 1, onnotice: () => {} });
+      try {
+        await sql`select 1`;
+        const per = startCpuMeter();
+        // A backend counting rows burns CPU of its own (hundreds of ms), whatever the load.
+        await sql`select count(*) from generate_series(1, 3000000)`;
+        const cpu = per(1);
+        expect(cpu?.postgresMs).toBeGreaterThanOrEqual(50);
+        // Postgres is part of the rest of the machine (both are read in ticks of 10 ms).
+        expect(cpu?.postgresMs).toBeLessThanOrEqual((cpu?.restMs ?? 0) + 20);
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    },
+  );
+
   it('charges the CPU this process burnt to its operations', () => {
     const per = startCpuMeter();
     // Spin until the process has used 60 ms of CPU (not of wall time, which a loaded machine stretches).
@@ -21,7 +43,10 @@ describe("the bench's CPU meter", () => {
   });
 
   it('says what it measured, or that it measured nothing', () => {
-    expect(cpuText({ processMs: 0.912, restMs: 0.5 })).toBe(
+    expect(cpuText({ processMs: 0.912, restMs: 0.5, postgresMs: 0.449 })).toBe(
+      '0.91 ms in this process + 0.50 ms elsewhere (Postgres 0.45 ms)',
+    );
+    expect(cpuText({ processMs: 0.912, restMs: 0.5, postgresMs: null })).toBe(
       '0.91 ms in this process + 0.50 ms elsewhere (Postgres, …)',
     );
     expect(cpuText(null)).toBe('not measured');
