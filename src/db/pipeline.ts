@@ -199,8 +199,8 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       if (progress.state === 'open' && !progress.lost) await conn.unsafe('rollback').catch(() => {});
       throw error;
     } finally {
-      // postgres.js has already taken a lost connection back: releasing it too would hand a dead (or
-      // reconnected, busy) connection to the pool's idle queue.
+      // postgres.js has already taken a lost connection back. Unpatched, releasing it too would hand a dead
+      // (or reconnected, busy) connection to the pool's idle queue; patched, the release does nothing.
       if (!progress.lost) {
         conn.release();
         if (connection) (connection as DriverConnection).onclose = null;

@@ -92,6 +92,29 @@ describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded
     expect(await marks()).toEqual(['a', 'b', 'c']);
   });
 
+  it('serves again after the connection of a statement under a deadline died under it', async () => {
+    const deadline = deadlineIn({ ms: 10_000, what: 'the test request' });
+    // Under a deadline a statement reserves its connection and releases it after. A close with the
+    // statement in flight (no error from the server first, as when the network drops) used to queue the
+    // dead connection as idle on that release: every later statement failed, and it never reconnected.
+    const dying = settle(
+      withDeadline(deadline, async () => {
+        await warden.db.execute(sql`select pg_sleep(0.9)`);
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await proxy.cut();
+    await proxy.restore();
+    const outcome = await dying;
+    expect(outcome.ok ? null : (outcome.error as { cause?: { code?: string } }).cause?.code).toBe(
+      'CONNECTION_CLOSED',
+    );
+    await withDeadline(deadlineIn({ ms: 10_000, what: 'the next request' }), async () => {
+      await warden.db.execute(sql`insert into marks values ('after')`);
+    });
+    expect(await marks()).toEqual(['after']);
+  });
+
   it('stops waiting outside a request after its bound, with a clear error', async () => {
     await unreachable();
     const started = performance.now();

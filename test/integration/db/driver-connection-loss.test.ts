@@ -1,59 +1,15 @@
 import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { testPostgresUrl } from '../../helpers/database.ts';
+import { backendPid, recordUncaughtErrors, rejectionOf, settled } from '../../helpers/driver-loss.ts';
 
 // postgres.js 3.4.9 under connection loss, patched by patches/postgres+3.4.9.patch (see patches/README.md).
 // Each case failed on the unpatched driver: an uncaught TypeError thrown from a setImmediate (a null socket
-// written to), or a query that never settles (a stale flush timer, or a connection lost from the pool). Waits are bounded by SETTLE_MS: far
-// beyond anything healthy (milliseconds here), and below postgres.js's 30 s connect_timeout, which would
-// otherwise turn a hang into a late CONNECT_TIMEOUT.
-const SETTLE_MS = 10_000;
+// written to), or a query that never settles (a stale flush timer, or a connection lost from the pool).
 
 type Pool = postgres.Sql;
 type Options = NonNullable<Parameters<typeof postgres>[1]>;
-
-/** Errors thrown where nothing awaits them (from a timer): outside vitest, the process dies of them. */
-let uncaught: unknown[] = [];
-const onUncaught = new Set<(error: unknown) => void>();
-function recordUncaught(error: unknown) {
-  uncaught.push(error);
-  for (const listener of onUncaught) listener(error);
-}
-
-/** Fails when `promise` has not settled within SETTLE_MS (a hang), or at once on an uncaught error. */
-async function settled<T>(promise: PromiseLike<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let listener: (error: unknown) => void = () => {};
-  const failure = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${SETTLE_MS} ms`)), SETTLE_MS);
-    listener = (error) => reject(new Error(`uncaught error while waiting for ${what}: ${String(error)}`));
-    onUncaught.add(listener);
-  });
-  try {
-    return await Promise.race([promise, failure]);
-  } finally {
-    clearTimeout(timer);
-    onUncaught.delete(listener);
-  }
-}
-
-/** The error a query rejects with (it must reject), within SETTLE_MS. */
-function rejectionOf(query: PromiseLike<unknown>, what: string): Promise<unknown> {
-  return settled(
-    Promise.resolve(query).then(
-      () => new Error(`${what} resolved on a dead connection`),
-      (error: unknown) => error,
-    ),
-    what,
-  );
-}
-
-/** The server process behind a connection (pg_terminate_backend's argument). */
-async function backendPid(sql: postgres.ISql): Promise<number> {
-  const [row] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-  return row!.pid;
-}
 
 describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched driver)', () => {
   const url = testPostgresUrl as string;
@@ -122,16 +78,10 @@ describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched
     });
   }
 
-  beforeEach(() => {
-    uncaught = [];
-    // Unpatched, the TypeError is thrown from a timer: nothing awaits it, only these listeners see it.
-    process.on('uncaughtException', recordUncaught);
-    process.on('unhandledRejection', recordUncaught);
-  });
+  // Unpatched, the TypeError is thrown from a timer: nothing awaits it, only these listeners see it.
+  const uncaught = recordUncaughtErrors();
 
   afterEach(async () => {
-    process.off('uncaughtException', recordUncaught);
-    process.off('unhandledRejection', recordUncaught);
     // With a timeout: a connection that lost a query in flight never ends on its own (upstream behaviour).
     await Promise.all(pools.map((sql) => sql.end({ timeout: 1 })));
     pools = [];
