@@ -110,8 +110,8 @@ describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched
       closedError,
     );
     expect(await rejectionOf(reserved`select 1`, 'a plain query')).toMatchObject(closedError);
-    // Not released: postgres.js has already taken the closed connection back into its pool (Warden's
-    // pipelined transactions skip the release the same way; see patches/README.md).
+    // Not released: postgres.js has already taken the closed connection back into its pool. (A release now
+    // does nothing, patch hunk 7: driver-reservation-loss.test.ts.)
     const rows = await settled(
       Promise.all([1, 2, 3].map((n) => sql`select ${n}::int as n`)),
       'queries on the pool after the loss',
