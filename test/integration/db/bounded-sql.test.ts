@@ -4,6 +4,7 @@ import { connectPostgres, type Database } from '../../../src/db/client.ts';
 import { deadlineIn, isDeadlineError, withDeadline } from '../../../src/db/deadline.ts';
 import { rawRowsOf } from '../../../src/db/pipeline.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { waitFor } from '../../helpers/slack-harness.ts';
 import { type PostgresProxy, startPostgresProxy } from '../slack/postgres-proxy.ts';
 
 /**
@@ -93,26 +94,48 @@ describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded
   });
 
   it('serves again after the connection of a statement under a deadline died under it', async () => {
-    const deadline = deadlineIn({ ms: 10_000, what: 'the test request' });
-    // Under a deadline a statement reserves its connection and releases it after. A close with the
-    // statement in flight (no error from the server first, as when the network drops) used to queue the
-    // dead connection as idle on that release: every later statement failed, and it never reconnected.
-    const dying = settle(
-      withDeadline(deadline, async () => {
-        await warden.db.execute(sql`select pg_sleep(0.9)`);
-      }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await proxy.cut();
-    await proxy.restore();
-    const outcome = await dying;
-    expect(outcome.ok ? null : (outcome.error as { cause?: { code?: string } }).cause?.code).toBe(
-      'CONNECTION_CLOSED',
-    );
-    await withDeadline(deadlineIn({ ms: 10_000, what: 'the next request' }), async () => {
-      await warden.db.execute(sql`insert into marks values ('after')`);
+    // A pool of its own whose statements may run long: the cut must find the statement still running.
+    const patient = connectPostgres({
+      url: proxy.url,
+      max: 1,
+      timeouts: { lockMs: 1_000, statementMs: 60_000 },
     });
-    expect(await marks()).toEqual(['after']);
+    try {
+      await patient.db.execute(sql`select 1`);
+      // Under a deadline a statement reserves its connection and releases it after. A close with the
+      // statement in flight (no error from the server first, as when the network drops) used to queue the
+      // dead connection as idle on that release: every later statement failed, and it never reconnected.
+      const dying = settle(
+        withDeadline(deadlineIn({ ms: 60_000, what: 'the test request' }), async () => {
+          await patient.db.execute(sql`select pg_sleep(30) as cut_here`);
+        }),
+      );
+      await waitFor(
+        async () =>
+          rawRowsOf(
+            await database.db.execute(
+              sql`select 1 from pg_stat_activity where state = 'active' and query like '%as cut_here'
+                and pid <> pg_backend_pid()`,
+            ),
+          ).length > 0 || undefined,
+        { what: 'the statement to run', timeoutMs: 20_000 },
+      );
+      await proxy.cut();
+      await proxy.restore();
+      const outcome = await dying;
+      expect(outcome.ok ? null : (outcome.error as { cause?: { code?: string } }).cause?.code).toBe(
+        'CONNECTION_CLOSED',
+      );
+      await withDeadline(deadlineIn({ ms: 10_000, what: 'the next request' }), async () => {
+        await patient.db.execute(sql`insert into marks values ('after')`);
+      });
+      expect(await marks()).toEqual(['after']);
+    } finally {
+      await patient.close().catch(() => {});
+      // The server notices the lost client only when the sleep ends.
+      await database.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity
+        where query like '%as cut_here' and pid <> pg_backend_pid()`);
+    }
   });
 
   it('stops waiting outside a request after its bound, with a clear error', async () => {
