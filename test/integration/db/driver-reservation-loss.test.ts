@@ -1,7 +1,14 @@
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testPostgresUrl } from '../../helpers/database.ts';
-import { backendPid, recordUncaughtErrors, rejectionOf, settled } from '../../helpers/driver-loss.ts';
+import {
+  backendPid,
+  recordUncaughtErrors,
+  rejectionOf,
+  SETTLE_MS,
+  settled,
+} from '../../helpers/driver-loss.ts';
+import { waitFor } from '../../helpers/slack-harness.ts';
 
 // postgres.js 3.4.9: a connection that closes while reserved (sql.reserve, sql.begin) is taken back by the
 // pool at once, and reconnected at once when queries wait for it. Patched (patches/README.md, hunk 7), the
@@ -19,18 +26,13 @@ describe.skipIf(!testPostgresUrl)('postgres.js reservations whose connection clo
   const uncaught = recordUncaughtErrors();
 
   /** A one-connection pool (only the connection that died can serve it again) and one to terminate with. */
-  function pools1() {
+  function onePool() {
     let closes = 0;
     const sql = postgres(url, { max: 1, onnotice: () => {}, onclose: () => void closes++ });
     const admin = postgres(url, { max: 1, onnotice: () => {} });
     pools.push(sql, admin);
     const closed = () =>
-      settled(
-        (async () => {
-          while (closes === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-        })(),
-        'the close of the terminated connection',
-      );
+      waitFor(() => closes > 0, { what: 'the close of the terminated connection', timeoutMs: SETTLE_MS });
     return { sql, admin, closed };
   }
 
@@ -39,7 +41,7 @@ describe.skipIf(!testPostgresUrl)('postgres.js reservations whose connection clo
   });
 
   it('a reservation released after its connection closed leaves the pool working', async () => {
-    const { sql, admin, closed } = pools1();
+    const { sql, admin, closed } = onePool();
     const reserved = await sql.reserve();
     await admin`select pg_terminate_backend(${await backendPid(reserved)})`;
     await closed();
@@ -57,7 +59,7 @@ describe.skipIf(!testPostgresUrl)('postgres.js reservations whose connection clo
   });
 
   it("a reservation's query never runs on the session the pool reconnected for others", async () => {
-    const { sql, admin, closed } = pools1();
+    const { sql, admin, closed } = onePool();
     const reserved = await sql.reserve();
     const pid = await backendPid(reserved);
     // Waits for the only connection; the close hands it over, reconnected.
@@ -79,7 +81,7 @@ describe.skipIf(!testPostgresUrl)('postgres.js reservations whose connection clo
   });
 
   it("sql.begin's statements after the close never run on the reconnected session", async () => {
-    const { sql, admin, closed } = pools1();
+    const { sql, admin, closed } = onePool();
     let gate: () => void = () => {};
     const opened = new Promise<void>((resolve) => {
       gate = resolve;
@@ -98,12 +100,7 @@ describe.skipIf(!testPostgresUrl)('postgres.js reservations whose connection clo
       await statement;
     });
     const outcome = rejectionOf(transaction, 'the transaction');
-    await settled(
-      (async () => {
-        while (pid === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      })(),
-      'the transaction to start',
-    );
+    await waitFor(() => pid !== 0, { what: 'the transaction to start', timeoutMs: SETTLE_MS });
     const waiting = sql`select pg_backend_pid() as pid`;
     await admin`select pg_terminate_backend(${pid})`;
     await closed();
