@@ -1,4 +1,4 @@
-import { getPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseConfig } from '../config/config.ts';
 import { openDatabase } from '../db/client.ts';
@@ -113,9 +113,35 @@ async function main(): Promise<void> {
       .catch((error: unknown) => log.warn({ err: error }, 'run worker: closing failed'))
       .finally(() => port.close());
   });
+  const nice = lowerPriority();
   post({ type: 'ready', slack: slack !== null });
-  // Its CPU priority (`run-worker.entry.mjs` lowers it so the acks come first): a nice value, Linux only.
-  log.info({ nice: process.platform === 'linux' ? getPriority(0) : null }, 'run worker ready');
+  log.info({ nice }, 'run worker ready');
+}
+
+/**
+ * The thread's nice value once it is up: the lowest CPU priority. Its work (runs, slash commands' work, the
+ * Slack mirror) then gets a CPU the thread that acks Slack wants only once that thread is done, instead of
+ * half of it (README, figure 1); on an idle CPU it runs at full speed.
+ */
+const RUN_WORKER_NICE = 19;
+
+/**
+ * Lowers this thread to `RUN_WORKER_NICE` and says the nice value it now has (null off Linux, where a nice
+ * value would be the whole process's, so it is left alone). Only once the thread is built, not before it
+ * loads: at nice 19 on a machine busy with other processes, loading the modules and connecting took longer
+ * than the 60 s the serving thread waits for `ready` (a CI run saw every run refused as "worker
+ * unavailable"), and a person's first run waits for that. The libuv pool it may have started keeps the
+ * priority it was started with.
+ */
+function lowerPriority(): number | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    setPriority(0, RUN_WORKER_NICE);
+  } catch {
+    // Not allowed here (a sandbox refusing setpriority): the thread keeps its default priority, as its
+    // "run worker ready" log line says.
+  }
+  return getPriority(0);
 }
 
 await main();

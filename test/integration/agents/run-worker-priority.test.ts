@@ -51,6 +51,27 @@ describe.skipIf(!testPostgresUrl || process.platform !== 'linux')(
       await model.close();
     });
 
+    it('loads and connects at its default priority, and lowers itself only once it is ready', async () => {
+      // At nice 19 on a machine busy with other processes, loading took longer than the 60 s the serving
+      // thread waits for it, and every run was refused as "worker unavailable".
+      const before = niceOfThreads();
+      let loading = true;
+      const seen = { normal: 0, lowest: 0 };
+      const ready = worker!.ready().finally(() => {
+        loading = false;
+      });
+      while (loading) {
+        const fresh = [...niceOfThreads()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+        if (fresh.includes(19)) seen.lowest++;
+        else if (fresh.length > 0) seen.normal++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await ready;
+      // Lowered only between its last step and the `ready` this thread then reads: a sample or two at most.
+      expect(seen.normal).toBeGreaterThan(seen.lowest);
+      expect([...niceOfThreads()].filter(([tid, nice]) => nice === 19 && !before.has(tid)).length).toBe(1);
+    });
+
     it('runs at nice 19, one thread only, while the thread that serves keeps its priority', async () => {
       const before = niceOfThreads();
       expect([...before.values()].filter((nice) => nice === 19)).toEqual([]);
@@ -64,10 +85,9 @@ describe.skipIf(!testPostgresUrl || process.platform !== 'linux')(
       });
       expect((await done).state).toBe('completed');
       const after = niceOfThreads();
-      // The worker's thread (from the sources, tsx's loader thread that it starts, too) is at nice 19...
+      // The worker's thread is at nice 19 (from the sources, tsx's loader thread it started keeps its own)...
       const lowered = [...after].filter(([tid, nice]) => nice === 19 && !before.has(tid));
-      expect(lowered.length).toBeGreaterThanOrEqual(1);
-      expect(lowered.length).toBeLessThanOrEqual(2);
+      expect(lowered.length).toBe(1);
       // ...and every thread that was there before keeps its priority: this one, the pool's, V8's.
       expect(getPriority(0)).toBe(serving);
       const kept = [...before].filter(([tid]) => after.has(tid));
