@@ -47,10 +47,17 @@ describe('Slack: a proposal card that is gone is posted again', () => {
     expect(buttonsOf(reposted)).not.toContain('Approve');
     const failedUpdate = emulator.calls('chat.update').find((c) => c.params.ts === card.ts);
     expect(failedUpdate?.error).toBe('message_not_found');
-    const [row] = await database.db
-      .select({ ts: proposals.slackTs, attempts: proposals.slackCardAttempts })
-      .from(proposals)
-      .where(eq(proposals.tool, 'rollback_deploy'));
-    expect(row).toEqual({ ts: reposted.ts, attempts: 0 });
+    // The new ts is recorded once chat.postMessage has answered, a moment after Slack shows the card.
+    const cardRow = async () => {
+      const [row] = await database.db
+        .select({ ts: proposals.slackTs, attempts: proposals.slackCardAttempts })
+        .from(proposals)
+        .where(eq(proposals.tool, 'rollback_deploy'));
+      return row?.ts === 'posting' ? undefined : row;
+    };
+    expect(await waitFor(cardRow, { what: 'the new card recorded' })).toEqual({
+      ts: reposted.ts,
+      attempts: 0,
+    });
   }, 60_000);
 });
