@@ -113,30 +113,27 @@ async function main(): Promise<void> {
       .catch((error: unknown) => log.warn({ err: error }, 'run worker: closing failed'))
       .finally(() => port.close());
   });
-  const nice = lowerPriority();
+  const nice = lowerPriority(services.config.runWorkerNice);
   post({ type: 'ready', slack: slack !== null });
   log.info({ nice }, 'run worker ready');
 }
 
 /**
- * The thread's nice value once it is up: the lowest CPU priority. Its work (runs, slash commands' work, the
- * Slack mirror) then gets a CPU the thread that acks Slack wants only once that thread is done, instead of
- * half of it (README, figure 1); on an idle CPU it runs at full speed.
+ * Lowers this thread to `nice` (WARDEN_RUN_WORKER_NICE, 19 by default: the lowest CPU priority) and says
+ * the nice value it now has (null off Linux, where a nice value would be the whole process's, so it is left
+ * alone). At 19 its work (runs, slash commands' work, the Slack mirror) gets a CPU the thread that acks
+ * Slack wants only once that thread is done, instead of half of it (README, figure 1); on an idle CPU it
+ * runs at full speed.
+ *
+ * Only once the thread is built, not before it loads: at nice 19 on a machine busy with other processes,
+ * loading the modules and connecting took longer than the 60 s the serving thread waits for `ready` (a CI
+ * run saw every run refused as "worker unavailable"), and a person's first run waits for that. The libuv
+ * pool it may have started keeps the priority it was started with.
  */
-const RUN_WORKER_NICE = 19;
-
-/**
- * Lowers this thread to `RUN_WORKER_NICE` and says the nice value it now has (null off Linux, where a nice
- * value would be the whole process's, so it is left alone). Only once the thread is built, not before it
- * loads: at nice 19 on a machine busy with other processes, loading the modules and connecting took longer
- * than the 60 s the serving thread waits for `ready` (a CI run saw every run refused as "worker
- * unavailable"), and a person's first run waits for that. The libuv pool it may have started keeps the
- * priority it was started with.
- */
-function lowerPriority(): number | null {
+function lowerPriority(nice: number): number | null {
   if (process.platform !== 'linux') return null;
   try {
-    setPriority(0, RUN_WORKER_NICE);
+    setPriority(0, nice);
   } catch {
     // Not allowed here (a sandbox refusing setpriority): the thread keeps its default priority, as its
     // "run worker ready" log line says.

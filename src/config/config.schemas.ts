@@ -77,6 +77,8 @@ export const envSchema = z.object({
    * DATABASE_URL) or `inline` (the thread that serves requests). Unset: `thread` on Postgres, else `inline`.
    */
   WARDEN_RUN_WORKER: optionalText.pipe(z.enum(['thread', 'inline']).optional()),
+  /** The run worker thread's nice value once it is up (Linux): 19 yields the CPU to the acks first. */
+  WARDEN_RUN_WORKER_NICE: wholeNumber({ min: 0, max: 19, fallback: 19 }),
   CHARTERS_DIR: optionalText.default('./charters'),
   WARDEN_CATALOG_DIR: optionalText.default('./catalog'),
   /** `warden mcp` (stdio): the MCP client's token, from `warden mcp token create`. */

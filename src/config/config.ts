@@ -64,6 +64,8 @@ export type Config = {
   maxRuns: number;
   /** Where agent runs work (WARDEN_RUN_WORKER): a worker thread of their own, or the serving thread. */
   runWorker: 'thread' | 'inline';
+  /** The run worker thread's nice value once it is up (WARDEN_RUN_WORKER_NICE, Linux only). */
+  runWorkerNice: number;
   chartersDir: string;
   /** The service catalog and the connections to real systems (absent: none, the sandbox only). */
   catalogDir: string;
@@ -142,6 +144,7 @@ export function parseConfig({ env }: { env: Record<string, string | undefined> }
     },
     maxRuns: e.WARDEN_MAX_RUNS,
     runWorker: e.WARDEN_RUN_WORKER ?? (e.DATABASE_URL ? 'thread' : 'inline'),
+    runWorkerNice: e.WARDEN_RUN_WORKER_NICE,
     chartersDir: e.CHARTERS_DIR,
     catalogDir: e.WARDEN_CATALOG_DIR,
     logLevel: e.LOG_LEVEL,

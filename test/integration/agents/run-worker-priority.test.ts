@@ -72,6 +72,20 @@ describe.skipIf(!testPostgresUrl || process.platform !== 'linux')(
       expect([...niceOfThreads()].filter(([tid, nice]) => nice === 19 && !before.has(tid)).length).toBe(1);
     });
 
+    it('takes the nice value WARDEN_RUN_WORKER_NICE says', async () => {
+      await worker!.close();
+      const before = niceOfThreads();
+      const extra = { WARDEN_RUN_WORKER_NICE: '7' };
+      worker = await startRunWorker({
+        services,
+        env: runWorkerEnv({ databaseUrl: database.url!, modelUrl: model.url, extra }),
+      });
+      await worker.ready();
+      const fresh = [...niceOfThreads()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      expect(fresh.filter((nice) => nice === 7)).toHaveLength(1);
+      expect(fresh).not.toContain(19);
+    });
+
     it('runs at nice 19, one thread only, while the thread that serves keeps its priority', async () => {
       const before = niceOfThreads();
       expect([...before.values()].filter((nice) => nice === 19)).toEqual([]);

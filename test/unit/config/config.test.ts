@@ -48,6 +48,20 @@ describe('WARDEN_RUN_WORKER', () => {
   });
 });
 
+describe('WARDEN_RUN_WORKER_NICE', () => {
+  it('defaults to 19, the lowest CPU priority, and takes a nice value from 0', () => {
+    expect(parseConfig({ env: {} }).runWorkerNice).toBe(19);
+    expect(parseConfig({ env: { WARDEN_RUN_WORKER_NICE: '0' } }).runWorkerNice).toBe(0);
+    expect(parseConfig({ env: { WARDEN_RUN_WORKER_NICE: '10' } }).runWorkerNice).toBe(10);
+  });
+
+  it.each(['-5', '20', 'low', '2.5'])('refuses %j with one line naming the variable', (value) => {
+    const refused = refusal({ WARDEN_RUN_WORKER_NICE: value });
+    expect(refused.code).toBe('config.invalid');
+    expect(refused.message).toMatch(/^WARDEN_RUN_WORKER_NICE /);
+  });
+});
+
 describe('WARDEN_MAX_RUNS', () => {
   it('defaults to 20 runs at once per instance, and takes a whole number', () => {
     expect(parseConfig({ env: {} }).maxRuns).toBe(20);
