@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
+import { eq } from 'drizzle-orm';
 import type { Planner } from '../../src/agents/planner.types.ts';
 import { createHttpServer } from '../../src/app/http.ts';
+import { proposals } from '../../src/app/schema.ts';
 import { buildSlackSurface, type SlackSurface } from '../../src/app/slack-surface.ts';
 import type { Catalog } from '../../src/catalog/catalog.ts';
-import type { Database } from '../../src/db/client.ts';
+import type { Database, Db } from '../../src/db/client.ts';
 import {
   createSandboxPeople,
   createSlackEmulator,
@@ -167,6 +169,16 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+}
+
+/**
+ * The proposal whose card Slack shows at `ts`. Its ts is stored once chat.postMessage has answered, a moment
+ * after the emulator shows the card, so the row is waited for.
+ */
+export function proposalOfCard(db: Db, ts: string) {
+  return waitFor(async () => (await db.select().from(proposals).where(eq(proposals.slackTs, ts)))[0], {
+    what: `the proposal of card ${ts}`,
+  });
 }
 
 /** The approval card of a proposal in a channel (its buttons carry the proposal id), once it is posted. */

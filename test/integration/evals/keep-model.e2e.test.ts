@@ -1,10 +1,8 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
-import { proposals } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { readCaseDir } from '../../../src/evals/case.files.ts';
 import { evalExportCommand, evalRunCommand } from '../../../src/evals/eval.cli.ts';
@@ -20,6 +18,7 @@ import {
   blockText,
   buttonsOf,
   people,
+  proposalOfCard,
   startSlack,
   stopSlack,
   type WardenInstance,
@@ -113,11 +112,7 @@ describe.each(databaseKinds)('eval cases kept from runs the model planned (%s)',
       .messages(channel)
       .slice(after)
       .find((m) => m.threadTs === null && m.text.includes(tool) && buttonsOf(m).length > 0);
-  const proposalAt = (ts: string) =>
-    waitFor(
-      async () => (await warden.services.db.select().from(proposals).where(eq(proposals.slackTs, ts)))[0],
-      { what: `the proposal of card ${ts}` },
-    );
+  const proposalAt = (ts: string) => proposalOfCard(warden.services.db, ts);
   const click = (user: string, ts: string, actionId: string) =>
     emulator.clickButton({ user, channel, messageTs: ts, actionId });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
-import { auditEvents, proposals, sandboxLogs } from '../../../src/app/schema.ts';
+import { auditEvents, sandboxLogs } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { readCaseDir } from '../../../src/evals/case.files.ts';
 import { evalExportCommand, evalRunCommand } from '../../../src/evals/eval.cli.ts';
@@ -17,6 +17,7 @@ import {
   blockText,
   buttonsOf,
   people,
+  proposalOfCard,
   startSlack,
   stopSlack,
   type WardenInstance,
@@ -52,14 +53,7 @@ describe.each(databaseKinds)('eval cases kept from decisions in Slack (%s)', (ki
     emulator
       .messages(channel)
       .find((m) => m.threadTs === null && m.text.includes(tool) && buttonsOf(m).length > 0);
-  // The card is in Slack a moment before its ts is stored on the proposal.
-  const proposalAt = (ts: string) =>
-    waitFor(
-      async () => (await warden.services.db.select().from(proposals).where(eq(proposals.slackTs, ts)))[0],
-      {
-        what: `the proposal of card ${ts}`,
-      },
-    );
+  const proposalAt = (ts: string) => proposalOfCard(warden.services.db, ts);
   const click = (user: string, ts: string, actionId: string) =>
     emulator.clickButton({ user, channel, messageTs: ts, actionId });
 

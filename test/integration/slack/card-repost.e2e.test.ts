@@ -1,11 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { proposals } from '../../../src/app/schema.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
 import { useTestDatabase } from '../../helpers/database.ts';
 import {
   buttonsOf,
   people,
+  proposalOfCard,
   startSlack,
   stopSlack,
   type WardenInstance,
@@ -47,17 +46,8 @@ describe('Slack: a proposal card that is gone is posted again', () => {
     expect(buttonsOf(reposted)).not.toContain('Approve');
     const failedUpdate = emulator.calls('chat.update').find((c) => c.params.ts === card.ts);
     expect(failedUpdate?.error).toBe('message_not_found');
-    // The new ts is recorded once chat.postMessage has answered, a moment after Slack shows the card.
-    const cardRow = async () => {
-      const [row] = await database.db
-        .select({ ts: proposals.slackTs, attempts: proposals.slackCardAttempts })
-        .from(proposals)
-        .where(eq(proposals.tool, 'rollback_deploy'));
-      return row?.ts === 'posting' ? undefined : row;
-    };
-    expect(await waitFor(cardRow, { what: 'the new card recorded' })).toEqual({
-      ts: reposted.ts,
-      attempts: 0,
-    });
+    // Recorded on the proposal, whose failed attempts start again from none.
+    const row = await proposalOfCard(database.db, reposted.ts);
+    expect(row).toMatchObject({ tool: 'rollback_deploy', slackCardAttempts: 0 });
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { and, eq, like, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approvals, auditEvents, auditMirror, proposals, runs } from '../../../src/app/schema.ts';
+import { approvals, auditEvents, auditMirror, runs } from '../../../src/app/schema.ts';
 import { readKillState } from '../../../src/breakers/kill-switch.repository.ts';
 import { connectPostgres } from '../../../src/db/client.ts';
 import type { SlackEmulator } from '../../../src/dev/slack-emulator/index.ts';
@@ -9,6 +9,7 @@ import {
   blockText,
   buttonsOf,
   people,
+  proposalOfCard,
   startEmulator,
   startWarden,
   stopWarden,
@@ -67,10 +68,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('Slack with Postgres unreac
     );
   }
   /** Straight to the database, never through the proxy or Warden. */
-  async function proposalOn(cardTs: string) {
-    const [row] = await database.db.select().from(proposals).where(eq(proposals.slackTs, cardTs));
-    return row!;
-  }
+  const proposalOn = (cardTs: string) => proposalOfCard(database.db, cardTs);
   async function decisionsOn(proposalId: string) {
     return {
       approvals: await database.db.select().from(approvals).where(eq(approvals.proposalId, proposalId)),
