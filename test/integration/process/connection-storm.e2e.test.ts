@@ -29,6 +29,9 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         env: {
           ...workspaceEnv({ databaseUrl: database.url!, apiUrl: started.apiUrl, instanceId: 'storm-a' }),
           PGAPPNAME: APP_NAME,
+          // This test is about connections, not CPU priority (run-worker-priority.test.ts is): at nice 19 its
+          // dozen runs crawl when other processes keep the CPUs busy (~35 s each beside two busy loops).
+          WARDEN_RUN_WORKER_NICE: '0',
         },
       });
       emulator.setWardenUrl(warden.url);
