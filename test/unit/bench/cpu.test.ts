@@ -18,8 +18,11 @@ describe("the bench's CPU meter", () => {
         await sql`select count(*) from generate_series(1, 3000000)`;
         const cpu = per(1);
         expect(cpu?.postgresMs).toBeGreaterThanOrEqual(50);
-        // Postgres is part of the rest of the machine (both are read in ticks of 10 ms).
-        expect(cpu?.postgresMs).toBeLessThanOrEqual((cpu?.restMs ?? 0) + 20);
+        // Postgres is part of the rest of the machine. The two are read by different clocks: a process's time
+        // is what it ran, the machine's is sampled tick by tick, so while other tests' backends run too they
+        // can differ by more than a tick (CI read 600 ms against 540). Counted twice, Postgres would still fail
+        // it on a quiet machine (a count of ~300 ms against about as much elsewhere).
+        expect(cpu?.postgresMs).toBeLessThanOrEqual((cpu?.restMs ?? 0) * 1.25 + 50);
       } finally {
         await sql.end({ timeout: 5 });
       }
