@@ -2,7 +2,14 @@ import { connect, type Socket } from 'node:net';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testPostgresUrl } from '../../helpers/database.ts';
-import { backendPid, recordUncaughtErrors, rejectionOf, settled } from '../../helpers/driver-loss.ts';
+import {
+  backendPid,
+  recordUncaughtErrors,
+  rejectionOf,
+  SETTLE_MS,
+  settled,
+} from '../../helpers/driver-loss.ts';
+import { waitFor } from '../../helpers/slack-harness.ts';
 
 // postgres.js 3.4.9 under connection loss, patched by patches/postgres+3.4.9.patch (see patches/README.md).
 // Each case failed on the unpatched driver: an uncaught TypeError thrown from a setImmediate (a null socket
@@ -152,12 +159,8 @@ describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched
       (
         await admin`select 1 from pg_stat_activity where pid = ${pid} and state = 'active' and query like '%pg_sleep%'`
       ).length > 0;
-    await settled(
-      (async () => {
-        while (!(await sleeping())) await new Promise((resolve) => setTimeout(resolve, 20));
-      })(),
-      'the sleep to start',
-    );
+    const what = 'the sleep to start';
+    await settled(waitFor(sleeping, { what, timeoutMs: SETTLE_MS }), what);
     currentSocket().destroy();
 
     expect(await rejectionOf(transaction, 'the transaction')).toMatchObject({ code: 'CONNECTION_CLOSED' });
@@ -175,12 +178,8 @@ describe.skipIf(!testPostgresUrl)('postgres.js survives connection loss (patched
       (reserved) => reserved.release(),
       () => {},
     );
-    await settled(
-      (async () => {
-        while (!wasCut()) await new Promise((resolve) => setTimeout(resolve, 10));
-      })(),
-      'the connection to die during its types fetch',
-    );
+    const what = 'the connection to die during its types fetch';
+    await settled(waitFor(wasCut, { what, timeoutMs: SETTLE_MS }), what);
     // Unpatched, the failed types query rejected an async function called from the socket's data handler.
     expect(await settled(sql`select 4 as four`, 'a query after the loss')).toEqual([{ four: 4 }]);
     await new Promise((resolve) => setTimeout(resolve, 100));
