@@ -5,7 +5,9 @@
  *   allowed read: guard.propose(get_incident) that the triage charter allows: policy + kill switch +
  *     breakers + proposal and audit insert, then the execution (claim, credential, the read, outcome).
  *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
- *     the same decision path and audit insert, and nothing executes.
+ *     the same decision path and audit insert, and nothing executes. Denied whatever the state, it reads
+ *     the kill switch but no breaker row (since stop 34; before, it locked the agent's counting rows as an
+ *     allowed write does, and 8 callers queued on them).
  *   allowed-read overhead: the same get_incident tool function called directly and through the guard,
  *     alternating, one caller: p50/p99 of each and the difference (`lib/read-overhead.ts`); and the same
  *     read by the MCP SDK client over Streamable HTTP, beside the bare call (`lib/mcp-read-overhead.ts`).
@@ -35,7 +37,7 @@ const WINDOW_MS = Number(process.env.BENCH_GUARD_WINDOW_MS ?? 4_000);
  */
 const CPU_LIMIT =
   'limited by CPU per decision on 2 CPUs, not round trips (one round trip fewer gained ~5 % side by side): ' +
-  'two round trips and six statements per decision against one; in a profile, socket writes, postgres.js, ' +
+  'two round trips per decision against one; in a profile, socket writes, postgres.js, ' +
   'promise hooks, GC and hashing, none dominant (the audit chain no longer serialises commits: see the 2 ms ' +
   'WAL flush row); over the whole figure, perf counts 56 % of samples in Node and 10 % in Postgres; ' +
   "Postgres's share follows statements more than WAL (each has its own Sync, answer and flush: a raw insert " +

@@ -1,4 +1,6 @@
-import type { Decision } from '../policy/decide.ts';
+import type { CharterSpec } from '../policy/charter.schemas.ts';
+import { type Decision, decide } from '../policy/decide.ts';
+import type { DecisionRequest, PolicyState, ToolFacts } from '../policy/decide.types.ts';
 
 // The pure parts of the guard's decision that sit around policy.decide().
 
@@ -116,4 +118,77 @@ export function invalidArgumentsDecision({
     message: `The arguments for ${tool} are invalid: ${where} ${issue?.message ?? 'do not match the tool schema'}.`,
     rule: `tools.${tool}`,
   };
+}
+
+/** What `decide()` is asked, but the run's mode cap (read in the deciding transaction). */
+export function policyRequestOf({
+  charter,
+  tool,
+  args,
+  environment,
+  input,
+}: {
+  charter: CharterSpec;
+  tool: ToolFacts | null;
+  args: Record<string, unknown>;
+  environment: string;
+  input: { requester: string; tainted?: boolean };
+}): DecisionRequest {
+  const facts = tool && { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible };
+  return {
+    agent: charter.agent,
+    tool: facts,
+    args,
+    environment,
+    requester: input.requester,
+    tainted: input.tainted === true,
+  };
+}
+
+/** A state that denies nothing: no kill switch, no open breaker, nothing of a budget used. */
+const NOTHING_STOPS: PolicyState = {
+  kill: { engaged: false },
+  openBreakers: [],
+  budget: { toolCalls: 0, tokens: 0, elapsedMs: 0 },
+};
+
+/**
+ * Denials the charter, the registry and the arguments make alone: decided before the budget and the
+ * breakers are looked at (a disabled tool and invalid arguments over them), so nothing in the database
+ * changes them but the kill switch, checked first, which can only give the call another reason to be denied.
+ */
+const DENIED_WHATEVER_THE_STATE = new Set<Decision['reasonCode']>([
+  'agent_mismatch',
+  'tool_unknown',
+  'tool_not_in_charter',
+  'env_unknown',
+  'env_not_allowed',
+  'prohibited',
+  'args_constraint',
+  'tool_disabled',
+  'invalid_arguments',
+]);
+
+/**
+ * Whether the call is denied whatever the kill switch, the run and the breakers say. The guard then reads
+ * and locks no breaker row: a rate limit counts actions that run, and a hostile model's stream of
+ * prohibited calls must not queue on the locks the agent's allowed writes take. (Such a call no longer
+ * trips a rate breaker that is at its limit; the next call that would run does.)
+ */
+export function deniedWhateverTheState({
+  charter,
+  request,
+  unavailable,
+  parsedArgs,
+  unstorable,
+}: {
+  charter: CharterSpec;
+  request: DecisionRequest & { toolName: string };
+  unavailable: string | null;
+  parsedArgs: ArgsCheck | null;
+  unstorable: boolean;
+}): boolean {
+  const decided = decide({ charter, request, state: NOTHING_STOPS });
+  const final = finalDecision({ decided, tool: request.toolName, unavailable, parsedArgs, unstorable });
+  return final.decision === 'deny' && DENIED_WHATEVER_THE_STATE.has(final.reasonCode);
 }

@@ -32,7 +32,10 @@ export function guardStateReads({
   now,
 }: {
   charter: Charter;
-  /** The tool being called, when it is known and its arguments are valid (breakers are checked then). */
+  /**
+   * The tool being called, when it is known, its arguments are valid and the call is not denied whatever the
+   * state (`deniedWhateverTheState`): breakers are checked then.
+   */
   tool: { name: string; kind: ToolKind } | null;
   environment: string;
   runId: string | null;

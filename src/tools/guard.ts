@@ -16,7 +16,14 @@ import { cleanJson, cleanText, hasUnstorableText } from '../shared/storable.ts';
 import type { HeldCredential } from './broker.ts';
 import { createExecutor, type ExecutionOutcome, type Flight } from './execute.ts';
 import { type LastCheckReads, lastCheckPart } from './execution-checks.ts';
-import { asArgsRecord, countsAsDenied, finalDecision, stateFor } from './guard.decision.ts';
+import {
+  asArgsRecord,
+  countsAsDenied,
+  deniedWhateverTheState,
+  finalDecision,
+  policyRequestOf,
+  stateFor,
+} from './guard.decision.ts';
 import { guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput } from './guard.types.ts';
 import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
@@ -69,9 +76,13 @@ export function createGuard(deps: GuardDeps) {
     const checked = tool && parsedArgs?.success ? { name: tool.name, kind: tool.kind } : null;
     const now = deps.clock.now();
     const proposalId = newId('prp');
+    const request = { ...policyRequestOf({ charter, tool, args, environment, input }), toolName };
+    const unavailable = tool ? deps.registry.unavailable(tool.name) : null;
+    // A call denied whatever the state reads and locks no breaker row.
+    const settled = deniedWhateverTheState({ charter, request, unavailable, parsedArgs, unstorable });
     const reads = guardStateReads({
       charter,
-      tool: checked,
+      tool: settled ? null : checked,
       environment,
       runId: input.runId ?? null,
       now,
@@ -110,18 +121,7 @@ export function createGuard(deps: GuardDeps) {
               : NO_BREAKERS;
           const decided = decide({
             charter,
-            request: {
-              agent: charter.agent,
-              tool: tool
-                ? { name: tool.name, kind: tool.kind, risk: tool.risk, reversible: tool.reversible }
-                : null,
-              toolName,
-              args,
-              environment,
-              requester: input.requester,
-              modeCap: modeCapOf(run?.modeCap),
-              tainted: input.tainted === true,
-            },
+            request: { ...request, modeCap: modeCapOf(run?.modeCap) },
             state: {
               kill: state.kill,
               openBreakers: [
@@ -137,7 +137,6 @@ export function createGuard(deps: GuardDeps) {
               },
             },
           });
-          const unavailable = tool ? deps.registry.unavailable(tool.name) : null;
           const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
           const allowed = decision.decision === 'allow';
           // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's

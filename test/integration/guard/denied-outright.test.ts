@@ -1,0 +1,101 @@
+import { and, eq } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, breakerStates, sandboxTickets } from '../../../src/app/schema.ts';
+import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
+import { charterFromYaml, createTestServices, type TestServices } from '../../helpers/services.ts';
+import { waitFor } from '../../helpers/slack-harness.ts';
+import { opsCharterYaml, people, testCharters } from './fixtures.ts';
+
+/**
+ * A call the charter denies whatever the state (here: prohibited) reads and locks no breaker row: it is
+ * not held up by the agent's allowed writes, and it does not trip a rate breaker that is at its limit.
+ */
+const opsWithProhibition = charterFromYaml(
+  `${opsCharterYaml}prohibited:
+  - tool: create_ticket
+    environments: [production]
+    when: { severity: { equals: sev1 } }
+    reason: A sev1 ticket is filed by a person.
+`,
+  'ops.yaml',
+);
+
+const ticket = (severity: 'sev1' | 'sev3', n: number) => ({
+  agent: 'ops',
+  tool: 'create_ticket',
+  args: { title: `Checkout errors #${n}`, body: 'evidence', severity },
+  environment: 'production',
+  requester: people.oncall,
+  source: 'planner' as const,
+});
+
+describe.each(databaseKinds)('a call denied whatever the state (%s)', (kind) => {
+  const database = useTestDatabase(kind);
+  let services: TestServices;
+
+  beforeEach(async () => {
+    const charters = [...testCharters().filter((c) => c.agent !== 'ops'), opsWithProhibition];
+    services = await createTestServices({ database, charters });
+  });
+  afterEach(async () => {
+    await services.close();
+  });
+
+  const trips = () =>
+    services.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.agent, 'ops'), eq(auditEvents.action, 'breaker.tripped')));
+
+  it('does not trip a rate breaker at its limit; the next call that would run does', async () => {
+    for (let n = 0; n < 5; n += 1) {
+      expect((await services.guard.propose(ticket('sev3', n))).decision.decision).toBe('allow');
+    }
+    const prohibited = await services.guard.propose(ticket('sev1', 5));
+    expect(prohibited.decision.reasonCode).toBe('prohibited');
+    expect(await trips()).toHaveLength(0);
+    const [row] = await services.db
+      .select()
+      .from(breakerStates)
+      .where(and(eq(breakerStates.agent, 'ops'), eq(breakerStates.breaker, 'prod-tickets')));
+    expect(row?.state).toBe('closed');
+
+    const sixth = await services.guard.propose(ticket('sev3', 6));
+    expect(sixth.decision.reasonCode).toBe('breaker_open');
+    expect(await trips()).toHaveLength(1);
+    expect(await services.db.select().from(sandboxTickets)).toHaveLength(5);
+  });
+
+  it.skipIf(kind !== 'postgres')(
+    'is decided while another transaction holds the breaker rows an allowed write waits for',
+    async () => {
+      // The first ticket creates the agent's counting row for create_ticket in production.
+      expect((await services.guard.propose(ticket('sev3', 0))).decision.decision).toBe('allow');
+      const raw = postgres(database.url!, { max: 2, onnotice: () => {} });
+      const holder = await raw.reserve();
+      try {
+        await holder.unsafe('begin');
+        await holder.unsafe(`select * from breaker_states where agent = 'ops' for update`);
+        // The control: an allowed write queues behind the held rows.
+        const allowed = services.guard.propose(ticket('sev3', 1));
+        await waitFor(
+          async () => {
+            const [waiting] = await raw`select count(*)::int as n from pg_locks where not granted`;
+            return (waiting?.n as number) >= 1;
+          },
+          { what: 'the allowed write to wait for the breaker rows' },
+        );
+        const prohibited = await services.guard.propose(ticket('sev1', 2));
+        expect(prohibited.decision.reasonCode).toBe('prohibited');
+        expect(prohibited.proposal.state).toBe('blocked');
+        await holder.unsafe('commit');
+        expect((await allowed).decision.decision).toBe('allow');
+      } finally {
+        await holder.unsafe('rollback').catch(() => {});
+        holder.release();
+        await raw.end({ timeout: 5 });
+      }
+    },
+  );
+});
