@@ -1,7 +1,9 @@
 /**
  * One Warden instance for the two-instance guard figure: builds the real services on the bench database
- * (argv: url, instance id, callers), says `ready`, and on `go <windowMs>` on stdin runs `callers` loops of
- * the denied decision for a warm-up and the window, then prints `{"done":N,"elapsedMs":E}` and exits.
+ * (argv: url, instance id, callers), runs its loops of the denied decision for a warm-up (V8 compiles the
+ * hot paths meanwhile: the in-process figures it is compared with run after ~30 s of other guard work), says
+ * `ready`, and on `go <windowMs>` on stdin runs `callers` loops for a short ramp and the window, then prints
+ * `{"done":N,"elapsedMs":E}` and exits.
  */
 import { connectPostgres } from '../../src/db/client.ts';
 import { decisionOnly } from '../lib/guard-operations.ts';
@@ -13,10 +15,18 @@ if (!url || !instanceId || !callersText)
   throw new Error('usage: guard-caller.ts <url> <instance id> <callers>');
 const callers = Number(callersText);
 const WARMUP_MS = 500;
+/** Before `ready`: both instances warm up side by side, as the callers of the in-process figures did. */
+const READY_WARMUP_MS = Number(process.env.BENCH_CALLER_WARMUP_MS ?? 8_000);
 
 const database = connectPostgres({ url, max: callers + 2 });
 const services = await buildBenchServices({ database, instanceId });
 const operation = decisionOnly(services);
+const warmUntil = performance.now() + READY_WARMUP_MS;
+await Promise.all(
+  Array.from({ length: callers }, async () => {
+    while (performance.now() < warmUntil) await operation();
+  }),
+);
 process.stdout.write('ready\n');
 
 const windowMs = await new Promise<number>((resolve) => {
