@@ -19,7 +19,7 @@ import postgres from 'postgres';
 import { type CpuPerOperation, cpuText, startCpuMeter } from './lib/cpu.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
-import { allowedRead, decisionOnly, type Operation } from './lib/guard-operations.ts';
+import { allowedRead, decisionHeld, decisionOnly, type Operation } from './lib/guard-operations.ts';
 import { measureMcpReadOverhead } from './lib/mcp-read-overhead.ts';
 import { repoRoot } from './lib/process.ts';
 import { measureReadOverhead } from './lib/read-overhead.ts';
@@ -44,6 +44,14 @@ const CPU_LIMIT =
   'costs 0.17 ms of its CPU for 0.05 ms of execution), so linking events into a table of their own instead ' +
   'of updating them (tried, not kept) cut the WAL by a quarter and moved neither its CPU nor the rate';
 const WARMUP_MS = 500;
+/**
+ * The denied decision above is denied whatever the state, so since stop 34 it reads no breaker row; this row
+ * keeps a decision that depends on the state in view.
+ */
+const HELD_NOTE =
+  'a decision that depends on the state (a production restart waits for one approval): the agent’s breaker ' +
+  'rows read and locked, then the proposal recorded pending and audited; the denied row above is denied ' +
+  'whatever the state and reads no breaker row';
 
 /**
  * Runs `operation` in `callers` loops for the window (after a warm-up): completed operations per second, and
@@ -118,7 +126,11 @@ async function main({ report, log }: FigureContext): Promise<void> {
   const raw = postgres(bench.url, { max: 10, onnotice: () => {} });
   try {
     await raw.unsafe(RAW_TABLE);
-    const ops = { allowedRead: allowedRead(services), decisionOnly: decisionOnly(services) };
+    const ops = {
+      allowedRead: allowedRead(services),
+      decisionOnly: decisionOnly(services),
+      decisionHeld: decisionHeld(services),
+    };
     await measureReadOverhead({ services, report, log });
     await measureMcpReadOverhead({ services, report, log });
     for (const callers of [1, 8]) {
@@ -132,15 +144,29 @@ async function main({ report, log }: FigureContext): Promise<void> {
       log(
         `decision only, ${callers} caller(s): ${decided.rate.toFixed(0)}/s; CPU each: ${cpuText(decided.cpu)}`,
       );
+      const held = await throughput({ operation: ops.decisionHeld, callers, sql: raw });
+      log(`decision held, ${callers} caller(s): ${held.rate.toFixed(0)}/s; CPU each: ${cpuText(held.cpu)}`);
+      const plural = callers > 1 ? 's' : '';
       for (const [metric, ours] of [
-        [`allowed read executed, ${callers} caller${callers > 1 ? 's' : ''}`, allowed],
-        [`decision only (denied), ${callers} caller${callers > 1 ? 's' : ''}`, decided],
+        [`allowed read executed, ${callers} caller${plural}`, allowed],
+        [`decision only (denied), ${callers} caller${plural}`, decided],
       ] as const) {
         const cpu =
           `CPU per operation ${cpuText(ours.cpu)}, against ${cpuText(raws.cpu)} per raw insert; ` +
           `${walText(ours.walBytes)} per operation, against ${walText(raws.walBytes)} per raw insert`;
         report(rateRow({ metric, ours: ours.rate, rawRate: raws.rate, note: `${CPU_LIMIT}; ${cpu}` }));
       }
+      report({
+        ...rateRow({
+          metric: `decision held for approval, ${callers} caller${plural}`,
+          ours: held.rate,
+          rawRate: raws.rate,
+          note: '',
+        }),
+        target: '—',
+        pass: null,
+        note: `${HELD_NOTE}; CPU per operation ${cpuText(held.cpu)}`,
+      });
     }
     await twoInstances({ url: bench.url, raw, report, log });
     await slowFlush({ bench, report, log });

@@ -34,3 +34,22 @@ export function decisionOnly(services: Services): Operation {
     if (outcome.decision.decision !== 'deny') throw new Error('scale to zero in production was not denied');
   };
 }
+
+/**
+ * guard.propose(restart_service in production), which waits for one approval: a decision that depends on
+ * the state, so it reads the whole of it (the agent's breaker rows locked, as for any write that may run),
+ * then records the proposal pending and audits it.
+ */
+export function decisionHeld(services: Services): Operation {
+  return async () => {
+    const outcome = await services.guard.propose({
+      ...base,
+      tool: 'restart_service',
+      args: { service: 'checkout' },
+      environment: 'production',
+      incidentId: 'INC-123',
+    });
+    if (outcome.decision.decision !== 'needs_approval')
+      throw new Error(`a production restart did not wait for approval: ${outcome.decision.reasonCode}`);
+  };
+}
