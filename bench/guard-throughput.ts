@@ -156,17 +156,15 @@ async function main({ report, log }: FigureContext): Promise<void> {
           `${walText(ours.walBytes)} per operation, against ${walText(raws.walBytes)} per raw insert`;
         report(rateRow({ metric, ours: ours.rate, rawRate: raws.rate, note: `${CPU_LIMIT}; ${cpu}` }));
       }
-      report({
-        ...rateRow({
+      report(
+        rateRow({
           metric: `decision held for approval, ${callers} caller${plural}`,
           ours: held.rate,
           rawRate: raws.rate,
-          note: '',
+          note: `${HELD_NOTE}; CPU per operation ${cpuText(held.cpu)}`,
+          judged: false,
         }),
-        target: '—',
-        pass: null,
-        note: `${HELD_NOTE}; CPU per operation ${cpuText(held.cpu)}`,
-      });
+      );
     }
     await twoInstances({ url: bench.url, raw, report, log });
     await slowFlush({ bench, report, log });
@@ -217,17 +215,22 @@ async function twoInstances({
   }
 }
 
-/** A rate beside raw inserts, against the design's target (≥ 1,000/s and ≥ 0.4× raw). */
+/**
+ * A rate beside raw inserts, against the design's target (≥ 1,000/s and ≥ 0.4× raw), or for information
+ * (`judged: false`).
+ */
 function rateRow({
   metric,
   ours,
   rawRate,
   note,
+  judged = true,
 }: {
   metric: string;
   ours: number;
   rawRate: number;
   note: string;
+  judged?: boolean;
 }) {
   const ratio = ratioOf({ ours, baseline: rawRate });
   return {
@@ -237,8 +240,8 @@ function rateRow({
     baseline: rawRate,
     baselineLabel: 'raw inserts',
     ratio,
-    target: TARGET,
-    pass: ours >= 1000 && ratio !== null && ratio >= 0.4,
+    target: judged ? TARGET : '—',
+    pass: judged ? ours >= 1000 && ratio !== null && ratio >= 0.4 : null,
     note,
   };
 }

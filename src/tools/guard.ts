@@ -79,10 +79,10 @@ export function createGuard(deps: GuardDeps) {
     const request = { ...policyRequestOf({ charter, tool, args, environment, input }), toolName };
     const unavailable = tool ? deps.registry.unavailable(tool.name) : null;
     // A call denied whatever the state reads and locks no breaker row.
-    const settled = deniedWhateverTheState({ charter, request, unavailable, parsedArgs, unstorable });
+    const deniedOutright = deniedWhateverTheState({ charter, request, unavailable, parsedArgs, unstorable });
     const reads = guardStateReads({
       charter,
-      tool: settled ? null : checked,
+      tool: deniedOutright ? null : checked,
       environment,
       runId: input.runId ?? null,
       now,
