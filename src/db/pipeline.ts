@@ -14,6 +14,11 @@ export type RawRow = Record<string, unknown>;
  * statement. On PGlite the statements simply run one after another.
  */
 export type PipelineTx = {
+  /**
+   * Set when other works share this transaction (`shared-pipeline.ts`): what it reads does not show their
+   * writes of the same step. A work that must see them throws `SharedTransactionAborted` to run alone.
+   */
+  readonly shared?: boolean;
   /** Runs the statements in order (the first batch also opens the transaction); each one's rows. */
   send: (statements: Statement[]) => Promise<RawRow[][]>;
   /** Runs the statements and COMMIT together; rejects (and nothing is committed) if any statement fails. */

@@ -3,18 +3,19 @@ import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
 import { createBatch, writePart } from '../db/batch.ts';
-import type { RawRow } from '../db/pipeline.ts';
+import type { PipelineTx, RawRow } from '../db/pipeline.ts';
 import { retryRolledBack } from '../db/retry.ts';
-import { type Decision, decide } from '../policy/decide.ts';
+import { createSharedPipeline } from '../db/shared-pipeline.ts';
+import { decide } from '../policy/decide.ts';
 import { modeCapOf } from '../policy/mode-cap.ts';
-import { insertProposalPart, type NewProposal, type ProposalRow } from '../proposals/proposals.repository.ts';
+import { insertProposalPart, type NewProposal } from '../proposals/proposals.repository.ts';
 import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
 import { cleanJson, cleanText, hasUnstorableText } from '../shared/storable.ts';
 import type { HeldCredential } from './broker.ts';
-import { createExecutor, type ExecutionOutcome, type Flight } from './execute.ts';
+import { createExecutor, type Flight } from './execute.ts';
 import { type LastCheckReads, lastCheckPart } from './execution-checks.ts';
 import {
   asArgsRecord,
@@ -25,20 +26,11 @@ import {
   stateFor,
 } from './guard.decision.ts';
 import { guardStateReads } from './guard.statements.ts';
-import type { GuardDeps, ProposeInput } from './guard.types.ts';
-import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
+import type { GuardDeps, ProposeInput, ProposeOutcome } from './guard.types.ts';
 
-export type ProposeOutcome = {
-  proposal: ProposalRow;
-  decision: Decision;
-  /** Present when the guard allowed the call and ran it at once. */
-  execution?: ExecutionOutcome;
-  /**
-   * Present when the run is stopped: this denial took it to a denied-requests breaker's threshold, or it
-   * had been stopped before. The run must end; nothing more of it is decided but denials.
-   */
-  runStopped?: { breaker: string; message: string };
-};
+export type { ProposeOutcome } from './guard.types.ts';
+
+import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
 
 const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
 
@@ -53,6 +45,7 @@ const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], trippe
  */
 export function createGuard(deps: GuardDeps) {
   const executor = createExecutor(deps);
+  const sharing = createSharedPipeline({ pipelined: deps.pipelined });
 
   /** Decides on a proposed tool call, records it, and runs it when the charter allows it outright. */
   async function propose(input: ProposeInput): Promise<ProposeOutcome> {
@@ -91,183 +84,190 @@ export function createGuard(deps: GuardDeps) {
     // An allowed call is in flight from just before its claim is sent; if nothing commits, it leaves.
     let flight: (Flight & { leave: () => void }) | null = null;
     let held: HeldCredential | null = null;
+    // Undone when its transaction did not commit: the call may be decided again.
+    const undo = () => {
+      flight?.leave();
+      if (held) void deps.broker.release({ leaseId: held.leaseId }).catch(() => {});
+      flight = null;
+      held = null;
+    };
+    // A denial whatever the state touches no breaker row: it shares a transaction with others queued at the
+    // same time (group commit), one per run (a denial that stops its run runs alone: `stopRunOnDenial`).
+    const sharedKeys = deniedOutright ? (input.runId ? [`run:${input.runId}`] : []) : null;
+    const transaction = <T>(work: (tx: PipelineTx) => Promise<T>) => {
+      const attempt = (tx: PipelineTx) =>
+        work(tx).catch((error: unknown) => {
+          undo();
+          throw error;
+        });
+      return sharedKeys ? sharing.run({ keys: sharedKeys, work: attempt }) : deps.pipelined(attempt);
+    };
     // A deadlock with another call's breaker or run locks rolls this one back whole: decided again.
     const recorded = await retryRolledBack(() =>
-      deps
-        .pipelined(async (tx) => {
-          const state = reads.read(await tx.send(reads.statements));
-          const { run } = state;
-          if (input.runId && !run) {
-            throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
-          }
-          // A run its denials stopped gets nothing more; the rest of the agent goes on (`breaker.denials.ts`).
-          const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
-          const runBreaker =
-            stoppedBy && run
-              ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
-              : [];
-          const breakers =
-            checked && state.breakers
-              ? evaluateBreakerRows({
-                  charter,
-                  agent: charter.agent,
-                  tool: checked.name,
-                  toolKind: checked.kind,
-                  environment,
-                  rows: state.breakers.rows,
-                  hits: state.breakers.hits,
-                  now,
-                })
-              : NO_BREAKERS;
-          const decided = decide({
-            charter,
-            request: { ...request, modeCap: modeCapOf(run?.modeCap) },
-            state: {
-              kill: state.kill,
-              openBreakers: [
-                ...runBreaker,
-                ...(breakers.blocked
-                  ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
-                  : []),
-              ],
-              budget: {
-                toolCalls: run?.toolCalls ?? 0,
-                tokens: run?.tokensUsed ?? 0,
-                elapsedMs: run ? now.getTime() - run.startedAt.getTime() : 0,
-              },
+      transaction(async (tx) => {
+        const state = reads.read(await tx.send(reads.statements));
+        const { run } = state;
+        if (input.runId && !run) {
+          throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
+        }
+        // A run its denials stopped gets nothing more; the rest of the agent goes on (`breaker.denials.ts`).
+        const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
+        const runBreaker =
+          stoppedBy && run
+            ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
+            : [];
+        const breakers =
+          checked && state.breakers
+            ? evaluateBreakerRows({
+                charter,
+                agent: charter.agent,
+                tool: checked.name,
+                toolKind: checked.kind,
+                environment,
+                rows: state.breakers.rows,
+                hits: state.breakers.hits,
+                now,
+              })
+            : NO_BREAKERS;
+        const decided = decide({
+          charter,
+          request: { ...request, modeCap: modeCapOf(run?.modeCap) },
+          state: {
+            kill: state.kill,
+            openBreakers: [
+              ...runBreaker,
+              ...(breakers.blocked
+                ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+                : []),
+            ],
+            budget: {
+              toolCalls: run?.toolCalls ?? 0,
+              tokens: run?.tokensUsed ?? 0,
+              elapsedMs: run ? now.getTime() - run.startedAt.getTime() : 0,
             },
-          });
-          const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
-          const allowed = decision.decision === 'allow';
-          // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
-          // denied requests: they alone stop the run.
-          const counted = run !== null && countsAsDenied(decision, { modeCapped: run.modeCap !== null });
-          const denial = counted && run ? await stopRunOnDenial({ tx, charter, run, proposalId, now }) : null;
+          },
+        });
+        const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
+        const allowed = decision.decision === 'allow';
+        // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
+        // denied requests: they alone stop the run.
+        const counted = run !== null && countsAsDenied(decision, { modeCapped: run.modeCap !== null });
+        const denial = counted && run ? await stopRunOnDenial({ tx, charter, run, proposalId, now }) : null;
 
-          const proposal: NewProposal = {
-            id: proposalId,
-            runId: input.runId ?? null,
-            agent: charter.agent,
+        const proposal: NewProposal = {
+          id: proposalId,
+          runId: input.runId ?? null,
+          agent: charter.agent,
+          tool: toolName,
+          args,
+          environment,
+          charterHash: charter.hash,
+          actionHash: actionHash({
             tool: toolName,
             args,
             environment,
             charterHash: charter.hash,
-            actionHash: actionHash({
-              tool: toolName,
-              args,
-              environment,
-              charterHash: charter.hash,
-            }),
-            state: stateFor(decision),
-            decision: decision.decision,
-            reasonCode: decision.reasonCode,
-            reason: decision.message,
-            rule: decision.rule ?? null,
-            approvalsRequired: decision.approval?.count ?? 0,
-            approvalSpec: decision.approval ?? null,
-            requester: input.requester,
-            incidentId: input.incidentId ?? run?.incidentId ?? null,
-            source: input.source,
-            rationale:
-              input.rationale === undefined ? null : cleanText(deps.redactor.redactText(input.rationale)),
-            evidence:
-              input.evidence === undefined ? null : cleanJson(deps.redactor.redactValue(input.evidence)),
-            tainted: input.tainted === true,
-            idempotencyKey: `idem_${proposalId}`,
-            createdAt: now,
-            expiresAt:
-              decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
-            decidedAt: decision.decision === 'needs_approval' ? null : now,
-            ...(allowed ? { executionStartedAt: now, executedBy: deps.instanceId } : {}),
-          };
-          // A read on a system that mints nothing gets a credential held in memory: no lease row to write,
-          // check or revoke. Writes, and reads on Kubernetes, get a lease row in this transaction.
-          const scope = {
-            tool: toolName,
-            environment,
-            agent: charter.agent,
-            runId: proposal.runId ?? null,
-            proposalId,
-          };
-          const leased = deps.executors.get(toolName)?.leased !== false;
-          const lease = allowed && leased ? deps.broker.prepareMint(scope) : null;
-          held = allowed && !leased ? deps.broker.issueHeld(scope) : null;
-          const trips = [breakers.blocked?.trip, denial?.agentPause?.trip].filter(
-            (t): t is BreakerTrip => !!t,
-          );
-          const runStop = denial?.runStop ?? null;
-          const audits = auditEventsOf({
-            instanceId: deps.instanceId,
-            charter,
-            proposal,
-            decision,
-            trips,
-            runStop,
-          }).map(deps.audit.prepare);
+          }),
+          state: stateFor(decision),
+          decision: decision.decision,
+          reasonCode: decision.reasonCode,
+          reason: decision.message,
+          rule: decision.rule ?? null,
+          approvalsRequired: decision.approval?.count ?? 0,
+          approvalSpec: decision.approval ?? null,
+          requester: input.requester,
+          incidentId: input.incidentId ?? run?.incidentId ?? null,
+          source: input.source,
+          rationale:
+            input.rationale === undefined ? null : cleanText(deps.redactor.redactText(input.rationale)),
+          evidence:
+            input.evidence === undefined ? null : cleanJson(deps.redactor.redactValue(input.evidence)),
+          tainted: input.tainted === true,
+          idempotencyKey: `idem_${proposalId}`,
+          createdAt: now,
+          expiresAt:
+            decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
+          decidedAt: decision.decision === 'needs_approval' ? null : now,
+          ...(allowed ? { executionStartedAt: now, executedBy: deps.instanceId } : {}),
+        };
+        // A read on a system that mints nothing gets a credential held in memory: no lease row to write,
+        // check or revoke. Writes, and reads on Kubernetes, get a lease row in this transaction.
+        const scope = {
+          tool: toolName,
+          environment,
+          agent: charter.agent,
+          runId: proposal.runId ?? null,
+          proposalId,
+        };
+        const leased = deps.executors.get(toolName)?.leased !== false;
+        const lease = allowed && leased ? deps.broker.prepareMint(scope) : null;
+        held = allowed && !leased ? deps.broker.issueHeld(scope) : null;
+        const trips = [breakers.blocked?.trip, denial?.agentPause?.trip].filter((t): t is BreakerTrip => !!t);
+        const runStop = denial?.runStop ?? null;
+        const audits = auditEventsOf({
+          instanceId: deps.instanceId,
+          charter,
+          proposal,
+          decision,
+          trips,
+          runStop,
+        }).map(deps.audit.prepare);
 
-          const writes = createBatch();
-          const inserted = writes.add(insertProposalPart({ proposal }));
-          if (breakers.tripped)
-            writes.add(writePart('breakers', saveRowStatement({ row: breakers.tripped })));
-          if (allowed) {
-            const reserved = reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now });
-            writes.add(writePart('breakers', ...reserved));
-          }
-          if (run) {
-            const denied = counted ? 1 : 0;
-            writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
-          }
-          if (denial) writes.add(writePart('breakers', ...denial.writes));
-          if (lease) writes.add(writePart('lease', lease.statement));
-          const appended = audits.map((a) => writes.add(a));
-          const credential = lease?.credential ?? held;
-          // In flight before the claim is sent, so a kill from now on aborts it; the last check's reads (the
-          // record, the kill switch) travel right behind the COMMIT and see it and every kill before it.
-          flight = credential
-            ? executor.enterFlight({
-                proposalId,
-                agent: charter.agent,
-                tool: toolName,
-                leaseId: credential.leaseId,
-              })
+        const writes = createBatch();
+        const inserted = writes.add(insertProposalPart({ proposal }));
+        if (breakers.tripped) writes.add(writePart('breakers', saveRowStatement({ row: breakers.tripped })));
+        if (allowed) {
+          const reserved = reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now });
+          writes.add(writePart('breakers', ...reserved));
+        }
+        if (run) {
+          const denied = counted ? 1 : 0;
+          writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
+        }
+        if (denial) writes.add(writePart('breakers', ...denial.writes));
+        if (lease) writes.add(writePart('lease', lease.statement));
+        const appended = audits.map((a) => writes.add(a));
+        const credential = lease?.credential ?? held;
+        // In flight before the claim is sent, so a kill from now on aborts it; the last check's reads (the
+        // record, the kill switch) travel right behind the COMMIT and see it and every kill before it.
+        flight = credential
+          ? executor.enterFlight({
+              proposalId,
+              agent: charter.agent,
+              tool: toolName,
+              leaseId: credential.leaseId,
+            })
+          : null;
+        const check = flight ? lastCheckPart({ proposalId, agent: charter.agent }) : null;
+        let results: RawRow[][];
+        let lastReads: LastCheckReads | undefined;
+        try {
+          if (check) {
+            const sent = await tx.sendCommitAndRead(writes.statements, check.statements);
+            results = sent.rows;
+            // Reads that failed after the claim committed are made again before the tool runs.
+            if (sent.read) lastReads = check.read(sent.read);
+          } else results = await tx.sendAndCommit(writes.statements);
+        } catch (error) {
+          lease?.abandoned();
+          throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
+        }
+        const events = appended.map((slot) => slot.read(results));
+        const runStopped = runStop
+          ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
+          : runBreaker[0]
+            ? { breaker: runBreaker[0].name, message: decision.message }
             : null;
-          const check = flight ? lastCheckPart({ proposalId, agent: charter.agent }) : null;
-          let results: RawRow[][];
-          let lastReads: LastCheckReads | undefined;
-          try {
-            if (check) {
-              const sent = await tx.sendCommitAndRead(writes.statements, check.statements);
-              results = sent.rows;
-              // Reads that failed after the claim committed are made again before the tool runs.
-              if (sent.read) lastReads = check.read(sent.read);
-            } else results = await tx.sendAndCommit(writes.statements);
-          } catch (error) {
-            lease?.abandoned();
-            throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
-          }
-          const events = appended.map((slot) => slot.read(results));
-          const runStopped = runStop
-            ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
-            : runBreaker[0]
-              ? { breaker: runBreaker[0].name, message: decision.message }
-              : null;
-          return {
-            proposal: inserted.read(results),
-            decision,
-            events,
-            credential: lease?.committed() ?? held,
-            lastReads,
-            holdsNoTrial: !breakers.reservations.some((r) => r.trial),
-            runStopped,
-          };
-        })
-        .catch((error: unknown) => {
-          flight?.leave();
-          if (held) void deps.broker.release({ leaseId: held.leaseId }).catch(() => {});
-          flight = null;
-          held = null;
-          throw error;
-        }),
+        return {
+          proposal: inserted.read(results),
+          decision,
+          events,
+          credential: lease?.committed() ?? held,
+          lastReads,
+          holdsNoTrial: !breakers.reservations.some((r) => r.trial),
+          runStopped,
+        };
+      }),
     );
 
     deps.audit.committed(recorded.events);

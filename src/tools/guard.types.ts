@@ -3,10 +3,13 @@ import type { InFlightRegistry } from '../breakers/in-flight.ts';
 import type { Db } from '../db/client.ts';
 import type { RunPipelined } from '../db/pipeline.ts';
 import type { CharterSet } from '../policy/charter-set.ts';
+import type { Decision } from '../policy/decide.ts';
+import type { ProposalRow } from '../proposals/proposals.repository.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { CredentialBroker } from './broker.ts';
+import type { ExecutionOutcome } from './execute.ts';
 import type { ToolExecutors, ToolRegistry } from './registry.ts';
 
 /** Everything the guard needs; built once by the composition root. */
@@ -49,4 +52,17 @@ export type ProposeInput = {
    * charter's `on_suspected_injection` (held for a person by default), here and again before it runs.
    */
   tainted?: boolean;
+};
+
+/** What `guard.propose` gives back. */
+export type ProposeOutcome = {
+  proposal: ProposalRow;
+  decision: Decision;
+  /** Present when the guard allowed the call and ran it at once. */
+  execution?: ExecutionOutcome;
+  /**
+   * Present when the run is stopped: this denial took it to a denied-requests breaker's threshold, or it
+   * had been stopped before. The run must end; nothing more of it is decided but denials.
+   */
+  runStopped?: { breaker: string; message: string };
 };

@@ -18,6 +18,7 @@ import { AGENT_KEY, type BreakerRow, startTrialRow } from '../breakers/breaker.s
 import { createBatch, rowsPart } from '../db/batch.ts';
 import type { PipelineTx } from '../db/pipeline.ts';
 import type { Statement } from '../db/prepared.ts';
+import { SharedTransactionAborted } from '../db/shared-pipeline.ts';
 import { pauseAgentOf } from '../policy/breaker-scope.ts';
 import type { Charter } from '../policy/charter.schemas.ts';
 import type { Decision } from '../policy/decide.ts';
@@ -81,6 +82,9 @@ export async function stopRunOnDenial({
   const stopping = breakersStoppingRun({ charter, deniedInRun });
   const first = stopping[0];
   if (!first) return null;
+  // Stopping a run counts the agent's stopped runs: alone, so that a stop committed in the same shared
+  // transaction is counted too (runs of one agent share transactions while their denials stop nothing).
+  if (tx.shared) throw new SharedTransactionAborted();
   const agent = charter.agent;
   const scope = stopScope({ runId: run.id, incidentId: run.incidentId });
   const batch = createBatch();
