@@ -27,10 +27,9 @@ import {
 } from './guard.decision.ts';
 import { guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput, ProposeOutcome } from './guard.types.ts';
+import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
 
 export type { ProposeOutcome } from './guard.types.ts';
-
-import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
 
 const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
 
@@ -42,6 +41,7 @@ const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], trippe
  * The deciding transaction is pipelined: one round trip reads (and locks) the kill switch, the run and the
  * breakers; the next writes the proposal, breaker counts, run counters and audit events and commits. An
  * allowed call is claimed for execution (`executing`, with its credential lease) in that same transaction.
+ * A call denied whatever the state shares that transaction with others queued meanwhile (group commit).
  */
 export function createGuard(deps: GuardDeps) {
   const executor = createExecutor(deps);

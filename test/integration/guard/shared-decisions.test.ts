@@ -19,8 +19,9 @@ const opsWithProhibition = charterFromYaml(
 
 /**
  * Calls the charter denies whatever the state share transactions (group commit): a flood of prohibited
- * calls costs one BEGIN, COMMIT and WAL flush per batch. Each is still recorded and audited on its own,
- * and denials of one agent's runs (they count towards the agent's breakers) never share one.
+ * calls costs one BEGIN, COMMIT and WAL flush per batch. Each is still recorded and audited on its own;
+ * two denials of one run never share one, and a denial that stops its run (it counts the agent's stopped
+ * runs) is decided alone.
  */
 describe.each(databaseKinds)('decisions sharing a transaction (%s)', (kind) => {
   const database = useTestDatabase(kind);
