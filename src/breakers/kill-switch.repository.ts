@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
 import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
+import { shareableRead } from '../db/shared-step.ts';
 import { killSwitches } from './breakers.table.ts';
 
 /** The LISTEN/NOTIFY channel every instance watches for kill switch changes. */
@@ -29,9 +30,12 @@ const KILL_STATE = prepareOnce<{ global: string; agent: string }>((db) =>
     .getSQL(),
 );
 
-/** The statement reading the engaged switches that apply to an agent; read with `killStateFrom`. */
+/**
+ * The statement reading the engaged switches that apply to an agent; read with `killStateFrom`. Only a kill
+ * or a resume writes them, so decisions of one agent sharing a transaction read them once.
+ */
 export function killStateStatement({ agent }: { agent: string }): Statement {
-  return KILL_STATE({ global: GLOBAL_SCOPE, agent: agentScope(agent) });
+  return shareableRead(KILL_STATE({ global: GLOBAL_SCOPE, agent: agentScope(agent) }));
 }
 
 /** The kill state those rows mean: the global switch first, then the agent's own. */

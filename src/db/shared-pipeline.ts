@@ -3,6 +3,7 @@ import { checkDeadline } from './bounded-sql.ts';
 import { currentDeadline, type Deadline, outsideDeadline } from './deadline.ts';
 import { PipelineStatementError, type PipelineTx, type RawRow, type RunPipelined } from './pipeline.ts';
 import type { Statement } from './prepared.ts';
+import { ownerOf, planStep, rowsOfMember } from './shared-step.ts';
 
 /**
  * This work shared a transaction with others, and one of them failed (or a statement of another failed):
@@ -175,36 +176,41 @@ export function createSharedPipeline({
     }
   }
 
-  /** One step for `step`'s members in one round trip; a failed statement fails only its own member. */
+  /**
+   * One step for `step`'s members in one round trip (a shareable read asked for by several sent once); a
+   * failed statement fails only its own member, and one of several members (a shared read) fails them all.
+   */
   async function sendStep(tx: PipelineTx, step: Member[], commit: boolean) {
-    const statements: Statement[] = [];
+    const requests = step.map((member) => member.request as Request);
+    const plan = planStep(requests.map((r) => r.statements));
     const reads: Statement[] = [];
-    const spans = step.map((member) => {
-      const request = member.request as Request;
-      const from = statements.length;
-      statements.push(...request.statements);
-      const readFrom = reads.length;
+    const readSpans = requests.map((request) => {
+      const from = reads.length;
       reads.push(...(request.reads ?? []));
-      return { member, from, to: statements.length, readFrom, readTo: reads.length };
+      return { from, to: reads.length };
     });
     let rows: RawRow[][];
     let read: RawRow[][] | null = null;
     try {
-      if (!commit) rows = await tx.send(statements);
-      else if (reads.length === 0) rows = await tx.sendAndCommit(statements);
-      else ({ rows, read } = await tx.sendCommitAndRead(statements, reads));
+      if (!commit) rows = await tx.send(plan.statements);
+      else if (reads.length === 0) rows = await tx.sendAndCommit(plan.statements);
+      else ({ rows, read } = await tx.sendCommitAndRead(plan.statements, reads));
     } catch (error) {
+      // Not one of the step's statements (BEGIN, COMMIT, the connection): each is told what it would be alone.
       if (!(error instanceof PipelineStatementError)) throw error;
-      const owner = spans.find((s) => error.index >= s.from && error.index < s.to);
-      // Not one member's statement (BEGIN, COMMIT): each is told what it would be told alone.
-      if (!owner) throw error;
-      const own = new PipelineStatementError({ index: error.index - owner.from, cause: error.cause });
-      throw new BatchFailed(new Map([[owner.member, own]]));
+      if (error.index < 0 || error.index >= plan.statements.length) throw error;
+      const owner = ownerOf(plan, error.index);
+      if (!owner) throw new BatchFailed(new Map());
+      const own = new PipelineStatementError({ index: owner.index, cause: error.cause });
+      throw new BatchFailed(new Map([[step[owner.member] as Member, own]]));
     }
-    return spans.map((s) => ({
-      rows: rows.slice(s.from, s.to),
-      read: s.member.request?.reads ? (read?.slice(s.readFrom, s.readTo) ?? null) : null,
-    }));
+    return requests.map((request, member) => {
+      const span = readSpans[member] as { from: number; to: number };
+      return {
+        rows: rowsOfMember(plan, rows, member),
+        read: request.reads ? (read?.slice(span.from, span.to) ?? null) : null,
+      };
+    });
   }
 
   /** A member's view of the batch: each call waits for the step every member asks for next. */

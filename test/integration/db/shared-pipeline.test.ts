@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DeadlineError, deadlineIn, withDeadline } from '../../../src/db/deadline.ts';
 import { PipelineStatementError, type PipelineTx, rawRowsOf } from '../../../src/db/pipeline.ts';
 import { createSharedPipeline } from '../../../src/db/shared-pipeline.ts';
+import { shareableRead } from '../../../src/db/shared-step.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 
 type Work = (tx: PipelineTx) => Promise<{ txid: string; seen: number }>;
@@ -80,6 +81,49 @@ describe.each(databaseKinds)('works sharing a pipelined transaction on %s', (kin
     await Promise.all([first, second]);
     expect(events).toEqual(['first began', 'first committed', 'second began']);
     expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('sends a shareable read asked for by several members once, after each one’s own statements', async () => {
+    const shared = createSharedPipeline({ pipelined: database.pipelined });
+    const counting = (id: number, mark: boolean) =>
+      shared.run({
+        keys: [],
+        work: async (tx) => {
+          const read = sql`select count(*)::int as n from shared_t`;
+          const [, rows] = await tx.send([
+            sql`insert into shared_t values (${id}, 'x')`,
+            mark ? shareableRead(read) : read,
+          ]);
+          await tx.sendAndCommit([]);
+          return Number(rows?.[0]?.n);
+        },
+      });
+    // Sent once, last: every member sees all three inserts.
+    expect(await Promise.all([1, 2, 3].map((id) => counting(id, true)))).toEqual([3, 3, 3]);
+    // Unmarked, each member's read runs where it asked for it.
+    expect(await Promise.all([4, 5, 6].map((id) => counting(id, false)))).toEqual([4, 5, 6]);
+  });
+
+  it('decides again alone the members of a shareable read that failed, each with its own error', async () => {
+    const shared = createSharedPipeline({ pipelined: database.pipelined });
+    let runs = 0;
+    const failing = (id: number) =>
+      shared.run({
+        keys: [],
+        work: async (tx) => {
+          runs += 1;
+          await tx.send([sql`insert into shared_t values (${id}, 'x')`, shareableRead(sql`select 1 / 0`)]);
+          return tx.sendAndCommit([]);
+        },
+      });
+    const outcomes = await Promise.allSettled([failing(1), failing(2)]);
+    for (const outcome of outcomes) {
+      const error = (outcome as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(PipelineStatementError);
+      expect((error as PipelineStatementError).index).toBe(1);
+    }
+    expect(runs).toBe(4);
+    expect(await ids()).toEqual([]);
   });
 
   it('fails only the work whose statement failed, with its own index; the others commit once', async () => {
