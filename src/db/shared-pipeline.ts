@@ -16,7 +16,7 @@ export class SharedTransactionAborted extends Error {
 }
 
 /** Whether `error` (or a cause, as callers wrap what their transaction threw) is a shared abort. */
-export function isSharedAbort(error: unknown): boolean {
+function isSharedAbort(error: unknown): boolean {
   for (const at of causesOf(error)) if (at instanceof SharedTransactionAborted) return true;
   return false;
 }
@@ -33,8 +33,10 @@ type Request = {
 type Member = {
   keys: string[];
   deadline: Deadline | undefined;
-  /** Hands the member its view of the batch's transaction (or the error that ended it before it began). */
-  seat: (tx: PipelineTx | Error) => void;
+  /** Hands the member its view of the batch's transaction. */
+  seat: (tx: PipelineTx) => void;
+  /** Tells the member the batch's transaction ended before it began. */
+  refuse: (error: unknown) => void;
   /** Tells the batch this member has asked for its next step, or has failed. */
   arrived: () => void;
   /** Settles when the batch's transaction has ended (committed or rolled back). */
@@ -118,20 +120,17 @@ export function createSharedPipeline({
     const ended = done.catch(() => {});
     for (const member of members) member.ended = ended;
     done
-      .then(
-        () => {},
-        (error: unknown) => {
-          const told = error instanceof BatchFailed ? error.errors : null;
-          for (const member of members) {
-            const request = member.request;
-            member.request = null;
-            if (member.state === 'queued') member.seat(asError(error));
-            if (!request) continue;
-            if (!told) request.reject(error);
-            else request.reject(told.get(member) ?? new SharedTransactionAborted());
-          }
-        },
-      )
+      .catch((error: unknown) => {
+        const told = error instanceof BatchFailed ? error.errors : null;
+        for (const member of members) {
+          const request = member.request;
+          member.request = null;
+          if (member.state === 'queued') member.refuse(error);
+          if (!request) continue;
+          if (!told) request.reject(error);
+          else request.reject(told.get(member) ?? new SharedTransactionAborted());
+        }
+      })
       .finally(() => {
         for (const member of members) for (const k of member.keys) busy.delete(k);
         inFlight -= 1;
@@ -249,16 +248,17 @@ export function createSharedPipeline({
       state: 'queued',
       request: null,
       seat: () => {},
+      refuse: () => {},
       arrived: () => {},
       ended: Promise.resolve(),
     };
-    const seated = new Promise<PipelineTx | Error>((resolve) => {
+    const seated = new Promise<PipelineTx>((resolve, reject) => {
       member.seat = resolve;
+      member.refuse = reject;
     });
     queue.push(member);
     schedule();
     const tx = await seated;
-    if (tx instanceof Error) throw tx;
     try {
       const result = await work(tx);
       if (member.state !== 'finished') throw new Error('a shared pipelined work ended without its COMMIT');
@@ -277,8 +277,4 @@ export function createSharedPipeline({
   }
 
   return { run };
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -54,9 +54,12 @@ export function planStep(requests: Statement[][]): StepPlan {
   return { statements, positions, uses };
 }
 
-/** Member m's rows from the step's results: a copy of each, as a shared read's rows serve several. */
+/** Member m's rows from the step's results; a shared read's rows are copied for each member it serves. */
 export function rowsOfMember(plan: StepPlan, rows: RawRow[][], member: number): RawRow[][] {
-  return (plan.positions[member] ?? []).map((place) => [...(rows[place] ?? [])]);
+  return (plan.positions[member] ?? []).map((place) => {
+    const own = rows[place] ?? [];
+    return (plan.uses[place] ?? 0) > 1 ? [...own] : own;
+  });
 }
 
 /**

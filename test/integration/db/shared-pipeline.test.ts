@@ -38,6 +38,15 @@ describe.each(databaseKinds)('works sharing a pipelined transaction on %s', (kin
     expect(await ids()).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 
+  it('tells every work when the shared transaction cannot begin', async () => {
+    const away = Object.assign(new Error('the database is away'), { code: 'CONNECTION_CLOSED' });
+    const shared = createSharedPipeline({ pipelined: () => Promise.reject(away) });
+    const outcomes = await Promise.allSettled(
+      [1, 2].map((id) => shared.run({ keys: [], work: writing(id) })),
+    );
+    expect(outcomes.map((o) => (o as PromiseRejectedResult).reason)).toEqual([away, away]);
+  });
+
   it('never puts two works with the same key in one transaction', async () => {
     const shared = createSharedPipeline({ pipelined: database.pipelined });
     const outcomes = await Promise.all(
