@@ -193,15 +193,21 @@ export async function startRunWorker({
     }
   }
 
-  async function ready() {
+  function refuseWhenClosing(): void {
     if (closing)
       throw wardenError({
         code: 'agents.worker_unavailable',
         message: 'Warden is shutting down. Nothing was started.',
       });
+  }
+
+  async function ready() {
+    refuseWhenClosing();
     await settleLeftovers();
     await recoveredWithin(recovering, currentDeadline());
     if (worker) return;
+    // Asked again: a close() that came during the waits above found no thread to stop, so none may start.
+    refuseWhenClosing();
     starting ??= spawn().catch((error: unknown) => {
       starting = null;
       throw error;

@@ -202,6 +202,8 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
         SLACK_SIGNING_SECRET: 'test-signing-secret-run-worker',
         SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
       };
+      // This test's worker has Slack's settings: the one started for every test is closed first.
+      await worker?.close();
       worker = await startRunWorker({ services, env: envOf(slackEnv) });
       const changes: boolean[] = [];
       worker.onSlackChange((inWorker) => changes.push(inWorker));
@@ -235,6 +237,16 @@ describe.skipIf(!testPostgresUrl)('the run worker thread', { timeout: 120_000 },
     expect((await runRow(run.id)).state).toBe('failed');
     expect((await done).state).toBe('failed');
     worker = null;
+  });
+
+  it('starts no thread once closed, even for a start asked for just before close()', async () => {
+    // The start waits for the database first (leftover runs, recovery): close() comes during that wait,
+    // finds no thread to stop and returns. Had the start gone on, its thread would outlive close().
+    const asking = worker!.ready();
+    await worker!.close();
+    await expect(asking).rejects.toMatchObject({ code: 'agents.worker_unavailable' });
+    services.logger.flush();
+    expect(services.logs.text()).not.toContain('run worker started');
   });
 
   it('a promise rejected in the worker with nobody to handle it does not end the worker', async () => {
