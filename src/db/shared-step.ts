@@ -35,21 +35,21 @@ export function planStep(requests: Statement[][]): StepPlan {
   );
   const last = new Map<string, number>();
   for (const [index, { key }] of flat.entries()) if (key !== null) last.set(key, index);
+  // A shareable read is sent once, at the last place it is asked for; every other statement where it is.
   const statements: Statement[] = [];
-  const uses: number[] = [];
   const placeOfKey = new Map<string, number>();
-  const placeOf = flat.map(({ statement, key }, index) => {
-    if (key !== null && last.get(key) !== index) return -1;
+  const sentAt = flat.map(({ statement, key }, index) => {
+    if (key !== null && last.get(key) !== index) return null;
     statements.push(statement);
-    uses.push(0);
     if (key !== null) placeOfKey.set(key, statements.length - 1);
     return statements.length - 1;
   });
   const positions: number[][] = requests.map(() => []);
+  const uses = statements.map(() => 0);
   for (const [index, { member, key }] of flat.entries()) {
-    const place = placeOf[index] === -1 && key !== null ? (placeOfKey.get(key) as number) : placeOf[index];
-    (positions[member] as number[]).push(place as number);
-    uses[place as number] = (uses[place as number] ?? 0) + 1;
+    const place = (key === null ? sentAt[index] : placeOfKey.get(key)) as number;
+    (positions[member] as number[]).push(place);
+    uses[place] = (uses[place] as number) + 1;
   }
   return { statements, positions, uses };
 }
