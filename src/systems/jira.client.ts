@@ -1,4 +1,4 @@
-import { Version3Client } from 'jira.js';
+import type { Version3Client } from 'jira.js';
 import { z } from 'zod';
 import { wardenError } from '../shared/errors.ts';
 import type { Redactor } from '../shared/redact.ts';
@@ -45,6 +45,13 @@ export type JiraClient = {
   ping: (options?: { signal?: AbortSignal }) => Promise<string>;
 };
 
+/** `jira.js` (~0.4 s to import) loads with the first call to Jira, never at start-up. */
+let loading: Promise<typeof Version3Client> | undefined;
+const jiraClientClass = () => {
+  loading ??= import('jira.js').then((m) => m.Version3Client);
+  return loading;
+};
+
 /** Largest answer read from Jira. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** A 429 is retried while Jira asks for at most this long a wait, at most twice. */
@@ -76,7 +83,8 @@ export function createJiraClient({
     send: (client: Version3Client) => Promise<unknown>,
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const client = new Version3Client({
+      const Client = await jiraClientClass();
+      const client = new Client({
         host: connection.url,
         authentication: { basic: { email: connection.email, apiToken: connection.token } },
         baseRequestConfig: {
