@@ -24,9 +24,10 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           exclude: ['test/unit/**'],
-          // With TEST_DATABASE_URL: one migrated Postgres template for the run; test databases are copies
-          // of it. Each file runs in a fresh module graph (services, threads and servers are per file).
-          globalSetup: ['test/helpers/postgres-template.global.ts'],
+          // One migrated PGlite data directory for the run, and with TEST_DATABASE_URL one migrated Postgres
+          // template: test databases are copies of them. Each file runs in a fresh module graph (services,
+          // threads and servers are per file).
+          globalSetup: ['test/helpers/pglite-template.global.ts', 'test/helpers/postgres-template.global.ts'],
         },
       },
     ],

@@ -1,7 +1,7 @@
-import type { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
-import { openPglite, wrapPglite } from '../../src/db/client.pglite.ts';
+import { wrapPglite } from '../../src/db/client.pglite.ts';
 import { connectPostgres, type Database } from '../../src/db/client.ts';
+import { borrowPglite } from './pglite-pool.ts';
 import {
   connectPlain,
   emptyTables,
@@ -29,32 +29,16 @@ export type TestDatabase = Database & {
   drop: () => Promise<void>;
 };
 
-let pgliteTemplate: Promise<PGlite> | undefined;
-
-async function migratedPgliteTemplate(): Promise<PGlite> {
-  pgliteTemplate ??= (async () => {
-    const database = await openPglite({});
-    await database.migrate();
-    return (database.db as unknown as { $client: PGlite }).$client;
-  })();
-  return pgliteTemplate;
-}
-
 /** A new, migrated, empty database of the given kind (a copy of a migrated template); `drop()` removes it. */
 export async function createTestDatabase(kind: DatabaseKind = 'pglite'): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const template = await migratedPgliteTemplate();
-    const clone = (await template.clone()) as PGlite;
-    const database = wrapPglite(clone);
+    const { pg, giveBack } = await borrowPglite();
     return {
-      ...database,
+      ...wrapPglite(pg),
       connectAnother: () => {
         throw new Error('PGlite is one connection: multi-instance tests need Postgres');
       },
-      // A test may have closed it already (to see what a lost database looks like).
-      drop: async () => {
-        if (!clone.closed) await database.close();
-      },
+      drop: giveBack,
     };
   }
   const copy = await copyPostgresTemplate();
@@ -71,7 +55,8 @@ export async function createTestDatabase(kind: DatabaseKind = 'pglite'): Promise
 /**
  * For a `describe`: in each of its tests, `database` is a migrated database with no rows, closed after the
  * test. On Postgres one copy of the template serves the whole describe, emptied between tests (and replaced
- * by a new copy after a test that changed its schema); on PGlite each test has its own clone.
+ * by a new copy after a test that changed its schema); on PGlite each test borrows one from the file's pool
+ * (see pglite-pool.ts), emptied the same way.
  *
  * The object returned is the same in every test, refilled with that test's connections, so that helpers
  * written in the describe can use it; it is empty until the first test starts.

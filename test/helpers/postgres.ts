@@ -11,9 +11,13 @@ export type PostgresTemplate = {
 /** The Postgres server tests use, when one is configured (`.ci/run` sets it). */
 export const testPostgresUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 
+/** The migrated, empty PGlite data directory (a tar file) every PGlite test database loads. */
+export type PgliteTemplate = { file: string; fingerprint: string };
+
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresTemplate: PostgresTemplate | null;
+    pgliteTemplate: PgliteTemplate;
   }
 }
 
@@ -85,12 +89,11 @@ export async function publicTables(sql: postgres.Sql): Promise<string[]> {
  * indexes, triggers (and whether they are enabled), functions, types, sequences, privileges, policies, rules,
  * schemas, extensions and database settings. Equal hashes: emptying the tables gives back the template.
  */
-export async function schemaFingerprint(sql: postgres.Sql): Promise<string> {
-  const [row] = await sql<{ fingerprint: string }[]>`
+export const SCHEMA_FINGERPRINT_SQL = `
     with ns as (
       select oid from pg_namespace
-      where nspname not in ('pg_catalog', 'information_schema') and nspname not like 'pg\_toast%'
-        and nspname not like 'pg\_temp%'
+      where nspname not in ('pg_catalog', 'information_schema') and nspname not like 'pg_toast%'
+        and nspname not like 'pg_temp%'
     ), rel as (select oid from pg_class where relnamespace in (select oid from ns))
     select md5(string_agg(item, E'\n' order by item)) as fingerprint from (
       select 'schema ' || nspname from pg_namespace where oid in (select oid from ns)
@@ -121,6 +124,10 @@ export async function schemaFingerprint(sql: postgres.Sql): Promise<string> {
       union all select concat_ws(' ', 'setting', setrole, setconfig) from pg_db_role_setting
         where setdatabase = (select oid from pg_database where datname = current_database())
     ) items(item)`;
+
+/** The fingerprint of the schema `sql` is connected to (see `SCHEMA_FINGERPRINT_SQL`). */
+export async function schemaFingerprint(sql: postgres.Sql): Promise<string> {
+  const [row] = await sql.unsafe<{ fingerprint: string }[]>(SCHEMA_FINGERPRINT_SQL);
   return row!.fingerprint;
 }
 
@@ -131,13 +138,20 @@ export async function schemaFingerprint(sql: postgres.Sql): Promise<string> {
  * triggers (the audit table's refusal of TRUNCATE) stay quiet: this needs a superuser.
  */
 export async function emptyTables(sql: postgres.Sql): Promise<void> {
-  const written = await sql<{ name: string }[]>`
-    select format('%I', relname) as name from pg_class
-    where relnamespace = 'public'::regnamespace and relkind = 'r' and pg_relation_size(oid) > 0`;
-  const truncate = written.length ? `truncate ${written.map((t) => t.name).join(', ')} cascade;` : '';
-  await sql.unsafe(`set session_replication_role = replica; ${truncate}
+  const written = await sql.unsafe<{ name: string }[]>(WRITTEN_TABLES_SQL);
+  await sql.unsafe(emptyTablesSql(written.map((t) => t.name)));
+}
+
+/** The tables of `public` that were ever written to (quoted). */
+export const WRITTEN_TABLES_SQL = `select format('%I', relname) as name from pg_class
+  where relnamespace = 'public'::regnamespace and relkind = 'r' and pg_relation_size(oid) > 0`;
+
+/** Truncates these tables and restarts every sequence, as a replica (see `emptyTables`). */
+export function emptyTablesSql(written: string[]): string {
+  const truncate = written.length ? `truncate ${written.join(', ')} cascade;` : '';
+  return `set session_replication_role = replica; ${truncate}
     select setval(seqrelid, seqstart, false) from pg_sequence
-    join pg_class on pg_class.oid = seqrelid where relnamespace = 'public'::regnamespace`);
+    join pg_class on pg_class.oid = seqrelid where relnamespace = 'public'::regnamespace`;
 }
 
 /** The tables of `tables` that have rows (in a template: rows the migrations seed, which a reset would lose). */
