@@ -3,7 +3,12 @@ import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
 import { PGLITE_START_PARAMS } from '../../src/db/client.pglite.ts';
 import { useBaselineWasmCompiler } from '../../src/db/pglite-engine.ts';
-import { emptyTablesSql, SCHEMA_FINGERPRINT_SQL, WRITTEN_TABLES_SQL } from './postgres.ts';
+import {
+  emptyTablesSql,
+  type PgliteTemplate,
+  SCHEMA_FINGERPRINT_SQL,
+  WRITTEN_TABLES_SQL,
+} from './postgres.ts';
 
 /**
  * The embedded databases of one test file (each integration file has its own module graph, so its own
@@ -26,23 +31,30 @@ export type LentPglite = {
 
 /** A migrated PGlite with no rows, for one test. */
 export async function borrowPglite(): Promise<LentPglite> {
-  const { fingerprint } = inject('pgliteTemplate');
+  const { fingerprint } = template();
   const pg = idle.pop() ?? (await copyOfTemplate());
   const loan = lend(pg);
-  return {
-    pg: loan.pg,
-    giveBack: async () => {
-      await loan.end();
-      if (pg.closed) return;
-      if (await emptied(pg, fingerprint)) idle.push(pg);
-      else pg.close().catch(() => {});
-    },
+  let givenBack: Promise<void> | undefined;
+  const giveBack = async () => {
+    await loan.end();
+    if (pg.closed) return;
+    if (await emptied(pg, fingerprint)) idle.push(pg);
+    else pg.close().catch(() => {});
   };
+  // Given back once, however often it is asked: twice in the pool, it would be lent to two tests at once.
+  return { pg: loan.pg, giveBack: () => (givenBack ??= giveBack()) };
+}
+
+function template(): PgliteTemplate {
+  const made = inject('pgliteTemplate');
+  if (!made)
+    throw new Error('no PGlite template: run the tests with vitest.config.ts (its global setup makes it)');
+  return made;
 }
 
 /** A new database loaded from the template's data directory (pglite-template.global.ts wrote it). */
 async function copyOfTemplate(): Promise<PGlite> {
-  templateData ??= readFile(inject('pgliteTemplate').file).then((data) => new Blob([data]));
+  templateData ??= readFile(template().file).then((data) => new Blob([data]));
   useBaselineWasmCompiler();
   return PGlite.create({ loadDataDir: await templateData, startParams: PGLITE_START_PARAMS });
 }

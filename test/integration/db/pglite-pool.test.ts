@@ -31,16 +31,19 @@ describe('the PGlite databases lent to tests', () => {
     await second.giveBack();
   });
 
-  it('refuses every call through a database once it is given back', async () => {
+  it('refuses every call through a database once it is given back, and takes it back once', async () => {
     const { pg, giveBack } = await borrowPglite();
+    await Promise.all([giveBack(), giveBack()]);
     await giveBack();
     expect(pg.closed).toBe(true);
     await expect(hit(pg, 'late')).rejects.toThrow(/the test that had this database is over/);
     await expect(pg.exec('select 1')).rejects.toThrow(/is over/);
 
-    const next = await borrowPglite();
-    expect((await next.pg.query('select * from breaker_hits')).rows).toEqual([]);
-    await next.giveBack();
+    // Two tests at once get two databases, not the one given back twice.
+    const [next, other] = await Promise.all([borrowPglite(), borrowPglite()]);
+    await hit(next.pg, 'next');
+    expect((await other.pg.query('select agent from breaker_hits')).rows).toEqual([]);
+    await Promise.all([next.giveBack(), other.giveBack()]);
   });
 
   it('ends a transaction, the settings, the locks and the listens a test left', async () => {
