@@ -82,8 +82,8 @@ export function createJiraClient({
     signal: AbortSignal | undefined,
     send: (client: Version3Client) => Promise<unknown>,
   ): Promise<T> {
+    const Client = await jiraClientClass();
     for (let attempt = 0; ; attempt++) {
-      const Client = await jiraClientClass();
       const client = new Client({
         host: connection.url,
         authentication: { basic: { email: connection.email, apiToken: connection.token } },

@@ -6,7 +6,7 @@ import { useBaselineWasmCompiler } from '../../src/db/pglite-engine.ts';
 import {
   emptyTablesSql,
   type PgliteTemplate,
-  SCHEMA_FINGERPRINT_SQL,
+  pgliteSchemaFingerprint,
   WRITTEN_TABLES_SQL,
 } from './postgres.ts';
 
@@ -59,11 +59,6 @@ async function copyOfTemplate(): Promise<PGlite> {
   return PGlite.create({ loadDataDir: await templateData, startParams: PGLITE_START_PARAMS });
 }
 
-async function fingerprintOf(pg: PGlite): Promise<string> {
-  const { rows } = await pg.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT_SQL);
-  return rows[0]!.fingerprint;
-}
-
 /**
  * The database as the migrations left it, if it can be had: a transaction the test left open is rolled
  * back, the session's settings, locks, listens and prepared statements are discarded, and every table the
@@ -73,7 +68,7 @@ async function emptied(pg: PGlite, fingerprint: string): Promise<boolean> {
   const empty = async () => {
     await pg.exec('rollback');
     await pg.exec('discard all');
-    if ((await fingerprintOf(pg)) !== fingerprint) return false;
+    if ((await pgliteSchemaFingerprint(pg)) !== fingerprint) return false;
     const written = await pg.query<{ name: string }>(WRITTEN_TABLES_SQL);
     await pg.exec(emptyTablesSql(written.rows.map((t) => t.name)));
     await pg.exec('reset session_replication_role');

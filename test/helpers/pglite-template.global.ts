@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { TestProject } from 'vitest/node';
 import { openPglite } from '../../src/db/client.pglite.ts';
-import { type PgliteTemplate, SCHEMA_FINGERPRINT_SQL } from './postgres.ts';
+import { type PgliteTemplate, pgliteSchemaFingerprint } from './postgres.ts';
 
 export async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), 'warden-pglite-template-'));
@@ -18,10 +18,9 @@ export async function setup(project: TestProject) {
   try {
     await database.migrate();
     const pg = (database.db as unknown as { $client: PGlite }).$client;
-    const { rows } = await pg.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT_SQL);
     const file = join(dir, 'pgdata.tar');
     await writeFile(file, Buffer.from(await (await pg.dumpDataDir('none')).arrayBuffer()));
-    const template: PgliteTemplate = { file, fingerprint: rows[0]!.fingerprint };
+    const template: PgliteTemplate = { file, fingerprint: await pgliteSchemaFingerprint(pg) };
     project.provide('pgliteTemplate', template);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

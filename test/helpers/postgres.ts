@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 
 /** The migrated, empty database every Postgres test database is a copy of (see postgres-template.global.ts). */
@@ -89,7 +90,7 @@ export async function publicTables(sql: postgres.Sql): Promise<string[]> {
  * indexes, triggers (and whether they are enabled), functions, types, sequences, privileges, policies, rules,
  * schemas, extensions and database settings. Equal hashes: emptying the tables gives back the template.
  */
-export const SCHEMA_FINGERPRINT_SQL = `
+const SCHEMA_FINGERPRINT_SQL = `
     with ns as (
       select oid from pg_namespace
       where nspname not in ('pg_catalog', 'information_schema') and nspname not like 'pg_toast%'
@@ -129,6 +130,12 @@ export const SCHEMA_FINGERPRINT_SQL = `
 export async function schemaFingerprint(sql: postgres.Sql): Promise<string> {
   const [row] = await sql.unsafe<{ fingerprint: string }[]>(SCHEMA_FINGERPRINT_SQL);
   return row!.fingerprint;
+}
+
+/** The same fingerprint of an embedded database. */
+export async function pgliteSchemaFingerprint(pg: PGlite): Promise<string> {
+  const { rows } = await pg.query<{ fingerprint: string }>(SCHEMA_FINGERPRINT_SQL);
+  return rows[0]!.fingerprint;
 }
 
 /**
