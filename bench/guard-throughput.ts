@@ -5,7 +5,8 @@
  *   allowed read: guard.propose(get_incident) that the triage charter allows: policy + kill switch +
  *     breakers + proposal and audit insert, then the execution (claim, credential, the read, outcome).
  *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
- *     the same decision path and audit insert, and nothing executes. Denied whatever the state, it reads
+ *     the same decision path and audit insert, and nothing executes; run-less, so (since stop 38) recorded
+ *     in one round trip on the guess that no kill switch is engaged, which the inserts check. Denied whatever the state, it reads
  *     the kill switch but no breaker row (since stop 34; before, it locked the agent's counting rows as an
  *     allowed write does, and 8 callers queued on them).
  *   allowed-read overhead: the same get_incident tool function called directly and through the guard,
@@ -49,12 +50,14 @@ const CPU_LIMIT =
   "Postgres's share follows statements more than WAL (each has its own Sync, answer and flush: a raw insert " +
   'costs 0.17 ms of its CPU for 0.05 ms of execution), so linking events into a table of their own instead ' +
   'of updating them (tried, not kept) cut the WAL by a quarter and moved neither its CPU nor the rate';
-/** Since stop 35 (issue 16, lever 1): what changed for the denied rows, and what it leaves. */
+/** Since stop 35 (issue 16, lever 1), and stop 38: what changed for the denied rows, and what it leaves. */
 const SHARED_NOTE =
   'calls denied whatever the state share transactions (group commit: one BEGIN, COMMIT and WAL flush and ' +
   'one round trip per step for every decision queued meanwhile, `src/db/shared-pipeline.ts`), so with one ' +
   'caller nothing changes and with 8 the CPU per decision about halved; held and allowed calls are decided ' +
-  'alone';
+  'alone. Outside a run (this row) such a call reads nothing first: one round trip whose inserts are made ' +
+  'only if no kill switch is engaged (before: two, the kill switch read first); in a run it is two (the row ' +
+  'below). With 8 callers, the one process’s event loop binds (two instances pass)';
 const WARMUP_MS = 500;
 /** Real calls come in runs (Warden's own agents, MCP sessions); the judged denied row above has none. */
 const IN_RUNS_NOTE =

@@ -36,6 +36,11 @@ export type AuditLog = {
   appendNow: (db: Db, event: AuditEventInput) => Promise<AuditRecord>;
   /** The statement for a pipelined transaction; call `committed` with the records once it has committed. */
   prepare: (event: AuditEventInput) => PreparedAppend;
+  /**
+   * As `prepare`, for an event of a proposal inserted only if no kill switch was engaged: written only if
+   * the proposal was, in the same transaction; the part reads null when it was not.
+   */
+  prepareWithProposal: (event: AuditEventInput) => Part<AuditRecord | null>;
   /** Tells the chainer that events written through `prepare` have committed. */
   committed: (records: AuditRecord[]) => void;
   /** Links every event committed so far, waiting for the chain lock (tests, the CLI, shutdown). */
@@ -52,10 +57,24 @@ const INSERT_EVENT = prepareOnce<Record<string, string | null>>(
     returning id::text as id`,
 );
 
+/**
+ * The same insert, made only if the event's proposal exists: after that proposal's own conditional insert
+ * in the same transaction (`insertProposalUnlessKilledPart`), the event is written exactly when it was.
+ */
+const INSERT_EVENT_WITH_PROPOSAL = prepareOnce<Record<string, string | null>>(
+  () => sql`insert into audit_events (at, actor, action, agent, environment, decision, reason_code,
+      charter_hash, run_id, incident_id, proposal_id, details)
+    select ${p('at')}::timestamptz, ${p('actor')}, ${p('action')}, ${p('agent')}, ${p('environment')},
+      ${p('decision')}, ${p('reasonCode')}, ${p('charterHash')}, ${p('runId')}, ${p('incidentId')},
+      ${p('proposalId')}, ${p('details')}::jsonb
+    where exists (select 1 from proposals where id = ${p('proposalId')})
+    returning id::text as id`,
+);
+
 type Content = Omit<AuditRecord, 'id'>;
 
-function insertEvent(content: Content): Statement {
-  return INSERT_EVENT({
+function insertEvent(content: Content, insert = INSERT_EVENT): Statement {
+  return insert({
     at: content.at.toISOString(),
     actor: content.actor,
     action: content.action,
@@ -91,7 +110,7 @@ export function createAuditLog({
     if (records.length > 0) chainer?.nudge();
   };
 
-  const prepare = (input: AuditEventInput): PreparedAppend => {
+  const contentOf = (input: AuditEventInput): Content => {
     const details = redactor.redactValue(plainJsonDetails({ action: input.action, details: input.details }));
     const content: Content = {
       at: clock.now(),
@@ -107,6 +126,11 @@ export function createAuditLog({
       proposalId: text(input.proposalId),
       details,
     };
+    return content;
+  };
+
+  const prepare = (input: AuditEventInput): PreparedAppend => {
+    const content = contentOf(input);
     return {
       name: 'audit',
       statements: [insertEvent(content)],
@@ -114,6 +138,18 @@ export function createAuditLog({
         const [row] = insertRows as { id?: string | number }[];
         if (!row?.id) throw new Error(`the audit event ${content.action} was not inserted`);
         return { id: Number(row.id), ...content };
+      },
+    };
+  };
+
+  const prepareWithProposal = (input: AuditEventInput): Part<AuditRecord | null> => {
+    const content = contentOf(input);
+    return {
+      name: 'audit',
+      statements: [insertEvent(content, INSERT_EVENT_WITH_PROPOSAL)],
+      read: ([insertRows = []]) => {
+        const [row] = insertRows as { id?: string | number }[];
+        return row?.id ? { id: Number(row.id), ...content } : null;
       },
     };
   };
@@ -141,6 +177,7 @@ export function createAuditLog({
     append,
     appendNow: (db, event) => db.transaction((tx) => append(tx, event)),
     prepare,
+    prepareWithProposal,
     committed,
     linkNow: async () => (chainer ? chainer.linkNow() : 0),
   };

@@ -17,17 +17,27 @@ export type KillState =
 
 export type KillSwitchRow = typeof killSwitches.$inferSelect;
 
-const KILL_STATE = prepareOnce<{ global: string; agent: string }>((db) =>
-  db
-    .select()
-    .from(killSwitches)
-    .where(
-      and(
-        inArray(killSwitches.scope, [sql.placeholder('global'), sql.placeholder('agent')]),
-        eq(killSwitches.engaged, true),
-      ),
-    )
-    .getSQL(),
+/** The placeholders of `ENGAGED_FOR_AGENT`: the scopes whose switches stop an agent. */
+export type KillScopes = { killGlobal: string; killAgent: string };
+
+/** The values of `ENGAGED_FOR_AGENT`'s placeholders for an agent. */
+export const killScopesOf = (agent: string): KillScopes => ({
+  killGlobal: GLOBAL_SCOPE,
+  killAgent: agentScope(agent),
+});
+
+/**
+ * The condition of the engaged switches that stop an agent (the global one and its own), on the
+ * placeholders `killGlobal` and `killAgent`: the one definition the reads and the guard's conditional
+ * insert (`kill-switch.unless-killed.ts`) share.
+ */
+export const ENGAGED_FOR_AGENT = and(
+  inArray(killSwitches.scope, [sql.placeholder('killGlobal'), sql.placeholder('killAgent')]),
+  eq(killSwitches.engaged, true),
+);
+
+const KILL_STATE = prepareOnce<KillScopes>((db) =>
+  db.select().from(killSwitches).where(ENGAGED_FOR_AGENT).getSQL(),
 );
 
 /**
@@ -35,7 +45,7 @@ const KILL_STATE = prepareOnce<{ global: string; agent: string }>((db) =>
  * or a resume writes them, so decisions of one agent sharing a transaction read them once.
  */
 export function killStateStatement({ agent }: { agent: string }): Statement {
-  return shareableRead(KILL_STATE({ global: GLOBAL_SCOPE, agent: agentScope(agent) }));
+  return shareableRead(KILL_STATE(killScopesOf(agent)));
 }
 
 /** The kill state those rows mean: the global switch first, then the agent's own. */

@@ -2,16 +2,16 @@ import { runStoppedBy, runStoppedMessage } from '../breakers/breaker.denials.ts'
 import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
+import { insertProposalUnlessKilledPart } from '../breakers/kill-switch.unless-killed.ts';
 import { createBatch, writePart } from '../db/batch.ts';
 import type { PipelineTx, RawRow } from '../db/pipeline.ts';
 import { retryRolledBack } from '../db/retry.ts';
 import { createSharedPipeline } from '../db/shared-pipeline.ts';
 import { decide } from '../policy/decide.ts';
 import { modeCapOf } from '../policy/mode-cap.ts';
-import { insertProposalPart, type NewProposal } from '../proposals/proposals.repository.ts';
+import { insertProposalPart } from '../proposals/proposals.repository.ts';
 import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
-import { actionHash } from '../shared/hash.ts';
 import { newId } from '../shared/ids.ts';
 import { cleanJson, cleanText, hasUnstorableText } from '../shared/storable.ts';
 import type { HeldCredential } from './broker.ts';
@@ -23,15 +23,21 @@ import {
   deniedWhateverTheState,
   finalDecision,
   policyRequestOf,
-  stateFor,
 } from './guard.decision.ts';
-import { guardStateReads } from './guard.statements.ts';
+import { type GuardState, guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput, ProposeOutcome } from './guard.types.ts';
-import { auditEventsOf, recordFailure, reservationWrites, stopRunOnDenial } from './guard.writes.ts';
+import {
+  auditEventsOf,
+  proposalOf,
+  recordFailure,
+  reservationWrites,
+  stopRunOnDenial,
+} from './guard.writes.ts';
 
 export type { ProposeOutcome } from './guard.types.ts';
 
 const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
+const NO_KILL_NO_RUN: GuardState = { kill: { engaged: false }, run: null, breakers: null };
 
 /**
  * The guard: the one path from a proposed tool call to its execution (DESIGN §2).
@@ -41,7 +47,8 @@ const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], trippe
  * The deciding transaction is pipelined: one round trip reads (and locks) the kill switch, the run and the
  * breakers; the next writes the proposal, breaker counts, run counters and audit events and commits. An
  * allowed call is claimed for execution (`executing`, with its credential lease) in that same transaction.
- * A call denied whatever the state shares that transaction with others queued meanwhile (group commit).
+ * A call denied whatever the state shares that transaction with others queued meanwhile (group commit);
+ * outside a run it reads nothing first: one round trip records it unless a kill switch is engaged.
  */
 export function createGuard(deps: GuardDeps) {
   const executor = createExecutor(deps);
@@ -73,13 +80,11 @@ export function createGuard(deps: GuardDeps) {
     const unavailable = tool ? deps.registry.unavailable(tool.name) : null;
     // A call denied whatever the state reads and locks no breaker row.
     const deniedOutright = deniedWhateverTheState({ charter, request, unavailable, parsedArgs, unstorable });
-    const reads = guardStateReads({
-      charter,
-      tool: deniedOutright ? null : checked,
-      environment,
-      runId: input.runId ?? null,
-      now,
-    });
+    const readState = (tx: PipelineTx) => {
+      const tool = deniedOutright ? null : checked;
+      const reads = guardStateReads({ charter, tool, environment, runId: input.runId ?? null, now });
+      return tx.send(reads.statements).then(reads.read);
+    };
 
     // An allowed call is in flight from just before its claim is sent; if nothing commits, it leaves.
     let flight: (Flight & { leave: () => void }) | null = null;
@@ -102,173 +107,165 @@ export function createGuard(deps: GuardDeps) {
         });
       return sharedKeys ? sharing.run({ keys: sharedKeys, work: attempt }) : deps.pipelined(attempt);
     };
-    // A deadlock with another call's breaker or run locks rolls this one back whole: decided again.
-    const recorded = await retryRolledBack(() =>
-      transaction(async (tx) => {
-        const state = reads.read(await tx.send(reads.statements));
-        const { run } = state;
-        if (input.runId && !run) {
-          throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
-        }
-        // A run its denials stopped gets nothing more; the rest of the agent goes on (`breaker.denials.ts`).
-        const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
-        const runBreaker =
-          stoppedBy && run
-            ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
-            : [];
-        const breakers =
-          checked && state.breakers
-            ? evaluateBreakerRows({
-                charter,
-                agent: charter.agent,
-                tool: checked.name,
-                toolKind: checked.kind,
-                environment,
-                rows: state.breakers.rows,
-                hits: state.breakers.hits,
-                now,
-              })
-            : NO_BREAKERS;
-        const decided = decide({
-          charter,
-          request: { ...request, modeCap: modeCapOf(run?.modeCap) },
-          state: {
-            kill: state.kill,
-            openBreakers: [
-              ...runBreaker,
-              ...(breakers.blocked
-                ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
-                : []),
-            ],
-            budget: {
-              toolCalls: run?.toolCalls ?? 0,
-              tokens: run?.tokensUsed ?? 0,
-              elapsedMs: run ? now.getTime() - run.startedAt.getTime() : 0,
+    // A deadlock with another call's breaker or run locks rolls this one back whole: decided again. With
+    // `assumeNoKill`, the call is decided on the state a run-less call denied whatever the state nearly always
+    // meets, no kill switch engaged, and recorded in one round trip: its proposal is inserted only if no
+    // switch that stops the agent is engaged when the insert runs, and its audit event only with it. Null
+    // when one was: nothing was written, and the call is decided again on the state read.
+    const record = (assumeNoKill: boolean) =>
+      retryRolledBack(() =>
+        transaction(async (tx) => {
+          const state = assumeNoKill ? NO_KILL_NO_RUN : await readState(tx);
+          const { run } = state;
+          if (input.runId && !run) {
+            throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
+          }
+          // A run its denials stopped gets nothing more; the rest of the agent goes on (`breaker.denials.ts`).
+          const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
+          const runBreaker =
+            stoppedBy && run
+              ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
+              : [];
+          const breakers =
+            checked && state.breakers
+              ? evaluateBreakerRows({
+                  charter,
+                  agent: charter.agent,
+                  tool: checked.name,
+                  toolKind: checked.kind,
+                  environment,
+                  rows: state.breakers.rows,
+                  hits: state.breakers.hits,
+                  now,
+                })
+              : NO_BREAKERS;
+          const decided = decide({
+            charter,
+            request: { ...request, modeCap: modeCapOf(run?.modeCap) },
+            state: {
+              kill: state.kill,
+              openBreakers: [
+                ...runBreaker,
+                ...(breakers.blocked
+                  ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+                  : []),
+              ],
+              budget: {
+                toolCalls: run?.toolCalls ?? 0,
+                tokens: run?.tokensUsed ?? 0,
+                elapsedMs: run ? now.getTime() - run.startedAt.getTime() : 0,
+              },
             },
-          },
-        });
-        const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
-        const allowed = decision.decision === 'allow';
-        // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
-        // denied requests: they alone stop the run.
-        const counted = run !== null && countsAsDenied(decision, { modeCapped: run.modeCap !== null });
-        const denial = counted && run ? await stopRunOnDenial({ tx, charter, run, proposalId, now }) : null;
+          });
+          const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
+          const allowed = decision.decision === 'allow';
+          // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
+          // denied requests: they alone stop the run.
+          const counted = run !== null && countsAsDenied(decision, { modeCapped: run.modeCap !== null });
+          const denial = counted && run ? await stopRunOnDenial({ tx, charter, run, proposalId, now }) : null;
 
-        const proposal: NewProposal = {
-          id: proposalId,
-          runId: input.runId ?? null,
-          agent: charter.agent,
-          tool: toolName,
-          args,
-          environment,
-          charterHash: charter.hash,
-          actionHash: actionHash({
-            tool: toolName,
+          const proposal = proposalOf({
+            id: proposalId,
+            charter,
+            input,
+            toolName,
             args,
             environment,
-            charterHash: charter.hash,
-          }),
-          state: stateFor(decision),
-          decision: decision.decision,
-          reasonCode: decision.reasonCode,
-          reason: decision.message,
-          rule: decision.rule ?? null,
-          approvalsRequired: decision.approval?.count ?? 0,
-          approvalSpec: decision.approval ?? null,
-          requester: input.requester,
-          incidentId: input.incidentId ?? run?.incidentId ?? null,
-          source: input.source,
-          rationale:
-            input.rationale === undefined ? null : cleanText(deps.redactor.redactText(input.rationale)),
-          evidence:
-            input.evidence === undefined ? null : cleanJson(deps.redactor.redactValue(input.evidence)),
-          tainted: input.tainted === true,
-          idempotencyKey: `idem_${proposalId}`,
-          createdAt: now,
-          expiresAt:
-            decision.decision === 'needs_approval' ? new Date(now.getTime() + charter.approval_ttl) : null,
-          decidedAt: decision.decision === 'needs_approval' ? null : now,
-          ...(allowed ? { executionStartedAt: now, executedBy: deps.instanceId } : {}),
-        };
-        // A read on a system that mints nothing gets a credential held in memory: no lease row to write,
-        // check or revoke. Writes, and reads on Kubernetes, get a lease row in this transaction.
-        const scope = {
-          tool: toolName,
-          environment,
-          agent: charter.agent,
-          runId: proposal.runId ?? null,
-          proposalId,
-        };
-        const leased = deps.executors.get(toolName)?.leased !== false;
-        const lease = allowed && leased ? deps.broker.prepareMint(scope) : null;
-        held = allowed && !leased ? deps.broker.issueHeld(scope) : null;
-        const trips = [breakers.blocked?.trip, denial?.agentPause?.trip].filter((t): t is BreakerTrip => !!t);
-        const runStop = denial?.runStop ?? null;
-        const audits = auditEventsOf({
-          instanceId: deps.instanceId,
-          charter,
-          proposal,
-          decision,
-          trips,
-          runStop,
-        }).map(deps.audit.prepare);
+            decision,
+            run,
+            redactor: deps.redactor,
+            instanceId: deps.instanceId,
+            now,
+          });
+          // A read on a system that mints nothing gets a credential held in memory: no lease row to write,
+          // check or revoke. Writes, and reads on Kubernetes, get a lease row in this transaction.
+          const scope = {
+            tool: toolName,
+            environment,
+            agent: charter.agent,
+            runId: proposal.runId ?? null,
+            proposalId,
+          };
+          const leased = deps.executors.get(toolName)?.leased !== false;
+          const lease = allowed && leased ? deps.broker.prepareMint(scope) : null;
+          held = allowed && !leased ? deps.broker.issueHeld(scope) : null;
+          const trips = [breakers.blocked?.trip, denial?.agentPause?.trip].filter(
+            (t): t is BreakerTrip => !!t,
+          );
+          const runStop = denial?.runStop ?? null;
+          const audits = auditEventsOf({
+            instanceId: deps.instanceId,
+            charter,
+            proposal,
+            decision,
+            trips,
+            runStop,
+          }).map(assumeNoKill ? deps.audit.prepareWithProposal : deps.audit.prepare);
 
-        const writes = createBatch();
-        const inserted = writes.add(insertProposalPart({ proposal }));
-        if (breakers.tripped) writes.add(writePart('breakers', saveRowStatement({ row: breakers.tripped })));
-        if (allowed) {
-          const reserved = reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now });
-          writes.add(writePart('breakers', ...reserved));
-        }
-        if (run) {
-          const denied = counted ? 1 : 0;
-          writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
-        }
-        if (denial) writes.add(writePart('breakers', ...denial.writes));
-        if (lease) writes.add(writePart('lease', lease.statement));
-        const appended = audits.map((a) => writes.add(a));
-        const credential = lease?.credential ?? held;
-        // In flight before the claim is sent, so a kill from now on aborts it; the last check's reads (the
-        // record, the kill switch) travel right behind the COMMIT and see it and every kill before it.
-        flight = credential
-          ? executor.enterFlight({
-              proposalId,
-              agent: charter.agent,
-              tool: toolName,
-              leaseId: credential.leaseId,
-            })
-          : null;
-        const check = flight ? lastCheckPart({ proposalId, agent: charter.agent }) : null;
-        let results: RawRow[][];
-        let lastReads: LastCheckReads | undefined;
-        try {
-          if (check) {
-            const sent = await tx.sendCommitAndRead(writes.statements, check.statements);
-            results = sent.rows;
-            // Reads that failed after the claim committed are made again before the tool runs.
-            if (sent.read) lastReads = check.read(sent.read);
-          } else results = await tx.sendAndCommit(writes.statements);
-        } catch (error) {
-          lease?.abandoned();
-          throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
-        }
-        const events = appended.map((slot) => slot.read(results));
-        const runStopped = runStop
-          ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
-          : runBreaker[0]
-            ? { breaker: runBreaker[0].name, message: decision.message }
+          const writes = createBatch();
+          const inserted = writes.add(
+            assumeNoKill ? insertProposalUnlessKilledPart({ proposal }) : insertProposalPart({ proposal }),
+          );
+          if (breakers.tripped)
+            writes.add(writePart('breakers', saveRowStatement({ row: breakers.tripped })));
+          if (allowed) {
+            const reserved = reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now });
+            writes.add(writePart('breakers', ...reserved));
+          }
+          if (run) {
+            const denied = counted ? 1 : 0;
+            writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
+          }
+          if (denial) writes.add(writePart('breakers', ...denial.writes));
+          if (lease) writes.add(writePart('lease', lease.statement));
+          const appended = audits.map((a) => writes.add(a));
+          const credential = lease?.credential ?? held;
+          // In flight before the claim is sent, so a kill from now on aborts it; the last check's reads (the
+          // record, the kill switch) travel right behind the COMMIT and see it and every kill before it.
+          flight = credential
+            ? executor.enterFlight({
+                proposalId,
+                agent: charter.agent,
+                tool: toolName,
+                leaseId: credential.leaseId,
+              })
             : null;
-        return {
-          proposal: inserted.read(results),
-          decision,
-          events,
-          credential: lease?.committed() ?? held,
-          lastReads,
-          holdsNoTrial: !breakers.reservations.some((r) => r.trial),
-          runStopped,
-        };
-      }),
-    );
+          const check = flight ? lastCheckPart({ proposalId, agent: charter.agent }) : null;
+          let results: RawRow[][];
+          let lastReads: LastCheckReads | undefined;
+          try {
+            if (check) {
+              const sent = await tx.sendCommitAndRead(writes.statements, check.statements);
+              results = sent.rows;
+              // Reads that failed after the claim committed are made again before the tool runs.
+              if (sent.read) lastReads = check.read(sent.read);
+            } else results = await tx.sendAndCommit(writes.statements);
+          } catch (error) {
+            lease?.abandoned();
+            throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
+          }
+          const row = inserted.read(results);
+          if (!row) return null;
+          const events = appended.map((slot) => slot.read(results)).filter((e) => e !== null);
+          if (events.length !== audits.length) throw new Error('a recorded decision lost an audit event');
+          const runStopped = runStop
+            ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
+            : runBreaker[0]
+              ? { breaker: runBreaker[0].name, message: decision.message }
+              : null;
+          return {
+            proposal: row,
+            decision,
+            events,
+            credential: lease?.committed() ?? held,
+            lastReads,
+            holdsNoTrial: !breakers.reservations.some((r) => r.trial),
+            runStopped,
+          };
+        }),
+      );
+    const recorded = (deniedOutright && !input.runId ? await record(true) : null) ?? (await record(false));
+    if (!recorded) throw new Error('a decision on the state read recorded nothing');
 
     deps.audit.committed(recorded.events);
     const outcome = {

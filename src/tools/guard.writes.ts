@@ -25,6 +25,11 @@ import type { Decision } from '../policy/decide.ts';
 import type { NewProposal } from '../proposals/proposals.repository.ts';
 import type { RunRow } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
+import { actionHash } from '../shared/hash.ts';
+import type { Redactor } from '../shared/redact.ts';
+import { cleanJson, cleanText } from '../shared/storable.ts';
+import { stateFor } from './guard.decision.ts';
+import type { ProposeInput } from './guard.types.ts';
 
 // The guard's writes around a decision: what a denial trips, what an allowed call reserves, which audit
 // events a decision makes, and how a failed write is reported. Used by guard.ts.
@@ -144,6 +149,63 @@ export function reservationWrites({
     writes.push(saveRowStatement({ row: startTrialRow({ row, now }) }));
   }
   return writes;
+}
+
+/** The proposal row a decision records: decided now, claimed by this instance when it runs at once. */
+export function proposalOf({
+  id,
+  charter,
+  input,
+  toolName,
+  args,
+  environment,
+  decision,
+  run,
+  redactor,
+  instanceId,
+  now,
+}: {
+  id: string;
+  charter: Charter;
+  input: ProposeInput;
+  toolName: string;
+  args: Record<string, unknown>;
+  environment: string;
+  decision: Decision;
+  run: RunRow | null;
+  redactor: Redactor;
+  instanceId: string;
+  now: Date;
+}): NewProposal {
+  const pending = decision.decision === 'needs_approval';
+  return {
+    id,
+    runId: input.runId ?? null,
+    agent: charter.agent,
+    tool: toolName,
+    args,
+    environment,
+    charterHash: charter.hash,
+    actionHash: actionHash({ tool: toolName, args, environment, charterHash: charter.hash }),
+    state: stateFor(decision),
+    decision: decision.decision,
+    reasonCode: decision.reasonCode,
+    reason: decision.message,
+    rule: decision.rule ?? null,
+    approvalsRequired: decision.approval?.count ?? 0,
+    approvalSpec: decision.approval ?? null,
+    requester: input.requester,
+    incidentId: input.incidentId ?? run?.incidentId ?? null,
+    source: input.source,
+    rationale: input.rationale === undefined ? null : cleanText(redactor.redactText(input.rationale)),
+    evidence: input.evidence === undefined ? null : cleanJson(redactor.redactValue(input.evidence)),
+    tainted: input.tainted === true,
+    idempotencyKey: `idem_${id}`,
+    createdAt: now,
+    expiresAt: pending ? new Date(now.getTime() + charter.approval_ttl) : null,
+    decidedAt: pending ? null : now,
+    ...(decision.decision === 'allow' ? { executionStartedAt: now, executedBy: instanceId } : {}),
+  };
 }
 
 /** The audit events of one decision: decided, any breaker trips, and the claim when it runs at once. */

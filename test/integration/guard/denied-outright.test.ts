@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, breakerStates, sandboxTickets } from '../../../src/app/schema.ts';
+import { auditEvents, breakerStates, proposals, sandboxTickets } from '../../../src/app/schema.ts';
+import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { charterFromYaml, createTestServices, type TestServices } from '../../helpers/services.ts';
 import { waitFor } from '../../helpers/slack-harness.ts';
@@ -65,6 +66,72 @@ describe.each(databaseKinds)('a call denied whatever the state (%s)', (kind) => 
     expect(sixth.decision.reasonCode).toBe('breaker_open');
     expect(await trips()).toHaveLength(1);
     expect(await services.db.select().from(sandboxTickets)).toHaveLength(5);
+  });
+
+  /** Each proposal of the agent with its `proposal.decided` events' reasons; no event without its proposal. */
+  const recorded = async (agent: string) => {
+    const rows = await services.db.select().from(proposals).where(eq(proposals.agent, agent));
+    const events = await services.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.agent, agent), eq(auditEvents.action, 'proposal.decided')));
+    // No event of a proposal that was not recorded.
+    expect(events.filter((e) => !rows.some((row) => row.id === e.proposalId))).toEqual([]);
+    return rows.map((row) => ({
+      id: row.id,
+      reasonCode: row.reasonCode,
+      audited: events.filter((e) => e.proposalId === row.id).map((e) => e.reasonCode),
+    }));
+  };
+
+  // Outside a run such a call is recorded in one round trip, on the guess that no kill switch is engaged:
+  // its inserts are made only if none is. These prove the guess never stands against a switch.
+  it('outside a run, is recorded as denied by a kill switch that stops its agent, once', async () => {
+    await services.killSwitch.engage({ agent: 'triage', actor: people.oncall, reason: 'not ops' });
+    const beside = await services.guard.propose(ticket('sev1', 0));
+    expect(beside.decision.reasonCode).toBe('prohibited');
+    await services.killSwitch.engage({ agent: 'ops', actor: people.oncall, reason: 'looping' });
+    const own = await services.guard.propose(ticket('sev1', 1));
+    expect(own.decision).toMatchObject({ decision: 'deny', reasonCode: 'kill_switch' });
+    expect(own.proposal).toMatchObject({ state: 'blocked', reasonCode: 'kill_switch' });
+    await services.killSwitch.release({ agent: 'ops', actor: people.owner });
+    await services.killSwitch.engage({ actor: people.oncall, reason: 'everything' });
+    const global = await services.guard.propose(ticket('sev1', 2));
+    expect(global.decision.reasonCode).toBe('kill_switch');
+    expect(await recorded('ops')).toEqual([
+      { id: beside.proposal.id, reasonCode: 'prohibited', audited: ['prohibited'] },
+      { id: own.proposal.id, reasonCode: 'kill_switch', audited: ['kill_switch'] },
+      { id: global.proposal.id, reasonCode: 'kill_switch', audited: ['kill_switch'] },
+    ]);
+  });
+
+  it('outside a run, while a kill lands among 8 callers: each call recorded and audited once, none after it as allowed by the guess', async () => {
+    const outcomes: { id: string; reasonCode: string; startedAfterKill: boolean }[] = [];
+    let killed = false;
+    let n = 0;
+    const caller = async () => {
+      while (n < 160) {
+        n += 1;
+        const startedAfterKill = killed;
+        const outcome = await services.guard.propose(ticket('sev1', n));
+        outcomes.push({ id: outcome.proposal.id, reasonCode: outcome.decision.reasonCode, startedAfterKill });
+        if (n === 60) {
+          await services.killSwitch.engage({ agent: 'ops', actor: people.oncall, reason: 'flood' });
+          killed = true;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, caller));
+    expect(outcomes).toHaveLength(160);
+    expect(outcomes.filter((o) => o.startedAfterKill).length).toBeGreaterThan(50);
+    for (const o of outcomes.filter((o) => o.startedAfterKill)) expect(o.reasonCode).toBe('kill_switch');
+    const rows = await recorded('ops');
+    expect(rows).toHaveLength(160);
+    for (const row of rows) expect(row.audited).toEqual([row.reasonCode]);
+    const byId = new Map(outcomes.map((o) => [o.id, o.reasonCode]));
+    for (const row of rows) expect(byId.get(row.id)).toBe(row.reasonCode);
+    await services.audit.linkNow();
+    expect((await verifyAuditChain({ db: services.db })).ok).toBe(true);
   });
 
   it.skipIf(kind !== 'postgres')(

@@ -53,6 +53,18 @@ async function tracedWarden(kind: 'postgres' | 'pglite') {
     });
     expect(outcome.execution?.status).toBe('succeeded');
   };
+  // A call denied whatever the state, outside a run: the environment is no charter's.
+  const denied = async () => {
+    const outcome = await services.guard.propose({
+      agent: 'triage',
+      tool: 'get_incident',
+      args,
+      environment: 'nowhere',
+      requester: people.oncall,
+      source: 'planner',
+    });
+    expect(outcome.decision.reasonCode).toBe('env_unknown');
+  };
   // The same tool function called directly, with a credential as the guard's call gets one.
   const bare = async () => {
     const proposalId = newId('prp');
@@ -84,7 +96,7 @@ async function tracedWarden(kind: 'postgres' | 'pglite') {
     if (database !== copy) await database.close();
     await copy.drop();
   };
-  return { guarded, bare, measure, close };
+  return { guarded, bare, denied, measure, close };
 }
 
 describe('the round trips of an allowed read', () => {
@@ -125,5 +137,41 @@ describe('the round trips of an allowed read', () => {
     const read = await warden.measure(warden.guarded);
     expect(read.statements - tool.statements).toBe(WARDEN_STATEMENTS_PGLITE);
     expect(read.best.statements.filter((s) => s.includes('credential_leases'))).toEqual([]);
+  });
+});
+
+/**
+ * A run-less call denied whatever the state reads nothing first: its proposal and audit event are inserted
+ * only if no kill switch stops the agent (`denied-outright.test.ts` engages one), and commit in one round
+ * trip. (Before: two, the state read first.) The tracer keeps the first 120 characters of a statement.
+ */
+describe('the round trips of a run-less call denied whatever the state', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it.skipIf(!testPostgresUrl)('on Postgres: one, the two inserts between BEGIN and COMMIT', async () => {
+    const warden = await tracedWarden('postgres');
+    close = warden.close;
+    const { roundTrips, best } = await warden.measure(warden.denied);
+    expect(roundTrips).toBe(1);
+    expect(best.roundTrips[0]).toEqual([
+      'begin',
+      expect.stringMatching(/^insert into "proposals" /),
+      expect.stringMatching(/^insert into audit_events /),
+      'commit',
+    ]);
+  });
+
+  it('on PGlite: the same two inserts', async () => {
+    const warden = await tracedWarden('pglite');
+    close = warden.close;
+    const { best } = await warden.measure(warden.denied);
+    expect(best.statements).toEqual([
+      expect.stringMatching(/^insert into "proposals" /),
+      expect.stringMatching(/^insert into audit_events /),
+    ]);
   });
 });

@@ -1,0 +1,46 @@
+import { getTableColumns, sql } from 'drizzle-orm';
+import type { Part } from '../db/batch.ts';
+import { encodedPlaceholder, prepareOnce, withColumnDefaults } from '../db/prepared.ts';
+import { type NewProposal, type ProposalRow, proposalFrom } from '../proposals/proposals.repository.ts';
+import { proposals } from '../proposals/proposals.table.ts';
+import { killSwitches } from './breakers.table.ts';
+import { ENGAGED_FOR_AGENT, killScopesOf } from './kill-switch.repository.ts';
+
+/**
+ * `insert into proposals (every column) select <each value> where no switch that stops the agent is engaged`:
+ * the values are the same encoded placeholders an ordinary insert takes, in the table's column order (the
+ * order drizzle lists the columns in; the table has no generated column). Postgres types each parameter
+ * from its target column, as it does for `values`.
+ */
+const INSERT_UNLESS_KILLED = prepareOnce<Record<string, unknown>>((db) => {
+  const values = Object.entries(getTableColumns(proposals)).map(([key, column]) =>
+    encodedPlaceholder(key, column),
+  );
+  return db
+    .insert(proposals)
+    .select(
+      sql`select ${sql.join(values, sql`, `)}
+        where not exists (select 1 from ${killSwitches} where ${ENGAGED_FOR_AGENT})`,
+    )
+    .returning()
+    .getSQL();
+});
+
+/**
+ * The batch part that inserts a proposal only if no kill switch that stops its agent is engaged when the
+ * insert runs (a statement sees what committed before it started, as the guard's own read of the switches
+ * does), and reads it back: null when a switch was engaged and nothing was inserted. The guard decides a
+ * call denied whatever the state this way in one round trip (`guard.ts`).
+ */
+export function insertProposalUnlessKilledPart({
+  proposal,
+}: {
+  proposal: NewProposal;
+}): Part<ProposalRow | null> {
+  const values = { ...withColumnDefaults(proposals, proposal), ...killScopesOf(proposal.agent) };
+  return {
+    name: 'proposal',
+    statements: [INSERT_UNLESS_KILLED(values)],
+    read: ([rows]) => (rows?.[0] ? proposalFrom(rows[0]) : null),
+  };
+}
