@@ -105,6 +105,29 @@ describe.each(databaseKinds)('a call denied whatever the state (%s)', (kind) => 
     ]);
   });
 
+  it('outside a run, a killed agent’s denials and another’s in the same shared transactions each keep their own reason', async () => {
+    await services.killSwitch.engage({ agent: 'ops', actor: people.oncall, reason: 'looping' });
+    const nowhere = (n: number) =>
+      services.guard.propose({ ...ticket('sev3', n), agent: 'triage', environment: 'nowhere' });
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        n % 2 === 0 ? services.guard.propose(ticket('sev1', n)) : nowhere(n),
+      ),
+    );
+    const reasons = outcomes.map((o) => `${o.proposal.agent}:${o.decision.reasonCode}`);
+    expect(reasons).toEqual(
+      Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? 'ops:kill_switch' : 'triage:env_unknown')),
+    );
+    const ops = await recorded('ops');
+    expect(ops.map((r) => [r.reasonCode, r.audited])).toEqual(
+      Array.from({ length: 10 }, () => ['kill_switch', ['kill_switch']]),
+    );
+    const triage = await recorded('triage');
+    expect(triage.map((r) => [r.reasonCode, r.audited])).toEqual(
+      Array.from({ length: 10 }, () => ['env_unknown', ['env_unknown']]),
+    );
+  });
+
   it('outside a run, while a kill lands among 8 callers: each call recorded and audited once, none after it as allowed by the guess', async () => {
     const outcomes: { id: string; reasonCode: string; startedAfterKill: boolean }[] = [];
     let killed = false;
