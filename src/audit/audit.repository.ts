@@ -48,13 +48,16 @@ export type AuditLog = {
 };
 
 const p = (name: string) => sql.placeholder(name);
-const INSERT_EVENT = prepareOnce<Record<string, string | null>>(
-  () => sql`insert into audit_events (at, actor, action, agent, environment, decision, reason_code,
-      charter_hash, run_id, incident_id, proposal_id, details)
-    values (${p('at')}::timestamptz, ${p('actor')}, ${p('action')}, ${p('agent')}, ${p('environment')},
+/** The columns an event is inserted with, and their placeholders: one list for both inserts below. */
+const EVENT_COLUMNS = sql.raw(`(at, actor, action, agent, environment, decision, reason_code, charter_hash,
+      run_id, incident_id, proposal_id, details)`);
+const eventValues = () =>
+  sql`${p('at')}::timestamptz, ${p('actor')}, ${p('action')}, ${p('agent')}, ${p('environment')},
       ${p('decision')}, ${p('reasonCode')}, ${p('charterHash')}, ${p('runId')}, ${p('incidentId')},
-      ${p('proposalId')}, ${p('details')}::jsonb)
-    returning id::text as id`,
+      ${p('proposalId')}, ${p('details')}::jsonb`;
+
+const INSERT_EVENT = prepareOnce<Record<string, string | null>>(
+  () => sql`insert into audit_events ${EVENT_COLUMNS} values (${eventValues()}) returning id::text as id`,
 );
 
 /**
@@ -62,11 +65,7 @@ const INSERT_EVENT = prepareOnce<Record<string, string | null>>(
  * in the same transaction (`insertProposalUnlessKilledPart`), the event is written exactly when it was.
  */
 const INSERT_EVENT_WITH_PROPOSAL = prepareOnce<Record<string, string | null>>(
-  () => sql`insert into audit_events (at, actor, action, agent, environment, decision, reason_code,
-      charter_hash, run_id, incident_id, proposal_id, details)
-    select ${p('at')}::timestamptz, ${p('actor')}, ${p('action')}, ${p('agent')}, ${p('environment')},
-      ${p('decision')}, ${p('reasonCode')}, ${p('charterHash')}, ${p('runId')}, ${p('incidentId')},
-      ${p('proposalId')}, ${p('details')}::jsonb
+  () => sql`insert into audit_events ${EVENT_COLUMNS} select ${eventValues()}
     where exists (select 1 from proposals where id = ${p('proposalId')})
     returning id::text as id`,
 );

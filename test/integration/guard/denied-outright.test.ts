@@ -129,27 +129,33 @@ describe.each(databaseKinds)('a call denied whatever the state (%s)', (kind) => 
   });
 
   it('outside a run, while a kill lands among 8 callers: each call recorded and audited once, none after it as allowed by the guess', async () => {
-    const outcomes: { id: string; reasonCode: string; startedAfterKill: boolean }[] = [];
-    let killed = false;
+    type Phase = 'before' | 'during' | 'after';
+    const outcomes: { id: string; reasonCode: string; phase: Phase }[] = [];
     let n = 0;
-    const caller = async () => {
-      while (n < 160) {
-        n += 1;
-        const startedAfterKill = killed;
-        const outcome = await services.guard.propose(ticket('sev1', n));
-        outcomes.push({ id: outcome.proposal.id, reasonCode: outcome.decision.reasonCode, startedAfterKill });
-        if (n === 60) {
-          await services.killSwitch.engage({ agent: 'ops', actor: people.oncall, reason: 'flood' });
-          killed = true;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, caller));
-    expect(outcomes).toHaveLength(160);
-    expect(outcomes.filter((o) => o.startedAfterKill).length).toBeGreaterThan(50);
-    for (const o of outcomes.filter((o) => o.startedAfterKill)) expect(o.reasonCode).toBe('kill_switch');
+    /** 8 callers, 5 calls each, one after another. */
+    const calls = (phase: Phase) =>
+      Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 5; i += 1) {
+            n += 1;
+            const outcome = await services.guard.propose(ticket('sev1', n));
+            outcomes.push({ id: outcome.proposal.id, reasonCode: outcome.decision.reasonCode, phase });
+          }
+        }),
+      );
+    await calls('before');
+    await Promise.all([
+      services.killSwitch.engage({ agent: 'ops', actor: people.oncall, reason: 'flood' }),
+      calls('during'),
+    ]);
+    await calls('after');
+    const reasons = (phase: Phase) =>
+      new Set(outcomes.filter((o) => o.phase === phase).map((o) => o.reasonCode));
+    expect(reasons('before')).toEqual(new Set(['prohibited']));
+    expect([...reasons('during')].every((r) => r === 'prohibited' || r === 'kill_switch')).toBe(true);
+    expect(reasons('after')).toEqual(new Set(['kill_switch']));
     const rows = await recorded('ops');
-    expect(rows).toHaveLength(160);
+    expect(rows).toHaveLength(120);
     for (const row of rows) expect(row.audited).toEqual([row.reasonCode]);
     const byId = new Map(outcomes.map((o) => [o.id, o.reasonCode]));
     for (const row of rows) expect(byId.get(row.id)).toBe(row.reasonCode);
