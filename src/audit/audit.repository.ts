@@ -2,12 +2,13 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Part } from '../db/batch.ts';
 import type { Db, DbOrTx, Tx } from '../db/client.ts';
 import { afterCommit } from '../db/commit-hooks.ts';
-import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
+import { asSql } from '../db/prepared.ts';
 import type { Clock } from '../shared/clock.ts';
 import { wardenError } from '../shared/errors.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { AuditChainer } from './audit.chainer.ts';
 import { cleanText, plainJsonDetails } from './audit.details.ts';
+import { insertEventStatement } from './audit.insert.ts';
 import { AUDIT_COLUMNS, type AuditRow, eventFromRow, publicEvent, rowsOf } from './audit.rows.ts';
 import type {
   AuditEvent,
@@ -47,47 +48,7 @@ export type AuditLog = {
   linkNow: () => Promise<number>;
 };
 
-const p = (name: string) => sql.placeholder(name);
-/** The columns an event is inserted with, and their placeholders: one list for both inserts below. */
-const EVENT_COLUMNS = sql.raw(`(at, actor, action, agent, environment, decision, reason_code, charter_hash,
-      run_id, incident_id, proposal_id, details)`);
-const eventValues = () =>
-  sql`${p('at')}::timestamptz, ${p('actor')}, ${p('action')}, ${p('agent')}, ${p('environment')},
-      ${p('decision')}, ${p('reasonCode')}, ${p('charterHash')}, ${p('runId')}, ${p('incidentId')},
-      ${p('proposalId')}, ${p('details')}::jsonb`;
-
-const INSERT_EVENT = prepareOnce<Record<string, string | null>>(
-  () => sql`insert into audit_events ${EVENT_COLUMNS} values (${eventValues()}) returning id::text as id`,
-);
-
-/**
- * The same insert, made only if the event's proposal exists: after that proposal's own conditional insert
- * in the same transaction (`insertProposalUnlessKilledPart`), the event is written exactly when it was.
- */
-const INSERT_EVENT_WITH_PROPOSAL = prepareOnce<Record<string, string | null>>(
-  () => sql`insert into audit_events ${EVENT_COLUMNS} select ${eventValues()}
-    where exists (select 1 from proposals where id = ${p('proposalId')})
-    returning id::text as id`,
-);
-
 type Content = Omit<AuditRecord, 'id'>;
-
-function insertEvent(content: Content, insert = INSERT_EVENT): Statement {
-  return insert({
-    at: content.at.toISOString(),
-    actor: content.actor,
-    action: content.action,
-    agent: content.agent,
-    environment: content.environment,
-    decision: content.decision,
-    reasonCode: content.reasonCode,
-    charterHash: content.charterHash,
-    runId: content.runId,
-    incidentId: content.incidentId,
-    proposalId: content.proposalId,
-    details: JSON.stringify(content.details),
-  });
-}
 
 /**
  * Builds the audit log writer; everything is redacted before it is stored (and later hashed). `chainer`
@@ -132,7 +93,7 @@ export function createAuditLog({
     const content = contentOf(input);
     return {
       name: 'audit',
-      statements: [insertEvent(content)],
+      statements: [insertEventStatement(content)],
       read: ([insertRows = []]) => {
         const [row] = insertRows as { id?: string | number }[];
         if (!row?.id) throw new Error(`the audit event ${content.action} was not inserted`);
@@ -145,7 +106,7 @@ export function createAuditLog({
     const content = contentOf(input);
     return {
       name: 'audit',
-      statements: [insertEvent(content, INSERT_EVENT_WITH_PROPOSAL)],
+      statements: [insertEventStatement(content, true)],
       read: ([insertRows = []]) => {
         const [row] = insertRows as { id?: string | number }[];
         return row?.id ? { id: Number(row.id), ...content } : null;

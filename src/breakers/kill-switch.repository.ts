@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
 import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
@@ -27,14 +27,15 @@ export const killScopesOf = (agent: string): KillScopes => ({
 });
 
 /**
- * The condition of the engaged switches that stop an agent (the global one and its own), on the
- * placeholders `killGlobal` and `killAgent`: the one definition the reads and the guard's conditional
- * insert (`kill-switch.unless-killed.ts`) share.
+ * The condition of the engaged switches that stop an agent (the global one and its own), given the scopes'
+ * SQL: the one definition the reads and the guard's conditional inserts (`kill-switch.unless-killed.ts`)
+ * share.
  */
-export const ENGAGED_FOR_AGENT = and(
-  inArray(killSwitches.scope, [sql.placeholder('killGlobal'), sql.placeholder('killAgent')]),
-  eq(killSwitches.engaged, true),
-);
+export const engagedFor = (global: SQL | Placeholder, agent: SQL | Placeholder) =>
+  sql`${killSwitches.scope} in (${global}, ${agent}) and ${killSwitches.engaged} = true`;
+
+/** `engagedFor` on the placeholders `killGlobal` and `killAgent` (`killScopesOf`). */
+export const ENGAGED_FOR_AGENT = engagedFor(sql.placeholder('killGlobal'), sql.placeholder('killAgent'));
 
 const KILL_STATE = prepareOnce<KillScopes>((db) =>
   db.select().from(killSwitches).where(ENGAGED_FOR_AGENT).getSQL(),

@@ -166,3 +166,51 @@ export function indexedValues(rows: Record<string, unknown>[]): Record<string, u
     for (const [key, value] of Object.entries(row)) values[`${key}_${i}`] = value;
   return values;
 }
+
+/** A column of a VALUES list: its name there, and the type its parameters are cast to. */
+export type ListColumn = { name: string; type: string };
+
+/** Every column of `table`, in the table's order, as a VALUES list's column. */
+export function listColumnsOf(table: Table): ListColumn[] {
+  return Object.values(getTableColumns(table)).map((column) => ({
+    name: column.name,
+    type: column.getSQLType(),
+  }));
+}
+
+/** `v."<name>", …`: a VALUES list's columns, in order, as a SELECT from it (`rowsStatement`) takes them. */
+export function listSelection(columns: ListColumn[]): SQL {
+  return sql.raw(columns.map((c) => `v."${c.name}"`).join(', '));
+}
+
+/**
+ * Statements that take any number of rows as a VALUES list, `(values ($1::<type>, …), …) as v(<names>)`:
+ * each row's parameters, already encoded, in `columns`' order, one row after another. `around` builds the
+ * statement around the list, with no parameter of its own. The casts type the parameters: Postgres does
+ * not take a list's types from the columns an insert fills. Each count's text is built once.
+ */
+export function rowsStatement(
+  columns: ListColumn[],
+  around: (db: Db, list: SQL) => SQL,
+): (rows: unknown[][]) => RawStatement {
+  const texts = new Map<number, string>();
+  const names = columns.map((c) => `"${c.name}"`).join(', ');
+  return (rows) => {
+    let text = texts.get(rows.length);
+    if (!text) {
+      const tuples = rows.map((_, r) => {
+        const casts = columns.map((c, i) => `$${r * columns.length + i + 1}::${c.type}`);
+        return `(${casts.join(', ')})`;
+      });
+      const query = dialect.sqlToQuery(
+        around(builder, sql.raw(`(values ${tuples.join(', ')}) as v(${names})`)),
+      );
+      if (query.params.length > 0) throw new Error('a rows statement takes no parameter but its rows');
+      text = query.sql;
+      texts.set(rows.length, text);
+    }
+    const params: unknown[] = [];
+    for (const row of rows) for (const value of row) params.push(value);
+    return { text, params };
+  };
+}

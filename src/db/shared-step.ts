@@ -14,16 +14,50 @@ export function shareableRead<S extends Statement>(statement: S): S {
   return statement;
 }
 
+/**
+ * Rows of one shape as one statement: `merged` builds it from the rows' parameters, in the order given
+ * (`rowsStatement`); every row it returns names the row it was made from in `keyColumn`.
+ */
+export type RowShape = {
+  merged: (rows: unknown[][]) => Statement;
+  keyColumn: string;
+};
+
+/**
+ * A one-row statement that may be merged: its shape, its row's parameters as the shape takes them, and the
+ * key its returned rows carry.
+ */
+export type MergeableRow = { shape: RowShape; params: unknown[]; key: string };
+
+const mergeable = new WeakMap<object, MergeableRow>();
+
+/**
+ * Marks a one-row statement (an insert, an update by key) that members of a shared step may send as one
+ * statement with others of its shape. Postgres spends more on each statement than on the row it writes (a
+ * raw insert: 0.17 ms of its CPU for 0.05 ms of execution), and so does the driver.
+ */
+export function mergeableRow<S extends Statement>(statement: S, row: MergeableRow): S {
+  mergeable.set(statement, row);
+  return statement;
+}
+
+type RowKey = { column: string; value: string };
+
 /** One step of a shared transaction: what is sent, and where each member's statements are in it. */
 export type StepPlan = {
   statements: Statement[];
   /** `positions[m][i]`: the place in `statements` of member m's statement i. */
   positions: number[][];
-  /** How many members each place serves (more than one for a shared read). */
+  /** How many members each place serves (more than one for a shared read or merged rows). */
   uses: number[];
+  /** `keys[m][i]`: where member m's statement i was merged with others, the key naming its own rows. */
+  keys: (RowKey | null)[][];
 };
 
-/** The step's statements, members' in member order, with each shareable read asked for twice sent once. */
+/**
+ * The step's statements, members' in member order: each shareable read asked for twice is sent once; in a
+ * step without one, rows of one shape are merged (`mergeRows`).
+ */
 export function planStep(requests: Statement[][]): StepPlan {
   const keyOf = (statement: Statement): string | null => {
     if (!shareable.has(statement)) return null;
@@ -33,6 +67,7 @@ export function planStep(requests: Statement[][]): StepPlan {
   const flat = requests.flatMap((statements, member) =>
     statements.map((statement) => ({ member, statement, key: keyOf(statement) })),
   );
+  if (flat.every(({ key }) => key === null)) return mergeRows(requests);
   const last = new Map<string, number>();
   for (const [index, { key }] of flat.entries()) if (key !== null) last.set(key, index);
   // A shareable read is sent once, at the last place it is asked for; every other statement where it is.
@@ -51,20 +86,79 @@ export function planStep(requests: Statement[][]): StepPlan {
     (positions[member] as number[]).push(place);
     uses[place] = (uses[place] as number) + 1;
   }
-  return { statements, positions, uses };
+  return { statements, positions, uses, keys: requests.map((own) => own.map(() => null)) };
 }
 
-/** Member m's rows from the step's results; a shared read's rows are copied for each member it serves. */
+type Group = { rows: MergeableRow[]; keys: Set<string>; first: Statement };
+
+/**
+ * The step's statements with rows of one shape from several members sent as one statement, at the place of
+ * the first. A row joins its shape's latest group when that place comes after every statement its member
+ * sent before it and holds no row with the same key, so each member's statements run in their order.
+ * Members of a shared step touch different state (their keys differ), so one member's row may run before
+ * another member's earlier statement. A group of one row is sent as that row's own statement.
+ */
+function mergeRows(requests: Statement[][]): StepPlan {
+  const places: (Statement | Group)[] = [];
+  const groups = new Set<Group>();
+  const latest = new Map<RowShape, number>();
+  const positions = requests.map((statements) => {
+    const own: number[] = [];
+    for (const statement of statements) {
+      const row = mergeable.get(statement);
+      const after = own.at(-1) ?? -1;
+      const at = row ? latest.get(row.shape) : undefined;
+      const group = at === undefined ? undefined : (places[at] as Group);
+      if (row && at !== undefined && group && at > after && !group.keys.has(row.key)) {
+        group.rows.push(row);
+        group.keys.add(row.key);
+        own.push(at);
+        continue;
+      }
+      if (row) {
+        const created: Group = { rows: [row], keys: new Set([row.key]), first: statement };
+        groups.add(created);
+        latest.set(row.shape, places.length);
+        places.push(created);
+      } else places.push(statement);
+      own.push(places.length - 1);
+    }
+    return own;
+  });
+  const asGroup = (place: Statement | Group) => (groups.has(place as Group) ? (place as Group) : null);
+  const statements = places.map((place) => {
+    const group = asGroup(place);
+    if (!group) return place as Statement;
+    const shape = (group.rows[0] as MergeableRow).shape;
+    return group.rows.length > 1 ? shape.merged(group.rows.map((r) => r.params)) : group.first;
+  });
+  const uses = places.map((place) => asGroup(place)?.rows.length ?? 1);
+  const keys = requests.map((own, member) =>
+    own.map((statement, i): RowKey | null => {
+      const row = mergeable.get(statement);
+      const place = positions[member]?.[i] as number;
+      return row && (uses[place] as number) > 1 ? { column: row.shape.keyColumn, value: row.key } : null;
+    }),
+  );
+  return { statements, positions, uses, keys };
+}
+
+/**
+ * Member m's rows from the step's results: a shared read's rows are copied for each member it serves, and
+ * of merged rows each member gets those its key names.
+ */
 export function rowsOfMember(plan: StepPlan, rows: RawRow[][], member: number): RawRow[][] {
-  return (plan.positions[member] ?? []).map((place) => {
+  return (plan.positions[member] ?? []).map((place, i) => {
     const own = rows[place] ?? [];
+    const key = plan.keys[member]?.[i];
+    if (key) return own.filter((row) => String(row[key.column]) === key.value);
     return (plan.uses[place] ?? 0) > 1 ? [...own] : own;
   });
 }
 
 /**
  * The member and its own statement index that a failed place belongs to, or null when it belongs to
- * several (a shared read) or to none.
+ * several (a shared read, merged rows) or to none.
  */
 export function ownerOf(plan: StepPlan, place: number): { member: number; index: number } | null {
   if (plan.uses[place] !== 1) return null;

@@ -1,14 +1,7 @@
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
-import type { Part } from '../db/batch.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rowOf } from '../db/pipeline.ts';
-import {
-  placeholdersFor,
-  prepareOnce,
-  type Statement,
-  setPlaceholdersFor,
-  withColumnDefaults,
-} from '../db/prepared.ts';
+import { prepareOnce, type Statement, setPlaceholdersFor } from '../db/prepared.ts';
 import { approvals } from './approvals.table.ts';
 import { proposals } from './proposals.table.ts';
 
@@ -38,24 +31,6 @@ export const FINAL_STATES: ProposalState[] = [
   'failed',
   'outcome_unknown',
 ];
-
-const INSERT_PROPOSAL = prepareOnce<Record<string, unknown>>((db) =>
-  db.insert(proposals).values(placeholdersFor(proposals)).returning().getSQL(),
-);
-
-/** The statement that inserts a proposal and returns it; read the row with `proposalFrom`. */
-export function insertProposalStatement({ proposal }: { proposal: NewProposal }): Statement {
-  return INSERT_PROPOSAL(withColumnDefaults(proposals, proposal));
-}
-
-/** The batch part that inserts a proposal and reads it back. */
-export function insertProposalPart({ proposal }: { proposal: NewProposal }): Part<ProposalRow> {
-  return {
-    name: 'proposal',
-    statements: [insertProposalStatement({ proposal })],
-    read: ([rows]) => proposalFrom(rows?.[0] ?? {}),
-  };
-}
 
 /** A raw `proposals` row as a `ProposalRow`. */
 export function proposalFrom(raw: RawRow): ProposalRow {

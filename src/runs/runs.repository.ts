@@ -1,7 +1,8 @@
 import { and, eq, inArray, lte, ne, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { type RawRow, rawRowsOf, rowOf } from '../db/pipeline.ts';
-import { asSql, prepareOnce, type Statement } from '../db/prepared.ts';
+import { asSql, prepareOnce, rowsStatement, type Statement } from '../db/prepared.ts';
+import { mergeableRow, type RowShape } from '../db/shared-step.ts';
 import { runs } from './runs.table.ts';
 
 export type RunRow = typeof runs.$inferSelect;
@@ -58,14 +59,37 @@ const ADD_TO_COUNTERS = prepareOnce<Required<CounterChange>>((db) =>
     .getSQL(),
 );
 
-/** The statement that adds to a run's counters and returns the run. */
+/** The same change to the runs of several members of a shared step, each run by its own values. */
+const COUNTER_ROWS: RowShape = {
+  // A row's parameters as ADD_TO_COUNTERS takes them: the set clause's values, then the run's id.
+  merged: rowsStatement(
+    [
+      { name: 'tool_calls', type: 'integer' },
+      { name: 'tokens', type: 'integer' },
+      { name: 'denied', type: 'integer' },
+      { name: 'id', type: 'text' },
+    ],
+    (_, list) => sql`update ${runs} set
+      ${sql.identifier(runs.toolCalls.name)} = ${runs.toolCalls} + v.tool_calls,
+      ${sql.identifier(runs.tokensUsed.name)} = ${runs.tokensUsed} + v.tokens,
+      ${sql.identifier(runs.deniedCount.name)} = ${runs.deniedCount} + v.denied
+    from ${list} where ${runs.id} = v.id returning ${runs}.*`,
+  ),
+  keyColumn: 'id',
+};
+
+/**
+ * The statement that adds to a run's counters and returns the run; in a shared step, the runs of several
+ * members are changed by one statement.
+ */
 export function addToRunCountersStatement({
   id,
   toolCalls = 0,
   tokens = 0,
   denied = 0,
 }: CounterChange): Statement {
-  return ADD_TO_COUNTERS({ id, toolCalls, tokens, denied });
+  const statement = ADD_TO_COUNTERS({ id, toolCalls, tokens, denied });
+  return mergeableRow(statement, { shape: COUNTER_ROWS, params: statement.params, key: id });
 }
 
 /** Adds to a run's counters. */

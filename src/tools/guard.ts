@@ -9,7 +9,7 @@ import { retryRolledBack } from '../db/retry.ts';
 import { createSharedPipeline } from '../db/shared-pipeline.ts';
 import { decide } from '../policy/decide.ts';
 import { modeCapOf } from '../policy/mode-cap.ts';
-import { insertProposalPart } from '../proposals/proposals.repository.ts';
+import { insertProposalPart } from '../proposals/proposals.insert.ts';
 import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
