@@ -1,89 +1,69 @@
 import { sql } from 'drizzle-orm';
-import { listSelection, prepareOnce, rowsStatement, type Statement } from '../db/prepared.ts';
+import { type ListColumn, listSelection, rowsStatement, type Statement } from '../db/prepared.ts';
 import { mergeableRow, type RowShape } from '../db/shared-step.ts';
 import type { AuditRecord } from './audit.types.ts';
 
-// The statements that write one audit event, and several of them in one statement for the members of a
-// shared step (`shared-step.ts`). Used by audit.repository.ts.
+// The statements that write audit events: one event, and the events of several proposals in one statement
+// for the members of a shared step (`shared-step.ts`). Used by audit.repository.ts, and by the guard's
+// one-statement decision (`kill-switch.unless-killed.ts`).
 
-/** The columns an event is inserted with: each one's placeholder, its column and the type it is sent as. */
-const FIELDS = [
-  ['at', 'at', 'timestamptz'],
-  ['actor', 'actor', 'text'],
-  ['action', 'action', 'text'],
-  ['agent', 'agent', 'text'],
-  ['environment', 'environment', 'text'],
-  ['decision', 'decision', 'text'],
-  ['reasonCode', 'reason_code', 'text'],
-  ['charterHash', 'charter_hash', 'text'],
-  ['runId', 'run_id', 'text'],
-  ['incidentId', 'incident_id', 'text'],
-  ['proposalId', 'proposal_id', 'text'],
-  ['details', 'details', 'jsonb'],
-] as const;
+/** What an event stores, before the database gives it its id. */
+export type EventContent = Omit<AuditRecord, 'id'>;
 
-const COLUMNS = sql.raw(`(${FIELDS.map(([, name]) => name).join(', ')})`);
-const VALUES = sql.join(
-  FIELDS.map(([key, , type]) => sql`${sql.placeholder(key)}::${sql.raw(type)}`),
-  sql`, `,
+/** An event ready to insert: what it stores, and its parameters in `EVENT_LIST`'s order. */
+export type EventRow = { content: EventContent; params: unknown[] };
+
+/** The columns an event is inserted with, in order, and the types their parameters are sent as. */
+export const EVENT_LIST: ListColumn[] = [
+  { name: 'at', type: 'timestamptz' },
+  { name: 'actor', type: 'text' },
+  { name: 'action', type: 'text' },
+  { name: 'agent', type: 'text' },
+  { name: 'environment', type: 'text' },
+  { name: 'decision', type: 'text' },
+  { name: 'reason_code', type: 'text' },
+  { name: 'charter_hash', type: 'text' },
+  { name: 'run_id', type: 'text' },
+  { name: 'incident_id', type: 'text' },
+  { name: 'proposal_id', type: 'text' },
+  { name: 'details', type: 'jsonb' },
+];
+
+/** `(at, actor, …)`: the columns of `EVENT_LIST`, for an insert into audit_events. */
+export const EVENT_COLUMNS = sql.raw(`(${EVENT_LIST.map((c) => c.name).join(', ')})`);
+
+/** The event's parameters, encoded, in `EVENT_LIST`'s order. */
+export function eventRowOf(content: EventContent): EventRow {
+  const params = [
+    content.at.toISOString(),
+    content.actor,
+    content.action,
+    content.agent,
+    content.environment,
+    content.decision,
+    content.reasonCode,
+    content.charterHash,
+    content.runId,
+    content.incidentId,
+    content.proposalId,
+    JSON.stringify(content.details),
+  ];
+  return { content, params };
+}
+
+/** Inserts events from a VALUES list (one for a lone event); each returned row names its proposal. */
+const INSERT_EVENTS = rowsStatement(
+  EVENT_LIST,
+  (_, list) => sql`insert into audit_events ${EVENT_COLUMNS} select ${listSelection(EVENT_LIST)} from ${list}
+    returning id::text as id, proposal_id`,
 );
-const LIST = FIELDS.map(([, name, type]) => ({ name, type }));
 
-/** Its parameters are the event's values in `FIELDS`' order. */
-const INSERT_EVENT = prepareOnce<Record<string, string | null>>(
-  () => sql`insert into audit_events ${COLUMNS} values (${VALUES}) returning id::text as id`,
-);
+/** The events of several proposals (members of a shared step), one statement; every row names its proposal. */
+const EVENT_ROWS: RowShape = { merged: INSERT_EVENTS, keyColumn: 'proposal_id' };
 
-/**
- * The same insert, made only if the event's proposal exists: after that proposal's own conditional insert
- * in the same transaction (`insertProposalUnlessKilledPart`), the event is written exactly when it was. Its
- * parameters are the event's values in `FIELDS`' order, then the proposal's id.
- */
-const INSERT_EVENT_WITH_PROPOSAL = prepareOnce<Record<string, string | null>>(
-  () => sql`insert into audit_events ${COLUMNS} select ${VALUES}
-    where exists (select 1 from proposals where id = ${sql.placeholder('proposalId')})
-    returning id::text as id`,
-);
-
-/**
- * Each insert for the events of several proposals (members of a shared step); every row names its
- * proposal. The proposal is looked up by its key for each row (`offset 0` keeps the subquery from being
- * made a join, which on a table the planner thinks small scans it whole).
- */
-const shapeOf = (withProposal: boolean): RowShape => ({
-  merged: rowsStatement(
-    LIST,
-    (_, list) => sql`insert into audit_events ${COLUMNS} select ${listSelection(LIST)} from ${list}
-      ${withProposal ? sql`where exists (select 1 from proposals where proposals.id = v.proposal_id offset 0)` : sql``}
-      returning id::text as id, proposal_id`,
-  ),
-  keyColumn: 'proposal_id',
-});
-const EVENT_ROWS = shapeOf(false);
-const EVENT_ROWS_WITH_PROPOSAL = shapeOf(true);
-
-/**
- * The statement writing one event; `withProposal`, only if its proposal exists. An event of a proposal may
- * be written by one statement with other proposals' events, in a shared step.
- */
-export function insertEventStatement(content: Omit<AuditRecord, 'id'>, withProposal = false): Statement {
-  const values = {
-    at: content.at.toISOString(),
-    actor: content.actor,
-    action: content.action,
-    agent: content.agent,
-    environment: content.environment,
-    decision: content.decision,
-    reasonCode: content.reasonCode,
-    charterHash: content.charterHash,
-    runId: content.runId,
-    incidentId: content.incidentId,
-    proposalId: content.proposalId,
-    details: JSON.stringify(content.details),
-  };
-  const statement = (withProposal ? INSERT_EVENT_WITH_PROPOSAL : INSERT_EVENT)(values);
-  if (content.proposalId === null) return statement;
-  const shape = withProposal ? EVENT_ROWS_WITH_PROPOSAL : EVENT_ROWS;
-  const params = statement.params.slice(0, FIELDS.length);
-  return mergeableRow(statement, { shape, params, key: content.proposalId });
+/** The statement writing one event; an event of a proposal may be written with other proposals' events. */
+export function insertEventStatement(row: EventRow): Statement {
+  const statement = INSERT_EVENTS([row.params]);
+  const key = row.content.proposalId;
+  return key === null ? statement : mergeableRow(statement, { shape: EVENT_ROWS, params: row.params, key });
 }

@@ -8,7 +8,7 @@ import { wardenError } from '../shared/errors.ts';
 import type { Redactor } from '../shared/redact.ts';
 import type { AuditChainer } from './audit.chainer.ts';
 import { cleanText, plainJsonDetails } from './audit.details.ts';
-import { insertEventStatement } from './audit.insert.ts';
+import { type EventRow, eventRowOf, insertEventStatement } from './audit.insert.ts';
 import { AUDIT_COLUMNS, type AuditRow, eventFromRow, publicEvent, rowsOf } from './audit.rows.ts';
 import type {
   AuditEvent,
@@ -38,10 +38,10 @@ export type AuditLog = {
   /** The statement for a pipelined transaction; call `committed` with the records once it has committed. */
   prepare: (event: AuditEventInput) => PreparedAppend;
   /**
-   * As `prepare`, for an event of a proposal inserted only if no kill switch was engaged: written only if
-   * the proposal was, in the same transaction; the part reads null when it was not.
+   * The event as one row of an insert, for a statement that writes it with what it records (the guard's
+   * one-statement decision, `kill-switch.unless-killed.ts`). Its id comes back with that statement's rows.
    */
-  prepareWithProposal: (event: AuditEventInput) => Part<AuditRecord | null>;
+  prepareRow: (event: AuditEventInput) => EventRow;
   /** Tells the chainer that events written through `prepare` have committed. */
   committed: (records: AuditRecord[]) => void;
   /** Links every event committed so far, waiting for the chain lock (tests, the CLI, shutdown). */
@@ -93,23 +93,11 @@ export function createAuditLog({
     const content = contentOf(input);
     return {
       name: 'audit',
-      statements: [insertEventStatement(content)],
+      statements: [insertEventStatement(eventRowOf(content))],
       read: ([insertRows = []]) => {
         const [row] = insertRows as { id?: string | number }[];
         if (!row?.id) throw new Error(`the audit event ${content.action} was not inserted`);
         return { id: Number(row.id), ...content };
-      },
-    };
-  };
-
-  const prepareWithProposal = (input: AuditEventInput): Part<AuditRecord | null> => {
-    const content = contentOf(input);
-    return {
-      name: 'audit',
-      statements: [insertEventStatement(content, true)],
-      read: ([insertRows = []]) => {
-        const [row] = insertRows as { id?: string | number }[];
-        return row?.id ? { id: Number(row.id), ...content } : null;
       },
     };
   };
@@ -137,7 +125,7 @@ export function createAuditLog({
     append,
     appendNow: (db, event) => db.transaction((tx) => append(tx, event)),
     prepare,
-    prepareWithProposal,
+    prepareRow: (input) => eventRowOf(contentOf(input)),
     committed,
     linkNow: async () => (chainer ? chainer.linkNow() : 0),
   };

@@ -109,7 +109,8 @@ function isConnectionLost(error: unknown): boolean {
 /** Pipelined transactions on a postgres.js pool: each batch is written to one reserved connection at once. */
 export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
   return async (work) => {
-    const conn = await sql.reserve();
+    // Reserved for the first batch that needs a transaction: a transaction of one statement goes to the pool.
+    const held: { conn: postgres.ReservedSql | null } = { conn: null };
     const progress: { state: 'new' | 'open' | 'ended'; lost: boolean } = { state: 'new', lost: false };
     // When a connection closes, postgres.js takes it back into its pool even while it is reserved (and may
     // reconnect it for other queries at once). From then on this transaction must write nothing more to it:
@@ -136,16 +137,10 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
     // prepared statement is gone) once the error comes back, behind everything already on the wire: behind
     // the COMMIT, where it would run and commit on its own. `retry: false` (our patch of the driver) fails
     // the statement instead, and the transaction with it; the stale statement is prepared afresh next time.
-    const send = (statement: Statement) => {
+    const send = (on: postgres.Sql, statement: Statement) => {
       const { text, params } = compileStatement(statement);
-      return conn.unsafe(
-        text,
-        params as postgres.ParameterOrJSON<never>[],
-        {
-          prepare: true,
-          retry: false,
-        } as postgres.UnsafeQueryOptions,
-      );
+      const options = { prepare: true, retry: false };
+      return on.unsafe(text, params as postgres.ParameterOrJSON<never>[], options as never);
     };
     /** Rows of the reads sent behind the COMMIT (`sendCommitAndRead`), or null when one failed. */
     let readAfter: RawRow[][] | null = null;
@@ -158,18 +153,28 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       if (progress.lost) throw new Error('the database connection closed during the transaction');
       // A whole batch or nothing: a request whose deadline passed sends no more (its work rolls back).
       checkDeadline();
+      // A transaction of one statement is sent without BEGIN and COMMIT: Postgres runs a statement sent
+      // alone as a transaction of its own, all of it or nothing (two statements and their answers fewer).
+      if (progress.state === 'new' && commit && statements.length === 1 && reads.length === 0) {
+        progress.state = 'ended';
+        const [rows] = await settle([send(sql, statements[0] as Statement)], 0);
+        readAfter = [];
+        return [[...(rows ?? [])]];
+      }
+      held.conn ??= await sql.reserve();
+      const reserved = held.conn;
       const queries: Promise<RawRow[] & { command?: string }>[] = [];
       const offset = progress.state === 'new' ? 1 : 0;
-      if (offset === 1) queries.push(conn.unsafe('begin', [], { onexecute: watchClose } as never));
+      if (offset === 1) queries.push(reserved.unsafe('begin', [], { onexecute: watchClose } as never));
       progress.state = 'open';
-      for (const statement of statements) queries.push(send(statement));
+      for (const statement of statements) queries.push(send(reserved, statement));
       if (commit) {
-        queries.push(conn.unsafe('commit'));
+        queries.push(reserved.unsafe('commit'));
         // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
         progress.state = 'ended';
       }
       // Reads asked to follow the COMMIT go right behind it, each on its own, so after the commit.
-      const after = (commit ? reads : []).map(send);
+      const after = (commit ? reads : []).map((read) => send(reserved, read));
       let results: (RawRow[] & { command?: string })[];
       try {
         results = await Promise.race([settle(queries, offset, after), lost]);
@@ -201,13 +206,13 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       return result;
     } catch (error) {
       // A lost connection took its transaction with it; a ROLLBACK sent now would go nowhere or elsewhere.
-      if (progress.state === 'open' && !progress.lost) await conn.unsafe('rollback').catch(() => {});
+      if (progress.state === 'open' && !progress.lost) await held.conn?.unsafe('rollback').catch(() => {});
       throw error;
     } finally {
       // postgres.js has already taken a lost connection back. Unpatched, releasing it too would hand a dead
       // (or reconnected, busy) connection to the pool's idle queue; patched, the release does nothing.
-      if (!progress.lost) {
-        conn.release();
+      if (held.conn && !progress.lost) {
+        held.conn.release();
         if (connection) (connection as DriverConnection).onclose = null;
       }
     }

@@ -137,6 +137,19 @@ function defaultsOf(table: Table): [string, unknown][] {
   return defaults;
 }
 
+/**
+ * A row of `table` as parameters in the table's column order (`listColumnsOf`), each value encoded by its
+ * column as an insert encodes it; a column the row leaves out takes its default, or null.
+ */
+export function encodedRowOf<T extends Table>(table: T, row: T['$inferInsert']): unknown[] {
+  const given = row as Values;
+  const columns = Object.values(getTableColumns(table));
+  return defaultsOf(table).map(([key, fallback], i) => {
+    const value = given[key] === undefined ? fallback : given[key];
+    return value === null || value === undefined ? null : (columns[i] as Column).mapToDriverValue(value);
+  });
+}
+
 /** Statements that differ only in how many rows or ids they take, each shape built once. */
 export function prepareByCount<V extends Values>(
   build: (db: Db, count: number) => SQL,

@@ -2,7 +2,7 @@ import { runStoppedBy, runStoppedMessage } from '../breakers/breaker.denials.ts'
 import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
-import { insertProposalUnlessKilledPart } from '../breakers/kill-switch.unless-killed.ts';
+import { insertDecisionUnlessKilledPart } from '../breakers/kill-switch.unless-killed.ts';
 import { createBatch, writePart } from '../db/batch.ts';
 import type { PipelineTx, RawRow } from '../db/pipeline.ts';
 import { retryRolledBack } from '../db/retry.ts';
@@ -193,19 +193,23 @@ export function createGuard(deps: GuardDeps) {
             (t): t is BreakerTrip => !!t,
           );
           const runStop = denial?.runStop ?? null;
-          const audits = auditEventsOf({
+          const events = auditEventsOf({
             instanceId: deps.instanceId,
             charter,
             proposal,
             decision,
             trips,
             runStop,
-          }).map(assumeNoKill ? deps.audit.prepareWithProposal : deps.audit.prepare);
-
+          });
+          // On the guess, the proposal and its one event are written by one statement, unless a switch is engaged.
+          const [event, ...more] = assumeNoKill ? events : [];
+          if (assumeNoKill && (!event || more.length > 0))
+            throw new Error('a guessed decision has one event');
           const writes = createBatch();
-          const inserted = writes.add(
-            assumeNoKill ? insertProposalUnlessKilledPart({ proposal }) : insertProposalPart({ proposal }),
-          );
+          const guessed = event
+            ? writes.add(insertDecisionUnlessKilledPart({ proposal, event: deps.audit.prepareRow(event) }))
+            : null;
+          const inserted = guessed ? null : writes.add(insertProposalPart({ proposal }));
           if (breakers.tripped)
             writes.add(writePart('breakers', saveRowStatement({ row: breakers.tripped })));
           if (allowed) {
@@ -218,7 +222,7 @@ export function createGuard(deps: GuardDeps) {
           }
           if (denial) writes.add(writePart('breakers', ...denial.writes));
           if (lease) writes.add(writePart('lease', lease.statement));
-          const appended = audits.map((a) => writes.add(a));
+          const appended = guessed ? [] : events.map((e) => writes.add(deps.audit.prepare(e)));
           const credential = lease?.credential ?? held;
           // In flight before the claim is sent, so a kill from now on aborts it; the last check's reads (the
           // record, the kill switch) travel right behind the COMMIT and see it and every kill before it.
@@ -244,10 +248,11 @@ export function createGuard(deps: GuardDeps) {
             lease?.abandoned();
             throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
           }
-          const row = inserted.read(results);
-          if (!row) return null;
-          const events = appended.map((slot) => slot.read(results)).filter((e) => e !== null);
-          if (events.length !== audits.length) throw new Error('a recorded decision lost an audit event');
+          const written = guessed?.read(results);
+          if (written === null) return null;
+          const row = written?.proposal ?? inserted?.read(results);
+          if (!row) throw new Error('a recorded decision has no proposal');
+          const recorded = written ? [written.event] : appended.map((slot) => slot.read(results));
           const runStopped = runStop
             ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
             : runBreaker[0]
@@ -256,7 +261,7 @@ export function createGuard(deps: GuardDeps) {
           return {
             proposal: row,
             decision,
-            events,
+            events: recorded,
             credential: lease?.committed() ?? held,
             lastReads,
             holdsNoTrial: !breakers.reservations.some((r) => r.trial),

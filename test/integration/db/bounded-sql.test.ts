@@ -48,7 +48,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded
     await unreachable();
     const started = performance.now();
     const deadline = deadlineIn({ ms: 1_500, what: 'the test request' });
-    const [insert, transaction, pipelined] = await Promise.all([
+    const [insert, transaction, pipelined, pipelinedAlone] = await Promise.all([
       // drizzle sends a query when it is awaited: inside the deadline's scope, as every caller does.
       settle(
         withDeadline(deadline, async () => {
@@ -64,11 +64,19 @@ describe.skipIf(!databaseKinds.includes('postgres'))('database waits are bounded
       ),
       settle(
         withDeadline(deadline, () =>
-          warden.pipelined((tx) => tx.sendAndCommit([sql`insert into marks values ('pipelined')`])),
+          warden.pipelined((tx) =>
+            tx.sendAndCommit([sql`insert into marks values ('pipelined')`, sql`select 1`]),
+          ),
+        ),
+      ),
+      // One statement: sent alone on the pool, without BEGIN and COMMIT.
+      settle(
+        withDeadline(deadline, () =>
+          warden.pipelined((tx) => tx.sendAndCommit([sql`insert into marks values ('pipelined alone')`])),
         ),
       ),
     ]);
-    for (const outcome of [insert, transaction, pipelined]) {
+    for (const outcome of [insert, transaction, pipelined, pipelinedAlone]) {
       expect(outcome.ok).toBe(false);
       expect(isDeadlineError(outcome.ok ? null : outcome.error)).toBe(true);
       // Told at the deadline, not when the database came back (generous for a loaded machine).

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
-import { insertEventStatement } from '../../../src/audit/audit.insert.ts';
-import { insertProposalUnlessKilledPart } from '../../../src/breakers/kill-switch.unless-killed.ts';
+import { eventRowOf, insertEventStatement } from '../../../src/audit/audit.insert.ts';
+import { insertDecisionUnlessKilledPart } from '../../../src/breakers/kill-switch.unless-killed.ts';
 import { createBatch, writePart } from '../../../src/db/batch.ts';
 import type { PipelineTx, RunPipelined } from '../../../src/db/pipeline.ts';
 import { compileStatement, type Statement } from '../../../src/db/prepared.ts';
@@ -104,23 +104,22 @@ describe.each(databaseKinds)('rows of a shared step merged into one statement (%
           keys: [],
           work: async (tx) => {
             const batch = createBatch();
-            const inserted = batch.add(insertProposalUnlessKilledPart({ proposal }));
-            const event = batch.add(writePart('audit', insertEventStatement(eventOf(proposal), true)));
-            const results = await tx.sendAndCommit(batch.statements);
-            event.read(results);
-            return inserted.read(results);
+            const event = eventRowOf(eventOf(proposal));
+            const decided = batch.add(insertDecisionUnlessKilledPart({ proposal, event }));
+            return decided.read(await tx.sendAndCommit(batch.statements));
           },
         }),
       ),
     );
-    expect(pipeline.sent.filter((s) => s.startsWith('insert into "proposals"'))).toHaveLength(1);
-    expect(pipeline.sent.filter((s) => s.startsWith('insert into audit_events'))).toHaveLength(1);
-    expect(read.map((r) => r?.id ?? null)).toEqual(['prp_merged_1', null, 'prp_merged_3']);
+    // One statement for the three: each proposal with its event.
+    expect(pipeline.sent).toEqual([expect.stringMatching(/^with v as \(select \* from/)]);
+    expect(read.map((r) => r?.proposal.id ?? null)).toEqual(['prp_merged_1', null, 'prp_merged_3']);
     const { rows, events } = await stored();
     for (const [i, proposal] of [wanted[0]!, wanted[2]!].entries()) {
       expect(rows[i]).toMatchObject(proposal);
-      expect(read[i * 2]).toEqual(rows[i]);
+      expect(read[i * 2]?.proposal).toEqual(rows[i]);
       expect(events[i]).toMatchObject(eventOf(proposal));
+      expect(read[i * 2]?.event).toEqual({ id: events[i]?.id, ...eventOf(proposal) });
     }
     expect(rows).toHaveLength(2);
     expect(events).toHaveLength(2);
@@ -149,7 +148,7 @@ describe.each(databaseKinds)('rows of a shared step merged into one statement (%
             const inserted = batch.add(insertProposalPart({ proposal }));
             const change = { id: ids[i]!, toolCalls: i + 1, tokens: 10 * (i + 1), denied: i };
             batch.add(writePart('run', addToRunCountersStatement(change)));
-            batch.add(writePart('audit', insertEventStatement(eventOf(proposal))));
+            batch.add(writePart('audit', insertEventStatement(eventRowOf(eventOf(proposal)))));
             return inserted.read(await tx.sendAndCommit(batch.statements));
           },
         }),

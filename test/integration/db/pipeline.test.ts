@@ -1,12 +1,11 @@
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createAuditChainer } from '../../../src/audit/audit.chainer.ts';
 import { hashAuditEvent } from '../../../src/audit/audit.hash.ts';
 import { createAuditLog, verifyAuditChain } from '../../../src/audit/audit.repository.ts';
 import type { AuditEvent } from '../../../src/audit/audit.types.ts';
 import { createBatch, rowsPart, writePart } from '../../../src/db/batch.ts';
-import { connectPostgres, type Database } from '../../../src/db/client.ts';
 import { afterCommit } from '../../../src/db/commit-hooks.ts';
 import { PipelineStatementError, rawRowsOf } from '../../../src/db/pipeline.ts';
 import { createManualClock } from '../../../src/shared/clock.ts';
@@ -51,6 +50,20 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
     expect(error).toBeInstanceOf(PipelineStatementError);
     expect((error as PipelineStatementError).index).toBe(1);
     expect(await count(database)).toBe(0);
+  });
+
+  it('commits a transaction of one statement whole, or nothing of it when it fails', async () => {
+    const rows = await database.pipelined((tx) =>
+      tx.sendAndCommit([sql`insert into pipeline_t values (1, 'one'), (2, 'two') returning id`]),
+    );
+    expect(rows).toEqual([[{ id: 1 }, { id: 2 }]]);
+    const failing = database.pipelined((tx) =>
+      tx.sendAndCommit([sql`insert into pipeline_t values (3, 'three'), (4, null)`]),
+    );
+    const error = await failing.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineStatementError);
+    expect((error as PipelineStatementError).index).toBe(0);
+    expect(await count(database)).toBe(2);
   });
 
   it('gives each part of a batch its own rows and names the part whose statement failed', async () => {
@@ -160,160 +173,3 @@ describe.each(databaseKinds)('pipelined transactions and commit hooks on %s', (k
     await chainer.stop();
   });
 });
-
-/** Settles `promise`, or says it hung (a pipelined transaction must end even when its connection dies). */
-async function within<T>(ms: number, promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-  const hung = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms),
-  );
-  try {
-    return { value: await Promise.race([promise, hung]) };
-  } catch (error) {
-    if (error instanceof Error && error.message.startsWith('still waiting')) throw error;
-    return { error };
-  }
-}
-
-describe.skipIf(!databaseKinds.includes('postgres'))(
-  'a pipelined transaction whose connection dies (postgres)',
-  () => {
-    const database = useTestDatabase('postgres');
-    /** One pooled connection, so the pool reconnects the very connection the transaction had reserved. */
-    let single: Database;
-    beforeEach(async () => {
-      await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
-      single = connectPostgres({ url: database.url!, max: 1 });
-    });
-    afterEach(async () => {
-      await single.close().catch(() => {});
-    });
-
-    const rows = async () =>
-      rawRowsOf(await database.db.execute(sql`select id from pipeline_t order by id`)).map((r) => r.id);
-    const terminate = (pid: number) => database.db.execute(sql`select pg_terminate_backend(${pid})`);
-
-    it('fails without sending the next batch outside the transaction, and the pool works afterwards', async () => {
-      const attempt = single.pipelined(async (tx) => {
-        const [[me]] = (await tx.send([
-          sql`select pg_backend_pid() as pid`,
-          sql`insert into pipeline_t values (1, 'first batch')`,
-        ])) as [{ pid: number }[], unknown[]];
-        await terminate(Number(me?.pid));
-        // The pool hands the dead connection, reconnected, to another query meanwhile.
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(rawRowsOf(await single.db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
-        return tx.sendAndCommit([
-          sql`insert into pipeline_t values (2, 'second batch')`,
-          sql`insert into pipeline_t values (3, 'second batch')`,
-        ]);
-      });
-      const { error } = await within(5_000, attempt);
-      expect(error).toBeInstanceOf(Error);
-      // Nothing of the transaction committed: not the first batch (lost with the session), not the second.
-      expect(await rows()).toEqual([]);
-      expect(rawRowsOf(await single.db.execute(sql`select 2 as two`))).toEqual([{ two: 2 }]);
-    });
-
-    it('ends with an error when the connection dies while a batch is on the wire, and the pool works afterwards', async () => {
-      const attempt = single.pipelined((tx) =>
-        tx.send([sql`insert into pipeline_t values (1, 'x')`, sql`select pg_sleep(5)`]),
-      );
-      // It may fail before `terminate` returns (the close can beat the answer): observed from now on.
-      attempt.catch(() => {});
-      const sleeper = await waitFor(
-        async () =>
-          rawRowsOf(
-            await database.db.execute(
-              sql`select pid from pg_stat_activity where query like '%pg_sleep(5)%' and pid <> pg_backend_pid()`,
-            ),
-          )[0]?.pid as number | undefined,
-        { what: 'the batch to be running' },
-      );
-      await terminate(Number(sleeper));
-      const { error } = await within(3_000, attempt);
-      // The failed statement's own error, or the close that ended the batch, whichever came first.
-      expect((error as Error).message).toMatch(/terminating connection|connection closed/);
-      expect(await rows()).toEqual([]);
-      // The pool answers again (postgres.js 3.4.9 may fail the first query on the reconnected connection
-      // with the dead session's error, which is its own matter): no hang, no crash, no dead connection kept.
-      const answered = await waitFor(
-        async () => {
-          const again = await within(3_000, single.db.execute(sql`select 3 as three`));
-          return again.value && rawRowsOf(again.value);
-        },
-        { what: 'the pool to answer', timeoutMs: 5_000 },
-      );
-      expect(answered).toEqual([{ three: 3 }]);
-    });
-
-    it('ends with an error when the connection dies with parameterized statements queued behind the running one', async () => {
-      // Statements never prepared on this connection are described first; postgres.js queues them in the
-      // reservation and, when the connection dies, settles only the one on the wire: the rest never would.
-      const attempt = single.pipelined((tx) =>
-        tx.send([
-          sql`select pg_sleep(${5})`,
-          ...[1, 2, 3].map((id) => sql`insert into pipeline_t values (${id}, ${`queued ${id}`})`),
-        ]),
-      );
-      attempt.catch(() => {}); // as above: it may fail before `terminate` returns
-      const sleeper = await waitFor(
-        async () =>
-          rawRowsOf(
-            await database.db.execute(
-              sql`select pid from pg_stat_activity where query like '%pg_sleep($1)%' and pid <> pg_backend_pid()`,
-            ),
-          )[0]?.pid as number | undefined,
-        { what: 'the batch to be running' },
-      );
-      await terminate(Number(sleeper));
-      // `within` throws if the transaction never settles.
-      const { error } = await within(5_000, attempt);
-      expect(error).toBeDefined();
-      expect(await rows()).toEqual([]);
-    });
-  },
-);
-
-describe.skipIf(!databaseKinds.includes('postgres'))(
-  'a pipelined transaction whose cached statements the server no longer accepts (postgres)',
-  () => {
-    const database = useTestDatabase('postgres');
-    /** One pooled connection, so every transaction reuses the statements postgres.js prepared on it. */
-    let single: Database;
-    beforeEach(async () => {
-      await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
-      single = connectPostgres({ url: database.url!, max: 1 });
-    });
-    afterEach(async () => {
-      await single.close().catch(() => {});
-    });
-
-    const insert = (id: number) => sql`insert into pipeline_t values (${id}, 'x') returning v`;
-    const ids = async () =>
-      rawRowsOf(await database.db.execute(sql`select id from pipeline_t order by id`)).map((r) => r.id);
-
-    // postgres.js re-sends such a statement once its error comes back: after the COMMIT already on the wire.
-    it.each([
-      [
-        'a migration changed a column type',
-        () => database.db.execute(sql`alter table pipeline_t alter column v type varchar(20)`),
-      ],
-      [
-        'its prepared statements were dropped (as behind a transaction pooler)',
-        () => single.pipelined((tx) => tx.sendAndCommit([{ text: 'deallocate all', params: [] }])),
-      ],
-    ])('commits nothing of it when %s', async (_label, change) => {
-      await single.pipelined((tx) => tx.sendAndCommit([insert(1)]));
-      await change();
-      const attempt = single.pipelined((tx) =>
-        tx.sendAndCommit([insert(2), sql`insert into pipeline_t values (3, 'y')`]),
-      );
-      await expect(attempt).rejects.toThrow();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await ids()).toEqual([1]);
-      // The connection is clean afterwards: the next transaction commits.
-      await single.pipelined((tx) => tx.sendAndCommit([insert(4)]));
-      expect(await ids()).toEqual([1, 4]);
-    });
-  },
-);
