@@ -5,8 +5,9 @@
  *   allowed read: guard.propose(get_incident) that the triage charter allows: policy + kill switch +
  *     breakers + proposal and audit insert, then the execution (claim, credential, the read, outcome).
  *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
- *     the same decision path and audit insert, and nothing executes; run-less, so (since stop 38) recorded
- *     in one round trip on the guess that no kill switch is engaged, which the inserts check. Denied whatever the state, it reads
+ *     the same decision path and audit insert, and nothing executes; run-less, so recorded in one round trip
+ *     on the guess that no kill switch is engaged, which the write checks (stop 38); by one statement sent
+ *     alone, or one for a batch of them (stop 39). Denied whatever the state, it reads
  *     the kill switch but no breaker row (since stop 34; before, it locked the agent's counting rows as an
  *     allowed write does, and 8 callers queued on them).
  *   allowed-read overhead: the same get_incident tool function called directly and through the guard,
@@ -50,22 +51,26 @@ const CPU_LIMIT =
   "Postgres's share follows statements more than WAL (each has its own Sync, answer and flush: a raw insert " +
   'costs 0.17 ms of its CPU for 0.05 ms of execution), so linking events into a table of their own instead ' +
   'of updating them (tried, not kept) cut the WAL by a quarter and moved neither its CPU nor the rate';
-/** Since stop 35 (issue 16, lever 1), and stop 38: what changed for the denied rows, and what it leaves. */
+/** Since stop 35 (issue 16, lever 1), stop 38 and stop 39: what changed for the denied rows, and what binds. */
 const SHARED_NOTE =
-  'calls denied whatever the state share transactions (group commit: one BEGIN, COMMIT and WAL flush and ' +
-  'one round trip per step for every decision queued meanwhile, `src/db/shared-pipeline.ts`), so with one ' +
-  'caller nothing changes and with 8 the CPU per decision about halved; held and allowed calls are decided ' +
-  'alone. Outside a run (this row) such a call reads nothing first: one round trip whose inserts are made ' +
-  'only if no kill switch is engaged (before: two, the kill switch read first); in a run it is two (the row ' +
-  'below). With 8 callers it is not CPU that binds (stop 38: the event loop ~40 % idle): all 8 share one ' +
-  'batch, whose statements run one after another on one Postgres backend (~3.1 ms a batch of 8, ~0.29 ms of ' +
-  'Postgres CPU each); smaller batches on more backends (at most 4 or 2 members) were no faster';
+  'calls denied whatever the state share transactions (group commit, `src/db/shared-pipeline.ts`: one ' +
+  'BEGIN, COMMIT, WAL flush and round trip per step for every decision queued meanwhile), and since stop 39 ' +
+  'the rows of one shape they write go as one statement over a VALUES list (`mergeableRow`, ' +
+  '`src/db/shared-step.ts`); held and allowed calls are decided alone. Outside a run (this row) such a call ' +
+  'reads nothing first: since stop 39 one statement inserts its proposal and its event unless a kill switch ' +
+  'is engaged, sent alone without BEGIN and COMMIT (stop 38: BEGIN, two inserts, COMMIT; before: two round ' +
+  'trips), and a batch of 8 is that statement over 8 rows; in a run it is two round trips (the row below). ' +
+  'What binds (stop 39 profiles): with one caller a serial chain, Warden on the event loop (~0.45 ms a ' +
+  'decision: postgres.js, the socket write, hashing, redaction, GC, none dominant) then the statement (~0.5 ' +
+  'ms: two inserts writing 12 index entries and a WAL flush, against a raw insert’s 5 entries); with 8, the ' +
+  'event loop is ~35 % idle, waiting for batches on at most two backends (3 or 4 in flight were no faster)';
 const WARMUP_MS = 500;
 /** Real calls come in runs (Warden's own agents, MCP sessions); the judged denied row above has none. */
 const IN_RUNS_NOTE =
   'the denied row’s call in one of 64 triage runs taken in turn, as every call of an agent run or MCP ' +
   'session is: the run is read and locked and the denial counted in it; denials of different runs share ' +
-  'transactions, two of one run never do, and the denial that stops a run (its second) is decided alone';
+  'transactions (their proposals, counters and events one statement each since stop 39), two of one run ' +
+  'never do, and the denial that stops a run (its second) is decided alone';
 /**
  * The denied decision above is denied whatever the state, so since stop 34 it reads no breaker row; this row
  * keeps a decision that depends on the state in view.
@@ -176,7 +181,7 @@ async function main({ report, log }: FigureContext): Promise<void> {
       const plural = callers > 1 ? 's' : '';
       for (const [metric, ours, limit] of [
         [`allowed read executed, ${callers} caller${plural}`, allowed, CPU_LIMIT],
-        [`decision only (denied), ${callers} caller${plural}`, decided, `${SHARED_NOTE}; ${CPU_LIMIT}`],
+        [`decision only (denied), ${callers} caller${plural}`, decided, SHARED_NOTE],
       ] as const) {
         const cpu =
           `CPU per operation ${cpuText(ours.cpu)}, against ${cpuText(raws.cpu)} per raw insert; ` +
@@ -243,7 +248,7 @@ async function twoInstances({
         metric: 'decision only (denied), 8 callers on two instances',
         ours,
         rawRate,
-        note: `${SHARED_NOTE} (each instance shares among its own 4 callers); ${CPU_LIMIT}; two processes share this machine's 2 CPUs with Postgres`,
+        note: `${SHARED_NOTE} (each instance shares among its own 4 callers); two processes share this machine's 2 CPUs with Postgres`,
       }),
     );
   } finally {

@@ -35,7 +35,7 @@ export const engagedFor = (global: SQL | Placeholder, agent: SQL | Placeholder) 
   sql`${killSwitches.scope} in (${global}, ${agent}) and ${killSwitches.engaged} = true`;
 
 /** `engagedFor` on the placeholders `killGlobal` and `killAgent` (`killScopesOf`). */
-export const ENGAGED_FOR_AGENT = engagedFor(sql.placeholder('killGlobal'), sql.placeholder('killAgent'));
+const ENGAGED_FOR_AGENT = engagedFor(sql.placeholder('killGlobal'), sql.placeholder('killAgent'));
 
 const KILL_STATE = prepareOnce<KillScopes>((db) =>
   db.select().from(killSwitches).where(ENGAGED_FOR_AGENT).getSQL(),

@@ -35,6 +35,31 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     const rows = async () =>
       rawRowsOf(await database.db.execute(sql`select id from pipeline_t order by id`)).map((r) => r.id);
     const terminate = (pid: number) => database.db.execute(sql`select pg_terminate_backend(${pid})`);
+    /** The backend of the statement whose text is like `pattern`, once it runs. */
+    const backendRunning = (pattern: string, what: string) =>
+      waitFor(
+        async () =>
+          rawRowsOf(
+            await database.db.execute(
+              sql`select pid from pg_stat_activity where query like ${pattern} and pid <> pg_backend_pid()`,
+            ),
+          )[0]?.pid as number | undefined,
+        { what },
+      );
+    /**
+     * The pool answers again (postgres.js 3.4.9 may fail the first query on the reconnected connection with
+     * the dead session's error, which is its own matter): no hang, no crash, no dead connection kept.
+     */
+    const poolAnswers = async () => {
+      const answered = await waitFor(
+        async () => {
+          const again = await within(3_000, single.db.execute(sql`select 3 as three`));
+          return again.value && rawRowsOf(again.value);
+        },
+        { what: 'the pool to answer', timeoutMs: 5_000 },
+      );
+      expect(answered).toEqual([{ three: 3 }]);
+    };
 
     it('fails without sending the next batch outside the transaction, and the pool works afterwards', async () => {
       const attempt = single.pipelined(async (tx) => {
@@ -64,30 +89,13 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       );
       // It may fail before `terminate` returns (the close can beat the answer): observed from now on.
       attempt.catch(() => {});
-      const sleeper = await waitFor(
-        async () =>
-          rawRowsOf(
-            await database.db.execute(
-              sql`select pid from pg_stat_activity where query like '%pg_sleep(5)%' and pid <> pg_backend_pid()`,
-            ),
-          )[0]?.pid as number | undefined,
-        { what: 'the batch to be running' },
-      );
+      const sleeper = await backendRunning('%pg_sleep(5)%', 'the batch to be running');
       await terminate(Number(sleeper));
       const { error } = await within(3_000, attempt);
       // The failed statement's own error, or the close that ended the batch, whichever came first.
       expect((error as Error).message).toMatch(/terminating connection|connection closed/);
       expect(await rows()).toEqual([]);
-      // The pool answers again (postgres.js 3.4.9 may fail the first query on the reconnected connection
-      // with the dead session's error, which is its own matter): no hang, no crash, no dead connection kept.
-      const answered = await waitFor(
-        async () => {
-          const again = await within(3_000, single.db.execute(sql`select 3 as three`));
-          return again.value && rawRowsOf(again.value);
-        },
-        { what: 'the pool to answer', timeoutMs: 5_000 },
-      );
-      expect(answered).toEqual([{ three: 3 }]);
+      await poolAnswers();
     });
 
     it('ends with an error when the connection dies under a transaction of one statement (sent alone)', async () => {
@@ -95,15 +103,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         tx.sendAndCommit([sql`insert into pipeline_t select 1, 'x' from pg_sleep(5)`]),
       );
       attempt.catch(() => {}); // as above: it may fail before `terminate` returns
-      const sleeper = await waitFor(
-        async () =>
-          rawRowsOf(
-            await database.db.execute(
-              sql`select pid from pg_stat_activity where query like '%from pg_sleep(5)%' and pid <> pg_backend_pid()`,
-            ),
-          )[0]?.pid as number | undefined,
-        { what: 'the statement to be running' },
-      );
+      const sleeper = await backendRunning('%from pg_sleep(5)%', 'the statement to be running');
       // Alone (on the pool, no connection reserved): no BEGIN was sent before it.
       const [activity] = rawRowsOf(
         await database.db.execute(sql`select xact_start = query_start as alone from pg_stat_activity
@@ -114,14 +114,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       const { error } = await within(5_000, attempt);
       expect((error as Error).message).toMatch(/terminating connection|CONNECTION_CLOSED/);
       expect(await rows()).toEqual([]);
-      const answered = await waitFor(
-        async () => {
-          const again = await within(3_000, single.db.execute(sql`select 4 as four`));
-          return again.value && rawRowsOf(again.value);
-        },
-        { what: 'the pool to answer', timeoutMs: 5_000 },
-      );
-      expect(answered).toEqual([{ four: 4 }]);
+      await poolAnswers();
     });
 
     it('ends with an error when the connection dies with parameterized statements queued behind the running one', async () => {
@@ -134,15 +127,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         ]),
       );
       attempt.catch(() => {}); // as above: it may fail before `terminate` returns
-      const sleeper = await waitFor(
-        async () =>
-          rawRowsOf(
-            await database.db.execute(
-              sql`select pid from pg_stat_activity where query like '%pg_sleep($1)%' and pid <> pg_backend_pid()`,
-            ),
-          )[0]?.pid as number | undefined,
-        { what: 'the batch to be running' },
-      );
+      const sleeper = await backendRunning('%pg_sleep($1)%', 'the batch to be running');
       await terminate(Number(sleeper));
       // `within` throws if the transaction never settles.
       const { error } = await within(5_000, attempt);
