@@ -4,7 +4,7 @@ import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { eventRowOf, insertEventStatement } from '../../../src/audit/audit.insert.ts';
 import { insertDecisionUnlessKilledPart } from '../../../src/breakers/kill-switch.unless-killed.ts';
 import { createBatch, writePart } from '../../../src/db/batch.ts';
-import type { PipelineTx, RunPipelined } from '../../../src/db/pipeline.ts';
+import { PipelineStatementError, type PipelineTx, type RunPipelined } from '../../../src/db/pipeline.ts';
 import { compileStatement, type Statement } from '../../../src/db/prepared.ts';
 import { createSharedPipeline } from '../../../src/db/shared-pipeline.ts';
 import { insertProposalPart } from '../../../src/proposals/proposals.insert.ts';
@@ -169,5 +169,33 @@ describe.each(databaseKinds)('rows of a shared step merged into one statement (%
       [7, 20, 1],
       [8, 30, 2],
     ]);
+  });
+
+  it('fails only the member whose row failed, after the others were decided again alone', async () => {
+    // Member 2's proposal is already there: its insert fails, and with it the statement of all three.
+    await database.db.insert(proposals).values(proposalOf(2, 'ops'));
+    let attempts = 0;
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map((n) =>
+        shared.run({
+          keys: [],
+          work: async (tx) => {
+            attempts += 1;
+            const batch = createBatch();
+            const inserted = batch.add(insertProposalPart({ proposal: proposalOf(n, 'ops') }));
+            return inserted.read(await tx.sendAndCommit(batch.statements));
+          },
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const error = (outcomes[1] as PromiseRejectedResult).reason;
+    expect(error).toBeInstanceOf(PipelineStatementError);
+    expect((error as PipelineStatementError).index).toBe(0);
+    // Once merged (failed for all), then each again alone.
+    expect(pipeline.sent.filter((s) => s.startsWith('insert into "proposals"'))).toHaveLength(4);
+    expect(attempts).toBe(6);
+    const { rows } = await stored();
+    expect(rows.map((r) => r.id)).toEqual(['prp_merged_1', 'prp_merged_2', 'prp_merged_3']);
   });
 });
