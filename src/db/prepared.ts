@@ -107,29 +107,15 @@ export function setPlaceholdersFor<T extends Table>(table: T, keys: (keyof T['$i
   };
 }
 
-/**
- * The values of a row to insert, one per column in the table's order, each column the row leaves out set
- * to its default (or null). Built key by key in one order: a spread of the row followed by the missing
- * keys cost ~30 µs a row (V8 kept rebuilding the object's shape); this costs ~2 µs.
- */
-export function withColumnDefaults<T extends Table>(table: T, row: T['$inferInsert']): Values {
-  const given = row as Values;
-  const values: Values = {};
-  for (const [key, fallback] of defaultsOf(table)) {
-    const value = given[key];
-    values[key] = value === undefined ? fallback : value;
-  }
-  return values;
-}
+/** Each column of a table, by key, with its value when a row leaves it out: its default, or null (a SQL default is left to null). */
+const columnDefaults = new WeakMap<Table, [string, Column, unknown][]>();
 
-/** Each column's value when a row leaves it out: its default, or null (a SQL default is left to null). */
-const columnDefaults = new WeakMap<Table, [string, unknown][]>();
-
-function defaultsOf(table: Table): [string, unknown][] {
+function defaultsOf(table: Table): [string, Column, unknown][] {
   let defaults = columnDefaults.get(table);
   if (!defaults) {
     defaults = Object.entries(getTableColumns(table)).map(([key, column]) => [
       key,
+      column,
       column.default !== undefined && !is(column.default, SQL) ? column.default : null,
     ]);
     columnDefaults.set(table, defaults);
@@ -139,14 +125,15 @@ function defaultsOf(table: Table): [string, unknown][] {
 
 /**
  * A row of `table` as parameters in the table's column order (`listColumnsOf`), each value encoded by its
- * column as an insert encodes it; a column the row leaves out takes its default, or null.
+ * column as an insert encodes it; a column the row leaves out takes its default, or null. Built value by
+ * value: a spread of the row followed by the missing keys cost ~30 µs a row (V8 kept rebuilding the
+ * object's shape).
  */
 export function encodedRowOf<T extends Table>(table: T, row: T['$inferInsert']): unknown[] {
   const given = row as Values;
-  const columns = Object.values(getTableColumns(table));
-  return defaultsOf(table).map(([key, fallback], i) => {
+  return defaultsOf(table).map(([key, column, fallback]) => {
     const value = given[key] === undefined ? fallback : given[key];
-    return value === null || value === undefined ? null : (columns[i] as Column).mapToDriverValue(value);
+    return value === null || value === undefined ? null : column.mapToDriverValue(value);
   });
 }
 

@@ -89,7 +89,8 @@ export function planStep(requests: Statement[][]): StepPlan {
   return { statements, positions, uses, keys: requests.map((own) => own.map(() => null)) };
 }
 
-type Group = { rows: MergeableRow[]; keys: Set<string>; first: Statement };
+/** A place of a step: its statement, and the mergeable rows sent there (more than one: merged). */
+type Place = { statement: Statement; rows: MergeableRow[] };
 
 /**
  * The step's statements with rows of one shape from several members sent as one statement, at the place of
@@ -99,45 +100,35 @@ type Group = { rows: MergeableRow[]; keys: Set<string>; first: Statement };
  * another member's earlier statement. A group of one row is sent as that row's own statement.
  */
 function mergeRows(requests: Statement[][]): StepPlan {
-  const places: (Statement | Group)[] = [];
-  const groups = new Set<Group>();
+  const places: Place[] = [];
   const latest = new Map<RowShape, number>();
   const positions = requests.map((statements) => {
     const own: number[] = [];
     for (const statement of statements) {
       const row = mergeable.get(statement);
-      const after = own.at(-1) ?? -1;
-      const at = row ? latest.get(row.shape) : undefined;
-      const group = at === undefined ? undefined : (places[at] as Group);
-      if (row && at !== undefined && group && at > after && !group.keys.has(row.key)) {
+      const at = row && latest.get(row.shape);
+      const group = at === undefined ? undefined : places[at];
+      if (row && group && (at as number) > (own.at(-1) ?? -1) && !group.rows.some((r) => r.key === row.key)) {
         group.rows.push(row);
-        group.keys.add(row.key);
-        own.push(at);
+        own.push(at as number);
         continue;
       }
-      if (row) {
-        const created: Group = { rows: [row], keys: new Set([row.key]), first: statement };
-        groups.add(created);
-        latest.set(row.shape, places.length);
-        places.push(created);
-      } else places.push(statement);
+      if (row) latest.set(row.shape, places.length);
+      places.push({ statement, rows: row ? [row] : [] });
       own.push(places.length - 1);
     }
     return own;
   });
-  const asGroup = (place: Statement | Group) => (groups.has(place as Group) ? (place as Group) : null);
-  const statements = places.map((place) => {
-    const group = asGroup(place);
-    if (!group) return place as Statement;
-    const shape = (group.rows[0] as MergeableRow).shape;
-    return group.rows.length > 1 ? shape.merged(group.rows.map((r) => r.params)) : group.first;
-  });
-  const uses = places.map((place) => asGroup(place)?.rows.length ?? 1);
+  const uses = places.map(({ rows }) => Math.max(rows.length, 1));
+  const statements = places.map(({ statement, rows }) =>
+    rows.length > 1 ? (rows[0] as MergeableRow).shape.merged(rows.map((r) => r.params)) : statement,
+  );
+  // Where rows were merged, each member reads the rows its key names; a row sent alone, all of them.
   const keys = requests.map((own, member) =>
     own.map((statement, i): RowKey | null => {
       const row = mergeable.get(statement);
-      const place = positions[member]?.[i] as number;
-      return row && (uses[place] as number) > 1 ? { column: row.shape.keyColumn, value: row.key } : null;
+      const merged = (uses[positions[member]?.[i] as number] ?? 1) > 1;
+      return row && merged ? { column: row.shape.keyColumn, value: row.key } : null;
     }),
   );
   return { statements, positions, uses, keys };

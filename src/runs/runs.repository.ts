@@ -46,28 +46,14 @@ export function runFrom(raw: RawRow | undefined): RunRow | null {
 
 type CounterChange = { id: string; toolCalls?: number; tokens?: number; denied?: number };
 
-const ADD_TO_COUNTERS = prepareOnce<Required<CounterChange>>((db) =>
-  db
-    .update(runs)
-    .set({
-      toolCalls: sql`${runs.toolCalls} + ${sql.placeholder('toolCalls')}`,
-      tokensUsed: sql`${runs.tokensUsed} + ${sql.placeholder('tokens')}`,
-      deniedCount: sql`${runs.deniedCount} + ${sql.placeholder('denied')}`,
-    })
-    .where(eq(runs.id, sql.placeholder('id')))
-    .returning()
-    .getSQL(),
-);
-
-/** The same change to the runs of several members of a shared step, each run by its own values. */
+/** Adds to the counters of runs from a VALUES list: one run alone, or those of several members of a shared step. */
 const COUNTER_ROWS: RowShape = {
-  // A row's parameters as ADD_TO_COUNTERS takes them: the set clause's values, then the run's id.
   merged: rowsStatement(
     [
+      { name: 'id', type: 'text' },
       { name: 'tool_calls', type: 'integer' },
       { name: 'tokens', type: 'integer' },
       { name: 'denied', type: 'integer' },
-      { name: 'id', type: 'text' },
     ],
     (_, list) => sql`update ${runs} set
       ${sql.identifier(runs.toolCalls.name)} = ${runs.toolCalls} + v.tool_calls,
@@ -88,8 +74,8 @@ export function addToRunCountersStatement({
   tokens = 0,
   denied = 0,
 }: CounterChange): Statement {
-  const statement = ADD_TO_COUNTERS({ id, toolCalls, tokens, denied });
-  return mergeableRow(statement, { shape: COUNTER_ROWS, params: statement.params, key: id });
+  const params = [id, toolCalls, tokens, denied];
+  return mergeableRow(COUNTER_ROWS.merged([params]), { shape: COUNTER_ROWS, params, key: id });
 }
 
 /** Adds to a run's counters. */

@@ -18,19 +18,32 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<{ value?: T; 
   }
 }
 
+/**
+ * A Postgres test database with `pipeline_t`, and a pool of one connection on it (`single()`), opened
+ * before each test and closed after it.
+ */
+function withPipelineTable() {
+  const database = useTestDatabase('postgres');
+  let pool: Database | null = null;
+  beforeEach(async () => {
+    await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
+    pool = connectPostgres({ url: database.url!, max: 1 });
+  });
+  afterEach(async () => {
+    await pool?.close().catch(() => {});
+  });
+  const single = (): Database => {
+    if (!pool) throw new Error('the single-connection pool opens before each test');
+    return pool;
+  };
+  return { database, single };
+}
+
 describe.skipIf(!databaseKinds.includes('postgres'))(
   'a pipelined transaction whose connection dies (postgres)',
   () => {
-    const database = useTestDatabase('postgres');
-    /** One pooled connection, so the pool reconnects the very connection the transaction had reserved. */
-    let single: Database;
-    beforeEach(async () => {
-      await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
-      single = connectPostgres({ url: database.url!, max: 1 });
-    });
-    afterEach(async () => {
-      await single.close().catch(() => {});
-    });
+    // One pooled connection, so the pool reconnects the very connection the transaction had reserved.
+    const { database, single } = withPipelineTable();
 
     const rows = async () =>
       rawRowsOf(await database.db.execute(sql`select id from pipeline_t order by id`)).map((r) => r.id);
@@ -53,7 +66,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     const poolAnswers = async () => {
       const answered = await waitFor(
         async () => {
-          const again = await within(3_000, single.db.execute(sql`select 3 as three`));
+          const again = await within(3_000, single().db.execute(sql`select 3 as three`));
           return again.value && rawRowsOf(again.value);
         },
         { what: 'the pool to answer', timeoutMs: 5_000 },
@@ -62,7 +75,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     };
 
     it('fails without sending the next batch outside the transaction, and the pool works afterwards', async () => {
-      const attempt = single.pipelined(async (tx) => {
+      const attempt = single().pipelined(async (tx) => {
         const [[me]] = (await tx.send([
           sql`select pg_backend_pid() as pid`,
           sql`insert into pipeline_t values (1, 'first batch')`,
@@ -70,7 +83,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
         await terminate(Number(me?.pid));
         // The pool hands the dead connection, reconnected, to another query meanwhile.
         await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(rawRowsOf(await single.db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
+        expect(rawRowsOf(await single().db.execute(sql`select 1 as one`))).toEqual([{ one: 1 }]);
         return tx.sendAndCommit([
           sql`insert into pipeline_t values (2, 'second batch')`,
           sql`insert into pipeline_t values (3, 'second batch')`,
@@ -80,11 +93,11 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       expect(error).toBeInstanceOf(Error);
       // Nothing of the transaction committed: not the first batch (lost with the session), not the second.
       expect(await rows()).toEqual([]);
-      expect(rawRowsOf(await single.db.execute(sql`select 2 as two`))).toEqual([{ two: 2 }]);
+      expect(rawRowsOf(await single().db.execute(sql`select 2 as two`))).toEqual([{ two: 2 }]);
     });
 
     it('ends with an error when the connection dies while a batch is on the wire, and the pool works afterwards', async () => {
-      const attempt = single.pipelined((tx) =>
+      const attempt = single().pipelined((tx) =>
         tx.send([sql`insert into pipeline_t values (1, 'x')`, sql`select pg_sleep(5)`]),
       );
       // It may fail before `terminate` returns (the close can beat the answer): observed from now on.
@@ -99,7 +112,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     });
 
     it('ends with an error when the connection dies under a transaction of one statement (sent alone)', async () => {
-      const attempt = single.pipelined((tx) =>
+      const attempt = single().pipelined((tx) =>
         tx.sendAndCommit([sql`insert into pipeline_t select 1, 'x' from pg_sleep(5)`]),
       );
       attempt.catch(() => {}); // as above: it may fail before `terminate` returns
@@ -120,7 +133,7 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
     it('ends with an error when the connection dies with parameterized statements queued behind the running one', async () => {
       // Statements never prepared on this connection are described first; postgres.js queues them in the
       // reservation and, when the connection dies, settles only the one on the wire: the rest never would.
-      const attempt = single.pipelined((tx) =>
+      const attempt = single().pipelined((tx) =>
         tx.send([
           sql`select pg_sleep(${5})`,
           ...[1, 2, 3].map((id) => sql`insert into pipeline_t values (${id}, ${`queued ${id}`})`),
@@ -140,16 +153,8 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
 describe.skipIf(!databaseKinds.includes('postgres'))(
   'a pipelined transaction whose cached statements the server no longer accepts (postgres)',
   () => {
-    const database = useTestDatabase('postgres');
-    /** One pooled connection, so every transaction reuses the statements postgres.js prepared on it. */
-    let single: Database;
-    beforeEach(async () => {
-      await database.db.execute(sql`create table pipeline_t (id int primary key, v text not null)`);
-      single = connectPostgres({ url: database.url!, max: 1 });
-    });
-    afterEach(async () => {
-      await single.close().catch(() => {});
-    });
+    // One pooled connection, so every transaction reuses the statements postgres.js prepared on it.
+    const { database, single } = withPipelineTable();
 
     const insert = (id: number) => sql`insert into pipeline_t values (${id}, 'x') returning v`;
     const ids = async () =>
@@ -163,19 +168,19 @@ describe.skipIf(!databaseKinds.includes('postgres'))(
       ],
       [
         'its prepared statements were dropped (as behind a transaction pooler)',
-        () => single.pipelined((tx) => tx.sendAndCommit([{ text: 'deallocate all', params: [] }])),
+        () => single().pipelined((tx) => tx.sendAndCommit([{ text: 'deallocate all', params: [] }])),
       ],
     ])('commits nothing of it when %s', async (_label, change) => {
-      await single.pipelined((tx) => tx.sendAndCommit([insert(1)]));
+      await single().pipelined((tx) => tx.sendAndCommit([insert(1)]));
       await change();
-      const attempt = single.pipelined((tx) =>
+      const attempt = single().pipelined((tx) =>
         tx.sendAndCommit([insert(2), sql`insert into pipeline_t values (3, 'y')`]),
       );
       await expect(attempt).rejects.toThrow();
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await ids()).toEqual([1]);
       // The connection is clean afterwards: the next transaction commits.
-      await single.pipelined((tx) => tx.sendAndCommit([insert(4)]));
+      await single().pipelined((tx) => tx.sendAndCommit([insert(4)]));
       expect(await ids()).toEqual([1, 4]);
     });
   },

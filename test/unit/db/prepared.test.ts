@@ -1,6 +1,6 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { placeholdersFor, prepareOnce, withColumnDefaults } from '../../../src/db/prepared.ts';
+import { encodedRowOf, listColumnsOf, placeholdersFor, prepareOnce } from '../../../src/db/prepared.ts';
 import { proposals } from '../../../src/proposals/proposals.table.ts';
 
 const INSERT = prepareOnce<Record<string, unknown>>((db) =>
@@ -8,8 +8,9 @@ const INSERT = prepareOnce<Record<string, unknown>>((db) =>
 );
 
 describe('statements prepared once', () => {
-  it('gives every column a value: the row’s own (null, false and 0 kept), else its default, else null', () => {
-    const values = withColumnDefaults(proposals, {
+  it('encodes a row for every column in order: its own value (null, false and 0 kept), else the default, else null', () => {
+    const at = new Date('2026-12-06T09:00:00Z');
+    const params = encodedRowOf(proposals, {
       id: 'prp_1',
       agent: 'triage',
       tool: 'get_incident',
@@ -24,22 +25,35 @@ describe('statements prepared once', () => {
       requester: 'U1',
       source: 'planner',
       idempotencyKey: 'idem_prp_1',
-      createdAt: new Date('2026-12-06T09:00:00Z'),
+      createdAt: at,
       runId: null,
       approvalsRequired: 2,
       tainted: true,
     });
-    expect(Object.keys(values)).toEqual(Object.keys(getTableColumns(proposals)));
-    expect(values).toMatchObject({ id: 'prp_1', runId: null, approvalsRequired: 2, tainted: true });
+    const columns = listColumnsOf(proposals).map((c) => c.name);
+    expect(params).toHaveLength(columns.length);
+    const param = (column: string) => params[columns.indexOf(column)];
+    expect([param('id'), param('run_id'), param('approvals_required'), param('tainted')]).toEqual([
+      'prp_1',
+      null,
+      2,
+      true,
+    ]);
+    // jsonb as JSON text, a timestamp as the ISO string drizzle sends.
+    expect([param('args'), param('created_at')]).toEqual(['{"incident_id":"INC-1"}', at.toISOString()]);
     // Left out: the column's default, or null when it has none.
-    expect(values).toMatchObject({ slackCardAttempts: 0, rule: null, expiresAt: null });
-    const kept = withColumnDefaults(proposals, { approvalsRequired: 0, tainted: false } as never);
-    expect(kept).toMatchObject({ approvalsRequired: 0, tainted: false });
+    expect([param('slack_card_attempts'), param('rule'), param('expires_at')]).toEqual([0, null, null]);
+    const kept = encodedRowOf(proposals, { approvalsRequired: 0, tainted: false } as never);
+    expect([kept[columns.indexOf('approvals_required')], kept[columns.indexOf('tainted')]]).toEqual([
+      0,
+      false,
+    ]);
   });
 
   it('fills each placeholder with its column’s encoding, the same text every call', () => {
     const at = new Date('2026-12-06T09:00:00Z');
-    const base = withColumnDefaults(proposals, { id: 'prp_1', args: { n: 1 }, createdAt: at } as never);
+    const empty = Object.fromEntries(Object.keys(getTableColumns(proposals)).map((key) => [key, null]));
+    const base = { ...empty, id: 'prp_1', args: { n: 1 }, createdAt: at };
     const first = INSERT(base);
     const second = INSERT({ ...base, id: 'prp_2', args: { n: 2 } });
     expect(second.text).toBe(first.text);
