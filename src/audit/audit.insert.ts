@@ -5,7 +5,7 @@ import type { AuditRecord } from './audit.types.ts';
 
 // The statements that write audit events: one event, and the events of several proposals in one statement
 // for the members of a shared step (`shared-step.ts`). Used by audit.repository.ts, and by the guard's
-// one-statement decision (`kill-switch.unless-killed.ts`).
+// one-statement decision (`decision-unless-stopped.ts`).
 
 /** What an event stores, before the database gives it its id. */
 export type EventContent = Omit<AuditRecord, 'id'>;

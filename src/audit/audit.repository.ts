@@ -39,7 +39,7 @@ export type AuditLog = {
   prepare: (event: AuditEventInput) => PreparedAppend;
   /**
    * The event as one row of an insert, for a statement that writes it with what it records (the guard's
-   * one-statement decision, `kill-switch.unless-killed.ts`). Its id comes back with that statement's rows.
+   * one-statement decision, `decision-unless-stopped.ts`). Its id comes back with that statement's rows.
    */
   prepareRow: (event: AuditEventInput) => EventRow;
   /** Tells the chainer that events written through `prepare` have committed. */

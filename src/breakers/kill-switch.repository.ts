@@ -28,7 +28,7 @@ export const killScopesOf = (agent: string): KillScopes => ({
 
 /**
  * The condition of the engaged switches that stop an agent (the global one and its own), given the scopes'
- * SQL: the one definition the reads and the guard's conditional inserts (`kill-switch.unless-killed.ts`)
+ * SQL: the one definition the reads and the guard's conditional inserts (`decision-unless-stopped.ts`)
  * share.
  */
 export const engagedFor = (global: SQL | Placeholder, agent: SQL | Placeholder) =>

@@ -1,6 +1,11 @@
-import type { CharterSpec } from '../policy/charter.schemas.ts';
+import { runStoppedBy, runStoppedMessage } from '../breakers/breaker.denials.ts';
+import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
+import type { ToolKind } from '../breakers/breaker.state.ts';
+import type { Charter, CharterSpec } from '../policy/charter.schemas.ts';
 import { type Decision, decide } from '../policy/decide.ts';
 import type { DecisionRequest, PolicyState, ToolFacts } from '../policy/decide.types.ts';
+import { modeCapOf } from '../policy/mode-cap.ts';
+import type { GuardState } from './guard.statements.ts';
 
 // The pure parts of the guard's decision that sit around policy.decide().
 
@@ -15,6 +20,101 @@ export function countsAsDenied(
 ): boolean {
   if (decision.decision !== 'deny' || decision.reasonCode === 'mode_shadow') return false;
   return !(modeCapped && decision.reasonCode === 'mode_read_only');
+}
+
+const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
+
+/**
+ * policy.decide on the state read (or guessed): a run its denials stopped gets nothing more, the rest of
+ * the agent goes on (`breaker.denials.ts`); the agent's breakers are evaluated for a known tool with valid
+ * arguments; then the tool's availability and the arguments have their say (`finalDecision`). With the
+ * breakers' evaluation (what to reserve or trip) and the run's stop, which the writes record.
+ */
+export function decideOnState({
+  charter,
+  request,
+  state,
+  tool,
+  environment,
+  now,
+  unavailable,
+  parsedArgs,
+  unstorable,
+}: {
+  charter: Charter;
+  request: DecisionRequest & { toolName: string };
+  state: GuardState;
+  tool: { name: string; kind: ToolKind } | null;
+  environment: string;
+  now: Date;
+  unavailable: string | null;
+  parsedArgs: ArgsCheck | null;
+  unstorable: boolean;
+}): { decision: Decision; breakers: BreakerEvaluation; runBreaker: { name: string; message: string }[] } {
+  const { run } = state;
+  const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
+  const runBreaker =
+    stoppedBy && run
+      ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
+      : [];
+  const breakers =
+    tool && state.breakers
+      ? evaluateBreakerRows({
+          charter,
+          agent: charter.agent,
+          tool: tool.name,
+          toolKind: tool.kind,
+          environment,
+          rows: state.breakers.rows,
+          hits: state.breakers.hits,
+          now,
+        })
+      : NO_BREAKERS;
+  const blocked = breakers.blocked
+    ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
+    : [];
+  const decided = decide({
+    charter,
+    request: { ...request, modeCap: modeCapOf(run?.modeCap) },
+    state: {
+      kill: state.kill,
+      openBreakers: [...runBreaker, ...blocked],
+      budget: {
+        toolCalls: run?.toolCalls ?? 0,
+        tokens: run?.tokensUsed ?? 0,
+        elapsedMs: run ? now.getTime() - run.startedAt.getTime() : 0,
+      },
+    },
+  });
+  const decision = finalDecision({ decided, tool: request.toolName, unavailable, parsedArgs, unstorable });
+  return { decision, breakers, runBreaker };
+}
+
+/**
+ * Whether a call is first decided on a guess of the state (`quietState`) and recorded by one statement that
+ * writes only if the guess holds: outside a run, a call denied whatever the state, or a read whose
+ * credential is held in memory (no lease row to write). Anything else reads the state first.
+ */
+export function decidedOnGuess({
+  runId,
+  deniedOutright,
+  toolKind,
+  leased,
+}: {
+  runId: string | null;
+  deniedOutright: boolean;
+  toolKind: ToolKind | null;
+  leased: boolean;
+}): boolean {
+  return runId === null && (deniedOutright || (toolKind === 'read' && !leased));
+}
+
+/**
+ * The state a call decided on a guess assumes: no kill switch engaged, no run and, for a read, every
+ * breaker of the agent closed (none to read, none to reserve). A denial whatever the state reads none.
+ */
+export function quietState({ read }: { read: boolean }): GuardState {
+  return { kill: { engaged: false }, run: null, breakers: read ? { rows: [], hits: new Map() } : null };
 }
 
 /** The state a proposal is stored in: an allowed one is claimed for execution at once. */

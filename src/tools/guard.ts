@@ -1,14 +1,10 @@
-import { runStoppedBy, runStoppedMessage } from '../breakers/breaker.denials.ts';
-import { type BreakerEvaluation, evaluateBreakerRows } from '../breakers/breaker.evaluate.ts';
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
-import { insertDecisionUnlessKilledPart } from '../breakers/kill-switch.unless-killed.ts';
+import { insertDecisionUnlessStoppedPart } from '../breakers/decision-unless-stopped.ts';
 import { createBatch, writePart } from '../db/batch.ts';
 import type { PipelineTx, RawRow } from '../db/pipeline.ts';
 import { retryRolledBack } from '../db/retry.ts';
 import { createSharedPipeline } from '../db/shared-pipeline.ts';
-import { decide } from '../policy/decide.ts';
-import { modeCapOf } from '../policy/mode-cap.ts';
 import { insertProposalPart } from '../proposals/proposals.insert.ts';
 import { addToRunCountersStatement } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
@@ -20,11 +16,13 @@ import { type LastCheckReads, lastCheckPart } from './execution-checks.ts';
 import {
   asArgsRecord,
   countsAsDenied,
+  decidedOnGuess,
+  decideOnState,
   deniedWhateverTheState,
-  finalDecision,
   policyRequestOf,
+  quietState,
 } from './guard.decision.ts';
-import { type GuardState, guardStateReads } from './guard.statements.ts';
+import { guardStateReads } from './guard.statements.ts';
 import type { GuardDeps, ProposeInput, ProposeOutcome } from './guard.types.ts';
 import {
   auditEventsOf,
@@ -36,9 +34,6 @@ import {
 
 export type { ProposeOutcome } from './guard.types.ts';
 
-const NO_BREAKERS: BreakerEvaluation = { blocked: null, reservations: [], tripped: null };
-const NO_KILL_NO_RUN: GuardState = { kill: { engaged: false }, run: null, breakers: null };
-
 /**
  * The guard: the one path from a proposed tool call to its execution (DESIGN §2).
  * validate args → policy.decide (charter, mode, env, kill switch, breakers, budget) → proposal row + audit
@@ -47,8 +42,9 @@ const NO_KILL_NO_RUN: GuardState = { kill: { engaged: false }, run: null, breake
  * The deciding transaction is pipelined: one round trip reads (and locks) the kill switch, the run and the
  * breakers; the next writes the proposal, breaker counts, run counters and audit events and commits. An
  * allowed call is claimed for execution (`executing`, with its credential lease) in that same transaction.
- * A call denied whatever the state shares that transaction with others queued meanwhile (group commit);
- * outside a run it reads nothing first: one round trip records it unless a kill switch is engaged.
+ * A call denied whatever the state shares that transaction with others queued meanwhile (group commit).
+ * Outside a run, such a denial and a read that needs no lease row read nothing first: they are decided on a
+ * guess of the state and recorded in one statement that writes only if the guess holds (`quietState`).
  */
 export function createGuard(deps: GuardDeps) {
   const executor = createExecutor(deps);
@@ -98,6 +94,12 @@ export function createGuard(deps: GuardDeps) {
     };
     // A denial whatever the state touches no breaker row: it shares a transaction with others queued at the
     // same time (group commit), one per run (a denial that stops its run runs alone: `stopRunOnDenial`).
+    const guessable = decidedOnGuess({
+      runId: input.runId ?? null,
+      deniedOutright,
+      toolKind: checked?.kind ?? null,
+      leased: deps.executors.get(toolName)?.leased !== false,
+    });
     const sharedKeys = deniedOutright ? (input.runId ? [`run:${input.runId}`] : []) : null;
     const transaction = <T>(work: (tx: PipelineTx) => Promise<T>) => {
       const attempt = (tx: PipelineTx) =>
@@ -108,56 +110,28 @@ export function createGuard(deps: GuardDeps) {
       return sharedKeys ? sharing.run({ keys: sharedKeys, work: attempt }) : deps.pipelined(attempt);
     };
     // A deadlock with another call's breaker or run locks rolls this one back whole: decided again. With
-    // `assumeNoKill`, the call is decided on the state a run-less call denied whatever the state nearly always
-    // meets, no kill switch engaged, and recorded in one round trip: its proposal is inserted only if no
-    // switch that stops the agent is engaged when the insert runs, and its audit event only with it. Null
-    // when one was: nothing was written, and the call is decided again on the state read.
-    const record = (assumeNoKill: boolean) =>
+    // `guess`, the call is decided on the state such a call nearly always meets (`quietState`) and recorded
+    // by one statement that writes the proposal and its events only if that state holds when it runs. Null
+    // when it did not: nothing was written, and the call is decided again on the state read.
+    const record = (guess: boolean) =>
       retryRolledBack(() =>
         transaction(async (tx) => {
-          const state = assumeNoKill ? NO_KILL_NO_RUN : await readState(tx);
+          const state = guess ? quietState({ read: !deniedOutright }) : await readState(tx);
           const { run } = state;
           if (input.runId && !run) {
             throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
           }
-          // A run its denials stopped gets nothing more; the rest of the agent goes on (`breaker.denials.ts`).
-          const stoppedBy = run ? runStoppedBy({ charter, deniedInRun: run.deniedCount }) : null;
-          const runBreaker =
-            stoppedBy && run
-              ? [{ name: stoppedBy.name, message: runStoppedMessage({ spec: stoppedBy, runId: run.id }) }]
-              : [];
-          const breakers =
-            checked && state.breakers
-              ? evaluateBreakerRows({
-                  charter,
-                  agent: charter.agent,
-                  tool: checked.name,
-                  toolKind: checked.kind,
-                  environment,
-                  rows: state.breakers.rows,
-                  hits: state.breakers.hits,
-                  now,
-                })
-              : NO_BREAKERS;
-          const decided = decide({
+          const { decision, breakers, runBreaker } = decideOnState({
             charter,
-            request: { ...request, modeCap: modeCapOf(run?.modeCap) },
-            state: {
-              kill: state.kill,
-              openBreakers: [
-                ...runBreaker,
-                ...(breakers.blocked
-                  ? [{ name: breakers.blocked.breaker, message: breakers.blocked.message }]
-                  : []),
-              ],
-              budget: {
-                toolCalls: run?.toolCalls ?? 0,
-                tokens: run?.tokensUsed ?? 0,
-                elapsedMs: run ? now.getTime() - run.startedAt.getTime() : 0,
-              },
-            },
+            request,
+            state,
+            tool: checked,
+            environment,
+            now,
+            unavailable,
+            parsedArgs,
+            unstorable,
           });
-          const decision = finalDecision({ decided, tool: toolName, unavailable, parsedArgs, unstorable });
           const allowed = decision.decision === 'allow';
           // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
           // denied requests: they alone stop the run.
@@ -201,13 +175,16 @@ export function createGuard(deps: GuardDeps) {
             trips,
             runStop,
           });
-          // On the guess, the proposal and its one event are written by one statement, unless a switch is engaged.
-          const [event, ...more] = assumeNoKill ? events : [];
-          if (assumeNoKill && (!event || more.length > 0))
-            throw new Error('a guessed decision has one event');
+          // On the guess, the proposal and its events are written by one statement, if the guess holds.
           const writes = createBatch();
-          const guessed = event
-            ? writes.add(insertDecisionUnlessKilledPart({ proposal, event: deps.audit.prepareRow(event) }))
+          const guessed = guess
+            ? writes.add(
+                insertDecisionUnlessStoppedPart({
+                  proposal,
+                  events: events.map((e) => deps.audit.prepareRow(e)),
+                  breakersClosed: !deniedOutright,
+                }),
+              )
             : null;
           const inserted = guessed ? null : writes.add(insertProposalPart({ proposal }));
           if (breakers.tripped)
@@ -223,6 +200,9 @@ export function createGuard(deps: GuardDeps) {
           if (denial) writes.add(writePart('breakers', ...denial.writes));
           if (lease) writes.add(writePart('lease', lease.statement));
           const appended = guessed ? [] : events.map((e) => writes.add(deps.audit.prepare(e)));
+          // Anything else written would commit whether or not the guess held.
+          if (guessed && writes.statements.length !== 1)
+            throw new Error('a decision on a guess writes nothing but its one statement');
           const credential = lease?.credential ?? held;
           // In flight before the claim is sent, so a kill from now on aborts it; the last check's reads (the
           // record, the kill switch) travel right behind the COMMIT and see it and every kill before it.
@@ -249,10 +229,13 @@ export function createGuard(deps: GuardDeps) {
             throw recordFailure({ error, failedPart: writes.failedPart(error), decision });
           }
           const written = guessed?.read(results);
-          if (written === null) return null;
+          if (written === null) {
+            undo();
+            return null;
+          }
           const row = written?.proposal ?? inserted?.read(results);
           if (!row) throw new Error('a recorded decision has no proposal');
-          const recorded = written ? [written.event] : appended.map((slot) => slot.read(results));
+          const recorded = written ? written.events : appended.map((slot) => slot.read(results));
           const runStopped = runStop
             ? { breaker: runStop.breaker, message: `Run stopped: ${runStop.reason}.` }
             : runBreaker[0]
@@ -269,7 +252,7 @@ export function createGuard(deps: GuardDeps) {
           };
         }),
       );
-    const recorded = (deniedOutright && !input.runId ? await record(true) : null) ?? (await record(false));
+    const recorded = (guessable ? await record(true) : null) ?? (await record(false));
     if (!recorded) throw new Error('a decision on the state read recorded nothing');
 
     deps.audit.committed(recorded.events);

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, proposals, runs } from '../../../src/app/schema.ts';
 import { eventRowOf, insertEventStatement } from '../../../src/audit/audit.insert.ts';
-import { insertDecisionUnlessKilledPart } from '../../../src/breakers/kill-switch.unless-killed.ts';
+import { insertDecisionUnlessStoppedPart } from '../../../src/breakers/decision-unless-stopped.ts';
 import { createBatch, writePart } from '../../../src/db/batch.ts';
 import { PipelineStatementError, type PipelineTx, type RunPipelined } from '../../../src/db/pipeline.ts';
 import { compileStatement, type Statement } from '../../../src/db/prepared.ts';
@@ -105,7 +105,9 @@ describe.each(databaseKinds)('rows of a shared step merged into one statement (%
           work: async (tx) => {
             const batch = createBatch();
             const event = eventRowOf(eventOf(proposal));
-            const decided = batch.add(insertDecisionUnlessKilledPart({ proposal, event }));
+            const decided = batch.add(
+              insertDecisionUnlessStoppedPart({ proposal, events: [event], breakersClosed: false }),
+            );
             return decided.read(await tx.sendAndCommit(batch.statements));
           },
         }),
@@ -119,7 +121,7 @@ describe.each(databaseKinds)('rows of a shared step merged into one statement (%
       expect(rows[i]).toMatchObject(proposal);
       expect(read[i * 2]?.proposal).toEqual(rows[i]);
       expect(events[i]).toMatchObject(eventOf(proposal));
-      expect(read[i * 2]?.event).toEqual({ id: events[i]?.id, ...eventOf(proposal) });
+      expect(read[i * 2]?.events).toEqual([{ id: events[i]?.id, ...eventOf(proposal) }]);
     }
     expect(rows).toHaveLength(2);
     expect(events).toHaveLength(2);

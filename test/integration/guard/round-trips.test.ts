@@ -15,18 +15,21 @@ import { people, testCharters } from './fixtures.ts';
 
 /**
  * What an allowed read costs Warden beyond the tool: counted in round trips (Postgres) and statements,
- * never in time. Decide = state reads, then proposal + claim + audit + COMMIT with the last check's reads
- * behind it; finish = settle + failure counters + audit + COMMIT at once. No lease row, no credential
+ * never in time. Decide = one statement that writes the proposal, its claim and its audit events if the
+ * guessed state holds (no switch engaged, every breaker of the agent closed), COMMIT, and the last check's
+ * reads behind it; finish = settle + failure counters + audit + COMMIT at once. No lease row, no credential
  * look-up (the sandbox mints nothing). A change that adds a round trip or a statement fails here.
  * (Before: 6 round trips and 27 statements: a separate last check, a lease look-up, a two-step finish; then
  * 21 statements while each audit insert took the chain lock first; then 18 while each COMMIT had a
- * read-only transaction behind it to catch a stale statement the driver re-sent, which it no longer does.) The chainer's batches are not counted:
- * they run after the commit, off the caller’s path, and the tracer leaves them out wherever they land.
+ * read-only transaction behind it to catch a stale statement the driver re-sent, which it no longer does;
+ * then 3 round trips and 14 statements while the state was read first.) The chainer's batches are not
+ * counted: they run after the commit, off the caller’s path, and the tracer leaves them out wherever they
+ * land.
  */
-const WARDEN_ROUND_TRIPS = 3;
-const WARDEN_STATEMENTS_POSTGRES = 14;
+const WARDEN_ROUND_TRIPS = 2;
+const WARDEN_STATEMENTS_POSTGRES = 10;
 /** PGlite runs BEGIN and COMMIT itself (not counted). */
-const WARDEN_STATEMENTS_PGLITE = 10;
+const WARDEN_STATEMENTS_PGLITE = 6;
 
 /** Round trips a caller waits for. */
 const waited = (trace: Trace) => trace.roundTrips.length;
@@ -106,7 +109,7 @@ describe('the round trips of an allowed read', () => {
     close = undefined;
   });
 
-  it.skipIf(!testPostgresUrl)('on Postgres: three of Warden’s own beyond the tool’s', async () => {
+  it.skipIf(!testPostgresUrl)('on Postgres: two of Warden’s own beyond the tool’s', async () => {
     const warden = await tracedWarden('postgres');
     close = warden.close;
     const tool = await warden.measure(warden.bare);
@@ -114,10 +117,13 @@ describe('the round trips of an allowed read', () => {
     expect(tool.roundTrips).toBe(2);
     expect(read.roundTrips - tool.roundTrips).toBe(WARDEN_ROUND_TRIPS);
     expect(read.statements - tool.statements).toBe(WARDEN_STATEMENTS_POSTGRES);
-    // The last check travels behind the claim's COMMIT; nothing reads a credential lease.
+    // The decision and its claim are one statement, the first thing sent; the last check travels behind
+    // its COMMIT; nothing reads a credential lease.
     const trace = read.best;
-    const claim = trace.roundTrips.find((wave) => wave.includes('commit'))!;
-    expect(claim.slice(claim.indexOf('commit'))).toEqual([
+    const [claim = []] = trace.roundTrips;
+    expect(claim).toEqual([
+      'begin',
+      expect.stringMatching(/^with v as \(select \* from \(values/),
       'commit',
       expect.stringMatching(/^select "id", "run_id", "agent", "tool", "args"/),
       expect.stringMatching(/^select "scope", "engaged"/),
