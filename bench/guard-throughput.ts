@@ -1,26 +1,10 @@
-/**
- * Figure 2 — guard decisions per second on real Postgres, at 1 and 8 concurrent callers, beside raw
- * single-row inserts per second into a table shaped like audit_events, on the same database in the same run.
- *
- *   allowed read: guard.propose(get_incident) that the triage charter allows: policy + kill switch +
- *     breakers + proposal and audit insert, then the execution (claim, credential, the read, outcome).
- *   decision only: guard.propose(scale_service to 0 in production), which the charter prohibits:
- *     the same decision path and audit insert, and nothing executes; run-less, so recorded in one round trip
- *     on the guess that no kill switch is engaged, which the write checks (stop 38); by one statement sent
- *     alone, or one for a batch of them (stop 39). Denied whatever the state, it reads
- *     the kill switch but no breaker row (since stop 34; before, it locked the agent's counting rows as an
- *     allowed write does, and 8 callers queued on them).
- *   allowed-read overhead: the same get_incident tool function called directly and through the guard,
- *     alternating, one caller: p50/p99 of each and the difference (`lib/read-overhead.ts`); and the same
- *     read by the MCP SDK client over Streamable HTTP, beside the bare call (`lib/mcp-read-overhead.ts`).
- */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { type CpuPerOperation, cpuText, startCpuMeter } from './lib/cpu.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
+import { startCaller } from './lib/guard-caller.ts';
+import { ALLOWED_NOTE, HELD_NOTE, IN_RUNS_NOTE, SHARED_NOTE } from './lib/guard-notes.ts';
 import {
   allowedRead,
   decisionHeld,
@@ -29,7 +13,6 @@ import {
   type Operation,
 } from './lib/guard-operations.ts';
 import { measureMcpReadOverhead } from './lib/mcp-read-overhead.ts';
-import { repoRoot } from './lib/process.ts';
 import { measureReadOverhead } from './lib/read-overhead.ts';
 import { ratioOf, sleep } from './lib/stats.ts';
 import { startWalMeter, walText } from './lib/wal.ts';
@@ -38,48 +21,7 @@ import { buildBenchServices, people } from './lib/warden.ts';
 const FIGURE = '2. guard throughput';
 const TARGET = '≥ 1,000/s and ≥ 0.4× raw';
 const WINDOW_MS = Number(process.env.BENCH_GUARD_WINDOW_MS ?? 4_000);
-/**
- * What limits the decision figures here: CPU, measured per operation beside each row. Sending the state
- * reads with the writes (one round trip instead of two) gained ~5 % in an in-process A/B: the round trip is
- * not what binds.
- */
-const CPU_LIMIT =
-  'limited by CPU per decision on 2 CPUs, not round trips (one round trip fewer gained ~5 % side by side): ' +
-  'two round trips per decision against one; in a profile, socket writes, postgres.js, ' +
-  'promise hooks, GC and hashing, none dominant (the audit chain no longer serialises commits: see the 2 ms ' +
-  'WAL flush row); over the whole figure, perf counts 56 % of samples in Node and 10 % in Postgres; ' +
-  "Postgres's share follows statements more than WAL (each has its own Sync, answer and flush: a raw insert " +
-  'costs 0.17 ms of its CPU for 0.05 ms of execution), so linking events into a table of their own instead ' +
-  'of updating them (tried, not kept) cut the WAL by a quarter and moved neither its CPU nor the rate';
-/** Since stop 35 (issue 16, lever 1), stop 38 and stop 39: what changed for the denied rows, and what binds. */
-const SHARED_NOTE =
-  'calls denied whatever the state share transactions (group commit, `src/db/shared-pipeline.ts`: one ' +
-  'BEGIN, COMMIT, WAL flush and round trip per step for every decision queued meanwhile), and since stop 39 ' +
-  'the rows of one shape they write go as one statement over a VALUES list (`mergeableRow`, ' +
-  '`src/db/shared-step.ts`); held and allowed calls are decided alone. Outside a run (this row) such a call ' +
-  'reads nothing first: since stop 39 one statement inserts its proposal and its event unless a kill switch ' +
-  'is engaged, sent alone without BEGIN and COMMIT (stop 38: BEGIN, two inserts, COMMIT; before: two round ' +
-  'trips), and a batch of 8 is that statement over 8 rows; in a run it is two round trips (the row below). ' +
-  'What binds (stop 39 profiles): with one caller a serial chain, Warden on the event loop (~0.45 ms a ' +
-  'decision: postgres.js, the socket write, hashing, redaction, GC, none dominant) then the statement (~0.5 ' +
-  'ms: two inserts writing 12 index entries and a WAL flush, against a raw insert’s 5 entries); with 8, the ' +
-  'event loop is ~35 % idle, waiting for batches on at most two backends (3 or 4 in flight were no faster)';
 const WARMUP_MS = 500;
-/** Real calls come in runs (Warden's own agents, MCP sessions); the judged denied row above has none. */
-const IN_RUNS_NOTE =
-  'the denied row’s call in one of 64 triage runs taken in turn, as every call of an agent run or MCP ' +
-  'session is: the run is read and locked and the denial counted in it; denials of different runs share ' +
-  'transactions (their proposals, counters and events one statement each since stop 39), two of one run ' +
-  'never do, and the denial that stops a run (its second) is decided alone';
-/**
- * The denied decision above is denied whatever the state, so since stop 34 it reads no breaker row; this row
- * keeps a decision that depends on the state in view.
- */
-const HELD_NOTE =
-  'a decision that depends on the state (a production restart waits for one approval): the agent’s breaker ' +
-  'rows read and locked, then the proposal recorded pending and audited; the denied row above is denied ' +
-  'whatever the state and reads no breaker row';
-
 /**
  * Runs `operation` in `callers` loops for the window (after a warm-up): completed operations per second, and
  * the CPU each took over the window, here and elsewhere on the machine (this process's background work, such
@@ -179,14 +121,14 @@ async function main({ report, log }: FigureContext): Promise<void> {
         `denied in runs, ${callers} caller(s): ${inRuns.rate.toFixed(0)}/s; CPU each: ${cpuText(inRuns.cpu)}`,
       );
       const plural = callers > 1 ? 's' : '';
-      for (const [metric, ours, limit] of [
-        [`allowed read executed, ${callers} caller${plural}`, allowed, CPU_LIMIT],
-        [`decision only (denied), ${callers} caller${plural}`, decided, SHARED_NOTE],
+      for (const [metric, ours, limit, judged] of [
+        [`allowed read executed, ${callers} caller${plural}`, allowed, ALLOWED_NOTE, false],
+        [`decision only (denied), ${callers} caller${plural}`, decided, SHARED_NOTE, true],
       ] as const) {
         const cpu =
           `CPU per operation ${cpuText(ours.cpu)}, against ${cpuText(raws.cpu)} per raw insert; ` +
           `${walText(ours.walBytes)} per operation, against ${walText(raws.walBytes)} per raw insert`;
-        report(rateRow({ metric, ours: ours.rate, rawRate: raws.rate, note: `${limit}; ${cpu}` }));
+        report(rateRow({ metric, ours: ours.rate, rawRate: raws.rate, note: `${limit}; ${cpu}`, judged }));
       }
       report(
         rateRow({
@@ -332,42 +274,6 @@ async function slowFlush({
     await raw.end({ timeout: 5 });
     await services.close();
   }
-}
-
-/** A `bench/servers/guard-caller.ts` process: `ready` once built, then its count after `go`. */
-function startCaller({ url, instanceId, callers }: { url: string; instanceId: string; callers: number }) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/servers/guard-caller.ts', url, instanceId, String(callers)],
-    {
-      cwd: repoRoot,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout });
-  let onReady: () => void = () => {};
-  let onResult: (r: { done: number; elapsedMs: number }) => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  const result = new Promise<{ done: number; elapsedMs: number }>((resolve, reject) => {
-    onResult = resolve;
-    child.on('exit', (code) => reject(new Error(`guard caller ${instanceId} exited (${code})`)));
-  });
-  ready.catch(() => {});
-  result.catch(() => {});
-  lines.on('line', (line) => {
-    if (line === 'ready') onReady();
-    else if (line.startsWith('{')) onResult(JSON.parse(line) as { done: number; elapsedMs: number });
-  });
-  return {
-    ready,
-    result,
-    go: (windowMs: number) => child.stdin.write(`go ${windowMs}\n`),
-    kill: () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
 }
 
 await runFigure({ figure: FIGURE, budgetMs: 120_000, main });

@@ -20,8 +20,8 @@ const WARMUP = 200;
  * pins them: with the Node time measured beside them, what bounds the overhead.
  */
 const ROUND_TRIPS =
-  '3 round trips of its own (state reads; proposal + claim + audit + COMMIT with the last check behind ' +
-  'it; settle + counters + audit + COMMIT), 2 WAL flushes and 14 statements';
+  '2 round trips of its own (the decision on a guess of the state, claim and audit in one statement + ' +
+  'COMMIT with the last check behind it; settle + counters + audit + COMMIT), 2 WAL flushes and 10 statements';
 
 /** Times the bare tool and the guarded read in alternation; reports p50/p99 of each and the overhead. */
 export async function measureReadOverhead({
