@@ -6,7 +6,7 @@ import { wireGuard } from '../../../src/app/services.ts';
 import { defineTool, type ToolContext } from '../../../src/tools/define.ts';
 import { databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices, useTestServices } from '../../helpers/services.ts';
-import { people, testCharters } from './fixtures.ts';
+import { opsIncidentRead, people, testCharters } from './fixtures.ts';
 
 /** get_incident on a system that mints (or not); `hold` keeps the call in flight until it is aborted. */
 function readTool({
@@ -64,15 +64,7 @@ function readTool({
     instanceId: 'lease-test',
     executionTimeoutMs: 10_000,
   });
-  const read = () =>
-    guard.propose({
-      agent: 'ops',
-      tool: 'get_incident',
-      args: { incident_id: 'INC-123' },
-      environment: 'production',
-      requester: people.oncall,
-      source: 'planner',
-    });
+  const read = () => guard.propose(opsIncidentRead);
   return { read, seen, afterAbort };
 }
 

@@ -12,6 +12,16 @@ export const people = {
   outsider: 'U0OUTSIDE1',
 } as const;
 
+/** The `ops` agent reading INC-123 in production, outside a run: a call its charter allows. */
+export const opsIncidentRead = {
+  agent: 'ops',
+  tool: 'get_incident',
+  args: { incident_id: 'INC-123' },
+  environment: 'production',
+  requester: people.oncall,
+  source: 'planner',
+} as const;
+
 /** A test agent that acts on its own in production, with a "5 tickets per 10 minutes" breaker. */
 export const opsCharterYaml = `
 agent: ops

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { auditEvents, breakerStates, killSwitches, proposals } from '../../../src/app/schema.ts';
 import { databaseKinds } from '../../helpers/database.ts';
 import { useTestServices } from '../../helpers/services.ts';
-import { people, testCharters } from './fixtures.ts';
+import { opsIncidentRead, testCharters } from './fixtures.ts';
 
 const MIN = 60_000;
 
@@ -16,15 +16,7 @@ const MIN = 60_000;
 describe.each(databaseKinds)('a read decided on a guess of the state (%s)', (kind) => {
   const { services } = useTestServices({ kind, options: () => ({ charters: testCharters() }) });
 
-  const read = () =>
-    services.guard.propose({
-      agent: 'ops',
-      tool: 'get_incident',
-      args: { incident_id: 'INC-123' },
-      environment: 'production',
-      requester: people.oncall,
-      source: 'planner',
-    });
+  const read = () => services.guard.propose(opsIncidentRead);
   const trail = async (proposalId: string) =>
     (
       await services.db
@@ -62,15 +54,23 @@ describe.each(databaseKinds)('a read decided on a guess of the state (%s)', (kin
     expect(services.inFlight.list()).toEqual([]);
   });
 
-  it('is blocked by an open breaker of its agent, recorded once, with nothing left in flight', async () => {
-    await failuresBreaker({ coolDownMs: 10 * MIN });
-    const outcome = await read();
-    expect(outcome.decision).toMatchObject({ decision: 'deny', reasonCode: 'breaker_open' });
-    expect(outcome.execution).toBeUndefined();
-    expect(await opsProposals()).toMatchObject([{ id: outcome.proposal.id, state: 'blocked' }]);
-    expect(await trail(outcome.proposal.id)).toEqual(['proposal.decided']);
-    expect(services.inFlight.list()).toEqual([]);
-  });
+  it.each([
+    { stoppedBy: 'an open breaker of its agent', reasonCode: 'breaker_open' },
+    { stoppedBy: 'an engaged kill switch', reasonCode: 'kill_switch' },
+  ])(
+    'is denied on the state read when $stoppedBy stops it: recorded once, nothing left in flight',
+    async ({ reasonCode }) => {
+      if (reasonCode === 'kill_switch')
+        await services.db.insert(killSwitches).values({ scope: 'agent:ops', engaged: true, reason: 'test' });
+      else await failuresBreaker({ coolDownMs: 10 * MIN });
+      const outcome = await read();
+      expect(outcome.decision).toMatchObject({ decision: 'deny', reasonCode });
+      expect(outcome.execution).toBeUndefined();
+      expect(await opsProposals()).toMatchObject([{ id: outcome.proposal.id, state: 'blocked' }]);
+      expect(await trail(outcome.proposal.id)).toEqual(['proposal.decided']);
+      expect(services.inFlight.list()).toEqual([]);
+    },
+  );
 
   it('runs past a breaker whose cool-down is over (half-open lets reads through, on the state read)', async () => {
     await failuresBreaker({ coolDownMs: -MIN });
@@ -82,15 +82,5 @@ describe.each(databaseKinds)('a read decided on a guess of the state (%s)', (kin
       'execution.started',
       'execution.succeeded',
     ]);
-  });
-
-  it('is denied by an engaged kill switch, recorded once, with nothing left in flight', async () => {
-    await services.db.insert(killSwitches).values({ scope: 'agent:ops', engaged: true, reason: 'test' });
-    const outcome = await read();
-    expect(outcome.decision).toMatchObject({ decision: 'deny', reasonCode: 'kill_switch' });
-    expect(outcome.execution).toBeUndefined();
-    expect(await opsProposals()).toMatchObject([{ id: outcome.proposal.id, state: 'blocked' }]);
-    expect(await trail(outcome.proposal.id)).toEqual(['proposal.decided']);
-    expect(services.inFlight.list()).toEqual([]);
   });
 });
