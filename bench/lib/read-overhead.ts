@@ -3,6 +3,7 @@
  * credential the broker holds, as the guard's call gets) and through `guard.propose`, in alternation in
  * one run, so drift and load fall on both alike.
  */
+import { runs } from '../../src/app/schema.ts';
 import type { Services } from '../../src/app/services.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { contextFor } from '../../src/tools/define.ts';
@@ -33,22 +34,8 @@ export async function measureReadOverhead({
   report: FigureContext['report'];
   log: FigureContext['log'];
 }): Promise<void> {
-  const args = { incident_id: 'INC-124' };
   const bare = bareGetIncident({ services });
-  const guarded = async () => {
-    const outcome = await services.guard.propose({
-      agent: 'triage',
-      requester: people.oncall,
-      source: 'planner',
-      tool: 'get_incident',
-      args,
-      environment: 'staging',
-      incidentId: 'INC-124',
-    });
-    if (outcome.execution?.status !== 'succeeded')
-      throw new Error(`get_incident did not run: ${outcome.decision.reasonCode}`);
-  };
-  const { samples, cpu } = await timeAlternating({ bare, other: guarded });
+  const { samples, cpu } = await timeAlternating({ bare, other: guardedRead({ services }) });
   const b = latencySummary(samples.bare);
   const g = latencySummary(samples.other);
   log(
@@ -83,6 +70,85 @@ export async function measureReadOverhead({
       `${met ? '' : 'MISS, limited by '}Node CPU (${cpuPerCall.guarded.toFixed(2)} ms per guarded call vs ` +
       `${cpuPerCall.bare.toFixed(2)} ms bare: socket writes, postgres.js, promise hooks, hashing) and ${ROUND_TRIPS}; ` +
       `p99 overhead ${overhead.p99.toFixed(2)} ms; ${b.n} pairs`,
+  });
+  await measureInRuns({ services, bare, report, log });
+}
+
+/** `guard.propose(get_incident)` as the triage agent, in `runId` when given; it must run. */
+function guardedRead({ services, runId }: { services: Services; runId?: () => string }) {
+  return async () => {
+    const outcome = await services.guard.propose({
+      agent: 'triage',
+      requester: people.oncall,
+      source: 'planner',
+      tool: 'get_incident',
+      args: { incident_id: 'INC-124' },
+      environment: 'staging',
+      incidentId: 'INC-124',
+      ...(runId ? { runId: runId() } : {}),
+    });
+    if (outcome.execution?.status !== 'succeeded')
+      throw new Error(`get_incident did not run: ${outcome.decision.reasonCode}`);
+  };
+}
+
+/** Calls per run before the next: the triage charter allows 30. */
+const CALLS_PER_RUN = 25;
+
+/**
+ * The same read inside a run, as every read of Warden's own agents and of an MCP session is: the run is read
+ * and locked first, so one round trip more than the row above (which has no run). For information: a new
+ * run every 25 calls, opened untimed.
+ */
+async function measureInRuns({
+  services,
+  bare,
+  report,
+  log,
+}: {
+  services: Services;
+  bare: () => Promise<void>;
+  report: FigureContext['report'];
+  log: FigureContext['log'];
+}): Promise<void> {
+  const hash = services.charters.get('triage')?.hash;
+  if (!hash) throw new Error('the triage charter is not loaded');
+  let run = '';
+  let calls = CALLS_PER_RUN;
+  const openRun = async () => {
+    if (calls++ < CALLS_PER_RUN) return;
+    calls = 1;
+    run = newId('run');
+    await services.db.insert(runs).values({
+      id: run,
+      agent: 'triage',
+      charterHash: hash,
+      requester: people.oncall,
+      state: 'running',
+      incidentId: 'INC-124',
+      startedAt: services.clock.now(),
+    });
+  };
+  const other = guardedRead({ services, runId: () => run });
+  const { samples } = await timeAlternating({ bare, other, beforeOther: openRun });
+  const b = latencySummary(samples.bare);
+  const g = latencySummary(samples.other);
+  log(
+    `in a run: bare p50 ${b.p50.toFixed(2)} ms; through the guard p50 ${g.p50.toFixed(2)} ms (${b.n} pairs)`,
+  );
+  report({
+    metric: 'allowed-read overhead in a run (agents, MCP sessions), p50',
+    unit: 'ms',
+    ours: g.p50 - b.p50,
+    baseline: b.p50,
+    baselineLabel: 'bare tool call',
+    ratio: b.p50 > 0 ? g.p50 / b.p50 : null,
+    target: '—',
+    pass: null,
+    note:
+      'the row above inside a run: the run is read and locked with the kill switch and the breakers first, ' +
+      `then the claim and the finish, 3 round trips of Warden's own; p99 overhead ${(g.p99 - b.p99).toFixed(2)} ms; ` +
+      `${b.n} pairs`,
   });
 }
 
