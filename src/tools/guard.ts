@@ -92,14 +92,14 @@ export function createGuard(deps: GuardDeps) {
       flight = null;
       held = null;
     };
-    // A denial whatever the state touches no breaker row: it shares a transaction with others queued at the
-    // same time (group commit), one per run (a denial that stops its run runs alone: `stopRunOnDenial`).
     const guessable = decidedOnGuess({
       runId: input.runId ?? null,
       deniedOutright,
       toolKind: checked?.kind ?? null,
       leased: deps.executors.get(toolName)?.leased !== false,
     });
+    // A denial whatever the state touches no breaker row: it shares a transaction with others queued at the
+    // same time (group commit), one per run (a denial that stops its run runs alone: `stopRunOnDenial`).
     const sharedKeys = deniedOutright ? (input.runId ? [`run:${input.runId}`] : []) : null;
     const transaction = <T>(work: (tx: PipelineTx) => Promise<T>) => {
       const attempt = (tx: PipelineTx) =>
