@@ -96,9 +96,9 @@ function guardedRead({ services, runId }: { services: Services; runId?: () => st
 const CALLS_PER_RUN = 25;
 
 /**
- * The same read inside a run, as every read of Warden's own agents and of an MCP session is: the run is read
- * and locked first, so one round trip more than the row above (which has no run). For information: a new
- * run every 25 calls, opened untimed.
+ * The same read inside a run, as every read of Warden's own agents and of an MCP session is: decided on the
+ * run's row as the guard last saw it, except a run's first call, which reads and locks the run first (one
+ * round trip more). For information: a new run every 25 calls, opened untimed.
  */
 async function measureInRuns({
   services,
@@ -146,9 +146,11 @@ async function measureInRuns({
     target: '—',
     pass: null,
     note:
-      'the row above inside a run: the run is read and locked with the kill switch and the breakers first, ' +
-      `then the claim and the finish, 3 round trips of Warden's own; p99 overhead ${(g.p99 - b.p99).toFixed(2)} ms; ` +
-      `${b.n} pairs`,
+      'the row above inside a run: once the guard has seen the run (its own last decision in it, or the ' +
+      "runner's count of a step's tokens), decided on the run's row as last seen and claimed by one statement " +
+      "that counts the call only if the run's counters are unchanged: 2 round trips of Warden's own (stop 40; " +
+      `before, and for a run's first call, 3: the run read and locked first); p99 overhead ` +
+      `${(g.p99 - b.p99).toFixed(2)} ms; ${b.n} pairs`,
   });
 }
 

@@ -5,6 +5,7 @@ import type { Charter, CharterSpec } from '../policy/charter.schemas.ts';
 import { type Decision, decide } from '../policy/decide.ts';
 import type { DecisionRequest, PolicyState, ToolFacts } from '../policy/decide.types.ts';
 import { modeCapOf } from '../policy/mode-cap.ts';
+import type { RunRow } from '../runs/runs.repository.ts';
 import type { GuardState } from './guard.statements.ts';
 
 // The pure parts of the guard's decision that sit around policy.decide().
@@ -93,28 +94,33 @@ export function decideOnState({
 /**
  * Whether a call is first decided on a guess of the state (`quietState`) and recorded by one statement that
  * writes only if the guess holds: outside a run, a call denied whatever the state, or a read whose
- * credential is held in memory (no lease row to write). Anything else reads the state first.
+ * credential is held in memory (no lease row to write); in a run, such a read when this process knows the
+ * run's row (`run-hints.ts`). Anything else reads the state first.
  */
 export function decidedOnGuess({
   runId,
+  runKnown,
   deniedOutright,
   toolKind,
   leased,
 }: {
   runId: string | null;
+  runKnown: boolean;
   deniedOutright: boolean;
   toolKind: ToolKind | null;
   leased: boolean;
 }): boolean {
-  return runId === null && (deniedOutright || (toolKind === 'read' && !leased));
+  const heldRead = toolKind === 'read' && !leased && !deniedOutright;
+  return runId === null ? deniedOutright || heldRead : runKnown && heldRead;
 }
 
 /**
- * The state a call decided on a guess assumes: no kill switch engaged, no run and, for a read, every
- * breaker of the agent closed (none to read, none to reserve). A denial whatever the state reads none.
+ * The state a call decided on a guess assumes: no kill switch engaged, the run as last seen (none outside
+ * a run) and, for a read, every breaker of the agent closed (none to read, none to reserve). A denial
+ * whatever the state reads none.
  */
-export function quietState({ read }: { read: boolean }): GuardState {
-  return { kill: { engaged: false }, run: null, breakers: read ? { rows: [], hits: new Map() } : null };
+export function quietState({ read, run }: { read: boolean; run: RunRow | null }): GuardState {
+  return { kill: { engaged: false }, run, breakers: read ? { rows: [], hits: new Map() } : null };
 }
 
 /** The state a proposal is stored in: an allowed one is claimed for execution at once. */

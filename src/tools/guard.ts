@@ -1,12 +1,12 @@
 import type { BreakerTrip } from '../breakers/breaker.outcomes.ts';
 import { saveRowStatement } from '../breakers/breaker.rows.ts';
 import { insertDecisionUnlessStoppedPart } from '../breakers/decision-unless-stopped.ts';
-import { createBatch, writePart } from '../db/batch.ts';
+import { createBatch, rowsPart, writePart } from '../db/batch.ts';
 import type { PipelineTx, RawRow } from '../db/pipeline.ts';
 import { retryRolledBack } from '../db/retry.ts';
 import { createSharedPipeline } from '../db/shared-pipeline.ts';
 import { insertProposalPart } from '../proposals/proposals.insert.ts';
-import { addToRunCountersStatement } from '../runs/runs.repository.ts';
+import { addToRunCountersStatement, type RunRow, runFrom } from '../runs/runs.repository.ts';
 import { wardenError } from '../shared/errors.ts';
 import { newId } from '../shared/ids.ts';
 import { cleanJson, cleanText, hasUnstorableText } from '../shared/storable.ts';
@@ -31,6 +31,7 @@ import {
   reservationWrites,
   stopRunOnDenial,
 } from './guard.writes.ts';
+import { createRunHints } from './run-hints.ts';
 
 export type { ProposeOutcome } from './guard.types.ts';
 
@@ -49,6 +50,7 @@ export type { ProposeOutcome } from './guard.types.ts';
 export function createGuard(deps: GuardDeps) {
   const executor = createExecutor(deps);
   const sharing = createSharedPipeline({ pipelined: deps.pipelined });
+  const runHints = createRunHints();
 
   /** Decides on a proposed tool call, records it, and runs it when the charter allows it outright. */
   async function propose(input: ProposeInput): Promise<ProposeOutcome> {
@@ -92,8 +94,10 @@ export function createGuard(deps: GuardDeps) {
       flight = null;
       held = null;
     };
+    const known = input.runId ? runHints.get(input.runId) : null;
     const guessable = decidedOnGuess({
       runId: input.runId ?? null,
+      runKnown: known !== null,
       deniedOutright,
       toolKind: checked?.kind ?? null,
       leased: deps.executors.get(toolName)?.leased !== false,
@@ -116,7 +120,7 @@ export function createGuard(deps: GuardDeps) {
     const record = (guess: boolean) =>
       retryRolledBack(() =>
         transaction(async (tx) => {
-          const state = guess ? quietState({ read: !deniedOutright }) : await readState(tx);
+          const state = guess ? quietState({ read: !deniedOutright, run: known }) : await readState(tx);
           const { run } = state;
           if (input.runId && !run) {
             throw wardenError({ code: 'agents.run_missing', message: `Run ${input.runId} does not exist.` });
@@ -133,6 +137,8 @@ export function createGuard(deps: GuardDeps) {
             unstorable,
           });
           const allowed = decision.decision === 'allow';
+          // In a run, only an allowed read is recorded on the run as last seen; anything else reads it.
+          if (guess && run && !allowed) return null;
           // Only denials that count (not shadow mode's, not an alert run's read-only cap) add to the run's
           // denied requests: they alone stop the run.
           const counted = run !== null && countsAsDenied(decision, { modeCapped: run.modeCap !== null });
@@ -183,6 +189,7 @@ export function createGuard(deps: GuardDeps) {
                   proposal,
                   events: events.map((e) => deps.audit.prepareRow(e)),
                   breakersClosed: !deniedOutright,
+                  run,
                 }),
               )
             : null;
@@ -193,10 +200,15 @@ export function createGuard(deps: GuardDeps) {
             const reserved = reservationWrites({ breakers, rows: state.breakers?.rows, proposalId, now });
             writes.add(writePart('breakers', ...reserved));
           }
-          if (run) {
-            const denied = counted ? 1 : 0;
-            writes.add(writePart('run', addToRunCountersStatement({ id: run.id, toolCalls: 1, denied })));
-          }
+          const counters =
+            run && !guessed
+              ? writes.add(
+                  rowsPart(
+                    'run',
+                    addToRunCountersStatement({ id: run.id, toolCalls: 1, denied: counted ? 1 : 0 }),
+                  ),
+                )
+              : null;
           if (denial) writes.add(writePart('breakers', ...denial.writes));
           if (lease) writes.add(writePart('lease', lease.statement));
           const appended = guessed ? [] : events.map((e) => writes.add(deps.audit.prepare(e)));
@@ -231,8 +243,10 @@ export function createGuard(deps: GuardDeps) {
           const written = guessed?.read(results);
           if (written === null) {
             undo();
+            if (input.runId) runHints.forget(input.runId);
             return null;
           }
+          runHints.note(written?.run ?? runFrom(counters?.read(results)[0]));
           const row = written?.proposal ?? inserted?.read(results);
           if (!row) throw new Error('a recorded decision has no proposal');
           const recorded = written ? written.events : appended.map((slot) => slot.read(results));
@@ -273,7 +287,10 @@ export function createGuard(deps: GuardDeps) {
     return { ...outcome, execution };
   }
 
-  return { propose, execute: executor.execute, executor };
+  /** The runner's word on a run's row after it counted a planner step's tokens (`run-hints.ts`). */
+  const noteRun = (row: RunRow | null) => runHints.note(row);
+
+  return { propose, noteRun, execute: executor.execute, executor };
 }
 
 export type Guard = ReturnType<typeof createGuard>;

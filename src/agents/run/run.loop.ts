@@ -122,6 +122,8 @@ export async function runLoop({
       },
     });
     if (!row) return end({ state: 'failed', error: `Run ${run.runId} no longer exists.` });
+    // The guard decides this step's reads on the run as it now stands (a hint it checks as it writes).
+    deps.guard.noteRun?.(row);
     const killed = await killEnding({ deps, run });
     if (killed) return end(killed);
     if (row.tokensUsed >= charter.budgets.tokens) {

@@ -20,7 +20,7 @@ export type RunnerDeps = {
   audit: AuditLog;
   charters: CharterSet;
   registry: ToolRegistry;
-  guard: Pick<Guard, 'propose'>;
+  guard: Pick<Guard, 'propose'> & Partial<Pick<Guard, 'noteRun'>>;
   logger: Logger;
   redactor: Redactor;
   /** Each run registers its AbortController here: a kill (here or on another instance) stops it at once. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runs } from '../../../src/app/schema.ts';
 import type { Database } from '../../../src/db/client.ts';
 import { newId } from '../../../src/shared/ids.ts';
 import { contextFor } from '../../../src/tools/define.ts';
@@ -11,7 +12,7 @@ import {
   traceStatementsOnPglite,
 } from '../../helpers/round-trips.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
-import { people, testCharters } from './fixtures.ts';
+import { opsIncidentRead, people, testCharters } from './fixtures.ts';
 
 /**
  * What an allowed read costs Warden beyond the tool: counted in round trips (Postgres) and statements,
@@ -54,6 +55,20 @@ async function tracedWarden(kind: 'postgres' | 'pglite') {
       requester: people.oncall,
       source: 'planner',
     });
+    expect(outcome.execution?.status).toBe('succeeded');
+  };
+  // The same read in a run of the ops agent (its budget allows every call measured), once the guard has
+  // seen the run: decided on the run as last seen.
+  await services.db.insert(runs).values({
+    id: 'run_traced',
+    agent: 'ops',
+    charterHash: services.charters.get('ops')!.hash,
+    requester: people.oncall,
+    state: 'running',
+    startedAt: services.clock.now(),
+  });
+  const inRun = async () => {
+    const outcome = await services.guard.propose({ ...opsIncidentRead, runId: 'run_traced' });
     expect(outcome.execution?.status).toBe('succeeded');
   };
   // A call denied whatever the state, outside a run: the environment is no charter's.
@@ -99,7 +114,7 @@ async function tracedWarden(kind: 'postgres' | 'pglite') {
     if (database !== copy) await database.close();
     await copy.drop();
   };
-  return { guarded, bare, denied, measure, close };
+  return { guarded, inRun, bare, denied, measure, close };
 }
 
 describe('the round trips of an allowed read', () => {
@@ -134,6 +149,19 @@ describe('the round trips of an allowed read', () => {
     expect(finish[0]).toBe('begin');
     expect(finish[1]).toMatch(/^with settled as \(update "proposals"/);
     expect(finish).toContain('commit');
+  });
+
+  it.skipIf(!testPostgresUrl)('on Postgres, in a run the guard has seen: two as well', async () => {
+    const warden = await tracedWarden('postgres');
+    close = warden.close;
+    const tool = await warden.measure(warden.bare);
+    const read = await warden.measure(warden.inRun);
+    expect(read.roundTrips - tool.roundTrips).toBe(WARDEN_ROUND_TRIPS);
+    expect(read.best.roundTrips[0]?.slice(0, 3)).toEqual([
+      'begin',
+      expect.stringMatching(/^with v as \(select \* from \(values/),
+      'commit',
+    ]);
   });
 
   it('on PGlite: the same statements, one at a time', async () => {
