@@ -109,27 +109,19 @@ function eventsOf(events: { name: string }[][]) {
     )`;
 }
 
-/** The statement and its shape for merging (rows of one shape merge), per count of events. */
-const SHAPES = new Map<number, RowShape>();
-function shapeFor(count: number): RowShape {
-  let shape = SHAPES.get(count);
-  if (!shape) {
-    shape = { merged: decisionsUnlessStopped(count), keyColumn: 'id' };
-    SHAPES.set(count, shape);
-  }
-  return shape;
+/** `build(count)` made once per count of events: a statement's text, and a shape's identity for merging. */
+function perCount<T>(build: (count: number) => T): (count: number) => T {
+  const made = new Map<number, T>();
+  return (count) => {
+    if (!made.has(count)) made.set(count, build(count));
+    return made.get(count) as T;
+  };
 }
 
+/** The run-less statement and its shape for merging (rows of one shape merge), per count of events. */
+const shapeFor = perCount((count): RowShape => ({ merged: decisionsUnlessStopped(count), keyColumn: 'id' }));
 /** The in-run statement per count of events (never merged: an allowed call is decided alone). */
-const IN_RUN = new Map<number, ReturnType<typeof decisionInRun>>();
-function inRunFor(count: number) {
-  let statement = IN_RUN.get(count);
-  if (!statement) {
-    statement = decisionInRun(count);
-    IN_RUN.set(count, statement);
-  }
-  return statement;
-}
+const inRunFor = perCount(decisionInRun);
 
 /** A proposal recorded with its audit events, in the order given, and the run as it now stands (in a run). */
 export type RecordedDecision = { proposal: ProposalRow; events: AuditRecord[]; run: RunRow | null };

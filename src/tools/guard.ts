@@ -94,13 +94,16 @@ export function createGuard(deps: GuardDeps) {
       flight = null;
       held = null;
     };
+    // A read on a system that mints nothing gets a credential held in memory: no lease row to write, check
+    // or revoke. Writes, and reads on Kubernetes, get a lease row in the claiming transaction.
+    const leased = deps.executors.get(toolName)?.leased !== false;
     const known = input.runId ? runHints.get(input.runId) : null;
     const guessable = decidedOnGuess({
       runId: input.runId ?? null,
       runKnown: known !== null,
       deniedOutright,
       toolKind: checked?.kind ?? null,
-      leased: deps.executors.get(toolName)?.leased !== false,
+      leased,
     });
     // A denial whatever the state touches no breaker row: it shares a transaction with others queued at the
     // same time (group commit), one per run (a denial that stops its run runs alone: `stopRunOnDenial`).
@@ -157,8 +160,6 @@ export function createGuard(deps: GuardDeps) {
             instanceId: deps.instanceId,
             now,
           });
-          // A read on a system that mints nothing gets a credential held in memory: no lease row to write,
-          // check or revoke. Writes, and reads on Kubernetes, get a lease row in this transaction.
           const scope = {
             tool: toolName,
             environment,
@@ -166,7 +167,6 @@ export function createGuard(deps: GuardDeps) {
             runId: proposal.runId ?? null,
             proposalId,
           };
-          const leased = deps.executors.get(toolName)?.leased !== false;
           const lease = allowed && leased ? deps.broker.prepareMint(scope) : null;
           held = allowed && !leased ? deps.broker.issueHeld(scope) : null;
           const trips = [breakers.blocked?.trip, denial?.agentPause?.trip].filter(
