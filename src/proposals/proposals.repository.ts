@@ -119,21 +119,6 @@ export function settleExecutionStatement({
   return SETTLE_EXECUTION({ id, state: to, ...changes });
 }
 
-const SETTLE_ONCE = prepareOnce<Record<string, unknown>>((db) => {
-  const settle = SETTLE_SQL(db);
-  // One row always: the settled row (or nulls), and a division by zero when nothing was settled.
-  return sql`with settled as (${settle}) select settled.*, 1 / (select count(*)::int from settled) as once
-    from (select 1) as one left join settled on true`;
-});
-
-/**
- * `settleExecutionStatement` that fails (so its transaction commits nothing) unless it settled the row:
- * for a batch that commits at once on the assumption that this call still owned its execution.
- */
-export function settleOnceStatement(input: Parameters<typeof settleExecutionStatement>[0]): Statement {
-  return SETTLE_ONCE({ id: input.id, state: input.to, ...input.changes });
-}
-
 export async function listApprovals({
   db,
   proposalId,

@@ -25,6 +25,18 @@ describe.each(databaseKinds)('reads behind a commit on %s', (kind) => {
     expect(await count()).toBe(2);
   });
 
+  it('commits a transaction of one statement before the reads behind it', async () => {
+    const { rows, read } = await database.pipelined((tx) =>
+      tx.sendCommitAndRead(
+        [sql`insert into read_after_t values (1, 'one') returning id`],
+        [sql`select count(*)::int as n from read_after_t`],
+      ),
+    );
+    expect(rows).toEqual([[{ id: 1 }]]);
+    expect(read).toEqual([[{ n: 1 }]]);
+    expect(await count()).toBe(1);
+  });
+
   it('commits nothing, and reads nothing, when a statement of the batch fails', async () => {
     const attempt = database.pipelined((tx) =>
       tx.sendCommitAndRead([sql`insert into read_after_t values (1, null)`], [sql`select 1 as one`]),
