@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { type CpuPerOperation, cpuText, startCpuMeter } from './lib/cpu.ts';
+import { cpuText } from './lib/cpu.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type FigureContext, runFigure } from './lib/figure.ts';
 import { startCaller } from './lib/guard-caller.ts';
@@ -14,54 +14,13 @@ import {
 } from './lib/guard-operations.ts';
 import { measureMcpReadOverhead } from './lib/mcp-read-overhead.ts';
 import { measureReadOverhead } from './lib/read-overhead.ts';
-import { ratioOf, sleep } from './lib/stats.ts';
-import { startWalMeter, walText } from './lib/wal.ts';
+import { ratioOf } from './lib/stats.ts';
+import { interleaved, WINDOW_MS } from './lib/throughput.ts';
+import { walText } from './lib/wal.ts';
 import { buildBenchServices, people } from './lib/warden.ts';
 
 const FIGURE = '2. guard throughput';
 const TARGET = '≥ 1,000/s and ≥ 0.4× raw';
-const WINDOW_MS = Number(process.env.BENCH_GUARD_WINDOW_MS ?? 4_000);
-const WARMUP_MS = 500;
-/**
- * Runs `operation` in `callers` loops for the window (after a warm-up): completed operations per second, and
- * the CPU each took over the window, here and elsewhere on the machine (this process's background work, such
- * as the chainer linking the events, counts as its own).
- */
-async function throughput({
-  operation,
-  callers,
-  sql,
-}: {
-  operation: Operation;
-  callers: number;
-  /** A client of the same server, to read its WAL position around the window. */
-  sql: postgres.Sql;
-}): Promise<{ rate: number; cpu: CpuPerOperation | null; walBytes: number | null }> {
-  let counting = false;
-  let done = 0;
-  let stop = false;
-  const loop = async () => {
-    while (!stop) {
-      await operation();
-      if (counting) done += 1;
-    }
-  };
-  const loops = Array.from({ length: callers }, loop);
-  await sleep(WARMUP_MS);
-  counting = true;
-  const start = performance.now();
-  const cpuPer = startCpuMeter();
-  const walPer = await startWalMeter(sql);
-  await sleep(WINDOW_MS);
-  counting = false;
-  const cpu = cpuPer(done);
-  const walBytes = await walPer(done);
-  const elapsed = performance.now() - start;
-  stop = true;
-  await Promise.all(loops);
-  return { rate: (done / elapsed) * 1000, cpu, walBytes };
-}
-
 const RAW_TABLE = `create table bench_raw_inserts (
   seq bigserial primary key, at timestamptz not null, actor text not null, action text not null, agent text,
   environment text, decision text, reason_code text, charter_hash text, run_id text, incident_id text,
@@ -104,22 +63,26 @@ async function main({ report, log }: FigureContext): Promise<void> {
     await measureReadOverhead({ services, report, log });
     await measureMcpReadOverhead({ services, report, log });
     for (const callers of [1, 8]) {
-      const raws = await throughput({ operation: rawInsert(raw), callers, sql: raw });
-      log(`raw inserts, ${callers} caller(s): ${raws.rate.toFixed(0)}/s; CPU each: ${cpuText(raws.cpu)}`);
-      const allowed = await throughput({ operation: ops.allowedRead, callers, sql: raw });
-      log(
-        `allowed read, ${callers} caller(s): ${allowed.rate.toFixed(0)}/s; CPU each: ${cpuText(allowed.cpu)}`,
-      );
-      const decided = await throughput({ operation: ops.decisionOnly, callers, sql: raw });
-      log(
-        `decision only, ${callers} caller(s): ${decided.rate.toFixed(0)}/s; CPU each: ${cpuText(decided.cpu)}`,
-      );
-      const held = await throughput({ operation: ops.decisionHeld, callers, sql: raw });
-      log(`decision held, ${callers} caller(s): ${held.rate.toFixed(0)}/s; CPU each: ${cpuText(held.cpu)}`);
-      const inRuns = await throughput({ operation: ops.deniedInRuns, callers, sql: raw });
-      log(
-        `denied in runs, ${callers} caller(s): ${inRuns.rate.toFixed(0)}/s; CPU each: ${cpuText(inRuns.cpu)}`,
-      );
+      const measured = await interleaved({
+        operations: { raws: rawInsert(raw), ...ops },
+        callers,
+        sql: raw,
+      });
+      const {
+        raws,
+        allowedRead: allowed,
+        decisionOnly: decided,
+        decisionHeld: held,
+        deniedInRuns: inRuns,
+      } = measured;
+      for (const [what, m] of [
+        ['raw inserts', raws],
+        ['allowed read', allowed],
+        ['decision only', decided],
+        ['decision held', held],
+        ['denied in runs', inRuns],
+      ] as const)
+        log(`${what}, ${callers} caller(s): ${m.rate.toFixed(0)}/s; CPU each: ${cpuText(m.cpu)}`);
       const plural = callers > 1 ? 's' : '';
       for (const [metric, ours, limit, judged] of [
         [`allowed read executed, ${callers} caller${plural}`, allowed, ALLOWED_NOTE, false],
@@ -173,7 +136,7 @@ async function twoInstances({
   report: FigureContext['report'];
   log: FigureContext['log'];
 }): Promise<void> {
-  const rawRate = (await throughput({ operation: rawInsert(raw), callers: 8, sql: raw })).rate;
+  const rawRate = (await interleaved({ operations: { raw: rawInsert(raw) }, callers: 8, sql: raw })).raw.rate;
   const instances = ['bench-guard-a', 'bench-guard-b'].map((id) =>
     startCaller({ url, instanceId: id, callers: 4 }),
   );
@@ -256,8 +219,12 @@ async function slowFlush({
   const services = await buildBenchServices({ database, instanceId: 'bench-guard-slow-flush' });
   const raw = postgres(bench.url, { max: 10, onnotice: () => {} });
   try {
-    const rawRate = (await throughput({ operation: rawInsert(raw), callers: 8, sql: raw })).rate;
-    const ours = (await throughput({ operation: decisionOnly(services), callers: 8, sql: raw })).rate;
+    const rates = await interleaved({
+      operations: { raw: rawInsert(raw), ours: decisionOnly(services) },
+      callers: 8,
+      sql: raw,
+    });
+    const [rawRate, ours] = [rates.raw.rate, rates.ours.rate];
     log(`2 ms WAL flush, 8 callers: decisions ${ours.toFixed(0)}/s, raw inserts ${rawRate.toFixed(0)}/s`);
     const ratio = ratioOf({ ours, baseline: rawRate });
     report({
