@@ -19,13 +19,43 @@ export function oneStatementOf(
 ): { statement: RawStatement; split: (rows: RawRow[]) => RawRow[][] } {
   if (required !== undefined && !members[required]?.rows)
     throw new Error('the required member must return its rows');
+  const compiled = members.map((member) => compileStatement(member.statement));
+  // The texts themselves as keys: a prepared statement's text is the same string every call, its hash kept.
+  const key = [
+    `${required}:${members.map((m) => (m.rows ? 1 : 0)).join('')}`,
+    ...compiled.map((c) => c.text),
+  ];
+  let text = composed.get(key);
+  if (text === undefined) {
+    text = compose({ compiled, members, required });
+    composed.set(key, text);
+  }
   const params: unknown[] = [];
-  const ctes = members.map((member, i) => {
-    const { text, params: own } = compileStatement(member.statement);
-    const offset = params.length;
-    params.push(...own);
-    const shifted =
-      offset === 0 ? text : text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  for (const { params: own } of compiled) for (const value of own) params.push(value);
+  return {
+    statement: { text, params },
+    split: ([row]) => members.map((member, i) => (member.rows ? parsedRows(row?.[`m${i}`]) : [])),
+  };
+}
+
+/**
+ * The text of members as one statement: each one's parameters numbered on from the last one's. Built once
+ * per combination of texts (a few in the code: they are the prepared statements of its hot paths).
+ */
+function compose({
+  compiled,
+  members,
+  required,
+}: {
+  compiled: RawStatement[];
+  members: Member[];
+  required: number | undefined;
+}): string {
+  let offset = 0;
+  const ctes = compiled.map(({ text, params }, i) => {
+    const from = offset;
+    offset += params.length;
+    const shifted = from === 0 ? text : text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + from}`);
     return `m${i} as (${shifted})`;
   });
   const columns = members.flatMap((member, i) =>
@@ -33,10 +63,34 @@ export function oneStatementOf(
   );
   if (required !== undefined) columns.push(`1 / (select count(*)::int from m${required}) as required`);
   if (columns.length === 0) columns.push('1 as done');
-  const text = `with ${ctes.join(', ')} select ${columns.join(', ')}`;
+  return `with ${ctes.join(', ')} select ${columns.join(', ')}`;
+}
+
+/** Texts composed so far, by their members' texts (a key of strings, held in nested maps). */
+const composed = createTextCache();
+
+function createTextCache() {
+  type Node = { text?: string; next: Map<string, Node> };
+  const root: Node = { next: new Map() };
+  const walk = (key: string[], create: boolean): Node | undefined => {
+    let node: Node | undefined = root;
+    for (const part of key) {
+      let next: Node | undefined = node.next.get(part);
+      if (!next && create) {
+        next = { next: new Map() };
+        node.next.set(part, next);
+      }
+      if (!next) return undefined;
+      node = next;
+    }
+    return node;
+  };
   return {
-    statement: { text, params },
-    split: ([row]) => members.map((member, i) => (member.rows ? parsedRows(row?.[`m${i}`]) : [])),
+    get: (key: string[]) => walk(key, false)?.text,
+    set: (key: string[], text: string) => {
+      const node = walk(key, true);
+      if (node) node.text = text;
+    },
   };
 }
 

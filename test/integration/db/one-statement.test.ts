@@ -52,6 +52,16 @@ describe.each(databaseKinds)('statements run as one on %s', (kind) => {
     expect(await rows('one_b')).toHaveLength(1);
   });
 
+  it('builds the text once per combination of statements, each call with its own values', async () => {
+    const first = oneStatementOf(members(1), { required: 0 });
+    const second = oneStatementOf(members(2), { required: 0 });
+    expect(second.statement.text).toBe(first.statement.text);
+    expect(oneStatementOf(members(2)).statement.text).not.toBe(first.statement.text);
+    await runOne(first.statement);
+    expect(second.split(await runOne(second.statement))[2]).toMatchObject([{ id: 2, note: 'a note on 2' }]);
+    expect((await rows('one_a')).map((r) => r.state)).toEqual(['done', 'done']);
+  });
+
   it('writes nothing at all when the required member changed no row', async () => {
     await database.db.execute(sql`update one_a set state = 'settled elsewhere' where id = 2`);
     const one = oneStatementOf(members(2), { required: 0 });
