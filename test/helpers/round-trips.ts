@@ -133,15 +133,21 @@ export function connectTracedPostgres({
 }
 
 /**
- * Reports every statement PGlite runs to `tracer`. PGlite runs in this process, one statement at a time,
- * so each statement is its own "round trip" into the engine.
+ * Calls `onStatement` with every statement PGlite runs, in and out of transactions (`transaction` names
+ * the transaction it ran in, `tx1`, `tx2`, …).
  */
-export function traceStatementsOnPglite({ pg, tracer }: { pg: PGlite; tracer: RoundTripTracer }): void {
+export function watchPgliteStatements({
+  pg,
+  onStatement,
+}: {
+  pg: PGlite;
+  onStatement: (text: string, transaction?: string) => void;
+}): void {
   let transactions = 0;
   const wrap = <T extends { query: PGlite['query'] }>(target: T, transaction?: string) => {
     const query = target.query.bind(target);
     target.query = ((text: string, ...rest: unknown[]) => {
-      tracer.sent(text, transaction, transaction !== undefined);
+      onStatement(text, transaction);
       return (query as (...args: unknown[]) => ReturnType<PGlite['query']>)(text, ...rest);
     }) as PGlite['query'];
   };
@@ -153,4 +159,15 @@ export function traceStatementsOnPglite({ pg, tracer }: { pg: PGlite; tracer: Ro
       wrap(tx, `tx${transactions}`);
       return fn(tx);
     })) as PGlite['transaction'];
+}
+
+/**
+ * Reports every statement PGlite runs to `tracer`. PGlite runs in this process, one statement at a time,
+ * so each statement is its own "round trip" into the engine.
+ */
+export function traceStatementsOnPglite({ pg, tracer }: { pg: PGlite; tracer: RoundTripTracer }): void {
+  watchPgliteStatements({
+    pg,
+    onStatement: (text, transaction) => tracer.sent(text, transaction, transaction !== undefined),
+  });
 }

@@ -3,26 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOfflinePlanner } from '../../../src/agents/offline-planner.ts';
 import type { Planner, PlannerStep } from '../../../src/agents/planner.types.ts';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.ts';
+import { watchPgliteStatements } from '../../helpers/round-trips.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { people, readIncident, runnerFor, scriptedPlanner, shippedCharters } from './agents.helpers.ts';
 
 /** Every statement PGlite runs, whole, in and out of transactions. */
 function recordStatements(pg: PGlite): string[] {
   const texts: string[] = [];
-  const wrap = (target: { query: PGlite['query'] }) => {
-    const query = target.query.bind(target);
-    target.query = ((text: string, ...rest: unknown[]) => {
-      texts.push(text.replace(/\s+/g, ' '));
-      return (query as (...args: unknown[]) => ReturnType<PGlite['query']>)(text, ...rest);
-    }) as PGlite['query'];
-  };
-  wrap(pg);
-  const transaction = pg.transaction.bind(pg);
-  pg.transaction = ((fn: (tx: Parameters<Parameters<PGlite['transaction']>[0]>[0]) => Promise<unknown>) =>
-    transaction(async (tx) => {
-      wrap(tx);
-      return fn(tx);
-    })) as PGlite['transaction'];
+  watchPgliteStatements({ pg, onStatement: (text) => texts.push(text.replace(/\s+/g, ' ')) });
   return texts;
 }
 
