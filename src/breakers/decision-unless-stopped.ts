@@ -3,16 +3,9 @@ import { EVENT_COLUMNS, EVENT_LIST, type EventRow } from '../audit/audit.insert.
 import type { AuditRecord } from '../audit/audit.types.ts';
 import type { Part } from '../db/batch.ts';
 import type { RawRow } from '../db/pipeline.ts';
-import {
-  encodedRowOf,
-  insertedRowOf,
-  listColumnsOf,
-  listSelection,
-  rowsStatement,
-  type Statement,
-} from '../db/prepared.ts';
+import { encodedRowOf, listColumnsOf, listSelection, rowsStatement, type Statement } from '../db/prepared.ts';
 import { mergeableRow, type RowShape } from '../db/shared-step.ts';
-import type { NewProposal, ProposalRow } from '../proposals/proposals.repository.ts';
+import { type NewProposal, type ProposalRow, proposalFrom } from '../proposals/proposals.repository.ts';
 import { proposals } from '../proposals/proposals.table.ts';
 import { type RunRow, runFrom } from '../runs/runs.repository.ts';
 import { runs } from '../runs/runs.table.ts';
@@ -47,7 +40,7 @@ function decisionsUnlessStopped(count: number) {
         .getSQL()}
     ),
     ${eventsOf(events)}
-    select p.id, e.event_id from p join e on e.proposal_id = p.id`;
+    select p.*, e.event_id from p join e on e.proposal_id = p.id`;
   });
 }
 
@@ -84,7 +77,7 @@ function decisionInRun(count: number) {
         .getSQL()}
     ),
     ${eventsOf(events)}
-    select p.id, e.event_id, to_jsonb(r) as run from p join e on e.proposal_id = p.id cross join r`;
+    select p.*, e.event_id, to_jsonb(r) as run from p join e on e.proposal_id = p.id cross join r`;
   });
 }
 
@@ -174,7 +167,7 @@ export function insertDecisionUnlessStoppedPart({
       const ids = rows.map((r) => Number(r.event_id)).sort((a, b) => a - b);
       if (ids.length !== events.length) throw new Error('a decision was recorded without its events');
       return {
-        proposal: insertedRowOf(proposals, proposal),
+        proposal: proposalFrom(row),
         events: events.map((event, i) => ({ id: ids[i] as number, ...event.content })),
         run: run ? runFrom(row.run as RawRow) : null,
       };

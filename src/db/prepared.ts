@@ -137,22 +137,6 @@ export function encodedRowOf<T extends Table>(table: T, row: T['$inferInsert']):
   });
 }
 
-/**
- * The row an insert of `row` (its parameters from `encodedRowOf`) stores, as RETURNING * would give it back,
- * without reading it back: each column as given, else its default, else null. It holds for a table with no
- * trigger or SQL default that changes a row on insert (`encodedRowOf` sends null, not DEFAULT, for a column
- * left out). JSON comes back as given, not in the key order Postgres keeps for jsonb.
- */
-export function insertedRowOf<T extends Table>(table: T, row: T['$inferInsert']): T['$inferSelect'] {
-  const given = row as Values;
-  const stored: Values = {};
-  for (const [key, , fallback] of defaultsOf(table)) {
-    const value = given[key] === undefined ? fallback : given[key];
-    stored[key] = value ?? null;
-  }
-  return stored as T['$inferSelect'];
-}
-
 /** Statements that differ only in how many rows or ids they take, each shape built once. */
 export function prepareByCount<V extends Values>(
   build: (db: Db, count: number) => SQL,

@@ -6,10 +6,11 @@ import { useTestServices } from '../../helpers/services.ts';
 import { opsIncidentRead, testCharters } from './fixtures.ts';
 
 /**
- * The proposal the guard hands back is the row as stored, though it no longer reads it back whole: a
- * decision's statement returns only its ids (the row is the one it inserted, `insertedRowOf`), and the
- * finish of a success returns the settled row as JSON (`oneStatementOf`). Compared column by column with a
- * fresh read of the table (JSON by value: jsonb keeps its keys in an order of its own).
+ * The proposal the guard hands back is the row as stored: a decision's statement returns the row it
+ * inserted, and the finish of a success returns the settled row as JSON (`oneStatementOf`). Compared column
+ * by column with a fresh read of the table. The JSON columns come back in jsonb's key order, which what
+ * people read shows (a run's summary lists each read's arguments in it): a copy rebuilt from the insert's
+ * own values (tried in stop 41) had the caller's order instead.
  */
 describe.each(databaseKinds)('the proposal a call returns (%s)', (kind) => {
   const { services } = useTestServices({ kind, options: () => ({ charters: testCharters() }) });
@@ -23,7 +24,11 @@ describe.each(databaseKinds)('the proposal a call returns (%s)', (kind) => {
       environment: 'nowhere',
     });
     expect(outcome.decision.decision).toBe('deny');
-    expect(outcome.proposal).toEqual(await stored(outcome.proposal.id));
+    const row = await stored(outcome.proposal.id);
+    expect(outcome.proposal).toEqual(row);
+    // In the stored order (jsonb's: shorter keys first), not the caller's.
+    expect(Object.keys(outcome.proposal.args)).toEqual(Object.keys(row?.args ?? {}));
+    expect(Object.keys(outcome.proposal.args)).toEqual(['zeta', 'alpha', 'incident_id']);
     expect(outcome.proposal.decidedAt).toBeInstanceOf(Date);
   });
 
