@@ -137,9 +137,9 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
     // prepared statement is gone) once the error comes back, behind everything already on the wire: behind
     // the COMMIT, where it would run and commit on its own. `retry: false` (our patch of the driver) fails
     // the statement instead, and the transaction with it; the stale statement is prepared afresh next time.
-    const send = (on: postgres.Sql, statement: Statement, watch?: typeof watchClose) => {
+    const send = (on: postgres.Sql, statement: Statement) => {
       const { text, params } = compileStatement(statement);
-      const options = { prepare: true, retry: false, ...(watch ? { onexecute: watch } : {}) };
+      const options = { prepare: true, retry: false };
       return on.unsafe(text, params as postgres.ParameterOrJSON<never>[], options as never);
     };
     /** Rows of the reads sent behind the COMMIT (`sendCommitAndRead`), or null when one failed. */
@@ -154,10 +154,13 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       // A whole batch or nothing: a request whose deadline passed sends no more (its work rolls back).
       checkDeadline();
       // A transaction of one statement is sent without BEGIN and COMMIT: Postgres runs a statement sent
-      // alone as a transaction of its own, all of it or nothing (two statements and their answers fewer). With
-      // no reads behind it, it goes to the pool; with reads, to a reserved connection, the reads behind it.
-      const alone = progress.state === 'new' && commit && statements.length === 1;
-      if (alone && reads.length === 0) {
+      // alone as a transaction of its own, all of it or nothing (two statements and their answers fewer).
+      // Not one with reads behind it (tried in stop 41): they need a reserved connection whose close is
+      // watched, and postgres.js calls `onexecute` only for a query it sends without describing it first,
+      // so a statement new to a connection (after every reconnect) would leave the close unwatched, and reads
+      // queued behind it on a connection that died would never settle (runs hung in a connection storm).
+      // BEGIN, sent as a simple query, is never described first.
+      if (progress.state === 'new' && commit && statements.length === 1 && reads.length === 0) {
         progress.state = 'ended';
         const [rows] = await settle([send(sql, statements[0] as Statement)], 0);
         readAfter = [];
@@ -166,14 +169,15 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
       held.conn ??= await sql.reserve();
       const reserved = held.conn;
       const queries: Promise<RawRow[] & { command?: string }>[] = [];
-      const offset = progress.state === 'new' && !alone ? 1 : 0;
+      const offset = progress.state === 'new' ? 1 : 0;
       if (offset === 1) queries.push(reserved.unsafe('begin', [], { onexecute: watchClose } as never));
       progress.state = 'open';
-      for (const statement of statements)
-        queries.push(send(reserved, statement, alone ? watchClose : undefined));
-      // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
-      if (commit && !alone) queries.push(reserved.unsafe('commit'));
-      if (commit) progress.state = 'ended';
+      for (const statement of statements) queries.push(send(reserved, statement));
+      if (commit) {
+        queries.push(reserved.unsafe('commit'));
+        // COMMIT ends the transaction either way: after a failed statement the server answers ROLLBACK.
+        progress.state = 'ended';
+      }
       // Reads asked to follow the COMMIT go right behind it, each on its own, so after the commit.
       const after = (commit ? reads : []).map((read) => send(reserved, read));
       let results: (RawRow[] & { command?: string })[];
@@ -188,7 +192,7 @@ export function pipelinedOnPostgres(sql: postgres.Sql): RunPipelined {
         throw error;
       }
       const first = offset;
-      if (commit && !alone) {
+      if (commit) {
         const command = results.at(-1)?.command ?? 'nothing';
         if (command !== 'COMMIT') throw new TransactionNotCommitted(command);
       }
