@@ -8,9 +8,9 @@
 export const ALLOWED_NOTE =
   'runs the tool (two queries of its own) and records its outcome, so it is judged by its overhead over ' +
   'the bare tool call (the rows above), not beside raw inserts; outside a run, as here, two round trips of ' +
-  "Warden's own since stop 40 and four statements since stop 41 (the decision on a guess of the state, claim " +
-  'and audit events in one statement committed on its own, the last check behind it; the finish, one ' +
-  'statement), two WAL flushes; in a profile, socket writes, ' +
+  "Warden's own since stop 40 and six statements since stop 41 (the decision on a guess of the state, claim " +
+  'and audit events in one statement with COMMIT and the last check behind it; the finish, one statement ' +
+  'sent alone), two WAL flushes; in a profile, socket writes, ' +
   'postgres.js, promise hooks, GC and hashing, none dominant; linking events into a table of their own ' +
   'instead of updating them (tried, not kept) cut the WAL by a quarter and moved neither CPU nor rate';
 /** Since stop 35 (issue 16, lever 1), stop 38 and stop 39: what changed for the denied rows, and what binds. */

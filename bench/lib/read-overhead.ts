@@ -21,9 +21,9 @@ const WARMUP = 200;
  * pins them: with the Node time measured beside them, what bounds the overhead.
  */
 const ROUND_TRIPS =
-  '2 round trips of its own (the decision on a guess of the state, claim and audit in one statement that ' +
-  'commits on its own, the last check behind it; the finish, settle + counters + audit as one statement), ' +
-  '2 WAL flushes and 4 statements (10 before stop 41: BEGIN and COMMIT around each, the finish as 3)';
+  '2 round trips of its own (the decision on a guess of the state, claim and audit in one statement + ' +
+  'COMMIT with the last check behind it; the finish, settle + counters + audit as one statement sent ' +
+  'alone), 2 WAL flushes and 6 statements (10 before stop 41: the finish as BEGIN, 3 statements, COMMIT)';
 
 /** Times the bare tool and the guarded read in alternation; reports p50/p99 of each and the overhead. */
 export async function measureReadOverhead({
