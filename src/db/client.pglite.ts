@@ -7,7 +7,7 @@ import { type Database, type Db, migrationsFolder } from './client.ts';
 import { withCommitHooks } from './commit-hooks.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { initialiseDataDir, PGLITE_START_PARAMS, useBaselineWasmCompiler } from './pglite-engine.ts';
-import { pipelinedOnPglite } from './pipeline.ts';
+import { pipelinedOnPglite } from './pipeline.pglite.ts';
 
 export { PGLITE_START_PARAMS };
 

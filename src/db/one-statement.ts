@@ -20,11 +20,7 @@ export function oneStatementOf(
   if (required !== undefined && !members[required]?.rows)
     throw new Error('the required member must return its rows');
   const compiled = members.map((member) => compileStatement(member.statement));
-  // The texts themselves as keys: a prepared statement's text is the same string every call, its hash kept.
-  const key = [
-    `${required}:${members.map((m) => (m.rows ? 1 : 0)).join('')}`,
-    ...compiled.map((c) => c.text),
-  ];
+  const key = [required, ...members.map((m) => m.rows), ...compiled.map((c) => c.text)].join('\u0000');
   let text = composed.get(key);
   if (text === undefined) {
     text = compose({ compiled, members, required });
@@ -66,33 +62,8 @@ function compose({
   return `with ${ctes.join(', ')} select ${columns.join(', ')}`;
 }
 
-/** Texts composed so far, by their members' texts (a key of strings, held in nested maps). */
-const composed = createTextCache();
-
-function createTextCache() {
-  type Node = { text?: string; next: Map<string, Node> };
-  const root: Node = { next: new Map() };
-  const walk = (key: string[], create: boolean): Node | undefined => {
-    let node: Node | undefined = root;
-    for (const part of key) {
-      let next: Node | undefined = node.next.get(part);
-      if (!next && create) {
-        next = { next: new Map() };
-        node.next.set(part, next);
-      }
-      if (!next) return undefined;
-      node = next;
-    }
-    return node;
-  };
-  return {
-    get: (key: string[]) => walk(key, false)?.text,
-    set: (key: string[], text: string) => {
-      const node = walk(key, true);
-      if (node) node.text = text;
-    },
-  };
-}
+/** Texts composed so far, by their members' texts and flags (a few combinations in the code). */
+const composed = new Map<string, string>();
 
 /** A JSON array column as rows: postgres.js and PGlite parse JSON, but either may hand over text. */
 function parsedRows(value: unknown): RawRow[] {

@@ -52,7 +52,7 @@ describe.each(databaseKinds)('statements run as one on %s', (kind) => {
     expect(await rows('one_b')).toHaveLength(1);
   });
 
-  it('builds the text once per combination of statements, each call with its own values', async () => {
+  it('gives a second call of the same statements the same text, with its own values', async () => {
     const first = oneStatementOf(members(1), { required: 0 });
     const second = oneStatementOf(members(2), { required: 0 });
     expect(second.statement.text).toBe(first.statement.text);
