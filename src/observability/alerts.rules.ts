@@ -149,6 +149,8 @@ export function checkNewEnvironment({
   };
 }
 
+export const offHoursKey = (agent: string) => `off_hours:${agent}`;
+
 /** Writes outside working hours piling up within the window. */
 export function checkOffHours({
   agent,
@@ -167,7 +169,7 @@ export function checkOffHours({
     rule: 'off_hours',
     agent,
     environment: null,
-    key: `off_hours:${agent}`,
+    key: offHoursKey(agent),
     coolDownMs: spec.window,
     figures: { off_hours_writes: offHoursWrites, window },
     threshold: { threshold: spec.threshold, window, working_hours: working },
@@ -233,14 +235,36 @@ function formatterIn(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+type WorkingHours = AlertsSpec['off_hours']['working_hours'];
+
+/**
+ * Answers already given, by working hours and minute: an off-hours check asks about every write of its
+ * window (up to 1,000), and `formatToParts` costs microseconds each time. Every time zone has been offset from
+ * UTC by whole minutes since 1972, so from then on one answer holds for a whole UTC minute.
+ */
+const answers = new Map<string, Map<number, boolean>>();
+const MAX_ANSWERS = 10_000;
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1972, 0, 1);
+
 /** True when `at` falls inside the working hours (a day listed, start ≤ time < end; end before start spans midnight). */
-export function isWorkingTime({
-  at,
-  hours,
-}: {
-  at: Date;
-  hours: AlertsSpec['off_hours']['working_hours'];
-}): boolean {
+export function isWorkingTime({ at, hours }: { at: Date; hours: WorkingHours }): boolean {
+  const ms = at.getTime();
+  if (!(ms >= WHOLE_MINUTE_OFFSETS_SINCE)) return workingAt(at, hours);
+  const spec = `${hours.timezone} ${hours.days.join(',')} ${hours.start}-${hours.end}`;
+  let known = answers.get(spec);
+  if (!known) {
+    if (answers.size >= 100) answers.clear();
+    known = new Map();
+    answers.set(spec, known);
+  }
+  const minute = Math.floor(ms / 60_000);
+  const answer = known.get(minute) ?? workingAt(at, hours);
+  if (known.size >= MAX_ANSWERS) known.clear();
+  known.set(minute, answer);
+  return answer;
+}
+
+function workingAt(at: Date, hours: WorkingHours): boolean {
   const parts = formatterIn(hours.timezone).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   const day = WEEKDAY_BY_NAME[part('weekday')] ?? '';

@@ -7,6 +7,7 @@ import { getProposal } from '../proposals/proposals.repository.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import { checkBreakerTripped, type TripView } from './alerts.breaker-rule.ts';
+import { createRaisedAlerts } from './alerts.raised.ts';
 import {
   ALERT_ACTION,
   alertRaisedSince,
@@ -24,6 +25,7 @@ import {
   checkOffHours,
   checkRepeatedFailures,
   isWorkingTime,
+  offHoursKey,
 } from './alerts.rules.ts';
 import { checkVersionsChanged } from './alerts.versions-rule.ts';
 import type { FedEvent } from './audit-feed.ts';
@@ -46,6 +48,7 @@ export type AlertEvaluatorDeps = {
  * alert poster then takes to the alerts channel.
  */
 export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
+  const raised = createRaisedAlerts();
   const writeTools = () =>
     deps.registry
       .list()
@@ -133,12 +136,19 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
       );
     }
     const hours = spec.off_hours.working_hours;
-    if (spec.off_hours.enabled && !isWorkingTime({ at: event.at, hours })) {
+    const offHoursSince = new Date(event.at.getTime() - spec.off_hours.window);
+    // Counting the window's writes (up to 1,000 rows) is skipped while the alert is known raised within its
+    // cool-down: it would not be raised again.
+    if (
+      spec.off_hours.enabled &&
+      !isWorkingTime({ at: event.at, hours }) &&
+      !raised.knownSince({ key: offHoursKey(agent), since: offHoursSince })
+    ) {
       const earlier = await listWriteStarts({
         db: deps.db,
         agent,
         tools,
-        since: new Date(event.at.getTime() - spec.off_hours.window),
+        since: offHoursSince,
         beforeSeq: event.seq,
         limit: MAX_WRITES_READ,
       });
@@ -173,10 +183,14 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
   /** Appends `alert.raised` unless the same alert was raised within its cool-down; null when it was. */
   async function raise({ alert, event, charter }: { alert: Alert; event: AuditEvent; charter: Charter }) {
     const since = new Date(event.at.getTime() - alert.coolDownMs);
+    if (raised.knownSince({ key: alert.key, since })) return null;
     const owners = [...new Set(Object.values(charter.owners))];
-    const raised = await deps.db.transaction(async (tx) => {
+    const appended = await deps.db.transaction(async (tx) => {
       await lockAlertChain({ tx });
-      if (await alertRaisedSince({ db: tx, agent: alert.agent, key: alert.key, since })) return null;
+      if (await alertRaisedSince({ db: tx, agent: alert.agent, key: alert.key, since })) {
+        raised.note({ key: alert.key, at: since });
+        return null;
+      }
       return deps.audit.append(tx, {
         actor: 'warden',
         action: ALERT_ACTION,
@@ -199,13 +213,14 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
         },
       });
     });
-    if (raised) {
+    if (appended) {
+      raised.note({ key: alert.key, at: appended.at });
       deps.logger.warn(
-        { rule: alert.rule, agent: alert.agent, auditId: raised.id, runId: event.runId ?? undefined },
+        { rule: alert.rule, agent: alert.agent, auditId: appended.id, runId: event.runId ?? undefined },
         `behaviour alert: ${alert.message}`,
       );
     }
-    return raised;
+    return appended;
   }
 
   /** The feed consumer: checks one committed event and raises what fires. */

@@ -240,6 +240,26 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     expect(String(alert!.details.message)).toContain('09:00–18:00 Europe/Paris');
   });
 
+  it('off hours: raised once within its window, and again once the window after it fills up', async () => {
+    services.clock.set(SATURDAY_NIGHT);
+    for (let i = 0; i < 6; i += 1) {
+      await ticket(i);
+      minute();
+    }
+    // Writes 4 to 6 come while the alert raised at the third is cooling down: nothing more is raised.
+    expect(await rules()).toEqual(['off_hours']);
+    services.clock.advance(60 * 60_000);
+    for (let i = 10; i < 12; i += 1) {
+      await ticket(i);
+      minute();
+    }
+    expect(await rules()).toEqual(['off_hours']);
+    await ticket(12);
+    const [, again, ...more] = await raised();
+    expect(more).toEqual([]);
+    expect(again!.details.figures).toMatchObject({ off_hours_writes: 3, window: '1h' });
+  });
+
   it('escalation loop: proposing the same action again after two rejections is an alert; after one it is not', async () => {
     const first = await restart();
     await reject(first.proposal.id);

@@ -1,0 +1,23 @@
+/** Alert keys this instance knows were raised, most at most. */
+const MAX_KEYS = 10_000;
+
+/**
+ * What this instance has learnt of raised alerts: for each key, a time at or after which it was raised (its
+ * own raise, or a lower bound another instance's raise was found at). `alert.raised` events are never
+ * removed, so an alert known raised at or after `since` is raised within any cool-down starting then: the
+ * database need not be asked again, and the figures of a rule it would not raise need not be counted.
+ */
+export function createRaisedAlerts() {
+  const latest = new Map<string, number>();
+  return {
+    note({ key, at }: { key: string; at: Date }): void {
+      const ms = at.getTime();
+      if (!Number.isFinite(ms) || (latest.get(key) ?? -Infinity) >= ms) return;
+      if (latest.size >= MAX_KEYS && !latest.has(key)) latest.clear();
+      latest.set(key, ms);
+    },
+    knownSince({ key, since }: { key: string; since: Date }): boolean {
+      return (latest.get(key) ?? -Infinity) >= since.getTime();
+    },
+  };
+}
