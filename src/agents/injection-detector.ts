@@ -121,15 +121,45 @@ const EXCERPT = 160;
 /** What the detector matches: `legacy` is the detector before issue 14 (one view, the old rules only). */
 export type DetectOptions = { legacy?: boolean };
 
-function match(text: string, rules: readonly Rule[]): { signal: InjectionSignal; index: number }[] {
+/**
+ * Rules in their order, with one alternation of every rule matched on the same subject with the same flags:
+ * when it finds nothing, none of those rules can, and most texts hold no instruction at all.
+ */
+type RuleSet = { rules: readonly Rule[]; groupOf: number[]; groups: { on: Rule['on']; any: RegExp }[] };
+
+function ruleSet(rules: readonly Rule[]): RuleSet {
+  const sources = new Map<string, string[]>();
+  const groupOf = rules.map(({ on, re }) => {
+    // A rule with its own state (global, sticky) or back-references is not merged: it is always run.
+    if (re.global || re.sticky || /\\[1-9k]/.test(re.source)) return -1;
+    const key = `${on} ${re.flags}`;
+    const merged = sources.get(key) ?? [];
+    merged.push(`(?:${re.source})`);
+    sources.set(key, merged);
+    return [...sources.keys()].indexOf(key);
+  });
+  const groups = [...sources].map(([key, merged]) => {
+    const [on, flags] = key.split(' ') as [Rule['on'], string];
+    return { on, any: new RegExp(merged.join('|'), flags) };
+  });
+  return { rules, groupOf, groups };
+}
+
+function match(text: string, set: RuleSet): { signal: InjectionSignal; index: number }[] {
   const words = text.replace(/[_-]+/g, ' ');
   const found: { signal: InjectionSignal; index: number }[] = [];
-  for (const { signal, on, re } of rules) {
+  const live = set.groups.map(({ on, any }) => any.test(on === 'words' ? words : text));
+  set.rules.forEach(({ signal, on, re }, i) => {
+    const group = set.groupOf[i] ?? -1;
+    if (group >= 0 && !live[group]) return;
     const hit = re.exec(on === 'words' ? words : text);
     if (hit) found.push({ signal, index: hit.index });
-  }
+  });
   return found;
 }
+
+const LEGACY_RULES = ruleSet(PATTERNS);
+const ALL_RULES = ruleSet([...PATTERNS, ...NEW_RULES]);
 
 /**
  * Looks for instruction-like text aimed at the agent in one piece of text; null when there is none.
@@ -142,7 +172,7 @@ export function detectInjection({
   legacy = false,
 }: { text: string } & DetectOptions): InjectionFinding | null {
   const views = legacy ? legacyViews(text) : viewsOf(text);
-  const rules = legacy ? PATTERNS : [...PATTERNS, ...NEW_RULES];
+  const rules = legacy ? LEGACY_RULES : ALL_RULES;
   const found: { signal: InjectionSignal; index: number }[] = [];
   let encoding: InjectionEncoding | undefined;
   for (const view of views) {
@@ -177,7 +207,8 @@ export function scanToolOutput({ output }: { output: unknown }): InjectionFindin
   };
   walk(output, 0);
   let merged: InjectionFinding | null = null;
-  for (const text of strings) {
+  // The same text finds the same again (outputs repeat names, states, environments): looked at once.
+  for (const text of new Set(strings)) {
     const finding = detectInjection({ text });
     if (!finding) continue;
     if (!merged) merged = { ...finding, signals: [...finding.signals] };
@@ -185,3 +216,9 @@ export function scanToolOutput({ output }: { output: unknown }): InjectionFindin
   }
   return merged;
 }
+
+/** The rules, in order, and what they find on one view of a text (the detector's own path: for tests). */
+export const detectorRules = ({ legacy = false }: DetectOptions = {}) =>
+  (legacy ? LEGACY_RULES : ALL_RULES).rules;
+export const ruleMatches = (text: string, { legacy = false }: DetectOptions = {}) =>
+  match(text, legacy ? LEGACY_RULES : ALL_RULES);

@@ -85,17 +85,31 @@ const URL_RUN = /(?:%[0-9a-f]{2})+/gi;
 /** Lower-cased, Latin accents dropped ("précédentes" → "precedentes"). */
 const lower = (text: string) => text.toLowerCase().normalize('NFD').replace(ACCENTED, '$1').normalize('NFC');
 
-/** Look-alike letters folded to Latin, then leetspeak inside words (`1` as `i`, or as `l`). */
-function lookalike(text: string, one: 'i' | 'l'): string {
-  let folded = '';
-  for (const ch of text) folded += FOLD[ch] ?? ch;
-  return folded.replace(LEET_WORD, (word) =>
+/** Any look-alike letter `FOLD` maps (each key one BMP character). */
+const FOLDED = new RegExp(`[${Object.keys(FOLD).join('')}]`, 'g');
+const HAS_FOLDED = new RegExp(FOLDED.source);
+const HAS_LEET = /[013457@$!|]/;
+
+/** Look-alike letters folded to Latin. */
+const foldLookalikes = (text: string) =>
+  HAS_FOLDED.test(text) ? text.replace(FOLDED, (ch) => FOLD[ch] ?? ch) : text;
+
+/** Leetspeak folded inside words (`1` as `i`, or as `l`). */
+function foldLeet(text: string, one: 'i' | 'l'): string {
+  if (!HAS_LEET.test(text)) return text;
+  return text.replace(LEET_WORD, (word) =>
     word.replace(LEET_CHAR, (ch) => (ch === '1' ? one : (LEET[ch] ?? ch))),
   );
 }
 
+const ROT13 = 'nopqrstuvwxyzabcdefghijklm';
+
 function rot13(text: string): string {
-  return text.replace(/[a-z]/g, (ch) => String.fromCharCode(((ch.charCodeAt(0) - 97 + 13) % 26) + 97));
+  return text.replace(/[a-z]+/g, (run) => {
+    let out = '';
+    for (let i = 0; i < run.length; i++) out += ROT13[run.charCodeAt(i) - 97];
+    return out;
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -122,6 +136,10 @@ export function decodeBase64Runs(text: string): string[] {
 }
 
 function readable(bytes: Buffer): string | null {
+  // An ASCII byte is the same character in any valid UTF-8, so a control byte other than tab, newline or
+  // return means a control character: unreadable, known without decoding (most runs are random bytes).
+  for (const byte of bytes)
+    if ((byte < 0x20 && byte !== 9 && byte !== 10 && byte !== 13) || byte === 0x7f) return null;
   let decoded: string;
   try {
     decoded = utf8.decode(bytes);
@@ -160,8 +178,9 @@ export function viewsOf(text: string): View[] {
   const raw = text.slice(0, MAX_TEXT);
   const plain = lower(normaliseUntrusted(raw));
   const views: View[] = [{ encoding: 'plain', text: plain }];
+  const lookalikes = foldLookalikes(plain);
   for (const one of ['i', 'l'] as const) {
-    const folded = lookalike(plain, one);
+    const folded = foldLeet(lookalikes, one);
     if (folded !== plain && !views.some((v) => v.text === folded))
       views.push({ encoding: 'lookalike', text: folded });
   }

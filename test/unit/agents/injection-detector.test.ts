@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { detectInjection, scanToolOutput } from '../../../src/agents/injection-detector.ts';
+import {
+  detectInjection,
+  detectorRules,
+  ruleMatches,
+  scanToolOutput,
+} from '../../../src/agents/injection-detector.ts';
+import { viewsOf } from '../../../src/agents/injection-views.ts';
 import { repoRoot } from '../../helpers/services.ts';
 
 type CorpusCase = { id: string; text: string; undetected?: string };
@@ -223,5 +229,27 @@ describe('scanToolOutput', () => {
   it('returns null for clean output, numbers and nothing at all', () => {
     expect(scanToolOutput({ output: { summary: 'healthy', data: { pods: 3, ok: true } } })).toBeNull();
     expect(scanToolOutput({ output: null })).toBeNull();
+  });
+});
+
+describe('the rules as the detector runs them', () => {
+  // Rules matched on the same subject are tried first as one alternation, and skipped when it finds
+  // nothing: that must find exactly what running every rule on its own finds.
+  const texts = [...corpus, ...positives, ...negatives].map((c) => asReturned(c.text));
+  it.each([false, true])('find what each rule finds on its own, in rule order (legacy: %s)', (legacy) => {
+    let found = 0;
+    for (const text of texts) {
+      for (const { text: view } of viewsOf(text)) {
+        const words = view.replace(/[_-]+/g, ' ');
+        const oneByOne = detectorRules({ legacy }).flatMap(({ signal, on, re }) => {
+          const hit = re.exec(on === 'words' ? words : view);
+          return hit ? [{ signal, index: hit.index }] : [];
+        });
+        expect(ruleMatches(view, { legacy })).toEqual(oneByOne);
+        found += oneByOne.length;
+      }
+    }
+    // The corpus exercises the rules: most of its texts are instructions.
+    expect(found).toBeGreaterThan(texts.length / 2);
   });
 });
