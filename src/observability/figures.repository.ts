@@ -1,6 +1,6 @@
-import { and, count, desc, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, gte, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { rowsOf } from '../audit/audit.rows.ts';
 import { auditEvents } from '../audit/audit.table.ts';
-import { readHourlyCounts } from '../audit/audit-counts.repository.ts';
 import type { DbOrTx } from '../db/client.ts';
 
 /** The audit actions the per-agent figures count. */
@@ -33,8 +33,13 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Audit events per agent, action, decision and reason code in [since, until]; tokens summed from run steps.
- * The whole hours inside the window come from the hourly counts the chainer keeps; only the partial hours
- * at its two ends are read from the audit trail (at most two hours of events instead of a day's).
+ * Read in one statement (one snapshot), from the hourly counts the chainer keeps of every hour the window
+ * touches, corrected by the trail: minus the linked events of the edge hours outside the window, plus the
+ * events not linked yet. Outside the window at its end is the future, nearly always empty; at its start,
+ * when most of the first hour is outside it, that hour's part inside is read from the trail instead. So a
+ * 24-hour status reads at most half an hour of the trail and nothing of the current hour but what the
+ * chainer has not linked yet (it read the partial hours at both ends: all of the current hour's events). A
+ * window within an hour is read from the trail.
  */
 export async function countAuditByAgent({
   db,
@@ -47,56 +52,70 @@ export async function countAuditByAgent({
 }): Promise<AuditCountRow[]> {
   const fromHour = new Date(Math.ceil(since.getTime() / HOUR_MS) * HOUR_MS);
   const toHour = new Date(Math.floor(until.getTime() / HOUR_MS) * HOUR_MS);
-  if (fromHour >= toHour) return scanAudit({ db, ranges: [{ from: since, to: until, toIncluded: true }] });
-  const counted = await readHourlyCounts({ db, fromHour, toHour, actions: COUNTED_ACTIONS });
-  const edges = await scanAudit({
-    db,
-    ranges: [
-      { from: since, to: fromHour, toIncluded: false },
-      { from: toHour, to: until, toIncluded: true },
-    ],
-  });
-  return mergeCounts([
-    ...counted.map((r) => ({ ...r, decision: r.decision || null, reason: r.reason || null })),
-    ...edges,
-  ]);
-}
-
-/** Rows of the same agent, action, decision and reason added together. */
-function mergeCounts(rows: AuditCountRow[]): AuditCountRow[] {
-  const merged = new Map<string, AuditCountRow>();
-  for (const row of rows) {
-    const key = JSON.stringify([row.agent, row.action, row.decision, row.reason]);
-    const seen = merged.get(key);
-    if (seen) merged.set(key, { ...seen, n: seen.n + row.n, tokens: seen.tokens + row.tokens });
-    else merged.set(key, { ...row });
+  const sinceHour = new Date(Math.floor(since.getTime() / HOUR_MS) * HOUR_MS);
+  const afterUntilHour = new Date(toHour.getTime() + HOUR_MS);
+  const parts: SQL[] = [];
+  if (fromHour >= toHour) parts.push(trail(sql`${atFrom(since)} and ${auditEvents.at} <= ${at(until)}`));
+  else {
+    // The first hour's part inside the window is read from the trail when it is the smaller part.
+    const firstHourCounted = since.getTime() - sinceHour.getTime() < fromHour.getTime() - since.getTime();
+    const countedFrom = firstHourCounted ? sinceHour : fromHour;
+    const before = firstHourCounted
+      ? sql`(${atFrom(sinceHour)} and ${auditEvents.at} < ${at(since)}) or `
+      : sql``;
+    parts.push(
+      sql`select agent, action, decision, reason, n, tokens from audit_hourly_counts
+        where hour >= ${at(countedFrom)} and hour <= ${at(toHour)} and action in ${COUNTED}`,
+      trail(
+        sql`${auditEvents.seq} is not null and (${before}(${auditEvents.at} > ${at(until)} and ${auditEvents.at} < ${at(afterUntilHour)}))`,
+        '-',
+      ),
+      trail(
+        sql`${auditEvents.seq} is null and ${atFrom(firstHourCounted ? since : fromHour)} and ${auditEvents.at} <= ${at(until)}`,
+      ),
+    );
+    if (!firstHourCounted) parts.push(trail(sql`${atFrom(since)} and ${auditEvents.at} < ${at(fromHour)}`));
   }
-  return [...merged.values()];
+  const rows = rowsOf<{
+    agent: string;
+    action: string;
+    decision: string;
+    reason: string;
+    n: string;
+    tokens: string;
+  }>(
+    await db.execute(sql`select agent, action, decision, reason, sum(n)::text as n, sum(tokens)::float8::text as tokens
+      from (${sql.join(parts, sql` union all `)}) as counted
+      group by agent, action, decision, reason having sum(n) <> 0`),
+  );
+  return rows.map((r) => ({
+    agent: r.agent,
+    action: r.action,
+    decision: r.decision || null,
+    reason: r.reason || null,
+    n: Number(r.n),
+    tokens: Number(r.tokens),
+  }));
 }
 
-type TimeRange = { from: Date; to: Date; toIncluded: boolean };
+const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+const atFrom = (d: Date) => sql`${auditEvents.at} >= ${at(d)}`;
+const COUNTED = sql`(${sql.join(
+  COUNTED_ACTIONS.map((a) => sql`${a}`),
+  sql`, `,
+)})`;
 
-/** The counted audit events in the given time ranges, read from the trail itself. */
-async function scanAudit({ db, ranges }: { db: DbOrTx; ranges: TimeRange[] }): Promise<AuditCountRow[]> {
-  const tokens = sql<number>`coalesce(sum(case when ${auditEvents.action} = 'run.step'
-    and jsonb_typeof(${auditEvents.details}->'tokens') = 'number'
-    then (${auditEvents.details}->>'tokens')::numeric else 0 end), 0)::float8`.mapWith(Number);
-  const within = ranges.map((r) =>
-    and(gte(auditEvents.at, r.from), r.toIncluded ? lte(auditEvents.at, r.to) : lt(auditEvents.at, r.to)),
-  );
-  const rows = await db
-    .select({
-      agent: auditEvents.agent,
-      action: auditEvents.action,
-      decision: auditEvents.decision,
-      reason: auditEvents.reasonCode,
-      n: count(),
-      tokens,
-    })
-    .from(auditEvents)
-    .where(and(or(...within), isNotNull(auditEvents.agent), inArray(auditEvents.action, COUNTED_ACTIONS)))
-    .groupBy(auditEvents.agent, auditEvents.action, auditEvents.decision, auditEvents.reasonCode);
-  return rows.map((r) => ({ ...r, agent: r.agent ?? '', n: Number(r.n), tokens: Number(r.tokens) }));
+/** The counted events the condition selects, read from the trail, keyed as the hourly counts are; negated with `-`. */
+function trail(where: SQL, sign: '' | '-' = ''): SQL {
+  const s = sql.raw(sign);
+  return sql`select ${auditEvents.agent} as agent, ${auditEvents.action} as action,
+      coalesce(${auditEvents.decision}, '') as decision, coalesce(${auditEvents.reasonCode}, '') as reason,
+      ${s}count(*) as n,
+      ${s}coalesce(sum(case when ${auditEvents.action} = 'run.step' and jsonb_typeof(${auditEvents.details}->'tokens') = 'number'
+        then (${auditEvents.details}->>'tokens')::float8 else 0 end), 0)::float8 as tokens
+    from ${auditEvents}
+    where ${auditEvents.agent} is not null and ${auditEvents.action} in ${COUNTED} and (${where})
+    group by 1, 2, 3, 4`;
 }
 
 /** The latest linked `alert.raised` events since `since`, newest first. */

@@ -69,6 +69,25 @@ describe.each(databaseKinds)('per-agent counts from the hourly counts on %s', (k
     expect(sorted(await countAuditByAgent({ db, since, until }))).toEqual(
       sorted(await scanned(db, since, until)),
     );
+    // Windows ending earlier, with linked and unlinked events after their end in its hour, and starting at
+    // every part of an hour: the first hour's part inside from the counts or from the trail.
+    clock.advance(7 * 60_000);
+    await log.appendNow(db, { actor: 'warden', action: 'alert.raised', agent: 'triage' });
+    await link(db);
+    clock.advance(60_000);
+    const last = clock.now();
+    await log.appendNow(db, { actor: 'warden', action: 'run.started', agent: 'triage' });
+    // And one not linked yet about a day old (committed late), in or out of each window's first hour.
+    clock.set(new Date(last.getTime() - 24 * HOUR - 20 * 60_000));
+    await log.appendNow(db, { actor: 'warden', action: 'run.started', agent: 'ops' });
+    clock.set(last);
+    for (let minutes = 0; minutes < 60; minutes += 7) {
+      const end = new Date(clock.now().getTime() - minutes * 60_000);
+      const start = new Date(end.getTime() - 24 * HOUR);
+      expect(sorted(await countAuditByAgent({ db, since: start, until: end }))).toEqual(
+        sorted(await scanned(db, start, end)),
+      );
+    }
     // A window shorter than an hour reads the trail only.
     const recent = new Date(until.getTime() - 40 * 60_000);
     expect(sorted(await countAuditByAgent({ db, since: recent, until }))).toEqual(
