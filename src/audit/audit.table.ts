@@ -50,6 +50,10 @@ export const auditEvents = pgTable(
       .where(sql`action in ('kill.engaged', 'kill.released', 'breaker.reset')`),
     // …and for behaviour alerts to post to the alerts channel.
     index('audit_alerts_idx').on(t.at).where(sql`action = 'alert.raised'`),
+    // The people's decisions in the status figures: proposals approved (the rule satisfied) or rejected.
+    index('audit_approval_outcomes_idx')
+      .on(t.at)
+      .where(sql`action in ('approval.recorded', 'approval.rejected')`),
     // A run's start looks up its agent's previous run.started (the versions it ran on): only those rows.
     index('audit_run_starts_idx').on(t.agent, t.id).where(sql`action = 'run.started'`),
     // The new-environment alert looks back 30 days for an agent's writes: only executions, by tool.

@@ -26,7 +26,20 @@ export async function listFirstDecisions({ db, agent, since, until }: FiguresWin
     })
     .from(proposals)
     .innerJoin(approvals, eq(approvals.proposalId, proposals.id))
-    .where(ofAgent(proposals.agent, agent))
+    // A first decision in the window is a decision in the window: only those proposals are grouped (by
+    // `approvals_created_idx`), not every proposal ever decided.
+    .where(
+      and(
+        ofAgent(proposals.agent, agent),
+        inArray(
+          proposals.id,
+          db
+            .select({ id: approvals.proposalId })
+            .from(approvals)
+            .where(and(gte(approvals.createdAt, since), lte(approvals.createdAt, until))),
+        ),
+      ),
+    )
     .groupBy(proposals.id, proposals.agent, proposals.tool, proposals.createdAt)
     // A raw expression has no column type to map a Date with: the bounds go as ISO timestamps.
     .having(
@@ -55,6 +68,8 @@ export async function countSettledProposals({ db, agent, since, until }: Figures
         gte(auditEvents.at, since),
         lte(auditEvents.at, until),
         ofAgent(proposals.agent, agent),
+        // Spelt as `audit_approval_outcomes_idx`'s condition, in literals, so a generic plan can use it too.
+        sql`${auditEvents.action} in ('approval.recorded', 'approval.rejected')`,
         or(
           eq(auditEvents.action, 'approval.rejected'),
           and(eq(auditEvents.action, 'approval.recorded'), eq(auditEvents.reasonCode, 'approval.satisfied')),

@@ -21,5 +21,7 @@ export const approvals = pgTable(
   (t) => [
     uniqueIndex('approvals_proposal_approver_uq').on(t.proposalId, t.approver),
     index('approvals_proposal_idx').on(t.proposalId),
+    // The status figures read the decisions of a window.
+    index('approvals_created_idx').on(t.createdAt),
   ],
 );

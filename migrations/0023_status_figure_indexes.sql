@@ -1,0 +1,2 @@
+CREATE INDEX "audit_approval_outcomes_idx" ON "audit_events" USING btree ("at") WHERE action in ('approval.recorded', 'approval.rejected');--> statement-breakpoint
+CREATE INDEX "approvals_created_idx" ON "approvals" USING btree ("created_at");
