@@ -403,7 +403,7 @@ async function main({ report, log, remainingMs }: FigureContext): Promise<void> 
       ratio: ratioOf({ ours: status.ours.p50, baseline: status.trail.p50 }),
       target: '—',
       pass: null,
-      note: `${status.ours.n} reads each, alternating; countAuditByAgent: whole hours from audit_hourly_counts, the partial hours at both ends from the trail. All of readAgentFigures (what /agent status, the report and App Home read, with the people's decisions, still from the trail): p50 ${status.all.p50.toFixed(1)} ms`,
+      note: `${status.ours.n} reads each, alternating; countAuditByAgent: one statement over audit_hourly_counts for every hour the window touches, less the linked events of its edge hours outside it, plus the events not linked yet (before stop 42 it read both partial hours from the trail, the current one whole); all of readAgentFigures (what /agent status, the report and App Home read, with the people's decisions by audit_approval_outcomes_idx since stop 42): p50 ${status.all.p50.toFixed(1)} ms`,
     });
 
     const freshBusy: number[] = [];
