@@ -1,4 +1,4 @@
-/** Alert keys this instance knows were raised, most at most. */
+/** How many alert keys are remembered at most; past it, the memory starts again (it only saves work). */
 const MAX_KEYS = 10_000;
 
 /**
