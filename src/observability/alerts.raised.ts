@@ -2,8 +2,8 @@
 const MAX_KEYS = 10_000;
 
 /**
- * What this instance has learnt of raised alerts: for each key, a time at or after which it was raised (its
- * own raise, or a lower bound another instance's raise was found at). `alert.raised` events are never
+ * What this instance has learnt of raised alerts: for each key, when it was last raised (by this instance,
+ * or by another, as the look-up before a raise found it). `alert.raised` events are never
  * removed, so an alert known raised at or after `since` is raised within any cool-down starting then: the
  * database need not be asked again, and the figures of a rule it would not raise need not be counted.
  */

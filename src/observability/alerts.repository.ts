@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, max, ne, sql } from 'drizzle-orm';
 import { auditEvents } from '../audit/audit.table.ts';
 import type { DbOrTx, Tx } from '../db/client.ts';
 import { proposals } from '../proposals/proposals.table.ts';
@@ -17,20 +17,17 @@ export async function lockAlertChain({ tx }: { tx: Tx }): Promise<void> {
   await tx.execute(sql.raw(`select pg_advisory_xact_lock(${ALERT_LOCK})`));
 }
 
+type RaisedQuery = { db: DbOrTx; agent: string; key: string; since: Date };
+
 /** True when an alert with this key was raised at or after `since`. */
-export async function alertRaisedSince({
-  db,
-  agent,
-  key,
-  since,
-}: {
-  db: DbOrTx;
-  agent: string;
-  key: string;
-  since: Date;
-}): Promise<boolean> {
-  const rows = await db
-    .select({ seq: auditEvents.seq })
+export async function alertRaisedSince(query: RaisedQuery): Promise<boolean> {
+  return (await lastRaisedSince(query)) !== null;
+}
+
+/** When an alert with this key was last raised, if it was at or after `since`; null otherwise. */
+export async function lastRaisedSince({ db, agent, key, since }: RaisedQuery): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: max(auditEvents.at) })
     .from(auditEvents)
     .where(
       and(
@@ -39,9 +36,8 @@ export async function alertRaisedSince({
         gte(auditEvents.at, since),
         sql`${auditEvents.details}->>'key' = ${key}`,
       ),
-    )
-    .limit(1);
-  return rows.length > 0;
+    );
+  return row?.at ?? null;
 }
 
 /** Approvals and rejections people gave for an agent's proposals since `since`. */

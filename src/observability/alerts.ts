@@ -10,9 +10,9 @@ import { checkBreakerTripped, type TripView } from './alerts.breaker-rule.ts';
 import { createRaisedAlerts } from './alerts.raised.ts';
 import {
   ALERT_ACTION,
-  alertRaisedSince,
   countActionOutcomes,
   countApprovalDecisions,
+  lastRaisedSince,
   listWriteStarts,
   lockAlertChain,
 } from './alerts.repository.ts';
@@ -187,8 +187,9 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps) {
     const owners = [...new Set(Object.values(charter.owners))];
     const appended = await deps.db.transaction(async (tx) => {
       await lockAlertChain({ tx });
-      if (await alertRaisedSince({ db: tx, agent: alert.agent, key: alert.key, since })) {
-        raised.note({ key: alert.key, at: since });
+      const last = await lastRaisedSince({ db: tx, agent: alert.agent, key: alert.key, since });
+      if (last) {
+        raised.note({ key: alert.key, at: last });
         return null;
       }
       return deps.audit.append(tx, {

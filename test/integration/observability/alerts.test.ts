@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, isNotNull } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
+import { lastRaisedSince } from '../../../src/observability/alerts.repository.ts';
 import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
 import { createTestServices, type TestServices } from '../../helpers/services.ts';
 import { decide, opsCharter, people, withShipped } from './helpers.ts';
@@ -258,6 +259,21 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     const [, again, ...more] = await raised();
     expect(more).toEqual([]);
     expect(again!.details.figures).toMatchObject({ off_hours_writes: 3, window: '1h' });
+  });
+
+  it('says when an alert was last raised, for the evaluator to remember', async () => {
+    services.clock.set(SATURDAY_NIGHT);
+    for (let i = 0; i < 3; i += 1) {
+      await ticket(i);
+      minute();
+    }
+    const [alert] = await raised();
+    const key = String(alert!.details.key);
+    const last = await lastRaisedSince({ db: services.db, agent: 'ops', key, since: new Date(0) });
+    expect(last).toBeInstanceOf(Date);
+    expect(last!.getTime()).toBe(alert!.at.getTime());
+    const after = new Date(alert!.at.getTime() + 1);
+    expect(await lastRaisedSince({ db: services.db, agent: 'ops', key, since: after })).toBeNull();
   });
 
   it('escalation loop: proposing the same action again after two rejections is an alert; after one it is not', async () => {
