@@ -1,88 +1,16 @@
-import { and, asc, desc, eq, gt, isNotNull } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { auditEvents } from '../../../src/app/schema.ts';
 import { verifyAuditChain } from '../../../src/audit/audit.repository.ts';
-import { lastRaisedSince } from '../../../src/observability/alerts.repository.ts';
-import { createTestDatabase, databaseKinds, useTestDatabase } from '../../helpers/database.ts';
-import { createTestServices, type TestServices } from '../../helpers/services.ts';
+import { createTestDatabase, databaseKinds } from '../../helpers/database.ts';
+import { createTestServices } from '../../helpers/services.ts';
+import { alerts, DAY, useAlertServices } from './alerts.fixture.ts';
 import { decide, opsCharter, people, withShipped } from './helpers.ts';
 
-/** Small thresholds, so a test can reach each one in a few steps. Working hours are Paris office hours. */
-const alerts = `
-  approval_rate: { min_approvals: 3, min_rate: 0.9, min_rejections: 3, max_rate: 0.5, window: 1h }
-  repeated_failures: { threshold: 3, window: 1h }
-  new_environment: { lookback: 7d }
-  off_hours:
-    threshold: 3
-    window: 1h
-    working_hours: { timezone: Europe/Paris, days: [mon, tue, wed, thu, fri], start: '09:00', end: '18:00' }
-  escalation_loop: { threshold: 2, window: 24h }
-`;
-
-// Monday 23 November 2026, 10:00 in Paris: the history every test starts from.
-const MONDAY_MORNING = '2026-11-23T09:00:00.000Z';
-// Tuesday 24 November 2026, 10:00 in Paris (09:00 UTC): working hours.
-const TUESDAY_MORNING = '2026-11-24T09:00:00.000Z';
-const DAY = 86_400_000;
-// Saturday 28 November 2026, 23:00 in Paris.
-const SATURDAY_NIGHT = '2026-11-28T22:00:00.000Z';
-
+// Off-hours writes and what the evaluator remembers of raised alerts: alerts.off-hours.test.ts.
 describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
-  const database = useTestDatabase(kind);
-  let services: TestServices;
-  /** The last audit event of the seeded history: alerts raised up to here are not the test's. */
-  let seeded: number;
-
-  beforeEach(async () => {
-    services = await createTestServices({ database, charters: withShipped(opsCharter({ alerts })) });
-    // History: ops filed a staging ticket yesterday, so its staging writes today are not "new".
-    services.clock.set(MONDAY_MORNING);
-    await ticket(0);
-    await services.settleAudit();
-    const [last] = await services.db
-      .select()
-      .from(auditEvents)
-      .where(isNotNull(auditEvents.seq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(1);
-    seeded = last!.seq!;
-    services.clock.set(TUESDAY_MORNING);
-  });
-  afterEach(async () => {
-    await services.close();
-  });
-
-  const propose = (tool: string, args: Record<string, unknown>, environment = 'staging') =>
-    services.guard.propose({
-      agent: 'ops',
-      tool,
-      args,
-      environment,
-      requester: people.oncall,
-      source: 'human',
-    });
-  const ticket = (n: number, environment = 'staging') =>
-    propose(
-      'create_ticket',
-      { title: `Ticket number ${n}`, body: 'Filed by a test.', severity: 'sev3' },
-      environment,
-    );
-  const restart = (service = 'search') => propose('restart_service', { service });
-  const approve = (proposalId: string) =>
-    decide(services, { agent: 'ops', proposalId, userId: people.approver1, decision: 'approve' });
-  const reject = (proposalId: string) =>
-    decide(services, { agent: 'ops', proposalId, userId: people.approver1, decision: 'reject' });
-  const minute = () => services.clock.advance(60_000);
-
-  const raised = async () => {
-    await services.settleAudit();
-    return services.db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.action, 'alert.raised'), gt(auditEvents.seq, seeded)))
-      .orderBy(asc(auditEvents.seq));
-  };
-  const rules = async () => (await raised()).map((e) => e.details.rule);
+  const ops = useAlertServices(kind);
+  const { propose, ticket, restart, approve, reject, minute, raised, rules } = ops;
 
   it('approval rate: three approvals and no rejection within the hour is an alert, once per window', async () => {
     for (let i = 0; i < 3; i += 1) {
@@ -97,7 +25,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
       agent: 'ops',
       reasonCode: 'alert.approval_rate',
       runId: null,
-      charterHash: services.charters.get('ops')!.hash,
+      charterHash: ops.services.charters.get('ops')!.hash,
     });
     expect(alert!.details).toMatchObject({
       rule: 'approval_rate',
@@ -109,7 +37,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     const { proposal } = await restart();
     await approve(proposal.id);
     expect(await rules()).toEqual(['approval_rate']);
-    expect(await verifyAuditChain({ db: services.db })).toMatchObject({ ok: true });
+    expect(await verifyAuditChain({ db: ops.services.db })).toMatchObject({ ok: true });
   });
 
   it('approval rate: no alert when people also reject (3 of 4 approved is under 90 %)', async () => {
@@ -182,16 +110,16 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     await ticket(3, 'production');
     expect(await rules()).toEqual(['new_environment']);
     // Six days later staging is still usual; production, eight days after its last write, is new again.
-    services.clock.advance(6 * DAY);
+    ops.services.clock.advance(6 * DAY);
     await ticket(4);
     expect(await rules()).toEqual(['new_environment']);
-    services.clock.advance(2 * DAY);
+    ops.services.clock.advance(2 * DAY);
     await ticket(5, 'production');
     expect(await rules()).toEqual(['new_environment', 'new_environment']);
   });
 
   it("new environment: an agent's first write ever is an alert (triage's first production rollback)", async () => {
-    const { proposal } = await services.guard.propose({
+    const { proposal } = await ops.services.guard.propose({
       agent: 'triage',
       tool: 'rollback_deploy',
       args: { service: 'checkout', to_version: 'v2.13.4' },
@@ -200,7 +128,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
       source: 'planner',
     });
     const click = (userId: string) =>
-      decide(services, { agent: 'triage', proposalId: proposal.id, userId, decision: 'approve' });
+      decide(ops.services, { agent: 'triage', proposalId: proposal.id, userId, decision: 'approve' });
     await click(people.approver1);
     expect(await rules()).toEqual([]);
     const approved = await click(people.approver2);
@@ -222,60 +150,6 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     expect(String(alert!.details.message)).toContain('nor anywhere else: its first write in that time');
   });
 
-  it('off hours: three writes on a Saturday night are an alert; the same on a Tuesday morning are not', async () => {
-    for (let i = 0; i < 3; i += 1) {
-      await ticket(i);
-      minute();
-    }
-    expect(await rules()).toEqual([]);
-    services.clock.set(SATURDAY_NIGHT);
-    await ticket(10);
-    minute();
-    await ticket(11);
-    expect(await rules()).toEqual([]);
-    minute();
-    await ticket(12);
-    const [alert] = await raised();
-    expect(alert).toMatchObject({ reasonCode: 'alert.off_hours' });
-    expect(alert!.details.figures).toMatchObject({ off_hours_writes: 3, window: '1h' });
-    expect(String(alert!.details.message)).toContain('09:00–18:00 Europe/Paris');
-  });
-
-  it('off hours: raised once within its window, and again once the window after it fills up', async () => {
-    services.clock.set(SATURDAY_NIGHT);
-    for (let i = 0; i < 6; i += 1) {
-      await ticket(i);
-      minute();
-    }
-    // Writes 4 to 6 come while the alert raised at the third is cooling down: nothing more is raised.
-    expect(await rules()).toEqual(['off_hours']);
-    services.clock.advance(60 * 60_000);
-    for (let i = 10; i < 12; i += 1) {
-      await ticket(i);
-      minute();
-    }
-    expect(await rules()).toEqual(['off_hours']);
-    await ticket(12);
-    const [, again, ...more] = await raised();
-    expect(more).toEqual([]);
-    expect(again!.details.figures).toMatchObject({ off_hours_writes: 3, window: '1h' });
-  });
-
-  it('says when an alert was last raised, for the evaluator to remember', async () => {
-    services.clock.set(SATURDAY_NIGHT);
-    for (let i = 0; i < 3; i += 1) {
-      await ticket(i);
-      minute();
-    }
-    const [alert] = await raised();
-    const key = String(alert!.details.key);
-    const last = await lastRaisedSince({ db: services.db, agent: 'ops', key, since: new Date(0) });
-    expect(last).toBeInstanceOf(Date);
-    expect(last!.getTime()).toBe(alert!.at.getTime());
-    const after = new Date(alert!.at.getTime() + 1);
-    expect(await lastRaisedSince({ db: services.db, agent: 'ops', key, since: after })).toBeNull();
-  });
-
   it('escalation loop: proposing the same action again after two rejections is an alert; after one it is not', async () => {
     const first = await restart();
     await reject(first.proposal.id);
@@ -294,8 +168,8 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
   it('escalation loop: expiries count like rejections (and are never called rejections)', async () => {
     for (let i = 0; i < 2; i += 1) {
       await restart();
-      services.clock.advance(31 * 60_000);
-      expect(await services.approvals.expireDueProposals()).toHaveLength(1);
+      ops.services.clock.advance(31 * 60_000);
+      expect(await ops.services.approvals.expireDueProposals()).toHaveLength(1);
     }
     await restart();
     const [alert] = await raised();
@@ -313,7 +187,7 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
     await propose('scale_service', { service: 'search', replicas: 4 });
     await propose('scale_service', { service: 'ghost', replicas: 2 }); // one failure
     await propose('get_incident', { incident_id: 'INC-123' }, 'production'); // a read in production is no write
-    const { done } = await services.runner.start({
+    const { done } = await ops.services.runner.start({
       agent: 'triage',
       requester: people.oncall,
       incidentId: 'INC-123',
@@ -323,11 +197,12 @@ describe.each(databaseKinds)('behaviour alerts on %s', (kind) => {
   });
 
   it('takes its thresholds from the charter: with the rule off, nothing is raised', async () => {
-    await services.close();
-    services = await createTestServices({
-      database,
-      charters: withShipped(opsCharter({ alerts: '  repeated_failures: { enabled: false }' })),
-    });
+    await ops.replaceWith((database) =>
+      createTestServices({
+        database,
+        charters: withShipped(opsCharter({ alerts: '  repeated_failures: { enabled: false }' })),
+      }),
+    );
     for (let i = 0; i < 4; i += 1) await propose('scale_service', { service: 'ghost', replicas: 2 });
     expect(await rules()).toEqual([]);
   });
