@@ -258,7 +258,9 @@ export function isWorkingTime({ at, hours }: { at: Date; hours: WorkingHours }):
     answers.set(spec, known);
   }
   const minute = Math.floor(ms / 60_000);
-  const answer = known.get(minute) ?? workingAt(at, hours);
+  const cached = known.get(minute);
+  if (cached !== undefined) return cached;
+  const answer = workingAt(at, hours);
   if (known.size >= MAX_ANSWERS) known.clear();
   known.set(minute, answer);
   return answer;

@@ -1,6 +1,7 @@
 import { and, desc, gte, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
 import { rowsOf } from '../audit/audit.rows.ts';
 import { auditEvents } from '../audit/audit.table.ts';
+import { RUN_STEP_TOKENS } from '../audit/audit-counts.repository.ts';
 import type { DbOrTx } from '../db/client.ts';
 
 /** The audit actions the per-agent figures count. */
@@ -110,9 +111,7 @@ function trail(where: SQL, sign: '' | '-' = ''): SQL {
   const s = sql.raw(sign);
   return sql`select ${auditEvents.agent} as agent, ${auditEvents.action} as action,
       coalesce(${auditEvents.decision}, '') as decision, coalesce(${auditEvents.reasonCode}, '') as reason,
-      ${s}count(*) as n,
-      ${s}coalesce(sum(case when ${auditEvents.action} = 'run.step' and jsonb_typeof(${auditEvents.details}->'tokens') = 'number'
-        then (${auditEvents.details}->>'tokens')::float8 else 0 end), 0)::float8 as tokens
+      ${s}count(*) as n, ${s}${RUN_STEP_TOKENS} as tokens
     from ${auditEvents}
     where ${auditEvents.agent} is not null and ${auditEvents.action} in ${COUNTED} and (${where})
     group by 1, 2, 3, 4`;
